@@ -1,0 +1,140 @@
+"""The aiohttp application: health, metrics and the first REST resources of API v1."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from seaLink.store import queries
+
+if TYPE_CHECKING:
+    from seaLink.runtime import Hub
+
+log = logging.getLogger(__name__)
+HUB: web.AppKey[Hub] = web.AppKey("hub")
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": code, "message": message}, status=status)
+
+
+def _parse_time(request: web.Request, name: str) -> datetime | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise web.HTTPBadRequest(
+            text=f'{{"error":"bad_query","message":"{name} must be ISO 8601"}}',
+            content_type="application/json",
+        ) from None
+    if value.tzinfo is None:
+        raise web.HTTPBadRequest(
+            text=f'{{"error":"bad_query","message":"{name} needs a UTC offset"}}',
+            content_type="application/json",
+        )
+    return value
+
+
+async def healthz(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    mqtt_ok = hub.link.connected.is_set()
+    body: dict[str, Any] = {
+        "status": "ok" if mqtt_ok else "degraded",
+        "mqtt": mqtt_ok,
+        "vessels": len(hub.registry),
+        "backlog": len(hub.link.inbox),
+        "contact": hub.watch.book.counts(),
+    }
+    return web.json_response(body, status=200 if mqtt_ok else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    return web.Response(
+        body=generate_latest(hub.metrics.registry),
+        headers={"Content-Type": CONTENT_TYPE_LATEST},
+    )
+
+
+async def vessels(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    grid = request.query.get("grid")
+    rows = await queries.list_vessels(
+        hub.db, grid_ids=[grid] if grid else None, contact_state=request.query.get("contact")
+    )
+    return web.json_response({"vessels": rows, "count": len(rows)})
+
+
+async def vessel(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    row = await queries.get_vessel(hub.db, request.match_info["vid"])
+    if row is None:
+        return _error(404, "not_found", f"no vessel {request.match_info['vid']!r}")
+    return web.json_response(row)
+
+
+async def vessel_track(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    vid = request.match_info["vid"]
+    if hub.registry.get(vid) is None and await queries.get_vessel(hub.db, vid) is None:
+        return _error(404, "not_found", f"no vessel {vid!r}")
+    try:
+        limit = min(
+            int(request.query.get("limit", hub.settings.api.track_max_points)),
+            hub.settings.api.track_max_points,
+        )
+    except ValueError:
+        return _error(400, "bad_query", "limit must be an integer")
+    fixes = await queries.track(
+        hub.db,
+        vid,
+        since=_parse_time(request, "since"),
+        until=_parse_time(request, "until"),
+        limit=max(1, limit),
+    )
+    return web.json_response(queries.track_geojson(vid, fixes), content_type="application/geo+json")
+
+
+async def alerts(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    state = request.query.get("state", "open")
+    if state not in ("open", "all"):
+        return _error(400, "bad_query", "state must be 'open' or 'all'")
+    grid = request.query.get("grid")
+    rows = await queries.list_alerts(
+        hub.db, open_only=state == "open", grid_ids=[grid] if grid else None
+    )
+    return web.json_response({"alerts": rows, "count": len(rows)})
+
+
+async def grids(request: web.Request) -> web.Response:
+    rows = await queries.list_grids(request.app[HUB].db)
+    return web.json_response({"grids": rows})
+
+
+def build_app(hub: Hub) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+    app[HUB] = hub
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/api/v1/vessels", vessels)
+    app.router.add_get("/api/v1/vessels/{vid}", vessel)
+    app.router.add_get("/api/v1/vessels/{vid}/track", vessel_track)
+    app.router.add_get("/api/v1/alerts", alerts)
+    app.router.add_get("/api/v1/grids", grids)
+    return app
+
+
+async def start_api(hub: Hub) -> web.AppRunner:
+    runner = web.AppRunner(build_app(hub), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, hub.settings.api.host, hub.settings.api.port)
+    await site.start()
+    log.info("api: listening on http://%s:%d", hub.settings.api.host, hub.settings.api.port)
+    return runner

@@ -1,0 +1,139 @@
+"""The `sealink` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from seaLink.settings import Settings, load_settings
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+async def run_until_signal(main: Callable[[], Awaitable[Any]]) -> None:
+    """Run `main` until it ends or SIGINT/SIGTERM arrives; then cancel it cleanly."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(main())
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+
+
+def cmd_hub(args: argparse.Namespace, settings: Settings) -> int:
+    from seaLink.runtime import Hub
+
+    async def main() -> None:
+        await Hub(settings).serve()
+
+    asyncio.run(run_until_signal(main))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from seaLink.demo import run_demo
+
+    asyncio.run(run_until_signal(lambda: run_demo(settings, vessels=args.vessels)))
+    return 0
+
+
+def cmd_fleet(args: argparse.Namespace, settings: Settings) -> int:
+    from seaLink.domain.fleetgen import generate_fleet
+    from seaLink.domain.ports import load_zones_document, ports_from_geojson
+    from seaLink.store.db import Database
+    from seaLink.store.fleet_io import export_fleet, import_fleet, read_fleet_csv, write_fleet_csv
+
+    if args.fleet_cmd == "generate":
+        ports = ports_from_geojson(load_zones_document())
+        fleet = generate_fleet(args.vessels, ports, seed=args.seed)
+        write_fleet_csv(fleet, Path(args.out))
+        print(f"generated {len(fleet.vessels)} vessels in {len(fleet.grids)} grids -> {args.out}")
+        return 0
+
+    async def with_db() -> None:
+        db = Database(settings.store.url)
+        try:
+            await db.create_all()
+            if args.fleet_cmd == "import":
+                counts = await import_fleet(db, read_fleet_csv(Path(args.folder)))
+                print("imported " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+            else:
+                fleet = await export_fleet(db)
+                write_fleet_csv(fleet, Path(args.folder))
+                print(
+                    f"exported {len(fleet.vessels)} vessels, {len(fleet.grids)} grids -> {args.folder}"
+                )
+        finally:
+            await db.dispose()
+
+    asyncio.run(with_db())
+    return 0
+
+
+def cmd_sim(args: argparse.Namespace, settings: Settings) -> int:
+    from simulators.cli import run_sim
+
+    return int(run_sim(args, settings.mqtt.url, settings.mqtt.prefix))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sealink", description="SeaLink fleet liaison and safety hub")
+    p.add_argument("--config", help="settings file (TOML); default $SEALINK_CONFIG")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    sub.add_parser("hub", help="run the hub (MQTT link, store, contact watch, API)")
+
+    demo = sub.add_parser("demo", help="run everything on this machine with a simulated fleet")
+    demo.add_argument("--vessels", type=int, default=None, help="simulated boats (default 300)")
+
+    fleet = sub.add_parser("fleet", help="the vessel registry: generate, import, export")
+    fsub = fleet.add_subparsers(dest="fleet_cmd", required=True)
+    gen = fsub.add_parser("generate", help="write a realistic Nan'ao demo fleet as CSV")
+    gen.add_argument("--vessels", type=int, default=300)
+    gen.add_argument("--seed", type=int, default=7)
+    gen.add_argument(
+        "--out", required=True, help="folder for grids.csv, coordinators.csv, vessels.csv"
+    )
+    imp = fsub.add_parser("import", help="upsert a fleet from a CSV folder")
+    imp.add_argument("folder")
+    exp = fsub.add_parser("export", help="write the registry as CSV")
+    exp.add_argument("folder")
+
+    sim = sub.add_parser("sim", help="simulators")
+    ssub = sim.add_subparsers(dest="sim_cmd", required=True)
+    sf = ssub.add_parser("fleet", help="simulated vessels over MQTT")
+    sf.add_argument("--vessels", type=int, default=300)
+    sf.add_argument("--scenario", default="normal", help="scenario name or TOML file")
+    sf.add_argument("--seed", type=int, default=7)
+    sf.add_argument("--fleet", help="fleet CSV folder (default: generated from --seed)")
+    sf.add_argument("--processes", type=int, default=1, help="split the fleet over processes")
+    sf.add_argument("--interval", type=float, default=600.0, help="report interval, seconds")
+    sf.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+    sf.add_argument("--duration", type=float, default=0.0, help="stop after this many real seconds")
+    sf.add_argument("--broker", help="broker URL (default from settings)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings(args.config)
+    _setup_logging(settings.log_level)
+    handlers = {"hub": cmd_hub, "demo": cmd_demo, "fleet": cmd_fleet, "sim": cmd_sim}
+    return handlers[args.cmd](args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""SeaLink's exception tree.
+
+    SeaLinkError
+    ├── ConfigError        settings that cannot work (bad URL, missing file)
+    ├── StoreError         the database refused or failed; wraps SQLAlchemy errors
+    ├── LinkError          a link to vessels (MQTT, serial gateway) failed; wraps paho/pyserial errors
+    └── RegistryError      fleet data that does not fit (unknown grid, duplicate MMSI in an import)
+
+Protocol rejections are not exceptions: they are values (`seaLink.wire.Rejection`) that flow through
+the pipeline, get counted and are dead-lettered.
+"""
+
+
+class SeaLinkError(Exception):
+    """Base of every error SeaLink raises on purpose."""
+
+
+class ConfigError(SeaLinkError):
+    """A setting cannot work."""
+
+
+class StoreError(SeaLinkError):
+    """The store failed."""
+
+
+class LinkError(SeaLinkError):
+    """A link to vessels failed."""
+
+
+class RegistryError(SeaLinkError):
+    """Fleet data does not fit the registry."""

@@ -1,0 +1,1 @@
+"""Links to vessels: the MQTT link now, gateway-backed links (Beidou, AIS) later."""

@@ -1,0 +1,47 @@
+"""Prometheus metrics of the hub, served at /metrics. One registry per hub (tests run several)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class HubMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.uplinks = Counter(
+            "sealink_uplinks_total", "Uplinks received, by kind", ["kind"], registry=r
+        )
+        self.rejected = Counter(
+            "sealink_uplink_rejected_total", "Uplinks refused, by reason", ["reason"], registry=r
+        )
+        self.duplicates = Counter(
+            "sealink_uplink_duplicates_total", "Redelivered uplinks already stored", registry=r
+        )
+        self.positions = Counter(
+            "sealink_positions_stored_total", "Position fixes committed", ["backfill"], registry=r
+        )
+        self.batch_size = Histogram(
+            "sealink_ingest_batch_size",
+            "Uplinks per committed batch",
+            buckets=(1, 10, 50, 100, 500, 1000, 2000, 5000),
+            registry=r,
+        )
+        self.commit_seconds = Histogram(
+            "sealink_ingest_commit_seconds",
+            "Time to commit one ingest batch",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+            registry=r,
+        )
+        self.contact_states = Gauge(
+            "sealink_vessels_contact", "Vessels by contact state", ["state"], registry=r
+        )
+        self.alerts_raised = Counter(
+            "sealink_alerts_raised_total", "Alerts raised, by type", ["type"], registry=r
+        )
+        self.mqtt_connected = Gauge(
+            "sealink_mqtt_connected", "1 while the hub is connected to the broker", registry=r
+        )
+        self.store_errors = Counter(
+            "sealink_store_errors_total", "Failed store transactions (retried)", registry=r
+        )

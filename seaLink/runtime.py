@@ -1,0 +1,131 @@
+"""Wires the hub together and owns its tasks: one TaskGroup, named tasks, ordered start and stop.
+
+Start: store -> registry -> contact watch (from the store) -> MQTT link -> ingest -> API.
+Stop (cancel): the TaskGroup cancels every task; uncommitted uplinks are simply not acknowledged,
+so the broker redelivers them to the next hub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from seaLink.clock import Clock, SystemClock
+from seaLink.domain.ports import PortIndex, load_zones_document, ports_from_geojson
+from seaLink.links.mqtt_link import MqttLink
+from seaLink.metrics import HubMetrics
+from seaLink.services.contact_watch import ContactWatch
+from seaLink.services.events import EventBus
+from seaLink.services.ingest import IngestPipeline
+from seaLink.services.registry import RegistryCache
+from seaLink.settings import Settings
+from seaLink.store.db import Database
+from seaLink.store.ingest_writes import IngestWriter
+from seaLink.wire.topics import Topics
+
+log = logging.getLogger(__name__)
+
+
+class Hub:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, with_api: bool = True
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.metrics = HubMetrics()
+        self.events = EventBus()
+        self.topics = Topics(settings.mqtt.prefix)
+        self.db = Database(settings.store.url, echo=settings.store.echo)
+        self.registry = RegistryCache(self.db)
+        self.ports = PortIndex(
+            ports_from_geojson(load_zones_document(), settings.contact.port_radius_nmi)
+        )
+        self.watch = ContactWatch(
+            db=self.db,
+            clock=self.clock,
+            settings=settings.contact,
+            registry=self.registry,
+            ports=self.ports,
+            metrics=self.metrics,
+            events=self.events,
+        )
+        self.link = MqttLink(settings.mqtt, self.metrics, self.topics)
+        self.ingest = IngestPipeline(
+            link=self.link,
+            writer=IngestWriter(self.db),
+            registry=self.registry,
+            watch=self.watch,
+            ports=self.ports,
+            clock=self.clock,
+            settings=settings.ingest,
+            topics=self.topics,
+            metrics=self.metrics,
+            events=self.events,
+        )
+        self._with_api = with_api
+        self.api_runner: Any = None
+        self.ready = asyncio.Event()
+
+    async def prepare(self) -> None:
+        await self.db.create_all()
+        await self.registry.load()
+        await self.watch.load()
+
+    async def serve(self) -> None:
+        """Run until cancelled."""
+        await self.prepare()
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(self.link.run(), name="mqtt-link")
+                tg.create_task(self.ingest.run(), name="ingest")
+                tg.create_task(self.watch.run(), name="contact-watch")
+                if self._with_api:
+                    from seaLink.api.app import start_api
+
+                    self.api_runner = await start_api(self)
+                await self.link.connected.wait()
+                self.ready.set()
+                log.info("hub ready: %d vessels registered", len(self.registry))
+        finally:
+            if self.api_runner is not None:
+                await self.api_runner.cleanup()
+            await self.db.dispose()
+
+    @contextlib.asynccontextmanager
+    async def running(self, timeout: float = 20.0) -> AsyncIterator[Hub]:
+        """Start the hub in the background for the duration of a `with` block (tests, demo)."""
+        task = asyncio.create_task(self.serve(), name="hub")
+        ready = asyncio.ensure_future(self.ready.wait())
+        done, _ = await asyncio.wait(
+            {task, ready}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if task in done:
+            ready.cancel()
+            task.result()  # raises what stopped it
+        if ready not in done:
+            ready.cancel()
+            task.cancel()
+            raise TimeoutError("hub did not become ready (is the broker reachable?)")
+        try:
+            yield self
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def drained(self, timeout: float = 30.0) -> None:
+        """Wait until every delivered uplink is committed and the watch has written its changes."""
+
+        async def _wait() -> None:
+            while True:
+                await asyncio.sleep(0.02)
+                if self.link.inbox or not self.ingest.idle.is_set():
+                    continue
+                if not self.watch.idle.is_set():
+                    continue
+                return
+
+        await asyncio.wait_for(_wait(), timeout)

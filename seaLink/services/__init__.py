@@ -1,0 +1,1 @@
+"""Services: the hub's behaviour, between the links/API and the store."""

@@ -1,0 +1,300 @@
+"""The uplink pipeline: every message the broker delivers goes through these steps, in order.
+
+    parse topic -> known vessel -> sender is the vessel -> decode and validate payload
+    -> check timestamps -> add to the batch plan (or dead-letter it with its reason)
+    -> commit the batch -> PUBACK to the broker -> tell the contact watch and the live view
+
+A batch is whatever arrived while the previous one was committing (group commit): small and quick
+when traffic is light, large and efficient under load. Nothing is acknowledged before it is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import logging
+import time
+from datetime import datetime, timedelta
+
+from seaLink.clock import Clock
+from seaLink.domain.ports import PortIndex
+from seaLink.links.mqtt_link import MqttLink, RawUplink
+from seaLink.metrics import HubMetrics
+from seaLink.services.contact_watch import ContactWatch
+from seaLink.services.events import EventBus
+from seaLink.services.registry import RegistryCache
+from seaLink.settings import IngestSettings
+from seaLink.store.batch import BatchPlan, Heard
+from seaLink.store.ingest_writes import IngestWriter
+from seaLink.wire.codec import Rejection, RejectReason, decode_uplink
+from seaLink.wire.payloads import (
+    AckPayload,
+    DistressPayload,
+    Fix,
+    HelloPayload,
+    NavState,
+    RequestPayload,
+)
+from seaLink.wire.topics import TopicError, Topics, UplinkKind, VesselTopic
+
+log = logging.getLogger(__name__)
+
+MQTT = "mqtt"
+
+
+class IngestPipeline:
+    def __init__(
+        self,
+        *,
+        link: MqttLink,
+        writer: IngestWriter,
+        registry: RegistryCache,
+        watch: ContactWatch,
+        ports: PortIndex,
+        clock: Clock,
+        settings: IngestSettings,
+        topics: Topics,
+        metrics: HubMetrics,
+        events: EventBus,
+    ) -> None:
+        self._link = link
+        self._writer = writer
+        self._registry = registry
+        self._watch = watch
+        self._ports = ports
+        self._clock = clock
+        self._settings = settings
+        self._topics = topics
+        self._metrics = metrics
+        self._events = events
+        self.committed = 0  # uplinks committed since start (tests and benchmarks read it)
+        self.idle = asyncio.Event()
+        self.last_commit_latencies: list[float] = []
+
+    async def run(self) -> None:
+        inbox = self._link.inbox
+        while True:
+            if not inbox:
+                self.idle.set()
+                self._link.inbox_ready.clear()
+                await self._link.inbox_ready.wait()
+                continue
+            self.idle.clear()
+            n = min(len(inbox), self._settings.batch_max)
+            batch = [inbox.popleft() for _ in range(n)]
+            await self.process(batch)
+
+    async def process(self, batch: list[RawUplink]) -> None:
+        now = self._clock.now()
+        parsed = [self._parse_topic(raw) for raw in batch]
+        await self._registry.resolve({p.vessel_id for p in parsed if isinstance(p, VesselTopic)})
+        plan = BatchPlan()
+        for raw, topic in zip(batch, parsed, strict=True):
+            self._classify(raw, topic, now, plan)
+        await self._commit(plan)
+        self._link.ack(batch)
+        self.committed += len(batch)
+        done = time.monotonic()
+        self.last_commit_latencies = [done - raw.received_mono for raw in batch]
+        self._after_commit(plan)
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _parse_topic(self, raw: RawUplink) -> VesselTopic | Rejection:
+        try:
+            return self._topics.parse_vessel(raw.topic)
+        except TopicError as exc:
+            return Rejection(RejectReason(exc.reason), exc.detail)
+
+    def _classify(
+        self, raw: RawUplink, topic: VesselTopic | Rejection, now: datetime, plan: BatchPlan
+    ) -> None:
+        if isinstance(topic, Rejection):
+            self._reject(raw, None, topic, now, plan)
+            return
+        vid = topic.vessel_id
+        self._metrics.uplinks.labels(topic.kind.value).inc()
+        if self._registry.get(vid) is None:
+            self._reject(
+                raw,
+                vid,
+                Rejection(RejectReason.UNKNOWN_VESSEL, f"vessel {vid!r} is not registered"),
+                now,
+                plan,
+            )
+            return
+        if self._link_sender_mismatch(raw, vid):
+            detail = f"published by client {raw.sender!r} on the topic of vessel {vid!r}"
+            self._reject(raw, vid, Rejection(RejectReason.VESSEL_MISMATCH, detail), now, plan)
+            return
+        decoded = decode_uplink(
+            topic.kind,
+            raw.payload,
+            max_bytes=self._settings.max_payload_bytes,
+            max_fixes=self._settings.max_fixes_per_message,
+        )
+        if isinstance(decoded, Rejection):
+            self._reject(raw, vid, decoded, now, plan)
+            return
+        future = self._future_ts(decoded, now)
+        if future is not None:
+            detail = f"timestamp {future.isoformat()} is ahead of the hub's clock {now.isoformat()}"
+            self._reject(raw, vid, Rejection(RejectReason.TS_IN_FUTURE, detail), now, plan)
+            return
+        self._apply(vid, topic.kind, decoded, raw, now, plan)
+
+    def _link_sender_mismatch(self, raw: RawUplink, vid: str) -> bool:
+        """Where the broker stamps the publisher's client id, it must be the topic's vessel."""
+        return self._link.checks_sender and raw.sender != vid
+
+    def _future_ts(self, decoded: object, now: datetime) -> datetime | None:
+        limit = now + timedelta(seconds=self._settings.future_skew_s)
+        if isinstance(decoded, list):
+            for item in decoded:
+                if isinstance(item, Fix) and item.ts > limit:
+                    return item.ts
+            return None
+        ts = getattr(decoded, "ts", None)
+        if isinstance(ts, datetime) and ts > limit:
+            return ts
+        return None
+
+    def _apply(
+        self,
+        vid: str,
+        kind: UplinkKind,
+        decoded: object,
+        raw: RawUplink,
+        now: datetime,
+        plan: BatchPlan,
+    ) -> None:
+        if kind is UplinkKind.POSITION:
+            assert isinstance(decoded, list)
+            self._apply_fixes(vid, decoded, now, plan)
+        elif kind is UplinkKind.HELLO:
+            assert isinstance(decoded, HelloPayload)
+            plan.hello[vid] = (decoded.terminal, decoded.ts)
+            plan.hear(vid, Heard(min(decoded.ts, now), MQTT))
+            self._journal(vid, kind, f"hello:{decoded.ts.isoformat()}", decoded.ts, raw, now, plan)
+        elif kind is UplinkKind.STATUS:
+            assert isinstance(decoded, str)
+            plan.status[vid] = (decoded, now)
+            if decoded == "online":
+                plan.hear(vid, Heard(now, MQTT))
+        elif kind is UplinkKind.ACK:
+            assert isinstance(decoded, AckPayload)
+            key = f"{decoded.msg_id}:{decoded.state.value}"
+            self._journal(vid, kind, key, decoded.ts, raw, now, plan)
+            plan.hear(vid, Heard(min(decoded.ts, now), MQTT))
+        elif kind is UplinkKind.DISTRESS:
+            assert isinstance(decoded, DistressPayload)
+            key = f"{decoded.distress_id}:{'cancel' if decoded.cancel else decoded.ts.isoformat()}"
+            self._journal(vid, kind, key, decoded.ts, raw, now, plan)
+            plan.hear(vid, Heard(min(decoded.ts, now), MQTT))
+        elif kind is UplinkKind.REQUEST:
+            assert isinstance(decoded, RequestPayload)
+            self._journal(vid, kind, decoded.request_id, decoded.ts, raw, now, plan)
+            plan.hear(vid, Heard(min(decoded.ts, now), MQTT))
+        elif kind is UplinkKind.NMEA:
+            # Parsed into fixes by the NMEA service (gateway issue); kept verbatim until then.
+            key = hashlib.sha256(raw.payload).hexdigest()[:32]
+            self._journal(vid, kind, key, now, raw, now, plan)
+            plan.hear(vid, Heard(now, MQTT))
+
+    def _apply_fixes(self, vid: str, fixes: list[Fix], now: datetime, plan: BatchPlan) -> None:
+        live: Fix | None = None
+        for fix in fixes:
+            plan.add_fix(vid, fix, MQTT, now)
+            if not fix.backfill and (live is None or fix.ts > live.ts):
+                live = fix
+        if live is not None:
+            # Backfilled fixes are history: drawn on the track, never a sign of life now.
+            in_port = (
+                live.state is NavState.IN_PORT
+                or self._ports.port_at(live.lat, live.lon) is not None
+            )
+            plan.hear(vid, Heard(min(live.ts, now), MQTT, in_port))
+
+    def _journal(
+        self,
+        vid: str,
+        kind: UplinkKind,
+        key: str,
+        ts: datetime,
+        raw: RawUplink,
+        now: datetime,
+        plan: BatchPlan,
+    ) -> None:
+        plan.journal.append(
+            {
+                "vessel_id": vid,
+                "kind": kind.value,
+                "key": key[:96],
+                "ts": ts,
+                "received_at": now,
+                "payload": raw.payload.decode("utf-8", "replace"),
+            }
+        )
+
+    def _reject(
+        self, raw: RawUplink, vid: str | None, rej: Rejection, now: datetime, plan: BatchPlan
+    ) -> None:
+        self._metrics.rejected.labels(rej.reason.value).inc()
+        log.info("uplink rejected (%s) on %s: %s", rej.reason.value, raw.topic[:120], rej.detail)
+        keep = raw.payload[: self._settings.dead_letter_payload_bytes]
+        try:
+            text = keep.decode("utf-8")
+        except UnicodeDecodeError:
+            text = "base64:" + base64.b64encode(keep).decode()
+        plan.dead_letters.append(
+            {
+                "received_at": now,
+                "topic": raw.topic[:256],
+                "vessel_id": vid,
+                "reason": rej.reason.value,
+                "detail": rej.detail,
+                "payload": text,
+                "payload_bytes": len(raw.payload),
+            }
+        )
+
+    async def _commit(self, plan: BatchPlan) -> None:
+        delay = 0.1
+        while True:
+            started = time.perf_counter()
+            try:
+                await self._writer.commit(plan)
+            except Exception:
+                # Not acknowledged, so not lost: keep retrying; the broker keeps the rest queued.
+                self._metrics.store_errors.inc()
+                log.exception("ingest: commit failed; retrying in %.1fs", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            self._metrics.commit_seconds.observe(time.perf_counter() - started)
+            break
+        if plan.positions:
+            backfilled = sum(1 for p in plan.positions if p["backfill"])
+            self._metrics.positions.labels("false").inc(len(plan.positions) - backfilled)
+            if backfilled:
+                self._metrics.positions.labels("true").inc(backfilled)
+        if plan.in_batch_duplicates:
+            self._metrics.duplicates.inc(plan.in_batch_duplicates)
+
+    def _after_commit(self, plan: BatchPlan) -> None:
+        for vid, heard in plan.heard.items():
+            self._watch.heard(vid, heard.at, heard.link, heard.in_port)
+        for vid, fix in plan.latest_fix.items():
+            self._events.publish(
+                "position",
+                {
+                    "vessel_id": vid,
+                    "ts": fix.ts.isoformat(),
+                    "lat": fix.lat,
+                    "lon": fix.lon,
+                    "sog": fix.sog,
+                    "cog": fix.cog,
+                    "backfill": fix.backfill,
+                },
+            )

@@ -1,0 +1,137 @@
+"""Typed settings, read once at start from a TOML file and `SEALINK_*` environment variables.
+
+Precedence (highest first): explicit arguments, environment (`SEALINK_MQTT__URL=...`), the TOML
+file named by `SEALINK_CONFIG` (or passed to `load_settings`), then the defaults below.
+`deploy/sealink.example.toml` lists every setting; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from seaLink.errors import ConfigError
+
+
+class MqttSettings(BaseModel):
+    url: str = Field("mqtt://127.0.0.1:1883", description="broker URL (mqtt://user:pass@host:port)")
+    client_id: str = Field(
+        "sealink-hub", description="the hub's MQTT client id (its persistent session)"
+    )
+    protocol: Literal["5", "3.1.1"] = Field("5", description="MQTT protocol version the hub speaks")
+    prefix: str = Field("sealink/v1", description="topic prefix of the vessel protocol")
+    shared_group: str = Field(
+        "", description="if set, subscribe via $share/<group>/ (several hubs)"
+    )
+    keepalive_s: int = Field(30, description="MQTT keepalive in seconds")
+    receive_maximum: int = Field(
+        4000, description="uplinks the broker may have in flight to the hub before it acks (MQTT 5)"
+    )
+    session_expiry_s: int = Field(
+        7 * 24 * 3600, description="how long the broker keeps the hub's session while it is away"
+    )
+    sender_property: str = Field(
+        "",
+        description="MQTT 5 user property a trusted broker stamps with the sender's client id",
+    )
+
+
+class StoreSettings(BaseModel):
+    url: str = Field(
+        "sqlite+aiosqlite:///var/sealink.db",
+        description="database URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    echo: bool = Field(False, description="log every SQL statement (debugging only)")
+
+
+class IngestSettings(BaseModel):
+    max_payload_bytes: int = Field(64 * 1024, description="uplinks larger than this are rejected")
+    max_fixes_per_message: int = Field(2000, description="largest position array accepted")
+    batch_max: int = Field(5000, description="most uplinks committed in one transaction")
+    future_skew_s: int = Field(
+        300, description="fixes stamped further ahead than this are rejected"
+    )
+    dead_letter_payload_bytes: int = Field(
+        4096, description="how much of a rejected payload the dead-letter table keeps"
+    )
+
+
+class ContactSettings(BaseModel):
+    interval_at_sea_s: int = Field(600, description="expected report interval at sea")
+    overdue_missed: int = Field(2, description="missed intervals before a vessel is overdue")
+    lost_missed: int = Field(4, description="missed intervals before a lost-contact alert")
+    alert_after_s: int = Field(7200, description="silence before the alert phase (ALERFA)")
+    distress_after_s: int = Field(14400, description="silence before the distress phase (DETRESFA)")
+    in_port_maintenance_after_s: int = Field(
+        86400, description="silence in port before a maintenance notice"
+    )
+    port_radius_nmi: float = Field(
+        0.5, description="default radius of a port zone given as a point"
+    )
+    startup_grace_s: int = Field(
+        120, description="after a hub start, no new alert until the broker's backlog is in"
+    )
+
+
+class ApiSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="address the REST/WebSocket API listens on")
+    port: int = Field(8080, description="port of the REST/WebSocket API")
+    track_max_points: int = Field(5000, description="most fixes returned by a track request")
+
+
+class DemoSettings(BaseModel):
+    vessels: int = Field(300, description="simulated boats in `sealink demo`")
+    seed: int = Field(7, description="seed of the demo fleet and its movements")
+    report_interval_s: float = Field(10.0, description="simulated report interval in the demo")
+    embedded_broker_port: int = Field(1884, description="port of the demo's embedded broker")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SEALINK_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    log_level: str = Field("INFO", description="logging level")
+    admin_password: str = Field("", description="password of the first admin (created at start)")
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)  # type: ignore[arg-type]
+    store: StoreSettings = Field(default_factory=StoreSettings)  # type: ignore[arg-type]
+    ingest: IngestSettings = Field(default_factory=IngestSettings)  # type: ignore[arg-type]
+    contact: ContactSettings = Field(default_factory=ContactSettings)  # type: ignore[arg-type]
+    api: ApiSettings = Field(default_factory=ApiSettings)  # type: ignore[arg-type]
+    demo: DemoSettings = Field(default_factory=DemoSettings)  # type: ignore[arg-type]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file comes from `model_config["toml_file"]`, set by `load_settings`.
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read settings once; `config_file` wins over the `SEALINK_CONFIG` environment variable."""
+    path = config_file or os.environ.get("SEALINK_CONFIG")
+    if not path:
+        return Settings(**overrides)
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"settings file not found: {path}")
+
+    class _FromFile(Settings):
+        model_config = SettingsConfigDict(toml_file=path)
+
+    return _FromFile(**overrides)

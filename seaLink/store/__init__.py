@@ -1,0 +1,1 @@
+"""The durable store: SQLModel tables on SQLite (WAL, embedded default) or PostgreSQL."""

@@ -1,0 +1,66 @@
+"""What one batch of uplinks changes, gathered before a single commit.
+
+The pipeline fills a `BatchPlan` message by message (pure work, no I/O); the store writes it in one
+transaction; only then are the uplinks acknowledged to the broker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from seaLink.wire.payloads import Fix
+
+
+@dataclass(slots=True)
+class Heard:
+    """A sign of life from a vessel: when, over which link, and (if a live fix said) in port."""
+
+    at: datetime
+    link: str
+    in_port: bool | None = None
+
+
+@dataclass(slots=True)
+class BatchPlan:
+    positions: list[dict[str, Any]] = field(default_factory=list)
+    latest_fix: dict[str, Fix] = field(default_factory=dict)
+    heard: dict[str, Heard] = field(default_factory=dict)
+    status: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    hello: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    journal: list[dict[str, Any]] = field(default_factory=list)
+    dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    position_keys: set[tuple[str, datetime]] = field(default_factory=set)
+    in_batch_duplicates: int = 0
+
+    def add_fix(self, vessel_id: str, fix: Fix, link: str, received_at: datetime) -> None:
+        key = (vessel_id, fix.ts)
+        if key in self.position_keys:
+            self.in_batch_duplicates += 1
+            return
+        self.position_keys.add(key)
+        self.positions.append(
+            {
+                "vessel_id": vessel_id,
+                "ts": fix.ts,
+                "lat": fix.lat,
+                "lon": fix.lon,
+                "sog": fix.sog,
+                "cog": fix.cog,
+                "nav_state": fix.state.value if fix.state else None,
+                "backfill": fix.backfill,
+                "link": link,
+                "received_at": received_at,
+            }
+        )
+        current = self.latest_fix.get(vessel_id)
+        if current is None or fix.ts > current.ts:
+            self.latest_fix[vessel_id] = fix
+
+    def hear(self, vessel_id: str, heard: Heard) -> None:
+        current = self.heard.get(vessel_id)
+        if current is None or heard.at >= current.at:
+            if heard.in_port is None and current is not None:
+                heard.in_port = current.in_port
+            self.heard[vessel_id] = heard

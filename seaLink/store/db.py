@@ -1,0 +1,80 @@
+"""Engine creation and the few dialect differences (SQLite WAL pragmas, conflict clauses)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.sql.dml import Insert
+from sqlmodel import SQLModel
+
+from seaLink.errors import ConfigError
+from seaLink.store import tables  # noqa: F401
+
+log = logging.getLogger(__name__)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets the API read while the ingest writer commits; NORMAL is durable across a process
+    # crash (kill -9), which is the failure we guard against; busy_timeout serialises writers.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=15000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+class Database:
+    """One async engine and the helpers that hide dialect differences."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        parsed = make_url(url)
+        self.url = url
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect == "sqlite":
+            if parsed.drivername != "sqlite+aiosqlite":
+                raise ConfigError(
+                    f"SQLite URLs must use sqlite+aiosqlite://, got {parsed.drivername}"
+                )
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        elif self.dialect == "postgresql":
+            if parsed.drivername != "postgresql+asyncpg":
+                raise ConfigError(
+                    f"PostgreSQL URLs must use postgresql+asyncpg://, got {parsed.drivername}"
+                )
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        else:
+            raise ConfigError(f"unsupported database {self.dialect!r}: use SQLite or PostgreSQL")
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+
+    async def create_all(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all)
+
+    async def drop_all(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.drop_all)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    def insert(self, table: Table) -> Insert:
+        """A dialect-specific INSERT that supports ON CONFLICT clauses."""
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def insert_ignore(self, table: Table) -> Insert:
+        """INSERT ... ON CONFLICT DO NOTHING: redelivered rows are stored once."""
+        ins = self.insert(table)
+        return ins.on_conflict_do_nothing()  # type: ignore[attr-defined, no-any-return]

@@ -1,0 +1,179 @@
+"""Tables. The registry (grids, coordinators, vessels), what the hub hears (positions, vessel
+state, the uplink journal), what it refuses (dead letters) and what it raises (alerts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from seaLink.store.types import UTCDateTime
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Grid(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=64)
+    leader_id: str | None = Field(default=None, max_length=32)
+
+
+class Coordinator(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=64)
+    phone: str = Field(default="", max_length=32)
+    email: str = Field(default="", max_length=128)
+
+
+class GridCoordinator(SQLModel, table=True):
+    """Which coordinators (grid workers) serve which grid; the leader is on `Grid.leader_id`."""
+
+    __tablename__ = "grid_coordinator"
+    grid_id: str = Field(primary_key=True, foreign_key="grid.id", max_length=32)
+    coordinator_id: str = Field(primary_key=True, foreign_key="coordinator.id", max_length=32)
+
+
+class Vessel(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    hull_name: str = Field(max_length=32, description="e.g. 粤南澳渔01234")
+    mmsi: str | None = Field(default=None, max_length=9, unique=True)
+    beidou_card: str | None = Field(default=None, max_length=16, unique=True)
+    grid_id: str = Field(foreign_key="grid.id", max_length=32, index=True)
+    group_id: str = Field(default="", max_length=32, index=True)
+    home_port: str = Field(default="", max_length=64)
+    gear: str = Field(default="", max_length=32)
+    persons: int = Field(default=0)
+    links: str = Field(
+        default="mqtt", max_length=64, description="comma-separated: mqtt,ais,beidou"
+    )
+    report_interval_s: int | None = Field(default=None)
+
+
+class VesselState(SQLModel, table=True):
+    """Latest known state of each vessel: one row, updated monotonically by timestamp."""
+
+    __tablename__ = "vessel_state"
+    vessel_id: str = Field(primary_key=True, foreign_key="vessel.id", max_length=32)
+    fix_ts: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    lat: float | None = None
+    lon: float | None = None
+    sog: float | None = None
+    cog: float | None = None
+    nav_state: str | None = Field(default=None, max_length=16)
+    last_heard: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    last_link: str | None = Field(default=None, max_length=16)
+    link_status: str | None = Field(default=None, max_length=16)
+    status_ts: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    terminal: str | None = Field(default=None, max_length=64)
+    contact_state: str = Field(default="unknown", max_length=16)
+    contact_since: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class Position(SQLModel, table=True):
+    """Every fix heard; (vessel_id, ts) is the fix's identity, so a redelivered fix is stored once."""
+
+    vessel_id: str = Field(primary_key=True, max_length=32)
+    ts: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    lat: float
+    lon: float
+    sog: float | None = None
+    cog: float | None = None
+    nav_state: str | None = Field(default=None, max_length=16)
+    backfill: bool = False
+    link: str = Field(default="mqtt", max_length=16)
+    received_at: datetime = Field(sa_column=_ts())
+
+
+class Uplink(SQLModel, table=True):
+    """Journal of uplinks whose services consume them (acks, distress, requests, NMEA).
+
+    Stored before the broker is acknowledged; `key` is the payload's own id, so a redelivery is a
+    no-op. `processed_at` is set by the consuming service.
+    """
+
+    __table_args__ = (UniqueConstraint("vessel_id", "kind", "key", name="uq_uplink_key"),)
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    vessel_id: str = Field(max_length=32)
+    kind: str = Field(max_length=16)
+    key: str = Field(max_length=96)
+    ts: datetime = Field(sa_column=_ts())
+    received_at: datetime = Field(sa_column=_ts())
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    processed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class DeadLetter(SQLModel, table=True):
+    """A refused uplink, kept with its reason for the operators."""
+
+    __tablename__ = "dead_letter"
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    received_at: datetime = Field(sa_column=_ts(index=True))
+    topic: str = Field(sa_column=Column(String(256), nullable=False))
+    vessel_id: str | None = Field(default=None, max_length=64)
+    reason: str = Field(max_length=32, index=True)
+    detail: str = Field(sa_column=Column(Text, nullable=False))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    payload_bytes: int = 0
+
+
+class Alert(SQLModel, table=True):
+    """An alert about one vessel. At most one open (not resolved) alert per vessel and type."""
+
+    __table_args__ = (
+        Index(
+            "uq_alert_open",
+            "vessel_id",
+            "type",
+            unique=True,
+            sqlite_where=text("state != 'resolved'"),
+            postgresql_where=text("state != 'resolved'"),
+        ),
+    )
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    vessel_id: str = Field(max_length=32, index=True)
+    grid_id: str = Field(max_length=32, index=True)
+    type: str = Field(max_length=24)
+    severity: str = Field(max_length=16)
+    phase: str = Field(default="", max_length=16)
+    state: str = Field(default="raised", max_length=16)
+    raised_at: datetime = Field(sa_column=_ts(index=True))
+    updated_at: datetime = Field(sa_column=_ts())
+    resolved_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    outcome: str | None = Field(default=None, max_length=24)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class AlertEvent(SQLModel, table=True):
+    """The audit trail of an alert: every change, by whom, when."""
+
+    __tablename__ = "alert_event"
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    ts: datetime = Field(sa_column=_ts())
+    action: str = Field(max_length=24)
+    phase: str = Field(default="", max_length=16)
+    actor: str = Field(default="system", max_length=64)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

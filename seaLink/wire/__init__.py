@@ -1,0 +1,42 @@
+"""The public vessel protocol v1: topics, payload models and codecs.
+
+This package is the contract shared by the hub, the gateways, the simulators and any vendor's
+terminal. It imports nothing else from SeaLink, so `gateway/` and `simulators/` can depend on it
+alone.
+"""
+
+from seaLink.wire.codec import Rejection, RejectReason, decode_uplink, encode_json
+from seaLink.wire.payloads import (
+    AckPayload,
+    AckState,
+    DistressNature,
+    DistressPayload,
+    DownKind,
+    DownMessage,
+    Fix,
+    HelloPayload,
+    NavState,
+    RequestPayload,
+)
+from seaLink.wire.topics import VESSEL_ID_PATTERN, Topics, UplinkKind, VesselTopic
+
+__all__ = [
+    "VESSEL_ID_PATTERN",
+    "AckPayload",
+    "AckState",
+    "DistressNature",
+    "DistressPayload",
+    "DownKind",
+    "DownMessage",
+    "Fix",
+    "HelloPayload",
+    "NavState",
+    "RejectReason",
+    "Rejection",
+    "RequestPayload",
+    "Topics",
+    "UplinkKind",
+    "VesselTopic",
+    "decode_uplink",
+    "encode_json",
+]

@@ -1,0 +1,131 @@
+"""Decoding of uplink payloads into validated models, or a `Rejection` with a specific reason."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from seaLink.wire.payloads import AckPayload, DistressPayload, Fix, HelloPayload, RequestPayload
+from seaLink.wire.topics import UplinkKind
+
+
+class RejectReason(StrEnum):
+    """Why an uplink was refused. Each is counted (`sealink_uplink_rejected_total{reason}`)."""
+
+    UNKNOWN_TOPIC = "unknown_topic"
+    BAD_VESSEL_ID = "bad_vessel_id"
+    UNKNOWN_VESSEL = "unknown_vessel"
+    VESSEL_MISMATCH = "vessel_mismatch"
+    OVERSIZED = "oversized"
+    MALFORMED_JSON = "malformed_json"
+    INVALID_PAYLOAD = "invalid_payload"
+    TOO_MANY_FIXES = "too_many_fixes"
+    TS_IN_FUTURE = "ts_in_future"
+    BAD_STATUS = "bad_status"
+    BAD_NMEA = "bad_nmea"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    reason: RejectReason
+    detail: str
+
+
+Decoded = list[Fix] | HelloPayload | AckPayload | DistressPayload | RequestPayload | str | list[str]
+
+_FIXES = TypeAdapter(list[Fix])
+_MODELS: dict[UplinkKind, type[BaseModel]] = {
+    UplinkKind.HELLO: HelloPayload,
+    UplinkKind.ACK: AckPayload,
+    UplinkKind.DISTRESS: DistressPayload,
+    UplinkKind.REQUEST: RequestPayload,
+}
+_MAX_NMEA_LINE = 82  # NMEA 0183 limit, including $ and checksum
+
+
+def describe_errors(exc: ValidationError, limit: int = 3) -> str:
+    """`lat: Input should be less than or equal to 90; ts: Field required` (at most `limit`)."""
+    parts = []
+    for err in exc.errors(include_url=False)[:limit]:
+        loc = ".".join(str(p) for p in err["loc"]) or "payload"
+        parts.append(f"{loc}: {err['msg']}")
+    more = len(exc.errors()) - limit
+    if more > 0:
+        parts.append(f"and {more} more")
+    return "; ".join(parts)
+
+
+def _is_json_error(exc: ValidationError) -> bool:
+    return any(e["type"] == "json_invalid" for e in exc.errors())
+
+
+def decode_uplink(
+    kind: UplinkKind, payload: bytes, *, max_bytes: int, max_fixes: int
+) -> Decoded | Rejection:
+    """Decode one uplink. Never raises on bad input: returns a `Rejection` instead."""
+    if len(payload) > max_bytes:
+        return Rejection(
+            RejectReason.OVERSIZED, f"payload is {len(payload)} bytes, the limit is {max_bytes}"
+        )
+    if kind is UplinkKind.STATUS:
+        return _decode_status(payload)
+    if kind is UplinkKind.NMEA:
+        return _decode_nmea(payload)
+    try:
+        if kind is UplinkKind.POSITION:
+            return _decode_fixes(payload, max_fixes)
+        return _MODELS[kind].model_validate_json(payload)  # type: ignore[return-value]
+    except ValidationError as exc:
+        if _is_json_error(exc):
+            return Rejection(
+                RejectReason.MALFORMED_JSON, f"not valid JSON: {describe_errors(exc, 1)}"
+            )
+        return Rejection(RejectReason.INVALID_PAYLOAD, describe_errors(exc))
+
+
+def _decode_fixes(payload: bytes, max_fixes: int) -> list[Fix] | Rejection:
+    if payload.lstrip()[:1] == b"[":
+        fixes = _FIXES.validate_json(payload)
+        if not fixes:
+            return Rejection(RejectReason.INVALID_PAYLOAD, "an empty array of fixes")
+        if len(fixes) > max_fixes:
+            return Rejection(
+                RejectReason.TOO_MANY_FIXES,
+                f"{len(fixes)} fixes in one message, the limit is {max_fixes}",
+            )
+        return fixes
+    return [Fix.model_validate_json(payload)]
+
+
+def _decode_status(payload: bytes) -> str | Rejection:
+    text = payload.decode("utf-8", "replace").strip().strip('"').lower()
+    if text in ("online", "offline"):
+        return text
+    return Rejection(
+        RejectReason.BAD_STATUS, f"status must be 'online' or 'offline', got {text[:40]!r}"
+    )
+
+
+def _decode_nmea(payload: bytes) -> list[str] | Rejection:
+    try:
+        text = payload.decode("ascii")
+    except UnicodeDecodeError:
+        return Rejection(RejectReason.BAD_NMEA, "NMEA sentences must be ASCII")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return Rejection(RejectReason.BAD_NMEA, "no NMEA sentence in the payload")
+    for ln in lines:
+        if ln[0] not in "$!" or len(ln) > _MAX_NMEA_LINE:
+            return Rejection(RejectReason.BAD_NMEA, f"not an NMEA 0183 sentence: {ln[:40]!r}")
+    return lines
+
+
+def encode_json(obj: Any) -> bytes:
+    """Compact UTF-8 JSON as the protocol sends it (Chinese text unescaped)."""
+    if isinstance(obj, BaseModel):
+        return obj.model_dump_json(exclude_none=True).encode()
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str).encode()

@@ -1,0 +1,190 @@
+"""Payload models of protocol v1 (JSON, UTF-8). Their JSON Schemas are published in docs/schemas.
+
+Unknown fields are ignored so that vendors may add their own; known fields are checked strictly
+(types, ranges, timezone-aware ISO 8601 UTC timestamps).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Latitude = Annotated[float, Field(ge=-90.0, le=90.0, description="WGS-84 latitude, degrees")]
+Longitude = Annotated[float, Field(ge=-180.0, le=180.0, description="WGS-84 longitude, degrees")]
+MessageId = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", description="unique id")
+]
+Timestamp = Annotated[AwareDatetime, Field(description="ISO 8601 with offset, UTC preferred")]
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True, str_strip_whitespace=True)
+
+    @field_validator("ts", mode="after", check_fields=False)
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return _to_utc(value)
+
+
+class NavState(StrEnum):
+    FISHING = "fishing"
+    STEAMING = "steaming"
+    DRIFTING = "drifting"
+    IN_PORT = "in_port"
+
+
+class Fix(_Payload):
+    """One position fix."""
+
+    ts: Timestamp
+    lat: Latitude
+    lon: Longitude
+    sog: (
+        Annotated[float, Field(ge=0.0, le=102.2, description="speed over ground, knots")] | None
+    ) = None
+    cog: (
+        Annotated[float, Field(ge=0.0, lt=360.0, description="course over ground, degrees true")]
+        | None
+    ) = None
+    state: NavState | None = None
+    backfill: bool = Field(
+        False, description="a fix kept in the terminal's memory while out of coverage"
+    )
+
+
+class HelloPayload(_Payload):
+    """Sent on every (re)connect; the hub replays what is pending for the vessel."""
+
+    ts: Timestamp
+    terminal: Annotated[
+        str, Field(min_length=1, max_length=64, description="vendor/model/firmware")
+    ]
+
+
+class AckState(StrEnum):
+    DELIVERED = "delivered"
+    READ = "read"
+    ACKNOWLEDGED = "acknowledged"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class AckPayload(_Payload):
+    """A vessel's acknowledgement of a down message."""
+
+    msg_id: MessageId
+    state: AckState
+    ts: Timestamp
+    crew: list[Annotated[str, Field(min_length=1, max_length=32)]] | None = Field(
+        None, max_length=64, description="names of crew members acknowledging"
+    )
+    text: Annotated[str, Field(max_length=1000)] | None = None
+    eta_min: Annotated[int, Field(ge=0, le=10000)] | None = Field(
+        None, description="minutes to the scene, with `accepted` of a rescue task"
+    )
+    answers: list[Annotated[str, Field(max_length=16)]] | None = Field(
+        None, max_length=200, description="quiz answers of a training, in question order"
+    )
+
+
+class DistressNature(StrEnum):
+    FIRE = "fire"
+    FLOODING = "flooding"
+    COLLISION = "collision"
+    GROUNDING = "grounding"
+    LISTING = "listing"
+    SINKING = "sinking"
+    ADRIFT = "adrift"
+    MAN_OVERBOARD = "man_overboard"
+    PIRACY = "piracy"
+    ABANDONING = "abandoning"
+    MEDICAL = "medical"
+    UNDESIGNATED = "undesignated"
+
+
+class DistressPayload(_Payload):
+    """A distress alert, repeated by the terminal until the hub's `distress_ack`."""
+
+    distress_id: MessageId
+    ts: Timestamp
+    lat: Latitude
+    lon: Longitude
+    nature: DistressNature = DistressNature.UNDESIGNATED
+    persons: Annotated[int, Field(ge=0, le=500)] | None = None
+    text: Annotated[str, Field(max_length=1000)] | None = None
+    cancel: bool = False
+    reason: Annotated[str, Field(max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _cancel_needs_reason(self) -> DistressPayload:
+        if self.cancel and not self.reason:
+            raise ValueError("a cancellation needs a reason")
+        return self
+
+
+class RequestPayload(_Payload):
+    """A fisherman's problem or request for the grid's coordinators."""
+
+    request_id: MessageId
+    ts: Timestamp
+    category: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z_]+$")]
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class DownKind(StrEnum):
+    NOTICE = "notice"
+    WARNING = "warning"
+    TRAINING = "training"
+    RESCUE_TASK = "rescue_task"
+    REPLY = "reply"
+    DISTRESS_ACK = "distress_ack"
+    PING = "ping"
+
+
+class DownMessage(BaseModel):
+    """A message from the hub to one vessel (`.../down`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    msg_id: MessageId
+    kind: DownKind
+    priority: Annotated[int, Field(ge=0, le=9, description="0 = most urgent")] = 5
+    title: str = ""
+    body: str = ""
+    issued: datetime
+    expires: datetime | None = None
+    ack: Annotated[str, Field(pattern=r"^(none|read|confirm)$")] = "none"
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schema of every payload, keyed by topic kind, as published in docs/schemas."""
+    position = {
+        "title": "position",
+        "description": "one fix, or an array of fixes (oldest first)",
+        "oneOf": [{"$ref": "#/$defs/Fix"}, {"type": "array", "items": {"$ref": "#/$defs/Fix"}}],
+        "$defs": {"Fix": Fix.model_json_schema()},
+    }
+    return {
+        "position": position,
+        "hello": HelloPayload.model_json_schema(),
+        "ack": AckPayload.model_json_schema(),
+        "distress": DistressPayload.model_json_schema(),
+        "request": RequestPayload.model_json_schema(),
+        "down": DownMessage.model_json_schema(),
+        "status": {"title": "status", "type": "string", "enum": ["online", "offline"]},
+        "nmea": {
+            "title": "nmea",
+            "type": "string",
+            "description": "NMEA 0183 sentences (RMC/GGA/GLL/VTG), one per line, ASCII",
+        },
+    }

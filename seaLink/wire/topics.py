@@ -1,0 +1,88 @@
+"""Topic names of protocol v1 and their parsing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+VESSEL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
+_VESSEL_ID = re.compile(VESSEL_ID_PATTERN)
+
+
+class UplinkKind(StrEnum):
+    """What a vessel sends; the last topic level (or `status`)."""
+
+    POSITION = "position"
+    HELLO = "hello"
+    ACK = "ack"
+    DISTRESS = "distress"
+    REQUEST = "request"
+    NMEA = "nmea"
+    STATUS = "status"
+
+
+@dataclass(frozen=True, slots=True)
+class VesselTopic:
+    vessel_id: str
+    kind: UplinkKind
+
+
+class TopicError(ValueError):
+    """A topic that is not a valid protocol v1 uplink topic; `reason` says which rule it breaks."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """Builds and parses topics under one prefix (default `sealink/v1`)."""
+
+    prefix: str = "sealink/v1"
+
+    def up(self, vessel_id: str, kind: UplinkKind | str) -> str:
+        return f"{self.prefix}/vessels/{vessel_id}/up/{UplinkKind(kind).value}"
+
+    def status(self, vessel_id: str) -> str:
+        return f"{self.prefix}/vessels/{vessel_id}/status"
+
+    def down(self, vessel_id: str) -> str:
+        return f"{self.prefix}/vessels/{vessel_id}/down"
+
+    def gateway(self, gateway_id: str, *parts: str) -> str:
+        return "/".join((f"{self.prefix}/gateways/{gateway_id}", *parts))
+
+    def hub_subscriptions(self, shared_group: str = "") -> list[str]:
+        """Topic filters the hub subscribes to (through a shared group when several hubs run)."""
+        filters = [
+            f"{self.prefix}/vessels/+/up/+",
+            f"{self.prefix}/vessels/+/status",
+        ]
+        if shared_group:
+            return [f"$share/{shared_group}/{f}" for f in filters]
+        return filters
+
+    def parse_vessel(self, topic: str) -> VesselTopic:
+        """Split an uplink topic into vessel id and kind, or raise `TopicError`."""
+        head = f"{self.prefix}/vessels/"
+        if not topic.startswith(head):
+            raise TopicError("unknown_topic", f"topic {topic!r} is not under {head!r}")
+        rest = topic[len(head) :].split("/")
+        if len(rest) == 2 and rest[1] == "status":
+            vid, kind_text = rest[0], "status"
+        elif len(rest) == 3 and rest[1] == "up":
+            vid, kind_text = rest[0], rest[2]
+        else:
+            raise TopicError("unknown_topic", f"topic {topic!r} is not a vessel uplink topic")
+        if not _VESSEL_ID.match(vid):
+            raise TopicError(
+                "bad_vessel_id", f"vessel id {vid!r} does not match {VESSEL_ID_PATTERN}"
+            )
+        try:
+            kind = UplinkKind(kind_text)
+        except ValueError:
+            raise TopicError("unknown_topic", f"unknown uplink kind {kind_text!r}") from None
+        return VesselTopic(vid, kind)
