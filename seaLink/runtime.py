@@ -120,12 +120,8 @@ class Hub:
         """Wait until every delivered uplink is committed and the watch has written its changes."""
 
         async def _wait() -> None:
-            while True:
+            while self.link.inbox or not self.ingest.idle.is_set():
                 await asyncio.sleep(0.02)
-                if self.link.inbox or not self.ingest.idle.is_set():
-                    continue
-                if not self.watch.idle.is_set():
-                    continue
-                return
+            await self.watch.settle()
 
         await asyncio.wait_for(_wait(), timeout)

@@ -83,15 +83,12 @@ class ContactWatch:
                 )
             ).all()
             alert = Alert.__table__  # type: ignore[attr-defined]
-            phases: dict[str, str] = dict(
-                (
-                    await conn.execute(
-                        select(alert.c.vessel_id, alert.c.phase).where(
-                            alert.c.type == "lost_contact", alert.c.state != "resolved"
-                        )
-                    )
-                ).tuples()
+            open_lost = await conn.execute(
+                select(alert.c.vessel_id, alert.c.phase).where(
+                    alert.c.type == "lost_contact", alert.c.state != "resolved"
+                )
             )
+            phases: dict[str, str] = {r[0]: r[1] for r in open_lost.all()}
         for vid, heard, link, lat, lon, nav, state, since in rows:
             info = self._registry.get(vid)
             if info is None:
@@ -137,6 +134,11 @@ class ContactWatch:
     def set_typhoon(self, active: bool) -> None:
         self._pending.extend(self.book.set_typhoon(active, self._clock.now()))
         self._kick()
+
+    async def settle(self) -> None:
+        """Return once the watch has judged everything due now and committed the changes."""
+        self._kick()
+        await self.idle.wait()
 
     def _kick(self) -> None:
         self.idle.clear()
