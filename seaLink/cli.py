@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     sf.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
     sf.add_argument("--duration", type=float, default=0.0, help="stop after this many real seconds")
     sf.add_argument("--broker", help="broker URL (default from settings)")
+    sf.add_argument("--protocol", choices=["5", "3.1.1"], default="5", help="MQTT version")
     return p
 
 

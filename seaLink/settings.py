@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,7 +22,12 @@ from pydantic_settings import (
 from seaLink.errors import ConfigError
 
 
-class MqttSettings(BaseModel):
+class _Section(BaseModel):
+    # A misspelt setting is an error, not a silently ignored line.
+    model_config = ConfigDict(extra="forbid")
+
+
+class MqttSettings(_Section):
     url: str = Field("mqtt://127.0.0.1:1883", description="broker URL (mqtt://user:pass@host:port)")
     client_id: str = Field(
         "sealink-hub", description="the hub's MQTT client id (its persistent session)"
@@ -45,7 +50,7 @@ class MqttSettings(BaseModel):
     )
 
 
-class StoreSettings(BaseModel):
+class StoreSettings(_Section):
     url: str = Field(
         "sqlite+aiosqlite:///var/sealink.db",
         description="database URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
@@ -53,7 +58,7 @@ class StoreSettings(BaseModel):
     echo: bool = Field(False, description="log every SQL statement (debugging only)")
 
 
-class IngestSettings(BaseModel):
+class IngestSettings(_Section):
     max_payload_bytes: int = Field(64 * 1024, description="uplinks larger than this are rejected")
     max_fixes_per_message: int = Field(2000, description="largest position array accepted")
     batch_max: int = Field(5000, description="most uplinks committed in one transaction")
@@ -65,7 +70,7 @@ class IngestSettings(BaseModel):
     )
 
 
-class ContactSettings(BaseModel):
+class ContactSettings(_Section):
     interval_at_sea_s: int = Field(600, description="expected report interval at sea")
     overdue_missed: int = Field(2, description="missed intervals before a vessel is overdue")
     lost_missed: int = Field(4, description="missed intervals before a lost-contact alert")
@@ -82,13 +87,13 @@ class ContactSettings(BaseModel):
     )
 
 
-class ApiSettings(BaseModel):
+class ApiSettings(_Section):
     host: str = Field("127.0.0.1", description="address the REST/WebSocket API listens on")
     port: int = Field(8080, description="port of the REST/WebSocket API")
     track_max_points: int = Field(5000, description="most fixes returned by a track request")
 
 
-class DemoSettings(BaseModel):
+class DemoSettings(_Section):
     vessels: int = Field(300, description="simulated boats in `sealink demo`")
     seed: int = Field(7, description="seed of the demo fleet and its movements")
     report_interval_s: float = Field(10.0, description="simulated report interval in the demo")

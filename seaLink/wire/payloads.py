@@ -168,11 +168,14 @@ class DownMessage(BaseModel):
 
 def json_schemas() -> dict[str, dict[str, Any]]:
     """The JSON Schema of every payload, keyed by topic kind, as published in docs/schemas."""
+    fix = Fix.model_json_schema()
+    defs = fix.pop("$defs", {})  # hoisted so that the "#/$defs/..." references resolve
+    defs["Fix"] = fix
     position = {
         "title": "position",
         "description": "one fix, or an array of fixes (oldest first)",
         "oneOf": [{"$ref": "#/$defs/Fix"}, {"type": "array", "items": {"$ref": "#/$defs/Fix"}}],
-        "$defs": {"Fix": Fix.model_json_schema()},
+        "$defs": defs,
     }
     return {
         "position": position,

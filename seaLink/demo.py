@@ -1,0 +1,134 @@
+"""`sealink demo`: everything on one machine, no set-up.
+
+An embedded MQTT broker (amqtt, MQTT 3.1.1) unless a broker URL is configured, SQLite under
+./var/, a generated Nan'ao fleet driven by the simulator in a child process, the hub and its API.
+Simulated time runs `time_scale` times faster than real time, and the contact rules are scaled to
+match, so that a coordinator sees boats go silent and come back within minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from seaLink.domain.fleetgen import generate_fleet
+from seaLink.domain.ports import load_zones_document, ports_from_geojson
+from seaLink.runtime import Hub
+from seaLink.settings import Settings
+from seaLink.store.db import Database
+from seaLink.store.fleet_io import import_fleet, write_fleet_csv
+
+log = logging.getLogger(__name__)
+
+TIME_SCALE = 30.0  # simulated seconds per real second
+
+
+@contextlib.asynccontextmanager
+async def embedded_broker(port: int) -> AsyncIterator[str]:
+    from amqtt.broker import Broker
+
+    config: dict[str, Any] = {
+        "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{port}"}},
+        "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
+    }
+    broker = Broker(config)
+    await broker.start()
+    try:
+        yield f"mqtt://127.0.0.1:{port}"
+    finally:
+        await broker.shutdown()
+
+
+def demo_settings(settings: Settings, broker_url: str, embedded: bool) -> Settings:
+    """The demo's own store and scaled contact rules; the configured API address is kept."""
+    c = settings.contact
+    scaled = c.model_copy(
+        update={
+            "interval_at_sea_s": max(1, round(c.interval_at_sea_s / TIME_SCALE)),
+            "alert_after_s": max(1, round(c.alert_after_s / TIME_SCALE)),
+            "distress_after_s": max(1, round(c.distress_after_s / TIME_SCALE)),
+            "in_port_maintenance_after_s": max(
+                1, round(c.in_port_maintenance_after_s / TIME_SCALE)
+            ),
+            "startup_grace_s": 10,
+        }
+    )
+    mqtt = settings.mqtt.model_copy(
+        update={"url": broker_url, "protocol": "3.1.1" if embedded else settings.mqtt.protocol}
+    )
+    store = settings.store
+    if "url" not in store.model_fields_set:
+        store = store.model_copy(update={"url": "sqlite+aiosqlite:///var/demo.db"})
+    return settings.model_copy(update={"contact": scaled, "mqtt": mqtt, "store": store})
+
+
+async def _prepare_fleet(settings: Settings, vessels: int, seed: int, folder: Path) -> None:
+    fleet = generate_fleet(vessels, ports_from_geojson(load_zones_document()), seed=seed)
+    write_fleet_csv(fleet, folder)
+    db = Database(settings.store.url)
+    try:
+        await db.create_all()
+        await import_fleet(db, fleet)
+    finally:
+        await db.dispose()
+
+
+async def _simulator(settings: Settings, vessels: int, seed: int, folder: Path) -> None:
+    interval = settings.demo.report_interval_s * TIME_SCALE
+    cmd = [
+        sys.executable, "-m", "seaLink.cli", "sim", "fleet",
+        "--fleet", str(folder), "--vessels", str(vessels), "--seed", str(seed),
+        "--interval", str(interval), "--speed", str(TIME_SCALE),
+        "--scenario", "demo", "--broker", settings.mqtt.url,
+        "--protocol", settings.mqtt.protocol,
+    ]  # fmt: skip
+    env = dict(os.environ, SEALINK_MQTT__PREFIX=settings.mqtt.prefix)
+    proc = await asyncio.create_subprocess_exec(*cmd, env=env)
+    try:
+        await proc.wait()
+        log.warning("demo: the simulator exited with %s", proc.returncode)
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                await asyncio.wait_for(proc.wait(), 10)
+
+
+async def run_demo(settings: Settings, vessels: int | None = None) -> None:
+    n = vessels or settings.demo.vessels
+    folder = Path("var/demo-fleet")
+    embedded = "url" not in settings.mqtt.model_fields_set
+    async with contextlib.AsyncExitStack() as stack:
+        if embedded:
+            url = await stack.enter_async_context(
+                embedded_broker(settings.demo.embedded_broker_port)
+            )
+        else:
+            url = settings.mqtt.url
+        s = demo_settings(settings, url, embedded)
+        await _prepare_fleet(s, n, settings.demo.seed, folder)
+        hub = await stack.enter_async_context(Hub(s).running())
+        api = f"http://{s.api.host}:{s.api.port}"
+        print(
+            "\n".join(
+                [
+                    "",
+                    "SeaLink demo is running (Ctrl-C stops it)",
+                    f"  broker     {url}{'  (embedded amqtt)' if embedded else ''}",
+                    f"  store      {s.store.url}",
+                    f"  fleet      {n} simulated boats, CSV in {folder}/ ({len(hub.registry)} registered)",
+                    f"  time       simulated time runs {TIME_SCALE:g}x faster; contact rules scaled",
+                    f"  console    {api}/",
+                    f"  API        {api}/api/v1/vessels  {api}/api/v1/alerts  {api}/healthz  {api}/metrics",
+                    "",
+                ]
+            ),
+            flush=True,
+        )
+        await _simulator(s, n, settings.demo.seed, folder)
