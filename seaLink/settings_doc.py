@@ -45,7 +45,7 @@ def render() -> str:
     defaults = Settings.model_construct()  # defaults only, not this shell's environment
     out = [HEADER]
     out.extend(_fields(Settings, defaults))
-    for name, field in Settings.model_fields.items():
+    for name in Settings.model_fields:
         sub = getattr(defaults, name)
         if not isinstance(sub, BaseModel):
             continue

@@ -83,7 +83,7 @@ async def _sh(*args: str) -> None:
     proc = await asyncio.create_subprocess_exec(
         *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    out, err = await proc.communicate()
+    _out, err = await proc.communicate()
     assert proc.returncode == 0, f"{args[0]} failed: {err.decode()}"
 
 
