@@ -33,6 +33,12 @@ class HubMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
             registry=r,
         )
+        self.ingest_latency = Histogram(
+            "sealink_ingest_latency_seconds",
+            "From the hub receiving an uplink to its commit (oldest of each batch)",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0),
+            registry=r,
+        )
         self.contact_states = Gauge(
             "sealink_vessels_contact", "Vessels by contact state", ["state"], registry=r
         )

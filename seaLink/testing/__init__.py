@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks that run real services (a private Mosquitto)."""
