@@ -14,12 +14,12 @@ def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
-    return psutil.Process(pid).memory_info().rss / 2**20
+    return float(psutil.Process(pid).memory_info().rss) / 2**20
 
 
 def cpu_seconds(pid: int) -> float:
     t = psutil.Process(pid).cpu_times()
-    return float(t.user + t.system)
+    return float(t.user) + float(t.system)
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -20,7 +20,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -50,7 +49,9 @@ def write_load(folder: Path, vessel_ids: list[str], per_vessel: int, base: datet
             for j in range(per_vessel):
                 ts = (base + timedelta(seconds=j)).strftime("%Y-%m-%dT%H:%M:%SZ")
                 lat = 23.0 + (k % 50) * 0.01 + j * 1e-5
-                out.write(f'{{"ts":"{ts}","lat":{lat:.5f},"lon":117.3,"sog":4.2,"cog":180.0,"state":"fishing"}}\n')
+                out.write(
+                    f'{{"ts":"{ts}","lat":{lat:.5f},"lon":117.3,"sog":4.2,"cog":180.0,"state":"fishing"}}\n'
+                )
         files.append(f)
     return files
 
@@ -62,8 +63,22 @@ def flood(broker: Mosquitto, vessel_ids: list[str], files: list[Path]) -> float:
     for vid, f in zip(vessel_ids, files, strict=True):
         procs.append(
             subprocess.Popen(
-                ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port), "-q", "1", "-M", "200",
-                 "-i", f"load-{vid}", "-t", f"{PREFIX}/vessels/{vid}/up/position", "-l"],
+                [
+                    "mosquitto_pub",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(broker.port),
+                    "-q",
+                    "1",
+                    "-M",
+                    "200",
+                    "-i",
+                    f"load-{vid}",
+                    "-t",
+                    f"{PREFIX}/vessels/{vid}/up/position",
+                    "-l",
+                ],
                 stdin=open(f, "rb"),  # noqa: SIM115
             )
         )
@@ -72,11 +87,21 @@ def flood(broker: Mosquitto, vessel_ids: list[str], files: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def reference(broker: Mosquitto, vessel_ids: list[str], files: list[Path], total: int) -> dict[str, Any]:
+def reference(
+    broker: Mosquitto, vessel_ids: list[str], files: list[Path], total: int
+) -> dict[str, Any]:
     sub = subprocess.Popen(
-        [sys.executable, "-m", "bench.bare_subscriber", "127.0.0.1", str(broker.port),
-         f"{PREFIX}/vessels/+/up/+", str(total)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "bench.bare_subscriber",
+            "127.0.0.1",
+            str(broker.port),
+            f"{PREFIX}/vessels/+/up/+",
+            str(total),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert sub.stdout is not None
     assert sub.stdout.readline().strip() == "ready"
@@ -108,8 +133,11 @@ async def _count(url: str) -> int:
 
 def steady_latency_load(broker: Mosquitto, vessel_ids: list[str], rate: int, seconds: float) -> int:
     """Publish at a steady `rate` with a `sent` time in each payload; returns messages sent."""
-    client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="bench-latency",
-                         protocol=paho.MQTTv5)
+    client = paho.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2,
+        client_id="bench-latency",
+        protocol=paho.MQTTv5,
+    )
     client.max_inflight_messages_set(1000)
     client.connect("127.0.0.1", broker.port, 60)
     client.loop_start()
@@ -138,11 +166,18 @@ def run_hub(broker: Mosquitto, url: str, args: argparse.Namespace) -> dict[str, 
     files = write_load(work, vessel_ids, args.per_vessel, datetime(2026, 11, 1, tzinfo=UTC))
     ref = reference(broker, vessel_ids, files, total)
 
-    env = dict(os.environ, SEALINK_MQTT__URL=broker.url, SEALINK_MQTT__PREFIX=PREFIX,
-               SEALINK_MQTT__CLIENT_ID=f"bench-hub-{uuid.uuid4().hex[:6]}",
-               SEALINK_STORE__URL=url, SEALINK_API__PORT=str(free_port()), SEALINK_LOG_LEVEL="WARNING")
-    hub = subprocess.Popen([sys.executable, "-m", "bench.ingest_hub"], env=env,
-                           stdout=subprocess.PIPE, text=True)
+    env = dict(
+        os.environ,
+        SEALINK_MQTT__URL=broker.url,
+        SEALINK_MQTT__PREFIX=PREFIX,
+        SEALINK_MQTT__CLIENT_ID=f"bench-hub-{uuid.uuid4().hex[:6]}",
+        SEALINK_STORE__URL=url,
+        SEALINK_API__PORT=str(free_port()),
+        SEALINK_LOG_LEVEL="WARNING",
+    )
+    hub = subprocess.Popen(
+        [sys.executable, "-m", "bench.ingest_hub"], env=env, stdout=subprocess.PIPE, text=True
+    )
     assert hub.stdout is not None
     assert hub.stdout.readline().strip() == "ready"
     cpu0 = cpu_seconds(hub.pid)
@@ -194,7 +229,9 @@ def pg_url() -> str:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     p.add_argument("--vessels", type=int, default=200)
     p.add_argument("--per-vessel", type=int, default=500)
@@ -202,7 +239,9 @@ def main() -> None:
     p.add_argument("--latency-seconds", type=float, default=5.0)
     args = p.parse_args()
     print(f"machine: {machine()}")
-    print(f"load: {args.vessels} vessels x {args.per_vessel} positions, QoS 1, via mosquitto_pub -l")
+    print(
+        f"load: {args.vessels} vessels x {args.per_vessel} positions, QoS 1, via mosquitto_pub -l"
+    )
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for kind in kinds:
         work = Path(tempfile.mkdtemp(prefix="sealink-bench-broker-"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -73,6 +74,10 @@ class Hub:
         await self.db.create_all()
         await self.registry.load()
         await self.watch.load()
+        # The registry and the contact book are large and long-lived: keep the cyclic garbage
+        # collector from re-scanning them on every collection.
+        gc.collect()
+        gc.freeze()
 
     async def serve(self) -> None:
         """Run until cancelled."""

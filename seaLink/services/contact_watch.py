@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -62,6 +63,8 @@ class ContactWatch:
         self._pending: list[ContactChange] = []
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()  # set whenever nothing is pending (tests wait on it)
+        self.wakeups = 0  # loop iterations, and the CPU they took: what the watch costs
+        self.cpu_seconds = 0.0
 
     async def load(self) -> None:
         """Rebuild the book from the store: last heard times, states, open alerts."""
@@ -146,14 +149,18 @@ class ContactWatch:
 
     async def run(self) -> None:
         while True:
+            started = time.thread_time()
+            self.wakeups += 1
             self._wake.clear()
             now = self._clock.now()
             self._pending.extend(self.book.due(now))
             if self._pending:
                 changes, self._pending = self._pending, []
                 await self._commit(changes)
+                self.cpu_seconds += time.thread_time() - started
                 continue
             self.idle.set()
+            self.cpu_seconds += time.thread_time() - started
             await self._clock.wait_until(self.book.next_deadline, self._wake)
 
     async def _commit(self, changes: list[ContactChange]) -> None:
