@@ -83,6 +83,80 @@ def cmd_fleet(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    import getpass
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise SystemExit("sealink user: the passwords differ")
+    if len(password) < 8:
+        raise SystemExit("sealink user: a password needs at least 8 characters")
+    return password
+
+
+def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from seaLink.domain.roles import Role
+    from seaLink.errors import RegistryError
+    from seaLink.services.auth import hash_password
+    from seaLink.store import users
+    from seaLink.store.db import Database
+
+    async def run() -> None:
+        db = Database(settings.store.url)
+        try:
+            await db.create_all()
+            if args.user_cmd == "add":
+                grids = [g for g in (args.grids or "").split(",") if g]
+                await users.create_user(
+                    db,
+                    username=args.username,
+                    password_hash=hash_password(_read_password(args)),
+                    role=Role(args.role),
+                    grid_ids=grids,
+                    now=datetime.now(UTC),
+                    display_name=args.name,
+                )
+                print(
+                    f"user {args.username} ({args.role}{', grids ' + ','.join(grids) if grids else ''}) created"
+                )
+            elif args.user_cmd == "passwd":
+                await users.set_password(db, args.username, hash_password(_read_password(args)))
+                print(f"password of {args.username} changed")
+            elif args.user_cmd in ("disable", "enable"):
+                await users.set_disabled(db, args.username, args.user_cmd == "disable")
+                print(f"user {args.username} {args.user_cmd}d")
+            else:
+                for u in await users.list_users(db):
+                    state = (
+                        "disabled"
+                        if u["disabled"]
+                        else ("locked" if u["locked_until"] else "active")
+                    )
+                    print(
+                        f"{u['username']:<20} {u['role']:<12} {','.join(u['grids']) or '-':<20} {state}"
+                    )
+            if args.user_cmd != "list":
+                await users.audit(
+                    db,
+                    ts=datetime.now(UTC),
+                    username="cli",
+                    action=f"user.{args.user_cmd}",
+                    target=args.username,
+                )
+        except RegistryError as exc:
+            raise SystemExit(f"sealink user: {exc}") from None
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    return 0
+
+
 def cmd_sim(args: argparse.Namespace, settings: Settings) -> int:
     from simulators.cli import run_sim
 
@@ -112,6 +186,21 @@ def build_parser() -> argparse.ArgumentParser:
     exp = fsub.add_parser("export", help="write the registry as CSV")
     exp.add_argument("folder")
 
+    user = sub.add_parser("user", help="coordinators' and viewers' accounts")
+    usub = user.add_subparsers(dest="user_cmd", required=True)
+    uadd = usub.add_parser("add", help="create an account")
+    uadd.add_argument("username")
+    uadd.add_argument("--role", choices=["admin", "coordinator", "viewer"], required=True)
+    uadd.add_argument("--grids", help="comma-separated grid ids (a coordinator's scope)")
+    uadd.add_argument("--name", default="", help="display name, e.g. 陈海生")
+    uadd.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    upw = usub.add_parser("passwd", help="set a new password (also lifts a lockout)")
+    upw.add_argument("username")
+    upw.add_argument("--password-stdin", action="store_true")
+    for name in ("disable", "enable"):
+        usub.add_parser(name, help=f"{name} an account").add_argument("username")
+    usub.add_parser("list", help="list accounts")
+
     sim = sub.add_parser("sim", help="simulators")
     ssub = sim.add_subparsers(dest="sim_cmd", required=True)
     sf = ssub.add_parser("fleet", help="simulated vessels over MQTT")
@@ -132,7 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings(args.config)
     _setup_logging(settings.log_level)
-    handlers = {"hub": cmd_hub, "demo": cmd_demo, "fleet": cmd_fleet, "sim": cmd_sim}
+    handlers = {
+        "hub": cmd_hub,
+        "demo": cmd_demo,
+        "fleet": cmd_fleet,
+        "sim": cmd_sim,
+        "user": cmd_user,
+    }
     return handlers[args.cmd](args, settings)
 
 

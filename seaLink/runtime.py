@@ -18,6 +18,7 @@ from seaLink.clock import Clock, SystemClock
 from seaLink.domain.ports import PortIndex, load_zones_document, ports_from_geojson
 from seaLink.links.mqtt_link import MqttLink
 from seaLink.metrics import HubMetrics
+from seaLink.services.auth import AuthService, hash_password
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.events import EventBus
 from seaLink.services.ingest import IngestPipeline
@@ -25,6 +26,7 @@ from seaLink.services.registry import RegistryCache
 from seaLink.settings import Settings
 from seaLink.store.db import Database
 from seaLink.store.ingest_writes import IngestWriter
+from seaLink.store.users import ensure_admin
 from seaLink.wire.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -66,12 +68,24 @@ class Hub:
             metrics=self.metrics,
             events=self.events,
         )
+        self.auth = AuthService(
+            self.db,
+            self.clock,
+            token_ttl_s=settings.api.token_ttl_s,
+            max_failures=settings.api.login_max_failures,
+            lockout_s=settings.api.lockout_s,
+        )
         self._with_api = with_api
         self.api_runner: Any = None
         self.ready = asyncio.Event()
 
     async def prepare(self) -> None:
         await self.db.create_all()
+        if self.settings.admin_password:
+            if await ensure_admin(
+                self.db, hash_password(self.settings.admin_password), self.clock.now()
+            ):
+                log.warning("created user 'admin' from the admin_password setting")
         await self.registry.load()
         await self.watch.load()
         # The registry and the contact book are large and long-lived: keep the cyclic garbage

@@ -91,6 +91,10 @@ class ApiSettings(_Section):
     host: str = Field("127.0.0.1", description="address the REST/WebSocket API listens on")
     port: int = Field(8080, description="port of the REST/WebSocket API")
     track_max_points: int = Field(5000, description="most fixes returned by a track request")
+    token_ttl_s: int = Field(12 * 3600, description="how long a login token stays valid")
+    login_max_failures: int = Field(5, description="failed logins in a row before a lockout")
+    lockout_s: int = Field(900, description="how long a locked-out account waits")
+    login_rate_per_min: int = Field(20, description="login attempts per minute per client address")
 
 
 class DemoSettings(_Section):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from seaLink.api.security import LoginRateLimit, auth_middleware, json_error, login, principal
 from seaLink.store import queries
 
 if TYPE_CHECKING:
@@ -18,8 +19,7 @@ log = logging.getLogger(__name__)
 HUB: web.AppKey[Hub] = web.AppKey("hub")
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": code, "message": message}, status=status)
+_error = json_error
 
 
 def _parse_time(request: web.Request, name: str) -> datetime | None:
@@ -62,28 +62,48 @@ async def metrics(request: web.Request) -> web.Response:
     )
 
 
+def _scoped_grids(request: web.Request) -> list[str] | None:
+    """The grids this request may see: the caller's scope, narrowed by `?grid=`."""
+    allowed = principal(request).grid_filter()
+    grid = request.query.get("grid")
+    if grid is None:
+        return allowed
+    if allowed is not None and grid not in allowed:
+        raise web.HTTPForbidden(
+            text='{"error":"forbidden","message":"that grid is outside your scope"}',
+            content_type="application/json",
+        )
+    return [grid]
+
+
 async def vessels(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    grid = request.query.get("grid")
     rows = await queries.list_vessels(
-        hub.db, grid_ids=[grid] if grid else None, contact_state=request.query.get("contact")
+        hub.db, grid_ids=_scoped_grids(request), contact_state=request.query.get("contact")
     )
     return web.json_response({"vessels": rows, "count": len(rows)})
 
 
+async def _visible_vessel(request: web.Request) -> dict[str, Any]:
+    """The vessel of the URL, if it exists and is in the caller's scope (else 404, not 403, so
+    that a coordinator cannot probe which vessels exist in other grids)."""
+    vid = request.match_info["vid"]
+    row = await queries.get_vessel(request.app[HUB].db, vid)
+    if row is None or not principal(request).can_read_grid(row["grid_id"]):
+        raise web.HTTPNotFound(
+            text=f'{{"error":"not_found","message":"no vessel {vid} in your grids"}}',
+            content_type="application/json",
+        )
+    return row
+
+
 async def vessel(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
-    row = await queries.get_vessel(hub.db, request.match_info["vid"])
-    if row is None:
-        return _error(404, "not_found", f"no vessel {request.match_info['vid']!r}")
-    return web.json_response(row)
+    return web.json_response(await _visible_vessel(request))
 
 
 async def vessel_track(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    vid = request.match_info["vid"]
-    if hub.registry.get(vid) is None and await queries.get_vessel(hub.db, vid) is None:
-        return _error(404, "not_found", f"no vessel {vid!r}")
+    vid = (await _visible_vessel(request))["id"]
     try:
         limit = min(
             int(request.query.get("limit", hub.settings.api.track_max_points)),
@@ -106,21 +126,37 @@ async def alerts(request: web.Request) -> web.Response:
     state = request.query.get("state", "open")
     if state not in ("open", "all"):
         return _error(400, "bad_query", "state must be 'open' or 'all'")
-    grid = request.query.get("grid")
     rows = await queries.list_alerts(
-        hub.db, open_only=state == "open", grid_ids=[grid] if grid else None
+        hub.db, open_only=state == "open", grid_ids=_scoped_grids(request)
     )
     return web.json_response({"alerts": rows, "count": len(rows)})
 
 
 async def grids(request: web.Request) -> web.Response:
-    rows = await queries.list_grids(request.app[HUB].db)
+    who = principal(request)
+    rows = [g for g in await queries.list_grids(request.app[HUB].db) if who.can_read_grid(g["id"])]
     return web.json_response({"grids": rows})
 
 
+async def me(request: web.Request) -> web.Response:
+    who = principal(request)
+    return web.json_response(
+        {"username": who.username, "role": who.role.value, "grids": sorted(who.grid_ids)}
+    )
+
+
 def build_app(hub: Hub) -> web.Application:
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(
+        client_max_size=1024 * 1024, middlewares=[auth_middleware(lambda r: r.app[HUB])]
+    )
     app[HUB] = hub
+    limiter = LoginRateLimit(hub.settings.api.login_rate_per_min)
+
+    async def login_route(request: web.Request) -> web.Response:
+        return await login(request, hub, limiter)
+
+    app.router.add_post("/api/v1/auth/login", login_route)
+    app.router.add_get("/api/v1/auth/me", me)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/api/v1/vessels", vessels)

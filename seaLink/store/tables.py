@@ -177,3 +177,46 @@ class AlertEvent(SQLModel, table=True):
     phase: str = Field(default="", max_length=16)
     actor: str = Field(default="system", max_length=64)
     note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class UserAccount(SQLModel, table=True):
+    """A person who logs in: admin, coordinator (scoped to grids) or viewer."""
+
+    __tablename__ = "user_account"
+    username: str = Field(primary_key=True, max_length=64)
+    password_hash: str = Field(max_length=256)
+    role: str = Field(max_length=16)
+    display_name: str = Field(default="", max_length=64)
+    coordinator_id: str | None = Field(default=None, max_length=32)
+    grid_ids: str = Field(default="", max_length=1024, description="comma-separated grid scope")
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token, stored as its SHA-256 so a copy of the database grants nothing."""
+
+    __tablename__ = "api_token"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    username: str = Field(foreign_key="user_account.username", max_length=64, index=True)
+    created_at: datetime = Field(sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts(index=True))
+
+
+class AuditLog(SQLModel, table=True):
+    """Every action a person takes through the API or CLI."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    ts: datetime = Field(sa_column=_ts(index=True))
+    username: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=64)
+    target: str = Field(default="", max_length=128)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

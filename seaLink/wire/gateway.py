@@ -129,7 +129,10 @@ class AisEvent(_Model):
     channel: str | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
-    sog: Annotated[float, Field(ge=0.0, le=102.2)] | None = None
+    sog: (
+        Annotated[float, Field(ge=0.0, le=1022.0, description="knots (SAR aircraft fly faster)")]
+        | None
+    ) = None
     cog: Annotated[float, Field(ge=0.0, lt=360.0)] | None = None
     heading: Annotated[int, Field(ge=0, le=359)] | None = None
     nav_status: Annotated[int, Field(ge=0, le=15)] | None = Field(

@@ -1,0 +1,119 @@
+"""Login, bearer-token authentication and the per-address login rate limit."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from seaLink.domain.roles import Principal
+from seaLink.services.auth import LoginRefused
+
+if TYPE_CHECKING:
+    from seaLink.runtime import Hub
+
+PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal", Principal)
+OPEN_PATHS = frozenset({"/healthz", "/metrics", "/api/v1/auth/login", "/api/v1/openapi.json"})
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def json_error(status: int, code: str, message: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": code, "message": message, **extra}, status=status)
+
+
+def principal(request: web.Request) -> Principal:
+    return request[PRINCIPAL]
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:].strip() or None
+    # Browsers cannot set headers on a WebSocket: the console passes the token as a query parameter.
+    if request.path == "/api/v1/events":
+        return request.query.get("token")
+    return None
+
+
+def auth_middleware(get_hub: Callable[[web.Request], Hub]) -> Any:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path
+        if path in OPEN_PATHS or not path.startswith("/api/"):
+            return await handler(request)
+        token = _bearer(request)
+        if token is None:
+            return json_error(401, "unauthorized", "log in first: Authorization: Bearer <token>")
+        who = await get_hub(request).auth.authenticate(token)
+        if who is None:
+            return json_error(
+                401, "unauthorized", "the token is unknown or has expired; log in again"
+            )
+        request[PRINCIPAL] = who
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not who.can_write:
+            return json_error(403, "forbidden", f"role {who.role.value} may not change anything")
+        return await handler(request)
+
+    return middleware
+
+
+class LoginRateLimit:
+    """At most `per_minute` login attempts per client address (a sliding window)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self._per_minute = per_minute
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def allow(self, address: str) -> bool:
+        now = time.monotonic()
+        q = self._seen[address]
+        while q and q[0] < now - 60:
+            q.popleft()
+        if len(q) >= self._per_minute:
+            return False
+        q.append(now)
+        if len(self._seen) > 10_000:
+            self._seen = defaultdict(deque, {k: v for k, v in self._seen.items() if v})
+        return True
+
+
+async def login(request: web.Request, hub: Hub, limiter: LoginRateLimit) -> web.Response:
+    if not limiter.allow(request.remote or "?"):
+        return json_error(429, "too_many_attempts", "too many login attempts; wait a minute")
+    try:
+        body = await request.json()
+    except ValueError:
+        return json_error(
+            400, "bad_request", 'body must be JSON: {"username": ..., "password": ...}'
+        )
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("username"), str)
+        or not isinstance(body.get("password"), str)
+    ):
+        return json_error(400, "bad_request", "username and password are required strings")
+    try:
+        session = await hub.auth.login(body["username"][:64], body["password"][:256])
+    except LoginRefused as exc:
+        if exc.reason == "locked":
+            return json_error(
+                423,
+                "locked",
+                "too many failed logins; the account is locked for a while",
+                retry_after_s=exc.retry_after_s,
+            )
+        return json_error(401, "bad_credentials", "wrong username or password")
+    p = session.principal
+    return web.json_response(
+        {
+            "token": session.token,
+            "expires_at": session.expires_at.isoformat().replace("+00:00", "Z"),
+            "username": p.username,
+            "role": p.role.value,
+            "grids": sorted(p.grid_ids),
+        }
+    )
