@@ -81,11 +81,10 @@ class Hub:
 
     async def prepare(self) -> None:
         await self.db.create_all()
-        if self.settings.admin_password:
-            if await ensure_admin(
-                self.db, hash_password(self.settings.admin_password), self.clock.now()
-            ):
-                log.warning("created user 'admin' from the admin_password setting")
+        if self.settings.admin_password and await ensure_admin(
+            self.db, hash_password(self.settings.admin_password), self.clock.now()
+        ):
+            log.warning("created user 'admin' from the admin_password setting")
         await self.registry.load()
         await self.watch.load()
         # The registry and the contact book are large and long-lived: keep the cyclic garbage
