@@ -27,6 +27,7 @@ from seaLink.store.fleet_io import import_fleet, write_fleet_csv
 log = logging.getLogger(__name__)
 
 TIME_SCALE = 30.0  # simulated seconds per real second
+DEMO_ADMIN_PASSWORD = "sealink-demo"  # only when none is configured; printed at start
 
 
 @contextlib.asynccontextmanager
@@ -65,7 +66,10 @@ def demo_settings(settings: Settings, broker_url: str, embedded: bool) -> Settin
     store = settings.store
     if "url" not in store.model_fields_set:
         store = store.model_copy(update={"url": "sqlite+aiosqlite:///var/demo.db"})
-    return settings.model_copy(update={"contact": scaled, "mqtt": mqtt, "store": store})
+    admin_password = settings.admin_password or DEMO_ADMIN_PASSWORD
+    return settings.model_copy(
+        update={"contact": scaled, "mqtt": mqtt, "store": store, "admin_password": admin_password}
+    )
 
 
 async def _prepare_fleet(settings: Settings, vessels: int, seed: int, folder: Path) -> None:
@@ -126,6 +130,7 @@ async def run_demo(settings: Settings, vessels: int | None = None) -> None:
                     f"  time       simulated time runs {TIME_SCALE:g}x faster; contact rules scaled",
                     f"  console    {api}/",
                     f"  API        {api}/api/v1/vessels  {api}/api/v1/alerts  {api}/healthz  {api}/metrics",
+                    f"  log in     admin / {s.admin_password if s.admin_password == DEMO_ADMIN_PASSWORD else '(configured password)'}",
                     "",
                 ]
             ),

@@ -223,3 +223,26 @@ def _json(obj: object) -> bytes:
 
 async def _count(hub: Hub, vid: str, n: int) -> bool:
     return await queries.count_positions(hub.db, vid) >= n
+
+
+async def test_status_follows_the_retained_online_and_the_will(
+    registered: Settings, fake_clock: FakeClock
+) -> None:
+    hub = Hub(registered, clock=fake_clock)
+    async with hub.running():
+        v = TestVessel(registered.mqtt.url, "V5", prefix=registered.mqtt.prefix)
+        v.client.publish(v.topics.status("V5"), b"online", qos=1, retain=True).wait_for_publish(10)
+        await wait_for(lambda: _status(hub, "V5", "online"))
+        # Lose the link without a DISCONNECT: the broker publishes the will.
+        v.client.loop_stop()
+        sock = v.client.socket()
+        assert sock is not None
+        sock.close()
+        await wait_for(lambda: _status(hub, "V5", "offline"), timeout=15)
+        vessel = await queries.get_vessel(hub.db, "V5")
+        assert vessel is not None and vessel["contact"]["last_heard"] is not None
+
+
+async def _status(hub: Hub, vid: str, status: str) -> bool:
+    v = await queries.get_vessel(hub.db, vid)
+    return v is not None and v["contact"]["link_status"] == status
