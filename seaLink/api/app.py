@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from seaLink.api.events_ws import events_ws
 from seaLink.api.security import LoginRateLimit, auth_middleware, json_error, login, principal
 from seaLink.store import queries
 
@@ -155,7 +156,11 @@ def build_app(hub: Hub) -> web.Application:
     async def login_route(request: web.Request) -> web.Response:
         return await login(request, hub, limiter)
 
+    async def events_route(request: web.Request) -> web.StreamResponse:
+        return await events_ws(request, hub)
+
     app.router.add_post("/api/v1/auth/login", login_route)
+    app.router.add_get("/api/v1/events", events_route)
     app.router.add_get("/api/v1/auth/me", me)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

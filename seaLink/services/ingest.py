@@ -289,10 +289,12 @@ class IngestPipeline:
         for vid, heard in plan.heard.items():
             self._watch.heard(vid, heard.at, heard.link, heard.in_port)
         for vid, fix in plan.latest_fix.items():
+            info = self._registry.get(vid)
             self._events.publish(
                 "position",
                 {
                     "vessel_id": vid,
+                    "grid_id": info.grid_id if info else None,
                     "ts": fix.ts.isoformat(),
                     "lat": fix.lat,
                     "lon": fix.lon,
@@ -300,4 +302,5 @@ class IngestPipeline:
                     "cog": fix.cog,
                     "backfill": fix.backfill,
                 },
+                volatile=True,
             )

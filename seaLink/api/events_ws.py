@@ -1,0 +1,105 @@
+"""The live event stream, WebSocket `/api/v1/events`.
+
+Messages are JSON objects `{"id", "type", "data"}`. Durable events carry an increasing `id`;
+reconnect with `?last_event_id=N` to receive what was missed. If the hub can no longer replay that
+far back (or this client fell too far behind), it sends `{"type": "resync"}`: re-read the REST
+resources. Positions are coalesced per vessel and sent at most once a second as one
+`{"type": "positions", "data": {"positions": [...]}}` message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+from seaLink.api.security import principal
+from seaLink.services.events import Event
+
+if TYPE_CHECKING:
+    from seaLink.runtime import Hub
+
+POSITION_FLUSH_S = 1.0
+
+
+def _frame(ev: Event) -> str:
+    return json.dumps({"id": ev.id, "type": ev.type, "data": ev.data}, ensure_ascii=False)
+
+
+async def events_ws(request: web.Request, hub: Hub) -> web.StreamResponse:
+    who = principal(request)
+    try:
+        last_id = int(request.query.get("last_event_id", "0"))
+    except ValueError:
+        raise web.HTTPBadRequest(
+            text='{"error":"bad_query","message":"last_event_id must be an integer"}',
+            content_type="application/json",
+        ) from None
+    ws = web.WebSocketResponse(heartbeat=30)
+    await ws.prepare(request)
+    sub = hub.events.subscribe()
+
+    def visible(ev: Event) -> bool:
+        grid = ev.grid_id
+        return grid is None or who.can_read_grid(grid)
+
+    async def reader() -> None:
+        async for msg in ws:
+            if msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
+                break
+
+    read_task = asyncio.create_task(reader(), name="ws-reader")
+    try:
+        await ws.send_str(
+            json.dumps({"id": None, "type": "hello", "data": {"last_event_id": hub.events.last_id}})
+        )
+        if last_id:
+            missed = hub.events.since(last_id)
+            if missed is None:
+                await ws.send_str(json.dumps({"id": None, "type": "resync", "data": {}}))
+            else:
+                for old in missed:
+                    if visible(old):
+                        await ws.send_str(_frame(old))
+        positions: dict[str, dict[str, Any]] = {}
+        ev: Event | None
+        loop = asyncio.get_running_loop()
+        next_flush = loop.time() + POSITION_FLUSH_S
+        while not ws.closed and not read_task.done():
+            timeout = max(0.0, next_flush - loop.time())
+            try:
+                ev = await asyncio.wait_for(sub.queue.get(), timeout)
+            except TimeoutError:
+                ev = None
+            if sub.dropped:
+                sub.dropped = 0
+                positions.clear()
+                await ws.send_str(json.dumps({"id": None, "type": "resync", "data": {}}))
+            if ev is not None and visible(ev):
+                if ev.type == "position":
+                    positions[str(ev.data["vessel_id"])] = ev.data
+                else:
+                    await ws.send_str(_frame(ev))
+            if loop.time() >= next_flush:
+                if positions:
+                    batch = list(positions.values())
+                    positions.clear()
+                    await ws.send_str(
+                        json.dumps(
+                            {"id": None, "type": "positions", "data": {"positions": batch}},
+                            ensure_ascii=False,
+                        )
+                    )
+                next_flush = loop.time() + POSITION_FLUSH_S
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        hub.events.unsubscribe(sub)
+        read_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await read_task
+        await ws.close()
+    return ws
