@@ -43,8 +43,9 @@ class Hub:
         self.topics = Topics(settings.mqtt.prefix)
         self.db = Database(settings.store.url, echo=settings.store.echo)
         self.registry = RegistryCache(self.db)
+        self.zones_document = load_zones_document()
         self.ports = PortIndex(
-            ports_from_geojson(load_zones_document(), settings.contact.port_radius_nmi)
+            ports_from_geojson(self.zones_document, settings.contact.port_radius_nmi)
         )
         self.watch = ContactWatch(
             db=self.db,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -139,6 +140,11 @@ async def grids(request: web.Request) -> web.Response:
     return web.json_response({"grids": rows})
 
 
+async def zones(request: web.Request) -> web.Response:
+    """The zones in force, as GeoJSON (the shipped Nan'ao defaults until zones are managed)."""
+    return web.json_response(request.app[HUB].zones_document, content_type="application/geo+json")
+
+
 async def me(request: web.Request) -> web.Response:
     who = principal(request)
     return web.json_response(
@@ -169,7 +175,28 @@ def build_app(hub: Hub) -> web.Application:
     app.router.add_get("/api/v1/vessels/{vid}/track", vessel_track)
     app.router.add_get("/api/v1/alerts", alerts)
     app.router.add_get("/api/v1/grids", grids)
+    app.router.add_get("/api/v1/zones", zones)
+    _add_console(app)
     return app
+
+
+CONSOLE_DIR = Path(__file__).resolve().parent.parent.parent / "shore_console"
+
+
+def _add_console(app: web.Application) -> None:
+    """Serve the console's static files at /console/ (it talks to the hub only by REST and WS)."""
+    if not (CONSOLE_DIR / "index.html").is_file():
+        return
+
+    async def root(_request: web.Request) -> web.Response:
+        raise web.HTTPFound("/console/")
+
+    async def index(_request: web.Request) -> web.FileResponse:
+        return web.FileResponse(CONSOLE_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.router.add_get("/", root)
+    app.router.add_get("/console/", index)
+    app.router.add_static("/console/", CONSOLE_DIR, follow_symlinks=False)
 
 
 async def start_api(hub: Hub) -> web.AppRunner:
