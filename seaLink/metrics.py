@@ -48,6 +48,15 @@ class HubMetrics:
         self.mqtt_connected = Gauge(
             "sealink_mqtt_connected", "1 while the hub is connected to the broker", registry=r
         )
+        self.outbox_sent = Counter(
+            "sealink_outbox_sent_total", "Down messages handed to a link", ["link"], registry=r
+        )
+        self.outbox_expired = Counter(
+            "sealink_outbox_expired_total", "Down messages expired before delivery", registry=r
+        )
+        self.acks = Counter(
+            "sealink_acks_total", "Acknowledgements applied, by state", ["state"], registry=r
+        )
         self.store_errors = Counter(
             "sealink_store_errors_total", "Failed store transactions (retried)", registry=r
         )

@@ -19,9 +19,11 @@ from seaLink.domain.ports import PortIndex, load_zones_document, ports_from_geoj
 from seaLink.links.mqtt_link import MqttLink
 from seaLink.metrics import HubMetrics
 from seaLink.services.auth import AuthService, hash_password
+from seaLink.services.broadcasts import BroadcastService
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.events import EventBus
 from seaLink.services.ingest import IngestPipeline
+from seaLink.services.outbox import Outbox
 from seaLink.services.registry import RegistryCache
 from seaLink.settings import Settings
 from seaLink.store.db import Database
@@ -57,11 +59,29 @@ class Hub:
             events=self.events,
         )
         self.link = MqttLink(settings.mqtt, self.metrics, self.topics)
+        self.outbox = Outbox(
+            db=self.db,
+            clock=self.clock,
+            link=self.link,
+            topics=self.topics,
+            settings=settings.messaging,
+            metrics=self.metrics,
+            events=self.events,
+        )
+        self.broadcasts = BroadcastService(
+            db=self.db,
+            clock=self.clock,
+            outbox=self.outbox,
+            ports=self.ports,
+            settings=settings.messaging,
+            events=self.events,
+        )
         self.ingest = IngestPipeline(
             link=self.link,
             writer=IngestWriter(self.db),
             registry=self.registry,
             watch=self.watch,
+            outbox=self.outbox,
             ports=self.ports,
             clock=self.clock,
             settings=settings.ingest,
@@ -88,6 +108,8 @@ class Hub:
             log.warning("created user 'admin' from the admin_password setting")
         await self.registry.load()
         await self.watch.load()
+        await self.outbox.load()
+        await self.broadcasts.load_active()
         # The registry and the contact book are large and long-lived: keep the cyclic garbage
         # collector from re-scanning them on every collection.
         gc.collect()
@@ -101,6 +123,8 @@ class Hub:
                 tg.create_task(self.link.run(), name="mqtt-link")
                 tg.create_task(self.ingest.run(), name="ingest")
                 tg.create_task(self.watch.run(), name="contact-watch")
+                tg.create_task(self.outbox.run(), name="outbox")
+                tg.create_task(self.broadcasts.report_progress(), name="broadcast-progress")
                 if self._with_api:
                     from seaLink.api.app import start_api
 
@@ -142,5 +166,6 @@ class Hub:
             while self.link.inbox or not self.ingest.idle.is_set():
                 await asyncio.sleep(0.02)
             await self.watch.settle()
+            await self.outbox.settle()
 
         await asyncio.wait_for(_wait(), timeout)

@@ -87,6 +87,20 @@ class ContactSettings(_Section):
     )
 
 
+class MessagingSettings(_Section):
+    beidou_after_s: int = Field(
+        600, description="a vessel unreachable on MQTT this long gets its messages by Beidou"
+    )
+    replay_grace_s: int = Field(
+        20, description="after a hello, how long to wait for the broker's own redelivery first"
+    )
+    online_window_s: int = Field(
+        1200, description="with no status known, a vessel heard this recently counts as online"
+    )
+    dispatch_batch: int = Field(5000, description="most messages handed to the links per round")
+    default_expiry_s: int = Field(86400, description="expiry of a broadcast that names none")
+
+
 class ApiSettings(_Section):
     host: str = Field("127.0.0.1", description="address the REST/WebSocket API listens on")
     port: int = Field(8080, description="port of the REST/WebSocket API")
@@ -115,6 +129,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)  # type: ignore[arg-type]
     ingest: IngestSettings = Field(default_factory=IngestSettings)  # type: ignore[arg-type]
     contact: ContactSettings = Field(default_factory=ContactSettings)  # type: ignore[arg-type]
+    messaging: MessagingSettings = Field(default_factory=MessagingSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)  # type: ignore[arg-type]
     demo: DemoSettings = Field(default_factory=DemoSettings)  # type: ignore[arg-type]
 

@@ -181,7 +181,7 @@ async def test_a_vessel_can_only_speak_as_itself_where_the_broker_names_the_send
         assert (await queries.dead_letter_counts(hub.db)) == {"vessel_mismatch": 1}
 
 
-async def test_acks_distress_and_requests_are_journalled_once(
+async def test_distress_and_requests_are_journalled_once_and_stray_acks_refused(
     registered: Settings, fake_clock: FakeClock
 ) -> None:
     hub = Hub(registered, clock=fake_clock)
@@ -212,7 +212,8 @@ async def test_acks_distress_and_requests_are_journalled_once(
             kinds = (
                 await conn.execute(select(Uplink.kind, func.count()).group_by(Uplink.kind))
             ).all()  # type: ignore[call-overload]
-        assert dict(kinds) == {"distress": 1, "ack": 1, "request": 1}
+        assert dict(kinds) == {"distress": 1, "request": 1}
+        assert await queries.dead_letter_counts(hub.db) == {"unknown_message": 1}
 
 
 def _json(obj: object) -> bytes:

@@ -43,6 +43,9 @@ async def events_ws(request: web.Request, hub: Hub) -> web.StreamResponse:
     sub = hub.events.subscribe()
 
     def visible(ev: Event) -> bool:
+        grids = ev.data.get("grid_ids")
+        if isinstance(grids, list):
+            return any(who.can_read_grid(g) for g in grids)
         grid = ev.grid_id
         return grid is None or who.can_read_grid(grid)
 

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +56,10 @@ class MqttLink:
         self._connection = 0
         self._client: paho.Client | None = None
         self._disconnected = asyncio.Event()
+        # Packet ids of our publishes that the broker has acknowledged, for the outbox.
+        self.published: deque[tuple[int, int]] = deque()  # (connection, mid)
+        self.published_ready = asyncio.Event()
+        self.on_connected: list[Callable[[], None]] = []
 
     @property
     def checks_sender(self) -> bool:
@@ -75,7 +79,13 @@ class MqttLink:
                 n += 1
         return n
 
-    def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> int | None:
+    @property
+    def connection(self) -> int:
+        return self._connection
+
+    def publish(
+        self, topic: str, payload: bytes | str, qos: int = 1, retain: bool = False
+    ) -> int | None:
         """Queue a publish; returns its packet id, or None while disconnected."""
         client = self._client
         if client is None or not self.connected.is_set():
@@ -132,6 +142,7 @@ class MqttLink:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_publish = self._on_publish
         return client
 
     async def _connect(self, client: paho.Client) -> None:
@@ -174,6 +185,8 @@ class MqttLink:
         client.subscribe([(f, 1) for f in subs])
         self.connected.set()
         self._metrics.mqtt_connected.set(1)
+        for callback in self.on_connected:
+            callback()
         log.info(
             "mqtt: connected to %s as %s (session present: %s), subscribed to %s",
             self._settings.url,
@@ -181,6 +194,12 @@ class MqttLink:
             flags.session_present,
             subs,
         )
+
+    def _on_publish(
+        self, _c: paho.Client, _u: Any, mid: int, _rc: Any = None, _p: Any = None
+    ) -> None:
+        self.published.append((self._connection, mid))
+        self.published_ready.set()
 
     def _on_disconnect(
         self, _c: paho.Client, _u: Any, _f: Any, rc: ReasonCode, _p: Any = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from seaLink.links.mqtt_link import MqttLink, RawUplink
 from seaLink.metrics import HubMetrics
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.events import EventBus
+from seaLink.services.outbox import Outbox
 from seaLink.services.registry import RegistryCache
 from seaLink.settings import IngestSettings
 from seaLink.store.batch import BatchPlan, Heard
@@ -52,6 +54,7 @@ class IngestPipeline:
         writer: IngestWriter,
         registry: RegistryCache,
         watch: ContactWatch,
+        outbox: Outbox,
         ports: PortIndex,
         clock: Clock,
         settings: IngestSettings,
@@ -63,6 +66,8 @@ class IngestPipeline:
         self._writer = writer
         self._registry = registry
         self._watch = watch
+        self._outbox = outbox
+        self._acks_to_check: list[tuple[RawUplink, str, AckPayload]] = []
         self._ports = ports
         self._clock = clock
         self._settings = settings
@@ -92,8 +97,11 @@ class IngestPipeline:
         parsed = [self._parse_topic(raw) for raw in batch]
         await self._registry.resolve({p.vessel_id for p in parsed if isinstance(p, VesselTopic)})
         plan = BatchPlan()
+        self._acks_to_check = []
         for raw, topic in zip(batch, parsed, strict=True):
             self._classify(raw, topic, now, plan)
+        if self._acks_to_check:
+            await self._check_acks(plan, now)
         await self._commit(plan)
         self._link.ack(batch)
         self.committed += len(batch)
@@ -178,17 +186,18 @@ class IngestPipeline:
         elif kind is UplinkKind.HELLO:
             assert isinstance(decoded, HelloPayload)
             plan.hello[vid] = (decoded.terminal, decoded.ts)
+            plan.hellos.add(vid)
             plan.hear(vid, Heard(min(decoded.ts, now), MQTT))
             self._journal(vid, kind, f"hello:{decoded.ts.isoformat()}", decoded.ts, raw, now, plan)
         elif kind is UplinkKind.STATUS:
             assert isinstance(decoded, str)
             plan.status[vid] = (decoded, now)
+            plan.online[vid] = decoded == "online"
             if decoded == "online":
                 plan.hear(vid, Heard(now, MQTT))
         elif kind is UplinkKind.ACK:
             assert isinstance(decoded, AckPayload)
-            key = f"{decoded.msg_id}:{decoded.state.value}"
-            self._journal(vid, kind, key, decoded.ts, raw, now, plan)
+            self._acks_to_check.append((raw, vid, decoded))
             plan.hear(vid, Heard(min(decoded.ts, now), MQTT))
         elif kind is UplinkKind.DISTRESS:
             assert isinstance(decoded, DistressPayload)
@@ -204,6 +213,33 @@ class IngestPipeline:
             key = hashlib.sha256(raw.payload).hexdigest()[:32]
             self._journal(vid, kind, key, now, raw, now, plan)
             plan.hear(vid, Heard(now, MQTT))
+
+    async def _check_acks(self, plan: BatchPlan, now: datetime) -> None:
+        """Acks must name a message the hub sent to this very vessel."""
+        keys = {(a.msg_id, vid) for _raw, vid, a in self._acks_to_check}
+        known = await self._outbox.store.known_messages(keys)
+        for raw, vid, a in self._acks_to_check:
+            if (a.msg_id, vid) not in known:
+                detail = f"no message {a.msg_id!r} was sent to vessel {vid!r}"
+                self._reject(raw, vid, Rejection(RejectReason.UNKNOWN_MESSAGE, detail), now, plan)
+                continue
+            plan.acks.append(
+                {"m": a.msg_id, "v": vid, "ts": min(a.ts, now), "state": a.state.value}
+            )
+            plan.ack_events.append(
+                {
+                    "msg_id": a.msg_id,
+                    "vessel_id": vid,
+                    "state": a.state.value,
+                    "ts": a.ts,
+                    "received_at": now,
+                    "link": MQTT,
+                    "crew": json.dumps(a.crew or [], ensure_ascii=False),
+                    "text": a.text or "",
+                    "answers": json.dumps(a.answers or [], ensure_ascii=False),
+                    "eta_min": a.eta_min,
+                }
+            )
 
     def _apply_fixes(self, vid: str, fixes: list[Fix], now: datetime, plan: BatchPlan) -> None:
         live: Fix | None = None
@@ -286,8 +322,18 @@ class IngestPipeline:
             self._metrics.duplicates.inc(plan.in_batch_duplicates)
 
     def _after_commit(self, plan: BatchPlan) -> None:
+        now = self._clock.now()
         for vid, heard in plan.heard.items():
             self._watch.heard(vid, heard.at, heard.link, heard.in_port)
+            self._outbox.vessel_heard(vid, heard.at)
+        for vid, online in plan.online.items():
+            self._outbox.vessel_status(vid, online, now)
+        for vid in plan.hellos:
+            self._outbox.vessel_hello(vid, now)
+        if plan.acks:
+            for a in plan.acks:
+                self._metrics.acks.labels(a["state"]).inc()
+            self._outbox.acks_applied()
         for vid, fix in plan.latest_fix.items():
             info = self._registry.get(vid)
             self._events.publish(

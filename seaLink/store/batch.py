@@ -31,6 +31,10 @@ class BatchPlan:
     hello: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     journal: list[dict[str, Any]] = field(default_factory=list)
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    acks: list[dict[str, Any]] = field(default_factory=list)  # m, v, ts, state
+    ack_events: list[dict[str, Any]] = field(default_factory=list)
+    online: dict[str, bool] = field(default_factory=dict)  # status changes, for the outbox
+    hellos: set[str] = field(default_factory=set)
     position_keys: set[tuple[str, datetime]] = field(default_factory=set)
     in_batch_duplicates: int = 0
 

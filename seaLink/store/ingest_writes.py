@@ -9,7 +9,9 @@ from sqlalchemy import and_, bindparam, or_, update
 
 from seaLink.store.batch import BatchPlan
 from seaLink.store.db import Database
-from seaLink.store.tables import DeadLetter, Position, Uplink, VesselState
+from seaLink.domain.messaging import DeliveryState
+from seaLink.store.outbox_store import ACK_STATEMENTS
+from seaLink.store.tables import AckEvent, DeadLetter, Position, Uplink, VesselState
 
 _vs = VesselState.__table__  # type: ignore[attr-defined]
 
@@ -61,6 +63,7 @@ class IngestWriter:
         self._insert_positions = db.insert_ignore(Position.__table__)  # type: ignore[attr-defined]
         self._insert_journal = db.insert_ignore(Uplink.__table__)  # type: ignore[attr-defined]
         self._insert_dead = DeadLetter.__table__.insert()  # type: ignore[attr-defined]
+        self._insert_ack_events = db.insert_ignore(AckEvent.__table__)  # type: ignore[attr-defined]
 
     async def commit(self, plan: BatchPlan) -> None:
         async with self._db.engine.begin() as conn:
@@ -77,6 +80,14 @@ class IngestWriter:
             if plan.hello:
                 rows = [{"vid": v, "terminal": term} for v, (term, _t) in plan.hello.items()]
                 await conn.execute(_UPDATE_HELLO, rows)
+            if plan.acks:
+                by_state: dict[str, list[dict[str, Any]]] = {}
+                for a in plan.acks:
+                    by_state.setdefault(a["state"], []).append(a)
+                for state, rows in by_state.items():
+                    await conn.execute(ACK_STATEMENTS[DeliveryState(state)], rows)
+            if plan.ack_events:
+                await conn.execute(self._insert_ack_events, plan.ack_events)
             if plan.journal:
                 await conn.execute(self._insert_journal, plan.journal)
             if plan.dead_letters:

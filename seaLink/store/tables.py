@@ -220,3 +220,91 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(max_length=64)
     target: str = Field(default="", max_length=128)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class Broadcast(SQLModel, table=True):
+    """A notice, policy, warning or training sent to many vessels, tracked vessel by vessel."""
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    kind: str = Field(max_length=16)
+    title: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    priority: int = 5
+    reply: str = Field(default="none", max_length=16)
+    per_crew: bool = False
+    signal: str | None = Field(default=None, max_length=16, description="typhoon signal colour")
+    recall_deadline: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    target: str = Field(sa_column=Column(Text, nullable=False), description="target as JSON")
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_ts(index=True))
+    expires_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    grid_ids: str = Field(default="", max_length=2048, description="grids the targets fall in")
+    extra: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one down message for one vessel, and how far it got.
+
+    `rank` orders the states so that acknowledgements only move a delivery forward, whatever order
+    they arrive in: queued 0, sent 1, delivered 2, read 3, acknowledged/accepted/declined 4;
+    expired and failed are final for sending but a late acknowledgement still counts.
+    """
+
+    __table_args__ = (
+        Index("ix_delivery_due", "rank", "next_attempt_at"),
+        Index("ix_delivery_vessel", "vessel_id", "rank"),
+    )
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    msg_id: str = Field(max_length=64, unique=True)
+    broadcast_id: int | None = Field(default=None, index=True)
+    vessel_id: str = Field(max_length=32)
+    grid_id: str = Field(max_length=32)
+    kind: str = Field(max_length=16)
+    priority: int = 5
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default="queued", max_length=16)
+    rank: int = 0
+    link: str | None = Field(default=None, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=_ts())
+    queued_at: datetime = Field(sa_column=_ts())
+    sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    delivered_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    read_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    acked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    expires_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    last_error: str = Field(default="", max_length=256)
+
+
+class AckEvent(SQLModel, table=True):
+    """Every acknowledgement a vessel sent (with crew names, reply text, quiz answers), once."""
+
+    __tablename__ = "ack_event"
+    __table_args__ = (UniqueConstraint("msg_id", "vessel_id", "state", name="uq_ack_event"),)
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    msg_id: str = Field(max_length=64, index=True)
+    vessel_id: str = Field(max_length=32)
+    state: str = Field(max_length=16)
+    ts: datetime = Field(sa_column=_ts())
+    received_at: datetime = Field(sa_column=_ts())
+    link: str = Field(default="mqtt", max_length=16)
+    crew: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    answers: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    eta_min: int | None = None

@@ -27,6 +27,7 @@ class RejectReason(StrEnum):
     TS_IN_FUTURE = "ts_in_future"
     BAD_STATUS = "bad_status"
     BAD_NMEA = "bad_nmea"
+    UNKNOWN_MESSAGE = "unknown_message"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,100 @@
+"""REST resources of broadcasts: create, list, one with its roll-up and deliveries, re-send."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from seaLink.api.models import BroadcastIn
+from seaLink.api.security import json_error, principal
+from seaLink.services.broadcasts import BroadcastRefused, BroadcastSpec
+from seaLink.store import broadcast_store
+from seaLink.wire.codec import describe_errors
+
+if TYPE_CHECKING:
+    from seaLink.runtime import Hub
+
+
+async def read_body(request: web.Request, model: type[BroadcastIn]) -> BroadcastIn:
+    try:
+        raw = await request.read()
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise web.HTTPBadRequest(
+            text=json_error(400, "invalid_body", describe_errors(exc, 5)).text,
+            content_type="application/json",
+        ) from None
+
+
+def _bid(request: web.Request) -> int:
+    try:
+        return int(request.match_info["bid"])
+    except ValueError:
+        raise web.HTTPNotFound(
+            text='{"error":"not_found","message":"no such broadcast"}',
+            content_type="application/json",
+        ) from None
+
+
+def routes(hub: Hub) -> list[web.RouteDef]:
+    async def create(request: web.Request) -> web.Response:
+        body = await read_body(request, BroadcastIn)
+        spec = BroadcastSpec(
+            kind=body.kind,
+            title=body.title,
+            body=body.body,
+            target=body.target.to_domain(),
+            priority=body.priority,
+            reply=body.reply_expected,
+            per_crew=body.per_crew,
+            expires_at=body.expires_at,
+            signal=body.signal,
+            recall_deadline=body.recall.deadline if body.recall else None,
+        )
+        try:
+            bid = await hub.broadcasts.create(spec, principal(request))
+        except BroadcastRefused as exc:
+            return json_error(exc.status, exc.code, exc.message)
+        return web.json_response(await _one(hub, bid, deliveries=False), status=201)
+
+    async def list_(request: web.Request) -> web.Response:
+        rows = await broadcast_store.list_broadcasts(hub.db, principal(request).grid_filter())
+        return web.json_response({"broadcasts": rows, "count": len(rows)})
+
+    async def get(request: web.Request) -> web.Response:
+        bid = _bid(request)
+        b = await broadcast_store.get_broadcast(hub.db, bid)
+        who = principal(request)
+        if b is None or not all(who.can_read_grid(g) for g in b["grids"]):
+            return json_error(404, "not_found", f"no broadcast {bid} in your grids")
+        return web.json_response(
+            await _one(hub, bid, deliveries=request.query.get("deliveries") == "1")
+        )
+
+    async def resend(request: web.Request) -> web.Response:
+        try:
+            n = await hub.broadcasts.resend(_bid(request), principal(request))
+        except BroadcastRefused as exc:
+            return json_error(exc.status, exc.code, exc.message)
+        return web.json_response({"rearmed": n})
+
+    return [
+        web.post("/api/v1/broadcasts", create),
+        web.get("/api/v1/broadcasts", list_),
+        web.get("/api/v1/broadcasts/{bid}", get),
+        web.post("/api/v1/broadcasts/{bid}/resend", resend),
+    ]
+
+
+async def _one(hub: Hub, bid: int, *, deliveries: bool) -> dict[str, object]:
+    b = await broadcast_store.get_broadcast(hub.db, bid)
+    assert b is not None
+    out: dict[str, object] = {
+        "broadcast": b,
+        "rollup": await broadcast_store.rollup(hub.db, bid, b["reply"]),
+    }
+    if deliveries:
+        out["deliveries"] = await broadcast_store.deliveries_of(hub.db, bid)
+    return out

@@ -1,0 +1,280 @@
+"""Broadcasts: who gets what, created with their outbox rows in one transaction, and live roll-ups.
+
+A coordinator may only address vessels of their own grids: "all vessels" means all of theirs, and a
+target that names another grid's vessel is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from seaLink.clock import Clock
+from seaLink.domain.messaging import (
+    DEFAULT_PRIORITY,
+    SIGNAL_NAMES_ZH,
+    BroadcastKind,
+    Target,
+    VesselView,
+    select_targets,
+)
+from seaLink.domain.ports import PortIndex
+from seaLink.domain.roles import Principal
+from seaLink.services.events import EventBus
+from seaLink.services.outbox import Outbox
+from seaLink.settings import MessagingSettings
+from seaLink.store import broadcast_store
+from seaLink.store.db import Database
+from seaLink.store.tables import Broadcast, Vessel, VesselState
+from seaLink.store.users import audit
+from seaLink.wire.payloads import DownKind, DownMessage
+
+log = logging.getLogger(__name__)
+
+
+class BroadcastRefused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastSpec:
+    kind: BroadcastKind
+    title: str
+    body: str
+    target: Target
+    priority: int | None = None
+    reply: str = "read"
+    per_crew: bool = False
+    expires_at: datetime | None = None
+    signal: str | None = None
+    recall_deadline: datetime | None = None
+    extra: dict[str, Any] | None = None
+
+
+class BroadcastService:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        outbox: Outbox,
+        ports: PortIndex,
+        settings: MessagingSettings,
+        events: EventBus,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._outbox = outbox
+        self._ports = ports
+        self._settings = settings
+        self._events = events
+        self._active: dict[int, tuple[datetime | None, str]] = {}  # id -> (expires, reply)
+
+    async def vessel_views(self) -> list[VesselView]:
+        v: Any = Vessel.__table__  # type: ignore[attr-defined]
+        vs: Any = VesselState.__table__  # type: ignore[attr-defined]
+        q = select(
+            v.c.id, v.c.grid_id, v.c.group_id, vs.c.lat, vs.c.lon, vs.c.nav_state
+        ).select_from(v.outerjoin(vs, vs.c.vessel_id == v.c.id))
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(q)).all()
+        return [
+            VesselView(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5] == "in_port"
+                or (r[3] is not None and self._ports.port_at(r[3], r[4]) is not None),
+            )
+            for r in rows
+        ]
+
+    async def create(self, spec: BroadcastSpec, who: Principal) -> int:
+        if not who.can_write:
+            raise BroadcastRefused(403, "forbidden", "this role may not send broadcasts")
+        views = await self.vessel_views()
+        by_id = {x.id: x for x in views}
+        named_outside = [g for g in spec.target.grids if not who.can_write_grid(g)] + [
+            vid
+            for vid in spec.target.vessels
+            if vid in by_id and not who.can_write_grid(by_id[vid].grid_id)
+        ]
+        if named_outside:
+            raise BroadcastRefused(
+                403, "forbidden", f"outside your grids: {', '.join(named_outside[:5])}"
+            )
+        unknown = [vid for vid in spec.target.vessels if vid not in by_id]
+        if unknown:
+            raise BroadcastRefused(
+                400, "unknown_vessel", f"no such vessel: {', '.join(unknown[:5])}"
+            )
+        in_scope = [x for x in views if who.can_write_grid(x.grid_id)]
+        chosen = select_targets(spec.target, in_scope)
+        if not chosen:
+            raise BroadcastRefused(400, "no_target", "no vessel matches the target")
+        now = self._clock.now()
+        expires = spec.expires_at or now + timedelta(seconds=self._settings.default_expiry_s)
+        if expires <= now:
+            raise BroadcastRefused(400, "expired", "expires_at is in the past")
+        priority = spec.priority if spec.priority is not None else DEFAULT_PRIORITY[spec.kind]
+        grids = sorted({by_id[vid].grid_id for vid in chosen})
+        title = spec.title
+        if spec.signal and not title.startswith("【"):
+            title = f"【台风{SIGNAL_NAMES_ZH[spec.signal]}预警】{title}"
+        down_kind = {
+            BroadcastKind.WARNING: DownKind.WARNING,
+            BroadcastKind.TRAINING: DownKind.TRAINING,
+        }.get(spec.kind, DownKind.NOTICE)
+        extra = dict(spec.extra or {})
+        if spec.kind is BroadcastKind.POLICY:
+            extra["category"] = "policy"
+        if spec.signal:
+            extra["signal"] = spec.signal
+        if spec.recall_deadline:
+            extra["recall"] = {"deadline": spec.recall_deadline.isoformat().replace("+00:00", "Z")}
+        if spec.per_crew:
+            extra["per_crew"] = True
+
+        def payload(bid: int, _vid: str, msg_id: str) -> str:
+            msg = DownMessage(
+                msg_id=msg_id,
+                kind=down_kind,
+                priority=priority,
+                title=title,
+                body=spec.body,
+                issued=now,
+                expires=expires,
+                ack=spec.reply,
+                broadcast_id=bid,
+                **extra,
+            )
+            return msg.model_dump_json(exclude_none=True)
+
+        row = {
+            "kind": spec.kind.value,
+            "title": title,
+            "body": spec.body,
+            "priority": priority,
+            "reply": spec.reply,
+            "per_crew": spec.per_crew,
+            "signal": spec.signal,
+            "recall_deadline": spec.recall_deadline,
+            "target": json.dumps(_target_json(spec.target), ensure_ascii=False),
+            "created_by": who.username,
+            "created_at": now,
+            "expires_at": expires,
+            "grid_ids": ",".join(grids),
+            "extra": json.dumps(extra, ensure_ascii=False),
+            "_payload": payload,
+        }
+        deliveries = [
+            {
+                "vessel_id": vid,
+                "grid_id": by_id[vid].grid_id,
+                "kind": down_kind.value,
+                "priority": priority,
+                "state": "queued",
+                "rank": 0,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "queued_at": now,
+                "expires_at": expires,
+                "last_error": "",
+            }
+            for vid in chosen
+        ]
+        bid = await broadcast_store.create_broadcast(self._db, self._outbox.store, row, deliveries)
+        self._active[bid] = (expires, spec.reply)
+        self._outbox.kick()
+        await audit(
+            self._db,
+            ts=now,
+            username=who.username,
+            action="broadcast.create",
+            target=f"broadcast/{bid}",
+            detail=f"{spec.kind.value} to {len(chosen)} vessels: {title[:80]}",
+        )
+        log.info(
+            "broadcast %d (%s) to %d vessels by %s", bid, spec.kind.value, len(chosen), who.username
+        )
+        return bid
+
+    async def resend(self, bid: int, who: Principal) -> int:
+        b = await broadcast_store.get_broadcast(self._db, bid)
+        if b is None or not all(who.can_write_grid(g) for g in b["grids"]):
+            raise BroadcastRefused(404, "not_found", f"no broadcast {bid} in your grids")
+        n = await broadcast_store.rearm_undelivered(self._db, bid, self._clock.now())
+        self._outbox.kick()
+        await audit(
+            self._db,
+            ts=self._clock.now(),
+            username=who.username,
+            action="broadcast.resend",
+            target=f"broadcast/{bid}",
+            detail=f"{n} messages re-armed",
+        )
+        return n
+
+    async def load_active(self) -> None:
+        b: Any = Broadcast.__table__  # type: ignore[attr-defined]
+        now = self._clock.now()
+        async with self._db.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(b.c.id, b.c.expires_at, b.c.reply).where(b.c.expires_at > now)
+                )
+            ).all()
+        self._active = {int(r[0]): (r[1], r[2]) for r in rows}
+
+    async def report_progress(self, interval_s: float = 1.0) -> None:
+        """Publish each active broadcast's roll-up whenever deliveries moved (at most 1/s)."""
+        seen = -1
+        while True:
+            await asyncio.sleep(interval_s)
+            if self._outbox.activity == seen or not self._active:
+                continue
+            seen = self._outbox.activity
+            now = self._clock.now()
+            for bid, (expires, reply) in list(self._active.items()):
+                r = await broadcast_store.rollup(self._db, bid, reply, missing_limit=0)
+                self._events.publish(
+                    "broadcast_progress",
+                    {
+                        "broadcast_id": bid,
+                        "grid_ids": [g["grid_id"] for g in r["grids"]],
+                        "total": r["total"],
+                        "done": r["done"],
+                        "states": r["states"],
+                        "grids": r["grids"],
+                    },
+                )
+                if expires is not None and expires <= now - timedelta(minutes=5):
+                    del self._active[bid]
+
+
+def _target_json(t: Target) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if t.all:
+        out["all"] = True
+    for name in ("grids", "groups", "vessels"):
+        if getattr(t, name):
+            out[name] = list(getattr(t, name))
+    if t.polygon:
+        out["polygon"] = [list(p) for p in t.polygon]
+    if t.circle:
+        out["circle"] = {"lon": t.circle[0], "lat": t.circle[1], "radius_nmi": t.circle[2]}
+    if t.at_sea:
+        out["at_sea"] = True
+    return out

@@ -1,0 +1,221 @@
+"""The outbox dispatcher: hands each vessel what it still has to receive, over the best link.
+
+The store is the truth. A message goes out only while its vessel is reachable (status `online`,
+or heard recently when no status is known); otherwise it waits, parked, and is re-armed when the
+vessel says hello or comes online, then sent in priority order. Sent but not delivered: sent again
+with backoff while the vessel is reachable. Expired: closed, never sent again. Acknowledgements
+are applied by the ingest pipeline in the same transaction as the rest of their batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from seaLink.clock import Clock
+from seaLink.domain.messaging import next_resend
+from seaLink.links.mqtt_link import MqttLink
+from seaLink.metrics import HubMetrics
+from seaLink.services.events import EventBus
+from seaLink.settings import MessagingSettings
+from seaLink.store.db import Database
+from seaLink.store.outbox_store import DueMessage, OutboxStore
+from seaLink.store.tables import VesselState
+from seaLink.wire.topics import Topics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Reach:
+    status: str | None = None  # online / offline from the status topic and the will
+    last_heard: datetime | None = None
+    offline_since: datetime | None = None
+
+
+class Outbox:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        link: MqttLink,
+        topics: Topics,
+        settings: MessagingSettings,
+        metrics: HubMetrics,
+        events: EventBus,
+    ) -> None:
+        self.store = OutboxStore(db)
+        self._db = db
+        self._clock = clock
+        self._link = link
+        self._topics = topics
+        self._settings = settings
+        self._metrics = metrics
+        self._events = events
+        self._reach: dict[str, Reach] = {}
+        self._inflight: dict[tuple[int, int], int] = {}  # (connection, mid) -> delivery id
+        self._arm_queue: list[str] = []
+        self._wake = asyncio.Event()
+        self.idle = asyncio.Event()
+        self.activity = 0  # bumped on every send/ack round; the progress reporter watches it
+        link.on_connected.append(self.kick)
+
+    async def load(self) -> None:
+        vs = VesselState.__table__  # type: ignore[attr-defined]
+        async with self._db.engine.connect() as conn:
+            rows = (
+                await conn.execute(select(vs.c.vessel_id, vs.c.link_status, vs.c.last_heard))
+            ).all()
+        for vid, status, heard in rows:
+            self._reach[vid] = Reach(status, heard)
+
+    # -- news from the ingest pipeline (after commit) ----------------------------------------------
+
+    def vessel_status(self, vessel_id: str, online: bool, at: datetime) -> None:
+        r = self._reach.setdefault(vessel_id, Reach())
+        was = self.reachable(vessel_id, at)
+        r.status = "online" if online else "offline"
+        r.offline_since = None if online else at
+        if online and not was:
+            self._arm_queue.append(vessel_id)
+            self.kick()
+
+    def vessel_hello(self, vessel_id: str, at: datetime) -> None:
+        r = self._reach.setdefault(vessel_id, Reach())
+        r.status = "online"
+        r.offline_since = None
+        r.last_heard = at
+        self._arm_queue.append(vessel_id)
+        self.kick()
+
+    def vessel_heard(self, vessel_id: str, at: datetime) -> None:
+        r = self._reach.setdefault(vessel_id, Reach())
+        was = self.reachable(vessel_id, at)
+        if r.last_heard is None or at > r.last_heard:
+            r.last_heard = at
+        if not was and self.reachable(vessel_id, at):
+            self._arm_queue.append(vessel_id)
+            self.kick()
+
+    def acks_applied(self) -> None:
+        self.activity += 1
+
+    def reachable(self, vessel_id: str, now: datetime) -> bool:
+        r = self._reach.get(vessel_id)
+        if r is None:
+            return False
+        if r.status is not None:
+            return r.status == "online"
+        window = timedelta(seconds=self._settings.online_window_s)
+        return r.last_heard is not None and now - r.last_heard <= window
+
+    def kick(self) -> None:
+        self.idle.clear()
+        self._wake.set()
+
+    async def settle(self) -> None:
+        self.kick()
+        await self.idle.wait()
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            now = self._clock.now()
+            try:
+                busy = await self._round(now)
+            except Exception:
+                self._metrics.store_errors.inc()
+                log.exception("outbox: round failed; retrying")
+                await asyncio.sleep(1.0)
+                continue
+            if busy:
+                continue
+            self.idle.set()
+            wake_at = await self._next_wake(now)
+            await self._wait(wake_at)
+
+    async def _wait(self, wake_at: datetime | None) -> None:
+        confirm = asyncio.ensure_future(self._link.published_ready.wait())
+        tick = asyncio.ensure_future(self._clock.wait_until(wake_at, self._wake))
+        try:
+            await asyncio.wait({confirm, tick}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            confirm.cancel()
+            tick.cancel()
+
+    async def _next_wake(self, now: datetime) -> datetime:
+        candidates = [now + timedelta(seconds=60)]
+        for t in (await self.store.next_due(), await self.store.next_expiry(now)):
+            if t is not None:
+                candidates.append(t)
+        return min(candidates)
+
+    async def _round(self, now: datetime) -> bool:
+        busy = False
+        if self._link.published:
+            await self._confirm_sent(now)
+            busy = True
+        if self._arm_queue:
+            vessels, self._arm_queue = self._arm_queue, []
+            grace = timedelta(seconds=self._settings.replay_grace_s)
+            for vid in dict.fromkeys(vessels):
+                await self.store.arm(vid, now, grace=grace)
+            busy = True
+        expired = await self.store.expire(now)
+        if expired:
+            self._metrics.outbox_expired.inc(len(expired))
+            self.activity += 1
+        if not self._link.connected.is_set():
+            return busy
+        due = await self.store.due(now, self._settings.dispatch_batch)
+        if due:
+            await self._dispatch(due, now)
+            busy = True
+        return busy
+
+    async def _dispatch(self, due: list[DueMessage], now: datetime) -> None:
+        attempts = []
+        parked: list[str] = []
+        for m in due:
+            if not self.reachable(m.vessel_id, now):
+                parked.append(m.vessel_id)
+                continue
+            mid = self._link.publish(self._topics.down(m.vessel_id), m.payload.encode(), qos=1)
+            if mid is None:
+                break  # the link went down: what is left stays due
+            self._inflight[(self._link.connection, mid)] = m.id
+            attempts.append(
+                {
+                    "did": m.id,
+                    "link": "mqtt",
+                    "attempts": m.attempts + 1,
+                    "next_at": next_resend(m.attempts + 1, now),
+                }
+            )
+        await self.store.record_attempts(attempts)
+        await self.store.park(dict.fromkeys(parked), now)
+        self._metrics.outbox_sent.labels("mqtt").inc(len(attempts))
+        self.activity += 1
+
+    async def _confirm_sent(self, now: datetime) -> None:
+        confirmed = []
+        published = self._link.published
+        self._link.published_ready.clear()
+        while published:
+            key = published.popleft()
+            did = self._inflight.pop(key, None)
+            if did is not None:
+                confirmed.append(did)
+        if len(self._inflight) > 200_000:
+            # Packet ids of dropped connections are never confirmed; forget the old ones.
+            current = self._link.connection
+            self._inflight = {k: v for k, v in self._inflight.items() if k[0] == current}
+        await self.store.mark_sent(confirmed, now)
+        self.activity += 1

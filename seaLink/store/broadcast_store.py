@@ -1,0 +1,180 @@
+"""Broadcasts: creation with their outbox rows in one transaction, and the roll-up queries."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from seaLink.domain.messaging import DONE_RANK, RANK, DeliveryState
+from seaLink.store.db import Database
+from seaLink.store.outbox_store import OutboxStore
+from seaLink.store.tables import Broadcast, Delivery, Vessel, VesselState
+
+_b: Any = Broadcast.__table__  # type: ignore[attr-defined]
+_d: Any = Delivery.__table__  # type: ignore[attr-defined]
+_v: Any = Vessel.__table__  # type: ignore[attr-defined]
+_vs: Any = VesselState.__table__  # type: ignore[attr-defined]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+async def create_broadcast(
+    db: Database, outbox: OutboxStore, row: dict[str, Any], deliveries: list[dict[str, Any]]
+) -> int:
+    """Insert the broadcast and one queued delivery per vessel; `deliveries` get the new id and a
+    `payload` built by calling row['_payload'](broadcast_id, vessel_id)."""
+    build = row.pop("_payload")
+    async with db.engine.begin() as conn:
+        result = await conn.execute(_b.insert().values(**row))
+        key = result.inserted_primary_key
+        assert key is not None
+        bid = int(key[0])
+        for d in deliveries:
+            d["broadcast_id"] = bid
+            d["msg_id"] = f"b{bid}-{d['vessel_id']}"
+            d["payload"] = build(bid, d["vessel_id"], d["msg_id"])
+        await outbox.insert(conn, deliveries)
+    return bid
+
+
+async def get_broadcast(db: Database, bid: int) -> dict[str, Any] | None:
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(select(_b).where(_b.c.id == bid))).mappings().first()
+    return None if row is None else _broadcast_dict(row)
+
+
+def _broadcast_dict(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "title": row["title"],
+        "body": row["body"],
+        "priority": row["priority"],
+        "reply": row["reply"],
+        "per_crew": bool(row["per_crew"]),
+        "signal": row["signal"],
+        "recall_deadline": _iso(row["recall_deadline"]),
+        "target": json.loads(row["target"]),
+        "created_by": row["created_by"],
+        "created_at": _iso(row["created_at"]),
+        "expires_at": _iso(row["expires_at"]),
+        "grids": [g for g in row["grid_ids"].split(",") if g],
+    }
+
+
+async def list_broadcasts(
+    db: Database, grid_ids: list[str] | None, limit: int = 200
+) -> list[dict[str, Any]]:
+    q = select(_b).order_by(_b.c.id.desc()).limit(limit)
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(q)).mappings().all()
+    out = [_broadcast_dict(r) for r in rows]
+    if grid_ids is not None:
+        allowed = set(grid_ids)
+        out = [b for b in out if set(b["grids"]) <= allowed]
+    return out
+
+
+async def rollup(db: Database, bid: int, reply: str, *, missing_limit: int = 500) -> dict[str, Any]:
+    """Counts per state and per grid, and the boats still missing with their last contact."""
+    done = DONE_RANK.get(reply, 2)
+    by_state_grid = (
+        select(_d.c.grid_id, _d.c.state, func.count())
+        .where(_d.c.broadcast_id == bid)
+        .group_by(_d.c.grid_id, _d.c.state)
+    )
+    missing_q = (
+        select(
+            _d.c.vessel_id,
+            _d.c.grid_id,
+            _d.c.state,
+            _v.c.hull_name,
+            _vs.c.last_heard,
+            _vs.c.link_status,
+            _d.c.attempts,
+            _d.c.sent_at,
+        )
+        .select_from(
+            _d.join(_v, _v.c.id == _d.c.vessel_id).outerjoin(_vs, _vs.c.vessel_id == _d.c.vessel_id)
+        )
+        .where(_d.c.broadcast_id == bid, _d.c.rank < done)
+        .order_by(_d.c.grid_id, _d.c.vessel_id)
+        .limit(missing_limit)
+    )
+    async with db.engine.connect() as conn:
+        counts = (await conn.execute(by_state_grid)).all()
+        missing = (await conn.execute(missing_q)).all()
+    totals = {s.value: 0 for s in DeliveryState}
+    grids: dict[str, dict[str, int]] = {}
+    for grid, state, n in counts:
+        totals[state] += n
+        g = grids.setdefault(grid, {"total": 0, "done": 0})
+        g["total"] += n
+        if RANK[DeliveryState(state)] >= done and state not in ("expired", "failed"):
+            g["done"] += n
+    total = sum(totals.values())
+    done_n = sum(g["done"] for g in grids.values())
+    return {
+        "broadcast_id": bid,
+        "reply": reply,
+        "total": total,
+        "done": done_n,
+        "states": totals,
+        "grids": [{"grid_id": k, **v} for k, v in sorted(grids.items())],
+        "summary": f"{done_n}/{total} {'acknowledged' if reply == 'confirm' else 'read' if reply == 'read' else 'delivered'}",
+        "missing": [
+            {
+                "vessel_id": r[0],
+                "grid_id": r[1],
+                "state": r[2],
+                "hull_name": r[3],
+                "last_heard": _iso(r[4]),
+                "link_status": r[5],
+                "attempts": r[6],
+                "sent_at": _iso(r[7]),
+            }
+            for r in missing
+        ],
+    }
+
+
+async def deliveries_of(db: Database, bid: int) -> list[dict[str, Any]]:
+    q = (
+        select(
+            _d.c.vessel_id,
+            _d.c.grid_id,
+            _d.c.msg_id,
+            _d.c.state,
+            _d.c.link,
+            _d.c.attempts,
+            _d.c.queued_at,
+            _d.c.sent_at,
+            _d.c.delivered_at,
+            _d.c.read_at,
+            _d.c.acked_at,
+            _d.c.closed_at,
+        )
+        .where(_d.c.broadcast_id == bid)
+        .order_by(_d.c.vessel_id)
+    )
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(q)).mappings().all()
+    return [{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in r.items()} for r in rows]
+
+
+async def rearm_undelivered(db: Database, bid: int, now: datetime) -> int:
+    """Send again, now, every message of a broadcast that is not yet delivered nor expired."""
+    from sqlalchemy import update
+
+    async with db.engine.begin() as conn:
+        result = await conn.execute(
+            update(_d)
+            .where(_d.c.broadcast_id == bid, _d.c.rank <= 1, _d.c.closed_at.is_(None))
+            .values(next_attempt_at=now)
+        )
+    return int(result.rowcount or 0)

@@ -1,0 +1,197 @@
+"""The outbox in the store: what each vessel still has to receive, and how far each message got."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
+
+from seaLink.domain.messaging import RANK, DeliveryState
+from seaLink.store.db import Database
+from seaLink.store.tables import AckEvent, Delivery
+
+_d: Any = Delivery.__table__  # type: ignore[attr-defined]
+_ack: Any = AckEvent.__table__  # type: ignore[attr-defined]
+
+PARKED = timedelta(days=3650)  # "not until the vessel is back": re-armed by hello / online
+
+
+@dataclass(frozen=True, slots=True)
+class DueMessage:
+    id: int
+    msg_id: str
+    vessel_id: str
+    priority: int
+    payload: str
+    attempts: int
+    rank: int
+
+
+def ack_statement(state: DeliveryState) -> Any:
+    """UPDATE for one acknowledgement state: only ever moves a delivery up the ladder."""
+    r = RANK[state]
+    ts: Any = bindparam("ts")
+    values: dict[str, Any] = {
+        "state": case((_d.c.rank < r, state.value), else_=_d.c.state),
+        "rank": case((_d.c.rank < r, r), else_=_d.c.rank),
+        "delivered_at": func.coalesce(_d.c.delivered_at, ts),
+    }
+    if r >= RANK[DeliveryState.READ]:
+        values["read_at"] = func.coalesce(_d.c.read_at, ts)
+    if r >= RANK[DeliveryState.ACKNOWLEDGED]:
+        values["acked_at"] = func.coalesce(_d.c.acked_at, ts)
+    return (
+        update(_d)
+        .where(_d.c.msg_id == bindparam("m"), _d.c.vessel_id == bindparam("v"))
+        .values(**values)
+    )
+
+
+ACK_STATEMENTS = {
+    s: ack_statement(s)
+    for s in (
+        DeliveryState.DELIVERED,
+        DeliveryState.READ,
+        DeliveryState.ACKNOWLEDGED,
+        DeliveryState.ACCEPTED,
+        DeliveryState.DECLINED,
+    )
+}
+
+
+class OutboxStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._insert_ack = db.insert_ignore(_ack)
+
+    async def insert(self, conn: Any, rows: Sequence[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), 5000):
+            await conn.execute(_d.insert(), list(rows[start : start + 5000]))
+
+    async def due(self, now: datetime, limit: int) -> list[DueMessage]:
+        q = (
+            select(
+                _d.c.id,
+                _d.c.msg_id,
+                _d.c.vessel_id,
+                _d.c.priority,
+                _d.c.payload,
+                _d.c.attempts,
+                _d.c.rank,
+            )
+            .where(
+                _d.c.rank <= 1,
+                _d.c.closed_at.is_(None),
+                _d.c.next_attempt_at <= now,
+                or_(_d.c.expires_at.is_(None), _d.c.expires_at > now),
+            )
+            .order_by(_d.c.priority, _d.c.queued_at, _d.c.id)
+            .limit(limit)
+        )
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(q)).all()
+        return [DueMessage(*r) for r in rows]
+
+    async def next_due(self) -> datetime | None:
+        q = select(func.min(_d.c.next_attempt_at)).where(_d.c.rank <= 1, _d.c.closed_at.is_(None))
+        async with self._db.engine.connect() as conn:
+            value = (await conn.execute(q)).scalar()
+        return value  # type: ignore[no-any-return]
+
+    async def next_expiry(self, now: datetime) -> datetime | None:
+        q = select(func.min(_d.c.expires_at)).where(
+            _d.c.rank <= 1, _d.c.closed_at.is_(None), _d.c.expires_at > now
+        )
+        async with self._db.engine.connect() as conn:
+            return (await conn.execute(q)).scalar()  # type: ignore[no-any-return]
+
+    async def record_attempts(self, rows: Sequence[dict[str, Any]]) -> None:
+        """rows: id, link, attempts, next_at."""
+        if not rows:
+            return
+        stmt = (
+            update(_d)
+            .where(_d.c.id == bindparam("did"))
+            .values(
+                link=bindparam("link"),
+                attempts=bindparam("attempts"),
+                next_attempt_at=bindparam("next_at"),
+            )
+        )
+        async with self._db.engine.begin() as conn:
+            await conn.execute(stmt, list(rows))
+
+    async def mark_sent(self, ids: Iterable[int], ts: datetime) -> None:
+        rows = [{"did": i, "ts": ts} for i in ids]
+        if not rows:
+            return
+        stmt = (
+            update(_d)
+            .where(_d.c.id == bindparam("did"))
+            .values(
+                state=case((_d.c.rank < 1, DeliveryState.SENT.value), else_=_d.c.state),
+                rank=case((_d.c.rank < 1, 1), else_=_d.c.rank),
+                sent_at=func.coalesce(_d.c.sent_at, bindparam("ts")),
+            )
+        )
+        async with self._db.engine.begin() as conn:
+            await conn.execute(stmt, rows)
+
+    async def park(self, vessel_ids: Iterable[str], now: datetime) -> None:
+        """Hold a vessel's undelivered messages until it is reachable again."""
+        ids = list(vessel_ids)
+        if not ids:
+            return
+        async with self._db.engine.begin() as conn:
+            await conn.execute(
+                update(_d)
+                .where(_d.c.vessel_id.in_(ids), _d.c.rank <= 1, _d.c.closed_at.is_(None))
+                .values(next_attempt_at=now + PARKED)
+            )
+
+    async def arm(self, vessel_id: str, now: datetime, *, grace: timedelta) -> int:
+        """A vessel is reachable again: what it never got is due now; what was sent and is still
+        not delivered is due after `grace` (the broker redelivers its own queue first)."""
+        base = and_(_d.c.vessel_id == vessel_id, _d.c.closed_at.is_(None))
+        async with self._db.engine.begin() as conn:
+            fresh = await conn.execute(
+                update(_d).where(base, _d.c.rank == 0).values(next_attempt_at=now)
+            )
+            await conn.execute(
+                update(_d)
+                .where(base, _d.c.rank == 1, _d.c.next_attempt_at > now + grace)
+                .values(next_attempt_at=now + grace)
+            )
+        return int(fresh.rowcount or 0)
+
+    async def expire(self, now: datetime) -> list[tuple[int, int | None]]:
+        """Close what expired before delivery; returns (delivery id, broadcast id)."""
+        cond = and_(
+            _d.c.rank <= 1,
+            _d.c.closed_at.is_(None),
+            _d.c.expires_at.is_not(None),
+            _d.c.expires_at <= now,
+        )
+        async with self._db.engine.begin() as conn:
+            rows = (await conn.execute(select(_d.c.id, _d.c.broadcast_id).where(cond))).all()
+            if rows:
+                await conn.execute(
+                    update(_d).where(cond).values(state=DeliveryState.EXPIRED.value, closed_at=now)
+                )
+        return [(int(r[0]), r[1]) for r in rows]
+
+    async def known_messages(self, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (msg_id, vessel_id) pairs are in the outbox."""
+        if not keys:
+            return set()
+        msg_ids = sorted({m for m, _ in keys})
+        async with self._db.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(_d.c.msg_id, _d.c.vessel_id).where(_d.c.msg_id.in_(msg_ids))
+                )
+            ).all()
+        return {(r[0], r[1]) for r in rows} & keys
