@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, update
 
+from seaLink.domain.messaging import DeliveryState
 from seaLink.store.batch import BatchPlan
 from seaLink.store.db import Database
-from seaLink.domain.messaging import DeliveryState
 from seaLink.store.outbox_store import ACK_STATEMENTS
 from seaLink.store.tables import AckEvent, DeadLetter, Position, Uplink, VesselState
 
