@@ -15,8 +15,11 @@ from seaLink.settings import Settings
 
 
 class HubProcess:
-    def __init__(self, settings: Settings, workdir: Path) -> None:
+    def __init__(
+        self, settings: Settings, workdir: Path, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.settings = settings
+        self.extra_env = extra_env or {}
         self.workdir = workdir
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -35,6 +38,7 @@ class HubProcess:
                 "SEALINK_LOG_LEVEL": "WARNING",
             }
         )
+        env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = 30.0) -> None:

@@ -79,8 +79,10 @@ class PahoAsyncio:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2 * 1024 * 1024)
 
     def _on_socket_close(self, client: paho.Client, _userdata: Any, sock: Any) -> None:
-        self._loop.remove_reader(sock)
-        self._loop.remove_writer(sock)
+        # The socket may already be closed (fd -1) when the link was cut under us.
+        with contextlib.suppress(ValueError, OSError):
+            self._loop.remove_reader(sock)
+            self._loop.remove_writer(sock)
 
     def _on_register_write(self, client: paho.Client, _userdata: Any, sock: Any) -> None:
         self._loop.add_writer(sock, client.loop_write)
