@@ -18,6 +18,7 @@ from seaLink.clock import Clock, SystemClock
 from seaLink.domain.ports import PortIndex, load_zones_document, ports_from_geojson
 from seaLink.links.mqtt_link import MqttLink
 from seaLink.metrics import HubMetrics
+from seaLink.services.alerting import Alerting
 from seaLink.services.auth import AuthService, hash_password
 from seaLink.services.broadcasts import BroadcastService
 from seaLink.services.contact_watch import ContactWatch
@@ -26,7 +27,9 @@ from seaLink.services.ingest import IngestPipeline
 from seaLink.services.outbox import Outbox
 from seaLink.services.registry import RegistryCache
 from seaLink.settings import Settings
+from seaLink.store.contact_writes import AlertChange
 from seaLink.store.db import Database
+from seaLink.store.distress_writes import DistressOutcome
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.users import ensure_admin
 from seaLink.wire.topics import Topics
@@ -76,9 +79,16 @@ class Hub:
             settings=settings.messaging,
             events=self.events,
         )
+        self.alerting = Alerting(
+            db=self.db,
+            clock=self.clock,
+            settings=settings.alerting,
+            events=self.events,
+            metrics=self.metrics,
+        )
         self.ingest = IngestPipeline(
             link=self.link,
-            writer=IngestWriter(self.db),
+            writer=IngestWriter(self.db, settings.alerting.distress_leader_after_s),
             registry=self.registry,
             watch=self.watch,
             outbox=self.outbox,
@@ -110,10 +120,38 @@ class Hub:
         await self.watch.load()
         await self.outbox.load()
         await self.broadcasts.load_active()
+        await self.alerting.load()
+        self.ingest.on_distress.append(self._on_distress)
+        self.watch.on_alert.append(self._on_contact_alert)
         # The registry and the contact book are large and long-lived: keep the cyclic garbage
         # collector from re-scanning them on every collection.
         gc.collect()
         gc.freeze()
+
+    def _on_distress(self, outcome: DistressOutcome) -> None:
+        if outcome.action == "raised":
+            self.metrics.alerts_raised.labels("distress").inc()
+            self.alerting.raised(outcome.alert_id)
+        if outcome.action != "ignored":
+            self.events.publish(
+                "alert",
+                {
+                    "alert_id": outcome.alert_id,
+                    "vessel_id": outcome.vessel_id,
+                    "grid_id": outcome.grid_id,
+                    "type": "distress",
+                    "action": outcome.action,
+                    "phase": "distress",
+                    "severity": "critical",
+                    "incident_id": outcome.incident_id,
+                    "sound": outcome.action == "raised",
+                    "at": self.clock.now().isoformat(),
+                },
+            )
+
+    def _on_contact_alert(self, change: AlertChange) -> None:
+        if change.action == "raised":
+            self.alerting.raised(change.alert_id)
 
     async def serve(self) -> None:
         """Run until cancelled."""
@@ -124,6 +162,7 @@ class Hub:
                 tg.create_task(self.ingest.run(), name="ingest")
                 tg.create_task(self.watch.run(), name="contact-watch")
                 tg.create_task(self.outbox.run(), name="outbox")
+                tg.create_task(self.alerting.run(), name="alerting")
                 tg.create_task(self.broadcasts.report_progress(), name="broadcast-progress")
                 if self._with_api:
                     from seaLink.api.app import start_api
@@ -167,5 +206,6 @@ class Hub:
                 await asyncio.sleep(0.02)
             await self.watch.settle()
             await self.outbox.settle()
+            await self.alerting.settle()
 
         await asyncio.wait_for(_wait(), timeout)

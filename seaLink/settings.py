@@ -101,6 +101,30 @@ class MessagingSettings(_Section):
     default_expiry_s: int = Field(86400, description="expiry of a broadcast that names none")
 
 
+class AlertingSettings(_Section):
+    distress_leader_after_s: int = Field(
+        120, description="unacknowledged distress: escalate to the grid leader after this"
+    )
+    distress_county_after_s: int = Field(
+        240, description="unacknowledged distress: escalate to the county emergency desk after this"
+    )
+    lost_contact_leader_after_s: int = Field(
+        1800, description="unacknowledged lost contact: escalate to the grid leader after this"
+    )
+    lost_contact_county_after_s: int = Field(
+        3600, description="unacknowledged lost contact: escalate to the county desk after this"
+    )
+    county_desk_name: str = Field("县渔业应急办", description="the county emergency desk")
+    county_desk_email: str = Field("", description="e-mail of the county emergency desk")
+    county_desk_phone: str = Field("", description="phone (SMS) of the county emergency desk")
+    webhook_url: str = Field("", description="POST every alert notification as JSON here")
+    sms_webhook_url: str = Field("", description="SMS gateway: POST {to, text} here")
+    smtp_host: str = Field("", description="SMTP server for alert e-mail (empty: no e-mail)")
+    smtp_port: int = Field(25, description="SMTP port")
+    smtp_from: str = Field("sealink@localhost", description="sender address of alert e-mail")
+    channel_timeout_s: float = Field(5.0, description="a notification channel gets this long")
+
+
 class ApiSettings(_Section):
     host: str = Field("127.0.0.1", description="address the REST/WebSocket API listens on")
     port: int = Field(8080, description="port of the REST/WebSocket API")
@@ -130,6 +154,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)  # type: ignore[arg-type]
     contact: ContactSettings = Field(default_factory=ContactSettings)  # type: ignore[arg-type]
     messaging: MessagingSettings = Field(default_factory=MessagingSettings)
+    alerting: AlertingSettings = Field(default_factory=AlertingSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)  # type: ignore[arg-type]
     demo: DemoSettings = Field(default_factory=DemoSettings)  # type: ignore[arg-type]
 

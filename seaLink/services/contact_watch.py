@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -63,6 +64,7 @@ class ContactWatch:
         self._pending: list[ContactChange] = []
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()  # set whenever nothing is pending (tests wait on it)
+        self.on_alert: list[Callable[[AlertChange], None]] = []
         self.wakeups = 0  # loop iterations, and the CPU they took: what the watch costs
         self.cpu_seconds = 0.0
 
@@ -191,6 +193,8 @@ class ContactWatch:
         self._update_gauges()
 
     def _announce(self, a: AlertChange) -> None:
+        for observer in self.on_alert:
+            observer(a)
         if a.action == "raised":
             self._metrics.alerts_raised.labels(a.type).inc()
             log.warning(

@@ -29,6 +29,7 @@ from seaLink.services.outbox import Outbox
 from seaLink.services.registry import RegistryCache
 from seaLink.settings import IngestSettings
 from seaLink.store.batch import BatchPlan, Heard
+from seaLink.store.distress_writes import DistressItem, DistressOutcome
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.wire.codec import Rejection, RejectReason, decode_uplink
 from seaLink.wire.payloads import (
@@ -78,6 +79,7 @@ class IngestPipeline:
         self.idle = asyncio.Event()
         # Observers of committed batches (benchmarks measure publish-to-commit latency here).
         self.on_committed: list[Callable[[list[RawUplink]], None]] = []
+        self.on_distress: list[Callable[[DistressOutcome], None]] = []
 
     async def run(self) -> None:
         inbox = self._link.inbox
@@ -203,6 +205,10 @@ class IngestPipeline:
             assert isinstance(decoded, DistressPayload)
             key = f"{decoded.distress_id}:{'cancel' if decoded.cancel else decoded.ts.isoformat()}"
             self._journal(vid, kind, key, decoded.ts, raw, now, plan)
+            info = self._registry.get(vid)
+            assert info is not None
+            plan.distress.append(DistressItem(vid, info.grid_id, info.hull_name, decoded, MQTT))
+            plan.distress_now = now
             plan.hear(vid, Heard(min(decoded.ts, now), MQTT))
         elif kind is UplinkKind.REQUEST:
             assert isinstance(decoded, RequestPayload)
@@ -330,6 +336,11 @@ class IngestPipeline:
             self._outbox.vessel_status(vid, online, now)
         for vid in plan.hellos:
             self._outbox.vessel_hello(vid, now)
+        if plan.distress_outcomes:
+            self._outbox.kick()
+            for outcome in plan.distress_outcomes:
+                for observer in self.on_distress:
+                    observer(outcome)
         if plan.acks:
             for a in plan.acks:
                 self._metrics.acks.labels(a["state"]).inc()

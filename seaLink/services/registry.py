@@ -20,6 +20,7 @@ class VesselInfo:
     mmsi: str | None
     beidou_card: str | None
     report_interval_s: int | None
+    hull_name: str = ""
 
 
 class RegistryCache:

@@ -35,6 +35,9 @@ class BatchPlan:
     ack_events: list[dict[str, Any]] = field(default_factory=list)
     online: dict[str, bool] = field(default_factory=dict)  # status changes, for the outbox
     hellos: set[str] = field(default_factory=set)
+    distress: list[Any] = field(default_factory=list)  # DistressItem, applied in the transaction
+    distress_outcomes: list[Any] = field(default_factory=list)
+    distress_now: datetime | None = None
     position_keys: set[tuple[str, datetime]] = field(default_factory=set)
     in_batch_duplicates: int = 0
 

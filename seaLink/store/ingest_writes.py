@@ -3,6 +3,7 @@ redelivered after a crash, or retried after a failed commit, changes nothing twi
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, update
@@ -10,6 +11,7 @@ from sqlalchemy import and_, bindparam, or_, update
 from seaLink.domain.messaging import DeliveryState
 from seaLink.store.batch import BatchPlan
 from seaLink.store.db import Database
+from seaLink.store.distress_writes import apply_distress
 from seaLink.store.outbox_store import ACK_STATEMENTS
 from seaLink.store.tables import AckEvent, DeadLetter, Position, Uplink, VesselState
 
@@ -58,8 +60,9 @@ _UPDATE_HELLO = (
 
 
 class IngestWriter:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, distress_escalation_s: int = 120) -> None:
         self._db = db
+        self._first_escalation = timedelta(seconds=distress_escalation_s)
         self._insert_positions = db.insert_ignore(Position.__table__)  # type: ignore[attr-defined]
         self._insert_journal = db.insert_ignore(Uplink.__table__)  # type: ignore[attr-defined]
         self._insert_dead = DeadLetter.__table__.insert()  # type: ignore[attr-defined]
@@ -88,6 +91,13 @@ class IngestWriter:
                     await conn.execute(ACK_STATEMENTS[DeliveryState(state)], rows)
             if plan.ack_events:
                 await conn.execute(self._insert_ack_events, plan.ack_events)
+            plan.distress_outcomes = []
+            for item in plan.distress:
+                now = plan.distress_now
+                assert now is not None
+                plan.distress_outcomes.append(
+                    await apply_distress(conn, self._db, item, now, now + self._first_escalation)
+                )
             if plan.journal:
                 await conn.execute(self._insert_journal, plan.journal)
             if plan.dead_letters:

@@ -159,6 +159,17 @@ class Alert(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     outcome: str | None = Field(default=None, max_length=24)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    ref: str | None = Field(default=None, max_length=96, description="source id, e.g. distress_id")
+    lat: float | None = None
+    lon: float | None = None
+    event_ts: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    repeats: int = 0
+    acked_by: str | None = Field(default=None, max_length=64)
+    acked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    escalation_level: int = 0
+    escalate_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True, index=True))
+    incident_id: int | None = None
 
 
 class AlertEvent(SQLModel, table=True):
@@ -308,3 +319,71 @@ class AckEvent(SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     answers: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
     eta_min: int | None = None
+
+
+class DutyShift(SQLModel, table=True):
+    """Who is on duty for a grid, when: the primary coordinator and a backup."""
+
+    __tablename__ = "duty_shift"
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    grid_id: str = Field(max_length=32, index=True)
+    coordinator_id: str = Field(max_length=32)
+    backup_id: str | None = Field(default=None, max_length=32)
+    starts_at: datetime = Field(sa_column=_ts())
+    ends_at: datetime = Field(sa_column=_ts())
+
+
+class Notification(SQLModel, table=True):
+    """Each attempt to tell a person about an alert, on one channel, and how it went."""
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    alert_id: int = Field(index=True)
+    level: int = 0
+    channel: str = Field(max_length=16)
+    recipient: str = Field(max_length=128)
+    ts: datetime = Field(sa_column=_ts())
+    ok: bool = False
+    error: str = Field(default="", max_length=512)
+
+
+class Incident(SQLModel, table=True):
+    """A distress case: persons at risk, situation reports, one chronological log."""
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    alert_id: int = Field(index=True, unique=True)
+    vessel_id: str = Field(max_length=32)
+    grid_id: str = Field(max_length=32)
+    opened_at: datetime = Field(sa_column=_ts())
+    closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    persons_at_risk: int | None = None
+    sitrep_count: int = 0
+
+
+class IncidentLog(SQLModel, table=True):
+    __tablename__ = "incident_log"
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    incident_id: int = Field(index=True)
+    ts: datetime = Field(sa_column=_ts())
+    actor: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))

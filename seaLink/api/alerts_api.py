@@ -1,0 +1,214 @@
+"""REST resources of alerts and incidents: one alert with its trail, acknowledge, resolve;
+an incident with its log; the duty roster."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+
+from seaLink.api.security import json_error, principal
+from seaLink.store import alert_store
+from seaLink.store.tables import DutyShift, Incident, IncidentLog
+from seaLink.store.users import audit
+from seaLink.wire.codec import describe_errors
+
+if TYPE_CHECKING:
+    from seaLink.runtime import Hub
+
+_inc: Any = Incident.__table__  # type: ignore[attr-defined]
+_log: Any = IncidentLog.__table__  # type: ignore[attr-defined]
+_duty: Any = DutyShift.__table__  # type: ignore[attr-defined]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class AckIn(_Body):
+    note: Annotated[str, Field(max_length=1000)] = ""
+
+
+class ResolveIn(_Body):
+    outcome: Literal["rescued", "false_alarm", "contact_restored", "other"]
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class DutyIn(_Body):
+    grid_id: Annotated[str, Field(max_length=32)]
+    coordinator_id: Annotated[str, Field(max_length=32)]
+    backup_id: Annotated[str, Field(max_length=32)] | None = None
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+async def _body(request: web.Request, model: type[_Body]) -> Any:
+    raw = await request.read()
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        raise web.HTTPBadRequest(
+            text=json_error(400, "invalid_body", describe_errors(exc, 5)).text,
+            content_type="application/json",
+        ) from None
+
+
+def _int(request: web.Request, name: str) -> int:
+    try:
+        return int(request.match_info[name])
+    except ValueError:
+        raise web.HTTPNotFound(
+            text='{"error":"not_found","message":"no such item"}', content_type="application/json"
+        ) from None
+
+
+def _iso(v: Any) -> Any:
+    return v.isoformat().replace("+00:00", "Z") if isinstance(v, datetime) else v
+
+
+def routes(hub: Hub) -> list[web.RouteDef]:
+    async def visible_alert(request: web.Request, write: bool = False) -> dict[str, Any]:
+        alert_id = _int(request, "aid")
+        alert = await alert_store.get_alert(hub.db, alert_id)
+        who = principal(request)
+        allowed = alert is not None and (
+            who.can_write_grid(alert["grid_id"]) if write else who.can_read_grid(alert["grid_id"])
+        )
+        if not allowed or alert is None:
+            raise web.HTTPNotFound(
+                text=json_error(404, "not_found", f"no alert {alert_id} in your grids").text,
+                content_type="application/json",
+            )
+        return alert
+
+    async def get_alert(request: web.Request) -> web.Response:
+        return web.json_response(await visible_alert(request))
+
+    async def ack(request: web.Request) -> web.Response:
+        alert = await visible_alert(request, write=True)
+        body: AckIn = await _body(request, AckIn)
+        who = principal(request)
+        now = hub.clock.now()
+        if not await alert_store.acknowledge(hub.db, alert["id"], who.username, now, body.note):
+            return json_error(
+                409,
+                "not_open",
+                f"alert {alert['id']} is {alert['state']}, not waiting for acknowledgement",
+            )
+        await audit(
+            hub.db,
+            ts=now,
+            username=who.username,
+            action="alert.ack",
+            target=f"alert/{alert['id']}",
+            detail=body.note,
+        )
+        hub.events.publish(
+            "alert",
+            {
+                "alert_id": alert["id"],
+                "vessel_id": alert["vessel_id"],
+                "grid_id": alert["grid_id"],
+                "type": alert["type"],
+                "action": "acknowledged",
+                "phase": alert["phase"],
+                "severity": alert["severity"],
+                "by": who.username,
+                "at": now.isoformat(),
+            },
+        )
+        return web.json_response(await alert_store.get_alert(hub.db, alert["id"]))
+
+    async def resolve(request: web.Request) -> web.Response:
+        alert = await visible_alert(request, write=True)
+        body: ResolveIn = await _body(request, ResolveIn)
+        who = principal(request)
+        now = hub.clock.now()
+        if not await alert_store.resolve(
+            hub.db, alert["id"], who.username, now, body.outcome, body.note
+        ):
+            return json_error(409, "not_open", f"alert {alert['id']} is already resolved")
+        await audit(
+            hub.db,
+            ts=now,
+            username=who.username,
+            action="alert.resolve",
+            target=f"alert/{alert['id']}",
+            detail=f"{body.outcome} {body.note}",
+        )
+        hub.events.publish(
+            "alert",
+            {
+                "alert_id": alert["id"],
+                "vessel_id": alert["vessel_id"],
+                "grid_id": alert["grid_id"],
+                "type": alert["type"],
+                "action": "resolved",
+                "phase": alert["phase"],
+                "outcome": body.outcome,
+                "severity": alert["severity"],
+                "by": who.username,
+                "at": now.isoformat(),
+            },
+        )
+        return web.json_response(await alert_store.get_alert(hub.db, alert["id"]))
+
+    async def incident(request: web.Request) -> web.Response:
+        iid = _int(request, "iid")
+        async with hub.db.engine.connect() as conn:
+            row = (await conn.execute(select(_inc).where(_inc.c.id == iid))).mappings().first()
+            entries = (
+                (
+                    await conn.execute(
+                        select(_log).where(_log.c.incident_id == iid).order_by(_log.c.ts, _log.c.id)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+        if row is None or not principal(request).can_read_grid(row["grid_id"]):
+            return json_error(404, "not_found", f"no incident {iid} in your grids")
+        out = {k: _iso(v) for k, v in row.items()}
+        out["log"] = [{k: _iso(v) for k, v in e.items()} for e in entries]
+        out["alert"] = await alert_store.get_alert(hub.db, int(row["alert_id"]))
+        return web.json_response(out)
+
+    async def duty_list(request: web.Request) -> web.Response:
+        who = principal(request)
+        async with hub.db.engine.connect() as conn:
+            rows = (await conn.execute(select(_duty).order_by(_duty.c.starts_at))).mappings().all()
+        shifts = [
+            {k: _iso(v) for k, v in r.items()} for r in rows if who.can_read_grid(r["grid_id"])
+        ]
+        return web.json_response({"shifts": shifts})
+
+    async def duty_add(request: web.Request) -> web.Response:
+        body: DutyIn = await _body(request, DutyIn)
+        who = principal(request)
+        if not who.can_write_grid(body.grid_id):
+            return json_error(403, "forbidden", f"grid {body.grid_id} is outside your grids")
+        if body.ends_at <= body.starts_at:
+            return json_error(400, "invalid_body", "ends_at must be after starts_at")
+        async with hub.db.engine.begin() as conn:
+            await conn.execute(_duty.insert().values(**body.model_dump()))
+        await audit(
+            hub.db,
+            ts=hub.clock.now(),
+            username=who.username,
+            action="duty.add",
+            target=f"grid/{body.grid_id}",
+            detail=f"{body.coordinator_id} {body.starts_at.isoformat()} - {body.ends_at.isoformat()}",
+        )
+        return web.json_response({"ok": True}, status=201)
+
+    return [
+        web.get("/api/v1/alerts/{aid}", get_alert),
+        web.post("/api/v1/alerts/{aid}/ack", ack),
+        web.post("/api/v1/alerts/{aid}/resolve", resolve),
+        web.get("/api/v1/incidents/{iid}", incident),
+        web.get("/api/v1/duty", duty_list),
+        web.post("/api/v1/duty", duty_add),
+    ]

@@ -1,0 +1,210 @@
+"""Routes alerts to the right people and escalates them until someone acknowledges.
+
+A new alert goes at once to the grid's on-duty coordinator (level 0). While nobody acknowledges it,
+it climbs: the grid leader and the backup (level 1), then the county emergency desk (level 2), on
+each type's own schedule. Escalations are booked in the store, so they survive a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+from datetime import datetime
+
+from seaLink.clock import Clock
+from seaLink.domain.escalation import Level, Policy
+from seaLink.metrics import HubMetrics
+from seaLink.services.events import EventBus
+from seaLink.services.notifiers import (
+    Channel,
+    ConsoleChannel,
+    EmailChannel,
+    Notice,
+    Recipient,
+    SmsChannel,
+    WebhookChannel,
+)
+from seaLink.settings import AlertingSettings
+from seaLink.store import alert_store
+from seaLink.store.db import Database
+
+log = logging.getLogger(__name__)
+
+TYPE_ZH = {
+    "distress": "遇险",
+    "lost_contact": "失联",
+    "maintenance": "设备维护",
+    "zone": "区域",
+    "separation": "脱离编队",
+}
+LEVEL_ZH = {0: "值班员", 1: "网格长", 2: "县应急办"}
+
+
+class Alerting:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        settings: AlertingSettings,
+        events: EventBus,
+        metrics: HubMetrics,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._settings = settings
+        self._events = events
+        self._metrics = metrics
+        self.channels: list[Channel] = [ConsoleChannel(events)]
+        if settings.webhook_url:
+            self.channels.append(WebhookChannel(settings.webhook_url))
+        if settings.sms_webhook_url:
+            self.channels.append(SmsChannel(settings.sms_webhook_url))
+        if settings.smtp_host:
+            self.channels.append(
+                EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_from)
+            )
+        self.policies = {
+            "distress": Policy(
+                (settings.distress_leader_after_s, settings.distress_county_after_s)
+            ),
+            "lost_contact": Policy(
+                (settings.lost_contact_leader_after_s, settings.lost_contact_county_after_s)
+            ),
+        }
+        self._heap: list[tuple[datetime, int]] = []
+        self._new: list[int] = []
+        self._wake = asyncio.Event()
+        self.idle = asyncio.Event()
+
+    async def load(self) -> None:
+        for alert_id, at in await alert_store.escalating(self._db):
+            heapq.heappush(self._heap, (at, alert_id))
+
+    def raised(self, alert_id: int) -> None:
+        """A new alert is in the store: tell level 0 and book its escalation."""
+        self._new.append(alert_id)
+        self.kick()
+
+    def kick(self) -> None:
+        self.idle.clear()
+        self._wake.set()
+
+    async def settle(self) -> None:
+        self.kick()
+        await self.idle.wait()
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self._round()
+            except Exception:
+                log.exception("alerting: round failed")
+                await asyncio.sleep(1.0)
+                continue
+            if self._new:
+                continue
+            self.idle.set()
+            await self._clock.wait_until(self._heap[0][0] if self._heap else None, self._wake)
+
+    async def _round(self) -> None:
+        while self._new:
+            alert_id = self._new.pop(0)
+            alert = await alert_store.get_alert(self._db, alert_id)
+            if alert is None:
+                continue
+            policy = self.policies.get(alert["type"])
+            raised = datetime.fromisoformat(alert["raised_at"].replace("Z", "+00:00"))
+            nxt = policy.next_escalation(raised, 0) if policy else None
+            if alert["escalate_at"] is None and nxt is not None:
+                await alert_store.book_escalation(self._db, alert_id, nxt)
+            if nxt is not None:
+                heapq.heappush(self._heap, (nxt, alert_id))
+            await self._notify(alert, Level.DUTY)
+        now = self._clock.now()
+        while self._heap and self._heap[0][0] <= now:
+            _, alert_id = heapq.heappop(self._heap)
+            alert = await alert_store.get_alert(self._db, alert_id)
+            if alert is None or alert["state"] != "raised":
+                continue  # acknowledged or resolved meanwhile: escalation stops
+            level = int(alert["escalation_level"]) + 1
+            policy = self.policies.get(alert["type"])
+            raised = datetime.fromisoformat(alert["raised_at"].replace("Z", "+00:00"))
+            nxt = policy.next_escalation(raised, level) if policy else None
+            note = f"无人确认，升级至{LEVEL_ZH.get(level, level)}"
+            if await alert_store.escalate(self._db, alert_id, level, nxt, now, note):
+                alert["escalation_level"] = level
+                if nxt is not None:
+                    heapq.heappush(self._heap, (nxt, alert_id))
+                self._events.publish(
+                    "alert",
+                    {
+                        "alert_id": alert_id,
+                        "vessel_id": alert["vessel_id"],
+                        "grid_id": alert["grid_id"],
+                        "type": alert["type"],
+                        "action": "escalated",
+                        "phase": alert["phase"],
+                        "level": level,
+                        "severity": alert["severity"],
+                        "at": now.isoformat(),
+                    },
+                )
+                await self._notify(alert, Level(min(level, Level.COUNTY)))
+
+    async def _recipients(self, grid_id: str, level: Level) -> list[Recipient]:
+        if level is Level.COUNTY:
+            s = self._settings
+            return [
+                Recipient(
+                    "county-desk", s.county_desk_name, s.county_desk_phone, s.county_desk_email
+                )
+            ]
+        return await alert_store.recipients(self._db, grid_id, int(level), self._clock.now())
+
+    async def _notify(self, alert: dict[str, object], level: Level) -> None:
+        grid_id = str(alert["grid_id"])
+        people = await self._recipients(grid_id, level)
+        text = (
+            f"【{TYPE_ZH.get(str(alert['type']), alert['type'])}】{alert.get('hull_name') or alert['vessel_id']} "
+            f"{alert.get('detail') or ''}（告警#{alert['id']}，通知{LEVEL_ZH[int(level)]}）请立即处置"
+        )
+        notice = Notice(
+            int(str(alert["id"])),
+            grid_id,
+            str(alert["vessel_id"]),
+            str(alert["type"]),
+            str(alert["severity"]),
+            int(level),
+            text,
+            {"phase": alert.get("phase")},
+        )
+        jobs = []
+        for r in people or [Recipient("grid:" + grid_id, f"网格 {grid_id}")]:
+            for ch in self.channels:
+                address = ch.addresses(r)
+                if address:
+                    jobs.append(self._send(ch, notice, r, address))
+        rows = await asyncio.gather(*jobs)
+        await alert_store.record_notifications(self._db, list(rows))
+
+    async def _send(
+        self, ch: Channel, notice: Notice, r: Recipient, address: str
+    ) -> dict[str, object]:
+        ok, error = True, ""
+        try:
+            await asyncio.wait_for(ch.send(notice, r, address), self._settings.channel_timeout_s)
+        except Exception as exc:  # a failing channel is recorded, never blocks the others
+            ok, error = False, f"{type(exc).__name__}: {exc}"[:500]
+            log.warning("alert %d: %s to %s failed: %s", notice.alert_id, ch.name, address, error)
+        return {
+            "alert_id": notice.alert_id,
+            "level": notice.level,
+            "channel": ch.name,
+            "recipient": f"{r.id} {address}"[:128],
+            "ts": self._clock.now(),
+            "ok": ok,
+            "error": error,
+        }

@@ -1,0 +1,222 @@
+"""A distress in the store, in the same transaction as the batch that carried it: the one open
+distress alert of the vessel (repeats update it), its incident and log, and the `distress_ack`
+in the outbox. The terminal repeats its distress until that ack reaches it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from seaLink.domain.messaging import DISTRESS_PRIORITY
+from seaLink.store.db import Database
+from seaLink.store.tables import Alert, AlertEvent, Delivery, Incident, IncidentLog
+from seaLink.wire.payloads import DistressPayload, DownKind, DownMessage
+
+_a: Any = Alert.__table__  # type: ignore[attr-defined]
+_ev: Any = AlertEvent.__table__  # type: ignore[attr-defined]
+_d: Any = Delivery.__table__  # type: ignore[attr-defined]
+_inc: Any = Incident.__table__  # type: ignore[attr-defined]
+_ilog: Any = IncidentLog.__table__  # type: ignore[attr-defined]
+
+NATURE_ZH = {
+    "fire": "火灾", "flooding": "进水", "collision": "碰撞", "grounding": "搁浅", "listing": "倾斜",
+    "sinking": "沉没", "adrift": "失去动力漂流", "man_overboard": "人员落水", "piracy": "海盗",
+    "abandoning": "弃船", "medical": "医疗急救", "undesignated": "未说明",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class DistressItem:
+    vessel_id: str
+    grid_id: str
+    hull_name: str
+    payload: DistressPayload
+    link: str
+
+
+@dataclass(frozen=True, slots=True)
+class DistressOutcome:
+    alert_id: int
+    incident_id: int | None
+    action: str  # raised / repeat / cancel_requested / ignored
+    vessel_id: str
+    grid_id: str
+
+
+def _ack_message(item: DistressItem, now: datetime, msg_id: str) -> str:
+    p = item.payload
+    if p.cancel:
+        title, body = "已收到取消报警申请", "岸基值班员将核实后确认取消。"
+    else:
+        title = "岸基已收到您的遇险报警"
+        body = f"{item.hull_name}：已收到（{NATURE_ZH.get(p.nature.value, p.nature.value)}），正在组织救援，请保持通信畅通。"
+    msg = DownMessage(
+        msg_id=msg_id,
+        kind=DownKind.DISTRESS_ACK,
+        priority=DISTRESS_PRIORITY,
+        title=title,
+        body=body,
+        issued=now,
+        expires=now + timedelta(hours=6),
+        ack="none",
+        distress_id=p.distress_id,
+        cancel=p.cancel or None,
+    )
+    return msg.model_dump_json(exclude_none=True)
+
+
+async def _queue_ack(
+    conn: AsyncConnection, db: Database, item: DistressItem, now: datetime
+) -> None:
+    """Queue the distress_ack once; a repeat means the terminal has not got it yet: send again."""
+    suffix = "cancel" if item.payload.cancel else "ack"
+    msg_id = f"da-{item.vessel_id}-{item.payload.distress_id}-{suffix}"[:64]
+    row = {
+        "msg_id": msg_id, "vessel_id": item.vessel_id, "grid_id": item.grid_id,
+        "kind": DownKind.DISTRESS_ACK.value, "priority": DISTRESS_PRIORITY,
+        "payload": _ack_message(item, now, msg_id), "state": "queued", "rank": 0, "attempts": 0,
+        "next_attempt_at": now, "queued_at": now, "expires_at": now + timedelta(hours=6), "last_error": "",
+    }  # fmt: skip
+    await conn.execute(db.insert_ignore(_d), [row])
+    await conn.execute(
+        update(_d)
+        .where(_d.c.msg_id == msg_id, _d.c.rank <= 1)
+        .values(next_attempt_at=now, closed_at=None)
+    )
+
+
+async def _log_entry(
+    conn: AsyncConnection, incident_id: int | None, now: datetime, actor: str, kind: str, text: str
+) -> None:
+    if incident_id is not None:
+        await conn.execute(
+            _ilog.insert().values(
+                incident_id=incident_id, ts=now, actor=actor, kind=kind, text=text
+            )
+        )
+
+
+async def apply_distress(
+    conn: AsyncConnection, db: Database, item: DistressItem, now: datetime, escalate_at: datetime
+) -> DistressOutcome:
+    p = item.payload
+    existing = (
+        await conn.execute(
+            select(_a.c.id, _a.c.incident_id, _a.c.event_ts, _a.c.ref).where(
+                _a.c.vessel_id == item.vessel_id, _a.c.type == "distress", _a.c.state != "resolved"
+            )
+        )
+    ).first()
+    where = f"{p.lat:.5f}N {p.lon:.5f}E" if p.lat >= 0 else f"{p.lat:.5f} {p.lon:.5f}"
+    who = f"vessel:{item.vessel_id}"
+    await _queue_ack(conn, db, item, now)
+    if p.cancel:
+        if existing is None:
+            return DistressOutcome(0, None, "ignored", item.vessel_id, item.grid_id)
+        alert_id, incident_id = int(existing[0]), existing[1]
+        await conn.execute(
+            _ev.insert().values(
+                alert_id=alert_id,
+                ts=now,
+                action="cancel_requested",
+                phase="distress",
+                actor=who,
+                note=p.reason or "",
+            )
+        )
+        await _log_entry(
+            conn, incident_id, now, who, "cancel_requested", f"船方申请取消报警：{p.reason}"
+        )
+        await conn.execute(
+            update(_a)
+            .where(_a.c.id == alert_id)
+            .values(
+                updated_at=now,
+                data=json.dumps(
+                    {"cancel_requested": True, "cancel_reason": p.reason}, ensure_ascii=False
+                ),
+            )
+        )
+        return DistressOutcome(
+            alert_id, incident_id, "cancel_requested", item.vessel_id, item.grid_id
+        )
+    data = json.dumps(
+        {"nature": p.nature.value, "persons": p.persons, "text": p.text, "link": item.link},
+        ensure_ascii=False,
+    )
+    if existing is not None:
+        alert_id, incident_id, event_ts = int(existing[0]), existing[1], existing[2]
+        newer = event_ts is None or p.ts > event_ts
+        values: dict[str, Any] = {"repeats": _a.c.repeats + 1, "updated_at": now}
+        if newer:
+            values.update(lat=p.lat, lon=p.lon, event_ts=p.ts, data=data)
+        await conn.execute(update(_a).where(_a.c.id == alert_id).values(**values))
+        if existing[3] != p.distress_id:
+            await _log_entry(
+                conn,
+                incident_id,
+                now,
+                who,
+                "distress",
+                f"新的报警编号 {p.distress_id}，位置 {where}",
+            )
+        return DistressOutcome(alert_id, incident_id, "repeat", item.vessel_id, item.grid_id)
+    result = await conn.execute(
+        _a.insert().values(
+            vessel_id=item.vessel_id,
+            grid_id=item.grid_id,
+            type="distress",
+            severity="critical",
+            phase="distress",
+            state="raised",
+            raised_at=now,
+            updated_at=now,
+            detail=f"{NATURE_ZH.get(p.nature.value, p.nature.value)}，{p.persons if p.persons is not None else '?'}人，{where}",
+            ref=p.distress_id,
+            lat=p.lat,
+            lon=p.lon,
+            event_ts=p.ts,
+            data=data,
+            repeats=0,
+            escalation_level=0,
+            escalate_at=escalate_at,
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    alert_id = int(key[0])
+    await conn.execute(
+        _ev.insert().values(
+            alert_id=alert_id,
+            ts=now,
+            action="raised",
+            phase="distress",
+            actor=who,
+            note=f"distress {p.distress_id} via {item.link}",
+        )
+    )
+    inc = await conn.execute(
+        _inc.insert().values(
+            alert_id=alert_id,
+            vessel_id=item.vessel_id,
+            grid_id=item.grid_id,
+            opened_at=now,
+            persons_at_risk=p.persons,
+            sitrep_count=0,
+        )
+    )
+    ikey = inc.inserted_primary_key
+    assert ikey is not None
+    incident_id = int(ikey[0])
+    await conn.execute(update(_a).where(_a.c.id == alert_id).values(incident_id=incident_id))
+    text = (
+        f"{item.hull_name} 遇险报警：{NATURE_ZH.get(p.nature.value)}，船上 {p.persons if p.persons is not None else '未知'} 人，"
+        f"位置 {where}（{p.ts.isoformat()}）" + (f"，{p.text}" if p.text else "")
+    )
+    await _log_entry(conn, incident_id, now, who, "alarm", text)
+    return DistressOutcome(alert_id, incident_id, "raised", item.vessel_id, item.grid_id)
