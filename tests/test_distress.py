@@ -240,7 +240,7 @@ async def test_a_vessel_cancellation_needs_a_coordinators_confirmation(
             base, h, f"/api/v1/alerts/{alert['id']}/resolve", {"outcome": "false_alarm"}
         )
         assert status == 200 and done["outcome"] == "false_alarm"
-        status, again = await _post(
+        status, _again = await _post(
             base, h, f"/api/v1/alerts/{alert['id']}/resolve", {"outcome": "false_alarm"}
         )
         assert status == 409
