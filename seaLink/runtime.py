@@ -26,6 +26,7 @@ from seaLink.services.events import EventBus
 from seaLink.services.ingest import IngestPipeline
 from seaLink.services.outbox import Outbox
 from seaLink.services.registry import RegistryCache
+from seaLink.services.rescue import RescueService
 from seaLink.settings import Settings
 from seaLink.store.contact_writes import AlertChange
 from seaLink.store.db import Database
@@ -86,6 +87,9 @@ class Hub:
             events=self.events,
             metrics=self.metrics,
         )
+        self.rescue = RescueService(
+            db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
+        )
         self.ingest = IngestPipeline(
             link=self.link,
             writer=IngestWriter(self.db, settings.alerting.distress_leader_after_s),
@@ -122,6 +126,7 @@ class Hub:
         await self.broadcasts.load_active()
         await self.alerting.load()
         self.ingest.on_distress.append(self._on_distress)
+        self.ingest.on_incident_log.append(self._on_incident_log)
         self.watch.on_alert.append(self._on_contact_alert)
         # The registry and the contact book are large and long-lived: keep the cyclic garbage
         # collector from re-scanning them on every collection.
@@ -148,6 +153,11 @@ class Hub:
                     "at": self.clock.now().isoformat(),
                 },
             )
+
+    def _on_incident_log(self, entry: dict[str, Any]) -> None:
+        grid = self.rescue.incident_grids.get(int(entry["incident_id"]))
+        data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in entry.items()}
+        self.events.publish("incident_log", data | {"grid_ids": [grid] if grid else []})
 
     def _on_contact_alert(self, change: AlertChange) -> None:
         if change.action == "raised":

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from sqlalchemy import select
 
 from seaLink.api.security import json_error, principal
+from seaLink.services.rescue import RescueError
 from seaLink.store import alert_store
 from seaLink.store.tables import DutyShift, Incident, IncidentLog
 from seaLink.store.users import audit
@@ -35,6 +36,15 @@ class AckIn(_Body):
 class ResolveIn(_Body):
     outcome: Literal["rescued", "false_alarm", "contact_restored", "other"]
     note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class TaskIn(_Body):
+    vessels: list[Annotated[str, Field(max_length=32)]] = Field(default_factory=list, max_length=50)
+    top: Annotated[int, Field(ge=1, le=20)] | None = None
+
+
+class SitrepIn(_Body):
+    final: bool = False
 
 
 class DutyIn(_Body):
@@ -176,6 +186,82 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         out["alert"] = await alert_store.get_alert(hub.db, int(row["alert_id"]))
         return web.json_response(out)
 
+    async def visible_incident(request: web.Request, write: bool = False) -> int:
+        iid = _int(request, "iid")
+        try:
+            case = await hub.rescue.case(iid)
+        except RescueError as exc:
+            raise web.HTTPNotFound(
+                text=json_error(404, "not_found", exc.message).text, content_type="application/json"
+            ) from None
+        who = principal(request)
+        ok = who.can_write_grid(case["grid_id"]) if write else who.can_read_grid(case["grid_id"])
+        if not ok:
+            raise web.HTTPNotFound(
+                text=json_error(404, "not_found", f"no incident {iid} in your grids").text,
+                content_type="application/json",
+            )
+        return iid
+
+    async def nearest(request: web.Request) -> web.Response:
+        iid = await visible_incident(request)
+        try:
+            limit = max(1, min(50, int(request.query.get("limit", "10"))))
+        except ValueError:
+            return json_error(400, "bad_query", "limit must be an integer")
+        try:
+            ranked = await hub.rescue.nearest(iid, limit)
+        except RescueError as exc:
+            return json_error(exc.status, exc.code, exc.message)
+        return web.json_response({"incident_id": iid, "vessels": [
+            {"id": r.id, "name": r.name, "source": r.source, "same_group": r.same_group,
+             "lat": round(r.lat, 6), "lon": round(r.lon, 6), "distance_nm": round(r.distance_nm, 2),
+             "bearing_deg": round(r.bearing_deg, 1), "eta_min": round(r.eta_min, 1),
+             "fix_age_min": round(r.fix_age_min, 1), "stale": r.stale, "reachable": r.reachable}
+            for r in ranked]})  # fmt: skip
+
+    async def task(request: web.Request) -> web.Response:
+        iid = await visible_incident(request, write=True)
+        body: TaskIn = await _body(request, TaskIn)
+        vessels = list(body.vessels)
+        if body.top:
+            ranked = await hub.rescue.nearest(iid, 50)
+            vessels += [
+                r.id
+                for r in ranked
+                if r.source == "sealink" and r.reachable and r.id not in vessels
+            ][: body.top]
+        if not vessels:
+            return json_error(400, "invalid_body", "name vessels or ask for the top N nearest")
+        who = principal(request)
+        try:
+            msg_ids = await hub.rescue.task(iid, vessels, who.username)
+        except RescueError as exc:
+            return json_error(exc.status, exc.code, exc.message)
+        await audit(
+            hub.db,
+            ts=hub.clock.now(),
+            username=who.username,
+            action="incident.task",
+            target=f"incident/{iid}",
+            detail=",".join(vessels),
+        )
+        return web.json_response(
+            {"incident_id": iid, "tasked": vessels, "msg_ids": msg_ids}, status=201
+        )
+
+    async def new_sitrep(request: web.Request) -> web.Response:
+        iid = await visible_incident(request, write=True)
+        body: SitrepIn = await _body(request, SitrepIn)
+        text = await hub.rescue.next_sitrep(iid, principal(request).username, final=body.final)
+        return web.json_response({"incident_id": iid, "text": text}, status=201)
+
+    async def cap(request: web.Request) -> web.Response:
+        iid = await visible_incident(request)
+        return web.Response(
+            text=await hub.rescue.cap(iid), content_type="application/cap+xml", charset="utf-8"
+        )
+
     async def duty_list(request: web.Request) -> web.Response:
         who = principal(request)
         async with hub.db.engine.connect() as conn:
@@ -209,6 +295,10 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         web.post("/api/v1/alerts/{aid}/ack", ack),
         web.post("/api/v1/alerts/{aid}/resolve", resolve),
         web.get("/api/v1/incidents/{iid}", incident),
+        web.get("/api/v1/incidents/{iid}/nearest", nearest),
+        web.post("/api/v1/incidents/{iid}/task", task),
+        web.post("/api/v1/incidents/{iid}/sitrep", new_sitrep),
+        web.get("/api/v1/incidents/{iid}/cap", cap),
         web.get("/api/v1/duty", duty_list),
         web.post("/api/v1/duty", duty_add),
     ]

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from seaLink.clock import Clock
 from seaLink.domain.ports import PortIndex
@@ -34,6 +35,7 @@ from seaLink.store.ingest_writes import IngestWriter
 from seaLink.wire.codec import Rejection, RejectReason, decode_uplink
 from seaLink.wire.payloads import (
     AckPayload,
+    AckState,
     DistressPayload,
     Fix,
     HelloPayload,
@@ -80,6 +82,7 @@ class IngestPipeline:
         # Observers of committed batches (benchmarks measure publish-to-commit latency here).
         self.on_committed: list[Callable[[list[RawUplink]], None]] = []
         self.on_distress: list[Callable[[DistressOutcome], None]] = []
+        self.on_incident_log: list[Callable[[dict[str, Any]], None]] = []
 
     async def run(self) -> None:
         inbox = self._link.inbox
@@ -232,6 +235,7 @@ class IngestPipeline:
             plan.acks.append(
                 {"m": a.msg_id, "v": vid, "ts": min(a.ts, now), "state": a.state.value}
             )
+            self._rescue_reply(vid, a, now, plan)
             plan.ack_events.append(
                 {
                     "msg_id": a.msg_id,
@@ -246,6 +250,31 @@ class IngestPipeline:
                     "eta_min": a.eta_min,
                 }
             )
+
+    def _rescue_reply(self, vid: str, a: AckPayload, now: datetime, plan: BatchPlan) -> None:
+        """A boat's answer to a rescue task goes into the incident's log, in the same commit."""
+        if not a.msg_id.startswith("rt") or a.state not in (AckState.ACCEPTED, AckState.DECLINED):
+            return
+        try:
+            incident_id = int(a.msg_id[2:].split("-", 1)[0])
+        except ValueError:
+            return
+        info = self._registry.get(vid)
+        name = info.hull_name if info and info.hull_name else vid
+        if a.state is AckState.ACCEPTED:
+            eta = f"，预计 {a.eta_min} 分钟到达" if a.eta_min is not None else ""
+            text = f"{name} 接受救援任务{eta}" + (f"：{a.text}" if a.text else "")
+        else:
+            text = f"{name} 拒绝救援任务" + (f"：{a.text}" if a.text else "")
+        plan.incident_logs.append(
+            {
+                "incident_id": incident_id,
+                "ts": now,
+                "actor": f"vessel:{vid}",
+                "kind": f"task_{a.state.value}",
+                "text": text,
+            }
+        )
 
     def _apply_fixes(self, vid: str, fixes: list[Fix], now: datetime, plan: BatchPlan) -> None:
         live: Fix | None = None
@@ -341,6 +370,9 @@ class IngestPipeline:
             for outcome in plan.distress_outcomes:
                 for observer in self.on_distress:
                     observer(outcome)
+        for entry in plan.incident_logs:
+            for log_observer in self.on_incident_log:
+                log_observer(entry)
         if plan.acks:
             for a in plan.acks:
                 self._metrics.acks.labels(a["state"]).inc()

@@ -38,6 +38,7 @@ class BatchPlan:
     distress: list[Any] = field(default_factory=list)  # DistressItem, applied in the transaction
     distress_outcomes: list[Any] = field(default_factory=list)
     distress_now: datetime | None = None
+    incident_logs: list[dict[str, Any]] = field(default_factory=list)
     position_keys: set[tuple[str, datetime]] = field(default_factory=set)
     in_batch_duplicates: int = 0
 

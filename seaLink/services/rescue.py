@@ -1,0 +1,247 @@
+"""Rescue coordination for an incident: the nearest boats, tasking them, SITREPs, CAP export.
+
+In an emergency the nearest boat may belong to another grid: the list and the tasking cross grids;
+the incident itself stays visible only to its own grid's coordinators (and admins).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from seaLink.clock import Clock
+from seaLink.domain.cap import CapFacts, cap_alert
+from seaLink.domain.messaging import DISTRESS_PRIORITY
+from seaLink.domain.rescue import Candidate, Ranked, SitrepFacts, format_position, rank, sitrep
+from seaLink.services.outbox import Outbox
+from seaLink.settings import AlertingSettings
+from seaLink.store.db import Database
+from seaLink.store.distress_writes import NATURE_ZH
+from seaLink.store.tables import Alert, Delivery, Incident, IncidentLog, Vessel, VesselState
+from seaLink.wire.payloads import DownKind, DownMessage
+
+_a: Any = Alert.__table__  # type: ignore[attr-defined]
+_d: Any = Delivery.__table__  # type: ignore[attr-defined]
+_inc: Any = Incident.__table__  # type: ignore[attr-defined]
+_log: Any = IncidentLog.__table__  # type: ignore[attr-defined]
+_v: Any = Vessel.__table__  # type: ignore[attr-defined]
+_vs: Any = VesselState.__table__  # type: ignore[attr-defined]
+
+
+class RescueError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class RescueService:
+    def __init__(
+        self, *, db: Database, clock: Clock, outbox: Outbox, settings: AlertingSettings
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._outbox = outbox
+        self._settings = settings
+        self.traffic: dict[str, Candidate] = {}  # AIS targets without a SeaLink terminal, by MMSI
+        self.incident_grids: dict[int, str] = {}
+
+    async def case(self, incident_id: int) -> dict[str, Any]:
+        q = (
+            select(
+                _inc.c.id,
+                _inc.c.vessel_id,
+                _inc.c.grid_id,
+                _inc.c.persons_at_risk,
+                _inc.c.sitrep_count,
+                _inc.c.opened_at,
+                _inc.c.closed_at,
+                _a.c.id.label("alert_id"),
+                _a.c.lat,
+                _a.c.lon,
+                _a.c.event_ts,
+                _a.c.data,
+                _a.c.state,
+                _v.c.hull_name,
+                _v.c.mmsi,
+                _v.c.beidou_card,
+                _v.c.group_id,
+                _v.c.persons,
+            )
+            .select_from(
+                _inc.join(_a, _a.c.id == _inc.c.alert_id).join(_v, _v.c.id == _inc.c.vessel_id)
+            )
+            .where(_inc.c.id == incident_id)
+        )
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(q)).mappings().first()
+        if row is None:
+            raise RescueError(404, "not_found", f"no incident {incident_id}")
+        out = dict(row)
+        out["data"] = json.loads(row["data"] or "{}")
+        self.incident_grids[incident_id] = str(row["grid_id"])
+        return out
+
+    async def nearest(self, incident_id: int, limit: int = 10) -> list[Ranked]:
+        c = await self.case(incident_id)
+        if c["lat"] is None:
+            raise RescueError(409, "no_position", "the distress gave no position")
+        q = (
+            select(
+                _v.c.id,
+                _v.c.hull_name,
+                _v.c.group_id,
+                _vs.c.lat,
+                _vs.c.lon,
+                _vs.c.sog,
+                _vs.c.cog,
+                _vs.c.fix_ts,
+                _vs.c.link_status,
+            )
+            .select_from(_v.join(_vs, _vs.c.vessel_id == _v.c.id))
+            .where(_vs.c.lat.is_not(None), _vs.c.fix_ts.is_not(None))
+        )
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(q)).all()
+        now = self._clock.now()
+        candidates = [
+            Candidate(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                "sealink",
+                self._outbox.reachable(r[0], now),
+            )
+            for r in rows
+        ]
+        candidates.extend(self.traffic.values())
+        return rank(
+            c["lat"],
+            c["lon"],
+            candidates,
+            now,
+            own_group=c["group_id"],
+            exclude=c["vessel_id"],
+            limit=limit,
+        )
+
+    async def task(self, incident_id: int, vessel_ids: list[str], actor: str) -> list[str]:
+        """Send a rescue_task to each vessel over the best link; returns the message ids."""
+        c = await self.case(incident_id)
+        if c["closed_at"] is not None:
+            raise RescueError(409, "closed", f"incident {incident_id} is closed")
+        now = self._clock.now()
+        nature = NATURE_ZH.get(c["data"].get("nature", ""), "遇险")
+        persons = c["persons_at_risk"]
+        async with self._db.engine.connect() as conn:
+            found = (
+                await conn.execute(
+                    select(_v.c.id, _v.c.hull_name, _v.c.grid_id).where(_v.c.id.in_(vessel_ids))
+                )
+            ).all()
+        names: dict[str, str] = {r[0]: r[1] for r in found}
+        grids: dict[str, str] = {r[0]: r[2] for r in found}
+        unknown = [v for v in vessel_ids if v not in names]
+        if unknown:
+            raise RescueError(400, "unknown_vessel", f"no such vessel: {', '.join(unknown)}")
+        rows, msg_ids = [], []
+        for vid in vessel_ids:
+            msg_id = f"rt{incident_id}-{vid}"[:64]
+            msg = DownMessage(
+                msg_id=msg_id,
+                kind=DownKind.RESCUE_TASK,
+                priority=DISTRESS_PRIORITY,
+                title="【救援任务】请立即前往救援",
+                body=(
+                    f"{c['hull_name']} {nature}，船上{persons if persons is not None else '若干'}人，"
+                    f"位置 {format_position(c['lat'], c['lon'])}。请回复接受（含预计到达时间）或拒绝。"
+                ),
+                issued=now,
+                expires=now + timedelta(hours=12),
+                ack="confirm",
+                incident_id=incident_id,
+                scene={"lat": c["lat"], "lon": c["lon"]},
+                distress_vessel=c["hull_name"],
+            )
+            rows.append({
+                "msg_id": msg_id, "vessel_id": vid, "grid_id": grids[vid], "kind": DownKind.RESCUE_TASK.value,
+                "priority": DISTRESS_PRIORITY, "payload": msg.model_dump_json(exclude_none=True), "state": "queued",
+                "rank": 0, "attempts": 0, "next_attempt_at": now, "queued_at": now,
+                "expires_at": now + timedelta(hours=12), "last_error": "",
+            })  # fmt: skip
+            msg_ids.append(msg_id)
+        async with self._db.engine.begin() as conn:
+            await conn.execute(self._db.insert_ignore(_d), rows)
+            await conn.execute(_log.insert().values(
+                incident_id=incident_id, ts=now, actor=actor, kind="tasked",
+                text="指派救援：" + "、".join(names[v] for v in vessel_ids)))  # fmt: skip
+        self._outbox.kick()
+        return msg_ids
+
+    async def next_sitrep(self, incident_id: int, actor: str, final: bool = False) -> str:
+        c = await self.case(incident_id)
+        async with self._db.engine.connect() as conn:
+            tasks = (await conn.execute(
+                select(_d.c.vessel_id, _d.c.state, _v.c.hull_name)
+                .select_from(_d.join(_v, _v.c.id == _d.c.vessel_id))
+                .where(_d.c.msg_id.like(f"rt{incident_id}-%"))
+            )).all()  # fmt: skip
+        if tasks:
+            words = {
+                "accepted": "已接受",
+                "declined": "已拒绝",
+                "delivered": "已收到",
+                "read": "已阅",
+                "acknowledged": "已确认",
+                "sent": "已发出",
+                "queued": "待发",
+            }
+            assistance = "已指派 " + "、".join(f"{t[2]}（{words.get(t[1], t[1])}）" for t in tasks)
+        else:
+            assistance = "请求附近渔船及海上搜救中心（12395）支援"
+        now = self._clock.now()
+        number = int(c["sitrep_count"]) + 1
+        text = sitrep(SitrepFacts(
+            number=number, hull_name=c["hull_name"], mmsi=c["mmsi"], beidou_card=c["beidou_card"],
+            persons_aboard=c["persons"], lat=c["lat"], lon=c["lon"], position_ts=c["event_ts"] or now,
+            situation=f"{NATURE_ZH.get(c['data'].get('nature', ''), '遇险')}；{c['data'].get('text') or ''}".rstrip("；"),
+            persons_at_risk=c["persons_at_risk"], assistance=assistance,
+            coordinating_centre=f"{self._settings.county_desk_name} / SeaLink 值班 {actor}", issued=now, final=final,
+        ))  # fmt: skip
+        async with self._db.engine.begin() as conn:
+            await conn.execute(
+                update(_inc).where(_inc.c.id == incident_id).values(sitrep_count=number)
+            )
+            await conn.execute(
+                _log.insert().values(
+                    incident_id=incident_id, ts=now, actor=actor, kind="sitrep", text=text
+                )
+            )
+        return text
+
+    async def cap(self, incident_id: int) -> str:
+        c = await self.case(incident_id)
+        nature = NATURE_ZH.get(c["data"].get("nature", ""), "遇险")
+        persons = c["persons_at_risk"]
+        return cap_alert(CapFacts(
+            identifier=f"sealink-nanao-incident-{incident_id}",
+            sender="sealink@nanao.shantou.gd.cn",
+            sent=self._clock.now(),
+            status="Actual",
+            msg_type="Alert" if c["closed_at"] is None else "Update",
+            event="渔船遇险 Fishing vessel in distress",
+            headline=f"{c['hull_name']} {nature}，{persons if persons is not None else '若干'}人待救",
+            description=(f"{c['hull_name']}（MMSI {c['mmsi'] or '无'}）于 {format_position(c['lat'], c['lon'])} "
+                         f"报告{nature}，船上 {c['persons'] or '不详'} 人。"),
+            instruction="附近船舶请前往救援并与南澳县渔业应急办联系；海上搜救电话 12395。",
+            area_desc=f"{c['hull_name']} 遇险位置附近 10 公里",
+            lat=c["lat"], lon=c["lon"], radius_km=10.0,
+            contact=self._settings.county_desk_phone or "12395",
+        ))  # fmt: skip
