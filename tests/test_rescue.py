@@ -55,21 +55,21 @@ async def test_tasking_the_nearest_boats_and_their_replies_in_the_log_sitrep_and
     setup: tuple[Any, str, dict[str, str], Any],  # noqa: F811
 ) -> None:
     hub, base, h, _outside = setup
-    clock = hub.clock
-    boats = {vid: online(hub, vid, clock) for vid in ("V1", "V2", "V3", "V4")}
+    now = hub.clock.now
+    boats = {vid: online(hub, vid, hub.clock) for vid in ("V1", "V2", "V3", "V4")}
     spots = {"V2": (23.05, 117.55), "V3": (23.20, 117.70), "V4": (23.02, 117.52)}
     try:
         for vid, (lat, lon) in spots.items():
             boats[vid].publish(
                 "position",
-                {"ts": clock.now().isoformat(), "lat": lat, "lon": lon, "sog": 0.5, "cog": 10},
+                {"ts": now().isoformat(), "lat": lat, "lon": lon, "sog": 0.5, "cog": 10},
             )
         await wait_for(lambda: _all_reachable(hub, list(boats)))
-        boats["V1"].publish("distress", distress(clock, lat=23.0, lon=117.5))
+        boats["V1"].publish("distress", distress(hub.clock, lat=23.0, lon=117.5))
         await asyncio.to_thread(boats["V1"].received.get, True, 10)
         await hub.drained()
         alerts = (await _get(base, h, "/api/v1/alerts"))["alerts"]
-        iid = [a for a in alerts if a["type"] == "distress"][0]["incident_id"]
+        iid = next(a for a in alerts if a["type"] == "distress")["incident_id"]
 
         nearest = (await _get(base, h, f"/api/v1/incidents/{iid}/nearest"))["vessels"]
         # V2 and V3 sail in V1's own fishing group (G01-F1): they come first, nearest first.
@@ -92,7 +92,7 @@ async def test_tasking_the_nearest_boats_and_their_replies_in_the_log_sitrep_and
                 "msg_id": tasks["V2"]["msg_id"],
                 "state": "accepted",
                 "eta_min": 25,
-                "ts": clock.now().isoformat(),
+                "ts": now().isoformat(),
             },
         )
         boats["V3"].publish(
@@ -101,7 +101,7 @@ async def test_tasking_the_nearest_boats_and_their_replies_in_the_log_sitrep_and
                 "msg_id": tasks["V3"]["msg_id"],
                 "state": "declined",
                 "text": "网具缠车",
-                "ts": clock.now().isoformat(),
+                "ts": now().isoformat(),
             },
         )
         await asyncio.sleep(0.5)

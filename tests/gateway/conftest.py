@@ -32,7 +32,8 @@ class Collector:
         self._lock = threading.Lock()
         self._subscribed = threading.Event()
         self._client = paho.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"sub-{uuid.uuid4().hex[:8]}"
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=f"sub-{uuid.uuid4().hex[:8]}",
         )
         self._client.on_message = self._on_message
         self._client.on_subscribe = lambda *a: self._subscribed.set()
@@ -54,8 +55,8 @@ class Collector:
         self._client.publish(topic, payload, qos=1).wait_for_publish(5)
 
     def close(self) -> None:
-        self._client.loop_stop()
         self._client.disconnect()
+        self._client.loop_stop()
 
 
 @pytest.fixture

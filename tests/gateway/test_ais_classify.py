@@ -50,8 +50,17 @@ def test_mmsis_are_padded_to_nine_digits() -> None:
 
 @pytest.mark.parametrize(
     ("name", "buoy"),
-    [("12.5V 80%", True), ("BAT 85%", True), ("NET-3", True), ("BUOY 12", True), ("13V", True),
-     ("YUENANAOYU10023", False), ("9%&//3*37", False), ("HAI YANG 8", False), ("VIVA", False)],
+    [
+        ("12.5V 80%", True),
+        ("BAT 85%", True),
+        ("NET-3", True),
+        ("BUOY 12", True),
+        ("13V", True),
+        ("YUENANAOYU10023", False),
+        ("9%&//3*37", False),
+        ("HAI YANG 8", False),
+        ("VIVA", False),
+    ],
 )
 def test_buoy_names(name: str, buoy: bool) -> None:
     assert name_looks_like_buoy(name) is buoy
@@ -73,7 +82,11 @@ def test_class_b_static_parts_are_joined_by_mmsi() -> None:
     lines += traffic.encode({**base, "partno": 1, "ship_type": 30, "callsign": "BZQ8"})
     events = AisPipeline(Counters()).process([x.strip() for x in lines], 1.7e9, 0.0)
     assert events[0]["name"] == "MIN SHI YU 8" and "callsign" not in events[0]
-    assert (events[1]["name"], events[1]["callsign"], events[1]["ship_type"]) == ("MIN SHI YU 8", "BZQ8", 30)
+    assert (events[1]["name"], events[1]["callsign"], events[1]["ship_type"]) == (
+        "MIN SHI YU 8",
+        "BZQ8",
+        30,
+    )
 
 
 def test_beacons_report_active_and_test_status_and_their_text() -> None:
@@ -84,13 +97,18 @@ def test_beacons_report_active_and_test_status_and_their_text() -> None:
     lines += traffic.encode({"type": 14, "mmsi": 412400037, "text": "MAYDAY"})
     events = AisPipeline(Counters()).process([x.strip() for x in lines], 1.7e9, 0.0)
     assert [(e["class"], e.get("nav_status"), e.get("text")) for e in events] == [
-        ("sart", 14, None), ("sart", None, "SART ACTIVE"), ("mob", 15, None), ("vessel", None, "MAYDAY"),
+        ("sart", 14, None),
+        ("sart", None, "SART ACTIVE"),
+        ("mob", 15, None),
+        ("vessel", None, "MAYDAY"),
     ]
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.binary(max_size=120), max_size=20))
-def test_the_pipeline_never_raises_and_every_rejection_has_a_known_reason(lines: list[bytes]) -> None:
+def test_the_pipeline_never_raises_and_every_rejection_has_a_known_reason(
+    lines: list[bytes],
+) -> None:
     counters = Counters()
     events = AisPipeline(counters).process(lines, 1.7e9, 0.0)
     assert set(counters.rejections()) <= {r.value for r in AisReject}
@@ -102,8 +120,14 @@ def test_the_pipeline_never_raises_and_every_rejection_has_a_known_reason(lines:
     st.lists(
         st.builds(
             lambda t, n, c, seq, payload, fill: f"!AIVDM,{t},{n},{seq},{c},{payload},{fill}",
-            st.integers(1, 3), st.integers(1, 3), st.sampled_from(["A", "B"]), st.sampled_from(["", "1", "2"]),
-            st.text(alphabet="0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVW`abcdefghijklmnopqrstuvw", max_size=80),
+            st.integers(1, 3),
+            st.integers(1, 3),
+            st.sampled_from(["A", "B"]),
+            st.sampled_from(["", "1", "2"]),
+            st.text(
+                alphabet="0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVW`abcdefghijklmnopqrstuvw",
+                max_size=80,
+            ),
             st.integers(0, 5),
         ),
         max_size=12,

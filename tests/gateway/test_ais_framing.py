@@ -39,7 +39,10 @@ def test_the_checksum_is_the_xor_of_the_bytes_between_start_and_star() -> None:
         (GOOD.replace(b"13HOI", b"13HOJ"), AisReject.BAD_CHECKSUM),
         (GOOD[:30], AisReject.BAD_FORMAT),  # truncated: no checksum left
         (b"!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*2", AisReject.BAD_FORMAT),
-        (b"$GPGGA,184353.07,1929.045,S,02410.506,E,1,04,2.6,100.00,M,-33.9,M,,0000*6D", AisReject.UNSUPPORTED_SENTENCE),
+        (
+            b"$GPGGA,184353.07,1929.045,S,02410.506,E,1,04,2.6,100.00,M,-33.9,M,,0000*6D",
+            AisReject.UNSUPPORTED_SENTENCE,
+        ),
         (b"# a comment", AisReject.BAD_FORMAT),
         (b"foobar", AisReject.BAD_FORMAT),
         (b"!AIVDM,0,1,,B,16UK7Fi0?w4tQF0l4Q@>401v1PS;,0*0F", AisReject.BAD_CHECKSUM),
@@ -89,7 +92,9 @@ def test_an_implausible_tag_time_is_ignored_not_fatal() -> None:
 
 
 def test_the_uscg_trailer_gives_the_station_and_time() -> None:
-    tag = parse_uscg_trailer(b",d-109,S2105,t050056.00,T56.13718694,r003669946,1325394060,1325394001")
+    tag = parse_uscg_trailer(
+        b",d-109,S2105,t050056.00,T56.13718694,r003669946,1325394060,1325394001"
+    )
     assert tag is not None
     assert (tag.source, tag.unix_time) == ("r003669946", 1325394060)
 

@@ -44,19 +44,30 @@ def events(collector: Collector, topic: str) -> list[dict[str, object]]:
     return out
 
 
-async def test_a_gateway_publishes_decoded_traffic_and_its_status(broker, collector, prefix) -> None:  # type: ignore[no-untyped-def]
+async def test_a_gateway_publishes_decoded_traffic_and_its_status(
+    broker, collector, prefix
+) -> None:  # type: ignore[no-untyped-def]
     sub = collector(f"{prefix}/gateways/#")
     sim = AisPtySimulator(nanao_targets(15), Faults(tag_blocks=True))
-    config = GatewayConfig(GatewayKind.AIS, "ais-test", broker.url, prefix, port=sim.path, status_interval_s=0.2)
-    ais_topic, status_topic = f"{prefix}/gateways/ais-test/ais", f"{prefix}/gateways/ais-test/status"
+    config = GatewayConfig(
+        GatewayKind.AIS, "ais-test", broker.url, prefix, port=sim.path, status_interval_s=0.2
+    )
+    ais_topic, status_topic = (
+        f"{prefix}/gateways/ais-test/ais",
+        f"{prefix}/gateways/ais-test/status",
+    )
     try:
         async with running(config) as process:
-            await eventually(lambda: any(s.port_open for s in statuses(sub, status_topic)), what="online")
+            await eventually(
+                lambda: any(s.port_open for s in statuses(sub, status_topic)), what="online"
+            )
             for _ in range(4):
                 await sim.write_lines(sim.next_round())
             expected = sim.traffic.stats.messages
             await eventually(lambda: len(events(sub, ais_topic)) == expected, what="all events")
-            await eventually(lambda: statuses(sub, status_topic)[-1].counters.get("events") == expected)
+            await eventually(
+                lambda: statuses(sub, status_topic)[-1].counters.get("events") == expected
+            )
             assert process.counters.rejections() == {}
         # a clean stop says offline before disconnecting
         await eventually(lambda: statuses(sub, status_topic)[-1].state == "offline", what="offline")
@@ -94,7 +105,18 @@ async def test_several_gateways_run_at_once(broker, collector, prefix) -> None: 
 
 def _gateway_cli(prefix: str, url: str, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "--prefix", prefix, "--log-level", "WARNING", *args, "--broker", url],
+        [
+            sys.executable,
+            "-m",
+            "gateway.cli",
+            "--prefix",
+            prefix,
+            "--log-level",
+            "WARNING",
+            *args,
+            "--broker",
+            url,
+        ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -107,7 +129,9 @@ async def test_the_will_says_offline_when_a_gateway_process_dies(broker, collect
     status_topic = f"{prefix}/gateways/ais-will/status"
     proc = _gateway_cli(prefix, broker.url, "ais", "--port", sim.path, "--gateway-id", "ais-will")
     try:
-        await eventually(lambda: any(s.state == "online" for s in statuses(sub, status_topic)), timeout=15)
+        await eventually(
+            lambda: any(s.state == "online" for s in statuses(sub, status_topic)), timeout=15
+        )
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(5)
         await eventually(lambda: statuses(sub, status_topic)[-1].state == "offline", timeout=10)
@@ -122,10 +146,14 @@ async def test_the_will_says_offline_when_a_gateway_process_dies(broker, collect
     assert statuses(late, status_topic)[-1].state == "offline"
 
 
-async def test_a_replay_file_runs_to_its_end_through_the_command_line(broker, collector, prefix) -> None:  # type: ignore[no-untyped-def]
+async def test_a_replay_file_runs_to_its_end_through_the_command_line(
+    broker, collector, prefix
+) -> None:  # type: ignore[no-untyped-def]
     sub = collector(f"{prefix}/gateways/#")
     capture = DATA / "ais" / "libais" / "typeexamples.nmea"
-    proc = _gateway_cli(prefix, broker.url, "ais", "--replay", str(capture), "--gateway-id", "ais-replay")
+    proc = _gateway_cli(
+        prefix, broker.url, "ais", "--replay", str(capture), "--gateway-id", "ais-replay"
+    )
     code = await asyncio.to_thread(proc.wait, 30)
     assert code == 0, proc.stderr.read() if proc.stderr else b""
     topic = f"{prefix}/gateways/ais-replay/ais"

@@ -77,8 +77,21 @@ async def test_simulated_traffic_over_a_pty_is_decoded_and_classified() -> None:
 async def test_corrupt_truncated_shuffled_and_orphaned_input_is_counted_by_reason() -> None:
     sim = AisPtySimulator([], Faults())
     traffic: AisTraffic = sim.traffic
-    position = {"type": 1, "mmsi": 412400037, "lat": 23.3, "lon": 117.1, "speed": 4.5, "course": 90.0}
-    static = {"type": 5, "mmsi": 412400037, "shipname": "YUE NAN AO YU 1", "callsign": "BY01", "ship_type": 30}
+    position = {
+        "type": 1,
+        "mmsi": 412400037,
+        "lat": 23.3,
+        "lon": 117.1,
+        "speed": 4.5,
+        "course": 90.0,
+    }
+    static = {
+        "type": 5,
+        "mmsi": 412400037,
+        "shipname": "YUE NAN AO YU 1",
+        "callsign": "BY01",
+        "ship_type": 30,
+    }
     lines = (
         traffic.encode(position)
         + traffic.encode(position, fault="corrupt")

@@ -33,7 +33,9 @@ def _libais_cases() -> list[tuple[bytes, dict[str, Any]]]:
 
 
 @pytest.mark.parametrize(("line", "answer"), _libais_cases(), ids=lambda v: str(v)[:20])
-def test_each_libais_type_example_decodes_as_libais_says(line: bytes, answer: dict[str, Any]) -> None:
+def test_each_libais_type_example_decodes_as_libais_says(
+    line: bytes, answer: dict[str, Any]
+) -> None:
     events, counters = _decode([line])
     if answer["type"] not in SUPPORTED:
         assert events == []
@@ -106,7 +108,9 @@ def test_pyais_expected_decodes() -> None:
         assert counters.rejections() == {}
         (event,) = events
         for key, value in case["expect"].items():
-            assert event[key] == (pytest.approx(value, abs=1e-5) if isinstance(value, float) else value)
+            assert event[key] == (
+                pytest.approx(value, abs=1e-5) if isinstance(value, float) else value
+            )
 
 
 def test_the_pyais_mixed_file_gives_its_six_messages_and_counts_the_rest() -> None:
@@ -136,7 +140,11 @@ def test_every_whole_message_of_the_marine_traffic_sample_decodes() -> None:
     [
         # one $PGHP line was edited in the capture (2008 -> 2009) without a new checksum;
         # "*A" (one digit) tag blocks are refused but their sentences kept
-        ("mixed.txt", 12, {"bad_checksum": 1, "bad_format": 8, "bad_tag_block": 2, "unsupported_sentence": 5}),
+        (
+            "mixed.txt",
+            12,
+            {"bad_checksum": 1, "bad_format": 8, "bad_tag_block": 2, "unsupported_sentence": 5},
+        ),
         ("sample.ais", 11, {"bad_checksum": 1, "bad_format": 8, "bad_tag_block": 2}),
         ("gatehouse.nmea", 4, {"bad_checksum": 1, "bad_format": 1, "unsupported_sentence": 3}),
     ],

@@ -17,8 +17,17 @@ from seaLink.wire.gateway import FeedbackResult
 from tests.gateway.conftest import DATA
 from tests.gateway.nmea_util import with_checksum
 
-SAMPLES = DATA.joinpath("beidou", "samples_from_sources.txt").read_text(encoding="utf-8").splitlines()
-REJECT_REASONS = {"bad_format", "bad_checksum", "missing_checksum", "bad_card", "bad_content", "unsupported_mode"}
+SAMPLES = (
+    DATA.joinpath("beidou", "samples_from_sources.txt").read_text(encoding="utf-8").splitlines()
+)
+REJECT_REASONS = {
+    "bad_format",
+    "bad_checksum",
+    "missing_checksum",
+    "bad_card",
+    "bad_content",
+    "unsupported_mode",
+}
 
 
 def _sentences() -> list[str]:
@@ -64,9 +73,18 @@ def test_every_sample_sentence_parses_with_a_valid_checksum() -> None:
 def test_the_quoted_sentences_parse_to_what_their_source_implies() -> None:
     fki21, tci, fki40 = (parse(with_checksum(x[1:], "$")) for x in _quoted())
     assert isinstance(fki21, Feedback)
-    assert (fki21.command, fki21.result, fki21.code, fki21.wait_s) == ("TXA", FeedbackResult.INHIBITED, "4", 0)
+    assert (fki21.command, fki21.result, fki21.code, fki21.wait_s) == (
+        "TXA",
+        FeedbackResult.INHIBITED,
+        "4",
+        0,
+    )
     assert tci == Received(
-        "4207733", ContentMode.CODE, bytes.fromhex("90000000000065BEF749B2E2CAD4"), "023242", "4207733"
+        "4207733",
+        ContentMode.CODE,
+        bytes.fromhex("90000000000065BEF749B2E2CAD4"),
+        "023242",
+        "4207733",
     )
     assert fki40 == Feedback("TCQ", FeedbackResult.OK, 0.0, "0")
 
@@ -84,13 +102,27 @@ def test_the_binary_txsq_frames_decode_and_encode_byte_for_byte() -> None:
     ("line", "expected"),
     [
         (b"$BDFKI,TXA,Y,Y,0,0040*17", Feedback("TXA", FeedbackResult.OK, 40.0, "0")),
-        (b"$BDFKI,TXA,N,Y,0,0000*04", Feedback("TXA", FeedbackResult.FAILED, 0.0, "0", "not executed")),
+        (
+            b"$BDFKI,TXA,N,Y,0,0000*04",
+            Feedback("TXA", FeedbackResult.FAILED, 0.0, "0", "not executed"),
+        ),
         (b"$BDICI,0166166,02097151,0000011,6,40,3,N,000*33", CardInfo("166166", 40.0, 3, 628)),
-        (b"$BDTXR,1,0166166,1,,3132333433333335*46", Received("166166", ContentMode.CODE, b"12343335")),
-        (b"$CCTXA,0166166,1,1,3132333433333335*7F", SendCommand("166166", ContentMode.CODE, b"12343335")),
-        (b"$CCTXA,0967760,1,2,A43132335F414243BABAD7D6*77",
-         SendCommand("967760", ContentMode.MIXED, b"\xa4" + "123_ABC汉字".encode("gb18030"))),
-        (b"$BDFKI,TXA,N,N,0,0125*1D", Feedback("TXA", FeedbackResult.TOO_SOON, 85.0, "0", "interval not reached")),
+        (
+            b"$BDTXR,1,0166166,1,,3132333433333335*46",
+            Received("166166", ContentMode.CODE, b"12343335"),
+        ),
+        (
+            b"$CCTXA,0166166,1,1,3132333433333335*7F",
+            SendCommand("166166", ContentMode.CODE, b"12343335"),
+        ),
+        (
+            b"$CCTXA,0967760,1,2,A43132335F414243BABAD7D6*77",
+            SendCommand("967760", ContentMode.MIXED, b"\xa4" + "123_ABC汉字".encode("gb18030")),
+        ),
+        (
+            b"$BDFKI,TXA,N,N,0,0125*1D",
+            Feedback("TXA", FeedbackResult.TOO_SOON, 85.0, "0", "interval not reached"),
+        ),
     ],
 )
 def test_other_published_2_1_sentences(line: bytes, expected: object) -> None:

@@ -234,7 +234,7 @@ def down(msg_id: str, kind: str, *, expires_in: timedelta, ack: str, **extra: An
     now = datetime.now(UTC)
     return DownMessage(
         msg_id=msg_id,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         title="测试",
         body="请注意",
         issued=now - timedelta(seconds=1),
