@@ -27,6 +27,7 @@ from seaLink.services.ingest import IngestPipeline
 from seaLink.services.outbox import Outbox
 from seaLink.services.registry import RegistryCache
 from seaLink.services.rescue import RescueService
+from seaLink.services.zone_watch import ZoneWatch
 from seaLink.settings import Settings
 from seaLink.store.contact_writes import AlertChange
 from seaLink.store.db import Database
@@ -87,6 +88,11 @@ class Hub:
             events=self.events,
             metrics=self.metrics,
         )
+        self.zones = ZoneWatch(
+            db=self.db, clock=self.clock, registry=self.registry, ports=self.ports, alerting=self.alerting,
+            events=self.events, zones_document=self.zones_document,
+            port_radius_nmi=settings.contact.port_radius_nmi,
+        )  # fmt: skip
         self.rescue = RescueService(
             db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
         )
@@ -127,6 +133,8 @@ class Hub:
         await self.alerting.load()
         self.ingest.on_distress.append(self._on_distress)
         self.ingest.on_incident_log.append(self._on_incident_log)
+        await self.zones.load()
+        self.ingest.on_fixes.append(self.zones.observe)
         self.watch.on_alert.append(self._on_contact_alert)
         # The registry and the contact book are large and long-lived: keep the cyclic garbage
         # collector from re-scanning them on every collection.
@@ -173,6 +181,7 @@ class Hub:
                 tg.create_task(self.watch.run(), name="contact-watch")
                 tg.create_task(self.outbox.run(), name="outbox")
                 tg.create_task(self.alerting.run(), name="alerting")
+                tg.create_task(self.zones.run(), name="zone-watch")
                 tg.create_task(self.broadcasts.report_progress(), name="broadcast-progress")
                 if self._with_api:
                     from seaLink.api.app import start_api
@@ -216,6 +225,7 @@ class Hub:
                 await asyncio.sleep(0.02)
             await self.watch.settle()
             await self.outbox.settle()
+            await self.zones.settle()
             await self.alerting.settle()
 
         await asyncio.wait_for(_wait(), timeout)

@@ -159,7 +159,7 @@ async def test_vessel_list_track_and_alerts_show_what_the_hub_heard(
         r = await s.get(f"{base}/api/v1/vessels/V2/track")
         assert r.content_type == "application/geo+json"
         track = await r.json()
-        assert track["features"][0]["geometry"]["coordinates"] == [[117.2, 23.2], [117.2, 23.25]]
+        assert track["features"][0]["geometry"]["coordinates"] == [[117.6, 23.2], [117.6, 23.25]]
         since = (fake_clock.now() - timedelta(minutes=45)).astimezone(UTC).isoformat()
         r = await s.get(f"{base}/api/v1/vessels/V2/track", params={"since": since})
         assert len((await r.json())["features"]) == 2  # the line and the one newer fix

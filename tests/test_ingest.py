@@ -20,7 +20,7 @@ def fix(clock: FakeClock, minutes_ago: float = 0, **extra: object) -> dict[str, 
     return {
         "ts": ts.isoformat().replace("+00:00", "Z"),
         "lat": 23.30,
-        "lon": 117.20,
+        "lon": 117.60,  # east of the Nanpeng reserve: no zone alert unless a test wants one
         "sog": 6.5,
         "cog": 120.0,
     } | extra
@@ -110,19 +110,19 @@ async def test_bad_uplinks_are_rejected_with_reasons_counted_and_kept(
         try:
             v.publish_raw(
                 f"{prefix}/vessels/GHOST/up/position",
-                b'{"ts":"2026-07-01T00:00:00Z","lat":1,"lon":2}',
+                b'{"ts":"2026-09-01T00:00:00Z","lat":1,"lon":2}',
             )
             v.publish_raw(
-                f"{prefix}/vessels/V1/up/position", b'{"ts": "2026-07-01T00:00:00Z", "lat":'
+                f"{prefix}/vessels/V1/up/position", b'{"ts": "2026-09-01T00:00:00Z", "lat":'
             )
             v.publish_raw(
                 f"{prefix}/vessels/V1/up/position",
-                b'{"ts":"2026-07-01T00:00:00Z","lat":"23.4","lon":117}',
+                b'{"ts":"2026-09-01T00:00:00Z","lat":"23.4","lon":117}',
             )
             v.publish_raw(f"{prefix}/vessels/V1/up/position", b"x" * 5000)
             v.publish_raw(
                 f"{prefix}/vessels/V1/up/position",
-                b'{"ts":"2026-07-02T00:00:00Z","lat":23,"lon":117}',
+                b'{"ts":"2026-09-02T00:00:00Z","lat":23,"lon":117}',
             )
             v.publish_raw(f"{prefix}/vessels/V1/up/teleport", b"{}")
             v.publish_raw(f"{prefix}/vessels/bad%id/up/position", b"{}")

@@ -28,6 +28,7 @@ from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.events import EventBus
 from seaLink.services.outbox import Outbox
 from seaLink.services.registry import RegistryCache
+from seaLink.services.zone_watch import Observed
 from seaLink.settings import IngestSettings
 from seaLink.store.batch import BatchPlan, Heard
 from seaLink.store.distress_writes import DistressItem, DistressOutcome
@@ -83,6 +84,7 @@ class IngestPipeline:
         self.on_committed: list[Callable[[list[RawUplink]], None]] = []
         self.on_distress: list[Callable[[DistressOutcome], None]] = []
         self.on_incident_log: list[Callable[[dict[str, Any]], None]] = []
+        self.on_fixes: list[Callable[[list[Observed]], None]] = []
 
     async def run(self) -> None:
         inbox = self._link.inbox
@@ -370,6 +372,13 @@ class IngestPipeline:
             for outcome in plan.distress_outcomes:
                 for observer in self.on_distress:
                     observer(outcome)
+        if plan.positions:
+            fixes = [
+                Observed(p["vessel_id"], p["lat"], p["lon"], p["ts"], p["nav_state"], p["backfill"])
+                for p in plan.positions
+            ]
+            for fix_observer in self.on_fixes:
+                fix_observer(fixes)
         for entry in plan.incident_logs:
             for log_observer in self.on_incident_log:
                 log_observer(entry)

@@ -21,6 +21,7 @@ class VesselInfo:
     beidou_card: str | None
     report_interval_s: int | None
     hull_name: str = ""
+    gear: str = ""
 
 
 class RegistryCache:

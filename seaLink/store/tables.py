@@ -387,3 +387,49 @@ class IncidentLog(SQLModel, table=True):
     actor: str = Field(max_length=64)
     kind: str = Field(max_length=32)
     text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ZoneRecord(SQLModel, table=True):
+    """A zone managed in the API; the Nan'ao defaults are loaded into an empty table."""
+
+    __tablename__ = "zone"
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    name: str = Field(max_length=128)
+    name_en: str = Field(default="", max_length=128)
+    kind: str = Field(max_length=16)
+    geometry: str = Field(sa_column=Column(Text, nullable=False))
+    radius_nmi: float = 0.0
+    buffer_nmi: float = 0.0
+    calendar: str = Field(default="", max_length=128)
+    exempt_gear: str = Field(default="", max_length=256)
+    active: bool = True
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class ZonePermit(SQLModel, table=True):
+    __tablename__ = "zone_permit"
+    zone_id: int = Field(primary_key=True)
+    vessel_id: str = Field(primary_key=True, max_length=32)
+    note: str = Field(default="", max_length=256)
+
+
+class ZoneEventRecord(SQLModel, table=True):
+    """Every entry and exit, alerted or not (backfill, exemptions, permits are recorded too)."""
+
+    __tablename__ = "zone_event"
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    vessel_id: str = Field(max_length=32, index=True)
+    zone_id: int = Field(index=True)
+    kind: str = Field(max_length=8)
+    ts: datetime = Field(sa_column=_ts())
+    alerted: bool = False

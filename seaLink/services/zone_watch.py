@@ -1,0 +1,243 @@
+"""Zone entry/exit and separation from one's own fishing group, raised as alerts.
+
+Fed after commit with every stored fix. Backfilled fixes update the record of where a vessel was
+but never raise an alert after the fact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from seaLink.clock import Clock
+from seaLink.domain.ports import PortIndex
+from seaLink.domain.zones import FixInfo, ZoneKind, ZoneTracker, separation_nm
+from seaLink.services.alerting import Alerting
+from seaLink.services.events import EventBus
+from seaLink.services.registry import RegistryCache
+from seaLink.store import zone_store
+from seaLink.store.db import Database
+
+log = logging.getLogger(__name__)
+
+KIND_ZH = {
+    "protected": "保护区",
+    "moratorium": "休渔期海域",
+    "sensitive": "敏感海域",
+    "shipping_lane": "航道附近",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    vessel_id: str
+    lat: float
+    lon: float
+    ts: datetime
+    state: str | None
+    backfill: bool
+
+
+class ZoneWatch:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        registry: RegistryCache,
+        ports: PortIndex,
+        alerting: Alerting,
+        events: EventBus,
+        zones_document: dict[str, Any],
+        port_radius_nmi: float,
+        separation_limit_nmi: float = 5.0,
+        separation_clear_nmi: float = 4.5,
+        mate_fresh: timedelta = timedelta(minutes=30),
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._registry = registry
+        self._ports = ports
+        self._alerting = alerting
+        self._events = events
+        self._doc = zones_document
+        self._port_radius = port_radius_nmi
+        self._limit = separation_limit_nmi
+        self._clear = separation_clear_nmi
+        self._fresh = mate_fresh
+        self.tracker = ZoneTracker([])
+        self._names: dict[int, tuple[str, ZoneKind]] = {}
+        self._permits: dict[str, set[int]] = {}
+        self._sea: dict[
+            str, tuple[float, float, datetime]
+        ] = {}  # latest live fix of vessels at sea
+        self._groups: dict[str, set[str]] = defaultdict(set)
+        self._separated: set[str] = set()
+        self._queue: list[Observed] = []
+        self._wake = asyncio.Event()
+        self.idle = asyncio.Event()
+
+    async def load(self) -> None:
+        await zone_store.seed_defaults(self._db, self._doc, self._clock.now(), self._port_radius)
+        await self.reload()
+        self.tracker.inside = await zone_store.inside_now(self._db)
+        for info in self._registry.all():
+            if info.group_id:
+                self._groups[info.group_id].add(info.id)
+
+    async def reload(self) -> None:
+        zones, self._permits = await zone_store.load_zones(self._db)
+        inside = self.tracker.inside
+        last = self.tracker.last
+        self.tracker = ZoneTracker(zones)
+        self.tracker.inside, self.tracker.last = inside, last
+        self._names = {z.id: (z.name, z.kind) for z in zones}
+
+    def observe(self, fixes: list[Observed]) -> None:
+        self._queue.extend(fixes)
+        self.idle.clear()
+        self._wake.set()
+
+    async def settle(self) -> None:
+        self.idle.clear()
+        self._wake.set()
+        await self.idle.wait()
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            if self._queue:
+                batch, self._queue = self._queue, []
+                try:
+                    await self._process(batch)
+                except Exception:
+                    log.exception("zone watch: failed on %d fixes", len(batch))
+                continue
+            self.idle.set()
+            await self._wake.wait()
+
+    async def _process(self, batch: list[Observed]) -> None:
+        events: list[dict[str, Any]] = []
+        raise_: list[dict[str, Any]] = []
+        resolve_: list[tuple[str, str, datetime, str]] = []
+        now = self._clock.now()
+        for o in sorted(batch, key=lambda x: x.ts):
+            info = self._registry.get(o.vessel_id)
+            if info is None:
+                continue
+            in_port = o.state == "in_port" or self._ports.port_at(o.lat, o.lon) is not None
+            for ev in self.tracker.observe(
+                o.vessel_id,
+                FixInfo(o.lat, o.lon, o.ts, in_port),
+                gear=info.gear,
+                permits=self._permits.get(o.vessel_id, set()),
+                backfill=o.backfill,
+            ):
+                events.append(
+                    {
+                        "vessel_id": ev.vessel_id,
+                        "zone_id": ev.zone_id,
+                        "kind": ev.kind,
+                        "ts": ev.ts,
+                        "alerted": ev.alert,
+                    }
+                )
+                name, kind = self._names.get(ev.zone_id, ("?", ZoneKind.PROTECTED))
+                type_ = f"zone:{ev.zone_id}"
+                if ev.kind == "enter" and ev.alert:
+                    raise_.append(
+                        self._alert(
+                            info.id,
+                            info.grid_id,
+                            type_,
+                            kind.value,
+                            ev.ts,
+                            now,
+                            f"进入{KIND_ZH.get(kind.value, '')}：{name}",
+                        )
+                    )
+                elif ev.kind == "exit" and ev.alert:
+                    resolve_.append((info.id, type_, now, f"离开 {name}"))
+            if not o.backfill:
+                self._separation(
+                    info.id, info.grid_id, info.group_id, o, in_port, now, raise_, resolve_
+                )
+        if not (events or raise_ or resolve_):
+            return
+        raised = await zone_store.record(self._db, events, raise_, resolve_)
+        for alert_id, vessel_id, grid_id in raised:
+            self._alerting.raised(alert_id)
+            self._events.publish(
+                "alert",
+                {
+                    "alert_id": alert_id,
+                    "vessel_id": vessel_id,
+                    "grid_id": grid_id,
+                    "type": "zone",
+                    "action": "raised",
+                    "at": now.isoformat(),
+                },
+            )
+
+    def _separation(
+        self, vid: str, grid_id: str, group: str, o: Observed, in_port: bool, now: datetime,
+        raise_: list[dict[str, Any]], resolve_: list[tuple[str, str, datetime, str]],
+    ) -> None:  # fmt: skip
+        if in_port:
+            self._sea.pop(vid, None)
+            if vid in self._separated:
+                self._separated.discard(vid)
+                resolve_.append((vid, "separation", now, "已回港"))
+            return
+        self._sea[vid] = (o.lat, o.lon, o.ts)
+        if not group:
+            return
+        self._groups[group].add(vid)
+        mates = [
+            (lat, lon)
+            for m in self._groups[group]
+            if m != vid and (p := self._sea.get(m)) is not None
+            for lat, lon, ts in (p,)
+            if o.ts - ts <= self._fresh
+        ]
+        gap = separation_nm(o.lat, o.lon, mates)
+        if gap is None:
+            return
+        if gap > self._limit and vid not in self._separated:
+            self._separated.add(vid)
+            raise_.append(
+                self._alert(
+                    vid,
+                    grid_id,
+                    "separation",
+                    "separation",
+                    o.ts,
+                    now,
+                    f"脱离编队 {group}：距最近同伴 {gap:.1f} 海里",
+                )
+            )
+        elif gap <= self._clear and vid in self._separated:
+            self._separated.discard(vid)
+            resolve_.append((vid, "separation", now, f"回到编队附近（{gap:.1f} 海里）"))
+
+    @staticmethod
+    def _alert(
+        vid: str, grid_id: str, type_: str, phase: str, ts: datetime, now: datetime, detail: str
+    ) -> dict[str, Any]:
+        return {
+            "vessel_id": vid,
+            "grid_id": grid_id,
+            "type": type_,
+            "severity": "warning",
+            "phase": phase,
+            "state": "raised",
+            "raised_at": now,
+            "updated_at": now,
+            "detail": detail,
+            "event_ts": ts,
+            "escalation_level": 0,
+        }
