@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from seaLink.api import alerts_api, broadcasts_api
+from seaLink.api import alerts_api, broadcasts_api, zones_api
 from seaLink.api.events_ws import events_ws
 from seaLink.api.security import LoginRateLimit, auth_middleware, json_error, login, principal
 from seaLink.store import queries
@@ -141,11 +141,6 @@ async def grids(request: web.Request) -> web.Response:
     return web.json_response({"grids": rows})
 
 
-async def zones(request: web.Request) -> web.Response:
-    """The zones in force, as GeoJSON (the shipped Nan'ao defaults until zones are managed)."""
-    return web.json_response(request.app[HUB].zones_document, content_type="application/geo+json")
-
-
 async def me(request: web.Request) -> web.Response:
     who = principal(request)
     return web.json_response(
@@ -176,9 +171,9 @@ def build_app(hub: Hub) -> web.Application:
     app.router.add_get("/api/v1/vessels/{vid}/track", vessel_track)
     app.router.add_get("/api/v1/alerts", alerts)
     app.router.add_get("/api/v1/grids", grids)
-    app.router.add_get("/api/v1/zones", zones)
     app.router.add_routes(broadcasts_api.routes(hub))
     app.router.add_routes(alerts_api.routes(hub))
+    app.router.add_routes(zones_api.routes(hub))
     _add_console(app)
     return app
 
