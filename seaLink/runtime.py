@@ -12,6 +12,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from seaLink.clock import Clock, SystemClock
@@ -26,6 +27,7 @@ from seaLink.services.events import EventBus
 from seaLink.services.ingest import IngestPipeline
 from seaLink.services.outbox import Outbox
 from seaLink.services.registry import RegistryCache
+from seaLink.services.requests import RequestService
 from seaLink.services.rescue import RescueService
 from seaLink.services.zone_watch import ZoneWatch
 from seaLink.settings import Settings
@@ -93,6 +95,10 @@ class Hub:
             events=self.events, zones_document=self.zones_document,
             port_radius_nmi=settings.contact.port_radius_nmi,
         )  # fmt: skip
+        self.requests = RequestService(
+            db=self.db, clock=self.clock, outbox=self.outbox, alerting=self.alerting, events=self.events,
+            settings=settings.requests,
+        )  # fmt: skip
         self.rescue = RescueService(
             db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
         )
@@ -134,6 +140,9 @@ class Hub:
         self.ingest.on_distress.append(self._on_distress)
         self.ingest.on_incident_log.append(self._on_incident_log)
         await self.zones.load()
+        await self.requests.load()
+        self.ingest.request_due = timedelta(seconds=self.settings.requests.answer_within_s)
+        self.ingest.on_requests.append(self.requests.arrived)
         self.ingest.on_fixes.append(self.zones.observe)
         self.watch.on_alert.append(self._on_contact_alert)
         # The registry and the contact book are large and long-lived: keep the cyclic garbage
@@ -182,6 +191,7 @@ class Hub:
                 tg.create_task(self.outbox.run(), name="outbox")
                 tg.create_task(self.alerting.run(), name="alerting")
                 tg.create_task(self.zones.run(), name="zone-watch")
+                tg.create_task(self.requests.run(), name="requests")
                 tg.create_task(self.broadcasts.report_progress(), name="broadcast-progress")
                 if self._with_api:
                     from seaLink.api.app import start_api
@@ -227,5 +237,6 @@ class Hub:
             await self.outbox.settle()
             await self.zones.settle()
             await self.alerting.settle()
+            await self.requests.settle()
 
         await asyncio.wait_for(_wait(), timeout)

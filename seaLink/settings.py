@@ -125,6 +125,16 @@ class AlertingSettings(_Section):
     channel_timeout_s: float = Field(5.0, description="a notification channel gets this long")
 
 
+class RequestSettings(_Section):
+    answer_within_s: int = Field(
+        3600, description="a request unanswered this long reminds its coordinator"
+    )
+    leader_after_s: int = Field(
+        7200,
+        description="still unanswered this long after arrival: the grid leader is reminded too",
+    )
+
+
 class ApiSettings(_Section):
     host: str = Field("127.0.0.1", description="address the REST/WebSocket API listens on")
     port: int = Field(8080, description="port of the REST/WebSocket API")
@@ -155,6 +165,7 @@ class Settings(BaseSettings):
     contact: ContactSettings = Field(default_factory=ContactSettings)  # type: ignore[arg-type]
     messaging: MessagingSettings = Field(default_factory=MessagingSettings)
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)
+    requests: RequestSettings = Field(default_factory=RequestSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)  # type: ignore[arg-type]
     demo: DemoSettings = Field(default_factory=DemoSettings)  # type: ignore[arg-type]
 

@@ -190,6 +190,24 @@ class Alerting:
         rows = await asyncio.gather(*jobs)
         await alert_store.record_notifications(self._db, list(rows))
 
+    async def remind(
+        self, grid_id: str, level: int, text: str, data: dict[str, object]
+    ) -> list[str]:
+        """Tell level-0 (coordinator) or level-1 (leader) people of a grid something that is not an
+        alert (a request waiting for an answer); returns who was told."""
+        people = await self._recipients(grid_id, Level(min(level, Level.COUNTY)))
+        notice = Notice(
+            0, grid_id, str(data.get("vessel_id", "")), "request", "notice", level, text, dict(data)
+        )
+        jobs = [
+            self._send(ch, notice, r, a)
+            for r in people
+            for ch in self.channels
+            if ch.name != "console" and (a := ch.addresses(r))
+        ]
+        await asyncio.gather(*jobs)
+        return [r.name for r in people]
+
     async def _send(
         self, ch: Channel, notice: Notice, r: Recipient, address: str
     ) -> dict[str, object]:

@@ -85,6 +85,8 @@ class IngestPipeline:
         self.on_distress: list[Callable[[DistressOutcome], None]] = []
         self.on_incident_log: list[Callable[[dict[str, Any]], None]] = []
         self.on_fixes: list[Callable[[list[Observed]], None]] = []
+        self.on_requests: list[Callable[[list[int], datetime, dict[int, str]], None]] = []
+        self.request_due = timedelta(hours=1)
 
     async def run(self) -> None:
         inbox = self._link.inbox
@@ -217,7 +219,23 @@ class IngestPipeline:
             plan.hear(vid, Heard(min(decoded.ts, now), MQTT))
         elif kind is UplinkKind.REQUEST:
             assert isinstance(decoded, RequestPayload)
-            self._journal(vid, kind, decoded.request_id, decoded.ts, raw, now, plan)
+            info = self._registry.get(vid)
+            assert info is not None
+            plan.requests.append(
+                {
+                    "vessel_id": vid,
+                    "grid_id": info.grid_id,
+                    "request_id": decoded.request_id,
+                    "category": decoded.category,
+                    "text": decoded.text,
+                    "ts": decoded.ts,
+                    "received_at": now,
+                    "state": "open",
+                    "due_at": now + self.request_due,
+                    "reminded": 0,
+                    "replies": 0,
+                }
+            )
             plan.hear(vid, Heard(min(decoded.ts, now), MQTT))
         elif kind is UplinkKind.NMEA:
             # Parsed into fixes by the NMEA service (gateway issue); kept verbatim until then.
@@ -379,6 +397,11 @@ class IngestPipeline:
             ]
             for fix_observer in self.on_fixes:
                 fix_observer(fixes)
+        if plan.new_requests:
+            for req_observer in self.on_requests:
+                req_observer(
+                    list(plan.new_requests), now + self.request_due, dict(plan.new_requests)
+                )
         for entry in plan.incident_logs:
             for log_observer in self.on_incident_log:
                 log_observer(entry)

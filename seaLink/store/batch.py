@@ -39,6 +39,8 @@ class BatchPlan:
     distress_outcomes: list[Any] = field(default_factory=list)
     distress_now: datetime | None = None
     incident_logs: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    new_requests: dict[int, str] = field(default_factory=dict)  # request pk -> grid, once stored
     position_keys: set[tuple[str, datetime]] = field(default_factory=set)
     in_batch_duplicates: int = 0
 

@@ -13,6 +13,7 @@ from seaLink.store.batch import BatchPlan
 from seaLink.store.db import Database
 from seaLink.store.distress_writes import apply_distress
 from seaLink.store.outbox_store import ACK_STATEMENTS
+from seaLink.store.request_store import insert_requests
 from seaLink.store.tables import AckEvent, DeadLetter, IncidentLog, Position, Uplink, VesselState
 
 _vs = VesselState.__table__  # type: ignore[attr-defined]
@@ -98,6 +99,8 @@ class IngestWriter:
                 plan.distress_outcomes.append(
                     await apply_distress(conn, self._db, item, now, now + self._first_escalation)
                 )
+            if plan.requests:
+                plan.new_requests = await insert_requests(conn, self._db, plan.requests)
             if plan.incident_logs:
                 await conn.execute(IncidentLog.__table__.insert(), plan.incident_logs)  # type: ignore[attr-defined]
             if plan.journal:

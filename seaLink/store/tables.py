@@ -433,3 +433,46 @@ class ZoneEventRecord(SQLModel, table=True):
     kind: str = Field(max_length=8)
     ts: datetime = Field(sa_column=_ts())
     alerted: bool = False
+
+
+class FisherRequest(SQLModel, table=True):
+    """A fisherman's problem or request, in the grid's inbox."""
+
+    __tablename__ = "fisher_request"
+    __table_args__ = (UniqueConstraint("vessel_id", "request_id", name="uq_fisher_request"),)
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    vessel_id: str = Field(max_length=32, index=True)
+    grid_id: str = Field(max_length=32, index=True)
+    request_id: str = Field(max_length=64)
+    category: str = Field(max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    ts: datetime = Field(sa_column=_ts())
+    received_at: datetime = Field(sa_column=_ts())
+    state: str = Field(default="open", max_length=16)  # open / answered / resolved
+    assigned_to: str | None = Field(default=None, max_length=64)
+    due_at: datetime = Field(sa_column=_ts(index=True))
+    reminded: int = 0  # 1: the coordinator was reminded, 2: the grid leader too
+    replies: int = 0
+    resolved_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    resolved_by: str | None = Field(default=None, max_length=64)
+
+
+class RequestLog(SQLModel, table=True):
+    __tablename__ = "request_log"
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    request_pk: int = Field(index=True)
+    ts: datetime = Field(sa_column=_ts())
+    actor: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    msg_id: str | None = Field(default=None, max_length=64)

@@ -1,0 +1,128 @@
+"""REST resources of fishermen's requests: the inbox, one request with its log, reply, assign,
+resolve."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from seaLink.api.security import json_error, principal
+from seaLink.services.requests import RequestRefused
+from seaLink.store import request_store
+from seaLink.store.users import audit
+from seaLink.wire.codec import describe_errors
+
+if TYPE_CHECKING:
+    from seaLink.runtime import Hub
+
+
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+def routes(hub: Hub) -> list[web.RouteDef]:
+    def rid_of(request: web.Request) -> int:
+        try:
+            return int(request.match_info["rid"])
+        except ValueError:
+            raise web.HTTPNotFound(
+                text=json_error(404, "not_found", "no such request").text,
+                content_type="application/json",
+            ) from None
+
+    async def body(request: web.Request, model: type[BaseModel]) -> BaseModel:
+        try:
+            return model.model_validate_json(await request.read() or b"{}")
+        except ValidationError as exc:
+            raise web.HTTPBadRequest(
+                text=json_error(400, "invalid_body", describe_errors(exc, 5)).text,
+                content_type="application/json",
+            ) from None
+
+    async def inbox(request: web.Request) -> web.Response:
+        state = request.query.get("state")
+        if state not in (None, "open", "answered", "resolved"):
+            return json_error(400, "bad_query", "state must be open, answered or resolved")
+        rows = await request_store.list_requests(hub.db, principal(request).grid_filter(), state)
+        return web.json_response({"requests": rows, "count": len(rows)})
+
+    async def one(request: web.Request) -> web.Response:
+        try:
+            return web.json_response(await hub.requests.get(rid_of(request), principal(request)))
+        except RequestRefused as exc:
+            return json_error(exc.status, exc.code, exc.message)
+
+    async def reply(request: web.Request) -> web.Response:
+        b = await body(request, ReplyIn)
+        assert isinstance(b, ReplyIn)
+        who = principal(request)
+        try:
+            msg_id = await hub.requests.reply(rid_of(request), who, b.text)
+        except RequestRefused as exc:
+            return json_error(exc.status, exc.code, exc.message)
+        await audit(
+            hub.db,
+            ts=hub.clock.now(),
+            username=who.username,
+            action="request.reply",
+            target=f"request/{rid_of(request)}",
+            detail=b.text[:200],
+        )
+        return web.json_response({"msg_id": msg_id}, status=201)
+
+    async def assign(request: web.Request) -> web.Response:
+        b = await body(request, AssignIn)
+        assert isinstance(b, AssignIn)
+        who = principal(request)
+        try:
+            await hub.requests.assign(rid_of(request), who, b.username)
+        except RequestRefused as exc:
+            return json_error(exc.status, exc.code, exc.message)
+        await audit(
+            hub.db,
+            ts=hub.clock.now(),
+            username=who.username,
+            action="request.assign",
+            target=f"request/{rid_of(request)}",
+            detail=b.username,
+        )
+        return web.json_response({"assigned_to": b.username})
+
+    async def resolve(request: web.Request) -> web.Response:
+        b = await body(request, ResolveIn)
+        assert isinstance(b, ResolveIn)
+        who = principal(request)
+        try:
+            await hub.requests.resolve(rid_of(request), who, b.note)
+        except RequestRefused as exc:
+            return json_error(exc.status, exc.code, exc.message)
+        await audit(
+            hub.db,
+            ts=hub.clock.now(),
+            username=who.username,
+            action="request.resolve",
+            target=f"request/{rid_of(request)}",
+            detail=b.note[:200],
+        )
+        return web.json_response({"resolved": True})
+
+    return [
+        web.get("/api/v1/requests", inbox),
+        web.get("/api/v1/requests/{rid}", one),
+        web.post("/api/v1/requests/{rid}/reply", reply),
+        web.post("/api/v1/requests/{rid}/assign", assign),
+        web.post("/api/v1/requests/{rid}/resolve", resolve),
+    ]

@@ -1,0 +1,194 @@
+"""Fishermen's requests: the grid's inbox, replies as tracked down messages, assignment,
+resolution, and reminders (the coordinator, then the grid leader) while a request waits."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+from datetime import datetime, timedelta
+
+from seaLink.clock import Clock
+from seaLink.domain.roles import Principal
+from seaLink.services.alerting import Alerting
+from seaLink.services.events import EventBus
+from seaLink.services.outbox import Outbox
+from seaLink.settings import RequestSettings
+from seaLink.store import request_store
+from seaLink.store.db import Database
+from seaLink.wire.payloads import DownKind, DownMessage
+
+log = logging.getLogger(__name__)
+
+CATEGORY_ZH = {"equipment": "设备", "policy": "政策", "medical": "医疗", "legal": "法律", "supplies": "补给",
+               "weather": "天气", "other": "其他"}  # fmt: skip
+
+
+class RequestRefused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class RequestService:
+    def __init__(self, *, db: Database, clock: Clock, outbox: Outbox, alerting: Alerting, events: EventBus,
+                 settings: RequestSettings) -> None:  # fmt: skip
+        self._db = db
+        self._clock = clock
+        self._outbox = outbox
+        self._alerting = alerting
+        self._events = events
+        self._settings = settings
+        self._heap: list[tuple[datetime, int]] = []
+        self._wake = asyncio.Event()
+        self.idle = asyncio.Event()
+
+    async def load(self) -> None:
+        for rid, due, reminded in await request_store.waiting(self._db):
+            at = due if reminded == 0 else due + self._leader_gap() if reminded == 1 else None
+            if at is not None:
+                heapq.heappush(self._heap, (at, rid))
+
+    def _leader_gap(self) -> timedelta:
+        return timedelta(
+            seconds=max(0, self._settings.leader_after_s - self._settings.answer_within_s)
+        )
+
+    def arrived(self, request_ids: list[int], due: datetime, grid_by_id: dict[int, str]) -> None:
+        for rid in request_ids:
+            heapq.heappush(self._heap, (due, rid))
+            self._events.publish(
+                "request", {"request_pk": rid, "grid_id": grid_by_id.get(rid), "action": "received"}
+            )
+        self.kick()
+
+    def kick(self) -> None:
+        self.idle.clear()
+        self._wake.set()
+
+    async def settle(self) -> None:
+        self.kick()
+        await self.idle.wait()
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            now = self._clock.now()
+            while self._heap and self._heap[0][0] <= now:
+                _, rid = heapq.heappop(self._heap)
+                try:
+                    await self._remind(rid, now)
+                except Exception:
+                    log.exception("requests: reminder for %d failed", rid)
+            self.idle.set()
+            await self._clock.wait_until(self._heap[0][0] if self._heap else None, self._wake)
+
+    async def _remind(self, rid: int, now: datetime) -> None:
+        r = await request_store.get_request(self._db, rid)
+        if r is None or r["state"] != "open" or r["reminded"] >= 2:
+            return
+        level = int(r["reminded"]) + 1
+        who = "网格长" if level == 2 else "网格员"
+        text = (
+            f"【渔民求助待回复】{r['hull_name']}：{CATEGORY_ZH.get(r['category'], r['category'])}——"
+            f"{r['text'][:60]}（已等待 {int((now - _dt(r['received_at'])).total_seconds() // 60)} 分钟）"
+        )
+        told = await self._alerting.remind(
+            r["grid_id"], level - 1, text, {"request_pk": rid, "vessel_id": r["vessel_id"]}
+        )
+        await request_store.add_log(
+            self._db,
+            rid,
+            now,
+            "system",
+            "reminded",
+            f"提醒{who}：{'、'.join(told) or r['grid_id']}",
+            reminded=level,
+        )
+        self._events.publish(
+            "request",
+            {
+                "request_pk": rid,
+                "grid_id": r["grid_id"],
+                "action": "reminded",
+                "level": level,
+                "text": text,
+            },
+        )
+        if level == 1:
+            heapq.heappush(self._heap, (now + self._leader_gap(), rid))
+
+    async def _visible(self, rid: int, who: Principal, write: bool) -> dict[str, object]:
+        r = await request_store.get_request(self._db, rid)
+        ok = r is not None and (
+            who.can_write_grid(str(r["grid_id"])) if write else who.can_read_grid(str(r["grid_id"]))
+        )
+        if r is None or not ok:
+            raise RequestRefused(404, "not_found", f"no request {rid} in your grids")
+        return r
+
+    async def get(self, rid: int, who: Principal) -> dict[str, object]:
+        return await self._visible(rid, who, write=False)
+
+    async def reply(self, rid: int, who: Principal, text: str) -> str:
+        r = await self._visible(rid, who, write=True)
+        now = self._clock.now()
+        msg_id = f"rq{rid}-{int(str(r['replies'])) + 1}"
+        msg = DownMessage(msg_id=msg_id, kind=DownKind.REPLY, priority=3,
+                          title=f"回复：{CATEGORY_ZH.get(str(r['category']), r['category'])}", body=text, issued=now,
+                          expires=now + timedelta(days=3), ack="read", in_reply_to=r["request_id"])  # fmt: skip
+        delivery = {"msg_id": msg_id, "vessel_id": r["vessel_id"], "grid_id": r["grid_id"], "kind": "reply",
+                    "priority": 3, "payload": msg.model_dump_json(exclude_none=True), "state": "queued", "rank": 0,
+                    "attempts": 0, "next_attempt_at": now, "queued_at": now, "expires_at": now + timedelta(days=3),
+                    "last_error": ""}  # fmt: skip
+        await request_store.reply(self._db, rid, now, who.username, text, delivery)
+        self._outbox.kick()
+        self._events.publish(
+            "request", {"request_pk": rid, "grid_id": r["grid_id"], "action": "replied"}
+        )
+        return msg_id
+
+    async def assign(self, rid: int, who: Principal, username: str) -> None:
+        r = await self._visible(rid, who, write=True)
+        await request_store.add_log(
+            self._db,
+            rid,
+            self._clock.now(),
+            who.username,
+            "assigned",
+            username,
+            assigned_to=username,
+        )
+        self._events.publish(
+            "request",
+            {
+                "request_pk": rid,
+                "grid_id": r["grid_id"],
+                "action": "assigned",
+                "assigned_to": username,
+            },
+        )
+
+    async def resolve(self, rid: int, who: Principal, note: str) -> None:
+        r = await self._visible(rid, who, write=True)
+        if r["state"] == "resolved":
+            raise RequestRefused(409, "resolved", f"request {rid} is already resolved")
+        now = self._clock.now()
+        await request_store.add_log(
+            self._db,
+            rid,
+            now,
+            who.username,
+            "resolved",
+            note,
+            state="resolved",
+            resolved_at=now,
+            resolved_by=who.username,
+        )
+        self._events.publish(
+            "request", {"request_pk": rid, "grid_id": r["grid_id"], "action": "resolved"}
+        )
+
+
+def _dt(value: object) -> datetime:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
