@@ -29,6 +29,7 @@ from seaLink.services.outbox import Outbox
 from seaLink.services.registry import RegistryCache
 from seaLink.services.requests import RequestService
 from seaLink.services.rescue import RescueService
+from seaLink.services.training import TrainingService
 from seaLink.services.zone_watch import ZoneWatch
 from seaLink.settings import Settings
 from seaLink.store.contact_writes import AlertChange
@@ -99,6 +100,7 @@ class Hub:
             db=self.db, clock=self.clock, outbox=self.outbox, alerting=self.alerting, events=self.events,
             settings=settings.requests,
         )  # fmt: skip
+        self.training = TrainingService(db=self.db, clock=self.clock, broadcasts=self.broadcasts)
         self.rescue = RescueService(
             db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
         )
@@ -198,9 +200,11 @@ class Hub:
 
                     self.api_runner = await start_api(self)
                 await self.link.connected.wait()
+                self.training.start()
                 self.ready.set()
                 log.info("hub ready: %d vessels registered", len(self.registry))
         finally:
+            self.training.stop()
             if self.api_runner is not None:
                 await self.api_runner.cleanup()
             await self.db.dispose()

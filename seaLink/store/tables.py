@@ -476,3 +476,45 @@ class RequestLog(SQLModel, table=True):
     kind: str = Field(max_length=16)
     text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     msg_id: str | None = Field(default=None, max_length=64)
+
+
+class Training(SQLModel, table=True):
+    """A training session, one-off or recurring, with its study pack and optional quiz."""
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    title: str = Field(max_length=200)
+    study_pack: str = Field(sa_column=Column(Text, nullable=False))
+    start_notice: str = Field(sa_column=Column(Text, nullable=False))
+    target: str = Field(sa_column=Column(Text, nullable=False))
+    starts_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    cron: str = Field(default="", max_length=64, description="recurring: crontab in Asia/Shanghai")
+    duration_min: int = 45
+    quiz: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    pass_mark: int = 80
+    study_broadcast_id: int | None = None
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_ts())
+    grid_ids: str = Field(default="", max_length=2048)
+    active: bool = True
+
+
+class TrainingRun(SQLModel, table=True):
+    """One occurrence of a training: inserted before anything is sent, so it never runs twice."""
+
+    __tablename__ = "training_run"
+    __table_args__ = (UniqueConstraint("training_id", "occurrence", name="uq_training_run"),)
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    training_id: int = Field(index=True)
+    occurrence: datetime = Field(sa_column=_ts())
+    started_at: datetime = Field(sa_column=_ts())
+    broadcast_id: int | None = None

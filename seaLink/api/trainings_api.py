@@ -1,0 +1,130 @@
+"""REST resources of training sessions: create (study pack goes out at once), list, one with its
+runs and next run, attendance (JSON or CSV)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from seaLink.api.models import TargetIn
+from seaLink.api.security import json_error, principal
+from seaLink.services.broadcasts import BroadcastRefused
+from seaLink.services.training import TrainingRefused, TrainingSpec, attendance_csv
+from seaLink.store.users import audit
+from seaLink.wire.codec import describe_errors
+
+if TYPE_CHECKING:
+    from seaLink.runtime import Hub
+
+
+class QuestionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    text: Annotated[str, Field(min_length=1, max_length=500)]
+    options: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        min_length=2, max_length=8
+    )
+    answer: Annotated[str, Field(pattern=r"^[A-Ha-h]$")]
+
+
+class TrainingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    study_pack: Annotated[str, Field(min_length=1, max_length=20000)]
+    start_notice: Annotated[str, Field(min_length=1, max_length=2000)] = (
+        "培训现在开始，请全体船员参加并确认。"
+    )
+    target: TargetIn
+    starts_at: AwareDatetime | None = None
+    cron: Annotated[str, Field(max_length=64)] = ""
+    duration_min: Annotated[int, Field(ge=5, le=600)] = 45
+    quiz: list[QuestionIn] = Field(default_factory=list, max_length=100)
+    pass_mark: Annotated[int, Field(ge=0, le=100)] = 80
+
+    @model_validator(mode="after")
+    def _when(self) -> TrainingIn:
+        if bool(self.starts_at) == bool(self.cron):
+            raise ValueError(
+                "give exactly one of starts_at (one-off) and cron (recurring, Asia/Shanghai)"
+            )
+        return self
+
+
+def routes(hub: Hub) -> list[web.RouteDef]:
+    def tid_of(request: web.Request) -> int:
+        try:
+            return int(request.match_info["tid"])
+        except ValueError:
+            raise web.HTTPNotFound(
+                text=json_error(404, "not_found", "no such training").text,
+                content_type="application/json",
+            ) from None
+
+    async def visible(request: web.Request) -> dict[str, Any]:
+        tid = tid_of(request)
+        t = await hub.training.get(tid)
+        if t is None or not all(principal(request).can_read_grid(g) for g in t["grids"]):
+            raise web.HTTPNotFound(
+                text=json_error(404, "not_found", f"no training {tid} in your grids").text,
+                content_type="application/json",
+            )
+        return t
+
+    async def create(request: web.Request) -> web.Response:
+        try:
+            body = TrainingIn.model_validate_json(await request.read())
+        except ValidationError as exc:
+            return json_error(400, "invalid_body", describe_errors(exc, 5))
+        spec = TrainingSpec(title=body.title, study_pack=body.study_pack, start_notice=body.start_notice,
+                            target=body.target.to_domain(), starts_at=body.starts_at, cron=body.cron,
+                            duration_min=body.duration_min, quiz=[q.model_dump() for q in body.quiz],
+                            pass_mark=body.pass_mark)  # fmt: skip
+        who = principal(request)
+        try:
+            tid = await hub.training.create(spec, who)
+        except (TrainingRefused, BroadcastRefused) as exc:
+            return json_error(exc.status, exc.code, exc.message)
+        await audit(
+            hub.db,
+            ts=hub.clock.now(),
+            username=who.username,
+            action="training.create",
+            target=f"training/{tid}",
+            detail=body.title,
+        )
+        return web.json_response(await hub.training.get(tid), status=201)
+
+    async def list_(request: web.Request) -> web.Response:
+        rows = await hub.training.list(principal(request).grid_filter())
+        return web.json_response({"trainings": rows, "count": len(rows)})
+
+    async def one(request: web.Request) -> web.Response:
+        return web.json_response(await visible(request))
+
+    async def attendance(request: web.Request) -> web.Response:
+        t = await visible(request)
+        run = request.query.get("run")
+        try:
+            report = await hub.training.attendance(int(t["id"]), int(run) if run else None)
+        except ValueError:
+            return json_error(400, "bad_query", "run must be an integer")
+        who = principal(request)
+        report["vessels"] = [v for v in report["vessels"] if who.can_read_grid(v["grid_id"])]
+        report["crew"] = [c for c in report["crew"] if who.can_read_grid(c["grid_id"])]
+        report["grids"] = [g for g in report["grids"] if who.can_read_grid(g["grid_id"])]
+        if request.query.get("format") == "csv":
+            return web.Response(
+                text=attendance_csv(report),
+                content_type="text/csv",
+                charset="utf-8",
+                headers={"Content-Disposition": f'attachment; filename="training-{t["id"]}.csv"'},
+            )
+        return web.json_response(report)
+
+    return [
+        web.post("/api/v1/trainings", create),
+        web.get("/api/v1/trainings", list_),
+        web.get("/api/v1/trainings/{tid}", one),
+        web.get("/api/v1/trainings/{tid}/attendance", attendance),
+    ]
