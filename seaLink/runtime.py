@@ -26,6 +26,7 @@ from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.events import EventBus
 from seaLink.services.ingest import IngestPipeline
 from seaLink.services.outbox import Outbox
+from seaLink.services.recall import RecallService
 from seaLink.services.registry import RegistryCache
 from seaLink.services.requests import RequestService
 from seaLink.services.rescue import RescueService
@@ -101,6 +102,10 @@ class Hub:
             settings=settings.requests,
         )  # fmt: skip
         self.training = TrainingService(db=self.db, clock=self.clock, broadcasts=self.broadcasts)
+        self.recall = RecallService(
+            db=self.db, clock=self.clock, outbox=self.outbox, alerting=self.alerting, watch=self.watch,
+            ports=self.ports, events=self.events, resend_s=settings.messaging.recall_resend_s,
+        )  # fmt: skip
         self.rescue = RescueService(
             db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
         )
@@ -143,6 +148,8 @@ class Hub:
         self.ingest.on_incident_log.append(self._on_incident_log)
         await self.zones.load()
         await self.requests.load()
+        await self.recall.load()
+        self.broadcasts.on_recall.append(self.recall.register)
         self.ingest.request_due = timedelta(seconds=self.settings.requests.answer_within_s)
         self.ingest.on_requests.append(self.requests.arrived)
         self.ingest.on_fixes.append(self.zones.observe)
@@ -194,13 +201,14 @@ class Hub:
                 tg.create_task(self.alerting.run(), name="alerting")
                 tg.create_task(self.zones.run(), name="zone-watch")
                 tg.create_task(self.requests.run(), name="requests")
+                tg.create_task(self.recall.run(), name="recall")
                 tg.create_task(self.broadcasts.report_progress(), name="broadcast-progress")
                 if self._with_api:
                     from seaLink.api.app import start_api
 
                     self.api_runner = await start_api(self)
                 await self.link.connected.wait()
-                self.training.start()
+                await self.training.start()
                 self.ready.set()
                 log.info("hub ready: %d vessels registered", len(self.registry))
         finally:
@@ -242,5 +250,6 @@ class Hub:
             await self.zones.settle()
             await self.alerting.settle()
             await self.requests.settle()
+            await self.recall.settle()
 
         await asyncio.wait_for(_wait(), timeout)

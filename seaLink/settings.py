@@ -99,6 +99,10 @@ class MessagingSettings(_Section):
     )
     dispatch_batch: int = Field(5000, description="most messages handed to the links per round")
     default_expiry_s: int = Field(86400, description="expiry of a broadcast that names none")
+    recall_resend_s: int = Field(
+        900,
+        description="a typhoon recall order is repeated this often to boats that have not answered",
+    )
 
 
 class AlertingSettings(_Section):

@@ -80,7 +80,23 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             return json_error(exc.status, exc.code, exc.message)
         return web.json_response({"rearmed": n})
 
+    async def recall_board(request: web.Request) -> web.Response:
+        bid = _bid(request)
+        b = await broadcast_store.get_broadcast(hub.db, bid)
+        who = principal(request)
+        if (
+            b is None
+            or not b["recall_deadline"]
+            or not any(who.can_read_grid(g) for g in b["grids"])
+        ):
+            return json_error(404, "not_found", f"no recall order {bid} in your grids")
+        board = await hub.recall.board(bid)
+        board["grids"] = [g for g in board["grids"] if who.can_read_grid(g["grid_id"])]
+        board["vessels"] = [v for v in board["vessels"] if who.can_read_grid(v["grid_id"])]
+        return web.json_response(board)
+
     return [
+        web.get("/api/v1/broadcasts/{bid}/recall", recall_board),
         web.post("/api/v1/broadcasts", create),
         web.get("/api/v1/broadcasts", list_),
         web.get("/api/v1/broadcasts/{bid}", get),

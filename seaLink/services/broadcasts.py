@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -79,6 +80,7 @@ class BroadcastService:
         self._settings = settings
         self._events = events
         self._active: dict[int, tuple[datetime | None, str]] = {}  # id -> (expires, reply)
+        self.on_recall: list[Callable[[int, datetime], Awaitable[None]]] = []
 
     async def vessel_views(self) -> list[VesselView]:
         v: Any = Vessel.__table__  # type: ignore[attr-defined]
@@ -198,6 +200,9 @@ class BroadcastService:
         bid = await broadcast_store.create_broadcast(self._db, self._outbox.store, row, deliveries)
         self._active[bid] = (expires, spec.reply)
         self._outbox.kick()
+        if spec.recall_deadline is not None:
+            for observer in self.on_recall:
+                await observer(bid, spec.recall_deadline)
         await audit(
             self._db,
             ts=now,

@@ -268,6 +268,7 @@ class IngestPipeline:
                     "text": a.text or "",
                     "answers": json.dumps(a.answers or [], ensure_ascii=False),
                     "eta_min": a.eta_min,
+                    "recall": a.recall.model_dump_json(exclude_none=True) if a.recall else None,
                 }
             )
 

@@ -8,6 +8,7 @@ and a `training_run` row, inserted before anything is sent, makes sure no sessio
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import select, update
@@ -43,10 +44,13 @@ TZ = "Asia/Shanghai"
 _SERVICE: TrainingService | None = None  # the running hub's service, for persisted jobs
 
 
-async def run_training_job(training_id: int) -> None:
-    """Entry point of the persisted job (referenced by name, so it survives restarts)."""
-    if _SERVICE is not None:
-        await _SERVICE.run(training_id)
+def run_training_job(training_id: int) -> None:
+    """Entry point of the persisted job (referenced by name, so it survives restarts). Runs in the
+    scheduler's thread and hands the work to the hub's event loop."""
+    svc = _SERVICE
+    if svc is None or svc.loop is None:
+        return
+    asyncio.run_coroutine_threadsafe(svc.run(training_id), svc.loop).result(timeout=600)
 
 
 def sync_url(url: str) -> str:
@@ -81,18 +85,27 @@ class TrainingService:
         self._db = db
         self._clock = clock
         self._broadcasts = broadcasts
-        self.scheduler = AsyncIOScheduler(
-            jobstores={
-                "default": SQLAlchemyJobStore(url=sync_url(db.url), tablename="apscheduler_jobs")
-            },
+        # A thread-based scheduler: its job store talks to the database synchronously, which must
+        # never block the hub's event loop (on SQLite that could even deadlock with our writer).
+        url = sync_url(db.url)
+        options: dict[str, Any] = (
+            {"connect_args": {"timeout": 30}}
+            if url.startswith("sqlite")
+            else {"pool_pre_ping": True}
+        )
+        store = SQLAlchemyJobStore(url=url, tablename="apscheduler_jobs", engine_options=options)
+        self.scheduler = BackgroundScheduler(
+            jobstores={"default": store},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
             timezone=TZ,
         )
+        self.loop: asyncio.AbstractEventLoop | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
         global _SERVICE
         _SERVICE = self
-        self.scheduler.start()
+        self.loop = asyncio.get_running_loop()
+        await asyncio.to_thread(self.scheduler.start)
 
     def stop(self) -> None:
         global _SERVICE
@@ -125,7 +138,8 @@ class TrainingService:
             ))).inserted_primary_key  # fmt: skip
         assert key is not None
         tid = int(key[0])
-        self.scheduler.add_job(
+        await asyncio.to_thread(
+            self.scheduler.add_job,
             run_training_job,
             trigger,
             args=[tid],
@@ -194,7 +208,7 @@ class TrainingService:
             )
         if t is None:
             return None
-        job = self.scheduler.get_job(f"training-{training_id}")
+        job = await asyncio.to_thread(self.scheduler.get_job, f"training-{training_id}")
         out = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in t.items()}
         out["quiz"] = [{"text": q["text"], "options": q["options"]} for q in json.loads(t["quiz"])]
         out["target"] = json.loads(t["target"])

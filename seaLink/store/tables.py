@@ -319,6 +319,7 @@ class AckEvent(SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     answers: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
     eta_min: int | None = None
+    recall: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class DutyShift(SQLModel, table=True):
@@ -518,3 +519,14 @@ class TrainingRun(SQLModel, table=True):
     occurrence: datetime = Field(sa_column=_ts())
     started_at: datetime = Field(sa_column=_ts())
     broadcast_id: int | None = None
+
+
+class Recall(SQLModel, table=True):
+    """A typhoon recall order: the warning broadcast, its deadline and how often to repeat it."""
+
+    broadcast_id: int = Field(primary_key=True)
+    deadline: datetime = Field(sa_column=_ts())
+    resend_s: int = 900
+    next_resend_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    reminders: int = 0
+    closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

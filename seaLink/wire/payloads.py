@@ -76,6 +76,21 @@ class AckState(StrEnum):
     DECLINED = "declined"
 
 
+class RecallStatus(StrEnum):
+    RETURNING = "returning"
+    SHELTERING = "sheltering"  # in another port or anchorage
+    IN_PORT = "in_port"
+
+
+class RecallReply(BaseModel):
+    """A boat's answer to a typhoon recall order, sent with its `acknowledged`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+    status: RecallStatus
+    port: Annotated[str, Field(max_length=64)] | None = Field(None, description="where it shelters")
+    persons_ashore: Annotated[int, Field(ge=0, le=500)] | None = None
+
+
 class AckPayload(_Payload):
     """A vessel's acknowledgement of a down message."""
 
@@ -92,6 +107,7 @@ class AckPayload(_Payload):
     answers: list[Annotated[str, Field(max_length=16)]] | None = Field(
         None, max_length=200, description="quiz answers of a training, in question order"
     )
+    recall: RecallReply | None = Field(None, description="answer to a typhoon recall order")
 
 
 class DistressNature(StrEnum):
