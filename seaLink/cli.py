@@ -163,6 +163,12 @@ def cmd_sim(args: argparse.Namespace, settings: Settings) -> int:
     return int(run_sim(args, settings.mqtt.url, settings.mqtt.prefix))
 
 
+def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.cli import run_gateway
+
+    return int(run_gateway(args, settings.mqtt.url, settings.mqtt.prefix))
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sealink", description="SeaLink fleet liaison and safety hub")
     p.add_argument("--config", help="settings file (TOML); default $SEALINK_CONFIG")
@@ -201,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
         usub.add_parser(name, help=f"{name} an account").add_argument("username")
     usub.add_parser("list", help="list accounts")
 
+    from gateway.cli import add_gateway_parser  # loads no gateway code until a gateway runs
+
+    add_gateway_parser(sub)
+
     sim = sub.add_parser("sim", help="simulators")
     ssub = sim.add_subparsers(dest="sim_cmd", required=True)
     sf = ssub.add_parser("fleet", help="simulated vessels over MQTT")
@@ -227,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         "fleet": cmd_fleet,
         "sim": cmd_sim,
         "user": cmd_user,
+        "gateway": cmd_gateway,
     }
     return handlers[args.cmd](args, settings)
 

@@ -1,0 +1,1 @@
+"""The AIS gateway: NMEA lines from a receiver -> decoded, classified events on MQTT."""

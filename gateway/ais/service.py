@@ -1,0 +1,111 @@
+"""The AIS gateway: a port (or replay file) -> lines -> `AisPipeline` -> batched MQTT messages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Protocol
+
+import pydantic_core
+
+from gateway.ais.pipeline import AisPipeline
+from gateway.clock import Clock
+from gateway.counters import Counters
+from gateway.lines import LineSplitter
+from gateway.source import ByteSource
+
+log = logging.getLogger(__name__)
+
+
+class Publisher(Protocol):
+    def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> bool: ...
+
+
+class AisGateway:
+    def __init__(
+        self,
+        *,
+        topic: str,
+        source: ByteSource,
+        mqtt: Publisher,
+        clock: Clock,
+        counters: Counters,
+        max_batch: int = 500,
+        fragment_timeout_s: float = 10.0,
+        flush_after_s: float = 0.05,
+    ) -> None:
+        self._topic = topic
+        self._source = source
+        self._mqtt = mqtt
+        self._clock = clock
+        self.counters = counters
+        self._max_batch = max_batch
+        self.pipeline = AisPipeline(counters, fragment_timeout_s=fragment_timeout_s)
+        self._splitter = LineSplitter()
+        self._fragment_timeout = fragment_timeout_s
+        # Events wait at most `flush_after_s` (real time) to share an MQTT message with others.
+        self._flush_after = flush_after_s
+        self._pending: list[dict[str, object]] = []
+        self._flush_timer: asyncio.TimerHandle | None = None
+
+    async def run(self) -> None:
+        """Read and publish until the source ends (a replay) or the task is cancelled."""
+        async with asyncio.TaskGroup() as tg:
+            expiry = tg.create_task(self._expire_fragments(), name="ais-expire-fragments")
+            try:
+                await self._read()
+            finally:
+                expiry.cancel()
+                self._flush()
+
+    async def _read(self) -> None:
+        clock = self._clock
+        splitter = self._splitter
+        async for chunk in self._source.chunks():
+            overflows = splitter.overflows
+            lines = splitter.feed(chunk)
+            if splitter.overflows != overflows:
+                self.counters.reject("line_too_long")
+            if not lines:
+                continue
+            try:
+                events = self.pipeline.process(lines, clock.now().timestamp(), clock.monotonic())
+            except Exception:  # a bug must not stop the receiver: count it, go on
+                log.exception("ais: pipeline failed on %d lines", len(lines))
+                self.counters.reject("internal_error", len(lines))
+                continue
+            self._collect(events)
+
+    def _collect(self, events: list[dict[str, object]]) -> None:
+        pending = self._pending
+        pending.extend(events)
+        size = self._max_batch
+        if len(pending) >= size:
+            whole = len(pending) - len(pending) % size
+            self._publish(pending[:whole])
+            del pending[:whole]
+        if pending and self._flush_timer is None:
+            loop = asyncio.get_running_loop()
+            self._flush_timer = loop.call_later(self._flush_after, self._flush)
+
+    def _flush(self) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        if self._pending:
+            self._publish(self._pending)
+            self._pending = []
+
+    def _publish(self, events: list[dict[str, object]]) -> None:
+        size = self._max_batch
+        for start in range(0, len(events), size):
+            batch = events[start : start + size]
+            if self._mqtt.publish(self._topic, pydantic_core.to_json(batch)):
+                self.counters.inc("published_messages")
+            else:
+                self.counters.inc("dropped_events", len(batch))
+
+    async def _expire_fragments(self) -> None:
+        while True:
+            await self._clock.sleep(self._fragment_timeout / 2)
+            self.pipeline.expire(self._clock.monotonic())

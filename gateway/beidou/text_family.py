@@ -1,0 +1,340 @@
+"""The two text sentence families of Beidou RDSS terminals.
+
+| what | "2.1" (BDS-2) | "4.0" (BDS-3) |
+|---|---|---|
+| send | `$CCTXA,card,class,mode,content` | `$CCTCQ,card,2,1,encoding,content,0` |
+| receive | `$BDTXR,type,sender,mode,hhmm,content` | `$BDTCI,sender,recipient,freq,hhmmss,encoding,0,content` |
+| feedback | `$BDFKI,TXA,Y/N,freq Y/N,inhibit,mmss` | `$BDFKI,hhmmss,TCQ,Y/N,reason,seconds` |
+| card query | `$CCICA,0,00` -> `$BDICI` | `$CCICR,0,00` -> `$BDICP` |
+
+2.1 modes: 0 Chinese, 1 code, 2 mixed. 4.0 encodings: 1 Chinese, 2 code, 3 mixed (4 and 5, the
+compressed ones, are refused). Content is hexadecimal in every mode (see `content`).
+Each family both writes host commands and parses them, so that simulated terminals reuse it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+import pynmea2
+
+from gateway.beidou import sentences
+from gateway.beidou.content import ContentMode, from_field, to_field
+from gateway.beidou.events import (
+    CardInfo,
+    CardQuery,
+    Feedback,
+    Other,
+    Received,
+    Rejected,
+    SendCommand,
+    TerminalEvent,
+    normalize_card,
+)
+from gateway.beidou.limits import LEVEL_BITS_BDS2, LEVEL_BITS_BDS3
+from gateway.lines import LineSplitter
+from seaLink.wire.gateway import FeedbackResult
+
+# 2.1 inhibit indicator and 4.0 failure reasons -> (result, detail). Values are from terminal
+# vendors' code; what a terminal really prints may differ (est.).
+INHIBIT_21: dict[str, tuple[FeedbackResult, str]] = {
+    "1": (FeedbackResult.INHIBITED, "transmission inhibited"),
+    "2": (FeedbackResult.INHIBITED, "radio silence"),
+    "3": (FeedbackResult.FAILED, "power not locked"),
+    "4": (FeedbackResult.INHIBITED, "transmission inhibited (4)"),
+}
+REASONS_40: dict[str, tuple[FeedbackResult, str]] = {
+    "1": (FeedbackResult.TOO_SOON, "service interval not reached"),
+    "2": (FeedbackResult.INHIBITED, "transmission inhibited"),
+    "3": (FeedbackResult.INHIBITED, "radio silence"),
+    "4": (FeedbackResult.FAILED, "power not locked"),
+    "5": (FeedbackResult.FAILED, "no IC card detected"),
+    "6": (FeedbackResult.FAILED, "no permission"),
+    "11": (FeedbackResult.FAILED, "checksum error"),
+}
+_MODES_21 = {"0": ContentMode.CHINESE, "1": ContentMode.CODE, "2": ContentMode.MIXED}
+_MODES_40 = {"1": ContentMode.CHINESE, "2": ContentMode.CODE, "3": ContentMode.MIXED}
+
+
+class _Refuse(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _card(text: str | None) -> str:
+    card = normalize_card(text or "")
+    if card is None:
+        raise _Refuse("bad_card")
+    return card
+
+
+def _number(text: str | None, default: float | None = None) -> float:
+    try:
+        return float(text or "")
+    except ValueError:
+        if default is not None:
+            return default
+        raise _Refuse("bad_format") from None
+
+
+def _content(field: str | None) -> bytes:
+    data = from_field((field or "").encode("latin-1"))
+    if data is None:
+        raise _Refuse("bad_content")
+    return data
+
+
+def parse_feedback(s: pynmea2.TalkerSentence) -> Feedback:
+    """$BDFKI in either layout: 4.0 starts with a time (digits), 2.1 with the command name."""
+    if (s.f1 or "").replace(".", "").isdigit():
+        command, ok, reason, wait = s.f2 or "", s.f3 == "Y", s.f4 or "0", s.f5 or "0"
+        if ok:
+            return Feedback(command, FeedbackResult.OK, _number(wait, 0.0), reason)
+        result, detail = REASONS_40.get(reason, (FeedbackResult.FAILED, f"reason {reason}"))
+        return Feedback(command, result, _number(wait, 0.0), reason, detail)
+    command, executed, freq_ok, inhibit, wait = (s.f1 or "", s.f2, s.f3, s.f4 or "0", s.f5)
+    wait_s = _mmss(wait)
+    if executed == "Y":
+        return Feedback(command, FeedbackResult.OK, wait_s, inhibit)
+    if freq_ok == "N":
+        return Feedback(command, FeedbackResult.TOO_SOON, wait_s, inhibit, "interval not reached")
+    if inhibit != "0":
+        result, detail = INHIBIT_21.get(inhibit, (FeedbackResult.INHIBITED, f"inhibit {inhibit}"))
+        return Feedback(command, result, wait_s, inhibit, detail)
+    return Feedback(command, FeedbackResult.FAILED, wait_s, inhibit, "not executed")
+
+
+def _mmss(text: str | None) -> float:
+    """2.1 wait field: four digits mmss ("0040" = 40 s); plain seconds are accepted too."""
+    value = (text or "").strip()
+    if len(value) == 4 and value.isdigit():
+        return int(value[:2]) * 60 + int(value[2:])
+    return _number(value, 0.0)
+
+
+def _level(text: str | None) -> int:
+    level = int(_number(text, 0))
+    return 5 if level == 0 else level
+
+
+class TextFamily:
+    """Shared line handling; subclasses give the sentence layouts."""
+
+    name = ""
+    send_name = ""
+    level_bits: ClassVar[dict[int, int]] = {}
+
+    def __init__(self) -> None:
+        self._lines = LineSplitter()
+        self._parsers: dict[str, Callable[[pynmea2.TalkerSentence], TerminalEvent]] = {}
+
+    def feed(self, chunk: bytes) -> list[TerminalEvent]:
+        overflows = self._lines.overflows
+        events: list[TerminalEvent] = [self.parse_line(line) for line in self._lines.feed(chunk)]
+        if self._lines.overflows != overflows:
+            events.append(Rejected("line_too_long", b""))
+        return events
+
+    def parse_line(self, line: bytes) -> TerminalEvent:
+        """One sentence -> event. Never raises: bad lines become `Rejected` with a reason."""
+        stripped = line.strip()
+        if not stripped.startswith(b"$"):
+            return Rejected("bad_format", stripped)
+        if b"*" not in stripped:
+            return Rejected("missing_checksum", stripped)
+        try:
+            sentence = sentences.parse(stripped)
+        except pynmea2.ChecksumError:
+            return Rejected("bad_checksum", stripped)
+        except pynmea2.SentenceTypeError:
+            return Other(stripped[1:6].decode("latin-1"))
+        except (pynmea2.ParseError, ValueError):
+            return Rejected("bad_format", stripped)
+        parser = self._parsers.get(sentence.sentence_type)
+        if parser is None:
+            return Other(sentence.talker + sentence.sentence_type)
+        try:
+            return parser(sentence)
+        except _Refuse as refusal:
+            return Rejected(refusal.reason, stripped)
+        except (ValueError, TypeError, IndexError):
+            return Rejected("bad_format", stripped)
+
+    def max_bits(self, level: int) -> int:
+        return self.level_bits.get(level, min(self.level_bits.values()))
+
+
+class Family21(TextFamily):
+    """BDS-2 "2.1" sentences."""
+
+    name = "2.1"
+    send_name = "TXA"
+    level_bits = LEVEL_BITS_BDS2
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parsers = {
+            "TXR": self._txr,
+            "FKI": parse_feedback,
+            "ICI": self._ici,
+            "TXA": self._txa,
+            "ICA": lambda _s: CardQuery(),
+        }
+
+    # host -> terminal
+    def card_query(self) -> bytes:
+        return sentences.render("CC", "ICA", ["0", "00"])
+
+    def send_command(
+        self, card: str, mode: ContentMode, content: bytes, urgent: bool = False
+    ) -> bytes:
+        code = {v: k for k, v in _MODES_21.items()}[mode]
+        return sentences.render(
+            "CC", "TXA", [f"{int(card):07d}", "0" if urgent else "1", code, to_field(content)]
+        )
+
+    # terminal -> host
+    def card_info(self, info: CardInfo, serial: str = "0") -> bytes:
+        fields = [
+            f"{int(info.card):07d}",
+            serial,
+            "0",
+            "0",
+            f"{info.interval_s:g}",
+            str(info.level),
+            "N",
+            "0",
+        ]
+        return sentences.render("BD", "ICI", fields)
+
+    def received(self, rx: Received, raw_chinese: bool = False) -> bytes:
+        code = {v: k for k, v in _MODES_21.items()}[rx.mode]
+        content = to_field(rx.content)
+        if raw_chinese and rx.mode is ContentMode.CHINESE:
+            content = rx.content.decode("latin-1")
+        fields = ["1", f"{int(rx.sender):07d}", code, rx.terminal_time or "", content]
+        return sentences.render("BD", "TXR", fields)
+
+    def feedback(self, fb: Feedback, at_hhmmss: str = "000000") -> bytes:
+        ok = fb.result is FeedbackResult.OK
+        freq = "N" if fb.result is FeedbackResult.TOO_SOON else "Y"
+        inhibit = (fb.code or "1") if fb.result is FeedbackResult.INHIBITED else "0"
+        minutes, seconds = divmod(round(fb.wait_s), 60)
+        wait = f"{min(minutes, 99):02d}{seconds:02d}"
+        return sentences.render("BD", "FKI", [fb.command, "Y" if ok else "N", freq, inhibit, wait])
+
+    # parsers
+    def _txr(self, s: pynmea2.TalkerSentence) -> Received:
+        mode = _MODES_21.get(s.mode or "")
+        if mode is None:
+            raise _Refuse("unsupported_mode")
+        return Received(_card(s.sender), mode, _content(s.content), s.send_time or None)
+
+    def _ici(self, s: pynmea2.TalkerSentence) -> CardInfo:
+        level = _level(s.level)
+        return CardInfo(_card(s.card), _number(s.interval), level, self.max_bits(level))
+
+    def _txa(self, s: pynmea2.TalkerSentence) -> SendCommand:
+        mode = _MODES_21.get(s.mode or "")
+        if mode is None:
+            raise _Refuse("unsupported_mode")
+        return SendCommand(_card(s.card), mode, _content(s.content), urgent=s.comm_class == "0")
+
+
+class Family40(TextFamily):
+    """BDS-3 "4.0" sentences."""
+
+    name = "4.0"
+    send_name = "TCQ"
+    level_bits = LEVEL_BITS_BDS3
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parsers = {
+            "TCI": self._tci,
+            "FKI": parse_feedback,
+            "ICP": self._icp,
+            "TCQ": self._tcq,
+            "ICR": lambda _s: CardQuery(),
+            "PWI": lambda _s: Other("BDPWI"),
+        }
+
+    def card_query(self) -> bytes:
+        return sentences.render("CC", "ICR", ["0", "00"])
+
+    def send_command(
+        self, card: str, mode: ContentMode, content: bytes, urgent: bool = False
+    ) -> bytes:
+        code = {v: k for k, v in _MODES_40.items()}[mode]
+        return sentences.render(
+            "CC", "TCQ", [str(int(card)), "2", "1", code, to_field(content), "0"]
+        )
+
+    def card_info(self, info: CardInfo, broadcast: str = "0") -> bytes:
+        level = "0" if info.level == 5 else str(info.level)
+        fields = [
+            str(int(info.card)),
+            broadcast,
+            "1",
+            "3",
+            "0",
+            "N",
+            "1",
+            "Y",
+            "1",
+            "0",
+            "0",
+            "3",
+            "1",
+            f"{info.interval_s:g}",
+            level,
+            "1",
+            "1",
+            "2",
+            "2",
+            "0",
+            "0",
+            "0",
+            "0",
+        ]
+        return sentences.render("BD", "ICP", fields)
+
+    def received(self, rx: Received, raw_chinese: bool = False) -> bytes:
+        code = {v: k for k, v in _MODES_40.items()}[rx.mode]
+        content = to_field(rx.content)
+        if raw_chinese and rx.mode is ContentMode.CHINESE:
+            content = rx.content.decode("latin-1")
+        fields = [rx.sender, rx.recipient or "0", "2", rx.terminal_time or "", code, "0", content]
+        return sentences.render("BD", "TCI", fields)
+
+    def feedback(self, fb: Feedback, at_hhmmss: str = "000000") -> bytes:
+        ok = fb.result is FeedbackResult.OK
+        reason = (
+            "0"
+            if ok
+            else (
+                fb.code
+                or {FeedbackResult.TOO_SOON: "1", FeedbackResult.INHIBITED: "2"}.get(fb.result, "4")
+            )
+        )
+        fields = [at_hhmmss, fb.command, "Y" if ok else "N", reason, f"{round(fb.wait_s)}"]
+        return sentences.render("BD", "FKI", fields)
+
+    def _tci(self, s: pynmea2.TalkerSentence) -> Received:
+        mode = _MODES_40.get(s.encoding or "")
+        if mode is None:
+            raise _Refuse("unsupported_mode")
+        recipient = normalize_card(s.recipient or "")
+        return Received(_card(s.sender), mode, _content(s.content), s.send_time or None, recipient)
+
+    def _icp(self, s: pynmea2.TalkerSentence) -> CardInfo:
+        level = _level(s.level)
+        return CardInfo(_card(s.card), _number(s.interval), level, self.max_bits(level))
+
+    def _tcq(self, s: pynmea2.TalkerSentence) -> SendCommand:
+        mode = _MODES_40.get(s.encoding or "")
+        if mode is None:
+            raise _Refuse("unsupported_mode")
+        return SendCommand(_card(s.card), mode, _content(s.content))

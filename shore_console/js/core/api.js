@@ -1,0 +1,53 @@
+/** The hub's REST API v1. Every call carries the bearer token; a 401 ends the session. */
+
+export class ApiError extends Error {
+  constructor(status, code, message, body) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.body = body;
+  }
+}
+
+export function createApi({ getToken, onUnauthorized }) {
+  async function request(path, { method = "GET", body, auth = true, query } = {}) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (auth) headers.Authorization = `Bearer ${getToken()}`;
+    let url = path;
+    if (query) {
+      const q = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (v != null && v !== "") q.set(k, v);
+      if ([...q].length) url += `?${q}`;
+    }
+    let res;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new ApiError(0, "network", String(err));
+    }
+    const data = await res.json().catch(() => null);
+    if (!res.ok) {
+      if (res.status === 401 && auth) onUnauthorized();
+      throw new ApiError(res.status, data?.error ?? "http", data?.message ?? res.statusText, data);
+    }
+    return data;
+  }
+
+  const enc = encodeURIComponent;
+  return {
+    login: (username, password) =>
+      request("/api/v1/auth/login", { method: "POST", body: { username, password }, auth: false }),
+    me: () => request("/api/v1/auth/me"),
+    vessels: (query) => request("/api/v1/vessels", { query }),
+    vessel: (id) => request(`/api/v1/vessels/${enc(id)}`),
+    track: (id, query) => request(`/api/v1/vessels/${enc(id)}/track`, { query }),
+    alerts: (state = "open") => request("/api/v1/alerts", { query: { state } }),
+    grids: () => request("/api/v1/grids"),
+    zones: () => request("/api/v1/zones"),
+  };
+}

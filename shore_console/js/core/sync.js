@@ -1,0 +1,67 @@
+/**
+ * Keeps the stores in step with the hub. Order matters: the live link connects first and only then
+ * is the REST snapshot read, so no durable event can fall between the two; events that arrive while
+ * the snapshot loads are held and applied after it. Positions are volatile (never replayed), so
+ * every (re)connection, and every "resync", reads the snapshot again.
+ */
+import { perf } from "./perf.js";
+
+const HELLO_WAIT_MS = 3000;
+
+export function startSync({ api, live, fleet, alerts, onError }) {
+  let loading = null;
+  let again = false;
+  let held = [];
+
+  function apply(type, data) {
+    if (type === "positions") fleet.applyPositions(data.positions || []);
+    else if (type === "contact") fleet.applyContact(data);
+    else if (type === "alert") alerts.apply(data);
+  }
+
+  async function reload() {
+    if (loading) {
+      again = true;
+      return loading;
+    }
+    loading = (async () => {
+      do {
+        again = false;
+        try {
+          const t0 = performance.now();
+          const [v, a, g] = await Promise.all([api.vessels(), api.alerts("open"), api.grids()]);
+          const t1 = performance.now();
+          fleet.reset(v.vessels, g.grids);
+          alerts.reset(a.alerts);
+          perf.snapshot(t1 - t0, performance.now() - t1, v.vessels.length);
+        } catch (err) {
+          onError(err);
+        }
+      } while (again);
+    })();
+    try {
+      await loading;
+    } finally {
+      loading = null;
+      const pending = held;
+      held = [];
+      for (const [type, data] of pending) apply(type, data);
+    }
+  }
+
+  const offs = [
+    live.on("hello", reload),
+    live.on("resync", reload),
+    ...["positions", "contact", "alert"].map((type) =>
+      live.on(type, (data) => (loading ? held.push([type, data]) : apply(type, data))),
+    ),
+  ];
+  live.start();
+  // If the live link cannot be had (a proxy that blocks WebSockets), still show the snapshot.
+  const fallback = setTimeout(() => fleet.loaded || reload(), HELLO_WAIT_MS);
+  return () => {
+    clearTimeout(fallback);
+    for (const off of offs) off();
+    live.stop();
+  };
+}

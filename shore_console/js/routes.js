@@ -1,0 +1,12 @@
+/**
+ * The pages of the console. A new page is one entry here and one module in pages/ exporting
+ * mount(element, ctx, params) -> unmount. Entries with `nav` appear in the header, in this order.
+ */
+export const ROUTES = [
+  { name: "fleet", path: "/fleet", pattern: /^\/fleet$/, nav: "nav.fleet", load: () => import("./pages/fleet.js") },
+  { name: "alerts", path: "/alerts", pattern: /^\/alerts$/, nav: "nav.alerts", load: () => import("./pages/alerts.js") },
+  { name: "stats", path: "/stats", pattern: /^\/stats$/, nav: "nav.stats", load: () => import("./pages/stats.js") },
+  { name: "vessel", pattern: /^\/vessel\/([A-Za-z0-9_-]{1,32})$/, load: () => import("./pages/vessel.js") },
+];
+
+export const DEFAULT_PATH = "/fleet";

@@ -1,0 +1,97 @@
+/** The frame around every page: header (navigation, live status, sound, user, language), banner. */
+import { t } from "../core/i18n.js";
+import { h, raw, setChildren } from "./dom.js";
+import { icon } from "./icons.js";
+import { langSwitch } from "./lang_switch.js";
+
+export function renderShell(root, { routes, session, onLogout, onEnableSound }) {
+  const nav = h(
+    "nav",
+    { class: "main-nav", "aria-label": t("nav.label") },
+    routes
+      .filter((r) => r.nav)
+      .map((r) =>
+        h(
+          "a",
+          { href: `#${r.path}`, class: "nav-link", "data-route": r.name },
+          t(r.nav),
+          r.name === "alerts" ? h("span", { class: "nav-badge", hidden: true }) : null,
+        ),
+      ),
+  );
+  const conn = h("span", { class: "conn", role: "status" });
+  const sound = h(
+    "button",
+    { type: "button", class: "sound-toggle", onclick: onEnableSound },
+    icon("soundOff"),
+    h("span", { class: "label" }),
+  );
+  const banner = h("div", { class: "banner-host", "aria-live": "assertive" });
+  const main = h("main", { class: "view", id: "view", tabindex: "-1" });
+  setChildren(
+    root,
+    h(
+      "div",
+      { class: "shell" },
+      h(
+        "header",
+        { class: "topbar" },
+        h(
+          "div",
+          { class: "brand" },
+          icon("anchor"),
+          h("strong", null, t("app.title")),
+          h("span", { class: "brand-sub" }, t("app.subtitle")),
+        ),
+        nav,
+        h(
+          "div",
+          { class: "top-tools" },
+          conn,
+          sound,
+          h(
+            "span",
+            { class: "user", title: t("user.grids", { grids: session.grids.join(", ") || t("user.all_grids") }) },
+            raw(session.username),
+            " · ",
+            t(`role.${session.role}`),
+          ),
+          langSwitch(t("lang.label")),
+          h("button", { type: "button", class: "logout", onclick: onLogout }, t("action.logout")),
+        ),
+      ),
+      banner,
+      main,
+    ),
+  );
+
+  return {
+    main,
+    banner,
+    setRoute(name) {
+      for (const a of nav.querySelectorAll(".nav-link")) {
+        const on = a.dataset.route === name;
+        a.classList.toggle("active", on);
+        if (on) a.setAttribute("aria-current", "page");
+        else a.removeAttribute("aria-current");
+      }
+    },
+    setConnection(status) {
+      conn.className = `conn conn-${status}`;
+      conn.textContent = t(`conn.${status}`);
+    },
+    setSound(ready) {
+      sound.classList.toggle("off", !ready);
+      sound.querySelector(".icon").replaceWith(icon(ready ? "soundOn" : "soundOff"));
+      sound.querySelector(".label").textContent = ready ? t("sound.on") : t("sound.off");
+      sound.title = ready ? t("sound.on_hint") : t("sound.off_hint");
+    },
+    setAlertCount(n, critical) {
+      const badge = nav.querySelector(".nav-badge");
+      badge.hidden = n === 0;
+      badge.textContent = String(n);
+      badge.classList.toggle("critical", critical > 0);
+      badge.setAttribute("aria-label", t("nav.open_alerts", { n }));
+    },
+  };
+}

@@ -1,0 +1,80 @@
+"""Steps the console tests share: log in, publish fixes, read what the page shows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from playwright.async_api import Page, expect
+
+from seaLink.clock import FakeClock
+from seaLink.runtime import Hub
+from seaLink.store.queries import count_positions
+from tests.test_ingest import wait_for
+from tests.vessel_client import TestVessel
+
+
+async def login(page: Page, base: str, username: str, password: str) -> None:
+    await page.goto(f"{base}/")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", password)
+    await page.click("button[type=submit]")
+    await expect(page.locator(".topbar")).to_be_visible()
+    await wait_loaded(page)
+
+
+async def wait_loaded(page: Page) -> None:
+    """Until the fleet snapshot is in and the live link is up."""
+    await expect(page.locator(".conn-open")).to_be_visible()
+    await page.wait_for_function("() => (window.__sealinkPerf?.snapshots?.length || 0) > 0")
+
+
+async def publish(hub: Hub, clock: FakeClock, vid: str, *fixes: dict[str, Any]) -> None:
+    """Publish fixes as vessel `vid` over MQTT and wait until the hub has committed them."""
+    before = await count_positions(hub.db, vid)
+    v = TestVessel(hub.settings.mqtt.url, vid, prefix=hub.settings.mqtt.prefix)
+    try:
+        v.publish("position", list(fixes) if len(fixes) > 1 else fixes[0])
+    finally:
+        v.close()
+
+    async def stored() -> bool:
+        return await count_positions(hub.db, vid) >= before + len(fixes)
+
+    await wait_for(stored)
+    await hub.drained()
+
+
+def at(clock: FakeClock, minutes_ago: float = 0, **extra: Any) -> dict[str, Any]:
+    """A fix `minutes_ago` by the hub's clock; by default east of the Nanpeng reserve (no zone)."""
+    ts = clock.now() - timedelta(minutes=minutes_ago)
+    return {
+        "ts": ts.isoformat().replace("+00:00", "Z"),
+        "lat": 23.30,
+        "lon": 117.60,
+        "sog": 6.5,
+        "cog": 120.0,
+    } | extra
+
+
+def beijing(when: datetime) -> str:
+    """How the console writes a UTC time: Beijing time, seconds included."""
+    return (when.astimezone(UTC) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+async def counter(page: Page, state: str) -> int:
+    text = await page.locator(f'.counter[data-state="{state}"] .counter-value').inner_text()
+    return int(text)
+
+
+async def dot(page: Page, vid: str) -> dict[str, Any] | None:
+    """Where and in what colour the map draws a vessel (None when it is not drawn)."""
+    result: dict[str, Any] | None = await page.evaluate(
+        """(id) => {
+            const layer = window.__sealinkMap?.vessels;
+            const p = layer?.pointOf(id);
+            return p ? { ...p, rgb: layer.colourOf(id) } : null;
+        }""",
+        vid,
+    )
+    return result

@@ -1,0 +1,337 @@
+"""The Beidou gateway end to end, in each protocol family: a real broker, the gateway on a pty,
+the shore terminal simulator keeping its card's rules, and a boat's terminal and crew. Time is a
+fake clock moved by the test: minutes of service intervals pass in milliseconds."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from gateway.app import GatewayConfig, GatewayProcess
+from gateway.beidou.content import ContentMode
+from gateway.clock import ManualClock
+from seaLink.wire.gateway import (
+    BeidouFeedback,
+    BeidouRx,
+    BeidouTxResult,
+    GatewayKind,
+    GatewayStatus,
+)
+from seaLink.wire.payloads import AckState, DistressNature, DownKind
+from simulators.beidou_pty import ShoreTerminalPty
+from simulators.beidou_terminal import BeidouNetwork, BoatTerminal, Position, SimulatedBoat
+from tests.gateway.conftest import Collector, advance_until, eventually
+
+SHORE, BOAT = "4207733", "166166"
+INTERVAL = 60.0
+
+
+@dataclass
+class Rig:
+    clock: ManualClock
+    shore: ShoreTerminalPty
+    boat: SimulatedBoat
+    network: BeidouNetwork
+    sub: Collector
+    base: str
+    process: GatewayProcess
+
+    def tx(self, **request: Any) -> None:
+        request.setdefault("card", BOAT)
+        self.sub.publish(
+            f"{self.base}/beidou/tx", json.dumps(request, ensure_ascii=False, default=str).encode()
+        )
+
+    def down(self, request_id: str, kind: str, body: str, **extra: Any) -> None:
+        message = {
+            "msg_id": request_id,
+            "kind": kind,
+            "title": extra.pop("title", ""),
+            "body": body,
+            "issued": self.clock.now().isoformat(),
+            **extra,
+        }
+        self.tx(id=request_id, priority=extra.get("priority", 5), down=message)
+
+    def results(self) -> dict[str, BeidouTxResult]:
+        out = (
+            BeidouTxResult.model_validate_json(p)
+            for p in self.sub.payloads(f"{self.base}/beidou/tx_result")
+        )
+        return {r.id: r for r in out}
+
+    def rx(self) -> list[BeidouRx]:
+        return [
+            BeidouRx.model_validate_json(p) for p in self.sub.payloads(f"{self.base}/beidou/rx")
+        ]
+
+    def feedback(self) -> list[BeidouFeedback]:
+        return [
+            BeidouFeedback.model_validate_json(p)
+            for p in self.sub.payloads(f"{self.base}/beidou/feedback")
+        ]
+
+    def status(self) -> GatewayStatus | None:
+        found = [
+            GatewayStatus.model_validate_json(p)
+            for p in self.sub.payloads(f"{self.base}/status")
+            if p
+        ]
+        return found[-1] if found else None
+
+
+@contextlib.asynccontextmanager
+async def rig(
+    broker: Any, collector: Any, prefix: str, family: str, **shore_kw: Any
+) -> AsyncIterator[Rig]:
+    clock = ManualClock()
+    network = BeidouNetwork()
+    shore_kw.setdefault("level", 1 if family == "4.0" else 3)  # 125 / 78 bytes: long texts split
+    shore = ShoreTerminalPty(family, SHORE, network, clock, interval_s=INTERVAL, **shore_kw)
+    boat = SimulatedBoat(
+        BoatTerminal(BOAT, network, clock, interval_s=INTERVAL, max_bytes=78),
+        SHORE,
+        clock,
+        Position(23.31, 117.21),
+    )
+    gid = f"bd-{family.replace('.', '')}"
+    base = f"{prefix}/gateways/{gid}"
+    sub = collector(f"{base}/#")
+    config = GatewayConfig(
+        GatewayKind.BEIDOU,
+        gid,
+        broker.url,
+        prefix,
+        port=shore.path,
+        family=family,
+        status_interval_s=5.0,
+        feedback_timeout_s=10.0,
+    )
+    process = GatewayProcess(config, clock=clock)
+    tasks = [
+        asyncio.create_task(c, name=n)
+        for c, n in (
+            (shore.run(), "shore"),
+            (boat.terminal.run(), "boat"),
+            (process.run(), "gateway"),
+        )
+    ]
+    r = Rig(clock, shore, boat, network, sub, base, process)
+    try:
+        await eventually(
+            lambda: process.mqtt is not None and process.mqtt.connected.is_set(), what="mqtt"
+        )
+        await advance_until(
+            clock, lambda: (s := r.status()) is not None and s.card == SHORE, what="card read"
+        )
+        yield r
+    finally:
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        shore.close()
+
+
+@pytest.mark.parametrize("family", ["2.1", "4.0", "bd1"])
+async def test_messages_round_trip_in_each_family(broker, collector, prefix, family: str) -> None:  # type: ignore[no-untyped-def]
+    async with rig(broker, collector, prefix, family) as r:
+        status = r.status()
+        assert status is not None and (status.family, status.interval_s) == (family, INTERVAL)
+        assert status.max_bytes == r.shore.max_bits // 8
+        # a first message starts the card's interval ...
+        r.down("w0", "notice", "早上好", ack="none")
+        await advance_until(r.clock, lambda: "w0" in r.results(), what="w0 sent")
+        # ... during which three more are queued: the distress acknowledgement must go first
+        long_body = "请所有渔船于今晚十八时前回港避风，注意安全，听从指挥。" * 3
+        r.down("n1", "notice", long_body, title="台风蓝色预警", ack="read")
+        r.tx(id="t1", text="明早八点开会", priority=5)
+        r.down("k1", "distress_ack", "收到遇险报警，救援已出动", distress_id="D1", priority=5)
+        await advance_until(r.clock, lambda: len(r.results()) == 4, what="all sent", max_s=2000)
+        results = r.results()
+        assert all(x.outcome == "sent" for x in results.values()), results
+        assert results["n1"].parts > 1  # the long notice was split for the card
+        assert [d.kind for d in r.boat.received] == [
+            DownKind.NOTICE,
+            DownKind.DISTRESS_ACK,
+            DownKind.NOTICE,
+        ]
+        assert r.boat.received[2].body.startswith("请所有渔船于今晚十八时前回港避风")
+        assert len(r.boat.received[2].body) == len(
+            "请所有渔船于今晚十八时前回港避风,注意安全,听从指挥。" * 3
+        )
+        assert r.boat.terminal.inbox[-1][1] == "明早八点开会"
+        # the card's interval was kept: never refused as too soon, never faster than 60 s
+        assert r.shore.refusals == []
+        gaps = [
+            b - a for a, b in zip(r.shore.command_times, r.shore.command_times[1:], strict=False)
+        ]
+        assert gaps and min(gaps) >= INTERVAL
+        # the crew's read receipt and the boat's own messages come back, decoded
+        r.boat.report_position()
+        r.boat.raise_distress(DistressNature.FIRE, persons=6, text="机舱起火")
+        request_id = r.boat.make_request("medical", "船员高烧不退，请求医疗指导。" * 3)
+        await advance_until(r.clock, lambda: len(r.rx()) == 4, what="boat's messages", max_s=2000)
+        kinds = {m.kind: m for m in r.rx()}
+        assert kinds["ack"].ack is not None and kinds["ack"].ack.msg_id == "n1"
+        assert kinds["ack"].ack.state is AckState.READ
+        assert kinds["position"].fixes and kinds["position"].fixes[0].lat == pytest.approx(23.31)
+        distress = kinds["distress"].distress
+        assert distress is not None and (distress.nature, distress.persons) == (
+            DistressNature.FIRE,
+            6,
+        )
+        request = kinds["request"].request
+        assert (
+            request is not None and request.request_id == request_id and kinds["request"].parts > 1
+        )
+        assert request.text == "船员高烧不退,请求医疗指导。" * 3
+        assert all(m.card == BOAT and m.family == family for m in r.rx())
+        ok = [f for f in r.feedback() if f.result == "ok"]
+        assert {f.request_id for f in ok} == {"w0", "n1", "t1", "k1"}
+
+
+async def test_a_too_soon_refusal_is_waited_out_as_the_terminal_says(
+    broker, collector, prefix
+) -> None:  # type: ignore[no-untyped-def]
+    async with rig(broker, collector, prefix, "2.1") as r:
+        r.shore.hold_off(45)  # the terminal sent something the gateway does not know about
+        start = r.clock.monotonic()
+        r.tx(id="s1", text="测试")
+        await advance_until(
+            r.clock, lambda: "s1" in r.results(), step_s=1.0, max_s=200, what="sent"
+        )
+        assert [f.result for f in r.shore.refusals] == ["too_soon"]
+        assert r.shore.refusals[0].wait_s == 45
+        assert r.shore.command_times[0] == start  # tried at once ...
+        assert r.shore.command_times[1] - start >= 45  # ... then waited what it was told
+        assert r.shore.command_times[1] - start < 45 + 2
+        assert r.results()["s1"].outcome == "sent"
+        assert [f.result for f in r.feedback()] == ["too_soon", "ok"]
+
+
+@pytest.mark.parametrize("family", ["4.0", "bd1"])
+async def test_an_inhibited_terminal_fails_the_request_with_its_reason(
+    broker, collector, prefix, family: str
+) -> None:  # type: ignore[no-untyped-def]
+    async with rig(broker, collector, prefix, family) as r:
+        r.shore.inhibited = True
+        r.tx(id="i1", text="测试")
+        await advance_until(r.clock, lambda: "i1" in r.results(), step_s=10.0, max_s=1000)
+        result = r.results()["i1"]
+        assert (result.outcome, result.reason) == ("failed", "inhibited")
+        assert len(r.shore.refusals) == 3  # tried a few times, paced, then gave up
+
+
+async def test_a_silent_terminal_fails_the_request_for_lack_of_feedback(
+    broker, collector, prefix
+) -> None:  # type: ignore[no-untyped-def]
+    async with rig(broker, collector, prefix, "2.1") as r:
+        r.shore.silent = True
+        r.tx(id="q1", text="测试")
+        await advance_until(r.clock, lambda: "q1" in r.results(), step_s=5.0, max_s=600)
+        assert (r.results()["q1"].outcome, r.results()["q1"].reason) == ("failed", "no_feedback")
+
+
+async def test_raw_gb18030_chinese_from_the_terminal_is_decoded(broker, collector, prefix) -> None:  # type: ignore[no-untyped-def]
+    async with rig(broker, collector, prefix, "2.1", raw_chinese=True) as r:
+        r.shore.deliver(BOAT, ContentMode.CHINESE, "船上有人受伤需要救援".encode("gb18030"))
+        r.shore.deliver(BOAT, ContentMode.CODE, bytes.fromhex("90000000000065C1FAF4B2E2CAD4"))
+        await eventually(lambda: len(r.rx()) == 2)
+        text, data = r.rx()
+        assert (text.kind, text.text) == ("text", "船上有人受伤需要救援")
+        assert (data.kind, data.content_hex) == ("data", "90000000000065C1FAF4B2E2CAD4")
+
+
+async def test_requests_are_checked_deduplicated_and_may_expire(broker, collector, prefix) -> None:  # type: ignore[no-untyped-def]
+    async with rig(broker, collector, prefix, "4.0") as r:
+        r.sub.publish(f"{r.base}/beidou/tx", b'{"id": "bad1", "card": "166166"}')
+        r.sub.publish(f"{r.base}/beidou/tx", b"not json")
+        r.tx(id="code1", content_hex="0102A4FF")
+        r.tx(id="code1", content_hex="0102A4FF")  # at-least-once delivery: the same request again
+        expired = (r.clock.now() + timedelta(seconds=30)).isoformat()
+        r.tx(id="x1", text="早上好")
+        r.down("old1", "notice", "已过期的通知", expires=expired)
+        r.down("tr1", "training", "急救培训")
+        r.tx(id="long1", text="长" * 3000)
+        await advance_until(r.clock, lambda: len(r.results()) == 6, step_s=10.0, max_s=600)
+        results = r.results()
+        assert (results["bad1"].outcome, results["bad1"].reason) == ("failed", "invalid_request")
+        assert results["code1"].outcome == "sent"
+        assert (results["old1"].reason, results["tr1"].reason, results["long1"].reason) == (
+            "expired",
+            "unsupported_kind",
+            "too_long",
+        )
+        assert len(r.sub.payloads(f"{r.base}/beidou/tx_result")) == 6  # one result per request id
+        assert ("4207733", BOAT, ContentMode.CODE, bytes.fromhex("0102A4FF")) in r.network.carried
+        assert r.process.counters.rejected("invalid_request") == 2
+        assert r.process.counters["duplicate_requests"] == 1
+
+
+async def test_a_recorded_terminal_log_is_replayed_read_only(
+    broker, collector, prefix, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from gateway.beidou.events import Received
+    from gateway.beidou.text_family import Family21
+    from tests.gateway.conftest import DATA
+
+    family = Family21()
+    position = family.received(
+        Received(BOAT, ContentMode.MIXED, b"\xa4~P260701083015|23.31|117.21|3|90")
+    )
+    samples = [
+        x.encode() + b"\r\n"
+        for x in DATA.joinpath("beidou", "samples_from_sources.txt").read_text().splitlines()
+        if x.startswith("$BDTXR")
+    ]
+    log = tmp_path / "terminal.log"
+    log.write_bytes(b"".join(samples) + position + b"$BDFKI,TXA,Y,Y,0,0040*17\r\n")
+    sub = collector(f"{prefix}/gateways/bd-replay/#")
+    base = f"{prefix}/gateways/bd-replay"
+    clock = ManualClock()
+    config = GatewayConfig(
+        GatewayKind.BEIDOU, "bd-replay", broker.url, prefix, replay=log, rate=1.0
+    )
+    process = GatewayProcess(config, clock=clock)
+    task = asyncio.create_task(process.run(), name="test-beidou-replay")
+    try:
+        await eventually(
+            lambda: process.mqtt is not None and process.mqtt.connected.is_set(), what="mqtt"
+        )
+        sub.publish(f"{base}/beidou/tx", b'{"id": "r1", "card": "166166", "text": "hi"}')
+        await eventually(lambda: bool(sub.payloads(f"{base}/beidou/tx_result")), what="tx result")
+        await advance_until(
+            clock, lambda: bool(sub.payloads(f"{base}/beidou/feedback")), step_s=0.5, max_s=10
+        )
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    data, position_rx = (
+        BeidouRx.model_validate_json(p)
+        for p in sub.payloads(f"{prefix}/gateways/bd-replay/beidou/rx")
+    )
+    assert (data.card, data.kind, data.terminal_time) == ("4207733", "data", "2337")
+    assert (
+        position_rx.kind == "position"
+        and position_rx.fixes is not None
+        and position_rx.fixes[0].sog == 3
+    )
+    (result,) = (
+        BeidouTxResult.model_validate_json(p)
+        for p in sub.payloads(f"{prefix}/gateways/bd-replay/beidou/tx_result")
+    )
+    assert (result.outcome, result.reason) == ("failed", "replay_mode")
+    assert [
+        BeidouFeedback.model_validate_json(p).result
+        for p in sub.payloads(f"{base}/beidou/feedback")
+    ] == ["ok"]
