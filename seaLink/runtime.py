@@ -24,6 +24,7 @@ from seaLink.services.auth import AuthService, hash_password
 from seaLink.services.broadcasts import BroadcastService
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.events import EventBus
+from seaLink.services.gateway_uplinks import BeidouRouteView
 from seaLink.services.ingest import IngestPipeline
 from seaLink.services.outbox import Outbox
 from seaLink.services.recall import RecallService
@@ -129,6 +130,10 @@ class Hub:
             max_failures=settings.api.login_max_failures,
             lockout_s=settings.api.lockout_s,
         )
+        self.rescue.traffic = (
+            self.ingest.gateways.traffic
+        )  # AIS targets for the nearest-vessel search
+        self.outbox.beidou = BeidouRouteView(self.ingest.gateways, self.registry)
         self._with_api = with_api
         self.api_runner: Any = None
         self.ready = asyncio.Event()

@@ -74,6 +74,7 @@ class VesselSpec:
     persons: int
     links: tuple[str, ...]
     report_interval_s: int | None = None
+    beacons: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

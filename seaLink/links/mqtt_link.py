@@ -23,6 +23,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from seaLink.metrics import HubMetrics
 from seaLink.settings import MqttSettings
+from seaLink.wire.gateway import hub_gateway_subscriptions
 from seaLink.wire.mqtt import PahoAsyncio, parse_broker_url
 from seaLink.wire.topics import Topics
 
@@ -182,6 +183,10 @@ class MqttLink:
             return
         self._connection += 1
         subs = self._topics.hub_subscriptions(self._settings.shared_group)
+        shared = self._settings.shared_group
+        subs += [
+            f"$share/{shared}/{f}" if shared else f for f in hub_gateway_subscriptions(self._topics)
+        ]
         client.subscribe([(f, 1) for f in subs])
         self.connected.set()
         self._metrics.mqtt_connected.set(1)

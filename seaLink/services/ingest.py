@@ -26,6 +26,7 @@ from seaLink.links.mqtt_link import MqttLink, RawUplink
 from seaLink.metrics import HubMetrics
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.events import EventBus
+from seaLink.services.gateway_uplinks import GatewayTopic, GatewayUplinks
 from seaLink.services.outbox import Outbox
 from seaLink.services.registry import RegistryCache
 from seaLink.services.zone_watch import Observed
@@ -71,7 +72,8 @@ class IngestPipeline:
         self._registry = registry
         self._watch = watch
         self._outbox = outbox
-        self._acks_to_check: list[tuple[RawUplink, str, AckPayload]] = []
+        self._acks_to_check: list[tuple[RawUplink, str, AckPayload, str]] = []
+        self.gateways = GatewayUplinks(self, registry, topics, metrics)
         self._ports = ports
         self._clock = clock
         self._settings = settings
@@ -121,15 +123,25 @@ class IngestPipeline:
 
     # -- steps ---------------------------------------------------------------------------------
 
-    def _parse_topic(self, raw: RawUplink) -> VesselTopic | Rejection:
+    def _parse_topic(self, raw: RawUplink) -> VesselTopic | GatewayTopic | Rejection:
+        gateway = self.gateways.parse_topic(raw.topic)
+        if gateway is not None:
+            return gateway
         try:
             return self._topics.parse_vessel(raw.topic)
         except TopicError as exc:
             return Rejection(RejectReason(exc.reason), exc.detail)
 
     def _classify(
-        self, raw: RawUplink, topic: VesselTopic | Rejection, now: datetime, plan: BatchPlan
+        self,
+        raw: RawUplink,
+        topic: VesselTopic | GatewayTopic | Rejection,
+        now: datetime,
+        plan: BatchPlan,
     ) -> None:
+        if isinstance(topic, GatewayTopic):
+            self.gateways.classify(raw, topic, now, plan)
+            return
         if isinstance(topic, Rejection):
             self._reject(raw, None, topic, now, plan)
             return
@@ -188,35 +200,36 @@ class IngestPipeline:
         raw: RawUplink,
         now: datetime,
         plan: BatchPlan,
+        link: str = MQTT,
     ) -> None:
         if kind is UplinkKind.POSITION:
             assert isinstance(decoded, list)
-            self._apply_fixes(vid, decoded, now, plan)
+            self._apply_fixes(vid, decoded, now, plan, link)
         elif kind is UplinkKind.HELLO:
             assert isinstance(decoded, HelloPayload)
             plan.hello[vid] = (decoded.terminal, decoded.ts)
             plan.hellos.add(vid)
-            plan.hear(vid, Heard(min(decoded.ts, now), MQTT))
+            plan.hear(vid, Heard(min(decoded.ts, now), link))
             self._journal(vid, kind, f"hello:{decoded.ts.isoformat()}", decoded.ts, raw, now, plan)
         elif kind is UplinkKind.STATUS:
             assert isinstance(decoded, str)
             plan.status[vid] = (decoded, now)
             plan.online[vid] = decoded == "online"
             if decoded == "online":
-                plan.hear(vid, Heard(now, MQTT))
+                plan.hear(vid, Heard(now, link))
         elif kind is UplinkKind.ACK:
             assert isinstance(decoded, AckPayload)
-            self._acks_to_check.append((raw, vid, decoded))
-            plan.hear(vid, Heard(min(decoded.ts, now), MQTT))
+            self._acks_to_check.append((raw, vid, decoded, link))
+            plan.hear(vid, Heard(min(decoded.ts, now), link))
         elif kind is UplinkKind.DISTRESS:
             assert isinstance(decoded, DistressPayload)
             key = f"{decoded.distress_id}:{'cancel' if decoded.cancel else decoded.ts.isoformat()}"
             self._journal(vid, kind, key, decoded.ts, raw, now, plan)
             info = self._registry.get(vid)
             assert info is not None
-            plan.distress.append(DistressItem(vid, info.grid_id, info.hull_name, decoded, MQTT))
+            plan.distress.append(DistressItem(vid, info.grid_id, info.hull_name, decoded, link))
             plan.distress_now = now
-            plan.hear(vid, Heard(min(decoded.ts, now), MQTT))
+            plan.hear(vid, Heard(min(decoded.ts, now), link))
         elif kind is UplinkKind.REQUEST:
             assert isinstance(decoded, RequestPayload)
             info = self._registry.get(vid)
@@ -236,18 +249,18 @@ class IngestPipeline:
                     "replies": 0,
                 }
             )
-            plan.hear(vid, Heard(min(decoded.ts, now), MQTT))
+            plan.hear(vid, Heard(min(decoded.ts, now), link))
         elif kind is UplinkKind.NMEA:
             # Parsed into fixes by the NMEA service (gateway issue); kept verbatim until then.
             key = hashlib.sha256(raw.payload).hexdigest()[:32]
             self._journal(vid, kind, key, now, raw, now, plan)
-            plan.hear(vid, Heard(now, MQTT))
+            plan.hear(vid, Heard(now, link))
 
     async def _check_acks(self, plan: BatchPlan, now: datetime) -> None:
         """Acks must name a message the hub sent to this very vessel."""
-        keys = {(a.msg_id, vid) for _raw, vid, a in self._acks_to_check}
+        keys = {(a.msg_id, vid) for _raw, vid, a, _link in self._acks_to_check}
         known = await self._outbox.store.known_messages(keys)
-        for raw, vid, a in self._acks_to_check:
+        for raw, vid, a, link in self._acks_to_check:
             if (a.msg_id, vid) not in known:
                 detail = f"no message {a.msg_id!r} was sent to vessel {vid!r}"
                 self._reject(raw, vid, Rejection(RejectReason.UNKNOWN_MESSAGE, detail), now, plan)
@@ -263,7 +276,7 @@ class IngestPipeline:
                     "state": a.state.value,
                     "ts": a.ts,
                     "received_at": now,
-                    "link": MQTT,
+                    "link": link,
                     "crew": json.dumps(a.crew or [], ensure_ascii=False),
                     "text": a.text or "",
                     "answers": json.dumps(a.answers or [], ensure_ascii=False),
@@ -297,10 +310,12 @@ class IngestPipeline:
             }
         )
 
-    def _apply_fixes(self, vid: str, fixes: list[Fix], now: datetime, plan: BatchPlan) -> None:
+    def _apply_fixes(
+        self, vid: str, fixes: list[Fix], now: datetime, plan: BatchPlan, link: str = MQTT
+    ) -> None:
         live: Fix | None = None
         for fix in fixes:
-            plan.add_fix(vid, fix, MQTT, now)
+            plan.add_fix(vid, fix, link, now)
             if not fix.backfill and (live is None or fix.ts > live.ts):
                 live = fix
         if live is not None:
@@ -309,7 +324,7 @@ class IngestPipeline:
                 live.state is NavState.IN_PORT
                 or self._ports.port_at(live.lat, live.lon) is not None
             )
-            plan.hear(vid, Heard(min(live.ts, now), MQTT, in_port))
+            plan.hear(vid, Heard(min(live.ts, now), link, in_port))
 
     def _journal(
         self,
@@ -386,6 +401,8 @@ class IngestPipeline:
             self._outbox.vessel_status(vid, online, now)
         for vid in plan.hellos:
             self._outbox.vessel_hello(vid, now)
+        if self.gateways.tx_results:
+            self._outbox.kick()
         if plan.distress_outcomes:
             self._outbox.kick()
             for outcome in plan.distress_outcomes:

@@ -10,9 +10,12 @@ are applied by the ingest pipeline in the same transaction as the rest of their 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 
@@ -25,9 +28,23 @@ from seaLink.settings import MessagingSettings
 from seaLink.store.db import Database
 from seaLink.store.outbox_store import DueMessage, OutboxStore
 from seaLink.store.tables import VesselState
+from seaLink.wire.gateway import BeidouTxResult
 from seaLink.wire.topics import Topics
 
 log = logging.getLogger(__name__)
+
+
+BEIDOU_RETRY_S = 1800
+
+
+class BeidouRoute(Protocol):
+    """What the outbox needs to send by Beidou: a vessel's card, an online gateway, its results."""
+
+    results: deque[BeidouTxResult]
+
+    def card_of(self, vessel_id: str) -> str | None: ...
+
+    def gateway(self) -> str | None: ...
 
 
 @dataclass(slots=True)
@@ -60,6 +77,8 @@ class Outbox:
         self._reach: dict[str, Reach] = {}
         self._inflight: dict[tuple[int, int], int] = {}  # (connection, mid) -> delivery id
         self._arm_queue: list[str] = []
+        self._beidou_inflight: dict[str, int] = {}  # msg_id -> delivery id
+        self.beidou: BeidouRoute | None = None
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()
         self.activity = 0  # bumped on every send/ack round; the progress reporter watches it
@@ -159,6 +178,9 @@ class Outbox:
 
     async def _round(self, now: datetime) -> bool:
         busy = False
+        if self.beidou is not None and self.beidou.results:
+            await self._beidou_results(now)
+            busy = True
         if self._link.published:
             await self._confirm_sent(now)
             busy = True
@@ -180,11 +202,52 @@ class Outbox:
             busy = True
         return busy
 
+    def _beidou_route(self, vessel_id: str, now: datetime) -> tuple[str, str] | None:
+        """(gateway, card) when the vessel has been unreachable on MQTT long enough to use Beidou."""
+        if self.beidou is None:
+            return None
+        card = self.beidou.card_of(vessel_id)
+        gateway = self.beidou.gateway()
+        if card is None or gateway is None:
+            return None
+        r = self._reach.get(vessel_id)
+        since = (r.offline_since or r.last_heard) if r else None
+        if since is not None and now - since < timedelta(seconds=self._settings.beidou_after_s):
+            return None
+        return gateway, card
+
+    def _send_beidou(self, m: DueMessage, gateway: str, card: str) -> bool:
+        request = {
+            "id": m.msg_id,
+            "card": card,
+            "priority": m.priority,
+            "down": json.loads(m.payload),
+        }
+        topic = self._topics.gateway(gateway, "beidou", "tx")
+        return (
+            self._link.publish(topic, json.dumps(request, ensure_ascii=False).encode(), qos=1)
+            is not None
+        )
+
     async def _dispatch(self, due: list[DueMessage], now: datetime) -> None:
         attempts = []
         parked: list[str] = []
         for m in due:
             if not self.reachable(m.vessel_id, now):
+                route = self._beidou_route(m.vessel_id, now)
+                if route is not None and self._send_beidou(m, *route):
+                    # Beidou is slow and metered: wait for the gateway's result before trying again.
+                    attempts.append(
+                        {
+                            "did": m.id,
+                            "link": "beidou",
+                            "attempts": m.attempts + 1,
+                            "next_at": now + timedelta(seconds=BEIDOU_RETRY_S),
+                        }
+                    )
+                    self._beidou_inflight[m.msg_id] = m.id
+                    self._metrics.outbox_sent.labels("beidou").inc()
+                    continue
                 parked.append(m.vessel_id)
                 continue
             mid = self._link.publish(self._topics.down(m.vessel_id), m.payload.encode(), qos=1)
@@ -203,6 +266,21 @@ class Outbox:
         await self.store.park(dict.fromkeys(parked), now)
         self._metrics.outbox_sent.labels("mqtt").inc(len(attempts))
         self.activity += 1
+
+    async def _beidou_results(self, now: datetime) -> None:
+        assert self.beidou is not None
+        sent: list[tuple[int, str]] = []
+        failed: list[tuple[int, str]] = []
+        while self.beidou.results:
+            r = self.beidou.results.popleft()
+            did = self._beidou_inflight.pop(r.id, None)
+            if did is None:
+                did = await self.store.delivery_id(r.id)
+            if did is None:
+                continue
+            (sent if r.outcome == "sent" else failed).append((did, r.reason or "failed"))
+        await self.store.mark_sent([d for d, _ in sent], now)
+        await self.store.record_failures(failed, now + timedelta(seconds=60))
 
     async def _confirm_sent(self, now: datetime) -> None:
         confirmed = []

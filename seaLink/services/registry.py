@@ -22,6 +22,7 @@ class VesselInfo:
     report_interval_s: int | None
     hull_name: str = ""
     gear: str = ""
+    beacons: str = ""
 
 
 class RegistryCache:
@@ -34,12 +35,38 @@ class RegistryCache:
         self._vessels: dict[str, VesselInfo] = {}
         self._unknown: dict[str, float] = {}
         self._negative_ttl = negative_ttl_s
+        self._mmsi: dict[str, VesselInfo] = {}
+        self._card: dict[str, VesselInfo] = {}
+        self._indexed_size = -1
 
     def __len__(self) -> int:
         return len(self._vessels)
 
     def get(self, vessel_id: str) -> VesselInfo | None:
         return self._vessels.get(vessel_id)
+
+    def by_mmsi(self, mmsi: str) -> VesselInfo | None:
+        """The vessel with this MMSI, or whose AIS beacon (SART/MOB/EPIRB) this is."""
+        self._index()
+        return self._mmsi.get(mmsi)
+
+    def by_card(self, card: str) -> VesselInfo | None:
+        self._index()
+        return self._card.get(card)
+
+    def _index(self) -> None:
+        if self._indexed_size == len(self._vessels):
+            return
+        self._mmsi, self._card = {}, {}
+        for v in self._vessels.values():
+            if v.mmsi:
+                self._mmsi[v.mmsi] = v
+            for b in v.beacons.split(","):
+                if b:
+                    self._mmsi.setdefault(b, v)
+            if v.beidou_card:
+                self._card[v.beidou_card] = v
+        self._indexed_size = len(self._vessels)
 
     def all(self) -> list[VesselInfo]:
         return list(self._vessels.values())
@@ -49,6 +76,7 @@ class RegistryCache:
             rows = (await conn.execute(select(*_COLUMNS))).all()
         self._vessels = {r[0]: VesselInfo(*r) for r in rows}
         self._unknown.clear()
+        self._indexed_size = -1
 
     async def resolve(self, vessel_ids: set[str]) -> None:
         """Look up ids not in the cache (and not recently found missing) in the store."""
@@ -78,4 +106,7 @@ _COLUMNS = (
     _t.c.mmsi,
     _t.c.beidou_card,
     _t.c.report_interval_s,
+    _t.c.hull_name,
+    _t.c.gear,
+    _t.c.beacons,
 )

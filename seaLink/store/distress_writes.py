@@ -114,7 +114,8 @@ async def apply_distress(
     ).first()
     where = f"{p.lat:.5f}N {p.lon:.5f}E" if p.lat >= 0 else f"{p.lat:.5f} {p.lon:.5f}"
     who = f"vessel:{item.vessel_id}"
-    await _queue_ack(conn, db, item, now)
+    if item.link != "ais":  # an AIS beacon cannot receive; a terminal repeats until acknowledged
+        await _queue_ack(conn, db, item, now)
     if p.cancel:
         if existing is None:
             return DistressOutcome(0, None, "ignored", item.vessel_id, item.grid_id)

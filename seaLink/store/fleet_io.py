@@ -130,6 +130,7 @@ def read_fleet_csv(folder: Path) -> Fleet:
                 persons,
                 tuple(x for x in r["links"].split(",") if x),
                 interval,
+                tuple(b.strip().zfill(9) for b in (r.get("beacons") or "").split(",") if b.strip()),
             )
         )
     return fleet
@@ -165,6 +166,7 @@ async def import_fleet(db: Database, fleet: Fleet) -> dict[str, int]:
             "persons": v.persons,
             "links": ",".join(v.links),
             "report_interval_s": v.report_interval_s,
+            "beacons": ",".join(v.beacons),
         }
         for v in fleet.vessels
     ]
@@ -228,6 +230,7 @@ async def export_fleet(db: Database) -> Fleet:
                     r["persons"],
                     tuple(x for x in r["links"].split(",") if x),
                     r["report_interval_s"],
+                    tuple(b for b in (r["beacons"] or "").split(",") if b),
                 )
             )
     return fleet

@@ -140,6 +140,23 @@ class OutboxStore:
         async with self._db.engine.begin() as conn:
             await conn.execute(stmt, rows)
 
+    async def delivery_id(self, msg_id: str) -> int | None:
+        async with self._db.engine.connect() as conn:
+            value = (await conn.execute(select(_d.c.id).where(_d.c.msg_id == msg_id))).scalar()
+        return None if value is None else int(value)
+
+    async def record_failures(self, rows: Sequence[tuple[int, str]], retry_at: datetime) -> None:
+        """A link could not send: note why, and try again later (maybe over another link)."""
+        if not rows:
+            return
+        stmt = (
+            update(_d)
+            .where(_d.c.id == bindparam("did"), _d.c.rank <= 1)
+            .values(last_error=bindparam("err"), next_attempt_at=bindparam("at"))
+        )
+        async with self._db.engine.begin() as conn:
+            await conn.execute(stmt, [{"did": d, "err": e[:256], "at": retry_at} for d, e in rows])
+
     async def park(self, vessel_ids: Iterable[str], now: datetime) -> None:
         """Hold a vessel's undelivered messages until it is reachable again."""
         ids = list(vessel_ids)

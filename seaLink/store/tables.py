@@ -50,6 +50,9 @@ class Vessel(SQLModel, table=True):
         default="mqtt", max_length=64, description="comma-separated: mqtt,ais,beidou"
     )
     report_interval_s: int | None = Field(default=None)
+    beacons: str = Field(
+        default="", max_length=256, description="MMSIs of its AIS-SART/MOB/EPIRB, comma-separated"
+    )
 
 
 class VesselState(SQLModel, table=True):

@@ -1,0 +1,138 @@
+"""The gateways' output in the hub: AIS positions of registered boats, traffic, SART active vs
+test, a type-14 MAYDAY; and a message that reaches a boat only by Beidou, with its ack back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+
+from gateway.app import GatewayConfig, GatewayProcess
+from gateway.clock import ManualClock
+from seaLink.store.tables import Vessel
+from seaLink.wire.gateway import GatewayKind
+from seaLink.wire.payloads import AckState
+from simulators.beidou_pty import ShoreTerminalPty
+from simulators.beidou_terminal import BeidouNetwork, BoatTerminal, Position, SimulatedBoat
+from tests.gateway.conftest import advance_until
+from tests.test_distress import _get, _post, clock, setup  # noqa: F401  (fixtures)
+from tests.vessel_client import TestVessel
+
+
+def ais(hub: Any, v: TestVessel, events: list[dict[str, Any]]) -> None:
+    v.publish_raw(f"{hub.settings.mqtt.prefix}/gateways/ais-1/ais", json.dumps(events))
+
+
+async def test_ais_positions_traffic_beacons_and_mayday(setup: Any) -> None:  # noqa: F811
+    hub, base, h, _outside = setup
+    ts = hub.clock.now().isoformat()
+    pub = TestVessel(hub.settings.mqtt.url, "gw-ais-1", prefix=hub.settings.mqtt.prefix)
+    try:
+        async with hub.db.engine.begin() as conn:
+            await conn.execute(update(Vessel).where(Vessel.id == "V3").values(beacons="972000003"))  # type: ignore[arg-type]
+        await hub.registry.load()
+        ais(hub, pub, [
+            {"mmsi": "412000001", "class": "vessel", "msg_type": 1, "ts": ts, "lat": 23.05, "lon": 117.62, "sog": 5.1, "cog": 200},
+            {"mmsi": "416123456", "class": "vessel", "msg_type": 18, "ts": ts, "lat": 23.02, "lon": 117.55, "sog": 8.0, "cog": 90, "name": "TAI YANG"},
+            {"mmsi": "970111222", "class": "sart", "msg_type": 1, "ts": ts, "lat": 23.20, "lon": 117.80, "nav_status": 15},
+            {"mmsi": "970111222", "class": "sart", "msg_type": 14, "ts": ts, "text": "SART TEST"},
+        ])  # fmt: skip
+        await asyncio.sleep(0.4)
+        await hub.drained()
+        v1 = await _get(base, h, "/api/v1/vessels/V1")
+        assert v1["last_position"]["lat"] == 23.05 and v1["contact"]["last_link"] == "ais"
+        assert "416123456" in hub.ingest.gateways.traffic
+        assert [
+            a for a in (await _get(base, h, "/api/v1/alerts"))["alerts"] if a["type"] == "distress"
+        ] == []
+        assert hub.ingest.gateways.beacon_tests == 2
+
+        ais(hub, pub, [
+            {"mmsi": "972000003", "class": "mob", "msg_type": 1, "ts": ts, "lat": 23.11, "lon": 117.71, "nav_status": 14},
+            {"mmsi": "416123456", "class": "vessel", "msg_type": 14, "ts": ts, "text": "MAYDAY MAYDAY ENGINE FIRE"},
+        ])  # fmt: skip
+        await asyncio.sleep(0.4)
+        await hub.drained()
+        alerts = [
+            a for a in (await _get(base, h, "/api/v1/alerts"))["alerts"] if a["type"] == "distress"
+        ]
+        by_vessel = {a["vessel_id"]: a for a in alerts}
+        assert set(by_vessel) == {
+            "V3",
+            "AIS-416123456",
+        }  # the MOB device's parent boat; an unknown ship
+        assert "man_overboard" in json.dumps(
+            (await _get(base, h, f"/api/v1/alerts/{by_vessel['V3']['id']}"))["data"]
+        )
+        assert by_vessel["AIS-416123456"]["lat"] == 23.02  # from its last AIS position
+        # AIS traffic takes part in the nearest-vessel search for V3's man overboard
+        nearest = (
+            await _get(base, h, f"/api/v1/incidents/{by_vessel['V3']['incident_id']}/nearest")
+        )["vessels"]
+        assert any(
+            v["id"] == "416123456" and v["source"] == "ais" and not v["reachable"] for v in nearest
+        )
+    finally:
+        pub.close()
+
+
+async def test_a_message_reaches_a_boat_only_by_beidou_and_its_ack_comes_back(setup: Any) -> None:  # noqa: F811
+    hub, base, h, _outside = setup
+    shore_card, boat_card = "4207733", "166166"
+    async with hub.db.engine.begin() as conn:
+        await conn.execute(update(Vessel).where(Vessel.id == "V2").values(beidou_card=boat_card))  # type: ignore[arg-type]
+    await hub.registry.load()
+    gclock = ManualClock(hub.clock.now())
+    network = BeidouNetwork()
+    shore = ShoreTerminalPty("4.0", shore_card, network, gclock, interval_s=60.0, level=1)
+    boat = SimulatedBoat(BoatTerminal(boat_card, network, gclock, interval_s=60.0, max_bytes=125), shore_card, gclock,
+                         Position(23.31, 117.21))  # fmt: skip
+    config = GatewayConfig(GatewayKind.BEIDOU, "bd-1", hub.settings.mqtt.url, hub.settings.mqtt.prefix,
+                           port=shore.path, family="4.0", status_interval_s=5.0, feedback_timeout_s=10.0)  # fmt: skip
+    process = GatewayProcess(config, clock=gclock)
+    tasks = [asyncio.create_task(c, name=n) for c, n in
+             ((shore.run(), "shore"), (boat.terminal.run(), "boat"), (process.run(), "gateway"))]  # fmt: skip
+    try:
+        await advance_until(
+            gclock, lambda: hub.ingest.gateways.beidou_gateway() == "bd-1", what="gateway online"
+        )
+        # V2 has never been heard on MQTT: the notice can only go by Beidou.
+        status, created = await _post(base, h, "/api/v1/broadcasts", {
+            "kind": "notice", "title": "渔政通知", "body": "明天上午检查消防设备。", "reply": "read",
+            "target": {"vessels": ["V2"]}})  # fmt: skip
+        assert status == 201
+        bid = created["broadcast"]["id"]
+        await advance_until(gclock, lambda: len(boat.received) == 1, what="boat got it", max_s=600)
+        got = boat.received[0]
+        assert got.body.startswith("明天上午检查消防设备")
+        msg_id = f"b{bid}-V2"
+        boat.ack(msg_id, AckState.READ)
+        state: dict[str, Any] = {}
+
+        async def read_back() -> bool:
+            r = await _get(base, h, f"/api/v1/broadcasts/{bid}?deliveries=1")
+            state.update(r["deliveries"][0])
+            return bool(state["state"] == "read")
+
+        for _ in range(120):
+            gclock.advance(5)
+            await asyncio.sleep(0.05)
+            if await read_back():
+                break
+        assert state["state"] == "read" and state["link"] == "beidou" and state["read_at"]
+        # The boat's own position over Beidou counts as contact, on the beidou link.
+        boat.report_position()
+        await advance_until(gclock, lambda: hub.watch.book.vessels["V2"].last_link == "beidou",
+                            what="position over Beidou", max_s=600)  # fmt: skip
+        hub.clock.advance(timedelta(seconds=1))
+    finally:
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        shore.close()
