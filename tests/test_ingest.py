@@ -250,3 +250,36 @@ async def test_status_follows_the_retained_online_and_the_will(
 async def _status(hub: Hub, vid: str, status: str) -> bool:
     v = await queries.get_vessel(hub.db, vid)
     return v is not None and v["contact"]["link_status"] == status
+
+
+async def test_raw_nmea_from_a_plain_terminal_becomes_fixes(
+    registered: Settings, fake_clock: FakeClock
+) -> None:
+    hub = Hub(registered, clock=fake_clock)
+    day = fake_clock.now().strftime("%d%m%y")
+
+    def sentence(body: str) -> str:
+        c = 0
+        for ch in body:
+            c ^= ord(ch)
+        return f"${body}*{c:02X}"
+
+    lines = "\n".join([
+        sentence(f"GNRMC,000000.00,A,2317.2260,N,11712.8760,E,3.2,218.0,{day},,,A"),
+        sentence("BDGGA,000010.00,2317.3000,N,11712.9000,E,1,12,0.8,5.0,M,0.0,M,,"),
+        "$GPRMC,garbage*00",
+    ])  # fmt: skip
+    async with hub.running():
+        v = TestVessel(registered.mqtt.url, "V2", prefix=registered.mqtt.prefix)
+        try:
+            v.publish_raw(v.topics.up("V2", "nmea"), lines)
+            await wait_for(lambda: _count(hub, "V2", 2))
+            await hub.drained()
+        finally:
+            v.close()
+        fixes = await queries.track(hub.db, "V2")
+        assert [round(f["lat"], 4) for f in fixes] == [23.2871, 23.2883]
+        assert fixes[0]["sog"] == 3.2 and fixes[0]["link"] == "mqtt"
+        assert await queries.dead_letter_counts(hub.db) == {"bad_nmea": 1}
+        vessel = await queries.get_vessel(hub.db, "V2")
+        assert vessel is not None and vessel["contact"]["state"] == "ok"

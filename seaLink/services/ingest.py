@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import json
 import logging
 import time
@@ -35,6 +34,7 @@ from seaLink.store.batch import BatchPlan, Heard
 from seaLink.store.distress_writes import DistressItem, DistressOutcome
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.wire.codec import Rejection, RejectReason, decode_uplink
+from seaLink.wire.nmea import parse_nmea_fixes
 from seaLink.wire.payloads import (
     AckPayload,
     AckState,
@@ -251,10 +251,14 @@ class IngestPipeline:
             )
             plan.hear(vid, Heard(min(decoded.ts, now), link))
         elif kind is UplinkKind.NMEA:
-            # Parsed into fixes by the NMEA service (gateway issue); kept verbatim until then.
-            key = hashlib.sha256(raw.payload).hexdigest()[:32]
-            self._journal(vid, kind, key, now, raw, now, plan)
-            plan.hear(vid, Heard(now, link))
+            assert isinstance(decoded, list)
+            fixes, problems = parse_nmea_fixes(decoded, now=now)
+            if problems:
+                first = problems[0]
+                detail = f"{len(problems)} sentence(s) refused, first: {first.reason} {first.line[:60]!r}"
+                self._reject(raw, vid, Rejection(RejectReason.BAD_NMEA, detail), now, plan)
+            if fixes:
+                self._apply_fixes(vid, fixes, now, plan, link)
 
     async def _check_acks(self, plan: BatchPlan, now: datetime) -> None:
         """Acks must name a message the hub sent to this very vessel."""
