@@ -214,7 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("sim", help="simulators")
     ssub = sim.add_subparsers(dest="sim_cmd", required=True)
     sf = ssub.add_parser("fleet", help="simulated vessels over MQTT")
-    sf.add_argument("--vessels", type=int, default=300)
+    sf.add_argument(
+        "--vessels", type=int, default=None, help="boats (default: all in --fleet, else 300)"
+    )
     sf.add_argument("--scenario", default="normal", help="scenario name or TOML file")
     sf.add_argument("--seed", type=int, default=7)
     sf.add_argument("--fleet", help="fleet CSV folder (default: generated from --seed)")
@@ -224,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     sf.add_argument("--duration", type=float, default=0.0, help="stop after this many real seconds")
     sf.add_argument("--broker", help="broker URL (default from settings)")
     sf.add_argument("--protocol", choices=["5", "3.1.1"], default="5", help="MQTT version")
+    sf.add_argument(
+        "--connect-rate", type=float, default=200.0, help="terminals switched on per second"
+    )
     return p
 
 

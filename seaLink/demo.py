@@ -91,6 +91,8 @@ async def _simulator(settings: Settings, vessels: int, seed: int, folder: Path) 
         "--interval", str(interval), "--speed", str(TIME_SCALE),
         "--scenario", "demo", "--broker", settings.mqtt.url,
         "--protocol", settings.mqtt.protocol,
+        # amqtt mishandles a burst of simultaneous connects: switch terminals on gently.
+        "--connect-rate", "20",
     ]  # fmt: skip
     env = dict(os.environ, SEALINK_MQTT__PREFIX=settings.mqtt.prefix)
     proc = await asyncio.create_subprocess_exec(*cmd, env=env)
@@ -105,6 +107,8 @@ async def _simulator(settings: Settings, vessels: int, seed: int, folder: Path) 
 
 
 async def run_demo(settings: Settings, vessels: int | None = None) -> None:
+    for noisy in ("amqtt", "transitions", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     n = vessels or settings.demo.vessels
     folder = Path("var/demo-fleet")
     embedded = "url" not in settings.mqtt.model_fields_set
