@@ -229,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     sf.add_argument(
         "--connect-rate", type=float, default=200.0, help="terminals switched on per second"
     )
+    sf.add_argument(
+        "--coverage-nm", type=float, default=25.0, help="4G coverage reaches this far from port"
+    )
     return p
 
 

@@ -97,7 +97,7 @@ class MessagingSettings(_Section):
     online_window_s: int = Field(
         1200, description="with no status known, a vessel heard this recently counts as online"
     )
-    dispatch_batch: int = Field(5000, description="most messages handed to the links per round")
+    dispatch_batch: int = Field(2000, description="most messages handed to the links per round")
     default_expiry_s: int = Field(86400, description="expiry of a broadcast that names none")
     recall_resend_s: int = Field(
         900,

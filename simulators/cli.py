@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from simulators.coverage import CoverageSettings
 from simulators.fleet import FleetSim, SimConfig
 from simulators.fleet_csv import FleetError, FleetGenerator, generate_with_cli, read_vessels
 from simulators.procs import run_split
@@ -68,6 +69,7 @@ def run_sim(
                     connect_rate=getattr(args, "connect_rate", CONNECT_RATE),
                     stats_path=stats_path_from_env(),
                     terminal=TerminalSettings(protocol=getattr(args, "protocol", "5")),
+                    coverage=CoverageSettings(radius_nm=getattr(args, "coverage_nm", 25.0)),
                 ),
             )
             counters = asyncio.run(_until_signal(sim))
@@ -112,6 +114,8 @@ def _run_split(args: argparse.Namespace, broker: str, prefix: str, folder: Path)
         repr(getattr(args, "connect_rate", CONNECT_RATE) / args.processes),
         "--protocol",
         getattr(args, "protocol", "5"),
+        "--coverage-nm",
+        repr(float(getattr(args, "coverage_nm", 25.0))),
     ]
     return asyncio.run(
         run_split(worker_args, args.processes, stats_path_from_env(), float(args.duration))

@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 
+from simulators.coverage import CoverageSettings
 from simulators.fleet import FleetSim, SimConfig
 from simulators.fleet_csv import FleetError, read_vessels
 from simulators.scenario import ScenarioError, load_scenario
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--connect-rate", type=float, default=200.0)
     p.add_argument("--progress", type=float, default=2.0)
     p.add_argument("--protocol", choices=["5", "3.1.1"], default="5")
+    p.add_argument("--coverage-nm", type=float, default=25.0)
     return p
 
 
@@ -77,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                 start_wall=args.start_wall,
                 stats_path=stats_path_from_env(),
                 terminal=TerminalSettings(protocol=args.protocol),
+                coverage=CoverageSettings(radius_nm=args.coverage_nm),
             ),
             progress=_json_progress,
         )

@@ -25,6 +25,8 @@ def test_the_demo_fleet_looks_like_nanao() -> None:
     mmsis = [v.mmsi for v in fleet.vessels if v.mmsi]
     assert mmsis and all(m[:3] in ("412", "413", "414") and len(m) == 9 for m in mmsis)
     assert len(set(mmsis)) == len(mmsis)
+    cards = [v.beidou_card for v in generate_fleet(20_000, PORTS, seed=4).vessels if v.beidou_card]
+    assert len(set(cards)) == len(cards)  # unique even for a large fleet
     assert {v.home_port for v in fleet.vessels} == {p.name for p in PORTS}
     per_grid = Counter(v.grid_id for v in fleet.vessels)
     assert all(9 <= n <= 27 for n in per_grid.values()), per_grid

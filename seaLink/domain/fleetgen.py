@@ -95,6 +95,7 @@ def generate_fleet(n_vessels: int, ports: list[Port], seed: int = 7, per_grid: i
     fleet = Fleet()
     numbers = rng.sample(range(10000, 99999), n_vessels)
     mmsis = rng.sample(range(100000, 999999), n_vessels)
+    cards = rng.sample(range(1000000, 9999999), n_vessels)  # unique, as the registry requires
     gears, weights = zip(*GEARS, strict=True)
     # Boats per home port in rough proportion; each port's boats form whole grids.
     port_of = [ports[i % len(ports)] for i in range(n_vessels)]
@@ -147,9 +148,7 @@ def generate_fleet(n_vessels: int, ports: list[Port], seed: int = 7, per_grid: i
                         mmsi=f"{rng.choice((412, 413, 414))}{mmsis[j]:06d}"
                         if "ais" in links
                         else None,
-                        beidou_card=f"{rng.randrange(1000000, 9999999)}"
-                        if "beidou" in links
-                        else None,
+                        beidou_card=str(cards[j]) if "beidou" in links else None,
                         grid_id=gid,
                         group_id=f"{gid}-F{group_no}",
                         home_port=port.name,

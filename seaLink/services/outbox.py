@@ -187,8 +187,7 @@ class Outbox:
         if self._arm_queue:
             vessels, self._arm_queue = self._arm_queue, []
             grace = timedelta(seconds=self._settings.replay_grace_s)
-            for vid in dict.fromkeys(vessels):
-                await self.store.arm(vid, now, grace=grace)
+            await self.store.arm(list(dict.fromkeys(vessels)), now, grace=grace)
             busy = True
         expired = await self.store.expire(now)
         if expired:

@@ -169,20 +169,25 @@ class OutboxStore:
                 .values(next_attempt_at=now + PARKED)
             )
 
-    async def arm(self, vessel_id: str, now: datetime, *, grace: timedelta) -> int:
-        """A vessel is reachable again: what it never got is due now; what was sent and is still
-        not delivered is due after `grace` (the broker redelivers its own queue first)."""
-        base = and_(_d.c.vessel_id == vessel_id, _d.c.closed_at.is_(None))
+    async def arm(self, vessel_ids: Sequence[str], now: datetime, *, grace: timedelta) -> int:
+        """Vessels are reachable again: what they never got is due now; what was sent and is still
+        not delivered is due after `grace` (the broker redelivers its own queue first). One
+        statement per chunk of vessels, so a fleet coming online at once costs little."""
+        armed = 0
         async with self._db.engine.begin() as conn:
-            fresh = await conn.execute(
-                update(_d).where(base, _d.c.rank == 0).values(next_attempt_at=now)
-            )
-            await conn.execute(
-                update(_d)
-                .where(base, _d.c.rank == 1, _d.c.next_attempt_at > now + grace)
-                .values(next_attempt_at=now + grace)
-            )
-        return int(fresh.rowcount or 0)
+            for start in range(0, len(vessel_ids), 500):
+                chunk = list(vessel_ids[start : start + 500])
+                base = and_(_d.c.vessel_id.in_(chunk), _d.c.closed_at.is_(None))
+                fresh = await conn.execute(
+                    update(_d).where(base, _d.c.rank == 0).values(next_attempt_at=now)
+                )
+                await conn.execute(
+                    update(_d)
+                    .where(base, _d.c.rank == 1, _d.c.next_attempt_at > now + grace)
+                    .values(next_attempt_at=now + grace)
+                )
+                armed += int(fresh.rowcount or 0)
+        return armed
 
     async def expire(self, now: datetime) -> list[tuple[int, int | None]]:
         """Close what expired before delivery; returns (delivery id, broadcast id)."""

@@ -1,0 +1,127 @@
+"""A whole SeaLink on this machine for the benchmarks: a private Mosquitto, a fresh SQLite store
+with a generated fleet, `sealink hub` in its own process, and an admin session on its API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+from seaLink.domain.fleetgen import generate_fleet
+from seaLink.domain.ports import load_zones_document, ports_from_geojson
+from seaLink.store.db import Database
+from seaLink.store.fleet_io import import_fleet, write_fleet_csv
+from seaLink.testing.mosquitto import Mosquitto, free_port
+
+ADMIN_PASSWORD = "bench-admin-pass"
+PREFIX = "sealink/v1"
+
+
+class Stack:
+    def __init__(
+        self, vessels: int, seed: int = 1, extra_env: dict[str, str] | None = None
+    ) -> None:
+        self.work = Path(tempfile.mkdtemp(prefix="sealink-bench-"))
+        self.broker = Mosquitto(self.work / "broker")
+        self.url = f"sqlite+aiosqlite:///{self.work}/hub.db"
+        self.port = free_port()
+        self.fleet_dir = self.work / "fleet"
+        self.vessels = vessels
+        self.seed = seed
+        self.extra_env = extra_env or {}
+        self.hub: subprocess.Popen[bytes] | None = None
+        self.sim: subprocess.Popen[bytes] | None = None
+        self.token = ""
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> list[str]:
+        self.broker.start()
+        fleet = generate_fleet(
+            self.vessels, ports_from_geojson(load_zones_document()), seed=self.seed
+        )
+        write_fleet_csv(fleet, self.fleet_dir)
+
+        async def load() -> None:
+            db = Database(self.url)
+            try:
+                await db.create_all()
+                await import_fleet(db, fleet)
+            finally:
+                await db.dispose()
+
+        asyncio.run(load())
+        env = dict(os.environ, SEALINK_MQTT__URL=self.broker.url, SEALINK_STORE__URL=self.url,
+                   SEALINK_MQTT__CLIENT_ID=f"bench-{uuid.uuid4().hex[:6]}", SEALINK_API__PORT=str(self.port),
+                   SEALINK_ADMIN_PASSWORD=ADMIN_PASSWORD, SEALINK_LOG_LEVEL="WARNING",
+                   SEALINK_API__LOGIN_RATE_PER_MIN="1000", **self.extra_env)  # fmt: skip
+        self.hub = subprocess.Popen(
+            [sys.executable, "-m", "seaLink.cli", "hub"],
+            env=env,
+            stdout=open(self.work / "hub.log", "wb"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{self.api}/healthz", timeout=1).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"hub did not start: {(self.work / 'hub.log').read_text()}"
+                    ) from None
+                time.sleep(0.2)
+        self.token = self.call(
+            "POST", "/api/v1/auth/login", {"username": "admin", "password": ADMIN_PASSWORD}
+        )["token"]
+        return [v.id for v in fleet.vessels]
+
+    def start_sim(self, *args: str) -> None:
+        self.sim = subprocess.Popen(
+            [sys.executable, "-m", "seaLink.cli", "sim", "fleet", "--fleet", str(self.fleet_dir),
+             "--broker", self.broker.url, *args],
+            stdout=open(self.work / "sim.log", "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
+        )  # fmt: skip
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.api + path, data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        if self.token:
+            req.add_header("Authorization", f"Bearer {self.token}")
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return json.loads(r.read())
+
+    def health(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.api}/healthz", timeout=5) as r:
+            return dict(json.loads(r.read()))
+
+    def metric(self, name: str) -> float:
+        with urllib.request.urlopen(f"{self.api}/metrics", timeout=5) as r:
+            text = r.read().decode()
+        total = 0.0
+        for line in text.splitlines():
+            if line.startswith(name):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def stop(self) -> None:
+        for p in (self.sim, self.hub):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        self.broker.stop()
