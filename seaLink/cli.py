@@ -163,6 +163,75 @@ def cmd_sim(args: argparse.Namespace, settings: Settings) -> int:
     return int(run_sim(args, settings.mqtt.url, settings.mqtt.prefix))
 
 
+def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
+    """Talks to a running hub's API, so the server checks the user's role and grids."""
+    import getpass
+    import json
+    import os
+    import urllib.error
+    import urllib.request
+
+    api = (args.api or f"http://{settings.api.host}:{settings.api.port}").rstrip("/")
+
+    def call(method: str, path: str, body: Any = None, token: str = "") -> Any:
+        req = urllib.request.Request(api + path, method=method,
+                                     data=json.dumps(body).encode() if body is not None else None)  # fmt: skip
+        req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as exc:
+            detail = json.loads(exc.read() or b"{}")
+            raise SystemExit(
+                f"sealink broadcast: {exc.code} {detail.get('message', exc.reason)}"
+            ) from None
+        except OSError as exc:
+            raise SystemExit(f"sealink broadcast: cannot reach the hub at {api}: {exc}") from None
+
+    password = os.environ.get("SEALINK_PASSWORD") or getpass.getpass(f"password of {args.user}: ")
+    token = call("POST", "/api/v1/auth/login", {"username": args.user, "password": password})[
+        "token"
+    ]
+    if args.broadcast_cmd == "status":
+        r = call("GET", f"/api/v1/broadcasts/{args.id}", token=token)["rollup"]
+        print(f"broadcast {args.id}: {r['summary']}")
+        for g in r["grids"]:
+            print(f"  {g['grid_id']}: {g['done']}/{g['total']}")
+        for m in r["missing"][:50]:
+            print(
+                f"  missing {m['vessel_id']} {m['hull_name']} ({m['state']}, last heard {m['last_heard'] or 'never'})"
+            )
+        return 0
+    target: dict[str, Any] = {}
+    if args.all:
+        target["all"] = True
+    for name in ("grids", "groups", "vessels"):
+        value = getattr(args, name)
+        if value:
+            target[name] = [x for x in value.split(",") if x]
+    if args.at_sea:
+        target["at_sea"] = True
+    body: dict[str, Any] = {
+        "kind": args.kind,
+        "title": args.title,
+        "body": args.body,
+        "target": target,
+    }
+    if args.reply:
+        body["reply"] = args.reply
+    if args.signal:
+        body["signal"] = args.signal
+    if args.expires_in:
+        from datetime import UTC, datetime, timedelta
+
+        body["expires_at"] = (datetime.now(UTC) + timedelta(hours=args.expires_in)).isoformat()
+    r = call("POST", "/api/v1/broadcasts", body, token=token)
+    print(f"broadcast {r['broadcast']['id']} queued for {r['rollup']['total']} vessels")
+    return 0
+
+
 def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.cli import run_gateway
 
@@ -211,6 +280,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_gateway_parser(sub)
 
+    bc = sub.add_parser(
+        "broadcast", help="send a tracked broadcast through a running hub, or follow one"
+    )
+    bc.add_argument("--api", help="hub API base URL (default from settings)")
+    bc.add_argument(
+        "--user", default="admin", help="account (password from $SEALINK_PASSWORD or asked)"
+    )
+    bsub = bc.add_subparsers(dest="broadcast_cmd", required=True)
+    bsend = bsub.add_parser("send", help="send a notice, policy, warning or training")
+    bsend.add_argument(
+        "--kind", choices=["notice", "policy", "warning", "training"], default="notice"
+    )
+    bsend.add_argument("--title", required=True)
+    bsend.add_argument("--body", required=True)
+    bsend.add_argument("--all", action="store_true", help="all vessels (of your grids)")
+    bsend.add_argument("--grids", help="comma-separated grid ids")
+    bsend.add_argument("--groups", help="comma-separated fishing groups")
+    bsend.add_argument("--vessels", help="comma-separated vessel ids")
+    bsend.add_argument("--at-sea", action="store_true", help="only vessels at sea")
+    bsend.add_argument("--reply", choices=["none", "read", "confirm"])
+    bsend.add_argument("--signal", choices=["white", "blue", "yellow", "orange", "red"])
+    bsend.add_argument("--expires-in", type=float, help="hours until it expires (default 24)")
+    bstat = bsub.add_parser("status", help="the roll-up of a broadcast: who has it, who is missing")
+    bstat.add_argument("id", type=int)
+
     sim = sub.add_parser("sim", help="simulators")
     ssub = sim.add_subparsers(dest="sim_cmd", required=True)
     sf = ssub.add_parser("fleet", help="simulated vessels over MQTT")
@@ -246,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         "sim": cmd_sim,
         "user": cmd_user,
         "gateway": cmd_gateway,
+        "broadcast": cmd_broadcast,
     }
     return handlers[args.cmd](args, settings)
 

@@ -312,3 +312,37 @@ async def _done(base: str, h: dict[str, str], bid: int, n: int) -> bool:
 
 def _unused(x: object) -> str:
     return json.dumps(x)
+
+
+async def test_the_broadcast_command_goes_through_the_api_with_the_users_rights(
+    hub_api: tuple[Hub, str, dict[str, str]], clock: FakeClock
+) -> None:
+    import os
+    import sys
+
+    _hub, base, _h = hub_api
+
+    async def sealink(*args: str, password: str) -> tuple[int, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "seaLink.cli", *args, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT, env=dict(os.environ, SEALINK_PASSWORD=password),
+        )  # fmt: skip
+        out, _ = await proc.communicate()
+        return proc.returncode or 0, out.decode()
+
+    rc, out = await sealink("broadcast", "--api", base, "--user", "admin", "send", "--vessels", "V1,V4",
+                            "--title", "出海安全提示", "--body", "请检查救生设备。", "--reply", "confirm",
+                            password="admin-pass-123")  # fmt: skip
+    assert rc == 0 and "queued for 2 vessels" in out, out
+    bid = int(out.split()[1])
+    rc, out = await sealink(
+        "broadcast", "--api", base, "status", str(bid), password="admin-pass-123"
+    )
+    assert rc == 0 and "0/2 acknowledged" in out and "missing V1" in out and "missing V4" in out, (
+        out
+    )
+    rc, out = await sealink("broadcast", "--api", base, "--user", "coord1", "send", "--grids", "G02",
+                            "--title", "x", "--body", "y", password="coord-pass-1")  # fmt: skip
+    assert rc != 0 and "403" in out and "outside your grids" in out, out
+    rc, out = await sealink("broadcast", "--api", base, "status", str(bid), password="wrong")
+    assert rc != 0 and "401" in out
