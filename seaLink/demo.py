@@ -106,6 +106,51 @@ async def _simulator(settings: Settings, vessels: int, seed: int, folder: Path) 
                 await asyncio.wait_for(proc.wait(), 10)
 
 
+async def _gateways(settings: Settings, folder: Path) -> None:
+    """An AIS receiver and a Beidou command terminal, simulated on ptys, each read by its gateway
+    as on a real installation. Boats with a Beidou card get a simulated Beidou terminal, so a
+    message for a boat out of 4G coverage reaches it by Beidou."""
+    import csv
+    import io
+
+    from gateway.app import GatewayConfig, GatewayProcess
+    from gateway.clock import SystemClock as GatewayClock
+    from seaLink.wire.gateway import GatewayKind
+    from simulators.ais_pty import AisPtySimulator, Faults, nanao_targets
+    from simulators.beidou_pty import ShoreTerminalPty
+    from simulators.beidou_terminal import BeidouNetwork, BoatTerminal, Position, SimulatedBoat
+
+    clock = GatewayClock()
+    ais = AisPtySimulator(nanao_targets(15), Faults(corrupt=0.01, truncate=0.01, tag_blocks=True))
+    network = BeidouNetwork()
+    interval = max(2.0, 60.0 / TIME_SCALE)
+    shore = ShoreTerminalPty("4.0", "4207733", network, clock, interval_s=interval, level=3)
+    boats = []
+    text = await asyncio.to_thread((folder / "vessels.csv").read_text, encoding="utf-8")
+    for row in csv.DictReader(io.StringIO(text)):
+        if row["beidou_card"]:
+            terminal = BoatTerminal(
+                row["beidou_card"], network, clock, interval_s=interval, max_bytes=500
+            )
+            boats.append(SimulatedBoat(terminal, "4207733", clock, Position(23.3, 117.2)))
+    url, prefix = settings.mqtt.url, settings.mqtt.prefix
+    ais_gw = GatewayProcess(GatewayConfig(GatewayKind.AIS, "demo-ais", url, prefix, port=ais.path,
+                                          status_interval_s=10.0))  # fmt: skip
+    bd_gw = GatewayProcess(GatewayConfig(GatewayKind.BEIDOU, "demo-beidou", url, prefix, port=shore.path,
+                                         family="4.0", status_interval_s=10.0))  # fmt: skip
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(ais.run(rate=50.0), name="demo-ais-pty")
+            tg.create_task(shore.run(), name="demo-beidou-pty")
+            for b in boats:
+                tg.create_task(b.terminal.run(), name=f"demo-beidou-boat-{b.terminal.card}")
+            tg.create_task(ais_gw.run(), name="demo-ais-gateway")
+            tg.create_task(bd_gw.run(), name="demo-beidou-gateway")
+    finally:
+        shore.close()
+        ais.close()
+
+
 async def run_demo(settings: Settings, vessels: int | None = None) -> None:
     for noisy in ("amqtt", "transitions", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -135,9 +180,12 @@ async def run_demo(settings: Settings, vessels: int | None = None) -> None:
                     f"  console    {api}/",
                     f"  API        {api}/api/v1/vessels  {api}/api/v1/alerts  {api}/healthz  {api}/metrics",
                     f"  log in     admin / {s.admin_password if s.admin_password == DEMO_ADMIN_PASSWORD else '(configured password)'}",
+                    "  gateways   AIS receiver and Beidou terminal simulated on ptys, read by their gateways",
                     "",
                 ]
             ),
             flush=True,
         )
-        await _simulator(s, n, settings.demo.seed, folder)
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(_gateways(s, folder), name="demo-gateways")
+            tg.create_task(_simulator(s, n, settings.demo.seed, folder), name="demo-simulator")
