@@ -54,6 +54,11 @@ class HubMetrics:
         self.outbox_expired = Counter(
             "sealink_outbox_expired_total", "Down messages expired before delivery", registry=r
         )
+        self.outbox_failed = Counter(
+            "sealink_outbox_failed_total",
+            "Down messages given up after too many attempts",
+            registry=r,
+        )
         self.acks = Counter(
             "sealink_acks_total", "Acknowledgements applied, by state", ["state"], registry=r
         )

@@ -98,6 +98,9 @@ class MessagingSettings(_Section):
         1200, description="with no status known, a vessel heard this recently counts as online"
     )
     dispatch_batch: int = Field(2000, description="most messages handed to the links per round")
+    max_attempts: int = Field(
+        20, description="sent this often without being delivered, a message is marked failed"
+    )
     default_expiry_s: int = Field(86400, description="expiry of a broadcast that names none")
     recall_resend_s: int = Field(
         900,

@@ -346,3 +346,49 @@ async def test_the_broadcast_command_goes_through_the_api_with_the_users_rights(
     assert rc != 0 and "403" in out and "outside your grids" in out, out
     rc, out = await sealink("broadcast", "--api", base, "status", str(bid), password="wrong")
     assert rc != 0 and "401" in out
+
+
+async def test_a_message_never_confirmed_is_sent_again_then_failed_and_can_be_resent(
+    registered: Settings, clock: FakeClock
+) -> None:
+    settings = registered.model_copy(update={
+        "admin_password": "admin-pass-123",
+        "messaging": registered.messaging.model_copy(update={"max_attempts": 2}),
+    })  # fmt: skip
+    hub = Hub(settings, clock=clock)
+    async with hub.running():
+        base = f"http://127.0.0.1:{settings.api.port}"
+        async with aiohttp.ClientSession() as s:
+            r = await s.post(
+                f"{base}/api/v1/auth/login",
+                json={"username": "admin", "password": "admin-pass-123"},
+            )
+            h = {"Authorization": f"Bearer {(await r.json())['token']}"}
+        v = online(hub, "V1", clock)
+        try:
+            await wait_for(lambda: _reachable(hub, ["V1"], clock))
+            bid = (await post(base, h, NOTICE | {"target": {"vessels": ["V1"]}}))["broadcast"]["id"]
+            first = await receive(v)  # the terminal never confirms delivery
+            clock.advance(61)
+            await hub.outbox.settle()
+            again = await receive(v)
+            assert again["msg_id"] == first["msg_id"]  # the same message, sent again with backoff
+            clock.advance(121)
+            await hub.outbox.settle()
+            await nothing_received(v)
+            r1 = await rollup(base, h, bid)
+            assert (
+                r1["deliveries"][0]["state"] == "failed" and r1["rollup"]["states"]["failed"] == 1
+            )
+            async with aiohttp.ClientSession(headers=h) as s:
+                rr = await s.post(f"{base}/api/v1/broadcasts/{bid}/resend")
+                assert (await rr.json())["rearmed"] == 1
+            third = await receive(v)
+            ack(v, third["msg_id"], "delivered", clock)
+            await wait_for(lambda: _state(base, h, bid, "delivered"))
+        finally:
+            v.close()
+
+
+async def _state(base: str, h: dict[str, str], bid: int, state: str) -> bool:
+    return bool((await rollup(base, h, bid))["deliveries"][0]["state"] == state)

@@ -231,6 +231,13 @@ class Outbox:
     async def _dispatch(self, due: list[DueMessage], now: datetime) -> None:
         attempts = []
         parked: list[str] = []
+        limit = self._settings.max_attempts
+        given_up = [m.id for m in due if m.attempts >= limit]
+        if given_up:
+            await self.store.fail(given_up, now, f"not delivered after {limit} attempts")
+            self._metrics.outbox_failed.inc(len(given_up))
+            self.activity += 1
+            due = [m for m in due if m.attempts < limit]
         for m in due:
             if not self.reachable(m.vessel_id, now):
                 route = self._beidou_route(m.vessel_id, now)

@@ -168,13 +168,24 @@ async def deliveries_of(db: Database, bid: int) -> list[dict[str, Any]]:
 
 
 async def rearm_undelivered(db: Database, bid: int, now: datetime) -> int:
-    """Send again, now, every message of a broadcast that is not yet delivered nor expired."""
-    from sqlalchemy import update
+    """Send again, now, every message of a broadcast that is not yet delivered nor expired;
+    messages the outbox gave up on (failed) get a fresh start."""
+    from sqlalchemy import case, or_, update
 
     async with db.engine.begin() as conn:
         result = await conn.execute(
             update(_d)
-            .where(_d.c.broadcast_id == bid, _d.c.rank <= 1, _d.c.closed_at.is_(None))
-            .values(next_attempt_at=now)
+            .where(
+                _d.c.broadcast_id == bid,
+                _d.c.rank <= 1,
+                or_(_d.c.closed_at.is_(None), _d.c.state == "failed"),
+                or_(_d.c.expires_at.is_(None), _d.c.expires_at > now),
+            )
+            .values(
+                next_attempt_at=now,
+                closed_at=None,
+                attempts=0,
+                state=case((_d.c.state == "failed", "sent"), else_=_d.c.state),
+            )
         )
     return int(result.rowcount or 0)

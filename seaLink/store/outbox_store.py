@@ -140,6 +140,17 @@ class OutboxStore:
         async with self._db.engine.begin() as conn:
             await conn.execute(stmt, rows)
 
+    async def fail(self, ids: Sequence[int], now: datetime, reason: str) -> None:
+        """Give up on messages that were sent again and again without being delivered."""
+        if not ids:
+            return
+        async with self._db.engine.begin() as conn:
+            await conn.execute(
+                update(_d)
+                .where(_d.c.id.in_(list(ids)), _d.c.rank <= 1)
+                .values(state=DeliveryState.FAILED.value, closed_at=now, last_error=reason[:256])
+            )
+
     async def delivery_id(self, msg_id: str) -> int | None:
         async with self._db.engine.connect() as conn:
             value = (await conn.execute(select(_d.c.id).where(_d.c.msg_id == msg_id))).scalar()
