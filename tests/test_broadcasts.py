@@ -392,3 +392,32 @@ async def test_a_message_never_confirmed_is_sent_again_then_failed_and_can_be_re
 
 async def _state(base: str, h: dict[str, str], bid: int, state: str) -> bool:
     return bool((await rollup(base, h, bid))["deliveries"][0]["state"] == state)
+
+
+async def test_the_roll_up_is_live_on_the_websocket(
+    hub_api: tuple[Hub, str, dict[str, str]], clock: FakeClock
+) -> None:
+    hub, base, h = hub_api
+    token = h["Authorization"].split()[1]
+    v = online(hub, "V1", clock)
+    try:
+        await wait_for(lambda: _reachable(hub, ["V1"], clock))
+        async with aiohttp.ClientSession() as s:
+            ws = await s.ws_connect(f"{base}/api/v1/events?token={token}")
+            bid = (await post(base, h, NOTICE | {"target": {"vessels": ["V1", "V2"]}}))[
+                "broadcast"
+            ]["id"]
+            m = await receive(v)
+            ack(v, m["msg_id"], "acknowledged", clock)
+            progress: dict[str, Any] = {}
+            for _ in range(50):
+                frame = json.loads((await ws.receive(timeout=5)).data)
+                if frame["type"] == "broadcast_progress" and frame["data"]["broadcast_id"] == bid:
+                    progress = frame["data"]
+                    if progress["done"] == 1:
+                        break
+            await ws.close()
+        assert progress["total"] == 2 and progress["done"] == 1
+        assert progress["states"]["acknowledged"] == 1 and progress["states"]["queued"] == 1
+    finally:
+        v.close()
