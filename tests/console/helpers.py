@@ -67,6 +67,21 @@ async def counter(page: Page, state: str) -> int:
     return int(text)
 
 
+async def not_drawn(page: Page, vid: str, timeout_ms: float = 5000) -> None:
+    """Wait until the map stops drawing a vessel (the map redraws on the next frame)."""
+    await page.wait_for_function(
+        "(id) => !window.__sealinkMap?.vessels?.pointOf(id)", arg=vid, timeout=timeout_ms
+    )
+
+
+async def drawn(page: Page, vid: str, timeout_ms: float = 5000) -> dict[str, Any] | None:
+    """Wait until the map draws a vessel (data and redraw arrive a moment after login)."""
+    await page.wait_for_function(
+        "(id) => !!window.__sealinkMap?.vessels?.pointOf(id)", arg=vid, timeout=timeout_ms
+    )
+    return await dot(page, vid)
+
+
 async def dot(page: Page, vid: str) -> dict[str, Any] | None:
     """Where and in what colour the map draws a vessel (None when it is not drawn)."""
     result: dict[str, Any] | None = await page.evaluate(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.async_api import Page, expect
 
 from tests.console.conftest import ADMIN_PW, COORD_PW, Console, shot
-from tests.console.helpers import at, beijing, counter, dot, login, publish
+from tests.console.helpers import at, beijing, counter, dot, drawn, login, not_drawn, publish
 
 GREEN = (46, 204, 113)
 
@@ -25,7 +25,7 @@ async def test_the_map_draws_each_vessel_in_the_colour_of_its_contact_state(
     assert await counter(page, "ok") == 2
     assert await counter(page, "unknown") == 3
     assert await counter(page, "lost") == 0
-    v1 = await dot(page, "V1")
+    v1 = await drawn(page, "V1")
     assert v1 is not None and near(v1["rgb"], GREEN), v1
     assert await dot(page, "V3") is None, "a vessel never heard has no position to draw"
     # The worst first in the list: never-heard vessels above those in contact.
@@ -37,7 +37,7 @@ async def test_the_map_draws_each_vessel_in_the_colour_of_its_contact_state(
     # A counter is also the filter: "unknown" leaves only the never-heard vessels in the list.
     await page.click('.counter[data-state="unknown"]')
     await expect(page.locator(".vrow")).to_have_count(3)
-    assert await dot(page, "V1") is None, "the map follows the filter"
+    await not_drawn(page, "V1")  # the map follows the filter
     await page.click('.counter[data-state="unknown"]')
     await page.fill(".filter-search", "00004")
     await expect(page.locator(".vrow")).to_have_count(1)
@@ -50,7 +50,7 @@ async def test_a_position_published_over_mqtt_moves_the_marker_live(
     hub, clock = console.hub, console.clock
     await publish(hub, clock, "V1", at(clock, 5, lat=23.30, lon=117.60))
     await login(page, console.base, "admin", ADMIN_PW)
-    before = await dot(page, "V1")
+    before = await drawn(page, "V1")
     assert before is not None and before["lat"] == 23.30
     await page.click('.vrow[data-vessel-id="V1"]')
     await expect(page.locator(".vessel-panel .panel-title")).to_have_text("粤南澳渔00001")
@@ -79,7 +79,7 @@ async def test_clicking_a_vessel_shows_its_details_and_its_track_with_backfill_d
         at(clock, 0, lat=23.26, lon=117.55),
     )
     await login(page, console.base, "admin", ADMIN_PW)
-    point = await dot(page, "V2")
+    point = await drawn(page, "V2")
     assert point is not None
     map_box = await page.locator(".fleet-page .map").bounding_box()
     assert map_box is not None
