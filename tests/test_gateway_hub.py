@@ -136,3 +136,25 @@ async def test_a_message_reaches_a_boat_only_by_beidou_and_its_ack_comes_back(se
             with contextlib.suppress(asyncio.CancelledError):
                 await t
         shore.close()
+
+
+async def test_bad_gateway_messages_are_refused_with_reasons(setup: Any) -> None:  # noqa: F811
+    hub, _base, _h, _outside = setup
+    prefix = hub.settings.mqtt.prefix
+    pub = TestVessel(hub.settings.mqtt.url, "gw-bad", prefix=prefix)
+    try:
+        pub.publish_raw(f"{prefix}/gateways/ais-1/ais", b"[{not json")
+        pub.publish_raw(
+            f"{prefix}/gateways/ais-1/ais", json.dumps([{"mmsi": "12", "class": "vessel"}])
+        )
+        rx = {"rx_id": "r1", "card": "999999", "ts": hub.clock.now().isoformat(), "kind": "text",
+              "family": "4.0", "text": "你好"}  # fmt: skip
+        pub.publish_raw(f"{prefix}/gateways/bd-1/beidou/rx", json.dumps(rx, ensure_ascii=False))
+        await asyncio.sleep(0.5)
+        await hub.drained()
+    finally:
+        pub.close()
+    from seaLink.store import queries
+
+    counts = await queries.dead_letter_counts(hub.db)
+    assert counts == {"invalid_payload": 2, "unknown_vessel": 1}, counts
