@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from seaLink.api import alerts_api, broadcasts_api, requests_api, trainings_api, zones_api
+from seaLink.api import alerts_api, broadcasts_api, openapi, requests_api, trainings_api, zones_api
 from seaLink.api.events_ws import events_ws
 from seaLink.api.security import LoginRateLimit, auth_middleware, json_error, login, principal
 from seaLink.store import queries
@@ -164,6 +164,13 @@ def build_app(hub: Hub) -> web.Application:
     app.router.add_post("/api/v1/auth/login", login_route)
     app.router.add_get("/api/v1/events", events_route)
     app.router.add_get("/api/v1/auth/me", me)
+
+    spec = openapi.document()
+
+    async def openapi_json(_request: web.Request) -> web.Response:
+        return web.json_response(spec)
+
+    app.router.add_get("/api/v1/openapi.json", openapi_json)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/api/v1/vessels", vessels)
