@@ -288,3 +288,46 @@ async def test_the_live_stream_is_scoped_throttled_and_resumable(
         frames = [json.loads((await ws.receive(timeout=5)).data) for _ in range(2)]
         assert frames[1]["type"] == "resync"
         await ws.close()
+
+
+async def test_admins_manage_accounts_in_the_api_and_every_action_is_audited(
+    api: tuple[Hub, str],
+) -> None:
+    _hub, base = api
+    admin = await _login(base, "admin", ADMIN_PW)
+    coord = await _login(base, "coord1", "coord-pass-1")
+    async with aiohttp.ClientSession() as s:
+        new = {
+            "username": "lin",
+            "password": "lin-pass-123",
+            "role": "coordinator",
+            "grids": ["G02"],
+        }
+        assert (await s.post(f"{base}/api/v1/users", json=new, headers=coord)).status == 403
+        assert (await s.post(f"{base}/api/v1/users", json=new, headers=admin)).status == 201
+        assert (await s.post(f"{base}/api/v1/users", json=new, headers=admin)).status == 409
+        bad = await s.post(
+            f"{base}/api/v1/users", json=new | {"username": "x2", "grids": ["G99"]}, headers=admin
+        )
+        assert bad.status == 400 and "G99" in (await bad.json())["message"]
+        short = await s.post(
+            f"{base}/api/v1/users",
+            json=new | {"username": "x3", "password": "short"},
+            headers=admin,
+        )
+        assert short.status == 400 and "password" in (await short.json())["message"]
+        lin = await _login(base, "lin", "lin-pass-123")
+        body = await (await s.get(f"{base}/api/v1/vessels", headers=lin)).json()
+        assert sorted(v["id"] for v in body["vessels"]) == ["V4", "V5"]
+        r = await s.patch(f"{base}/api/v1/users/lin", json={"disabled": True}, headers=admin)
+        assert r.status == 200
+        r = await s.post(
+            f"{base}/api/v1/auth/login", json={"username": "lin", "password": "lin-pass-123"}
+        )
+        assert r.status == 401
+        assert (
+            await s.get(f"{base}/api/v1/vessels", headers=lin)
+        ).status == 401  # its tokens die too
+        audit = (await (await s.get(f"{base}/api/v1/audit", headers=admin)).json())["audit"]
+        assert [a["action"] for a in audit][:2] == ["user.change", "user.add"]
+        assert (await s.get(f"{base}/api/v1/audit", headers=coord)).status == 403

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from seaLink.api import alerts_api, broadcasts_api, openapi, requests_api, trainings_api, zones_api
+from seaLink.api import (
+    alerts_api,
+    broadcasts_api,
+    openapi,
+    requests_api,
+    trainings_api,
+    users_api,
+    zones_api,
+)
 from seaLink.api.events_ws import events_ws
 from seaLink.api.security import LoginRateLimit, auth_middleware, json_error, login, principal
 from seaLink.store import queries
@@ -183,6 +191,7 @@ def build_app(hub: Hub) -> web.Application:
     app.router.add_routes(zones_api.routes(hub))
     app.router.add_routes(requests_api.routes(hub))
     app.router.add_routes(trainings_api.routes(hub))
+    app.router.add_routes(users_api.routes(hub))
     _add_console(app)
     return app
 

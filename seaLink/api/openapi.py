@@ -17,6 +17,7 @@ from seaLink.api.models import BroadcastIn
 from seaLink.api.requests_api import AssignIn, ReplyIn
 from seaLink.api.requests_api import ResolveIn as RequestResolveIn
 from seaLink.api.trainings_api import TrainingIn
+from seaLink.api.users_api import UserChangeIn, UserIn
 from seaLink.api.zones_api import PermitIn, ZoneIn
 
 
@@ -90,6 +91,14 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
     ),
     ("GET", "/api/v1/trainings/{tid}"): ("One training with its runs", None, 200),
     ("GET", "/api/v1/trainings/{tid}/attendance"): ("Attendance (?run=&format=csv)", None, 200),
+    ("GET", "/api/v1/users"): ("Accounts (admin)", None, 200),
+    ("POST", "/api/v1/users"): ("Create an account (admin)", UserIn, 201),
+    ("PATCH", "/api/v1/users/{username}"): (
+        "Change a password, disable or enable (admin)",
+        UserChangeIn,
+        200,
+    ),
+    ("GET", "/api/v1/audit"): ("The audit log of every action (admin)", None, 200),
 }
 PUBLIC = {"/healthz", "/metrics", "/api/v1/openapi.json", "/api/v1/auth/login"}
 
