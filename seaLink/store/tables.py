@@ -4,11 +4,22 @@ state, the uplink journal), what it refuses (dead letters) and what it raises (a
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Index, Integer, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from seaLink.store.types import UTCDateTime
+
+
+def _id() -> Any:
+    """An autoincrement primary key: BIGINT on PostgreSQL, INTEGER (the rowid) on SQLite."""
+    return Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
 
 
 def _ts(nullable: bool = False, index: bool = False) -> Column[datetime]:
@@ -98,12 +109,7 @@ class Uplink(SQLModel, table=True):
     """
 
     __table_args__ = (UniqueConstraint("vessel_id", "kind", "key", name="uq_uplink_key"),)
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     vessel_id: str = Field(max_length=32)
     kind: str = Field(max_length=16)
     key: str = Field(max_length=96)
@@ -117,12 +123,7 @@ class DeadLetter(SQLModel, table=True):
     """A refused uplink, kept with its reason for the operators."""
 
     __tablename__ = "dead_letter"
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     received_at: datetime = Field(sa_column=_ts(index=True))
     topic: str = Field(sa_column=Column(String(256), nullable=False))
     vessel_id: str | None = Field(default=None, max_length=64)
@@ -145,12 +146,7 @@ class Alert(SQLModel, table=True):
             postgresql_where=text("state != 'resolved'"),
         ),
     )
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     vessel_id: str = Field(max_length=32, index=True)
     grid_id: str = Field(max_length=32, index=True)
     type: str = Field(max_length=24)
@@ -179,12 +175,7 @@ class AlertEvent(SQLModel, table=True):
     """The audit trail of an alert: every change, by whom, when."""
 
     __tablename__ = "alert_event"
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     alert_id: int = Field(foreign_key="alert.id", index=True)
     ts: datetime = Field(sa_column=_ts())
     action: str = Field(max_length=24)
@@ -223,12 +214,7 @@ class AuditLog(SQLModel, table=True):
     """Every action a person takes through the API or CLI."""
 
     __tablename__ = "audit_log"
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     ts: datetime = Field(sa_column=_ts(index=True))
     username: str = Field(max_length=64, index=True)
     action: str = Field(max_length=64)
@@ -239,12 +225,7 @@ class AuditLog(SQLModel, table=True):
 class Broadcast(SQLModel, table=True):
     """A notice, policy, warning or training sent to many vessels, tracked vessel by vessel."""
 
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     kind: str = Field(max_length=16)
     title: str = Field(max_length=200)
     body: str = Field(sa_column=Column(Text, nullable=False))
@@ -273,12 +254,7 @@ class Delivery(SQLModel, table=True):
         Index("ix_delivery_due", "rank", "next_attempt_at"),
         Index("ix_delivery_vessel", "vessel_id", "rank"),
     )
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     msg_id: str = Field(max_length=64, unique=True)
     broadcast_id: int | None = Field(default=None, index=True)
     vessel_id: str = Field(max_length=32)
@@ -306,12 +282,7 @@ class AckEvent(SQLModel, table=True):
 
     __tablename__ = "ack_event"
     __table_args__ = (UniqueConstraint("msg_id", "vessel_id", "state", name="uq_ack_event"),)
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     msg_id: str = Field(max_length=64, index=True)
     vessel_id: str = Field(max_length=32)
     state: str = Field(max_length=16)
@@ -329,12 +300,7 @@ class DutyShift(SQLModel, table=True):
     """Who is on duty for a grid, when: the primary coordinator and a backup."""
 
     __tablename__ = "duty_shift"
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     grid_id: str = Field(max_length=32, index=True)
     coordinator_id: str = Field(max_length=32)
     backup_id: str | None = Field(default=None, max_length=32)
@@ -345,12 +311,7 @@ class DutyShift(SQLModel, table=True):
 class Notification(SQLModel, table=True):
     """Each attempt to tell a person about an alert, on one channel, and how it went."""
 
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     alert_id: int = Field(index=True)
     level: int = 0
     channel: str = Field(max_length=16)
@@ -363,12 +324,7 @@ class Notification(SQLModel, table=True):
 class Incident(SQLModel, table=True):
     """A distress case: persons at risk, situation reports, one chronological log."""
 
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     alert_id: int = Field(index=True, unique=True)
     vessel_id: str = Field(max_length=32)
     grid_id: str = Field(max_length=32)
@@ -380,12 +336,7 @@ class Incident(SQLModel, table=True):
 
 class IncidentLog(SQLModel, table=True):
     __tablename__ = "incident_log"
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     incident_id: int = Field(index=True)
     ts: datetime = Field(sa_column=_ts())
     actor: str = Field(max_length=64)
@@ -397,12 +348,7 @@ class ZoneRecord(SQLModel, table=True):
     """A zone managed in the API; the Nan'ao defaults are loaded into an empty table."""
 
     __tablename__ = "zone"
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     name: str = Field(max_length=128)
     name_en: str = Field(default="", max_length=128)
     kind: str = Field(max_length=16)
@@ -426,12 +372,7 @@ class ZoneEventRecord(SQLModel, table=True):
     """Every entry and exit, alerted or not (backfill, exemptions, permits are recorded too)."""
 
     __tablename__ = "zone_event"
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     vessel_id: str = Field(max_length=32, index=True)
     zone_id: int = Field(index=True)
     kind: str = Field(max_length=8)
@@ -444,12 +385,7 @@ class FisherRequest(SQLModel, table=True):
 
     __tablename__ = "fisher_request"
     __table_args__ = (UniqueConstraint("vessel_id", "request_id", name="uq_fisher_request"),)
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     vessel_id: str = Field(max_length=32, index=True)
     grid_id: str = Field(max_length=32, index=True)
     request_id: str = Field(max_length=64)
@@ -468,12 +404,7 @@ class FisherRequest(SQLModel, table=True):
 
 class RequestLog(SQLModel, table=True):
     __tablename__ = "request_log"
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     request_pk: int = Field(index=True)
     ts: datetime = Field(sa_column=_ts())
     actor: str = Field(max_length=64)
@@ -485,12 +416,7 @@ class RequestLog(SQLModel, table=True):
 class Training(SQLModel, table=True):
     """A training session, one-off or recurring, with its study pack and optional quiz."""
 
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     title: str = Field(max_length=200)
     study_pack: str = Field(sa_column=Column(Text, nullable=False))
     start_notice: str = Field(sa_column=Column(Text, nullable=False))
@@ -512,12 +438,7 @@ class TrainingRun(SQLModel, table=True):
 
     __tablename__ = "training_run"
     __table_args__ = (UniqueConstraint("training_id", "occurrence", name="uq_training_run"),)
-    id: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
+    id: int | None = _id()
     training_id: int = Field(index=True)
     occurrence: datetime = Field(sa_column=_ts())
     started_at: datetime = Field(sa_column=_ts())
