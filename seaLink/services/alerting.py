@@ -8,13 +8,13 @@ each type's own schedule. Escalations are booked in the store, so they survive a
 from __future__ import annotations
 
 import asyncio
-import heapq
 import logging
 from datetime import datetime
 
 from seaLink.clock import Clock
 from seaLink.domain.escalation import Level, Policy
 from seaLink.metrics import HubMetrics
+from seaLink.services.deadlines import DeadlineLoop
 from seaLink.services.events import EventBus
 from seaLink.services.notifiers import (
     Channel,
@@ -41,7 +41,9 @@ TYPE_ZH = {
 LEVEL_ZH = {0: "值班员", 1: "网格长", 2: "县应急办"}
 
 
-class Alerting:
+class Alerting(DeadlineLoop):
+    name = "alerting"
+
     def __init__(
         self,
         *,
@@ -51,8 +53,8 @@ class Alerting:
         events: EventBus,
         metrics: HubMetrics,
     ) -> None:
+        super().__init__(clock)
         self._db = db
-        self._clock = clock
         self._settings = settings
         self._events = events
         self._metrics = metrics
@@ -73,43 +75,21 @@ class Alerting:
                 (settings.lost_contact_leader_after_s, settings.lost_contact_county_after_s)
             ),
         }
-        self._heap: list[tuple[datetime, int]] = []
         self._new: list[int] = []
-        self._wake = asyncio.Event()
-        self.idle = asyncio.Event()
 
     async def load(self) -> None:
         for alert_id, at in await alert_store.escalating(self._db):
-            heapq.heappush(self._heap, (at, alert_id))
+            self.book(at, alert_id)
 
     def raised(self, alert_id: int) -> None:
         """A new alert is in the store: tell level 0 and book its escalation."""
         self._new.append(alert_id)
         self.kick()
 
-    def kick(self) -> None:
-        self.idle.clear()
-        self._wake.set()
+    def _has_more(self) -> bool:
+        return bool(self._new)
 
-    async def settle(self) -> None:
-        self.kick()
-        await self.idle.wait()
-
-    async def run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                await self._round()
-            except Exception:
-                log.exception("alerting: round failed")
-                await asyncio.sleep(1.0)
-                continue
-            if self._new:
-                continue
-            self.idle.set()
-            await self._clock.wait_until(self._heap[0][0] if self._heap else None, self._wake)
-
-    async def _round(self) -> None:
+    async def _before_due(self) -> None:
         while self._new:
             alert_id = self._new.pop(0)
             alert = await alert_store.get_alert(self._db, alert_id)
@@ -121,38 +101,37 @@ class Alerting:
             if alert["escalate_at"] is None and nxt is not None:
                 await alert_store.book_escalation(self._db, alert_id, nxt)
             if nxt is not None:
-                heapq.heappush(self._heap, (nxt, alert_id))
+                self.book(nxt, alert_id)
             await self._notify(alert, Level.DUTY)
-        now = self._clock.now()
-        while self._heap and self._heap[0][0] <= now:
-            _, alert_id = heapq.heappop(self._heap)
-            alert = await alert_store.get_alert(self._db, alert_id)
-            if alert is None or alert["state"] != "raised":
-                continue  # acknowledged or resolved meanwhile: escalation stops
-            level = int(alert["escalation_level"]) + 1
-            policy = self.policies.get(alert["type"])
-            raised = datetime.fromisoformat(alert["raised_at"].replace("Z", "+00:00"))
-            nxt = policy.next_escalation(raised, level) if policy else None
-            note = f"无人确认，升级至{LEVEL_ZH.get(level, level)}"
-            if await alert_store.escalate(self._db, alert_id, level, nxt, now, note):
-                alert["escalation_level"] = level
-                if nxt is not None:
-                    heapq.heappush(self._heap, (nxt, alert_id))
-                self._events.publish(
-                    "alert",
-                    {
-                        "alert_id": alert_id,
-                        "vessel_id": alert["vessel_id"],
-                        "grid_id": alert["grid_id"],
-                        "type": alert["type"],
-                        "action": "escalated",
-                        "phase": alert["phase"],
-                        "level": level,
-                        "severity": alert["severity"],
-                        "at": now.isoformat(),
-                    },
-                )
-                await self._notify(alert, Level(min(level, Level.COUNTY)))
+
+    async def _due(self, alert_id: int, now: datetime) -> None:
+        alert = await alert_store.get_alert(self._db, alert_id)
+        if alert is None or alert["state"] != "raised":
+            return  # acknowledged or resolved meanwhile: escalation stops
+        level = int(alert["escalation_level"]) + 1
+        policy = self.policies.get(alert["type"])
+        raised = datetime.fromisoformat(alert["raised_at"].replace("Z", "+00:00"))
+        nxt = policy.next_escalation(raised, level) if policy else None
+        note = f"无人确认，升级至{LEVEL_ZH.get(level, level)}"
+        if await alert_store.escalate(self._db, alert_id, level, nxt, now, note):
+            alert["escalation_level"] = level
+            if nxt is not None:
+                self.book(nxt, alert_id)
+            self._events.publish(
+                "alert",
+                {
+                    "alert_id": alert_id,
+                    "vessel_id": alert["vessel_id"],
+                    "grid_id": alert["grid_id"],
+                    "type": alert["type"],
+                    "action": "escalated",
+                    "phase": alert["phase"],
+                    "level": level,
+                    "severity": alert["severity"],
+                    "at": now.isoformat(),
+                },
+            )
+            await self._notify(alert, Level(min(level, Level.COUNTY)))
 
     async def _recipients(self, grid_id: str, level: Level) -> list[Recipient]:
         if level is Level.COUNTY:

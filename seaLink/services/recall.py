@@ -4,8 +4,6 @@ in force the contact watch treats a lost boat as a distress case at once."""
 
 from __future__ import annotations
 
-import asyncio
-import heapq
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +14,7 @@ from seaLink.clock import Clock
 from seaLink.domain.ports import PortIndex
 from seaLink.services.alerting import Alerting
 from seaLink.services.contact_watch import ContactWatch
+from seaLink.services.deadlines import DeadlineLoop
 from seaLink.services.events import EventBus
 from seaLink.services.outbox import Outbox
 from seaLink.store import recall_store, zone_store
@@ -29,30 +28,28 @@ _r: Any = Recall.__table__  # type: ignore[attr-defined]
 _d: Any = Delivery.__table__  # type: ignore[attr-defined]
 
 
-class RecallService:
+class RecallService(DeadlineLoop):
+    name = "recall"
+
     def __init__(self, *, db: Database, clock: Clock, outbox: Outbox, alerting: Alerting, watch: ContactWatch,
                  ports: PortIndex, events: EventBus, resend_s: int = 900) -> None:  # fmt: skip
+        super().__init__(clock)
         self._db = db
-        self._clock = clock
         self._outbox = outbox
         self._alerting = alerting
         self._watch = watch
         self._ports = ports
         self._events = events
         self._resend_s = resend_s
-        self._heap: list[tuple[datetime, int]] = []
         self._open: dict[int, datetime] = {}
-        self._wake = asyncio.Event()
-        self.idle = asyncio.Event()
 
     async def load(self) -> None:
         async with self._db.engine.connect() as conn:
             rows = (await conn.execute(select(_r).where(_r.c.closed_at.is_(None)))).mappings().all()
         for r in rows:
             self._open[int(r["broadcast_id"])] = r["deadline"]
-            heapq.heappush(
-                self._heap,
-                (min(r["next_resend_at"] or r["deadline"], r["deadline"]), int(r["broadcast_id"])),
+            self.book(
+                min(r["next_resend_at"] or r["deadline"], r["deadline"]), int(r["broadcast_id"])
             )
         self._update_typhoon()
 
@@ -63,40 +60,19 @@ class RecallService:
             await conn.execute(self._db.insert_ignore(_r), [{"broadcast_id": bid, "deadline": deadline,
                                "resend_s": self._resend_s, "next_resend_at": first, "reminders": 0}])  # fmt: skip
         self._open[bid] = deadline
-        heapq.heappush(self._heap, (first, bid))
+        self.book(first, bid)
         self._update_typhoon()
         self.kick()
 
     def _update_typhoon(self) -> None:
         self._watch.set_typhoon(bool(self._open))
 
-    def kick(self) -> None:
-        self.idle.clear()
-        self._wake.set()
-
-    async def settle(self) -> None:
-        self.kick()
-        await self.idle.wait()
-
     async def board(self, bid: int) -> dict[str, Any]:
         b = await recall_store.board(self._db, bid, self._ports)
         b["deadline"] = self._open.get(bid).isoformat() if bid in self._open else None  # type: ignore[union-attr]
         return b
 
-    async def run(self) -> None:
-        while True:
-            self._wake.clear()
-            now = self._clock.now()
-            while self._heap and self._heap[0][0] <= now:
-                _, bid = heapq.heappop(self._heap)
-                try:
-                    await self._tick(bid, now)
-                except Exception:
-                    log.exception("recall %d: tick failed", bid)
-            self.idle.set()
-            await self._clock.wait_until(self._heap[0][0] if self._heap else None, self._wake)
-
-    async def _tick(self, bid: int, now: datetime) -> None:
+    async def _due(self, bid: int, now: datetime) -> None:
         if bid < 0:  # the warning of a closed recall has expired: the typhoon mode ends
             self._open.pop(-bid, None)
             self._update_typhoon()
@@ -116,7 +92,7 @@ class RecallService:
         async with self._db.engine.begin() as conn:
             await conn.execute(update(_r).where(_r.c.broadcast_id == bid).values(
                 next_resend_at=nxt, reminders=_r.c.reminders + (1 if missing else 0)))  # fmt: skip
-        heapq.heappush(self._heap, (nxt, bid))
+        self.book(nxt, bid)
         self._events.publish(
             "recall",
             {
@@ -175,7 +151,7 @@ class RecallService:
             else now
         )
         if expires > now:
-            heapq.heappush(self._heap, (expires, -bid))
+            self.book(expires, -bid)
         else:
             self._open.pop(bid, None)
             self._update_typhoon()

@@ -3,14 +3,13 @@ resolution, and reminders (the coordinator, then the grid leader) while a reques
 
 from __future__ import annotations
 
-import asyncio
-import heapq
 import logging
 from datetime import datetime, timedelta
 
 from seaLink.clock import Clock
 from seaLink.domain.roles import Principal
 from seaLink.services.alerting import Alerting
+from seaLink.services.deadlines import DeadlineLoop
 from seaLink.services.events import EventBus
 from seaLink.services.outbox import Outbox
 from seaLink.settings import RequestSettings
@@ -30,24 +29,23 @@ class RequestRefused(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-class RequestService:
+class RequestService(DeadlineLoop):
+    name = "requests"
+
     def __init__(self, *, db: Database, clock: Clock, outbox: Outbox, alerting: Alerting, events: EventBus,
                  settings: RequestSettings) -> None:  # fmt: skip
+        super().__init__(clock)
         self._db = db
-        self._clock = clock
         self._outbox = outbox
         self._alerting = alerting
         self._events = events
         self._settings = settings
-        self._heap: list[tuple[datetime, int]] = []
-        self._wake = asyncio.Event()
-        self.idle = asyncio.Event()
 
     async def load(self) -> None:
         for rid, due, reminded in await request_store.waiting(self._db):
             at = due if reminded == 0 else due + self._leader_gap() if reminded == 1 else None
             if at is not None:
-                heapq.heappush(self._heap, (at, rid))
+                self.book(at, rid)
 
     def _leader_gap(self) -> timedelta:
         return timedelta(
@@ -56,34 +54,14 @@ class RequestService:
 
     def arrived(self, request_ids: list[int], due: datetime, grid_by_id: dict[int, str]) -> None:
         for rid in request_ids:
-            heapq.heappush(self._heap, (due, rid))
+            self.book(due, rid)
             self._events.publish(
                 "request", {"request_pk": rid, "grid_id": grid_by_id.get(rid), "action": "received"}
             )
         self.kick()
 
-    def kick(self) -> None:
-        self.idle.clear()
-        self._wake.set()
-
-    async def settle(self) -> None:
-        self.kick()
-        await self.idle.wait()
-
-    async def run(self) -> None:
-        while True:
-            self._wake.clear()
-            now = self._clock.now()
-            while self._heap and self._heap[0][0] <= now:
-                _, rid = heapq.heappop(self._heap)
-                try:
-                    await self._remind(rid, now)
-                except Exception:
-                    log.exception("requests: reminder for %d failed", rid)
-            self.idle.set()
-            await self._clock.wait_until(self._heap[0][0] if self._heap else None, self._wake)
-
-    async def _remind(self, rid: int, now: datetime) -> None:
+    async def _due(self, rid: int, now: datetime) -> None:
+        """A request has waited too long: remind the coordinator, then the grid leader."""
         r = await request_store.get_request(self._db, rid)
         if r is None or r["state"] != "open" or r["reminded"] >= 2:
             return
@@ -116,7 +94,7 @@ class RequestService:
             },
         )
         if level == 1:
-            heapq.heappush(self._heap, (now + self._leader_gap(), rid))
+            self.book(now + self._leader_gap(), rid)
 
     async def _visible(self, rid: int, who: Principal, write: bool) -> dict[str, object]:
         r = await request_store.get_request(self._db, rid)
