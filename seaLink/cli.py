@@ -232,6 +232,41 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_credentials(args: argparse.Namespace, settings: Settings) -> int:
+    """Provision broker credentials (Mosquitto password file, and the ACL block of a gateway)."""
+    import re
+    import secrets
+    import shutil
+    import subprocess
+
+    from seaLink.wire.topics import VESSEL_ID_PATTERN
+
+    tool = shutil.which("mosquitto_passwd")
+    if tool is None:
+        raise SystemExit(
+            "sealink credentials: mosquitto_passwd is missing (apt-get install mosquitto)"
+        )
+    name = args.id
+    if not re.match(VESSEL_ID_PATTERN, name):
+        raise SystemExit(f"sealink credentials: {name!r} must match {VESSEL_ID_PATTERN}")
+    username = (
+        name if args.kind == "vessel" else ("sealink-hub" if args.kind == "hub" else f"gw-{name}")
+    )
+    password = args.password or secrets.token_urlsafe(18)
+    passwd = Path(args.passwd)
+    create = [] if passwd.exists() else ["-c"]
+    subprocess.run([tool, *create, "-b", str(passwd), username, password], check=True)
+    if args.kind == "gateway":
+        if not args.acl:
+            raise SystemExit("sealink credentials: a gateway needs --acl to add its block")
+        prefix = settings.mqtt.prefix
+        with open(args.acl, "a", encoding="utf-8") as f:
+            f.write(f"\nuser {username}\ntopic readwrite {prefix}/gateways/{name}/#\n")
+    print(f"username: {username}")
+    print(f"password: {password}")
+    return 0
+
+
 def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.cli import run_gateway
 
@@ -305,6 +340,15 @@ def build_parser() -> argparse.ArgumentParser:
     bstat = bsub.add_parser("status", help="the roll-up of a broadcast: who has it, who is missing")
     bstat.add_argument("id", type=int)
 
+    cred = sub.add_parser(
+        "credentials", help="broker credentials for a vessel, a gateway or the hub"
+    )
+    cred.add_argument("kind", choices=["vessel", "gateway", "hub"])
+    cred.add_argument("id", help="vessel id, gateway id, or any name for the hub")
+    cred.add_argument("--passwd", required=True, help="the Mosquitto password file to update")
+    cred.add_argument("--acl", help="the ACL file (a gateway's block is appended)")
+    cred.add_argument("--password", help="use this password instead of a random one")
+
     sim = sub.add_parser("sim", help="simulators")
     ssub = sim.add_subparsers(dest="sim_cmd", required=True)
     sf = ssub.add_parser("fleet", help="simulated vessels over MQTT")
@@ -341,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         "user": cmd_user,
         "gateway": cmd_gateway,
         "broadcast": cmd_broadcast,
+        "credentials": cmd_credentials,
     }
     return handlers[args.cmd](args, settings)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -30,6 +31,9 @@ class Mosquitto:
             "\n".join(
                 [
                     f"listener {self.port} 127.0.0.1",
+                    # As root, mosquitto would drop to its own user, who cannot reach our temp
+                    # folders (persistence, password and ACL files): stay as we are.
+                    "user root" if os.geteuid() == 0 else "",
                     "allow_anonymous true",
                     "persistence true",
                     f"persistence_location {workdir}/",
