@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck unit setup clean bench-ingest
+.PHONY: demo test lint typecheck unit setup clean bench-ingest fuzz
 
 $(VENV)/.installed: pyproject.toml scripts/bootstrap.sh
 	bash scripts/bootstrap.sh $(VENV)
@@ -22,6 +22,11 @@ typecheck: setup
 
 test: setup lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# A longer property-based run of every decoder (the quick one is part of `make test`).
+fuzz: setup
+	SEALINK_FUZZ_EXAMPLES=20000 $(BIN)/pytest -q -p no:cacheprovider tests/test_wire_fuzz.py \
+		tests/gateway -k "never or fuzz or property or arbitrary or hypothesis"
 
 bench-ingest: setup
 	$(BIN)/python -m bench.ingest
