@@ -25,8 +25,7 @@ test: setup lint typecheck
 
 # A longer property-based run of every decoder (the quick one is part of `make test`).
 fuzz: setup
-	SEALINK_FUZZ_EXAMPLES=20000 $(BIN)/pytest -q -p no:cacheprovider tests/test_wire_fuzz.py \
-		tests/gateway -k "never or fuzz or property or arbitrary or hypothesis"
+	SEALINK_FUZZ_EXAMPLES=20000 $(BIN)/pytest -q -p no:cacheprovider tests/test_wire_fuzz.py
 
 bench-ingest: setup
 	$(BIN)/python -m bench.ingest
