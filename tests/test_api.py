@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -331,3 +332,32 @@ async def test_admins_manage_accounts_in_the_api_and_every_action_is_audited(
         audit = (await (await s.get(f"{base}/api/v1/audit", headers=admin)).json())["audit"]
         assert [a["action"] for a in audit][:2] == ["user.change", "user.add"]
         assert (await s.get(f"{base}/api/v1/audit", headers=coord)).status == 403
+
+
+async def test_alerts_can_be_filtered_by_vessel(
+    api: tuple[Hub, str], fake_clock: FakeClock
+) -> None:
+    hub, base = api
+    vs = [
+        TestVessel(hub.settings.mqtt.url, vid, prefix=hub.settings.mqtt.prefix)
+        for vid in ("V1", "V2")
+    ]
+    try:
+        for v in vs:
+            v.publish("position", fix(fake_clock, 0))
+        await wait_for(lambda: _heard(hub))
+        await asyncio.sleep(0.3)
+        await hub.drained()
+    finally:
+        for v in vs:
+            v.close()
+    fake_clock.advance(timedelta(minutes=41))
+    await hub.watch.settle()
+    h = await _login(base, "admin", ADMIN_PW)
+    async with aiohttp.ClientSession(headers=h) as s:
+        both = (await (await s.get(f"{base}/api/v1/alerts")).json())["alerts"]
+        one = (await (await s.get(f"{base}/api/v1/alerts", params={"vessel": "V1"})).json())[
+            "alerts"
+        ]
+    assert sorted(a["vessel_id"] for a in both) == ["V1", "V2"]
+    assert [a["vessel_id"] for a in one] == ["V1"]

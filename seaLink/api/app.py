@@ -138,7 +138,10 @@ async def alerts(request: web.Request) -> web.Response:
     if state not in ("open", "all"):
         return _error(400, "bad_query", "state must be 'open' or 'all'")
     rows = await queries.list_alerts(
-        hub.db, open_only=state == "open", grid_ids=_scoped_grids(request)
+        hub.db,
+        open_only=state == "open",
+        grid_ids=_scoped_grids(request),
+        vessel_id=request.query.get("vessel"),
     )
     return web.json_response({"alerts": rows, "count": len(rows)})
 

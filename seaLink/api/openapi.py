@@ -45,7 +45,7 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
         None,
         200,
     ),
-    ("GET", "/api/v1/alerts"): ("Alerts (?state=open|all&grid=)", None, 200),
+    ("GET", "/api/v1/alerts"): ("Alerts (?state=open|all&grid=&vessel=)", None, 200),
     ("GET", "/api/v1/alerts/{aid}"): ("One alert with its trail and notifications", None, 200),
     ("POST", "/api/v1/alerts/{aid}/ack"): (
         "Acknowledge an alert (stops its escalation)",

@@ -444,6 +444,7 @@ class IngestPipeline:
                     "sog": fix.sog,
                     "cog": fix.cog,
                     "backfill": fix.backfill,
+                    "state": fix.state.value if fix.state else None,
                 },
                 volatile=True,
             )

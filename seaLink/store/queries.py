@@ -153,9 +153,16 @@ def track_geojson(vessel_id: str, fixes: list[dict[str, Any]]) -> dict[str, Any]
 
 
 async def list_alerts(
-    db: Database, *, open_only: bool = True, grid_ids: list[str] | None = None, limit: int = 500
+    db: Database,
+    *,
+    open_only: bool = True,
+    grid_ids: list[str] | None = None,
+    vessel_id: str | None = None,
+    limit: int = 500,
 ) -> list[dict[str, Any]]:
     q = select(_a).order_by(_a.c.raised_at.desc()).limit(limit)
+    if vessel_id is not None:
+        q = q.where(_a.c.vessel_id == vessel_id)
     if open_only:
         q = q.where(_a.c.state != "resolved")
     if grid_ids is not None:
