@@ -7,6 +7,7 @@ accurate to well under 1% over the few tens of miles a zone spans.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -44,11 +45,16 @@ class AnnualWindow:
     tz: str = "Asia/Shanghai"
 
     def active(self, t: datetime) -> bool:
-        local = t.astimezone(ZoneInfo(self.tz))
+        local = t.astimezone(_zone(self.tz))
         key = (local.month, local.day, local.hour, local.minute)
         if self.start <= self.end:
             return self.start <= key < self.end
         return key >= self.start or key < self.end  # a window across the new year
+
+
+@functools.lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def parse_calendar(text: str | None) -> AnnualWindow | None:
@@ -124,6 +130,10 @@ class Zone:
 
     def crossed(self, lat0: float, lon0: float, lat1: float, lon1: float) -> bool:
         """Did the straight track between two fixes pass through the zone?"""
+        b = self._bbox
+        if (max(lon0, lon1) < b[0] or min(lon0, lon1) > b[2] or max(lat0, lat1) < b[1]
+                or min(lat0, lat1) > b[3]):  # fmt: skip
+            return False  # the track's box misses the zone's box: the common case, and cheap
         if self.contains(lat0, lon0) or self.contains(lat1, lon1):
             return True
         steps = max(
@@ -226,7 +236,8 @@ class ZoneTracker:
             was_in = key in self.inside
             if z.kind is ZoneKind.MORATORIUM:
                 # The whole coast lies in the band: what counts is being at sea in the season.
-                now_in = (not fix.in_port) and z.contains(fix.lat, fix.lon) and z.in_season(fix.ts)
+                # (Season first: out of season, which is most of the year, nothing else is needed.)
+                now_in = z.in_season(fix.ts) and not fix.in_port and z.contains(fix.lat, fix.lon)
                 leaving = not now_in
             else:
                 now_in = z.contains(fix.lat, fix.lon) or (

@@ -74,6 +74,8 @@ class IngestPipeline:
         self._outbox = outbox
         self._acks_to_check: list[tuple[RawUplink, str, AckPayload, str]] = []
         self.gateways = GatewayUplinks(self, registry, topics, metrics)
+        # Labelled children looked up once: this runs for every uplink.
+        self._uplink_counters = {k: metrics.uplinks.labels(k.value) for k in UplinkKind}
         self._ports = ports
         self._clock = clock
         self._settings = settings
@@ -146,7 +148,7 @@ class IngestPipeline:
             self._reject(raw, None, topic, now, plan)
             return
         vid = topic.vessel_id
-        self._metrics.uplinks.labels(topic.kind.value).inc()
+        self._uplink_counters[topic.kind].inc()
         if self._registry.get(vid) is None:
             self._reject(
                 raw,
