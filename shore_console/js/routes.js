@@ -6,6 +6,7 @@ export const ROUTES = [
   { name: "fleet", path: "/fleet", pattern: /^\/fleet$/, nav: "nav.fleet", load: () => import("./pages/fleet.js") },
   { name: "alerts", path: "/alerts", pattern: /^\/alerts$/, nav: "nav.alerts", load: () => import("./pages/alerts.js") },
   { name: "stats", path: "/stats", pattern: /^\/stats$/, nav: "nav.stats", load: () => import("./pages/stats.js") },
+  { name: "incident", pattern: /^\/incident\/(\d{1,12})$/, load: () => import("./pages/incident.js") },
   { name: "vessel", pattern: /^\/vessel\/([A-Za-z0-9_-]{1,32})$/, load: () => import("./pages/vessel.js") },
 ];
 

@@ -47,7 +47,9 @@ export class AlertsStore extends Emitter {
       resolved_at: null,
       outcome: null,
       detail: "",
+      incident_id: ev.incident_id ?? null,
     };
+    if (ev.incident_id != null) alert.incident_id = ev.incident_id;
     alert.phase = ev.phase;
     alert.severity = ev.severity;
     alert.updated_at = ev.at;

@@ -47,6 +47,13 @@ export function createApi({ getToken, onUnauthorized }) {
     vessel: (id) => request(`/api/v1/vessels/${enc(id)}`),
     track: (id, query) => request(`/api/v1/vessels/${enc(id)}/track`, { query }),
     alerts: (state = "open") => request("/api/v1/alerts", { query: { state } }),
+    alert: (id) => request(`/api/v1/alerts/${enc(id)}`),
+    ack: (id, note = "") => request(`/api/v1/alerts/${enc(id)}/ack`, { method: "POST", body: { note } }),
+    resolve: (id, outcome) => request(`/api/v1/alerts/${enc(id)}/resolve`, { method: "POST", body: { outcome } }),
+    incident: (id) => request(`/api/v1/incidents/${enc(id)}`),
+    nearest: (id, limit = 10) => request(`/api/v1/incidents/${enc(id)}/nearest`, { query: { limit } }),
+    task: (id, body) => request(`/api/v1/incidents/${enc(id)}/task`, { method: "POST", body }),
+    sitrep: (id) => request(`/api/v1/incidents/${enc(id)}/sitrep`, { method: "POST", body: {} }),
     grids: () => request("/api/v1/grids"),
     zones: () => request("/api/v1/zones"),
   };

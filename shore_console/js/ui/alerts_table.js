@@ -32,6 +32,14 @@ export function alertsTable(list, fleet, { showState = false, showVessel = true 
           {
             class: `alert-row sev-${a.severity || "notice"}${isCritical(a) ? " critical" : ""}${a.state === "resolved" ? " resolved" : ""}`,
             "data-alert-id": a.id,
+            "data-incident-id": a.incident_id ?? null,
+            onclick:
+              a.type === "distress" && a.incident_id != null && a.state !== "resolved"
+                ? (e) => {
+                    if (e.target.closest("a")) return;
+                    location.hash = `#/incident/${a.incident_id}`;
+                  }
+                : null,
           },
           h("td", null, h("span", { class: `sev-badge sev-${a.severity || "notice"}` }, severityLabel(a.severity))),
           h("td", null, alertTypeLabel(a.type)),
