@@ -90,6 +90,7 @@ class IngestPipeline:
         self.on_incident_log: list[Callable[[dict[str, Any]], None]] = []
         self.on_fixes: list[Callable[[list[Observed]], None]] = []
         self.on_requests: list[Callable[[list[int], datetime, dict[int, str]], None]] = []
+        self.forward: Callable[[BatchPlan], bool] | None = None
         self.request_due = timedelta(hours=1)
 
     async def run(self) -> None:
@@ -399,6 +400,14 @@ class IngestPipeline:
             self._metrics.duplicates.inc(plan.in_batch_duplicates)
 
     def _after_commit(self, plan: BatchPlan) -> None:
+        # Several hubs: a hub that does not hold the scheduler lease forwards the batch's news to
+        # the one that does (it keeps only its own live position events).
+        if self.forward is None or not self.forward(plan):
+            self.apply_news(plan)
+        self._publish_positions(plan)
+
+    def apply_news(self, plan: BatchPlan) -> None:
+        """Tell the stateful services what a committed batch changed (here or on another hub)."""
         now = self._clock.now()
         for vid, heard in plan.heard.items():
             self._watch.heard(vid, heard.at, heard.link, heard.in_port)
@@ -433,6 +442,8 @@ class IngestPipeline:
             for a in plan.acks:
                 self._metrics.acks.labels(a["state"]).inc()
             self._outbox.acks_applied()
+
+    def _publish_positions(self, plan: BatchPlan) -> None:
         for vid, fix in plan.latest_fix.items():
             info = self._registry.get(vid)
             self._events.publish(
