@@ -6,44 +6,47 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, update
+from sqlalchemy import Float, String, and_, bindparam, case, or_, update
 
 from seaLink.domain.messaging import DeliveryState
 from seaLink.store.batch import BatchPlan
 from seaLink.store.db import Database
 from seaLink.store.distress_writes import apply_distress
 from seaLink.store.outbox_store import ACK_STATEMENTS
+from seaLink.store.raw_rows import RawRows
 from seaLink.store.request_store import insert_requests
 from seaLink.store.tables import AckEvent, DeadLetter, IncidentLog, Position, Uplink, VesselState
+from seaLink.store.types import UTCDateTime
 
 _vs = VesselState.__table__  # type: ignore[attr-defined]
 
-_UPDATE_FIX = (
+# The latest fix and the last sign of life of each vessel of the batch, in one statement per
+# row (they used to be two UPDATEs per vessel). Each part moves only forward in time, on its own:
+# a NULL `fix_ts` (no live fix of this vessel in the batch) or `heard` leaves that part as it was.
+# SET expressions all read the row as it was before the UPDATE, on SQLite and PostgreSQL alike.
+_fix_ts = bindparam("fix_ts", type_=UTCDateTime())
+_heard = bindparam("heard", type_=UTCDateTime())
+_newer_fix = and_(_fix_ts.is_not(None), or_(_vs.c.fix_ts.is_(None), _vs.c.fix_ts < _fix_ts))
+_newer_heard = and_(_heard.is_not(None), or_(_vs.c.last_heard.is_(None), _vs.c.last_heard < _heard))
+
+
+def _if_fix(name: str, type_: Any) -> Any:
+    return case((_newer_fix, bindparam(name, type_=type_)), else_=_vs.c[name])
+
+
+_UPDATE_LATEST = (
     update(_vs)
-    .where(
-        and_(
-            _vs.c.vessel_id == bindparam("vid"),
-            or_(_vs.c.fix_ts.is_(None), _vs.c.fix_ts < bindparam("fix_ts")),
-        )
-    )
+    .where(and_(_vs.c.vessel_id == bindparam("vid"), or_(_newer_fix, _newer_heard)))
     .values(
-        fix_ts=bindparam("fix_ts"),
-        lat=bindparam("lat"),
-        lon=bindparam("lon"),
-        sog=bindparam("sog"),
-        cog=bindparam("cog"),
-        nav_state=bindparam("nav_state"),
+        fix_ts=case((_newer_fix, _fix_ts), else_=_vs.c.fix_ts),
+        lat=_if_fix("lat", Float()),
+        lon=_if_fix("lon", Float()),
+        sog=_if_fix("sog", Float()),
+        cog=_if_fix("cog", Float()),
+        nav_state=_if_fix("nav_state", String()),
+        last_heard=case((_newer_heard, _heard), else_=_vs.c.last_heard),
+        last_link=case((_newer_heard, bindparam("link", type_=String())), else_=_vs.c.last_link),
     )
-)
-_UPDATE_HEARD = (
-    update(_vs)
-    .where(
-        and_(
-            _vs.c.vessel_id == bindparam("vid"),
-            or_(_vs.c.last_heard.is_(None), _vs.c.last_heard < bindparam("heard")),
-        )
-    )
-    .values(last_heard=bindparam("heard"), last_link=bindparam("link"))
 )
 _UPDATE_STATUS = (
     update(_vs)
@@ -64,7 +67,9 @@ class IngestWriter:
     def __init__(self, db: Database, distress_escalation_s: int = 120) -> None:
         self._db = db
         self._first_escalation = timedelta(seconds=distress_escalation_s)
-        self._insert_positions = db.insert_ignore(Position.__table__)  # type: ignore[attr-defined]
+        # The two statements every batch of positions runs, bound without per-row processing.
+        self._insert_positions = RawRows(db, db.insert_ignore(Position.__table__))  # type: ignore[attr-defined]
+        self._update_latest = RawRows(db, _UPDATE_LATEST)
         self._insert_journal = db.insert_ignore(Uplink.__table__)  # type: ignore[attr-defined]
         self._insert_dead = DeadLetter.__table__.insert()  # type: ignore[attr-defined]
         self._insert_ack_events = db.insert_ignore(AckEvent.__table__)  # type: ignore[attr-defined]
@@ -72,12 +77,9 @@ class IngestWriter:
     async def commit(self, plan: BatchPlan) -> None:
         async with self._db.engine.begin() as conn:
             if plan.positions:
-                await conn.execute(self._insert_positions, plan.positions)
-            if plan.latest_fix:
-                await conn.execute(_UPDATE_FIX, _fix_rows(plan))
-            if plan.heard:
-                rows = [{"vid": v, "heard": h.at, "link": h.link} for v, h in plan.heard.items()]
-                await conn.execute(_UPDATE_HEARD, rows)
+                await self._insert_positions.execute(conn, plan.positions)
+            if plan.latest_fix or plan.heard:
+                await self._update_latest.execute(conn, _latest_rows(plan))
             if plan.status:
                 rows = [{"vid": v, "status": s, "sts": t} for v, (s, t) in plan.status.items()]
                 await conn.execute(_UPDATE_STATUS, rows)
@@ -109,16 +111,23 @@ class IngestWriter:
                 await conn.execute(self._insert_dead, plan.dead_letters)
 
 
-def _fix_rows(plan: BatchPlan) -> list[dict[str, Any]]:
-    return [
-        {
-            "vid": vid,
-            "fix_ts": f.ts,
-            "lat": f.lat,
-            "lon": f.lon,
-            "sog": f.sog,
-            "cog": f.cog,
-            "nav_state": f.state.value if f.state else None,
-        }
-        for vid, f in plan.latest_fix.items()
-    ]
+def _latest_rows(plan: BatchPlan) -> list[dict[str, Any]]:
+    """One row per vessel with a newest fix, a sign of life, or both (None: nothing to move)."""
+    rows = []
+    for vid in plan.latest_fix.keys() | plan.heard.keys():
+        f = plan.latest_fix.get(vid)
+        h = plan.heard.get(vid)
+        rows.append(
+            {
+                "vid": vid,
+                "fix_ts": f.ts if f else None,
+                "lat": f.lat if f else None,
+                "lon": f.lon if f else None,
+                "sog": f.sog if f else None,
+                "cog": f.cog if f else None,
+                "nav_state": f.state.value if f and f.state else None,
+                "heard": h.at if h else None,
+                "link": h.link if h else None,
+            }
+        )
+    return rows

@@ -1,0 +1,111 @@
+"""The hub's ingest path without the broker: CPU per position, steady on a busy machine.
+
+    python -m bench.ingest_pipeline [--vessels 200] [--batches 20] [--batch 5000] [--profile N]
+
+A real hub (SQLite or PostgreSQL store, zone watch, contact watch, outbox) is prepared without a
+broker, and batches shaped like those of a flood (`bench.ingest`'s payloads, the same vessels)
+are fed straight to `IngestPipeline.process`, then the zone watch is let to finish. It prints the
+process CPU (all threads) per position, which the other programs on a shared machine hardly
+change, so it is the guide while working; `bench.ingest` gives the end-to-end figures.
+`--profile N` prints the N costliest functions (cProfile, cumulative).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from seaLink.domain.fleetgen import generate_fleet
+from seaLink.domain.ports import load_zones_document, ports_from_geojson
+from seaLink.links.mqtt_link import RawUplink
+from seaLink.runtime import Hub
+from seaLink.settings import Settings
+from seaLink.store.db import Database
+from seaLink.store.fleet_io import import_fleet
+
+PREFIX = "bench/v1"
+
+
+def batches(vessel_ids: list[str], n_batches: int, size: int) -> list[list[RawUplink]]:
+    """Each vessel's fixes in time order, interleaved across vessels as a flood delivers them."""
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+    out: list[list[RawUplink]] = []
+    j = 0
+    for _ in range(n_batches):
+        batch = []
+        for _ in range(size):
+            k = j % len(vessel_ids)
+            step = j // len(vessel_ids)
+            vid = vessel_ids[k]
+            ts = (base + timedelta(seconds=step)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            lat = 23.0 + (k % 50) * 0.01 + step * 1e-5
+            payload = f'{{"ts":"{ts}","lat":{lat:.5f},"lon":117.3,"sog":4.2,"cog":180.0,"state":"fishing"}}'
+            topic = f"{PREFIX}/vessels/{vid}/up/position"
+            mid = j % 65535 + 1
+            batch.append(
+                RawUplink(topic, payload.encode(), mid, 1, False, None, time.monotonic(), 1)
+            )
+            j += 1
+        out.append(batch)
+    return out
+
+
+async def run(args: argparse.Namespace, url: str) -> None:
+    db = Database(url)
+    await db.create_all()
+    fleet = generate_fleet(args.vessels, ports_from_geojson(load_zones_document()), seed=1)
+    await import_fleet(db, fleet)
+    await db.dispose()
+    settings = Settings(
+        mqtt={"url": "mqtt://127.0.0.1:9", "prefix": PREFIX},
+        store={"url": url},
+        log_level="WARNING",
+    )  # type: ignore[arg-type]
+    hub = Hub(settings, with_api=False)
+    await hub.prepare()
+    work = batches([v.id for v in fleet.vessels], args.batches, args.batch)
+    zones = asyncio.create_task(hub.zones.run(), name="zone-watch")
+    await hub.ingest.process(work[0])  # warm-up: first statements compiled, caches filled
+    await hub.zones.settle()
+    profile = cProfile.Profile() if args.profile else None
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    if profile:
+        profile.enable()
+    for batch in work[1:]:
+        await hub.ingest.process(batch)
+        await asyncio.sleep(0)  # let the zone watch take its turn, as it does in the hub
+    await hub.zones.settle()
+    if profile:
+        profile.disable()
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
+    n = sum(len(b) for b in work[1:])
+    print(f"{n} positions in {len(work) - 1} batches of {args.batch}: "
+          f"{cpu / n * 1e6:.1f} us CPU per position, {n / wall:,.0f} positions/s (no broker)")  # fmt: skip
+    zones.cancel()
+    await hub.db.dispose()
+    if profile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--vessels", type=int, default=200)
+    p.add_argument("--batches", type=int, default=21)
+    p.add_argument("--batch", type=int, default=5000)
+    p.add_argument("--db", default="", help="store URL (default: a fresh SQLite file)")
+    p.add_argument("--profile", type=int, default=0)
+    args = p.parse_args()
+    url = args.db or f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp())}/pipeline.db"
+    asyncio.run(run(args, url))
+
+
+if __name__ == "__main__":
+    main()
