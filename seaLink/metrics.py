@@ -48,6 +48,17 @@ class HubMetrics:
         self.mqtt_connected = Gauge(
             "sealink_mqtt_connected", "1 while the hub is connected to the broker", registry=r
         )
+        self.cluster_leader = Gauge(
+            "sealink_cluster_scheduler",
+            "1 while this hub holds the scheduler lease (several hubs); a single hub always does",
+            registry=r,
+        )
+        self.cluster_news = Counter(
+            "sealink_cluster_news_total",
+            "Batch news between hubs: sent to the scheduler, applied there, unreadable",
+            ["direction"],
+            registry=r,
+        )
         self.outbox_sent = Counter(
             "sealink_outbox_sent_total", "Down messages handed to a link", ["link"], registry=r
         )

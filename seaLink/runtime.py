@@ -22,6 +22,7 @@ from seaLink.metrics import HubMetrics
 from seaLink.services.alerting import Alerting
 from seaLink.services.auth import AuthService, hash_password
 from seaLink.services.broadcasts import BroadcastService
+from seaLink.services.cluster import Cluster, default_hub_id
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.events import EventBus
 from seaLink.services.gateway_uplinks import BeidouRouteView
@@ -48,6 +49,21 @@ class Hub:
     def __init__(
         self, settings: Settings, *, clock: Clock | None = None, with_api: bool = True
     ) -> None:
+        self.cluster: Cluster | None = None
+        self.hub_id = settings.cluster.hub_id or default_hub_id()
+        if settings.cluster.enabled:
+            # Each hub its own persistent session, all in one shared subscription group.
+            mqtt = settings.mqtt
+            settings = settings.model_copy(
+                update={
+                    "mqtt": mqtt.model_copy(
+                        update={
+                            "client_id": f"{mqtt.client_id}-{self.hub_id}",
+                            "shared_group": mqtt.shared_group or "sealink-hubs",
+                        }
+                    )
+                }
+            )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.metrics = HubMetrics()
@@ -110,19 +126,7 @@ class Hub:
         self.rescue = RescueService(
             db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
         )
-        self.ingest = IngestPipeline(
-            link=self.link,
-            writer=IngestWriter(self.db, settings.alerting.distress_leader_after_s),
-            registry=self.registry,
-            watch=self.watch,
-            outbox=self.outbox,
-            ports=self.ports,
-            clock=self.clock,
-            settings=settings.ingest,
-            topics=self.topics,
-            metrics=self.metrics,
-            events=self.events,
-        )
+        self.ingest = self.make_ingest(self.link)
         self.auth = AuthService(
             self.db,
             self.clock,
@@ -137,6 +141,33 @@ class Hub:
         self._with_api = with_api
         self.api_runner: Any = None
         self.ready = asyncio.Event()
+        if settings.cluster.enabled:
+            self.cluster = Cluster(self, self.hub_id)
+
+    def make_ingest(self, link: MqttLink) -> IngestPipeline:
+        """An ingest pipeline for a link (a second one when this hub adopts a dead hub's session)."""
+        return IngestPipeline(
+            link=link,
+            writer=IngestWriter(self.db, self.settings.alerting.distress_leader_after_s),
+            registry=self.registry,
+            watch=self.watch,
+            outbox=self.outbox,
+            ports=self.ports,
+            clock=self.clock,
+            settings=self.settings.ingest,
+            topics=self.topics,
+            metrics=self.metrics,
+            events=self.events,
+        )
+
+    def _wire_ingest(self, pipeline: IngestPipeline) -> None:
+        pipeline.on_distress.append(self._on_distress)
+        pipeline.on_incident_log.append(self._on_incident_log)
+        pipeline.request_due = timedelta(seconds=self.settings.requests.answer_within_s)
+        pipeline.on_requests.append(self.requests.arrived)
+        pipeline.on_fixes.append(self.zones.observe)
+        if self.cluster is not None:
+            pipeline.forward = self.cluster.forward
 
     async def prepare(self) -> None:
         await self.db.create_all()
@@ -149,25 +180,56 @@ class Hub:
         await self.outbox.load()
         await self.broadcasts.load_active()
         await self.alerting.load()
-        self.ingest.on_distress.append(self._on_distress)
-        self.ingest.on_incident_log.append(self._on_incident_log)
         await self.zones.load()
         await self.requests.load()
         await self.recall.load()
         self.broadcasts.on_recall.append(self.recall.register)
-        self.ingest.request_due = timedelta(seconds=self.settings.requests.answer_within_s)
-        self.ingest.on_requests.append(self.requests.arrived)
-        self.ingest.on_fixes.append(self.zones.observe)
+        self._wire_ingest(self.ingest)
+        if self.cluster is not None:
+            self.cluster.attach()
         self.watch.on_alert.append(self._on_contact_alert)
         # The registry and the contact book are large and long-lived: keep the cyclic garbage
         # collector from re-scanning them on every collection.
         gc.collect()
         gc.freeze()
 
+    async def load_schedule(self) -> None:
+        """Re-read the scheduled services' state from the store (a hub taking over the schedule)."""
+        await self.watch.load()
+        self.watch.book.hold_until = None  # other hubs kept hearing the fleet: no start-up grace
+        await self.outbox.load()
+        await self.broadcasts.load_active()
+        await self.alerting.load()
+        await self.zones.reload()
+        await self.requests.load()
+        await self.recall.load()
+
+    async def start_schedule(self, tg: asyncio.TaskGroup) -> None:
+        """The loops that act on time and state: one hub runs them (all of them, when alone)."""
+        tg.create_task(self.watch.run(), name="contact-watch")
+        tg.create_task(self.outbox.run(), name="outbox")
+        tg.create_task(self.alerting.run(), name="alerting")
+        tg.create_task(self.zones.run(), name="zone-watch")
+        tg.create_task(self.requests.run(), name="requests")
+        tg.create_task(self.recall.run(), name="recall")
+        tg.create_task(self.broadcasts.report_progress(), name="broadcast-progress")
+
     def _on_distress(self, outcome: DistressOutcome) -> None:
+        if self.cluster is not None:
+            # Several hubs: the ingesting hub announced it; the scheduler raises it once.
+            if outcome.action == "raised" and not self.cluster.announced(outcome):
+                self.metrics.alerts_raised.labels("distress").inc()
+                self.alerting.raised(outcome.alert_id)
+            if not self.cluster.replaying:
+                self.announce_distress(outcome)
+            return
         if outcome.action == "raised":
             self.metrics.alerts_raised.labels("distress").inc()
             self.alerting.raised(outcome.alert_id)
+        self.announce_distress(outcome)
+
+    def announce_distress(self, outcome: DistressOutcome) -> None:
+        """The live console event of a distress (raised, repeated, cancellation asked)."""
         if outcome.action != "ignored":
             self.events.publish(
                 "alert",
@@ -186,6 +248,10 @@ class Hub:
             )
 
     def _on_incident_log(self, entry: dict[str, Any]) -> None:
+        if self.cluster is None or not self.cluster.replaying:
+            self.announce_incident_log(entry)
+
+    def announce_incident_log(self, entry: dict[str, Any]) -> None:
         grid = self.rescue.incident_grids.get(int(entry["incident_id"]))
         data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in entry.items()}
         self.events.publish("incident_log", data | {"grid_ids": [grid] if grid else []})
@@ -201,22 +267,23 @@ class Hub:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self.link.run(), name="mqtt-link")
                 tg.create_task(self.ingest.run(), name="ingest")
-                tg.create_task(self.watch.run(), name="contact-watch")
-                tg.create_task(self.outbox.run(), name="outbox")
-                tg.create_task(self.alerting.run(), name="alerting")
-                tg.create_task(self.zones.run(), name="zone-watch")
-                tg.create_task(self.requests.run(), name="requests")
-                tg.create_task(self.recall.run(), name="recall")
-                tg.create_task(self.broadcasts.report_progress(), name="broadcast-progress")
+                if self.cluster is None:
+                    self.metrics.cluster_leader.set(1)
+                    await self.start_schedule(tg)
+                else:
+                    tg.create_task(self.cluster.run(tg), name="cluster")
                 if self._with_api:
                     from seaLink.api.app import start_api
 
                     self.api_runner = await start_api(self)
                 await self.link.connected.wait()
-                await self.training.start()
+                if self.cluster is None:
+                    await self.training.start()
                 self.ready.set()
                 log.info("hub ready: %d vessels registered", len(self.registry))
         finally:
+            if self.cluster is not None:
+                await self.cluster.stop()
             self.training.stop()
             if self.api_runner is not None:
                 await self.api_runner.cleanup()

@@ -152,6 +152,25 @@ class ApiSettings(_Section):
     login_rate_per_min: int = Field(20, description="login attempts per minute per client address")
 
 
+class ClusterSettings(_Section):
+    enabled: bool = Field(
+        False, description="several hubs on one broker and PostgreSQL (shared subscriptions, leases)"
+    )
+    hub_id: str = Field(
+        "", description="this hub's stable id in the cluster (default: host name); keep it per slot"
+    )
+    lease_s: float = Field(
+        15.0, description="how long the scheduler lease lasts; a dead holder is replaced after this"
+    )
+    heartbeat_s: float = Field(1.0, description="how often a hub renews its membership and leases")
+    dead_after_s: float = Field(
+        3.0, description="a hub silent this long is dead: another hub adopts its MQTT session"
+    )
+    refresh_s: float = Field(
+        5.0, description="how often the scheduler re-reads work that other hubs' API calls created"
+    )
+
+
 class DemoSettings(_Section):
     vessels: int = Field(300, description="simulated boats in `sealink demo`")
     seed: int = Field(7, description="seed of the demo fleet and its movements")
@@ -175,6 +194,7 @@ class Settings(BaseSettings):
     requests: RequestSettings = Field(default_factory=RequestSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)  # type: ignore[arg-type]
     demo: DemoSettings = Field(default_factory=DemoSettings)  # type: ignore[arg-type]
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

@@ -61,6 +61,13 @@ class MqttLink:
         self.published: deque[tuple[int, int]] = deque()  # (connection, mid)
         self.published_ready = asyncio.Event()
         self.on_connected: list[Callable[[], None]] = []
+        # Several hubs: hub-to-hub topics (not uplinks) go to `on_internal`, acknowledged at once.
+        self.internal_filters: list[str] = []
+        self.internal_prefix = ""
+        self.on_internal: Callable[[str, bytes], None] | None = None
+        # A hub that adopts a dead hub's session connects once: when that hub returns and takes
+        # its session back, the adopter must not take it again (its cluster loop decides).
+        self.reconnect = True
 
     @property
     def checks_sender(self) -> bool:
@@ -113,11 +120,15 @@ class MqttLink:
                     log.warning("mqtt: cannot reach broker %s: %s", self._settings.url, exc)
                 finally:
                     self.connected.clear()
-                    self._metrics.mqtt_connected.set(0)
+                    if self.reconnect:  # an adopted session is not the hub's own connection
+                        self._metrics.mqtt_connected.set(0)
                     adapter.detach(client)
                     if client.socket() is not None:
                         client.disconnect()
                     self._client = None
+                if not self.reconnect:
+                    log.info("mqtt: session %s closed; not reconnecting", self._settings.client_id)
+                    return
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
         finally:
@@ -187,9 +198,11 @@ class MqttLink:
         subs += [
             f"$share/{shared}/{f}" if shared else f for f in hub_gateway_subscriptions(self._topics)
         ]
+        subs += self.internal_filters
         client.subscribe([(f, 1) for f in subs])
         self.connected.set()
-        self._metrics.mqtt_connected.set(1)
+        if self.reconnect:
+            self._metrics.mqtt_connected.set(1)
         for callback in self.on_connected:
             callback()
         log.info(
@@ -212,7 +225,13 @@ class MqttLink:
         log.warning("mqtt: disconnected (%s)", rc)
         self._disconnected.set()
 
-    def _on_message(self, _c: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
+    def _on_message(self, client: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
+        if self.internal_prefix and msg.topic.startswith(self.internal_prefix):
+            if self.on_internal is not None:
+                self.on_internal(msg.topic, bytes(msg.payload))
+            if msg.qos > 0:
+                client.ack(msg.mid, msg.qos)
+            return
         sender = None
         prop_name = self._settings.sender_property
         if prop_name and msg.properties is not None:

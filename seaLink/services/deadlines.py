@@ -23,11 +23,20 @@ class DeadlineLoop:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._heap: list[tuple[datetime, int]] = []
+        # The one deadline each key has now: booking a key again moves it (stale heap entries are
+        # skipped), so reloading from the store (a hub taking over the schedule) never doubles it.
+        self._booked: dict[int, datetime] = {}
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()
 
     def book(self, at: datetime, key: int) -> None:
+        if self._booked.get(key) == at:
+            return
+        self._booked[key] = at
         heapq.heappush(self._heap, (at, key))
+
+    def booked(self, key: int) -> datetime | None:
+        return self._booked.get(key)
 
     def kick(self) -> None:
         self.idle.clear()
@@ -48,7 +57,10 @@ class DeadlineLoop:
                 continue
             now = self._clock.now()
             while self._heap and self._heap[0][0] <= now:
-                _, key = heapq.heappop(self._heap)
+                at, key = heapq.heappop(self._heap)
+                if self._booked.get(key) != at:
+                    continue  # moved or already handled
+                del self._booked[key]
                 try:
                     await self._due(key, now)
                 except Exception:

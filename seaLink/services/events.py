@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,9 +48,17 @@ class EventBus:
         self._ids = itertools.count(int(time.time() * 1000))
         self._subscribers: set[Subscription] = set()
         self._history: deque[Event] = deque(maxlen=history)
+        # Several hubs: events raised here are also handed to the relay (type, data, volatile).
+        self.on_local: list[Callable[[str, dict[str, Any], bool], None]] = []
 
-    def publish(self, type_: str, data: dict[str, Any], *, volatile: bool = False) -> Event:
+    def publish(
+        self, type_: str, data: dict[str, Any], *, volatile: bool = False, relayed: bool = False
+    ) -> Event:
+        """Announce an event; `relayed` marks one that another hub raised (not relayed again)."""
         ev = Event(None if volatile else next(self._ids), type_, data)
+        if not relayed:
+            for relay in self.on_local:
+                relay(type_, data, volatile)
         if not volatile:
             self._history.append(ev)
         for sub in self._subscribers:

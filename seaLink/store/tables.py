@@ -454,3 +454,22 @@ class Recall(SQLModel, table=True):
     next_resend_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     reminders: int = 0
     closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class HubMember(SQLModel, table=True):
+    """A hub process of a cluster: its heartbeat tells the others it is alive."""
+
+    __tablename__ = "hub_member"
+    hub_id: str = Field(primary_key=True, max_length=64)
+    client_id: str = Field(max_length=128)  # its MQTT session, which another hub may adopt
+    heartbeat_at: datetime = Field(sa_column=_ts())
+    started_at: datetime = Field(sa_column=_ts())
+
+
+class HubLease(SQLModel, table=True):
+    """Work that one hub at a time may do (the schedule, an adopted session), until `expires_at`."""
+
+    __tablename__ = "hub_lease"
+    name: str = Field(primary_key=True, max_length=128)
+    holder: str = Field(max_length=64)
+    expires_at: datetime = Field(sa_column=_ts())
