@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -303,3 +304,40 @@ async def _metric(session: object, hub: HubProcess, name: str) -> float:
             if line.startswith(name + " "):
                 return float(line.split()[-1])
     return 0.0
+
+
+async def test_a_hub_that_loses_the_scheduler_lease_stops_rather_than_run_the_schedule_twice(
+    registered: Settings,
+) -> None:
+    from sqlalchemy import update
+
+    from seaLink.runtime import Hub
+    from seaLink.services.cluster import LeaseLost
+    from seaLink.store.tables import HubLease
+
+    settings = registered.model_copy(
+        update={
+            "cluster": registered.cluster.model_copy(
+                update={"enabled": True, "hub_id": "hub-x", "heartbeat_s": 0.2, "lease_s": 3}
+            )
+        }
+    )
+    hub = Hub(settings, with_api=False)
+    serving = asyncio.create_task(hub.serve())
+    try:
+        await _until(lambda: leases.holder_of(hub.db, "scheduler", datetime.now(UTC)), "hub-x", 10)
+        assert hub.cluster is not None and hub.cluster.leader
+        # Another hub got the lease (say, this one stalled past its lease): this one must stop.
+        async with hub.db.engine.begin() as conn:
+            await conn.execute(
+                update(HubLease.__table__)  # type: ignore[attr-defined]
+                .where(HubLease.__table__.c.name == "scheduler")  # type: ignore[attr-defined]
+                .values(holder="hub-y", expires_at=datetime.now(UTC) + timedelta(minutes=5))
+            )
+        with pytest.raises(ExceptionGroup) as stopped:
+            await asyncio.wait_for(serving, 10)
+        assert stopped.group_contains(LeaseLost)
+    finally:
+        serving.cancel()
+        with contextlib.suppress(BaseException):
+            await serving
