@@ -194,10 +194,10 @@ class MqttLink:
             return
         self._connection += 1
         subs = self._topics.hub_subscriptions(self._settings.shared_group)
-        shared = self._settings.shared_group
-        subs += [
-            f"$share/{shared}/{f}" if shared else f for f in hub_gateway_subscriptions(self._topics)
-        ]
+        # Gateway traffic is not shared: every hub keeps the whole picture of AIS traffic, gateway
+        # status and Beidou send results (the outbox on the schedule holder needs them); the store's
+        # natural keys make the copies harmless, and there are few gateways.
+        subs += hub_gateway_subscriptions(self._topics)
         subs += self.internal_filters
         client.subscribe([(f, 1) for f in subs])
         self.connected.set()
