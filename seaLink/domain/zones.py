@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -119,6 +120,8 @@ class Zone:
         b = self._bbox
         if not (b[0] <= lon <= b[2] and b[1] <= lat <= b[3]):
             return False
+        if self._inside_ring(lat, lon):
+            return True  # signed distance -edge - buffer <= 0: no need to measure the edge
         return self.signed_distance(lat, lon) <= 0
 
     def clearly_outside(self, lat: float, lon: float) -> bool:
@@ -126,7 +129,20 @@ class Zone:
         b = self._bbox
         if not (b[0] <= lon <= b[2] and b[1] <= lat <= b[3]):
             return True
+        if self._inside_ring(lat, lon):
+            return False  # -edge - buffer is never above a margin >= 0
         return self.signed_distance(lat, lon) > self.hysteresis_nmi
+
+    def _inside_ring(self, lat: float, lon: float) -> bool:
+        """Inside a polygon's own ring (with a buffer and margin that are not negative): then
+        the answers above are known without the costlier distance to the edge."""
+        g = self.geometry
+        return (
+            g["type"] == "Polygon"
+            and self.buffer_nmi >= 0
+            and self.hysteresis_nmi >= 0
+            and _point_in_ring(lon, lat, g["coordinates"][0])
+        )
 
     def crossed(self, lat0: float, lon0: float, lat1: float, lon1: float) -> bool:
         """Did the straight track between two fixes pass through the zone?"""
@@ -223,7 +239,7 @@ class ZoneTracker:
         fix: FixInfo,
         *,
         gear: str,
-        permits: set[int],
+        permits: AbstractSet[int],
         backfill: bool,
     ) -> list[ZoneEvent]:
         prev = self.last.get(vessel_id)
@@ -233,32 +249,38 @@ class ZoneTracker:
         events = []
         for z in self.zones:
             key = (vessel_id, z.id)
-            was_in = key in self.inside
-            if z.kind is ZoneKind.MORATORIUM:
-                # The whole coast lies in the band: what counts is being at sea in the season.
-                # (Season first: out of season, which is most of the year, nothing else is needed.)
-                now_in = z.in_season(fix.ts) and not fix.in_port and z.contains(fix.lat, fix.lon)
-                leaving = not now_in
-            else:
-                now_in = z.contains(fix.lat, fix.lon) or (
-                    prev is not None
-                    and not was_in
-                    and z.crossed(prev.lat, prev.lon, fix.lat, fix.lon)
-                )
-                leaving = z.clearly_outside(fix.lat, fix.lon)
-            if not was_in and now_in:
-                self.inside.add(key)
-                quiet = (
-                    backfill or not z.in_season(fix.ts) or gear in z.exempt_gear or z.id in permits
-                )
-                events.append(ZoneEvent(vessel_id, z.id, "enter", fix.ts, alert=not quiet))
-                if not z.contains(fix.lat, fix.lon) and z.kind is not ZoneKind.MORATORIUM:
-                    # Crossed between fixes and already out again.
+            moratorium = z.kind is ZoneKind.MORATORIUM
+            if key in self.inside:
+                # Inside already: only leaving matters (the entry tests are not needed).
+                if moratorium:
+                    # The whole coast lies in the band: what counts is being at sea in season.
+                    leaving = not (
+                        z.in_season(fix.ts) and not fix.in_port and z.contains(fix.lat, fix.lon)
+                    )
+                else:
+                    leaving = z.clearly_outside(fix.lat, fix.lon)
+                if leaving:
                     self.inside.discard(key)
-                    events.append(ZoneEvent(vessel_id, z.id, "exit", fix.ts, alert=not quiet))
-            elif was_in and leaving:
+                    events.append(ZoneEvent(vessel_id, z.id, "exit", fix.ts, alert=not backfill))
+                continue
+            if moratorium:
+                # Season first: out of season, which is most of the year, nothing else is needed.
+                here = z.in_season(fix.ts) and not fix.in_port and z.contains(fix.lat, fix.lon)
+                now_in = here
+            else:
+                here = z.contains(fix.lat, fix.lon)
+                now_in = here or (
+                    prev is not None and z.crossed(prev.lat, prev.lon, fix.lat, fix.lon)
+                )
+            if not now_in:
+                continue
+            self.inside.add(key)
+            quiet = backfill or not z.in_season(fix.ts) or gear in z.exempt_gear or z.id in permits
+            events.append(ZoneEvent(vessel_id, z.id, "enter", fix.ts, alert=not quiet))
+            if not here:
+                # Crossed between fixes and already out again.
                 self.inside.discard(key)
-                events.append(ZoneEvent(vessel_id, z.id, "exit", fix.ts, alert=not backfill))
+                events.append(ZoneEvent(vessel_id, z.id, "exit", fix.ts, alert=not quiet))
         return events
 
 

@@ -24,6 +24,8 @@ from seaLink.store.db import Database
 
 log = logging.getLogger(__name__)
 
+_NO_PERMITS: frozenset[int] = frozenset()
+
 KIND_ZH = {
     "protected": "保护区",
     "moratorium": "休渔期海域",
@@ -125,6 +127,7 @@ class ZoneWatch:
         raise_: list[dict[str, Any]] = []
         resolve_: list[tuple[str, str, datetime, str]] = []
         now = self._clock.now()
+        newest: dict[str, tuple[Observed, bool, str, str]] = {}  # vessel -> its newest live fix
         for o in sorted(batch, key=lambda x: x.ts):
             info = self._registry.get(o.vessel_id)
             if info is None:
@@ -134,7 +137,7 @@ class ZoneWatch:
                 o.vessel_id,
                 FixInfo(o.lat, o.lon, o.ts, in_port),
                 gear=info.gear,
-                permits=self._permits.get(o.vessel_id, set()),
+                permits=self._permits.get(o.vessel_id, _NO_PERMITS),
                 backfill=o.backfill,
             ):
                 events.append(
@@ -163,9 +166,15 @@ class ZoneWatch:
                 elif ev.kind == "exit" and ev.alert:
                     resolve_.append((info.id, type_, now, f"离开 {name}"))
             if not o.backfill:
-                self._separation(
-                    info.id, info.grid_id, info.group_id, o, in_port, now, raise_, resolve_
-                )
+                # In time order, so the newest live fix of each vessel is the one kept.
+                newest[o.vessel_id] = (o, in_port, info.grid_id, info.group_id)
+        # Separation is judged once per vessel and batch, on its newest live fix, against where
+        # its mates are after the whole batch (a batch spans milliseconds to a few seconds; judging
+        # every fix of a flood cost more than everything else the zone watch does).
+        for vid, (o, in_port, _grid, _group) in newest.items():
+            self._place(vid, o, in_port)
+        for vid, (o, in_port, grid_id, group) in newest.items():
+            self._separation(vid, grid_id, group, o, in_port, now, raise_, resolve_)
         if not (events or raise_ or resolve_):
             return
         raised = await zone_store.record(self._db, events, raise_, resolve_)
@@ -183,26 +192,30 @@ class ZoneWatch:
                 },
             )
 
+    def _place(self, vid: str, o: Observed, in_port: bool) -> None:
+        """Where a vessel at sea is now (mates are measured against it); in port it is not."""
+        if in_port:
+            self._sea.pop(vid, None)
+        else:
+            self._sea[vid] = (o.lat, o.lon, o.ts)
+
     def _separation(
         self, vid: str, grid_id: str, group: str, o: Observed, in_port: bool, now: datetime,
         raise_: list[dict[str, Any]], resolve_: list[tuple[str, str, datetime, str]],
     ) -> None:  # fmt: skip
         if in_port:
-            self._sea.pop(vid, None)
             if vid in self._separated:
                 self._separated.discard(vid)
                 resolve_.append((vid, "separation", now, "已回港"))
             return
-        self._sea[vid] = (o.lat, o.lon, o.ts)
         if not group:
             return
         self._groups[group].add(vid)
+        oldest = o.ts - self._fresh
         mates = [
-            (lat, lon)
+            (p[0], p[1])
             for m in self._groups[group]
-            if m != vid and (p := self._sea.get(m)) is not None
-            for lat, lon, ts in (p,)
-            if o.ts - ts <= self._fresh
+            if m != vid and (p := self._sea.get(m)) is not None and p[2] >= oldest
         ]
         gap = separation_nm(o.lat, o.lon, mates)
         if gap is None:
