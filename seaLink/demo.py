@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,11 @@ TIME_SCALE = 30.0  # simulated seconds per real second
 DEMO_ADMIN_PASSWORD = "sealink-demo"  # only when none is configured; printed at start
 
 
+class _SnapshotKeys(dict[Any, Any]):
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(self.keys()))
+
+
 @contextlib.asynccontextmanager
 async def embedded_broker(port: int) -> AsyncIterator[str]:
     from amqtt.broker import Broker
@@ -39,6 +44,10 @@ async def embedded_broker(port: int) -> AsyncIterator[str]:
         "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
     }
     broker = Broker(config)
+    # amqtt 0.12 walks its subscription table across awaits when a client connects, so another
+    # client subscribing meanwhile ends the first one's session ("dictionary changed size during
+    # iteration"). Iterating a snapshot of the keys avoids that.
+    broker._subscriptions = _SnapshotKeys(broker._subscriptions)
     await broker.start()
     try:
         yield f"mqtt://127.0.0.1:{port}"
