@@ -271,6 +271,8 @@ class Hub:
                     self.metrics.cluster_leader.set(1)
                     await self.start_schedule(tg)
                 else:
+                    # Paused until this hub holds the schedule; its API can still add sessions.
+                    await self.training.start(paused=True)
                     tg.create_task(self.cluster.run(tg), name="cluster")
                 if self._with_api:
                     from seaLink.api.app import start_api

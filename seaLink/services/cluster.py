@@ -134,6 +134,9 @@ class Cluster:
         elif self.leader:
             raise LeaseLost(f"hub {self.hub_id} lost the scheduler lease to another hub")
         await self._adopt_dead(tg, now)
+        if self.leader:
+            # Deliveries queued through another hub's API (a broadcast, a tasking) go out now.
+            self.hub.outbox.kick()
         if self.leader and time.monotonic() >= self._next_refresh:
             self._next_refresh = time.monotonic() + self.settings.refresh_s
             await self._refresh(now)
@@ -160,7 +163,7 @@ class Cluster:
             self._apply(plan)
         self._tail_since = self.hub.clock.now() - timedelta(seconds=self.settings.lease_s)
         await self.hub.start_schedule(tg)
-        await self.hub.training.start()
+        self.hub.training.resume()
         self.took_over_at = self.hub.clock.now()
         self.hub.metrics.cluster_leader.set(1)
 
@@ -189,7 +192,7 @@ class Cluster:
         await hub.recall.load()
         await hub.zones.reload()
         await hub.broadcasts.load_active()
-        hub.outbox.kick()
+        hub.training.wakeup()
 
     def _announce(self, alert_id: int) -> None:
         """Tell the alerting service of a raised alert once (news and re-reads may overlap)."""

@@ -101,11 +101,20 @@ class TrainingService:
         )
         self.loop: asyncio.AbstractEventLoop | None = None
 
-    async def start(self) -> None:
+    async def start(self, *, paused: bool = False) -> None:
+        """Start the scheduler; paused on a hub that does not hold the schedule, so that sessions
+        created through its API reach the shared job store but run only on the holder."""
         global _SERVICE
         _SERVICE = self
         self.loop = asyncio.get_running_loop()
-        await asyncio.to_thread(self.scheduler.start)
+        await asyncio.to_thread(self.scheduler.start, paused=paused)
+
+    def resume(self) -> None:
+        self.scheduler.resume()
+
+    def wakeup(self) -> None:
+        """Look at the job store again (another hub may have added a session)."""
+        self.scheduler.wakeup()
 
     def stop(self) -> None:
         global _SERVICE
