@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from seaLink.clock import Clock
@@ -49,6 +49,7 @@ from seaLink.wire.topics import TopicError, Topics, UplinkKind, VesselTopic
 log = logging.getLogger(__name__)
 
 MQTT = "mqtt"
+_VESSEL_TOPICS_MAX = 200_000  # about 250 bytes each
 
 
 class IngestPipeline:
@@ -74,8 +75,13 @@ class IngestPipeline:
         self._outbox = outbox
         self._acks_to_check: list[tuple[RawUplink, str, AckPayload, str]] = []
         self.gateways = GatewayUplinks(self, registry, topics, metrics)
-        # Labelled children looked up once: this runs for every uplink.
+        # Labelled children looked up once, and counted once per batch: this runs for every uplink.
         self._uplink_counters = {k: metrics.uplinks.labels(k.value) for k in UplinkKind}
+        self._uplinks_seen: dict[UplinkKind, int] = dict.fromkeys(UplinkKind, 0)
+        # Vessel topics already parsed (a vessel's position topic repeats all day). Bounded: an
+        # unregistered or hostile publisher cannot grow it without limit.
+        self._vessel_topics: dict[str, VesselTopic] = {}
+        self._future_limit = datetime.min.replace(tzinfo=UTC)
         self._ports = ports
         self._clock = clock
         self._settings = settings
@@ -108,12 +114,14 @@ class IngestPipeline:
 
     async def process(self, batch: list[RawUplink]) -> None:
         now = self._clock.now()
+        self._future_limit = now + timedelta(seconds=self._settings.future_skew_s)
         parsed = [self._parse_topic(raw) for raw in batch]
         await self._registry.resolve({p.vessel_id for p in parsed if isinstance(p, VesselTopic)})
         plan = BatchPlan()
         self._acks_to_check = []
         for raw, topic in zip(batch, parsed, strict=True):
             self._classify(raw, topic, now, plan)
+        self._count_uplinks()
         if self._acks_to_check:
             await self._check_acks(plan, now)
         await self._commit(plan)
@@ -126,14 +134,28 @@ class IngestPipeline:
 
     # -- steps ---------------------------------------------------------------------------------
 
+    def _count_uplinks(self) -> None:
+        seen = self._uplinks_seen
+        for kind, n in seen.items():
+            if n:
+                self._uplink_counters[kind].inc(n)
+                seen[kind] = 0
+
     def _parse_topic(self, raw: RawUplink) -> VesselTopic | GatewayTopic | Rejection:
+        known = self._vessel_topics.get(raw.topic)
+        if known is not None:
+            return known
         gateway = self.gateways.parse_topic(raw.topic)
         if gateway is not None:
             return gateway
         try:
-            return self._topics.parse_vessel(raw.topic)
+            parsed = self._topics.parse_vessel(raw.topic)
         except TopicError as exc:
             return Rejection(RejectReason(exc.reason), exc.detail)
+        if len(self._vessel_topics) >= _VESSEL_TOPICS_MAX:
+            self._vessel_topics.clear()
+        self._vessel_topics[raw.topic] = parsed
+        return parsed
 
     def _classify(
         self,
@@ -149,7 +171,7 @@ class IngestPipeline:
             self._reject(raw, None, topic, now, plan)
             return
         vid = topic.vessel_id
-        self._uplink_counters[topic.kind].inc()
+        self._uplinks_seen[topic.kind] += 1
         if self._registry.get(vid) is None:
             self._reject(
                 raw,
@@ -172,7 +194,7 @@ class IngestPipeline:
         if isinstance(decoded, Rejection):
             self._reject(raw, vid, decoded, now, plan)
             return
-        future = self._future_ts(decoded, now)
+        future = self._future_ts(decoded)
         if future is not None:
             detail = f"timestamp {future.isoformat()} is ahead of the hub's clock {now.isoformat()}"
             self._reject(raw, vid, Rejection(RejectReason.TS_IN_FUTURE, detail), now, plan)
@@ -183,8 +205,8 @@ class IngestPipeline:
         """Where the broker stamps the publisher's client id, it must be the topic's vessel."""
         return self._link.checks_sender and raw.sender != vid
 
-    def _future_ts(self, decoded: object, now: datetime) -> datetime | None:
-        limit = now + timedelta(seconds=self._settings.future_skew_s)
+    def _future_ts(self, decoded: object) -> datetime | None:
+        limit = self._future_limit  # now + the allowed skew, once per batch
         if isinstance(decoded, list):
             for item in decoded:
                 if isinstance(item, Fix) and item.ts > limit:
