@@ -341,3 +341,68 @@ async def test_a_hub_that_loses_the_scheduler_lease_stops_rather_than_run_the_sc
         serving.cancel()
         with contextlib.suppress(BaseException):
             await serving
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+async def test_a_broadcast_sent_through_a_follower_reaches_every_boat_and_is_tracked_on_both(
+    hubs: tuple[HubProcess, HubProcess], registered: Settings
+) -> None:
+    import aiohttp
+
+    a, b = hubs
+    for h in hubs:
+        h.extra_env["SEALINK_ADMIN_PASSWORD"] = "cluster-admin-1"
+    db = Database(registered.store.url)
+    boats: list[TestVessel] = []
+    try:
+        a.start()
+        await _until(lambda: leases.holder_of(db, "scheduler", datetime.now(UTC)), "hub-a", 10)
+        b.start()
+        now = datetime.now(UTC).isoformat()
+        for i in range(1, 5):
+            boat = TestVessel(registered.mqtt.url, f"V{i}", prefix=registered.mqtt.prefix)
+            boat.client.publish(boat.topics.status(boat.vessel_id), b"online", qos=1, retain=True)
+            boat.publish("hello", {"ts": now, "terminal": "test/1"})
+            boats.append(boat)
+        await asyncio.sleep(1.5)  # the holder hears of them (news or its re-read)
+        bases = [f"http://127.0.0.1:{h.settings.api.port}" for h in hubs]
+        async with aiohttp.ClientSession() as s:
+            r = await s.post(
+                f"{bases[1]}/api/v1/auth/login",
+                json={"username": "admin", "password": "cluster-admin-1"},
+            )
+            auth = {"Authorization": f"Bearer {(await r.json())['token']}"}
+            r = await s.post(
+                f"{bases[1]}/api/v1/broadcasts",
+                headers=auth,
+                json={
+                    "kind": "notice",
+                    "title": "台风预警",
+                    "body": "今晚台风接近，请回港避风。",
+                    "reply": "confirm",
+                    "target": {"vessels": ["V1", "V2", "V3", "V4"]},
+                },
+            )
+            assert r.status == 201, await r.text()
+            bid = (await r.json())["broadcast"]["id"]
+            for boat in boats:
+                msg = await asyncio.to_thread(boat.received.get, True, 15)
+                assert msg["msg_id"] == f"b{bid}-{boat.vessel_id}"
+                boat.publish(
+                    "ack",
+                    {"msg_id": msg["msg_id"], "state": "acknowledged", "ts": now},
+                )
+
+            async def acknowledged(base: str) -> int:
+                r = await s.get(f"{base}/api/v1/broadcasts/{bid}", headers=auth)
+                return int((await r.json())["rollup"]["states"].get("acknowledged", 0))
+
+            for base in bases:
+                await _until(lambda: acknowledged(base), 4, 15)  # noqa: B023
+        for boat in boats:  # and each boat was sent the notice once
+            with pytest.raises(__import__("queue").Empty):
+                boat.received.get(True, 1.0)
+    finally:
+        for boat in boats:
+            boat.close()
+        await db.dispose()
