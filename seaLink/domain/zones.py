@@ -46,11 +46,26 @@ class AnnualWindow:
     tz: str = "Asia/Shanghai"
 
     def active(self, t: datetime) -> bool:
+        # The answer depends only on the minute (local offsets are whole minutes), and a fleet's
+        # fixes come in around the same minutes: remember recent answers.
+        minute = int(t.timestamp()) // 60
+        memo = _ACTIVE_MEMO.setdefault(self, {})
+        known = memo.get(minute)
+        if known is None:
+            if len(memo) > 4096:
+                memo.clear()
+            known = memo[minute] = self._active(t)
+        return known
+
+    def _active(self, t: datetime) -> bool:
         local = t.astimezone(_zone(self.tz))
         key = (local.month, local.day, local.hour, local.minute)
         if self.start <= self.end:
             return self.start <= key < self.end
         return key >= self.start or key < self.end  # a window across the new year
+
+
+_ACTIVE_MEMO: dict[AnnualWindow, dict[int, bool]] = {}
 
 
 @functools.lru_cache(maxsize=8)
@@ -144,13 +159,16 @@ class Zone:
             and _point_in_ring(lon, lat, g["coordinates"][0])
         )
 
-    def crossed(self, lat0: float, lon0: float, lat1: float, lon1: float) -> bool:
-        """Did the straight track between two fixes pass through the zone?"""
+    def crossed(
+        self, lat0: float, lon0: float, lat1: float, lon1: float, ends_outside: bool = False
+    ) -> bool:
+        """Did the straight track between two fixes pass through the zone? (`ends_outside`: the
+        caller knows that neither fix is inside, so only the points between are tested.)"""
         b = self._bbox
         if (max(lon0, lon1) < b[0] or min(lon0, lon1) > b[2] or max(lat0, lat1) < b[1]
                 or min(lat0, lat1) > b[3]):  # fmt: skip
             return False  # the track's box misses the zone's box: the common case, and cheap
-        if self.contains(lat0, lon0) or self.contains(lat1, lon1):
+        if not ends_outside and (self.contains(lat0, lon0) or self.contains(lat1, lon1)):
             return True
         steps = max(
             2,
@@ -232,6 +250,10 @@ class ZoneTracker:
         self.zones = [z for z in zones if z.kind in ALERTING_KINDS]
         self.inside: set[tuple[str, int]] = set()
         self.last: dict[str, FixInfo] = {}
+        # Vessels whose last fix this tracker judged: for every zone (but the moratorium band)
+        # that such a vessel is not in, its last fix was outside the zone, so a crossing test
+        # from it need not test it again. (A new tracker, after a zone reload, knows no one.)
+        self._judged: set[str] = set()
 
     def observe(
         self,
@@ -246,6 +268,8 @@ class ZoneTracker:
         if prev is not None and fix.ts < prev.ts:
             return []  # an older fix (late backfill) does not rewrite where the vessel is now
         self.last[vessel_id] = fix
+        judged = vessel_id in self._judged
+        self._judged.add(vessel_id)
         events = []
         for z in self.zones:
             key = (vessel_id, z.id)
@@ -270,7 +294,8 @@ class ZoneTracker:
             else:
                 here = z.contains(fix.lat, fix.lon)
                 now_in = here or (
-                    prev is not None and z.crossed(prev.lat, prev.lon, fix.lat, fix.lon)
+                    prev is not None
+                    and z.crossed(prev.lat, prev.lon, fix.lat, fix.lon, ends_outside=judged)
                 )
             if not now_in:
                 continue
