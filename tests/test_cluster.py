@@ -406,3 +406,62 @@ async def test_a_broadcast_sent_through_a_follower_reaches_every_boat_and_is_tra
         for boat in boats:
             boat.close()
         await db.dispose()
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+async def test_a_training_scheduled_through_a_follower_starts_once_on_the_holder(
+    hubs: tuple[HubProcess, HubProcess], registered: Settings
+) -> None:
+    import queue
+
+    import aiohttp
+
+    a, b = hubs
+    for h in hubs:
+        h.extra_env["SEALINK_ADMIN_PASSWORD"] = "cluster-admin-1"
+    db = Database(registered.store.url)
+    boats: list[TestVessel] = []
+    try:
+        a.start()
+        await _until(lambda: leases.holder_of(db, "scheduler", datetime.now(UTC)), "hub-a", 10)
+        b.start()
+        now = datetime.now(UTC).isoformat()
+        for vid in ("V1", "V2"):
+            boat = TestVessel(registered.mqtt.url, vid, prefix=registered.mqtt.prefix)
+            boat.client.publish(boat.topics.status(vid), b"online", qos=1, retain=True)
+            boat.publish("hello", {"ts": now, "terminal": "test/1"})
+            boats.append(boat)
+        await asyncio.sleep(1.5)
+        base = f"http://127.0.0.1:{b.settings.api.port}"
+        starts = datetime.now(UTC) + timedelta(seconds=4)
+        async with aiohttp.ClientSession() as s:
+            r = await s.post(
+                f"{base}/api/v1/auth/login",
+                json={"username": "admin", "password": "cluster-admin-1"},
+            )
+            auth = {"Authorization": f"Bearer {(await r.json())['token']}"}
+            r = await s.post(
+                f"{base}/api/v1/trainings",
+                headers=auth,
+                json={
+                    "title": "海上急救",
+                    "study_pack": "第一讲：心肺复苏要点",
+                    "target": {"vessels": ["V1", "V2"]},
+                    "starts_at": starts.isoformat(),
+                    "duration_min": 30,
+                },
+            )
+            assert r.status == 201, await r.text()
+            tid = (await r.json())["id"]
+        for boat in boats:
+            pack = await asyncio.to_thread(boat.received.get, True, 15)
+            assert pack["title"].startswith("【学习资料】")
+            notice = await asyncio.to_thread(boat.received.get, True, 20)
+            assert notice["title"] == "【培训开始】海上急救" and notice["training_id"] == tid
+        for boat in boats:  # started once, by one hub
+            with pytest.raises(queue.Empty):
+                boat.received.get(True, 2.0)
+    finally:
+        for boat in boats:
+            boat.close()
+        await db.dispose()
