@@ -61,6 +61,8 @@ async def healthz(request: web.Request) -> web.Response:
         "vessels": len(hub.registry),
         "backlog": len(hub.link.inbox),
         "contact": hub.watch.book.counts(),
+        # Several hubs: whether this one holds the schedule (a single hub always does).
+        "scheduler": hub.cluster.leader if hub.cluster is not None else True,
     }
     return web.json_response(body, status=200 if mqtt_ok else 503)
 
