@@ -21,6 +21,7 @@ from seaLink.services.events import EventBus
 from seaLink.services.registry import RegistryCache
 from seaLink.store import zone_store
 from seaLink.store.db import Database
+from seaLink.store.zone_alert_writes import record_batch
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ class ZoneWatch:
             self._separation(vid, grid_id, group, o, in_port, now, raise_, resolve_)
         if not (events or raise_ or resolve_):
             return
-        raised = await zone_store.record(self._db, events, raise_, resolve_)
+        raised = await record_batch(self._db, events, raise_, resolve_)
         for alert_id, vessel_id, grid_id in raised:
             self._alerting.raised(alert_id)
             self._events.publish(
