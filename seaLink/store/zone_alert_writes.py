@@ -4,7 +4,7 @@ A batch in which many boats cross a zone's edge at once (a fleet leaving the Nan
 used to cost three statements per alert in one transaction, holding SQLite's single write lock
 for hundreds of milliseconds while the ingest writer waited in SQLite's busy handler (whose
 sleeps grow to 100 ms): that was the tail of the publish-to-commit latency. Here a batch costs
-at most one query and four `executemany` statements, whatever its size. The rules are those of
+at most two queries and four `executemany` statements, whatever its size. The rules are those of
 `zone_store.record`: one open alert per vessel and type (a raise while one is open is a no-op),
 raises applied before resolves, and an audit row for every change.
 """
@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seaLink.store.db import Database
 from seaLink.store.tables import Alert, AlertEvent, ZoneEventRecord
@@ -53,14 +54,7 @@ async def record_batch(
         pairs |= {(vid, type_) for vid, type_, _ts, _note in resolve_}
         if not pairs:
             return raised
-        open_: dict[tuple[str, str], int] = {}
-        wanted = sorted(pairs)
-        for i in range(0, len(wanted), _OPEN_CHUNK):
-            q = select(_a.c.vessel_id, _a.c.type, _a.c.id).where(
-                _a.c.state != "resolved",
-                tuple_(_a.c.vessel_id, _a.c.type).in_(wanted[i : i + _OPEN_CHUNK]),
-            )
-            open_.update({(r[0], r[1]): int(r[2]) for r in (await conn.execute(q)).all()})
+        open_ = await _open_ids(conn, sorted(pairs))
 
         new: list[dict[str, Any]] = []
         for a in raise_:
@@ -70,23 +64,24 @@ async def record_batch(
                 new.append(a)
         trail: list[dict[str, Any]] = []
         if new:
-            ids = (
-                await conn.execute(
-                    _a.insert().returning(_a.c.id, sort_by_parameter_order=True), new
-                )
-            ).all()
-            for a, (alert_id,) in zip(new, ids, strict=True):
-                open_[(a["vessel_id"], a["type"])] = int(alert_id)
-                raised.append((int(alert_id), a["vessel_id"], a["grid_id"]))
+            # A plain executemany, then the ids by their (vessel, type), which the partial unique
+            # index keeps to one open alert: RETURNING in parameter order would make SQLAlchemy
+            # insert row by row on SQLite, holding the write lock a statement longer per alert.
+            await conn.execute(_a.insert(), new)
+            ids = await _open_ids(conn, [(a["vessel_id"], a["type"]) for a in new])
+            for a in new:
+                alert_id = ids[(a["vessel_id"], a["type"])]
+                open_[(a["vessel_id"], a["type"])] = alert_id
+                raised.append((alert_id, a["vessel_id"], a["grid_id"]))
                 trail.append(
-                    {"alert_id": int(alert_id), "ts": a["raised_at"], "action": "raised",
+                    {"alert_id": alert_id, "ts": a["raised_at"], "action": "raised",
                      "phase": a["phase"], "actor": "system", "note": a["detail"]}
                 )  # fmt: skip
 
         closes: list[dict[str, Any]] = []
         for vid, type_, ts, note in resolve_:
-            alert_id = open_.pop((vid, type_), None)
-            if alert_id is None:
+            alert_id = open_.pop((vid, type_), 0)
+            if not alert_id:
                 continue  # nothing open (or already resolved by this batch)
             closes.append({"aid": alert_id, "ts": ts})
             trail.append(
@@ -98,3 +93,17 @@ async def record_batch(
         if trail:
             await conn.execute(_ev.insert(), trail)
     return raised
+
+
+async def _open_ids(
+    conn: AsyncConnection, pairs: list[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """The open alert of each (vessel, type) that has one."""
+    found: dict[tuple[str, str], int] = {}
+    for i in range(0, len(pairs), _OPEN_CHUNK):
+        q = select(_a.c.vessel_id, _a.c.type, _a.c.id).where(
+            _a.c.state != "resolved",
+            tuple_(_a.c.vessel_id, _a.c.type).in_(pairs[i : i + _OPEN_CHUNK]),
+        )
+        found.update({(r[0], r[1]): int(r[2]) for r in (await conn.execute(q)).all()})
+    return found
