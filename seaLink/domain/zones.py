@@ -248,12 +248,18 @@ class ZoneTracker:
 
     def __init__(self, zones: list[Zone]) -> None:
         self.zones = [z for z in zones if z.kind in ALERTING_KINDS]
+        self._bands = [z for z in self.zones if z.kind is ZoneKind.MORATORIUM]
         self.inside: set[tuple[str, int]] = set()
         self.last: dict[str, FixInfo] = {}
         # Vessels whose last fix this tracker judged: for every zone (but the moratorium band)
         # that such a vessel is not in, its last fix was outside the zone, so a crossing test
         # from it need not test it again. (A new tracker, after a zone reload, knows no one.)
         self._judged: set[str] = set()
+
+    def port_matters(self, ts: datetime) -> bool:
+        """Does `FixInfo.in_port` change any answer at this time? (Only a moratorium band in its
+        season asks; callers may skip the port lookup otherwise.)"""
+        return any(z.in_season(ts) for z in self._bands)
 
     def observe(
         self,

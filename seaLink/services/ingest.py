@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 MQTT = "mqtt"
 _VESSEL_TOPICS_MAX = 200_000  # about 250 bytes each
+_YIELD_EVERY = 500  # uplinks classified between turns given to the other tasks (~5 ms of work)
 
 
 class IngestPipeline:
@@ -119,9 +120,14 @@ class IngestPipeline:
         await self._registry.resolve({p.vessel_id for p in parsed if isinstance(p, VesselTopic)})
         plan = BatchPlan()
         self._acks_to_check = []
-        for raw, topic in zip(batch, parsed, strict=True):
+        for i, (raw, topic) in enumerate(zip(batch, parsed, strict=True), 1):
             self._classify(raw, topic, now, plan)
+            if i % _YIELD_EVERY == 0:
+                # Let other tasks take a turn: one that holds SQLite's write lock across awaits
+                # (zone watch, outbox, alerting) then finishes sooner and our commit waits less.
+                await asyncio.sleep(0)
         self._count_uplinks()
+        plan.settle_ports(self._in_port_at)
         if self._acks_to_check:
             await self._check_acks(plan, now)
         await self._commit(plan)
@@ -133,6 +139,9 @@ class IngestPipeline:
         self._after_commit(plan)
 
     # -- steps ---------------------------------------------------------------------------------
+
+    def _in_port_at(self, lat: float, lon: float) -> bool:
+        return self._ports.port_at(lat, lon) is not None
 
     def _count_uplinks(self) -> None:
         seen = self._uplinks_seen
@@ -349,11 +358,10 @@ class IngestPipeline:
                 live = fix
         if live is not None:
             # Backfilled fixes are history: drawn on the track, never a sign of life now.
-            in_port = (
-                live.state is NavState.IN_PORT
-                or self._ports.port_at(live.lat, live.lon) is not None
-            )
-            plan.hear(vid, Heard(min(live.ts, now), link, in_port))
+            if live.state is NavState.IN_PORT:
+                plan.hear(vid, Heard(min(live.ts, now), link, True))
+            else:  # in a port's circle? looked up once per vessel and batch (`settle_ports`)
+                plan.hear(vid, Heard(min(live.ts, now), link, None, (live.lat, live.lon)))
 
     def _journal(
         self,

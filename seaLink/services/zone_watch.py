@@ -128,15 +128,19 @@ class ZoneWatch:
         raise_: list[dict[str, Any]] = []
         resolve_: list[tuple[str, str, datetime, str]] = []
         now = self._clock.now()
-        newest: dict[str, tuple[Observed, bool, str, str]] = {}  # vessel -> its newest live fix
+        newest: dict[str, tuple[Observed, bool | None, str, str]] = {}  # its newest live fix
         for o in sorted(batch, key=lambda x: x.ts):
             info = self._registry.get(o.vessel_id)
             if info is None:
                 continue
-            in_port = o.state == "in_port" or self._ports.port_at(o.lat, o.lon) is not None
+            # The port lookup only where an answer depends on it (a band in season); separation
+            # below looks it up for the few fixes it judges.
+            in_port: bool | None = o.state == "in_port" or None
+            if in_port is None and self.tracker.port_matters(o.ts):
+                in_port = self._in_port(o)
             for ev in self.tracker.observe(
                 o.vessel_id,
-                FixInfo(o.lat, o.lon, o.ts, in_port),
+                FixInfo(o.lat, o.lon, o.ts, bool(in_port)),
                 gear=info.gear,
                 permits=self._permits.get(o.vessel_id, _NO_PERMITS),
                 backfill=o.backfill,
@@ -172,9 +176,13 @@ class ZoneWatch:
         # Separation is judged once per vessel and batch, on its newest live fix, against where
         # its mates are after the whole batch (a batch spans milliseconds to a few seconds; judging
         # every fix of a flood cost more than everything else the zone watch does).
-        for vid, (o, in_port, _grid, _group) in newest.items():
+        judged = [
+            (vid, o, self._in_port(o) if at_port is None else at_port, grid_id, group)
+            for vid, (o, at_port, grid_id, group) in newest.items()
+        ]
+        for vid, o, in_port, _grid, _group in judged:
             self._place(vid, o, in_port)
-        for vid, (o, in_port, grid_id, group) in newest.items():
+        for vid, o, in_port, grid_id, group in judged:
             self._separation(vid, grid_id, group, o, in_port, now, raise_, resolve_)
         if not (events or raise_ or resolve_):
             return
@@ -192,6 +200,9 @@ class ZoneWatch:
                     "at": now.isoformat(),
                 },
             )
+
+    def _in_port(self, o: Observed) -> bool:
+        return o.state == "in_port" or self._ports.port_at(o.lat, o.lon) is not None
 
     def _place(self, vid: str, o: Observed, in_port: bool) -> None:
         """Where a vessel at sea is now (mates are measured against it); in port it is not."""

@@ -6,6 +6,7 @@ transaction; only then are the uplinks acknowledged to the broker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,11 +16,16 @@ from seaLink.wire.payloads import Fix
 
 @dataclass(slots=True)
 class Heard:
-    """A sign of life from a vessel: when, over which link, and (if a live fix said) in port."""
+    """A sign of life from a vessel: when, over which link, and (if a live fix said) in port.
+
+    A live fix may leave `in_port` to be looked up from where it was (`spot`): that is done once
+    per vessel and batch (`BatchPlan.settle_ports`), not once per message.
+    """
 
     at: datetime
     link: str
     in_port: bool | None = None
+    spot: tuple[float, float] | None = None
 
 
 @dataclass(slots=True)
@@ -71,6 +77,12 @@ class BatchPlan:
     def hear(self, vessel_id: str, heard: Heard) -> None:
         current = self.heard.get(vessel_id)
         if current is None or heard.at >= current.at:
-            if heard.in_port is None and current is not None:
-                heard.in_port = current.in_port
+            if heard.in_port is None and heard.spot is None and current is not None:
+                heard.in_port, heard.spot = current.in_port, current.spot
             self.heard[vessel_id] = heard
+
+    def settle_ports(self, in_port_at: Callable[[float, float], bool]) -> None:
+        """Look up, for each vessel heard, whether its newest live fix lies in a port."""
+        for heard in self.heard.values():
+            if heard.in_port is None and heard.spot is not None:
+                heard.in_port = in_port_at(*heard.spot)
