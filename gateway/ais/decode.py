@@ -3,6 +3,8 @@
 pyais does the bit-level decoding. This module chooses the message types the hub wants, checks
 their length, and maps each type's fields by a table. "Not available" values (lat 91, lon 181,
 speed 102.3 kn, course 360, heading 511) are left out, as are positions outside the globe.
+The common position reports skip the pyais message object: `field_reads` reads just the fields
+the hub wants, at pyais's own offsets.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from pyais.bit_vector import bit_vector
 from pyais.messages import MSG_CLASS
 
+from gateway.ais.field_reads import READS, read_fields
 from gateway.ais.reasons import AisReject
 
 Event = dict[str, Any]
@@ -42,9 +45,9 @@ SUPPORTED_TYPES = frozenset(MIN_BITS)
 _FIRST_SIX = {c: (c - 48 if c < 88 else c - 56) for c in [*range(48, 88), *range(96, 120)]}
 
 
-def decode_payload(payload: bytes, fill: int) -> Any:
-    """The pyais message (its `msg_type` says which), or an `AisReject` saying why not.
-    Never raises."""
+def decode_into(payload: bytes, fill: int, event: Event) -> int | AisReject:
+    """Decode a whole payload into `event` (its `msg_type` and the type's fields); returns the
+    MMSI, or an `AisReject` saying why not. Never raises."""
     if not payload:
         return AisReject.DECODE_ERROR
     msg_type = _FIRST_SIX.get(payload[0], -1)
@@ -53,10 +56,16 @@ def decode_payload(payload: bytes, fill: int) -> Any:
         return AisReject.UNSUPPORTED_TYPE if msg_type >= 0 else AisReject.DECODE_ERROR
     if len(payload) * 6 - fill < need:
         return AisReject.DECODE_ERROR
+    event["msg_type"] = msg_type
+    reads = READS.get(msg_type)
+    if reads is not None:  # the common position reports: only the fields the hub wants
+        return read_fields(reads, payload, fill, event)
     try:
-        return MSG_CLASS[msg_type].from_vector(bit_vector(payload, fill))
+        msg = MSG_CLASS[msg_type].from_vector(bit_vector(payload, fill))
     except Exception:  # pyais raises many kinds on malformed bits; all mean the same here
         return AisReject.DECODE_ERROR
+    FILLERS[msg_type](msg, event)
+    return int(msg.mmsi)
 
 
 # -- value filters -------------------------------------------------------------------------------

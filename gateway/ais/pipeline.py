@@ -11,13 +11,12 @@ from datetime import UTC, datetime
 
 from gateway.ais.classify import Classifier
 from gateway.ais.decode import (
-    FILLERS,
     NAMED_TYPES,
     RAW_TYPES,
     SPECIAL_TYPES,
     TEXT_START_BITS,
     Event,
-    decode_payload,
+    decode_into,
     trim_text,
 )
 from gateway.ais.framing import REFUSED_TAG, Sentence, frame_line
@@ -77,29 +76,24 @@ class AisPipeline:
         self._reassembler.expire(now)
 
     def _emit(self, message: Message | Sentence, default_ts: str, events: list[Event]) -> None:
-        msg = decode_payload(message.payload, message.fill)
-        if msg.__class__ is AisReject:
-            self.counters.reject(msg)
+        tag = message.tag
+        event: Event = {
+            "msg_type": 0,  # set by the decoder
+            "ts": default_ts if tag is None or tag.unix_time is None else self._iso(tag.unix_time),
+        }
+        mmsi = decode_into(message.payload, message.fill, event)
+        if isinstance(mmsi, AisReject):
+            self.counters.reject(mmsi)
             return
-        msg_type: int = msg.msg_type
-        mmsi = msg.mmsi
-        if not 0 < mmsi <= _MAX_MMSI:  # decode_payload ensured it is there
+        if not 0 < mmsi <= _MAX_MMSI:
             self.counters.reject(AisReject.BAD_MMSI)
             return
-        tag = message.tag
-        if tag is REFUSED_TAG:
-            self.counters.reject(AisReject.BAD_TAG_BLOCK)
-            tag = None
-        if tag is None:
-            event: Event = {"msg_type": msg_type, "ts": default_ts}
-        else:
-            event = {
-                "msg_type": msg_type,
-                "ts": default_ts if tag.unix_time is None else self._iso(tag.unix_time),
-            }
-            if tag.source is not None:
+        if tag is not None:
+            if tag is REFUSED_TAG:  # the sentence is kept, without the block's time and station
+                self.counters.reject(AisReject.BAD_TAG_BLOCK)
+            elif tag.source is not None:
                 event["source"] = tag.source
-        FILLERS[msg_type](msg, event)
+        msg_type: int = event["msg_type"]
         if msg_type in SPECIAL_TYPES:
             self._special(msg_type, mmsi, message, event)
         known = self._classes.get((mmsi << 5) | msg_type)
