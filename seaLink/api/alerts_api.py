@@ -10,6 +10,9 @@ from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
+from seaLink.api import responses as out
+from seaLink.api.alert_codes import with_codes
+from seaLink.api.ids import path_id
 from seaLink.api.security import json_error, principal
 from seaLink.services.rescue import RescueError
 from seaLink.store import alert_store
@@ -67,12 +70,7 @@ async def _body(request: web.Request, model: type[_Body]) -> Any:
 
 
 def _int(request: web.Request, name: str) -> int:
-    try:
-        return int(request.match_info[name])
-    except ValueError:
-        raise web.HTTPNotFound(
-            text='{"error":"not_found","message":"no such item"}', content_type="application/json"
-        ) from None
+    return path_id(request, name, "alert" if name == "aid" else "incident")
 
 
 def _iso(v: Any) -> Any:
@@ -94,8 +92,14 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             )
         return alert
 
+    async def detail(alert_id: int) -> web.Response:
+        alert = await alert_store.get_alert(hub.db, alert_id)
+        assert alert is not None  # alerts are never deleted
+        [coded] = await with_codes(hub.db, [alert])
+        return out.respond(out.AlertDetailOut, coded)
+
     async def get_alert(request: web.Request) -> web.Response:
-        return web.json_response(await visible_alert(request))
+        return await detail((await visible_alert(request))["id"])
 
     async def ack(request: web.Request) -> web.Response:
         alert = await visible_alert(request, write=True)
@@ -130,7 +134,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
                 "at": now.isoformat(),
             },
         )
-        return web.json_response(await alert_store.get_alert(hub.db, alert["id"]))
+        return await detail(alert["id"])
 
     async def resolve(request: web.Request) -> web.Response:
         alert = await visible_alert(request, write=True)
@@ -164,7 +168,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
                 "at": now.isoformat(),
             },
         )
-        return web.json_response(await alert_store.get_alert(hub.db, alert["id"]))
+        return await detail(alert["id"])
 
     async def incident(request: web.Request) -> web.Response:
         iid = _int(request, "iid")
@@ -181,10 +185,11 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             )
         if row is None or not principal(request).can_read_grid(row["grid_id"]):
             return json_error(404, "not_found", f"no incident {iid} in your grids")
-        out = {k: _iso(v) for k, v in row.items()}
-        out["log"] = [{k: _iso(v) for k, v in e.items()} for e in entries]
-        out["alert"] = await alert_store.get_alert(hub.db, int(row["alert_id"]))
-        return web.json_response(out)
+        body = {k: _iso(v) for k, v in row.items()}
+        body["log"] = [{k: _iso(v) for k, v in e.items()} for e in entries]
+        alert = await alert_store.get_alert(hub.db, int(row["alert_id"]))
+        body["alert"] = (await with_codes(hub.db, [alert]))[0] if alert is not None else None
+        return out.respond(out.IncidentOut, body)
 
     async def visible_incident(request: web.Request, write: bool = False) -> int:
         iid = _int(request, "iid")
@@ -213,7 +218,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             ranked = await hub.rescue.nearest(iid, limit)
         except RescueError as exc:
             return json_error(exc.status, exc.code, exc.message)
-        return web.json_response({"incident_id": iid, "vessels": [
+        return out.respond(out.NearestOut, {"incident_id": iid, "vessels": [
             {"id": r.id, "name": r.name, "source": r.source, "same_group": r.same_group,
              "lat": round(r.lat, 6), "lon": round(r.lon, 6), "distance_nm": round(r.distance_nm, 2),
              "bearing_deg": round(r.bearing_deg, 1), "eta_min": round(r.eta_min, 1),
@@ -223,9 +228,12 @@ def routes(hub: Hub) -> list[web.RouteDef]:
     async def task(request: web.Request) -> web.Response:
         iid = await visible_incident(request, write=True)
         body: TaskIn = await _body(request, TaskIn)
-        vessels = list(body.vessels)
+        vessels = list(dict.fromkeys(body.vessels))  # a boat named twice is tasked once
         if body.top:
-            ranked = await hub.rescue.nearest(iid, 50)
+            try:
+                ranked = await hub.rescue.nearest(iid, 50)
+            except RescueError as exc:  # no position to rank by: a 409, not a crash
+                return json_error(exc.status, exc.code, exc.message)
             vessels += [
                 r.id
                 for r in ranked
@@ -246,15 +254,15 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             target=f"incident/{iid}",
             detail=",".join(vessels),
         )
-        return web.json_response(
-            {"incident_id": iid, "tasked": vessels, "msg_ids": msg_ids}, status=201
+        return out.respond(
+            out.TaskedOut, {"incident_id": iid, "tasked": vessels, "msg_ids": msg_ids}, status=201
         )
 
     async def new_sitrep(request: web.Request) -> web.Response:
         iid = await visible_incident(request, write=True)
         body: SitrepIn = await _body(request, SitrepIn)
         text = await hub.rescue.next_sitrep(iid, principal(request).username, final=body.final)
-        return web.json_response({"incident_id": iid, "text": text}, status=201)
+        return out.respond(out.SitrepOut, {"incident_id": iid, "text": text}, status=201)
 
     async def cap(request: web.Request) -> web.Response:
         iid = await visible_incident(request)
@@ -269,7 +277,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         shifts = [
             {k: _iso(v) for k, v in r.items()} for r in rows if who.can_read_grid(r["grid_id"])
         ]
-        return web.json_response({"shifts": shifts})
+        return out.respond(out.DutyListOut, {"shifts": shifts})
 
     async def duty_add(request: web.Request) -> web.Response:
         body: DutyIn = await _body(request, DutyIn)
@@ -288,7 +296,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             target=f"grid/{body.grid_id}",
             detail=f"{body.coordinator_id} {body.starts_at.isoformat()} - {body.ends_at.isoformat()}",
         )
-        return web.json_response({"ok": True}, status=201)
+        return out.respond(out.OkOut, {"ok": True}, status=201)
 
     return [
         web.get("/api/v1/alerts/{aid}", get_alert),

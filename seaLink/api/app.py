@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -15,12 +16,22 @@ from seaLink.api import (
     broadcasts_api,
     openapi,
     requests_api,
+    stats_api,
     trainings_api,
     users_api,
     zones_api,
 )
+from seaLink.api import responses as out
+from seaLink.api.alert_codes import with_codes
 from seaLink.api.events_ws import events_ws
-from seaLink.api.security import LoginRateLimit, auth_middleware, json_error, login, principal
+from seaLink.api.security import (
+    LoginRateLimit,
+    auth_middleware,
+    json_error,
+    login,
+    principal,
+    refusal,
+)
 from seaLink.store import queries
 
 if TYPE_CHECKING:
@@ -40,15 +51,9 @@ def _parse_time(request: web.Request, name: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise web.HTTPBadRequest(
-            text=f'{{"error":"bad_query","message":"{name} must be ISO 8601"}}',
-            content_type="application/json",
-        ) from None
+        raise refusal(400, "bad_query", f"{name} must be ISO 8601") from None
     if value.tzinfo is None:
-        raise web.HTTPBadRequest(
-            text=f'{{"error":"bad_query","message":"{name} needs a UTC offset"}}',
-            content_type="application/json",
-        )
+        raise refusal(400, "bad_query", f"{name} needs a UTC offset")
     return value
 
 
@@ -64,7 +69,7 @@ async def healthz(request: web.Request) -> web.Response:
         # Several hubs: whether this one holds the schedule (a single hub always does).
         "scheduler": hub.cluster.leader if hub.cluster is not None else True,
     }
-    return web.json_response(body, status=200 if mqtt_ok else 503)
+    return out.respond(out.HealthOut, body, status=200 if mqtt_ok else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -82,19 +87,54 @@ def _scoped_grids(request: web.Request) -> list[str] | None:
     if grid is None:
         return allowed
     if allowed is not None and grid not in allowed:
-        raise web.HTTPForbidden(
-            text='{"error":"forbidden","message":"that grid is outside your scope"}',
+        raise refusal(403, "forbidden", "that grid is outside your scope")
+    return [grid]
+
+
+MAX_PAGE = 5000
+
+
+def _page_args(request: web.Request) -> tuple[int | None, str | None]:
+    """?limit= (1..MAX_PAGE; absent: every vessel) and ?cursor= (the last id of the page before)."""
+    raw, cursor = request.query.get("limit"), request.query.get("cursor")
+    limit = None
+    if raw is not None:
+        try:
+            limit = int(raw)
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= MAX_PAGE:
+            raise web.HTTPBadRequest(
+                text=json_error(400, "bad_query", f"limit must be 1..{MAX_PAGE}").text,
+                content_type="application/json",
+            )
+    if cursor is not None and len(cursor) > 64:
+        raise web.HTTPBadRequest(
+            text=json_error(400, "bad_query", "cursor is not one this server gave").text,
             content_type="application/json",
         )
-    return [grid]
+    return limit, cursor
 
 
 async def vessels(request: web.Request) -> web.Response:
     hub = request.app[HUB]
+    limit, cursor = _page_args(request)
     rows = await queries.list_vessels(
         hub.db, grid_ids=_scoped_grids(request), contact_state=request.query.get("contact")
     )
-    return web.json_response({"vessels": rows, "count": len(rows)})
+    # Pages in the order of the ids (as Python orders them, whatever the database's collation),
+    # and the cursor is the last id seen: a vessel added meanwhile shifts no page.
+    rows.sort(key=lambda v: v["id"])
+    start = bisect.bisect_right([v["id"] for v in rows], cursor) if cursor is not None else 0
+    page = rows[start:] if limit is None else rows[start : start + limit]
+    more = limit is not None and start + limit < len(rows)
+    body = {
+        "vessels": page,
+        "count": len(page),
+        "total": len(rows),
+        "next_cursor": page[-1]["id"] if more else None,
+    }
+    return out.respond(out.VesselPageOut, body)
 
 
 async def _visible_vessel(request: web.Request) -> dict[str, Any]:
@@ -103,15 +143,12 @@ async def _visible_vessel(request: web.Request) -> dict[str, Any]:
     vid = request.match_info["vid"]
     row = await queries.get_vessel(request.app[HUB].db, vid)
     if row is None or not principal(request).can_read_grid(row["grid_id"]):
-        raise web.HTTPNotFound(
-            text=f'{{"error":"not_found","message":"no vessel {vid} in your grids"}}',
-            content_type="application/json",
-        )
+        raise refusal(404, "not_found", f"no vessel {vid} in your grids")
     return row
 
 
 async def vessel(request: web.Request) -> web.Response:
-    return web.json_response(await _visible_vessel(request))
+    return out.respond(out.VesselOut, await _visible_vessel(request))
 
 
 async def vessel_track(request: web.Request) -> web.Response:
@@ -131,7 +168,11 @@ async def vessel_track(request: web.Request) -> web.Response:
         until=_parse_time(request, "until"),
         limit=max(1, limit),
     )
-    return web.json_response(queries.track_geojson(vid, fixes), content_type="application/geo+json")
+    return out.respond(
+        out.FeatureCollectionOut,
+        queries.track_geojson(vid, fixes),
+        content_type="application/geo+json",
+    )
 
 
 async def alerts(request: web.Request) -> web.Response:
@@ -145,19 +186,20 @@ async def alerts(request: web.Request) -> web.Response:
         grid_ids=_scoped_grids(request),
         vessel_id=request.query.get("vessel"),
     )
-    return web.json_response({"alerts": rows, "count": len(rows)})
+    rows = await with_codes(hub.db, rows)
+    return out.respond(out.AlertListOut, {"alerts": rows, "count": len(rows)})
 
 
 async def grids(request: web.Request) -> web.Response:
     who = principal(request)
     rows = [g for g in await queries.list_grids(request.app[HUB].db) if who.can_read_grid(g["id"])]
-    return web.json_response({"grids": rows})
+    return out.respond(out.GridListOut, {"grids": rows})
 
 
 async def me(request: web.Request) -> web.Response:
     who = principal(request)
-    return web.json_response(
-        {"username": who.username, "role": who.role.value, "grids": sorted(who.grid_ids)}
+    return out.respond(
+        out.MeOut, {"username": who.username, "role": who.role.value, "grids": sorted(who.grid_ids)}
     )
 
 
@@ -197,6 +239,7 @@ def build_app(hub: Hub) -> web.Application:
     app.router.add_routes(requests_api.routes(hub))
     app.router.add_routes(trainings_api.routes(hub))
     app.router.add_routes(users_api.routes(hub))
+    app.router.add_routes(stats_api.routes(hub))
     _add_console(app)
     return app
 

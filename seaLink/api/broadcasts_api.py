@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from pydantic import ValidationError
 
+from seaLink.api import responses as out
+from seaLink.api.ids import path_id
 from seaLink.api.models import BroadcastIn
 from seaLink.api.security import json_error, principal
 from seaLink.services.broadcasts import BroadcastRefused, BroadcastSpec
@@ -29,13 +31,7 @@ async def read_body(request: web.Request, model: type[BroadcastIn]) -> Broadcast
 
 
 def _bid(request: web.Request) -> int:
-    try:
-        return int(request.match_info["bid"])
-    except ValueError:
-        raise web.HTTPNotFound(
-            text='{"error":"not_found","message":"no such broadcast"}',
-            content_type="application/json",
-        ) from None
+    return path_id(request, "bid", "broadcast")
 
 
 def routes(hub: Hub) -> list[web.RouteDef]:
@@ -57,11 +53,13 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             bid = await hub.broadcasts.create(spec, principal(request))
         except BroadcastRefused as exc:
             return json_error(exc.status, exc.code, exc.message)
-        return web.json_response(await _one(hub, bid, deliveries=False), status=201)
+        return out.respond(
+            out.BroadcastDetailOut, await _one(hub, bid, deliveries=False), status=201
+        )
 
     async def list_(request: web.Request) -> web.Response:
         rows = await broadcast_store.list_broadcasts(hub.db, principal(request).grid_filter())
-        return web.json_response({"broadcasts": rows, "count": len(rows)})
+        return out.respond(out.BroadcastListOut, {"broadcasts": rows, "count": len(rows)})
 
     async def get(request: web.Request) -> web.Response:
         bid = _bid(request)
@@ -69,8 +67,9 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         who = principal(request)
         if b is None or not all(who.can_read_grid(g) for g in b["grids"]):
             return json_error(404, "not_found", f"no broadcast {bid} in your grids")
-        return web.json_response(
-            await _one(hub, bid, deliveries=request.query.get("deliveries") == "1")
+        return out.respond(
+            out.BroadcastDetailOut,
+            await _one(hub, bid, deliveries=request.query.get("deliveries") == "1"),
         )
 
     async def resend(request: web.Request) -> web.Response:
@@ -78,7 +77,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             n = await hub.broadcasts.resend(_bid(request), principal(request))
         except BroadcastRefused as exc:
             return json_error(exc.status, exc.code, exc.message)
-        return web.json_response({"rearmed": n})
+        return out.respond(out.RearmedOut, {"rearmed": n})
 
     async def recall_board(request: web.Request) -> web.Response:
         bid = _bid(request)
@@ -93,7 +92,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         board = await hub.recall.board(bid)
         board["grids"] = [g for g in board["grids"] if who.can_read_grid(g["grid_id"])]
         board["vessels"] = [v for v in board["vessels"] if who.can_read_grid(v["grid_id"])]
-        return web.json_response(board)
+        return out.respond(out.RecallBoardOut, board)
 
     return [
         web.get("/api/v1/broadcasts/{bid}/recall", recall_board),

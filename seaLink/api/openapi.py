@@ -1,7 +1,9 @@
 """The OpenAPI 3.1 document of API v1, served at /api/v1/openapi.json.
 
-Request bodies come from the same pydantic models that validate them; a test checks that every
-route the server answers is in the document and nothing else is.
+Request bodies come from the same pydantic models that validate them, response bodies from the
+models the handlers answer through (`responses.py`, described per route in `route_docs.py`); a
+test checks that every route the server answers is in the document and nothing else is, and a
+property-based run checks that every answer matches it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from seaLink.api.alerts_api import AckIn, DutyIn, ResolveIn, SitrepIn, TaskIn
 from seaLink.api.models import BroadcastIn
 from seaLink.api.requests_api import AssignIn, ReplyIn
 from seaLink.api.requests_api import ResolveIn as RequestResolveIn
+from seaLink.api.responses import ErrorOut, LockedOut
+from seaLink.api.route_docs import DOCS, INT_PARAMS, JSON, RouteDoc
 from seaLink.api.trainings_api import TrainingIn
 from seaLink.api.users_api import UserChangeIn, UserIn
 from seaLink.api.zones_api import PermitIn, ZoneIn
@@ -99,72 +103,131 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
         200,
     ),
     ("GET", "/api/v1/audit"): ("The audit log of every action (admin)", None, 200),
+    ("GET", "/api/v1/stats/contact"): (
+        "Vessels per contact state over time, per grid (?hours=&step_min=&grid=)",
+        None,
+        200,
+    ),
+    ("GET", "/api/v1/stats/response"): (
+        "Alert response times: per alert and per day (?days=&grid=)",
+        None,
+        200,
+    ),
 }
 PUBLIC = {"/healthz", "/metrics", "/api/v1/openapi.json", "/api/v1/auth/login"}
 
-_ERROR = {
-    "type": "object",
-    "required": ["error", "message"],
-    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+_DEFAULT_ERRORS = {
+    400: "the body breaks the schema; the message names the field",
+    401: "no token, or an unknown or expired one",
+    403: "the role or the grid scope does not allow it",
 }
+
+
+class _Schemas:
+    """components/schemas, filled from pydantic models as the operations name them."""
+
+    def __init__(self) -> None:
+        self.all: dict[str, Any] = {}
+        self._models: dict[str, type[BaseModel]] = {}
+
+    def ref(self, model: type[BaseModel], mode: str) -> dict[str, str]:
+        name = model.__name__
+        if self._models.setdefault(name, model) is not model:
+            # Two modules' models share a name (alerts' and requests' ResolveIn): qualify it.
+            name = f"{model.__module__.rsplit('.', 1)[-1]}.{name}"
+            self._models[name] = model
+        schema = model.model_json_schema(
+            ref_template="#/components/schemas/{model}",
+            mode=mode,  # type: ignore[arg-type]
+        )
+        for sub_name, sub in schema.pop("$defs", {}).items():
+            self.all.setdefault(sub_name, sub)
+        self.all[name] = schema
+        return {"$ref": f"#/components/schemas/{name}"}
 
 
 def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
-    schemas: dict[str, Any] = {"Error": _ERROR}
+    schemas = _Schemas()
+    error_ref = schemas.ref(ErrorOut, "serialization")
     for (method, path), (summary, body, status) in ROUTES.items():
+        doc = DOCS.get((method, path), RouteDoc())
         op: dict[str, Any] = {
             "summary": summary,
             "operationId": re.sub(r"[^A-Za-z0-9]+", "_", f"{method}_{path}").strip("_").lower(),
-            "responses": {str(status): {"description": "success"}},
+            "responses": {str(status): _success(doc, schemas)},
         }
-        params = re.findall(r"{(\w+)}", path)
+        params = [
+            {
+                "name": p,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer"} if p in INT_PARAMS else {"type": "string"},
+            }
+            for p in re.findall(r"{(\w+)}", path)
+        ]
+        params += [
+            {"name": q.name, "in": "query", "required": False, "schema": q.schema}
+            | ({"description": q.description} if q.description else {})
+            for q in doc.query
+        ]
         if params:
-            op["parameters"] = [
-                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-                for p in params
-            ]
+            op["parameters"] = params
+        errors: dict[int, str] = {}
         if body is not None:
-            schema = body.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, sub in schema.pop("$defs", {}).items():
-                schemas[name] = sub
-            schemas[body.__name__] = schema
             op["requestBody"] = {
                 "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {"$ref": f"#/components/schemas/{body.__name__}"}
-                    }
-                },
+                "content": {JSON: {"schema": schemas.ref(body, "validation")}},
             }
-            op["responses"]["400"] = _error_response(
-                "the body breaks the schema; the message names the field"
-            )
-        if path not in PUBLIC:
+            errors[400] = _DEFAULT_ERRORS[400]
+        if path in PUBLIC:
+            op["security"] = []
+        else:
             op["security"] = [{"bearer": []}]
-            op["responses"]["401"] = _error_response("no token, or an expired one")
+            errors[401] = _DEFAULT_ERRORS[401]
             if method != "GET":
-                op["responses"]["403"] = _error_response(
-                    "the role or the grid scope does not allow it"
-                )
-        if params:
-            op["responses"]["404"] = _error_response("not found in your grids")
+                errors[403] = _DEFAULT_ERRORS[403]
+        errors |= doc.errors
+        for code, description in sorted(errors.items()):
+            model = LockedOut if code == 423 else ErrorOut
+            ref = error_ref if model is ErrorOut else schemas.ref(model, "serialization")
+            op["responses"][str(code)] = {
+                "description": description,
+                "content": {JSON: {"schema": ref}},
+            }
         paths.setdefault(path, {})[method.lower()] = op
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "SeaLink API",
             "version": __version__,
-            "description": "The shore hub's REST API v1. Times are UTC (ISO 8601), positions WGS-84.",
+            "description": "The shore hub's REST API v1. Times are UTC (ISO 8601), positions "
+            "WGS-84. Every refusal is a JSON body {error, message}: `error` is a machine code, "
+            "`message` a sentence for people.",
         },
         "paths": paths,
         "components": {
-            "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas.all,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "POST /api/v1/auth/login returns the token; it expires.",
+                }
+            },
         },
     }
 
 
-def _error_response(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}  # fmt: skip
+def _success(doc: RouteDoc, schemas: _Schemas) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": "success"}
+    content: dict[str, Any] = {}
+    if doc.ok is not None:
+        content[doc.media] = {"schema": schemas.ref(doc.ok, "serialization")}
+    elif doc.media != JSON:
+        content[doc.media] = {"schema": {"type": "string"}}
+    for media, schema in doc.alternatives.items():
+        content[media] = {"schema": schema}
+    if content:
+        out["content"] = content
+    return out

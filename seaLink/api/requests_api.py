@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from seaLink.api import responses as out
+from seaLink.api.ids import path_id
 from seaLink.api.security import json_error, principal
 from seaLink.services.requests import RequestRefused
 from seaLink.store import request_store
@@ -35,13 +37,7 @@ class ResolveIn(BaseModel):
 
 def routes(hub: Hub) -> list[web.RouteDef]:
     def rid_of(request: web.Request) -> int:
-        try:
-            return int(request.match_info["rid"])
-        except ValueError:
-            raise web.HTTPNotFound(
-                text=json_error(404, "not_found", "no such request").text,
-                content_type="application/json",
-            ) from None
+        return path_id(request, "rid", "request")
 
     async def body(request: web.Request, model: type[BaseModel]) -> BaseModel:
         try:
@@ -57,13 +53,14 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         if state not in (None, "open", "answered", "resolved"):
             return json_error(400, "bad_query", "state must be open, answered or resolved")
         rows = await request_store.list_requests(hub.db, principal(request).grid_filter(), state)
-        return web.json_response({"requests": rows, "count": len(rows)})
+        return out.respond(out.RequestListOut, {"requests": rows, "count": len(rows)})
 
     async def one(request: web.Request) -> web.Response:
         try:
-            return web.json_response(await hub.requests.get(rid_of(request), principal(request)))
+            found = await hub.requests.get(rid_of(request), principal(request))
         except RequestRefused as exc:
             return json_error(exc.status, exc.code, exc.message)
+        return out.respond(out.RequestDetailOut, found)
 
     async def reply(request: web.Request) -> web.Response:
         b = await body(request, ReplyIn)
@@ -81,7 +78,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             target=f"request/{rid_of(request)}",
             detail=b.text[:200],
         )
-        return web.json_response({"msg_id": msg_id}, status=201)
+        return out.respond(out.MsgIdOut, {"msg_id": msg_id}, status=201)
 
     async def assign(request: web.Request) -> web.Response:
         b = await body(request, AssignIn)
@@ -99,7 +96,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             target=f"request/{rid_of(request)}",
             detail=b.username,
         )
-        return web.json_response({"assigned_to": b.username})
+        return out.respond(out.AssignedOut, {"assigned_to": b.username})
 
     async def resolve(request: web.Request) -> web.Response:
         b = await body(request, ResolveIn)
@@ -117,7 +114,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             target=f"request/{rid_of(request)}",
             detail=b.note[:200],
         )
-        return web.json_response({"resolved": True})
+        return out.respond(out.ResolvedOut, {"resolved": True})
 
     return [
         web.get("/api/v1/requests", inbox),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from seaLink.api.responses import LockedOut, LoginOut, respond
 from seaLink.domain.roles import Principal
 from seaLink.services.auth import LoginRefused
 
@@ -23,6 +24,21 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def json_error(status: int, code: str, message: str, **extra: Any) -> web.Response:
     return web.json_response({"error": code, "message": message, **extra}, status=status)
+
+
+_REFUSALS: dict[int, type[web.HTTPException]] = {
+    400: web.HTTPBadRequest,
+    403: web.HTTPForbidden,
+    404: web.HTTPNotFound,
+}
+
+
+def refusal(status: int, code: str, message: str) -> web.HTTPException:
+    """An exception to raise that answers with the JSON error body (never hand-built JSON text:
+    a message quoting the caller's input must stay valid JSON)."""
+    return _REFUSALS[status](
+        text=json_error(status, code, message).text, content_type="application/json"
+    )
 
 
 def principal(request: web.Request) -> Principal:
@@ -100,20 +116,24 @@ async def login(request: web.Request, hub: Hub, limiter: LoginRateLimit) -> web.
         session = await hub.auth.login(body["username"][:64], body["password"][:256])
     except LoginRefused as exc:
         if exc.reason == "locked":
-            return json_error(
-                423,
-                "locked",
-                "too many failed logins; the account is locked for a while",
-                retry_after_s=exc.retry_after_s,
+            return respond(
+                LockedOut,
+                {
+                    "error": "locked",
+                    "message": "too many failed logins; the account is locked for a while",
+                    "retry_after_s": exc.retry_after_s,
+                },
+                status=423,
             )
         return json_error(401, "bad_credentials", "wrong username or password")
     p = session.principal
-    return web.json_response(
+    return respond(
+        LoginOut,
         {
             "token": session.token,
             "expires_at": session.expires_at.isoformat().replace("+00:00", "Z"),
             "username": p.username,
             "role": p.role.value,
             "grids": sorted(p.grid_ids),
-        }
+        },
     )

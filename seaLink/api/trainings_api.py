@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from seaLink.api import responses as out
+from seaLink.api.ids import path_id
 from seaLink.api.models import TargetIn
 from seaLink.api.security import json_error, principal
 from seaLink.services.broadcasts import BroadcastRefused
@@ -53,13 +55,7 @@ class TrainingIn(BaseModel):
 
 def routes(hub: Hub) -> list[web.RouteDef]:
     def tid_of(request: web.Request) -> int:
-        try:
-            return int(request.match_info["tid"])
-        except ValueError:
-            raise web.HTTPNotFound(
-                text=json_error(404, "not_found", "no such training").text,
-                content_type="application/json",
-            ) from None
+        return path_id(request, "tid", "training")
 
     async def visible(request: web.Request) -> dict[str, Any]:
         tid = tid_of(request)
@@ -93,14 +89,14 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             target=f"training/{tid}",
             detail=body.title,
         )
-        return web.json_response(await hub.training.get(tid), status=201)
+        return out.respond(out.TrainingOut, await hub.training.get(tid), status=201)
 
     async def list_(request: web.Request) -> web.Response:
         rows = await hub.training.list(principal(request).grid_filter())
-        return web.json_response({"trainings": rows, "count": len(rows)})
+        return out.respond(out.TrainingListOut, {"trainings": rows, "count": len(rows)})
 
     async def one(request: web.Request) -> web.Response:
-        return web.json_response(await visible(request))
+        return out.respond(out.TrainingOut, await visible(request))
 
     async def attendance(request: web.Request) -> web.Response:
         t = await visible(request)
@@ -120,7 +116,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
                 charset="utf-8",
                 headers={"Content-Disposition": f'attachment; filename="training-{t["id"]}.csv"'},
             )
-        return web.json_response(report)
+        return out.respond(out.AttendanceOut, report)
 
     return [
         web.post("/api/v1/trainings", create),

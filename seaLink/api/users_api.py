@@ -8,6 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
+from seaLink.api import responses as out
 from seaLink.api.security import json_error, principal
 from seaLink.domain.roles import Role
 from seaLink.errors import RegistryError
@@ -49,7 +50,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
 
     async def list_(request: web.Request) -> web.Response:
         admin_only(request)
-        return web.json_response({"users": await users.list_users(hub.db)})
+        return out.respond(out.UserListOut, {"users": await users.list_users(hub.db)})
 
     async def create(request: web.Request) -> web.Response:
         actor = admin_only(request)
@@ -70,7 +71,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             target=f"user/{body.username}",
             detail=f"{body.role} {','.join(body.grids)}",
         )
-        return web.json_response({"username": body.username}, status=201)
+        return out.respond(out.UsernameOut, {"username": body.username}, status=201)
 
     async def change(request: web.Request) -> web.Response:
         actor = admin_only(request)
@@ -94,7 +95,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             detail=("password " if body.password else "")
             + (f"disabled={body.disabled}" if body.disabled is not None else ""),
         )
-        return web.json_response({"username": name})
+        return out.respond(out.UsernameOut, {"username": name})
 
     async def audit_log(request: web.Request) -> web.Response:
         admin_only(request)
@@ -104,7 +105,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
                 .mappings()
                 .all()
             )
-        return web.json_response({"audit": [{k: (v.isoformat() if hasattr(v, "isoformat") else v)
+        return out.respond(out.AuditListOut, {"audit": [{k: (v.isoformat() if hasattr(v, "isoformat") else v)
                                              for k, v in r.items()} for r in rows]})  # fmt: skip
 
     return [

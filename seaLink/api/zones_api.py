@@ -7,16 +7,22 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import select
 
-from seaLink.api.security import json_error, principal
+from seaLink.api import responses as out
+from seaLink.api.ids import path_id
+from seaLink.api.security import json_error, principal, refusal
 from seaLink.domain.roles import Role
 from seaLink.domain.zones import Zone, ZoneKind, parse_calendar
 from seaLink.store import zone_store
+from seaLink.store.tables import ZoneRecord
 from seaLink.store.users import audit
 from seaLink.wire.codec import describe_errors
 
 if TYPE_CHECKING:
     from seaLink.runtime import Hub
+
+_zones: Any = ZoneRecord.__table__  # type: ignore[attr-defined]
 
 
 class ZoneIn(BaseModel):
@@ -67,9 +73,20 @@ def routes(hub: Hub) -> list[web.RouteDef]:
                 content_type="application/json",
             )
 
+    async def existing_zone(request: web.Request) -> int:
+        """The zone of the URL (retired ones too: a permit may outlive a season), else 404."""
+        zid = path_id(request, "zid", "zone")
+        async with hub.db.engine.connect() as conn:
+            found = (await conn.execute(select(_zones.c.id).where(_zones.c.id == zid))).first()
+        if found is None:
+            raise refusal(404, "not_found", f"no zone {zid}")
+        return zid
+
     async def list_(_request: web.Request) -> web.Response:
-        return web.json_response(
-            await zone_store.all_zones_geojson(hub.db), content_type="application/geo+json"
+        return out.respond(
+            out.FeatureCollectionOut,
+            await zone_store.all_zones_geojson(hub.db),
+            content_type="application/geo+json",
         )
 
     async def add(request: web.Request) -> web.Response:
@@ -92,14 +109,11 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             target=f"zone/{zid}",
             detail=body.name,
         )
-        return web.json_response({"id": zid}, status=201)
+        return out.respond(out.CreatedOut, {"id": zid}, status=201)
 
     async def retire(request: web.Request) -> web.Response:
         admin_only(request)
-        try:
-            zid = int(request.match_info["zid"])
-        except ValueError:
-            return json_error(404, "not_found", "no such zone")
+        zid = path_id(request, "zid", "zone")
         if not await zone_store.deactivate_zone(hub.db, zid):
             return json_error(404, "not_found", f"no zone {zid}")
         await hub.zones.reload()
@@ -110,16 +124,15 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             action="zone.retire",
             target=f"zone/{zid}",
         )
-        return web.json_response({"retired": zid})
+        return out.respond(out.RetiredOut, {"retired": zid})
 
     async def permit(request: web.Request) -> web.Response:
         admin_only(request)
+        zid = await existing_zone(request)
         try:
-            zid = int(request.match_info["zid"])
             body = PermitIn.model_validate_json(await request.read())
-        except ValueError as exc:
-            msg = describe_errors(exc, 3) if isinstance(exc, ValidationError) else "no such zone"
-            return json_error(400, "invalid_body", msg)
+        except ValidationError as exc:
+            return json_error(400, "invalid_body", describe_errors(exc, 3))
         if hub.registry.get(body.vessel_id) is None:
             return json_error(400, "unknown_vessel", f"no vessel {body.vessel_id}")
         await zone_store.add_permit(hub.db, zid, body.vessel_id, body.note)
@@ -132,7 +145,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             target=f"zone/{zid}",
             detail=body.vessel_id,
         )
-        return web.json_response({"zone_id": zid, "vessel_id": body.vessel_id}, status=201)
+        return out.respond(out.PermitOut, {"zone_id": zid, "vessel_id": body.vessel_id}, status=201)
 
     return [
         web.get("/api/v1/zones", list_),

@@ -1,0 +1,442 @@
+"""Response bodies of the REST API v1, one pydantic model each.
+
+One definition serves twice: the OpenAPI document takes its response schemas from these models,
+and the handlers send their bodies through `respond`, which validates them against the same
+model, so what the server answers and what the document promises cannot drift apart (a body that
+broke its model would be a 500 that the property-based API test finds at once).
+
+Models allow fields they do not name (`extra="allow"`): a column added to a store query shows
+up in the answer without breaking it; only the fields named here are promised to clients.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+# Times leave the store as UTC ISO 8601 strings; they are passed on as they are.
+Iso = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+Role = Literal["admin", "coordinator", "viewer"]
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorOut(Out):
+    """Every refusal: a machine code (`error`) and an explanation for people (`message`)."""
+
+    error: str = Field(description="machine code, e.g. not_found, forbidden, invalid_body")
+    message: str
+
+
+class LockedOut(ErrorOut):
+    retry_after_s: float = Field(ge=0, description="seconds until the account unlocks")
+
+
+class HealthOut(Out):
+    status: Literal["ok", "degraded"]
+    mqtt: bool
+    vessels: int
+    backlog: int
+    contact: dict[str, int]
+    scheduler: bool = Field(description="whether this hub holds the schedule (several hubs)")
+
+
+class LoginOut(Out):
+    token: str
+    expires_at: Iso
+    username: str
+    role: Role
+    grids: list[str]
+
+
+class MeOut(Out):
+    username: str
+    role: Role
+    grids: list[str]
+
+
+class ContactOut(Out):
+    state: str = Field(description="ok, overdue, lost, maintenance or unknown")
+    since: Iso | None
+    last_heard: Iso | None
+    last_link: str | None
+    link_status: str | None
+
+
+class LastPositionOut(Out):
+    ts: Iso
+    lat: float
+    lon: float
+    sog: float | None
+    cog: float | None
+    state: str | None
+
+
+class VesselOut(Out):
+    id: str
+    hull_name: str
+    mmsi: str | None
+    beidou_card: str | None
+    grid_id: str
+    group_id: str
+    home_port: str
+    gear: str
+    persons: int
+    links: list[str]
+    contact: ContactOut
+    last_position: LastPositionOut | None
+
+
+class VesselPageOut(Out):
+    vessels: list[VesselOut]
+    count: int = Field(description="vessels on this page")
+    total: int = Field(description="vessels that match the filter, on every page")
+    next_cursor: str | None = Field(
+        description="pass as ?cursor= for the next page; null on the last page"
+    )
+
+
+class GeometryOut(Out):
+    type: str
+    coordinates: Any
+
+
+class FeatureOut(Out):
+    type: Literal["Feature"]
+    properties: dict[str, Any]
+    geometry: GeometryOut
+
+
+class FeatureCollectionOut(Out):
+    type: Literal["FeatureCollection"]
+    features: list[FeatureOut]
+
+
+class DetailCodeOut(Out):
+    """What an alert is about, for a console to phrase in its own language."""
+
+    code: str = Field(
+        description="contact.lost, contact.silent_in_port, zone.entered, group.separated, "
+        "distress, distress.cancel_requested, recall.unaccounted, or `alert.<type>`"
+    )
+    params: dict[str, Any]
+
+
+class AlertOut(Out):
+    id: int
+    vessel_id: str
+    grid_id: str
+    type: str
+    severity: str
+    phase: str
+    state: Literal["raised", "acknowledged", "resolved"]
+    raised_at: Iso
+    updated_at: Iso
+    resolved_at: Iso | None
+    outcome: str | None
+    detail: str = Field(description="a sentence in Chinese; detail_code carries the same")
+    detail_code: DetailCodeOut
+    ref: str | None
+    lat: float | None
+    lon: float | None
+    event_ts: Iso | None
+    data: dict[str, Any]
+    repeats: int
+    acked_by: str | None
+    acked_at: Iso | None
+    escalation_level: int
+    escalate_at: Iso | None
+    incident_id: int | None
+
+
+class AlertEventOut(Out):
+    id: int
+    alert_id: int
+    ts: Iso
+    action: str
+    phase: str
+    actor: str
+    note: str
+
+
+class NotificationOut(Out):
+    id: int
+    alert_id: int
+    level: int
+    channel: str
+    recipient: str
+    ts: Iso
+    ok: bool
+    error: str
+
+
+class AlertDetailOut(AlertOut):
+    hull_name: str | None
+    events: list[AlertEventOut]
+    notifications: list[NotificationOut]
+
+
+class AlertListOut(Out):
+    alerts: list[AlertOut]
+    count: int
+
+
+class IncidentLogOut(Out):
+    id: int
+    incident_id: int
+    ts: Iso
+    actor: str
+    kind: str
+    text: str
+
+
+class IncidentOut(Out):
+    id: int
+    alert_id: int
+    vessel_id: str
+    grid_id: str
+    opened_at: Iso
+    closed_at: Iso | None
+    persons_at_risk: int | None
+    sitrep_count: int
+    log: list[IncidentLogOut]
+    alert: AlertDetailOut | None
+
+
+class NearbyVesselOut(Out):
+    id: str
+    name: str
+    source: str
+    same_group: bool
+    lat: float
+    lon: float
+    distance_nm: float
+    bearing_deg: float
+    eta_min: float
+    fix_age_min: float
+    stale: bool
+    reachable: bool
+
+
+class NearestOut(Out):
+    incident_id: int
+    vessels: list[NearbyVesselOut]
+
+
+class TaskedOut(Out):
+    incident_id: int
+    tasked: list[str]
+    msg_ids: list[str]
+
+
+class SitrepOut(Out):
+    incident_id: int
+    text: str
+
+
+class DutyShiftOut(Out):
+    id: int
+    grid_id: str
+    coordinator_id: str
+    backup_id: str | None
+    starts_at: Iso
+    ends_at: Iso
+
+
+class DutyListOut(Out):
+    shifts: list[DutyShiftOut]
+
+
+class OkOut(Out):
+    ok: bool
+
+
+class GridOut(Out):
+    id: str
+    name: str
+    leader_id: str | None
+    vessels: int
+
+
+class GridListOut(Out):
+    grids: list[GridOut]
+
+
+class BroadcastOut(Out):
+    id: int
+    kind: str
+    title: str
+    body: str
+    priority: int
+    reply: str
+    per_crew: bool
+    signal: str | None
+    recall_deadline: Iso | None
+    target: dict[str, Any]
+    created_by: str
+    created_at: Iso
+    expires_at: Iso | None
+    grids: list[str]
+
+
+class BroadcastListOut(Out):
+    broadcasts: list[BroadcastOut]
+    count: int
+
+
+class GridRollupOut(Out):
+    grid_id: str
+    total: int
+    done: int
+
+
+class MissingVesselOut(Out):
+    vessel_id: str
+    grid_id: str
+    state: str
+    hull_name: str
+    last_heard: Iso | None
+    link_status: str | None
+    attempts: int
+    sent_at: Iso | None
+
+
+class RollupOut(Out):
+    broadcast_id: int
+    reply: str
+    total: int
+    done: int
+    states: dict[str, int]
+    grids: list[GridRollupOut]
+    summary: str
+    missing: list[MissingVesselOut]
+
+
+class DeliveryOut(Out):
+    vessel_id: str
+    grid_id: str
+    msg_id: str
+    state: str
+    link: str | None
+    attempts: int
+    queued_at: Iso | None
+    sent_at: Iso | None
+    delivered_at: Iso | None
+    read_at: Iso | None
+    acked_at: Iso | None
+    closed_at: Iso | None
+
+
+class BroadcastDetailOut(Out):
+    broadcast: BroadcastOut
+    rollup: RollupOut
+    deliveries: list[DeliveryOut] | None = Field(None, description="only with ?deliveries=1")
+
+
+class RearmedOut(Out):
+    rearmed: int
+
+
+class RecallBoardOut(Out):
+    grids: list[dict[str, Any]]
+    vessels: list[dict[str, Any]]
+
+
+class CreatedOut(Out):
+    id: int
+
+
+class RetiredOut(Out):
+    retired: int
+
+
+class PermitOut(Out):
+    zone_id: int
+    vessel_id: str
+
+
+class RequestOut(Out):
+    id: int
+    vessel_id: str
+    grid_id: str
+    state: str
+    hull_name: str
+
+
+class RequestListOut(Out):
+    requests: list[RequestOut]
+    count: int
+
+
+class RequestDetailOut(RequestOut):
+    log: list[dict[str, Any]]
+
+
+class MsgIdOut(Out):
+    msg_id: str
+
+
+class AssignedOut(Out):
+    assigned_to: str
+
+
+class ResolvedOut(Out):
+    resolved: bool
+
+
+class TrainingOut(Out):
+    id: int
+    title: str
+    grids: list[str]
+
+
+class TrainingListOut(Out):
+    trainings: list[TrainingOut]
+    count: int
+
+
+class AttendanceOut(Out):
+    vessels: list[dict[str, Any]]
+    crew: list[dict[str, Any]]
+    grids: list[dict[str, Any]]
+
+
+class UserOut(Out):
+    username: str
+    role: Role
+
+
+class UserListOut(Out):
+    users: list[UserOut]
+
+
+class UsernameOut(Out):
+    username: str
+
+
+class AuditEntryOut(Out):
+    id: int
+    ts: Iso
+    username: str
+    action: str
+    target: str
+    detail: str
+
+
+class AuditListOut(Out):
+    audit: list[AuditEntryOut]
+
+
+def respond(
+    model: type[Out], payload: Any, status: int = 200, content_type: str = "application/json"
+) -> web.Response:
+    """Answer with `payload`, checked against `model` (the schema the document promises)."""
+    body = model.model_validate(payload).model_dump(mode="json", exclude_unset=True)
+    return web.Response(
+        text=json.dumps(body, ensure_ascii=False), status=status, content_type=content_type
+    )

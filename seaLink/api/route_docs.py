@@ -1,0 +1,164 @@
+"""What each route of API v1 answers: the success body's model and media type, the refusals it
+can give besides the ones every route shares, and its query parameters.
+
+The shared refusals are added by the document builder: 401 on every route behind a token, 403
+on every write (a viewer may not change anything) and 400 on every route with a request body.
+A route missing here is documented with its success status only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from seaLink.api import responses as r
+
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    schema: dict[str, Any]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    ok: type[r.Out] | None = None
+    media: str = JSON
+    # Other bodies of the success status: media type -> JSON schema (e.g. a CSV export).
+    alternatives: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: dict[int, str] = field(default_factory=dict)
+    query: tuple[Query, ...] = ()
+
+
+_INT = {"type": "integer"}
+_STR = {"type": "string"}
+_TIME = {"type": "string", "format": "date-time"}
+_GRID = Query("grid", _STR, "only this grid (it must be one of yours: else 403)")
+_NOT_FOUND = "not found in your grids (another grid's objects are not found either)"
+_SCOPE = "the grid asked for is outside your grids"
+
+DOCS: dict[tuple[str, str], RouteDoc] = {
+    ("GET", "/healthz"): RouteDoc(r.HealthOut, errors={503: "the broker link is down"}),
+    ("GET", "/metrics"): RouteDoc(media="text/plain", alternatives={}),
+    ("GET", "/api/v1/openapi.json"): RouteDoc(),
+    ("POST", "/api/v1/auth/login"): RouteDoc(
+        r.LoginOut,
+        errors={
+            401: "wrong username or password",
+            423: "too many failed logins: the account is locked for a while",
+            429: "too many login attempts from this address",
+        },
+    ),
+    ("GET", "/api/v1/auth/me"): RouteDoc(r.MeOut),
+    ("GET", "/api/v1/events"): RouteDoc(
+        errors={400: "last_event_id is not an integer"},
+        query=(
+            Query("token", {"type": "string"}, "the bearer token (browsers cannot set headers)"),
+            Query("last_event_id", _INT, "resume after this event"),
+        ),
+    ),
+    ("GET", "/api/v1/vessels"): RouteDoc(
+        r.VesselPageOut,
+        errors={400: "a bad limit or cursor", 403: _SCOPE},
+        query=(
+            _GRID,
+            Query("contact", _STR, "only vessels in this contact state"),
+            Query("limit", _INT, "at most this many (1-5000); without it, every vessel"),
+            Query("cursor", {"type": "string", "maxLength": 64}, "next_cursor of the page before"),
+        ),
+    ),
+    ("GET", "/api/v1/vessels/{vid}"): RouteDoc(r.VesselOut, errors={404: _NOT_FOUND}),
+    ("GET", "/api/v1/vessels/{vid}/track"): RouteDoc(
+        r.FeatureCollectionOut,
+        media=GEOJSON,
+        errors={400: "a bad time or limit", 404: _NOT_FOUND},
+        query=(
+            Query("since", _TIME, "ISO 8601 with a UTC offset"),
+            Query("until", _TIME, "ISO 8601 with a UTC offset"),
+            Query("limit", _INT, "at most this many fixes, the newest"),
+        ),
+    ),
+    ("GET", "/api/v1/alerts"): RouteDoc(
+        r.AlertListOut,
+        errors={400: "state is neither open nor all", 403: _SCOPE},
+        query=(
+            Query("state", {"type": "string", "enum": ["open", "all"]}),
+            _GRID,
+            Query("vessel", _STR, "only this vessel's alerts"),
+        ),
+    ),
+    ("GET", "/api/v1/alerts/{aid}"): RouteDoc(r.AlertDetailOut, errors={404: _NOT_FOUND}),
+    ("POST", "/api/v1/alerts/{aid}/ack"): RouteDoc(
+        r.AlertDetailOut, errors={404: _NOT_FOUND, 409: "the alert is not waiting for that"}
+    ),
+    ("POST", "/api/v1/alerts/{aid}/resolve"): RouteDoc(
+        r.AlertDetailOut, errors={404: _NOT_FOUND, 409: "the alert is already resolved"}
+    ),
+    ("GET", "/api/v1/incidents/{iid}"): RouteDoc(r.IncidentOut, errors={404: _NOT_FOUND}),
+    ("GET", "/api/v1/incidents/{iid}/nearest"): RouteDoc(
+        r.NearestOut,
+        errors={400: "limit is not an integer", 404: _NOT_FOUND, 409: "no position to rank by"},
+        query=(Query("limit", _INT, "how many boats (1-50)"),),
+    ),
+    ("POST", "/api/v1/incidents/{iid}/task"): RouteDoc(
+        r.TaskedOut, errors={404: _NOT_FOUND, 409: "the incident is closed or has no position"}
+    ),
+    ("POST", "/api/v1/incidents/{iid}/sitrep"): RouteDoc(
+        r.SitrepOut, errors={404: _NOT_FOUND, 409: "the incident is closed"}
+    ),
+    ("GET", "/api/v1/incidents/{iid}/cap"): RouteDoc(
+        media="application/cap+xml", errors={404: _NOT_FOUND}
+    ),
+    ("GET", "/api/v1/duty"): RouteDoc(r.DutyListOut),
+    ("POST", "/api/v1/duty"): RouteDoc(r.OkOut),
+    ("GET", "/api/v1/grids"): RouteDoc(r.GridListOut),
+    ("GET", "/api/v1/broadcasts"): RouteDoc(r.BroadcastListOut),
+    ("POST", "/api/v1/broadcasts"): RouteDoc(r.BroadcastDetailOut),
+    ("GET", "/api/v1/broadcasts/{bid}"): RouteDoc(
+        r.BroadcastDetailOut,
+        errors={404: _NOT_FOUND},
+        query=(Query("deliveries", {"type": "string", "enum": ["0", "1"]}, "1: every delivery"),),
+    ),
+    ("POST", "/api/v1/broadcasts/{bid}/resend"): RouteDoc(r.RearmedOut, errors={404: _NOT_FOUND}),
+    ("GET", "/api/v1/broadcasts/{bid}/recall"): RouteDoc(
+        r.RecallBoardOut, errors={404: _NOT_FOUND}
+    ),
+    ("GET", "/api/v1/zones"): RouteDoc(r.FeatureCollectionOut, media=GEOJSON),
+    ("POST", "/api/v1/zones"): RouteDoc(r.CreatedOut),
+    ("DELETE", "/api/v1/zones/{zid}"): RouteDoc(r.RetiredOut, errors={404: "no such zone"}),
+    ("POST", "/api/v1/zones/{zid}/permits"): RouteDoc(r.PermitOut, errors={404: "no such zone"}),
+    ("GET", "/api/v1/requests"): RouteDoc(
+        r.RequestListOut,
+        errors={400: "an unknown state"},
+        query=(Query("state", {"type": "string", "enum": ["open", "answered", "resolved"]}),),
+    ),
+    ("GET", "/api/v1/requests/{rid}"): RouteDoc(r.RequestDetailOut, errors={404: _NOT_FOUND}),
+    ("POST", "/api/v1/requests/{rid}/reply"): RouteDoc(r.MsgIdOut, errors={404: _NOT_FOUND}),
+    ("POST", "/api/v1/requests/{rid}/assign"): RouteDoc(r.AssignedOut, errors={404: _NOT_FOUND}),
+    ("POST", "/api/v1/requests/{rid}/resolve"): RouteDoc(
+        r.ResolvedOut, errors={404: _NOT_FOUND, 409: "already resolved"}
+    ),
+    ("GET", "/api/v1/trainings"): RouteDoc(r.TrainingListOut),
+    ("POST", "/api/v1/trainings"): RouteDoc(r.TrainingOut),
+    ("GET", "/api/v1/trainings/{tid}"): RouteDoc(r.TrainingOut, errors={404: _NOT_FOUND}),
+    ("GET", "/api/v1/trainings/{tid}/attendance"): RouteDoc(
+        r.AttendanceOut,
+        alternatives={"text/csv": {"type": "string"}},
+        errors={400: "run is not an integer", 404: _NOT_FOUND},
+        query=(
+            Query("run", _INT, "one run (else the latest)"),
+            Query("format", {"type": "string", "enum": ["json", "csv"]}),
+        ),
+    ),
+    ("GET", "/api/v1/users"): RouteDoc(r.UserListOut, errors={403: "admins only"}),
+    ("POST", "/api/v1/users"): RouteDoc(r.UsernameOut, errors={409: "the username is taken"}),
+    ("PATCH", "/api/v1/users/{username}"): RouteDoc(r.UsernameOut, errors={404: "no such user"}),
+    ("GET", "/api/v1/audit"): RouteDoc(r.AuditListOut, errors={403: "admins only"}),
+}
+
+# Path parameters that are numbers in the server (anything else is simply not found).
+INT_PARAMS = frozenset({"aid", "iid", "bid", "rid", "tid", "zid"})
