@@ -273,6 +273,29 @@ def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
     return int(run_gateway(args, settings.mqtt.url, settings.mqtt.prefix))
 
 
+def cmd_terminal(args: argparse.Namespace, settings: Settings) -> int:
+    from seaLink.terminal.server import TerminalConfig, serve_terminal
+
+    password = ""
+    if args.password_file:
+        password = Path(args.password_file).read_text(encoding="utf-8").strip()
+    try:
+        config = TerminalConfig(
+            vessel_id=args.vessel,
+            broker_ws=args.broker_ws,
+            prefix=settings.mqtt.prefix,
+            protocol=args.protocol,
+            username=args.vessel if password else "",
+            password=password,
+            lat=args.lat,
+            lon=args.lon,
+        )
+    except ValueError as exc:
+        raise SystemExit(f"sealink terminal: {exc}") from None
+    asyncio.run(run_until_signal(lambda: serve_terminal(config, "127.0.0.1", args.port)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sealink", description="SeaLink fleet liaison and safety hub")
     p.add_argument("--config", help="settings file (TOML); default $SEALINK_CONFIG")
@@ -349,6 +372,23 @@ def build_parser() -> argparse.ArgumentParser:
     cred.add_argument("--acl", help="the ACL file (a gateway's block is appended)")
     cred.add_argument("--password", help="use this password instead of a random one")
 
+    term = sub.add_parser(
+        "terminal", help="the reference vessel terminal (a tablet page, MQTT over WebSocket)"
+    )
+    term.add_argument("--vessel", required=True, help="the vessel id the tablet acts as")
+    term.add_argument(
+        "--broker-ws",
+        default="ws://127.0.0.1:9001",
+        help="the broker's WebSocket URL (ws:// or wss://)",
+    )
+    term.add_argument("--port", type=int, default=8090, help="port of the page on 127.0.0.1")
+    term.add_argument("--protocol", choices=["5", "3.1.1"], default="5", help="MQTT version")
+    term.add_argument(
+        "--password-file", help="file with the vessel's broker password (user = vessel id)"
+    )
+    term.add_argument("--lat", type=float, help="preset latitude when the tablet has no GNSS")
+    term.add_argument("--lon", type=float, help="preset longitude when the tablet has no GNSS")
+
     sim = sub.add_parser("sim", help="simulators")
     ssub = sim.add_subparsers(dest="sim_cmd", required=True)
     sf = ssub.add_parser("fleet", help="simulated vessels over MQTT")
@@ -386,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         "gateway": cmd_gateway,
         "broadcast": cmd_broadcast,
         "credentials": cmd_credentials,
+        "terminal": cmd_terminal,
     }
     return handlers[args.cmd](args, settings)
 

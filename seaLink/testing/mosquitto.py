@@ -22,10 +22,22 @@ class Mosquitto:
     """`mosquitto` on a free loopback port with persistence in a temp folder, so a restart keeps
     queued messages for persistent sessions, as a production broker would."""
 
-    def __init__(self, workdir: Path, port: int | None = None, extra_conf: str = "") -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        port: int | None = None,
+        extra_conf: str = "",
+        websockets: bool = False,
+        websockets_port: int | None = None,
+    ) -> None:
         self.workdir = workdir
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
+        # MQTT over WebSocket (browser terminals); Debian's mosquitto has it built in.
+        self.ws_port = (websockets_port or free_port()) if websockets else None
+        ws_conf = (
+            [f"listener {self.ws_port} 127.0.0.1", "protocol websockets"] if self.ws_port else []
+        )
         self.conf = workdir / "mosquitto.conf"
         self.conf.write_text(
             "\n".join(
@@ -45,6 +57,8 @@ class Mosquitto:
                     "log_type error",
                     "log_type warning",
                     extra_conf,
+                    # Last, so that extra_conf's per-listener lines stay with the first listener.
+                    *ws_conf,
                     "",
                 ]
             )
@@ -55,6 +69,12 @@ class Mosquitto:
     def url(self) -> str:
         return f"mqtt://127.0.0.1:{self.port}"
 
+    @property
+    def ws_url(self) -> str:
+        if self.ws_port is None:
+            raise RuntimeError("this broker has no websockets listener")
+        return f"ws://127.0.0.1:{self.ws_port}"
+
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [MOSQUITTO, "-c", str(self.conf)],
@@ -64,8 +84,11 @@ class Mosquitto:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
+                for port in (self.port, self.ws_port):
+                    if port is not None:
+                        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                            pass
+                return
             except OSError:
                 if self.proc.poll() is not None:
                     raise RuntimeError(

@@ -1,0 +1,414 @@
+"""The reference vessel terminal in headless Chromium, against a real hub and a private Mosquitto
+with a WebSocket listener. The page speaks only the public protocol, straight to the broker; the
+tests watch the hub (API and store) and, for "exactly once", the broker itself."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import paho.mqtt.client as paho
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from playwright.async_api import Browser, Page, expect
+
+from seaLink.clock import FakeClock
+from seaLink.terminal.server import TerminalConfig, terminal_server
+from tests.brokers import Mosquitto, free_port
+from tests.console.conftest import ADMIN_PW, Console, PageErrors, shot
+from tests.test_ingest import wait_for
+
+GNSS = {"latitude": 23.35, "longitude": 117.25}  # off Nan'ao, outside every zone
+HOLD_MS = 2000  # how long the distress button must be held (distress.js)
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A broker of this test's own (it gets restarted), with MQTT over WebSocket for the page."""
+    b = Mosquitto(tmp_path / "mosquitto", websockets=True)
+    b.start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    # The tablet stamps uplinks with its own (real) clock; the hub refuses times ahead of its own.
+    return FakeClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+async def terminal_url(console: Console, broker: Mosquitto) -> AsyncIterator[str]:
+    config = TerminalConfig(
+        vessel_id="V1", broker_ws=broker.ws_url, prefix=console.hub.settings.mqtt.prefix
+    )
+    async with terminal_server(config, port=free_port()) as url:
+        yield url
+
+
+@pytest.fixture
+async def tablet(
+    browser: Browser,
+    terminal_url: str,
+    page_errors: PageErrors,
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[Page]:
+    """A 10-inch tablet held upright, GNSS allowed, connected and showing the inbox."""
+    context = await browser.new_context(
+        viewport={"width": 800, "height": 1280},
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        geolocation=GNSS,
+        permissions=["geolocation"],
+        has_touch=True,
+    )
+    p = await context.new_page()
+    p.set_default_timeout(15_000)
+    p.on("console", lambda m: m.type == "error" and page_errors.seen.append(f"console: {m.text}"))
+    p.on("pageerror", lambda exc: page_errors.seen.append(f"exception: {exc}\n{exc.stack}"))
+    await p.goto(terminal_url)
+    await expect(p.locator("#link")).to_have_attribute("data-state", "online")
+    yield p
+    failed = request.node.stash.get(_failed_key(), False)
+    if failed:
+        await shot(p, f"FAILED-{request.node.name}")
+    await context.close()
+    if not failed:
+        assert page_errors.unexpected() == [], "the terminal logged errors"
+
+
+def _failed_key() -> Any:
+    from tests.console import conftest
+
+    return conftest._FAILED
+
+
+# --- the hub's side, through its API ------------------------------------------------------------
+
+
+async def api(console: Console, method: str, path: str, body: Any = None) -> Any:
+    async with aiohttp.ClientSession() as s:
+        r = await s.post(
+            f"{console.base}/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PW}
+        )
+        token = (await r.json())["token"]
+        r = await s.request(
+            method, console.base + path, json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        data = await r.json()
+        assert r.status < 300, data
+        return data
+
+
+async def broadcast_to_v1(console: Console, title: str) -> int:
+    created = await api(
+        console,
+        "POST",
+        "/api/v1/broadcasts",
+        {
+            "kind": "notice",
+            "title": title,
+            "body": "明天上午九点，渔政检查消防设备。",
+            "reply": "confirm",
+            "target": {"vessels": ["V1"]},
+        },
+    )
+    return int(created["broadcast"]["id"])
+
+
+async def delivery_of_v1(console: Console, bid: int) -> dict[str, Any]:
+    r = await api(console, "GET", f"/api/v1/broadcasts/{bid}?deliveries=1")
+    return dict(next(d for d in r["deliveries"] if d["vessel_id"] == "V1"))
+
+
+async def requests_of_v1(console: Console) -> list[dict[str, Any]]:
+    r = await api(console, "GET", "/api/v1/requests")
+    return [x for x in r["requests"] if x["vessel_id"] == "V1"]
+
+
+async def distress_alerts_of_v1(console: Console) -> list[dict[str, Any]]:
+    r = await api(console, "GET", "/api/v1/alerts")
+    return [a for a in r["alerts"] if a["vessel_id"] == "V1" and a["type"] == "distress"]
+
+
+async def until(predicate: Any) -> None:
+    await wait_for(predicate, timeout=15.0)
+
+
+# --- the broker's side: what the terminal really published --------------------------------------
+
+
+class UplinkSpy:
+    """A persistent MQTT session on the vessel's uplinks: it sees every publication the terminal
+    makes, also across a broker restart (its session and queue are on the broker's disk)."""
+
+    def __init__(self, broker: Mosquitto, prefix: str, vid: str) -> None:
+        self.seen: list[tuple[str, dict[str, Any]]] = []
+        self.lock = threading.Lock()
+        self.topic = f"{prefix}/vessels/{vid}/up/#"
+        self.client = paho.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=f"spy-{vid}",
+            protocol=paho.MQTTv5,
+        )
+        subscribed = threading.Event()
+        self.client.on_connect = lambda c, u, f, rc, p=None: c.subscribe(self.topic, qos=1)
+        self.client.on_subscribe = lambda c, u, mid, rc, p=None: subscribed.set()
+        self.client.on_message = self._on_message
+        self.client.reconnect_delay_set(0.2, 1)
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 3600
+        self.client.connect("127.0.0.1", broker.port, 30, clean_start=False, properties=props)
+        self.client.loop_start()
+        assert subscribed.wait(10), "the spy could not subscribe"
+
+    def _on_message(self, _c: Any, _u: Any, m: paho.MQTTMessage) -> None:
+        with self.lock:
+            self.seen.append((m.topic.rsplit("/", 1)[1], json.loads(m.payload)))
+
+    def of(self, kind: str, **match: Any) -> list[dict[str, Any]]:
+        with self.lock:
+            return [
+                p
+                for k, p in self.seen
+                if k == kind
+                and isinstance(p, dict)
+                and all(p.get(f) == v for f, v in match.items())
+            ]
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+
+async def test_a_notice_reaches_the_inbox_and_the_crews_confirmation_reaches_the_hub(
+    tablet: Page, console: Console
+) -> None:
+    page = tablet
+    await expect(page.locator("#link-text")).to_have_text("已连接")
+    await expect(page.locator("#inbox-empty")).to_have_text("暂无消息")
+
+    # The terminal said hello and reported the tablet's GNSS position: the hub has both.
+    async def located() -> bool:
+        v = await api(console, "GET", "/api/v1/vessels/V1")
+        pos = v.get("last_position") or {}
+        return abs(pos.get("lat", 0) - 23.35) < 1e-6 and abs(pos.get("lon", 0) - 117.25) < 1e-6
+
+    await until(located)
+
+    bid = await broadcast_to_v1(console, "渔港检查通知")
+    card = page.locator(f'.msg[data-msg-id="b{bid}-V1"]')
+    await expect(card).to_be_visible()
+    await expect(card.locator(".msg-kind")).to_have_text("通知")
+    await expect(card.locator(".msg-title")).to_have_text("渔港检查通知")
+    await expect(page.locator("#unread")).to_have_text("1")
+    # Stored on the tablet and shown on screen: `delivered` and `read` reach the hub by themselves.
+
+    async def read() -> bool:
+        d = await delivery_of_v1(console, bid)
+        return bool(d["delivered_at"] and d["read_at"])
+
+    await until(read)
+    assert (await delivery_of_v1(console, bid))["acked_at"] is None
+    await shot(page, "terminal-inbox-zh")
+
+    await card.locator(".ack-button").click()
+    await expect(card.locator(".msg-done")).to_have_text("✓ 已确认")
+    await expect(page.locator("#unread")).to_be_hidden()
+
+    async def acknowledged() -> bool:
+        return bool((await delivery_of_v1(console, bid))["acked_at"])
+
+    await until(acknowledged)
+    rollup = (await api(console, "GET", f"/api/v1/broadcasts/{bid}"))["rollup"]
+    assert rollup["states"]["acknowledged"] == 1, rollup
+    await expect(page.locator("#queued-count")).to_have_text("0")
+    await shot(page, "terminal-inbox-confirmed-zh")
+
+    # English on the same tablet; the hub's text stays as written.
+    await page.click("#lang")
+    await expect(page.locator("#link-text")).to_have_text("Connected")
+    await expect(card.locator(".msg-kind")).to_have_text("Notice")
+    await expect(card.locator(".msg-done")).to_have_text("✓ Confirmed")
+    await page.click('.tab[data-target="position"]')
+    await expect(page.locator("#position-text")).to_have_text("23.35000°N  117.25000°E")
+    await expect(page.locator("#position-source")).to_have_text("GNSS")
+    await shot(page, "terminal-position-en")
+
+
+async def test_a_distress_needs_a_hold_reaches_the_hub_and_shows_the_hubs_acknowledgement(
+    tablet: Page, console: Console
+) -> None:
+    page = tablet
+    await page.click('.tab[data-target="distress"]')
+    await page.click('#nature-choices .choice[data-value="flooding"]')
+    for _ in range(6):
+        await page.click("#persons-plus")
+    await expect(page.locator("#persons")).to_have_text("6")
+    await shot(page, "terminal-distress-form-zh")
+
+    hold = page.locator("#distress-hold")
+    # A touch, even a firm one, sends nothing: the hold is cut short.
+    await hold.hover()
+    await page.mouse.down()
+    await page.wait_for_timeout(HOLD_MS / 4)
+    await page.mouse.up()
+    await page.wait_for_timeout(HOLD_MS + 500)  # past the moment a full hold would have fired
+    await expect(page.locator("#distress-form")).to_be_visible()
+    assert await page.evaluate("() => window.__terminal.outbox.size()") == 0
+    assert await distress_alerts_of_v1(console) == []
+
+    # Held until the bar is full: sent.
+    await page.mouse.down()
+    panel = page.locator("#distress-active")
+    await expect(panel).to_be_visible(timeout=HOLD_MS + 5000)
+    await page.mouse.up()
+    distress_id = await page.evaluate("() => window.__terminal.store.get('distress').distress_id")
+
+    async def raised() -> bool:
+        return len(await distress_alerts_of_v1(console)) == 1
+
+    await until(raised)
+    alert = (await distress_alerts_of_v1(console))[0]
+    assert alert["ref"] == distress_id and alert["severity"] == "critical"
+    assert alert["data"]["nature"] == "flooding" and alert["data"]["persons"] == 6
+    assert abs(alert["lat"] - 23.35) < 1e-6 and abs(alert["lon"] - 117.25) < 1e-6
+
+    # The hub stored it and answered with distress_ack: the terminal says so and stops repeating.
+    await expect(panel).to_have_attribute("data-state", "acked")
+    await expect(page.locator("#distress-status")).to_have_text("✓ 岸基已收到求救")
+    await expect(page.locator("#distress-ack-body")).to_contain_text("已收到（进水）")
+    await expect(page.locator("#distress-detail")).to_contain_text("进水 · 船上人数 6")
+    await shot(page, "terminal-distress-acknowledged-zh")
+
+    # A false alarm is cancelled with two presses; the hub records the request to cancel.
+    await page.click("#distress-cancel")
+    await expect(page.locator("#distress-cancel")).to_have_text(
+        "确定是误报吗？将通知岸基取消求救。"
+    )
+    await page.click("#distress-cancel")
+    await expect(panel).to_have_attribute("data-state", "cancel-acked")
+    await expect(page.locator("#distress-ack-body")).to_contain_text("已收到取消报警申请")
+
+    async def cancel_requested() -> bool:
+        a = (await distress_alerts_of_v1(console))[0]
+        return bool(a["data"].get("cancel_requested"))
+
+    await until(cancel_requested)
+    await page.click("#distress-done")
+    await expect(page.locator("#distress-form")).to_be_visible()
+
+
+async def test_a_request_reaches_the_hubs_inbox_and_the_coordinators_reply_comes_back(
+    tablet: Page, console: Console
+) -> None:
+    page = tablet
+    await page.click('.tab[data-target="request"]')
+    await page.click('#category-choices .choice[data-value="medical"]')
+    await page.fill("#request-text", "船员高烧不退，请求医疗指导")
+    await page.click("#request-send")
+    item = page.locator(".request-item").first
+    await expect(item).to_have_attribute("data-state", "sent")
+    await expect(item.locator(".request-head")).to_contain_text("医疗")
+    await expect(item.locator(".request-head")).to_contain_text("已送达")
+
+    async def arrived() -> bool:
+        return len(await requests_of_v1(console)) == 1
+
+    await until(arrived)
+    req = (await requests_of_v1(console))[0]
+    assert req["category"] == "medical" and req["text"] == "船员高烧不退，请求医疗指导"
+    await shot(page, "terminal-request-zh")
+
+    reply = await api(
+        console, "POST", f"/api/v1/requests/{req['id']}/reply", {"text": "请多饮水，医生稍后来电。"}
+    )
+    card = page.locator(f'.msg[data-msg-id="{reply["msg_id"]}"]')
+    await page.click('.tab[data-target="inbox"]')
+    await expect(card).to_be_visible()
+    await expect(card.locator(".msg-kind")).to_have_text("回复")
+    await expect(card.locator(".msg-body")).to_contain_text("请多饮水，医生稍后来电。")
+
+
+async def test_link_loss_is_shown_and_what_was_queued_goes_out_once_after_the_broker_returns(
+    tablet: Page, console: Console, broker: Mosquitto, page_errors: PageErrors
+) -> None:
+    # Chromium reports each refused WebSocket connection as a console error: expected here.
+    page_errors.allow(r"WebSocket connection to .* failed")
+    page = tablet
+    spy = UplinkSpy(broker, console.hub.settings.mqtt.prefix, "V1")
+    try:
+        bid = await broadcast_to_v1(console, "台风蓝色预警")
+        card = page.locator(f'.msg[data-msg-id="b{bid}-V1"]')
+        await expect(card).to_be_visible()
+
+        async def read() -> bool:
+            return bool((await delivery_of_v1(console, bid))["read_at"])
+
+        await until(read)
+        await asyncio.to_thread(broker.stop)
+        await expect(page.locator("#link")).to_have_attribute("data-state", "reconnecting")
+        await expect(page.locator("#link-text")).to_have_text("连接中断，正在重连")
+
+        # Out of coverage the crew confirms the warning and asks for supplies: both wait.
+        await card.locator(".ack-button").click()
+        await expect(card.locator(".msg-done")).to_contain_text("待发送")
+        await page.click('.tab[data-target="request"]')
+        await page.click('#category-choices .choice[data-value="supplies"]')
+        await page.fill("#request-text", "淡水不足，请补给船带两吨水")
+        await page.click("#request-send")
+        await expect(page.locator(".request-item").first).to_have_attribute("data-state", "queued")
+        await expect(page.locator("#queued-count")).to_have_text("2")  # the ack, the request
+        await shot(page, "terminal-link-lost-zh")
+
+        # The tablet is switched off and on again: the queue is on its storage, not in memory.
+        await page.reload()
+        await expect(page.locator("#queued-count")).to_have_text("2")
+        await expect(page.locator("#link")).not_to_have_attribute("data-state", "online")
+
+        await asyncio.to_thread(broker.start)
+        await expect(page.locator("#link")).to_have_attribute("data-state", "online")
+        await expect(page.locator("#link-text")).to_have_text("已连接")
+        await expect(page.locator("#queued-count")).to_have_text("0")
+        await page.click('.tab[data-target="request"]')
+        await expect(page.locator(".request-item").first).to_have_attribute("data-state", "sent")
+
+        async def delivered_to_hub() -> bool:
+            acked = (await delivery_of_v1(console, bid))["acked_at"]
+            return bool(acked) and len(await requests_of_v1(console)) == 1
+
+        await until(delivered_to_hub)
+        request_id = (await requests_of_v1(console))[0]["request_id"]
+
+        # Exactly once on the wire, not only once in the hub (which would deduplicate anyway):
+        # a later uplink marks the end, since one client's publications keep their order.
+        await page.click('.tab[data-target="position"]')
+        await page.fill("#manual-lat", "23.4")
+        await page.fill("#manual-lon", "117.3")
+        await page.click("#manual-use")
+        await expect(page.locator("#position-source")).to_have_text("手动输入")
+
+        async def marker_seen() -> bool:
+            return len(spy.of("position", lat=23.4, lon=117.3)) == 1
+
+        await until(marker_seen)
+        assert len(spy.of("request", request_id=request_id)) == 1
+        msg_id = f"b{bid}-V1"
+        assert len(spy.of("ack", msg_id=msg_id, state="acknowledged")) == 1
+        assert len(spy.of("ack", msg_id=msg_id, state="read")) == 1
+        await page.click('.tab[data-target="inbox"]')
+        await expect(card.locator(".msg-done")).to_have_text("✓ 已确认")
+        await shot(page, "terminal-link-back-zh")
+    finally:
+        spy.close()
