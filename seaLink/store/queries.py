@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from seaLink.store.db import Database
-from seaLink.store.tables import Alert, DeadLetter, Grid, Position, Vessel, VesselState
+from seaLink.store.tables import (
+    Alert,
+    AlertEvent,
+    DeadLetter,
+    Grid,
+    Position,
+    Vessel,
+    VesselState,
+)
 
 _v = Vessel.__table__  # type: ignore[attr-defined]
 _vs = VesselState.__table__  # type: ignore[attr-defined]
@@ -16,6 +24,7 @@ _p = Position.__table__  # type: ignore[attr-defined]
 _a = Alert.__table__  # type: ignore[attr-defined]
 _g = Grid.__table__  # type: ignore[attr-defined]
 _dl = DeadLetter.__table__  # type: ignore[attr-defined]
+_ae = AlertEvent.__table__  # type: ignore[attr-defined]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -198,3 +207,66 @@ async def count_positions(db: Database, vessel_id: str | None = None) -> int:
         q = q.where(_p.c.vessel_id == vessel_id)
     async with db.engine.connect() as conn:
         return int((await conn.execute(q)).scalar_one())
+
+
+# --- Statistics (read by seaLink/api/stats_api.py) ---------------------------------------------
+
+
+async def contact_history_inputs(
+    db: Database, *, grid_ids: list[str] | None, since: datetime, until: datetime
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """What a past contact state is derived from, for the vessels of `grid_ids` (None: all):
+    each vessel with its report interval and latest known state, every fix heard in
+    (since, until] in vessel and time order, and the lost-contact and maintenance alerts open at
+    some moment of that window."""
+    vq = select(
+        _v.c.id, _v.c.grid_id, _v.c.report_interval_s,
+        _vs.c.last_heard, _vs.c.lat, _vs.c.lon, _vs.c.nav_state,
+    ).select_from(_v.outerjoin(_vs, _vs.c.vessel_id == _v.c.id)).order_by(_v.c.id)  # fmt: skip
+    pq = (
+        select(_p.c.vessel_id, _p.c.ts, _p.c.lat, _p.c.lon, _p.c.nav_state)
+        .where(_p.c.ts > since, _p.c.ts <= until)
+        .order_by(_p.c.vessel_id, _p.c.ts)
+    )
+    aq = select(_a.c.vessel_id, _a.c.type, _a.c.raised_at, _a.c.resolved_at).where(
+        _a.c.type.in_(("lost_contact", "maintenance")),
+        _a.c.raised_at <= until,
+        or_(_a.c.resolved_at.is_(None), _a.c.resolved_at > since),
+    )
+    if grid_ids is not None:
+        vq = vq.where(_v.c.grid_id.in_(grid_ids))
+        pq = pq.where(_p.c.vessel_id.in_(select(_v.c.id).where(_v.c.grid_id.in_(grid_ids))))
+        aq = aq.where(_a.c.grid_id.in_(grid_ids))
+    async with db.engine.connect() as conn:
+        vessels = list((await conn.execute(vq)).all())
+        fixes = list((await conn.execute(pq)).all())
+        alerts = list((await conn.execute(aq)).all())
+    return vessels, fixes, alerts
+
+
+async def alert_timings(
+    db: Database, *, grid_ids: list[str] | None, since: datetime, limit: int = 5000
+) -> list[dict[str, Any]]:
+    """Alerts raised since `since` with when they were acknowledged and resolved, and who
+    resolved them (`resolved_by` None: the hub itself, e.g. contact restored)."""
+    by_person = (
+        select(_ae.c.alert_id, func.min(_ae.c.actor).label("resolved_by"))
+        .where(_ae.c.action == "resolved", _ae.c.actor != "system")
+        .group_by(_ae.c.alert_id)
+        .subquery()
+    )
+    q = (
+        select(
+            _a.c.id, _a.c.grid_id, _a.c.type, _a.c.severity, _a.c.raised_at, _a.c.acked_at,
+            _a.c.resolved_at, by_person.c.resolved_by,
+        )
+        .select_from(_a.outerjoin(by_person, by_person.c.alert_id == _a.c.id))
+        .where(_a.c.raised_at >= since)
+        .order_by(_a.c.raised_at)
+        .limit(limit)
+    )  # fmt: skip
+    if grid_ids is not None:
+        q = q.where(_a.c.grid_id.in_(grid_ids))
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(q)).mappings().all()
+    return [dict(r) for r in rows]
