@@ -4,9 +4,9 @@ A batch in which many boats cross a zone's edge at once (a fleet leaving the Nan
 used to cost three statements per alert in one transaction, holding SQLite's single write lock
 for hundreds of milliseconds while the ingest writer waited in SQLite's busy handler (whose
 sleeps grow to 100 ms): that was the tail of the publish-to-commit latency. Here a batch costs
-at most two queries and four `executemany` statements, whatever its size. The rules are those of
-`zone_store.record`: one open alert per vessel and type (a raise while one is open is a no-op),
-raises applied before resolves, and an audit row for every change.
+one query before its write transaction and at most four statements in it, whatever its size.
+The rules are those of `zone_store.record`: one open alert per vessel and type (a raise while
+one is open is a no-op), raises applied before resolves, and an audit row for every change.
 """
 
 from __future__ import annotations
@@ -47,28 +47,33 @@ async def record_batch(
     """Store zone events; raise and resolve alerts. Returns (alert id, vessel id, grid id) of the
     alerts newly raised."""
     raised: list[tuple[int, str, str]] = []
+    pairs = {(a["vessel_id"], a["type"]) for a in raise_}
+    pairs |= {(vid, type_) for vid, type_, _ts, _note in resolve_}
+    open_: dict[tuple[str, str], int] = {}
+    if pairs:
+        # Read before the write transaction begins: SQLite takes its one write lock at the first
+        # write, and every statement inside it waits for a turn of a busy event loop. (Only the
+        # zone watch opens these alert types, so nothing can open one in between.)
+        async with db.engine.connect() as conn:
+            open_ = await _open_ids(conn, sorted(pairs))
+    new: list[dict[str, Any]] = []
+    for a in raise_:
+        key = (a["vessel_id"], a["type"])
+        if key not in open_:
+            open_[key] = -1  # taken by this batch (its id is known after the insert)
+            new.append(a)
     async with db.engine.begin() as conn:
         if events:
             await conn.execute(_e.insert(), events)
-        pairs = {(a["vessel_id"], a["type"]) for a in raise_}
-        pairs |= {(vid, type_) for vid, type_, _ts, _note in resolve_}
-        if not pairs:
-            return raised
-        open_ = await _open_ids(conn, sorted(pairs))
-
-        new: list[dict[str, Any]] = []
-        for a in raise_:
-            key = (a["vessel_id"], a["type"])
-            if key not in open_:
-                open_[key] = -1  # taken by this batch (its id is known after the insert)
-                new.append(a)
         trail: list[dict[str, Any]] = []
         if new:
-            # A plain executemany, then the ids by their (vessel, type), which the partial unique
-            # index keeps to one open alert: RETURNING in parameter order would make SQLAlchemy
-            # insert row by row on SQLite, holding the write lock a statement longer per alert.
-            await conn.execute(_a.insert(), new)
-            ids = await _open_ids(conn, [(a["vessel_id"], a["type"]) for a in new])
+            # One multi-row INSERT ... RETURNING; rows come back in any order, so they are
+            # matched by (vessel, type), which the partial unique index keeps to one open alert.
+            # (RETURNING in parameter order would make SQLAlchemy insert row by row on SQLite.)
+            back = await conn.execute(
+                _a.insert().returning(_a.c.id, _a.c.vessel_id, _a.c.type), new
+            )
+            ids = {(r[1], r[2]): int(r[0]) for r in back.all()}
             for a in new:
                 alert_id = ids[(a["vessel_id"], a["type"])]
                 open_[(a["vessel_id"], a["type"])] = alert_id
