@@ -17,12 +17,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-from seaLink.domain.fleetgen import generate_fleet
+from seaLink.domain.fleetgen import Fleet, generate_fleet
 from seaLink.domain.ports import load_zones_document, ports_from_geojson
 from seaLink.runtime import Hub
 from seaLink.settings import Settings
 from seaLink.store.db import Database
 from seaLink.store.fleet_io import import_fleet, write_fleet_csv
+from seaLink.terminal.server import TerminalConfig, terminal_server
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,14 @@ class _SnapshotKeys(dict[Any, Any]):
 
 
 @contextlib.asynccontextmanager
-async def embedded_broker(port: int) -> AsyncIterator[str]:
+async def embedded_broker(port: int, ws_port: int = 0) -> AsyncIterator[str]:
     from amqtt.broker import Broker
 
+    listeners: dict[str, Any] = {"default": {"type": "tcp", "bind": f"127.0.0.1:{port}"}}
+    if ws_port:  # MQTT over WebSocket, for the reference terminal in a browser
+        listeners["ws"] = {"type": "ws", "bind": f"127.0.0.1:{ws_port}"}
     config: dict[str, Any] = {
-        "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{port}"}},
+        "listeners": listeners,
         "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
     }
     broker = Broker(config)
@@ -53,6 +57,18 @@ async def embedded_broker(port: int) -> AsyncIterator[str]:
         yield f"mqtt://127.0.0.1:{port}"
     finally:
         await broker.shutdown()
+
+
+def _terminal_config(settings: Settings, vessel_id: str, ws_url: str) -> TerminalConfig:
+    # At sea east of the Nanpeng reserve (WGS-84) until the browser's own geolocation answers.
+    return TerminalConfig(
+        vessel_id=vessel_id,
+        broker_ws=ws_url,
+        prefix=settings.mqtt.prefix,
+        protocol=settings.mqtt.protocol,
+        lat=23.30,
+        lon=117.60,
+    )
 
 
 def demo_settings(settings: Settings, broker_url: str, embedded: bool) -> Settings:
@@ -81,15 +97,22 @@ def demo_settings(settings: Settings, broker_url: str, embedded: bool) -> Settin
     )
 
 
-async def _prepare_fleet(settings: Settings, vessels: int, seed: int, folder: Path) -> None:
+async def _prepare_fleet(
+    settings: Settings, vessels: int, seed: int, folder: Path, spare_one: bool = False
+) -> str | None:
+    """Register the fleet; with `spare_one`, its last boat is left out of the simulator's CSV
+    (a vessel id is an MQTT client id: the tablet terminal, not the simulator, is that boat)."""
     fleet = generate_fleet(vessels, ports_from_geojson(load_zones_document()), seed=seed)
-    write_fleet_csv(fleet, folder)
+    spare = fleet.vessels[-1].id if spare_one and fleet.vessels else None
+    simulated = [v for v in fleet.vessels if v.id != spare]
+    write_fleet_csv(Fleet(fleet.grids, fleet.coordinators, simulated), folder)
     db = Database(settings.store.url)
     try:
         await db.create_all()
         await import_fleet(db, fleet)
     finally:
         await db.dispose()
+    return spare
 
 
 async def _simulator(settings: Settings, vessels: int, seed: int, folder: Path) -> None:
@@ -166,17 +189,26 @@ async def run_demo(settings: Settings, vessels: int | None = None) -> None:
     n = vessels or settings.demo.vessels
     folder = Path("var/demo-fleet")
     embedded = "url" not in settings.mqtt.model_fields_set
+    d = settings.demo
+    ws_url = f"ws://127.0.0.1:{d.embedded_broker_ws_port}" if embedded else d.terminal_broker_ws
+    with_terminal = bool(d.terminal_port and ws_url)
     async with contextlib.AsyncExitStack() as stack:
         if embedded:
             url = await stack.enter_async_context(
-                embedded_broker(settings.demo.embedded_broker_port)
+                embedded_broker(d.embedded_broker_port, d.embedded_broker_ws_port)
             )
         else:
             url = settings.mqtt.url
         s = demo_settings(settings, url, embedded)
-        await _prepare_fleet(s, n, settings.demo.seed, folder)
+        tablet = await _prepare_fleet(s, n, d.seed, folder, spare_one=with_terminal)
         hub = await stack.enter_async_context(Hub(s).running())
         api = f"http://{s.api.host}:{s.api.port}"
+        terminal = "  terminal   off (demo.terminal_port, demo.terminal_broker_ws)"
+        if tablet is not None:
+            term_url = await stack.enter_async_context(
+                terminal_server(_terminal_config(s, tablet, ws_url), port=d.terminal_port)
+            )
+            terminal = f"  terminal   {term_url}  (vessel {tablet}: the tablet page, MQTT over WebSocket {ws_url})"
         print(
             "\n".join(
                 [
@@ -184,12 +216,13 @@ async def run_demo(settings: Settings, vessels: int | None = None) -> None:
                     "SeaLink demo is running (Ctrl-C stops it)",
                     f"  broker     {url}{'  (embedded amqtt)' if embedded else ''}",
                     f"  store      {s.store.url}",
-                    f"  fleet      {n} simulated boats, CSV in {folder}/ ({len(hub.registry)} registered)",
+                    f"  fleet      {n - (tablet is not None)} simulated boats, CSV in {folder}/ ({len(hub.registry)} registered)",
                     f"  time       simulated time runs {TIME_SCALE:g}x faster; contact rules scaled",
                     f"  console    {api}/",
                     f"  API        {api}/api/v1/vessels  {api}/api/v1/alerts  {api}/healthz  {api}/metrics",
                     f"  log in     admin / {s.admin_password if s.admin_password == DEMO_ADMIN_PASSWORD else '(configured password)'}",
                     "  gateways   AIS receiver and Beidou terminal simulated on ptys, read by their gateways",
+                    terminal,
                     "",
                 ]
             ),

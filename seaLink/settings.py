@@ -176,6 +176,15 @@ class DemoSettings(_Section):
     seed: int = Field(7, description="seed of the demo fleet and its movements")
     report_interval_s: float = Field(10.0, description="simulated report interval in the demo")
     embedded_broker_port: int = Field(1884, description="port of the demo's embedded broker")
+    embedded_broker_ws_port: int = Field(
+        1885, description="MQTT-over-WebSocket port of the embedded broker (the demo terminal's)"
+    )
+    terminal_port: int = Field(
+        8090, description="port of the demo's reference vessel terminal page (0: no terminal)"
+    )
+    terminal_broker_ws: str = Field(
+        "", description="broker WebSocket URL for the demo terminal when the broker is not embedded"
+    )
 
 
 class Settings(BaseSettings):
