@@ -6,10 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.ais.framing import REFUSED_TAG, Sentence, frame_line, xor_checksum
+from gateway.ais.framing import REFUSED_TAG, Sentence, frame_any_line, frame_line, xor_checksum
 from gateway.ais.reasons import AisReject
 from gateway.ais.tagblock import parse_tag_block, parse_uscg_trailer
-from tests.gateway.nmea_util import with_checksum
+from tests.gateway.conftest import data_lines
+from tests.gateway.nmea_util import rechecksum, with_checksum
 
 GOOD = b"!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23"
 
@@ -111,3 +112,40 @@ def test_framing_never_raises_and_refusals_have_a_known_reason(data: bytes) -> N
 def test_framing_of_nmea_like_noise_never_raises(text: str) -> None:
     result = frame_line(text.encode())
     assert isinstance(result, Sentence) or result in set(AisReject)
+
+
+CAPTURE_LINES = [
+    line
+    for parts in (
+        ("pyais", "nmea_data_sample.txt"),
+        ("pyais", "gatehouse.nmea"),
+        ("pyais", "messages.ais"),
+        ("pyais", "sample.ais"),
+        ("pyais", "mixed.txt"),
+        ("libais", "typeexamples.nmea"),
+        ("libais", "tagblock.nmea"),
+    )
+    for line in data_lines("ais", *parts)
+]
+
+
+def test_the_plain_line_shortcut_answers_as_the_general_path_for_every_capture_line() -> None:
+    for line in CAPTURE_LINES:
+        for variant in (line, line + b"\r", line.lower(), b" " + line):
+            assert frame_line(variant) == frame_any_line(variant), variant
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    line=st.sampled_from(CAPTURE_LINES),
+    where=st.integers(min_value=0, max_value=90),
+    byte=st.sampled_from(b"!$\\,*0123456789:;<=>?@AIVDMOPWXZ`aw{~\r -"),
+    fix_checksum=st.booleans(),
+)
+def test_the_plain_line_shortcut_answers_as_the_general_path_for_damaged_lines(
+    line: bytes, where: int, byte: int, fix_checksum: bool
+) -> None:
+    damaged = line[:where] + bytes([byte]) + line[where + 1 :]
+    if fix_checksum and damaged.count(b"*") == 1 and damaged[:1] in (b"!", b"$"):
+        damaged = rechecksum(damaged)
+    assert frame_line(damaged) == frame_any_line(damaged)
