@@ -1,0 +1,586 @@
+"""The deployment files, checked offline (containers do not run here).
+
+- every Kubernetes manifest in deploy/k8s against the Kubernetes OpenAPI schemas (strict: an
+  unknown or misspelt field is an error), and the kustomization lists exactly those files;
+- deploy/compose/compose.yaml against the Compose specification's JSON Schema (vendored);
+- the Dockerfile parsed: pinned base, installs this project, runs `sealink`, checks /healthz;
+- every SEALINK_* variable set anywhere in compose or k8s is a real setting with a valid value;
+- every image is pinned to a version;
+- the EMQX ACL says what the shipped Mosquitto ACL says;
+- every metric in the Prometheus alert rules is one the hub exports, with labels it has.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+from dockerfile_parse import DockerfileParser
+from prometheus_client.metrics import MetricWrapperBase
+from pydantic import BaseModel
+
+from seaLink.domain.contact import ContactState
+from seaLink.metrics import HubMetrics
+from seaLink.services.alerting import TYPE_ZH
+from seaLink.settings import Settings
+from seaLink.wire.codec import RejectReason
+from seaLink.wire.topics import UplinkKind
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+K8S = DEPLOY / "k8s"
+COMPOSE_DIR = DEPLOY / "compose"
+COMPOSE = COMPOSE_DIR / "compose.yaml"
+DOCKERFILE = DEPLOY / "Dockerfile"
+RULES = DEPLOY / "prometheus" / "sealink-rules.yml"
+COMPOSE_SCHEMA = Path(__file__).resolve().parent / "data" / "compose-spec.json"
+# The oldest Kubernetes release the manifests must apply to (policy/v1 PDBs need >= 1.21).
+K8S_VERSION = "1.29.0"
+
+
+# ---------------------------------------------------------------- loading
+
+
+def k8s_files() -> list[Path]:
+    return sorted(p for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml")
+
+
+def k8s_resources() -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for path in k8s_files():
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if doc:
+                found.append((path.name, doc))
+    return found
+
+
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    return data
+
+
+def pod_specs() -> Iterator[tuple[str, dict[str, Any]]]:
+    for _, res in k8s_resources():
+        if res["kind"] in {"Deployment", "StatefulSet", "DaemonSet", "Job"}:
+            yield res["metadata"]["name"], res["spec"]["template"]["spec"]
+
+
+def workload(kind: str, name: str) -> dict[str, Any]:
+    for _, res in k8s_resources():
+        if res["kind"] == kind and res["metadata"]["name"] == name:
+            return res
+    raise AssertionError(f"deploy/k8s has no {kind} {name}")
+
+
+# ---------------------------------------------------------------- Kubernetes
+
+
+def test_k8s_directory_holds_manifests() -> None:
+    kinds = {res["kind"] for _, res in k8s_resources()}
+    assert {"StatefulSet", "Deployment", "Service", "ConfigMap", "Secret"} <= kinds
+    assert "PodDisruptionBudget" in kinds
+
+
+@pytest.mark.parametrize(
+    "name,resource",
+    [(f"{f}:{r['kind']}/{r['metadata']['name']}", r) for f, r in k8s_resources()],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_every_k8s_manifest_matches_the_kubernetes_schema(
+    name: str, resource: dict[str, Any]
+) -> None:
+    # A kind without a bundled schema (a CRD) would be an error too: nothing here may go unchecked.
+    kubernetes_validate.validate(resource, K8S_VERSION, strict=True)
+
+
+def test_the_schema_check_refuses_a_misspelt_field() -> None:
+    hub = json.loads(json.dumps(workload("StatefulSet", "sealink-hub")))
+    hub["spec"]["template"]["spec"]["containers"][0]["readinesProbe"] = {"httpGet": {}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(hub, K8S_VERSION, strict=True)
+    hub = json.loads(json.dumps(workload("StatefulSet", "sealink-hub")))
+    hub["spec"]["replicas"] = "two"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(hub, K8S_VERSION, strict=True)
+
+
+def test_kustomization_lists_every_manifest() -> None:
+    kust = yaml.safe_load((K8S / "kustomization.yaml").read_text(encoding="utf-8"))
+    assert sorted(kust["resources"]) == sorted(p.name for p in k8s_files())
+
+
+def test_k8s_hubs_are_several_with_probes_resources_budget_and_config() -> None:
+    hub = workload("StatefulSet", "sealink-hub")
+    assert hub["spec"]["replicas"] >= 2
+    pod = hub["spec"]["template"]
+    annotations = pod["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/path"] == "/metrics"
+    (container,) = pod["spec"]["containers"]
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["path"] == "/healthz"
+    assert container["resources"]["requests"] and container["resources"]["limits"]
+    sources = {next(iter(s)) for s in container["envFrom"]}
+    assert sources == {"configMapRef", "secretRef"}
+    # The hub id must be stable per slot: the pod name of a StatefulSet.
+    hub_id = next(e for e in container["env"] if e["name"] == "SEALINK_CLUSTER__HUB_ID")
+    assert hub_id["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
+
+    pdb = workload("PodDisruptionBudget", "sealink-hub")
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
+    assert pdb["spec"]["minAvailable"] >= 1
+
+    config = workload("ConfigMap", "sealink-hub-config")["data"]
+    assert config["SEALINK_CLUSTER__ENABLED"] == "true"
+
+
+def test_k8s_runs_an_emqx_cluster_postgres_and_both_gateways() -> None:
+    assert workload("StatefulSet", "emqx")["spec"]["replicas"] >= 3
+    workload("StatefulSet", "postgres-primary")
+    workload("StatefulSet", "postgres-replica")
+    args = {
+        name: " ".join(spec["containers"][0].get("args", []))
+        for name, spec in pod_specs()
+        if name.startswith("gateway-")
+    }
+    assert any(a.startswith("gateway ais") for a in args.values())
+    assert any(a.startswith("gateway beidou") for a in args.values())
+
+
+def test_k8s_services_select_existing_pods() -> None:
+    labels = [
+        res["spec"]["template"]["metadata"]["labels"]
+        for _, res in k8s_resources()
+        if res["kind"] in {"Deployment", "StatefulSet"}
+    ]
+    for _, res in k8s_resources():
+        if res["kind"] == "Service":
+            selector = res["spec"]["selector"]
+            assert any(selector.items() <= lab.items() for lab in labels), res["metadata"]["name"]
+
+
+def test_emqx_settings_are_the_same_in_compose_and_k8s() -> None:
+    data = workload("ConfigMap", "emqx-config")["data"]
+    assert data["base.hocon"] == (COMPOSE_DIR / "emqx" / "base.hocon").read_text(encoding="utf-8")
+    assert data["acl.conf"] == (COMPOSE_DIR / "emqx" / "acl.conf").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- Compose
+
+
+def test_compose_file_matches_the_compose_specification() -> None:
+    schema = json.loads(COMPOSE_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = [f"{e.json_path}: {e.message}" for e in validator.iter_errors(compose())]
+    assert errors == []
+
+
+def test_the_compose_schema_refuses_a_wrong_file() -> None:
+    schema = json.loads(COMPOSE_SCHEMA.read_text(encoding="utf-8"))
+    broken = compose()
+    broken["services"]["hub-1"]["restart_policy"] = "always"  # not a service key
+    broken["services"]["hub-2"]["ports"] = "8082:8080"  # must be a list
+    assert len(list(jsonschema.Draft202012Validator(schema).iter_errors(broken))) >= 2
+
+
+def test_compose_runs_emqx_cluster_postgres_pair_hubs_gateways_and_prometheus() -> None:
+    services = compose()["services"]
+    images = {name: s.get("image", "") for name, s in services.items()}
+    emqx = [n for n, i in images.items() if i.startswith("emqx/emqx:")]
+    assert len(emqx) >= 3
+    seeds = services[emqx[0]]["environment"]["EMQX_CLUSTER__STATIC__SEEDS"]
+    for name in emqx:
+        assert services[name]["environment"]["EMQX_NODE__NAME"].split("@")[1] in seeds
+
+    hubs = {n: s for n, s in services.items() if s.get("command", ["hub"]) == ["hub"]}
+    hubs = {n: s for n, s in hubs.items() if images[n].startswith("sealink:")}
+    assert len(hubs) >= 2
+    ids = {s["environment"]["SEALINK_CLUSTER__HUB_ID"] for s in hubs.values()}
+    assert len(ids) == len(hubs), "each hub needs its own cluster.hub_id"
+    for s in hubs.values():
+        assert s["environment"]["SEALINK_CLUSTER__ENABLED"] == "true"
+        assert "/healthz" in " ".join(s["healthcheck"]["test"])
+
+    commands = [" ".join(s.get("command", [])) for s in services.values()]
+    assert any(c.startswith("gateway ais") for c in commands)
+    assert any(c.startswith("gateway beidou") for c in commands)
+
+    pg = [n for n, i in images.items() if i.startswith("postgres:")]
+    assert len(pg) == 2
+    replica = services["postgres-replica"]
+    script = (COMPOSE_DIR / "postgres" / "replica-entrypoint.sh").read_text(encoding="utf-8")
+    assert "replica-entrypoint.sh" in " ".join(replica["entrypoint"])
+    assert "pg_basebackup" in script and " -R" in script
+
+    prom = services["prometheus"]
+    mounted = " ".join(prom["volumes"])
+    assert "../prometheus/sealink-rules.yml" in mounted
+    scrape = yaml.safe_load((COMPOSE_DIR / "prometheus.yml").read_text(encoding="utf-8"))
+    hub_job = next(j for j in scrape["scrape_configs"] if j["job_name"] == "sealink-hub")
+    targets = {t.split(":")[0] for c in hub_job["static_configs"] for t in c["targets"]}
+    assert targets == set(hubs)
+    assert scrape["rule_files"] == ["/etc/prometheus/rules/sealink-rules.yml"]
+
+
+def test_compose_files_it_mounts_or_reads_exist() -> None:
+    for name, service in compose()["services"].items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                path = COMPOSE_DIR / source
+                # Secrets and certificates are made at install time; their examples ship.
+                example = path.with_name(path.name + ".example")
+                assert path.exists() or example.exists() or source == "./certs", (name, source)
+        for env_file in service.get("env_file", []):
+            assert (COMPOSE_DIR / f"{env_file}.example").is_file(), (name, env_file)
+
+
+# ---------------------------------------------------------------- settings and images
+
+
+def compose_environments() -> Iterator[tuple[str, dict[str, str]]]:
+    """Each compose service's SEALINK_* environment: its env_file examples, then `environment`."""
+    for name, service in compose()["services"].items():
+        env: dict[str, str] = {}
+        for env_file in service.get("env_file", []):
+            env.update(read_env_file(COMPOSE_DIR / f"{env_file}.example"))
+        raw = service.get("environment", {})
+        if isinstance(raw, list):
+            raw = dict(item.split("=", 1) for item in raw)
+        env.update({k: str(v) for k, v in raw.items()})
+        yield f"compose:{name}", env
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    env = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            env[key.strip()] = value.strip()
+    return env
+
+
+def k8s_environments() -> Iterator[tuple[str, dict[str, str]]]:
+    """Each k8s container's SEALINK_* environment, with its ConfigMaps and Secrets resolved."""
+    maps = {
+        (res["kind"], res["metadata"]["name"]): res.get("data") or res.get("stringData") or {}
+        for _, res in k8s_resources()
+        if res["kind"] in {"ConfigMap", "Secret"}
+    }
+    for name, spec in pod_specs():
+        for container in spec.get("containers", []) + spec.get("initContainers", []):
+            env: dict[str, str] = {}
+            for source in container.get("envFrom", []):
+                if "configMapRef" in source:
+                    env.update(maps[("ConfigMap", source["configMapRef"]["name"])])
+                else:
+                    env.update(maps[("Secret", source["secretRef"]["name"])])
+            for item in container.get("env", []):
+                ref = item.get("valueFrom", {})
+                if "secretKeyRef" in ref:
+                    key = ref["secretKeyRef"]
+                    env[item["name"]] = maps[("Secret", key["name"])][key["key"]]
+                elif "configMapKeyRef" in ref:
+                    key = ref["configMapKeyRef"]
+                    env[item["name"]] = maps[("ConfigMap", key["name"])][key["key"]]
+                elif "fieldRef" in ref:
+                    env[item["name"]] = f"{name}-0"  # a pod name stands in for the field
+                else:
+                    env[item["name"]] = item["value"]
+            yield f"k8s:{name}/{container['name']}", env
+
+
+def dockerfile_environment() -> dict[str, str]:
+    return dict(DockerfileParser(path=str(DOCKERFILE)).envs)
+
+
+def setting_exists(variable: str) -> bool:
+    """SEALINK_<SECTION>__<NAME> or SEALINK_<NAME> names a field of `Settings`."""
+    parts = variable.removeprefix("SEALINK_").lower().split("__")
+    model: Any = Settings
+    for part in parts:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return False  # went below a plain value
+        field = model.model_fields.get(part)
+        if field is None:
+            return False
+        model = field.annotation
+    # A whole section (SEALINK_MQTT) is not a setting either.
+    return not (isinstance(model, type) and issubclass(model, BaseModel))
+
+
+def all_environments() -> list[tuple[str, dict[str, str]]]:
+    return [
+        *compose_environments(),
+        *k8s_environments(),
+        ("Dockerfile", dockerfile_environment()),
+    ]
+
+
+def test_every_sealink_variable_is_a_real_setting() -> None:
+    seen = set()
+    for where, env in all_environments():
+        for variable in env:
+            if variable.startswith("SEALINK_") and variable != "SEALINK_CONFIG":
+                seen.add(variable)
+                assert setting_exists(variable), (
+                    f"{where}: {variable} is not in seaLink/settings.py"
+                )
+    # The check saw the cluster settings, and would refuse a misspelt one.
+    assert {"SEALINK_CLUSTER__ENABLED", "SEALINK_CLUSTER__HUB_ID", "SEALINK_MQTT__URL"} <= seen
+    assert not setting_exists("SEALINK_CLUSTER__SHARE_GROUP")
+    assert not setting_exists("SEALINK_MQTT__URL__HOST")
+    assert not setting_exists("SEALINK_MQTT")
+
+
+@pytest.mark.parametrize(
+    "where,env", all_environments(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_each_environment_loads_as_valid_settings(
+    where: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("SEALINK_"):
+            monkeypatch.delenv(key)
+    sealink = {k: v for k, v in env.items() if k.startswith("SEALINK_")}
+    for key, value in sealink.items():
+        monkeypatch.setenv(key, value)
+    settings = Settings()
+    if sealink.get("SEALINK_CLUSTER__ENABLED") == "true":
+        assert settings.cluster.enabled
+        assert settings.store.url.startswith("postgresql+asyncpg://"), where
+        assert settings.api.host == "0.0.0.0", f"{where}: the API must listen beyond localhost"
+
+
+def images() -> Iterator[tuple[str, str]]:
+    for name, service in compose()["services"].items():
+        if "image" in service:
+            yield f"compose:{name}", service["image"]
+    for name, spec in pod_specs():
+        for container in spec.get("containers", []) + spec.get("initContainers", []):
+            yield f"k8s:{name}/{container['name']}", container["image"]
+    for stage in DockerfileParser(path=str(DOCKERFILE)).parent_images:
+        yield "Dockerfile", stage
+
+
+# A full release: x.y.z (or a digest). PostgreSQL numbers its releases major.minor.
+PINNED = re.compile(r"^[^@\s:]+(@sha256:[0-9a-f]{64}|:v?\d+\.\d+\.\d+[-\w.]*)$")
+TWO_PART_RELEASES = re.compile(r"^postgres:\d+\.\d+(-[\w.]+)?$")
+
+
+def image_is_pinned(image: str) -> bool:
+    return bool(PINNED.match(image) or TWO_PART_RELEASES.match(image))
+
+
+def test_every_image_is_pinned_to_a_version() -> None:
+    found = list(images())
+    assert len(found) > 10
+    loose = [(where, image) for where, image in found if not image_is_pinned(image)]
+    assert loose == []
+    for loose_image in ("postgres", "postgres:16", "emqx/emqx:5.8", "python:3.11-slim", "x:latest"):
+        assert not image_is_pinned(loose_image), loose_image
+
+
+# ---------------------------------------------------------------- Dockerfile
+
+
+def test_dockerfile_builds_this_project_on_python_311_slim() -> None:
+    parser = DockerfileParser(path=str(DOCKERFILE))
+    instructions = parser.structure
+    bases = parser.parent_images
+    assert bases and all(b.startswith("python:3.11.") and "-slim" in b for b in bases)
+    runs = " ".join(i["value"] for i in instructions if i["instruction"] == "RUN")
+    assert re.search(r"pip install \.(\s|$)", runs), "the image must pip install this project"
+    copies = [
+        i["value"].split()
+        for i in instructions
+        if i["instruction"] == "COPY" and "--from=" not in i["value"]
+    ]
+    sources = {part for c in copies for part in c[:-1] if not part.startswith("--")}
+    assert {"pyproject.toml", "seaLink", "gateway"} <= sources
+    for source in sources:
+        assert (ROOT / source).exists(), f"COPY {source}: not in the repository"
+    by_name = {i["instruction"]: i["value"] for i in instructions}
+    assert json.loads(by_name["ENTRYPOINT"]) == ["sealink"]
+    assert json.loads(by_name["CMD"]) == ["hub"]
+    assert "/healthz" in by_name["HEALTHCHECK"]
+    assert by_name["USER"] not in {"root", "0"}
+
+
+# ---------------------------------------------------------------- broker ACL
+
+
+def mosquitto_vessel_rules() -> set[tuple[str, str]]:
+    acl = (DEPLOY / "mosquitto" / "sealink.acl").read_text(encoding="utf-8")
+    access = {"write": "publish", "read": "subscribe", "readwrite": "all"}
+    rules = set()
+    for line in acl.splitlines():
+        parts = line.split()
+        if parts[:1] == ["pattern"]:
+            rules.add((access[parts[1]], parts[2].replace("%u", "${username}")))
+    return rules
+
+
+def emqx_rules() -> list[tuple[str, str, str, list[str]]]:
+    text = (COMPOSE_DIR / "emqx" / "acl.conf").read_text(encoding="utf-8")
+    rule = re.compile(
+        r'\{(allow|deny),\s*(all|\{username,\s*"[^"]+"\}),\s*(\w+),\s*\[([^\]]*)\]\}\.'
+    )
+    found = []
+    for m in rule.finditer(text):
+        topics = [t.strip().strip('"') for t in m.group(4).split(",")]
+        found.append((m.group(1), m.group(2), m.group(3), topics))
+    return found
+
+
+def test_emqx_acl_grants_what_the_mosquitto_acl_grants_and_nothing_else() -> None:
+    rules = emqx_rules()
+    vessel = {(act, t) for allow, who, act, ts in rules if who == "all" for t in ts}
+    assert all(allow == "allow" for allow, *_ in rules)
+    assert vessel == mosquitto_vessel_rules()
+    hub = [ts for _, who, act, ts in rules if who == '{username, "sealink-hub"}' and act == "all"]
+    assert hub == [["sealink/v1/#"]]
+    for _, who, _, topics in rules:
+        if "gw-" in who:
+            gid = who.split('"')[1].removeprefix("gw-")
+            assert topics == [f"sealink/v1/gateways/{gid}/#"]
+    text = (COMPOSE_DIR / "emqx" / "acl.conf").read_text(encoding="utf-8")
+    assert text.rstrip().endswith("{deny, all}."), "what is not allowed must be refused"
+    hocon = (COMPOSE_DIR / "emqx" / "base.hocon").read_text(encoding="utf-8")
+    assert "no_match = deny" in hocon
+
+
+# ---------------------------------------------------------------- Prometheus rules
+
+# Prometheus adds `up` for every target, and `job`/`instance` to every series.
+PROMETHEUS_SERIES = {"up": set[str]()}
+TARGET_LABELS = {"job", "instance"}
+PROMQL_WORDS = {
+    "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless",
+    "bool", "offset", "inf", "nan",
+}  # fmt: skip
+
+
+SAMPLE_SUFFIXES = {
+    "counter": ("_total", "_created"),
+    "gauge": ("",),
+    "histogram": ("_bucket", "_count", "_sum", "_created"),
+}
+
+
+def exported_series() -> dict[str, set[str]]:
+    """Sample names the hub exports (counters' _total, histograms' _bucket...) and their labels."""
+    series: dict[str, set[str]] = {}
+    metrics = HubMetrics()
+    for metric in vars(metrics).values():
+        if not isinstance(metric, MetricWrapperBase):
+            continue
+        labels = set(metric._labelnames)  # the client has no public accessor for these
+        for family in metric.collect():
+            for suffix in SAMPLE_SUFFIXES[family.type]:
+                extra = {"le"} if suffix == "_bucket" else set()
+                series[family.name + suffix] = labels | extra
+    assert "sealink_uplink_rejected_total" in series
+    return series
+
+
+def metric_selectors(expr: str) -> list[tuple[str, dict[str, str]]]:
+    """(metric name, {label: matcher value}) for every series selector in a PromQL expression."""
+    text = re.sub(r"\[[^\]]*\]", "", expr)  # range and subquery durations
+    # Grouping and matching clauses name labels, not metrics: drop them with their lists.
+    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
+    found = []
+    for m in re.finditer(r"([A-Za-z_:][A-Za-z0-9_:]*)\s*(\{[^}]*\})?(\s*\()?", text):
+        name, matchers, call = m.group(1), m.group(2), m.group(3)
+        if call or name in PROMQL_WORDS:
+            continue  # a function, or a keyword
+        labels = dict(re.findall(r'(\w+)\s*[=!~]+\s*"([^"]*)"', matchers or ""))
+        found.append((name, labels))
+    return found
+
+
+def alert_rules() -> list[dict[str, Any]]:
+    groups = yaml.safe_load(RULES.read_text(encoding="utf-8"))["groups"]
+    return [rule for group in groups for rule in group["rules"]]
+
+
+KNOWN_LABEL_VALUES = {
+    "reason": {r.value for r in RejectReason},
+    "kind": {k.value for k in UplinkKind} | {"gateway:status", "gateway:ais", "gateway:beidou/rx"},
+    "state": {s.value for s in ContactState},
+    "type": set(TYPE_ZH),
+    "job": {"sealink-hub"},
+}
+
+
+def test_the_selector_reader_finds_metrics_and_labels() -> None:
+    expr = 'sum by (reason) (rate(sealink_nope_total{reason="x"}[5m])) > on() group_left() up'
+    assert metric_selectors(expr) == [("sealink_nope_total", {"reason": "x"}), ("up", {})]
+
+
+def test_alert_rules_use_only_metrics_and_labels_the_hub_exports() -> None:
+    series = exported_series() | PROMETHEUS_SERIES
+    rules = alert_rules()
+    assert len(rules) >= 10
+    for rule in rules:
+        selectors = metric_selectors(str(rule["expr"]))
+        assert selectors, rule["alert"]
+        known_labels = TARGET_LABELS.union(*(series.get(n, set()) for n, _ in selectors))
+        for grouping in re.findall(r"\b(?:by|without|on)\s*\(([^)]*)\)", str(rule["expr"])):
+            for label in filter(None, (g.strip() for g in grouping.split(","))):
+                assert label in known_labels, f"{rule['alert']}: no series has a label {label}"
+        for name, labels in selectors:
+            assert name in series, f"{rule['alert']}: {name} is not exported by the hub"
+            for label, value in labels.items():
+                assert label in series[name] | TARGET_LABELS, f"{rule['alert']}: {name}{{{label}}}"
+                for alternative in value.split("|"):
+                    known = KNOWN_LABEL_VALUES.get(label)
+                    assert known is None or alternative in known, f"{rule['alert']}: {value}"
+
+
+def test_alert_rules_cover_the_operations_that_matter() -> None:
+    text = " ".join(str(r["expr"]) for r in alert_rules())
+    for needed in (
+        'up{job="sealink-hub"}',  # hub down
+        "sealink_mqtt_connected",  # broker disconnected
+        "sealink_ingest_latency_seconds_bucket",  # ingest lag
+        "sealink_uplink_rejected_total",  # rejection spikes by reason
+        'sealink_alerts_raised_total{type="distress"}',
+        'sealink_alerts_raised_total{type="lost_contact"}',
+        "sealink_outbox_failed_total",
+        'sealink_uplinks_total{kind="gateway:status"}',  # gateways silent
+        "sealink_store_errors_total",
+        "sealink_cluster_scheduler",
+    ):
+        assert needed in text, needed
+    spike = next(r for r in alert_rules() if r["alert"] == "SealinkRejectionSpike")
+    assert "by (reason)" in spike["expr"]
+
+
+def test_every_alert_has_severity_bilingual_summary_and_a_runbook() -> None:
+    operations = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    headings = {
+        line.lstrip("#").strip().lower() for line in operations.splitlines() if line.startswith("#")
+    }
+    for rule in alert_rules():
+        assert rule["labels"]["severity"] in {"critical", "warning"}
+        summary = rule["annotations"]["summary"]
+        assert re.search(r"[\u4e00-\u9fff]", summary) and re.search(r"[A-Za-z]{3}", summary)
+        anchor = rule["annotations"]["runbook"].split("#", 1)[1]
+        assert anchor == rule["alert"].lower()
+        assert anchor in headings, f"docs/operations.md needs a runbook heading {rule['alert']}"
+
+
+def test_readme_links_the_operations_and_scaling_guides() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(docs/operations.md)" in readme
+    assert "(docs/scaling.md)" in readme
