@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -412,3 +415,56 @@ async def test_link_loss_is_shown_and_what_was_queued_goes_out_once_after_the_br
         await shot(page, "terminal-link-back-zh")
     finally:
         spy.close()
+
+
+async def test_the_terminal_command_serves_the_page_with_its_vessel_broker_and_password(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    secret = tmp_path / "NA52445.password"
+    secret.write_text("s3cret-pass\n")
+    cmd = [
+        sys.executable, "-m", "seaLink.cli", "terminal", "--vessel", "NA52445",
+        "--broker-ws", "wss://mqtt.example.cn:8084/mqtt", "--port", str(port),
+        "--password-file", str(secret), "--lat", "23.3", "--lon", "117.6",
+    ]  # fmt: skip
+    env = dict(os.environ, SEALINK_MQTT__PREFIX="nanao/v1")
+    proc = await asyncio.create_subprocess_exec(*cmd, env=env, stdout=asyncio.subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        banner = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        assert f"http://127.0.0.1:{port}/" in banner and "NA52445" in banner
+        async with aiohttp.ClientSession() as s:
+            r = await s.get(f"http://127.0.0.1:{port}/config.json")
+            config = await r.json()
+            assert r.headers["Cache-Control"] == "no-store"
+            page = await (await s.get(f"http://127.0.0.1:{port}/")).text()
+            vendored = await s.get(f"http://127.0.0.1:{port}/vendor/mqtt/mqtt.min.js")
+            assert vendored.status == 200
+        assert config | {"terminal": ""} == {
+            "vessel_id": "NA52445",
+            "broker_ws": "wss://mqtt.example.cn:8084/mqtt",
+            "prefix": "nanao/v1",
+            "protocol": "5",
+            "username": "NA52445",
+            "password": "s3cret-pass",
+            "lat": 23.3,
+            "lon": 117.6,
+            "terminal": "",
+        }
+        assert "海联船载终端" in page and "vendor/mqtt/mqtt.min.js" in page
+        assert "http" not in page.replace("http-equiv", "")  # nothing from the internet
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+def test_the_terminal_command_refuses_a_bad_vessel_id_or_broker_url() -> None:
+    for args in (["--vessel", "NA 52445"], ["--vessel", "V1", "--broker-ws", "mqtt://x:1883"]):
+        run = subprocess.run(
+            [sys.executable, "-m", "seaLink.cli", "terminal", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode != 0 and "sealink terminal:" in run.stderr
