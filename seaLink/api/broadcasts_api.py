@@ -63,6 +63,8 @@ def routes(hub: Hub) -> list[web.RouteDef]:
 
     async def get(request: web.Request) -> web.Response:
         bid = _bid(request)
+        if request.query.get("deliveries", "0") not in ("0", "1"):
+            return json_error(400, "bad_query", "deliveries must be 0 or 1")
         b = await broadcast_store.get_broadcast(hub.db, bid)
         who = principal(request)
         if b is None or not all(who.can_read_grid(g) for g in b["grids"]):

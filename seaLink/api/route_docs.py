@@ -120,7 +120,7 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ("POST", "/api/v1/broadcasts"): RouteDoc(r.BroadcastDetailOut),
     ("GET", "/api/v1/broadcasts/{bid}"): RouteDoc(
         r.BroadcastDetailOut,
-        errors={404: _NOT_FOUND},
+        errors={400: "deliveries is neither 0 nor 1", 404: _NOT_FOUND},
         query=(Query("deliveries", {"type": "string", "enum": ["0", "1"]}, "1: every delivery"),),
     ),
     ("POST", "/api/v1/broadcasts/{bid}/resend"): RouteDoc(r.RearmedOut, errors={404: _NOT_FOUND}),
@@ -148,7 +148,7 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ("GET", "/api/v1/trainings/{tid}/attendance"): RouteDoc(
         r.AttendanceOut,
         alternatives={"text/csv": {"type": "string"}},
-        errors={400: "run is not an integer", 404: _NOT_FOUND},
+        errors={400: "run is not an integer, or an unknown format", 404: _NOT_FOUND},
         query=(
             Query("run", _INT, "one run (else the latest)"),
             Query("format", {"type": "string", "enum": ["json", "csv"]}),

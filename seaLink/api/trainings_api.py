@@ -101,6 +101,8 @@ def routes(hub: Hub) -> list[web.RouteDef]:
     async def attendance(request: web.Request) -> web.Response:
         t = await visible(request)
         run = request.query.get("run")
+        if request.query.get("format", "json") not in ("json", "csv"):
+            return json_error(400, "bad_query", "format must be json or csv")
         try:
             report = await hub.training.attendance(int(t["id"]), int(run) if run else None)
         except ValueError:
