@@ -468,3 +468,59 @@ def test_the_terminal_command_refuses_a_bad_vessel_id_or_broker_url() -> None:
             timeout=60,
         )
         assert run.returncode != 0 and "sealink terminal:" in run.stderr
+
+
+async def test_the_demos_embedded_broker_takes_the_terminal_over_websocket_with_mqtt_3_1_1(
+    browser: Browser, page_errors: PageErrors
+) -> None:
+    """`sealink demo` runs the terminal on amqtt (MQTT 3.1.1 only) through its WebSocket listener."""
+    from seaLink.demo import embedded_broker
+
+    tcp, ws = free_port(), free_port()
+    async with embedded_broker(tcp, ws) as url:
+        seen: list[tuple[str, bytes, bool]] = []
+        spy = paho.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id="spy-demo",
+            protocol=paho.MQTTv311,
+        )
+        subscribed = threading.Event()
+        spy.on_connect = lambda c, u, f, rc, p=None: c.subscribe("sealink/v1/vessels/D1/#", qos=1)
+        spy.on_subscribe = lambda c, u, mid, rc, p=None: subscribed.set()
+        spy.on_message = lambda c, u, m: seen.append((m.topic, m.payload, bool(m.retain)))
+        spy.connect("127.0.0.1", int(url.rsplit(":", 1)[1]), 30)
+        spy.loop_start()
+        config = TerminalConfig(
+            vessel_id="D1", broker_ws=f"ws://127.0.0.1:{ws}", protocol="3.1.1", lat=23.3, lon=117.6
+        )
+        try:
+            assert await asyncio.to_thread(subscribed.wait, 10)
+            async with terminal_server(config, port=free_port()) as page_url:
+                context = await browser.new_context(viewport={"width": 800, "height": 1280})
+                page = await context.new_page()
+                page.on("pageerror", lambda exc: page_errors.seen.append(f"exception: {exc}"))
+                await page.goto(page_url)
+                await expect(page.locator("#link")).to_have_attribute("data-state", "online")
+
+                async def reported() -> bool:
+                    return any(t.endswith("/up/position") for t, _, _ in seen)
+
+                await until(reported)
+                await context.close()
+        finally:
+            spy.disconnect()
+            spy.loop_stop()
+    topics = [t for t, _, _ in seen]
+    # The protocol's connect sequence, in order: online, (subscribe), hello, then the first fix.
+    assert topics.index("sealink/v1/vessels/D1/status") < topics.index(
+        "sealink/v1/vessels/D1/up/hello"
+    )
+    assert seen[topics.index("sealink/v1/vessels/D1/status")][1] == b"online"
+    assert topics.index("sealink/v1/vessels/D1/up/hello") < topics.index(
+        "sealink/v1/vessels/D1/up/position"
+    )
+    fix = json.loads(seen[topics.index("sealink/v1/vessels/D1/up/position")][1])
+    assert (fix["lat"], fix["lon"]) == (23.3, 117.6) and "backfill" not in fix  # the preset
+    hello = json.loads(seen[topics.index("sealink/v1/vessels/D1/up/hello")][1])
+    assert hello["terminal"] == "SeaLink/reference-terminal/1"
+    assert page_errors.unexpected() == []
