@@ -187,6 +187,15 @@ class UplinkSpy:
                 and all(p.get(f) == v for f, v in match.items())
             ]
 
+    def backfills(self) -> list[list[dict[str, Any]]]:
+        """Position messages that are arrays of kept fixes, every one marked `backfill`."""
+        with self.lock:
+            return [
+                p
+                for k, p in self.seen
+                if k == "position" and isinstance(p, list) and all(f.get("backfill") for f in p)
+            ]
+
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
@@ -374,6 +383,12 @@ async def test_link_loss_is_shown_and_what_was_queued_goes_out_once_after_the_br
         await expect(page.locator(".request-item").first).to_have_attribute("data-state", "queued")
         await expect(page.locator("#queued-count")).to_have_text("2")  # the ack, the request
         await shot(page, "terminal-link-lost-zh")
+        # A position report out of coverage is kept as history, for after the next hello.
+        await page.click('.tab[data-target="position"]')
+        await page.click("#position-report")
+        await page.wait_for_function(
+            "() => window.__terminal.store.get('backfill', []).length === 1"
+        )
 
         # The tablet is switched off and on again: the queue is on its storage, not in memory.
         await page.reload()
@@ -407,6 +422,7 @@ async def test_link_loss_is_shown_and_what_was_queued_goes_out_once_after_the_br
 
         await until(marker_seen)
         assert len(spy.of("request", request_id=request_id)) == 1
+        assert len(spy.backfills()) == 1 and spy.backfills()[0][0]["lat"] == 23.35
         msg_id = f"b{bid}-V1"
         assert len(spy.of("ack", msg_id=msg_id, state="acknowledged")) == 1
         assert len(spy.of("ack", msg_id=msg_id, state="read")) == 1
