@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -540,3 +540,38 @@ async def test_the_demos_embedded_broker_takes_the_terminal_over_websocket_with_
     hello = json.loads(seen[topics.index("sealink/v1/vessels/D1/up/hello")][1])
     assert hello["terminal"] == "SeaLink/reference-terminal/1"
     assert page_errors.unexpected() == []
+
+
+async def test_a_typhoon_recall_order_is_answered_with_one_press_and_counted_on_the_board(
+    tablet: Page, console: Console
+) -> None:
+    page = tablet
+    deadline = console.clock.now() + timedelta(hours=2)
+    created = await api(
+        console,
+        "POST",
+        "/api/v1/broadcasts",
+        {
+            "kind": "warning",
+            "title": "台风“海葵”撤离令",
+            "body": "所有渔船于今日17时前回港避风。",
+            "signal": "orange",
+            "recall": {"deadline": deadline.isoformat()},
+            "target": {"vessels": ["V1"]},
+            "expires_at": (deadline + timedelta(hours=12)).isoformat(),
+        },
+    )
+    bid = created["broadcast"]["id"]
+    card = page.locator(f'.msg[data-msg-id="b{bid}-V1"]')
+    await expect(card.locator(".msg-kind")).to_have_text("警报")
+    await expect(card.locator(".ack-button")).to_have_text(["正在返港", "在他港避风", "已在港"])
+    await shot(page, "terminal-recall-order-zh")
+
+    await card.locator(".recall-returning").click()
+    await expect(card.locator(".msg-done")).to_have_text("✓ 已确认")
+
+    async def returning() -> bool:
+        board = await api(console, "GET", f"/api/v1/broadcasts/{bid}/recall")
+        return bool(board["total"]["returning"] == 1)
+
+    await until(returning)
