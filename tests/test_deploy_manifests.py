@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import kubernetes_validate
+import promql_parser
 import pytest
 import yaml
 from dockerfile_parse import DockerfileParser
 from prometheus_client.metrics import MetricWrapperBase
 from pydantic import BaseModel
+from pyhocon import ConfigFactory
 
 from seaLink.domain.contact import ContactState
 from seaLink.metrics import HubMetrics
@@ -170,6 +174,59 @@ def test_emqx_settings_are_the_same_in_compose_and_k8s() -> None:
     data = workload("ConfigMap", "emqx-config")["data"]
     assert data["base.hocon"] == (COMPOSE_DIR / "emqx" / "base.hocon").read_text(encoding="utf-8")
     assert data["acl.conf"] == (COMPOSE_DIR / "emqx" / "acl.conf").read_text(encoding="utf-8")
+
+
+def emqx_mount_targets() -> tuple[set[str], set[str]]:
+    in_compose = {v.split(":")[1] for v in compose()["services"]["emqx1"]["volumes"]}
+    pod = workload("StatefulSet", "emqx")["spec"]["template"]["spec"]
+    in_k8s = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    return in_compose, in_k8s
+
+
+def test_emqx_settings_parse_and_fit_what_the_hub_asks_for() -> None:
+    conf = ConfigFactory.parse_file(str(COMPOSE_DIR / "emqx" / "base.hocon"))
+    files = {
+        conf["authorization"]["sources"][0]["path"],
+        conf["authentication"][0]["bootstrap_file"],
+        "/opt/emqx/etc/base.hocon",
+    }
+    for targets in emqx_mount_targets():
+        assert files <= targets, files - targets
+    hub = Settings().mqtt
+    internal = conf["zones"]["internal"]["mqtt"]
+    assert conf["listeners"]["tcp"]["default"]["zone"] == "internal"
+    # The broker lets the hub have as many uplinks in flight as it asks for, and keeps its
+    # session (and queue) at least as long as the hub asks.
+    assert internal["max_inflight"] >= hub.receive_maximum
+    assert duration_s(internal["session_expiry_interval"]) >= hub.session_expiry_s
+    assert internal["max_mqueue_len"] >= 1_000_000
+    assert size_bytes(conf["mqtt"]["max_packet_size"]) >= Settings().ingest.max_payload_bytes
+    assert conf["mqtt"]["shared_subscription_strategy"] == "hash_clientid"
+
+
+def duration_s(text: str | timedelta) -> int:
+    if isinstance(text, timedelta):  # pyhocon reads "7d" as a duration itself
+        return int(text.total_seconds())
+    number, unit = re.fullmatch(r"(\d+)([smhd])", text).groups()  # type: ignore[union-attr]
+    return int(number) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+
+
+def size_bytes(text: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)(KB|MB)", text).groups()  # type: ignore[union-attr]
+    return int(number) * {"KB": 1024, "MB": 1024 * 1024}[unit]
+
+
+def shell_scripts() -> list[tuple[str, str]]:
+    scripts = [(str(p.relative_to(ROOT)), p.read_text()) for p in COMPOSE_DIR.rglob("*.sh")]
+    data = workload("ConfigMap", "postgres-scripts")["data"]
+    return scripts + [(f"k8s:postgres-scripts/{k}", v) for k, v in data.items()]
+
+
+@pytest.mark.parametrize("name,text", shell_scripts(), ids=lambda v: v if "/" in v else "")
+def test_shell_scripts_parse(name: str, text: str) -> None:
+    result = subprocess.run(["sh", "-n"], input=text, capture_output=True, text=True)
+    assert result.returncode == 0, f"{name}: {result.stderr}"
+    assert text.startswith("#!/bin/sh") and "set -eu" in text
 
 
 # ---------------------------------------------------------------- Compose
@@ -464,10 +521,6 @@ def test_emqx_acl_grants_what_the_mosquitto_acl_grants_and_nothing_else() -> Non
 # Prometheus adds `up` for every target, and `job`/`instance` to every series.
 PROMETHEUS_SERIES = {"up": set[str]()}
 TARGET_LABELS = {"job", "instance"}
-PROMQL_WORDS = {
-    "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless",
-    "bool", "offset", "inf", "nan",
-}  # fmt: skip
 
 
 SAMPLE_SUFFIXES = {
@@ -493,19 +546,39 @@ def exported_series() -> dict[str, set[str]]:
     return series
 
 
+def walk(node: Any) -> Iterator[Any]:
+    """Every node of a parsed PromQL expression."""
+    yield node
+    for attr in ("lhs", "rhs", "expr", "vector_selector", "param"):
+        child = getattr(node, attr, None)
+        if isinstance(child, promql_parser.Expr):
+            yield from walk(child)
+    if isinstance(node, promql_parser.Call):
+        for arg in node.args:
+            yield from walk(arg)
+
+
 def metric_selectors(expr: str) -> list[tuple[str, dict[str, str]]]:
     """(metric name, {label: matcher value}) for every series selector in a PromQL expression."""
-    text = re.sub(r"\[[^\]]*\]", "", expr)  # range and subquery durations
-    # Grouping and matching clauses name labels, not metrics: drop them with their lists.
-    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
     found = []
-    for m in re.finditer(r"([A-Za-z_:][A-Za-z0-9_:]*)\s*(\{[^}]*\})?(\s*\()?", text):
-        name, matchers, call = m.group(1), m.group(2), m.group(3)
-        if call or name in PROMQL_WORDS:
-            continue  # a function, or a keyword
-        labels = dict(re.findall(r'(\w+)\s*[=!~]+\s*"([^"]*)"', matchers or ""))
-        found.append((name, labels))
+    for node in walk(promql_parser.parse(expr)):  # a syntax error raises ValueError
+        if isinstance(node, promql_parser.VectorSelector):
+            labels = {m.name: m.value for m in node.matchers.matchers}
+            found.append((node.name, labels))
     return found
+
+
+def grouping_labels(expr: str) -> set[str]:
+    """Labels named in `by (...)`, `without (...)`, `on (...)` and `ignoring (...)`."""
+    labels: set[str] = set()
+    for node in walk(promql_parser.parse(expr)):
+        if isinstance(node, promql_parser.AggregateExpr) and node.modifier is not None:
+            labels |= set(node.modifier.labels)
+        if isinstance(node, promql_parser.BinaryExpr) and node.modifier is not None:
+            if node.modifier.matching is not None:
+                labels |= set(node.modifier.matching.labels)
+            labels |= set(node.modifier.group_labels or [])
+    return labels
 
 
 def alert_rules() -> list[dict[str, Any]]:
@@ -522,9 +595,12 @@ KNOWN_LABEL_VALUES = {
 }
 
 
-def test_the_selector_reader_finds_metrics_and_labels() -> None:
-    expr = 'sum by (reason) (rate(sealink_nope_total{reason="x"}[5m])) > on() group_left() up'
+def test_the_selector_reader_finds_metrics_labels_and_syntax_errors() -> None:
+    expr = 'sum by (reason) (rate(sealink_nope_total{reason="x"}[5m])) > on(job) group_left() up'
     assert metric_selectors(expr) == [("sealink_nope_total", {"reason": "x"}), ("up", {})]
+    assert grouping_labels(expr) == {"reason", "job"}
+    with pytest.raises(ValueError):
+        metric_selectors("sum(rate(sealink_uplinks_total[5m])")
 
 
 def test_alert_rules_use_only_metrics_and_labels_the_hub_exports() -> None:
@@ -535,9 +611,8 @@ def test_alert_rules_use_only_metrics_and_labels_the_hub_exports() -> None:
         selectors = metric_selectors(str(rule["expr"]))
         assert selectors, rule["alert"]
         known_labels = TARGET_LABELS.union(*(series.get(n, set()) for n, _ in selectors))
-        for grouping in re.findall(r"\b(?:by|without|on)\s*\(([^)]*)\)", str(rule["expr"])):
-            for label in filter(None, (g.strip() for g in grouping.split(","))):
-                assert label in known_labels, f"{rule['alert']}: no series has a label {label}"
+        for label in grouping_labels(str(rule["expr"])):
+            assert label in known_labels, f"{rule['alert']}: no series has a label {label}"
         for name, labels in selectors:
             assert name in series, f"{rule['alert']}: {name} is not exported by the hub"
             for label, value in labels.items():
