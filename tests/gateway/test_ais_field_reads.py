@@ -24,6 +24,7 @@ CAPTURES = [
     ("pyais", "mixed.txt"),
     ("libais", "typeexamples.nmea"),
     ("libais", "tagblock.nmea"),
+    ("libais", "test.aivdm"),
 ]
 # The six-bit armoring alphabet, to turn random bits into payload characters.
 ARMOR = bytes([*range(48, 88), *range(96, 120)])

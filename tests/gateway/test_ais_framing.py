@@ -124,6 +124,7 @@ CAPTURE_LINES = [
         ("pyais", "mixed.txt"),
         ("libais", "typeexamples.nmea"),
         ("libais", "tagblock.nmea"),
+        ("libais", "test.aivdm"),
     )
     for line in data_lines("ais", *parts)
 ]

@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pyais
 import pytest
 
 from gateway.ais.pipeline import AisPipeline
@@ -252,3 +253,63 @@ async def test_the_pyais_captures_over_a_pty_decode_as_pyais_says() -> None:
             )
     assert len(reader.events) == 2 + 770
     assert "bad_checksum" not in reader.counters.rejections()
+
+
+def _without_receive_time(events: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Events minus `ts` where it is the time of reading (no tag block gave one)."""
+    return [{k: v for k, v in e.items() if k != "ts" or "source" in e} for e in events]
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ("pyais", "mixed.txt"),
+        ("pyais", "sample.ais"),
+        ("pyais", "gatehouse.nmea"),
+        ("pyais", "messages.ais"),
+        ("libais", "tagblock.nmea"),
+        ("libais", "test.aivdm"),
+    ],
+    ids=lambda parts: "/".join(parts),
+)
+async def test_every_other_capture_over_a_pty_gives_what_it_gives_read_directly(
+    parts: tuple[str, str],
+) -> None:
+    # The decodes of these files are checked line by line in test_ais_reference_data (and below
+    # for test.aivdm); here the pty (CRLF line ends, reads cut anywhere) must change nothing.
+    lines = data_lines("ais", *parts)
+    reader = await _through_a_pty(lines)
+    direct = Counters()
+    events = AisPipeline(direct).process(lines, time.time(), time.monotonic())
+    assert events, parts
+    assert _without_receive_time(reader.events) == _without_receive_time(events)
+    assert reader.counters.rejections() == direct.rejections()
+
+
+async def test_libais_unanswered_capture_over_a_pty_agrees_with_pyais_message_by_message() -> None:
+    # libais's test.aivdm has no answer key: pyais decoding each line on its own is the check.
+    lines = data_lines("ais", "libais", "test.aivdm")
+    reader = await _through_a_pty(lines)
+    assert reader.counters.rejections() == {
+        "bad_format": 47,  # the file's comment lines
+        "unsupported_type": 145,  # types 7, 10, 11, 15, 16, 17, 20, 22, 23, 25, 26
+        "bad_mmsi": 5,  # 0, or ten digits
+        "decode_error": 7,  # type 27 shorter than its 96 bits
+    }
+    assert len(reader.events) == 104
+    sentences = [x.split(b"*")[0] + b"*" + x.split(b"*")[1][:2] for x in lines if x[:1] == b"!"]
+    kept = []
+    for nmea in pyais.IterMessages(sentences):  # joins the multi-part ones
+        msg = nmea.decode()
+        bits = len(nmea.payload) * 6 - nmea.fill_bits
+        if (
+            msg.msg_type in SUPPORTED
+            and 0 < msg.mmsi <= 999_999_999
+            and not (msg.msg_type == 27 and bits < 96)
+        ):
+            kept.append(msg)
+    assert len(kept) == len(reader.events)
+    for msg, event in zip(kept, reader.events, strict=True):
+        assert (event["msg_type"], event["mmsi"]) == (msg.msg_type, f"{msg.mmsi:09d}")
+        if "lat" in event:
+            assert (event["lat"], event["lon"]) == (msg.lat, msg.lon)
