@@ -1,5 +1,11 @@
 """Persists contact changes: the vessel's contact state and the lost-contact / maintenance alerts
-with their audit trail. One transaction per group of changes."""
+with their audit trail. One transaction per group of changes.
+
+A group is written set-wise: a fixed handful of statements however many alerts it raises,
+advances or resolves (hundreds resolve at once when a fleet is heard again after an outage).
+Statement by statement, such a group held SQLite's one write lock for seconds while the ingest
+writer waited. A group in which one vessel changes twice is written change by change, in order.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seaLink.domain.contact import PHASE_SEVERITY, ContactState
@@ -43,16 +49,137 @@ class ContactWriter:
 
     async def apply(self, changes: Sequence[ContactChange]) -> list[AlertChange]:
         out: list[AlertChange] = []
+        if not changes:
+            return out
         async with self._db.engine.begin() as conn:
             await conn.execute(
-                update(_vs)
-                .where(_vs.c.vessel_id == bindparam("vid"))
-                .values(contact_state=bindparam("state"), contact_since=bindparam("since")),
+                _UPDATE_STATE,
                 [{"vid": c.vessel_id, "state": c.state.value, "since": c.at} for c in changes],
             )
-            for c in changes:
-                out.extend(await _alerts_for(conn, c))
+            if len({c.vessel_id for c in changes}) < len(changes):
+                for c in changes:
+                    out.extend(await _alerts_for(conn, c))
+            else:
+                out = await _alerts_set_wise(conn, changes)
         return out
+
+
+_UPDATE_STATE = (
+    update(_vs)
+    .where(_vs.c.vessel_id == bindparam("vid"))
+    .values(contact_state=bindparam("state"), contact_since=bindparam("since"))
+)
+_ADVANCE = (
+    update(_alert)
+    .where(_alert.c.id == bindparam("aid"))
+    .values(phase=bindparam("phase"), severity=bindparam("severity"), updated_at=bindparam("at"))
+)
+_RESOLVE = (
+    update(_alert)
+    .where(_alert.c.id == bindparam("aid"))
+    .values(
+        state="resolved",
+        outcome="contact_restored",
+        resolved_at=bindparam("at"),
+        updated_at=bindparam("at"),
+    )
+)
+_PAIRS_PER_QUERY = 400
+
+
+@dataclass(slots=True)
+class _Step:
+    """One alert change of the group, in the order the one-by-one path would make it."""
+
+    change: ContactChange
+    type: str
+    action: str  # raised / phase / resolved
+    phase: str
+    severity: str
+    note: str
+    alert_id: int = 0
+
+
+def _steps(c: ContactChange, open_: dict[tuple[str, str], int]) -> list[_Step]:
+    """What `_alerts_for` does for one change, decided against the open alerts."""
+    steps: list[_Step] = []
+    heard = c.last_heard.isoformat() if c.last_heard else "never"
+    resolve_note = f"heard again via {c.link}" if c.link else "heard again"
+    for type_, was in ((LOST_CONTACT, ContactState.LOST), (MAINTENANCE, ContactState.MAINTENANCE)):
+        if c.old_state is was and c.state is not was:
+            alert_id = open_.get((c.vessel_id, type_))
+            if alert_id is not None:
+                steps.append(_Step(c, type_, "resolved", "", "", resolve_note, alert_id))
+    raise_: tuple[str, str, str, str] | None = None
+    if c.state is ContactState.LOST and c.phase is not None:
+        raise_ = (LOST_CONTACT, c.phase.value, PHASE_SEVERITY[c.phase], f"last heard {heard}")
+    elif c.state is ContactState.MAINTENANCE and c.old_state is not ContactState.MAINTENANCE:
+        raise_ = (MAINTENANCE, "", "notice", f"silent in port since {heard}")
+    if raise_ is not None:
+        type_, phase, severity, detail = raise_
+        existing = open_.get((c.vessel_id, type_))
+        if existing is not None:
+            steps.append(_Step(c, type_, "phase", phase, severity, detail, existing))
+        else:
+            steps.append(_Step(c, type_, "raised", phase, severity, detail))
+    return steps
+
+
+async def _alerts_set_wise(
+    conn: AsyncConnection, changes: Sequence[ContactChange]
+) -> list[AlertChange]:
+    """`_alerts_for` for a group of changes of distinct vessels, in a few statements."""
+    pairs = sorted({(c.vessel_id, t) for c in changes for t in (LOST_CONTACT, MAINTENANCE)})
+    open_: dict[tuple[str, str], int] = {}
+    for i in range(0, len(pairs), _PAIRS_PER_QUERY):
+        q = select(_alert.c.vessel_id, _alert.c.type, _alert.c.id).where(
+            _alert.c.state != "resolved",
+            tuple_(_alert.c.vessel_id, _alert.c.type).in_(pairs[i : i + _PAIRS_PER_QUERY]),
+        )
+        open_.update({(r[0], r[1]): int(r[2]) for r in (await conn.execute(q)).all()})
+    steps = [step for c in changes for step in _steps(c, open_)]
+    new = [s for s in steps if s.action == "raised"]
+    if new:
+        # One multi-row INSERT ... RETURNING, matched back by (vessel, type): one per group.
+        back = await conn.execute(
+            _alert.insert().returning(_alert.c.id, _alert.c.vessel_id, _alert.c.type),
+            [
+                {"vessel_id": s.change.vessel_id, "grid_id": s.change.grid_id, "type": s.type,
+                 "severity": s.severity, "phase": s.phase, "state": "raised",
+                 "raised_at": s.change.at, "updated_at": s.change.at, "detail": s.note}
+                for s in new
+            ],
+        )  # fmt: skip
+        ids = {(r[1], r[2]): int(r[0]) for r in back.all()}
+        for s in new:
+            s.alert_id = ids[(s.change.vessel_id, s.type)]
+    advance = [
+        {"aid": s.alert_id, "phase": s.phase, "severity": s.severity, "at": s.change.at}
+        for s in steps
+        if s.action == "phase"
+    ]
+    if advance:
+        await conn.execute(_ADVANCE, advance)
+    resolve = [{"aid": s.alert_id, "at": s.change.at} for s in steps if s.action == "resolved"]
+    if resolve:
+        await conn.execute(_RESOLVE, resolve)
+    if steps:
+        await conn.execute(
+            _event.insert(),
+            [
+                {"alert_id": s.alert_id, "ts": s.change.at, "action": s.action,
+                 "phase": s.phase, "note": s.note}
+                for s in steps
+            ],
+        )  # fmt: skip
+    return [_announced(s) for s in steps]
+
+
+def _announced(s: _Step) -> AlertChange:
+    c = s.change
+    return AlertChange(
+        s.alert_id, c.vessel_id, c.grid_id, s.type, s.action, s.phase, s.severity, c.at
+    )
 
 
 async def _open_alert(conn: AsyncConnection, vessel_id: str, type_: str) -> int | None:
