@@ -22,12 +22,15 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from playwright.async_api import Browser, Page, expect
+from sqlalchemy import select
 
 from seaLink.clock import FakeClock
+from seaLink.store.tables import AckEvent
 from seaLink.terminal.server import TerminalConfig, terminal_server
 from tests.brokers import Mosquitto, free_port
 from tests.console.conftest import ADMIN_PW, Console, PageErrors, shot
 from tests.test_ingest import wait_for
+from tests.vessel_client import TestVessel
 
 GNSS = {"latitude": 23.35, "longitude": 117.25}  # off Nan'ao, outside every zone
 HOLD_MS = 2000  # how long the distress button must be held (distress.js)
@@ -575,3 +578,55 @@ async def test_a_typhoon_recall_order_is_answered_with_one_press_and_counted_on_
         return bool(board["total"]["returning"] == 1)
 
     await until(returning)
+
+
+async def test_a_rescue_task_is_accepted_with_an_eta_that_the_hub_records(
+    tablet: Page, console: Console
+) -> None:
+    page = tablet
+    other = TestVessel(console.hub.settings.mqtt.url, "V2", prefix=console.hub.settings.mqtt.prefix)
+    try:
+        other.publish(
+            "distress",
+            {
+                "distress_id": "V2-d-1",
+                "ts": console.clock.now().isoformat(),
+                "lat": 23.31,
+                "lon": 117.27,
+                "nature": "fire",
+                "persons": 4,
+            },
+        )
+
+        async def raised() -> bool:
+            r = await api(console, "GET", "/api/v1/alerts")
+            return any(a["vessel_id"] == "V2" and a["incident_id"] for a in r["alerts"])
+
+        await until(raised)
+        alerts = (await api(console, "GET", "/api/v1/alerts"))["alerts"]
+        iid = next(a["incident_id"] for a in alerts if a["vessel_id"] == "V2")
+        tasked = await api(console, "POST", f"/api/v1/incidents/{iid}/task", {"vessels": ["V1"]})
+        msg_id = tasked["msg_ids"][0]
+    finally:
+        other.close()
+
+    card = page.locator(f'.msg[data-msg-id="{msg_id}"]')
+    await expect(card.locator(".msg-kind")).to_have_text("救援任务")
+    await expect(card.locator(".msg-scene")).to_have_text("现场位置 23.31000°N  117.27000°E")
+    await card.locator(".eta").fill("25")
+    await shot(page, "terminal-rescue-task-zh")
+    await card.locator(".ack-button").click()
+    await expect(card.locator(".msg-done")).to_have_text("✓ 已接受")
+
+    async def accepted() -> bool:
+        async with console.hub.db.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(AckEvent.eta_min).where(  # type: ignore[call-overload]
+                        AckEvent.msg_id == msg_id, AckEvent.state == "accepted"
+                    )
+                )
+            ).all()
+        return [r[0] for r in rows] == [25]
+
+    await until(accepted)

@@ -26,7 +26,7 @@ const STRINGS = {
     sentTimes: "已发送次数", confirmCancel: "确定是误报吗？将通知岸基取消求救。", cancelReason: "误触报警按钮",
     "request.queued": "待发送", "request.sent": "已送达", "src.gnss": "卫星定位", "src.manual": "手动输入",
     "src.config": "预设位置", "src.none": "无位置", badPosition: "纬度应在 -90 到 90，经度在 -180 到 180",
-    noPosition: "没有位置：请手动输入", needText: "请写上说明", beijing: "北京时间",
+    noPosition: "没有位置：请手动输入", needText: "请写上说明", beijing: "北京时间", scene: "现场位置",
   },
   en: {
     vessel: "Vessel", queued: "Queued", inbox: "Messages", inboxEmpty: "No messages", sos: "SOS",
@@ -53,7 +53,7 @@ const STRINGS = {
     sentTimes: "Times sent", confirmCancel: "Is it a false alarm? The shore will be told to cancel.", cancelReason: "误触报警按钮",
     "request.queued": "queued", "request.sent": "delivered", "src.gnss": "GNSS", "src.manual": "entered by hand",
     "src.config": "preset", "src.none": "none", badPosition: "Latitude must be -90..90, longitude -180..180",
-    noPosition: "No position: enter one by hand", needText: "Please write the details", beijing: "Beijing time",
+    noPosition: "No position: enter one by hand", needText: "Please write the details", beijing: "Beijing time", scene: "Scene",
   },
 };
 

@@ -3,7 +3,7 @@
 // on screen, `acknowledged` (or accepted/declined for a rescue task) when the crew presses.
 
 import { t } from "./i18n.js";
-import { beijingTime, nowIso } from "./store.js";
+import { beijingTime, formatPosition, nowIso } from "./store.js";
 
 const STATE_ORDER = ["delivered", "read", "acknowledged", "accepted", "declined"];
 const RECALL_ANSWERS = ["returning", "sheltering", "in_port"];
@@ -16,6 +16,7 @@ export class Inbox extends EventTarget {
     this.link = link;
     this.outbox = outbox;
     this.entries = store.get("inbox", {}); // msg_id -> {msg, state, received_at}
+    this.etaDrafts = {}; // msg_id -> what the crew typed as ETA, kept across re-renders
     this.list = document.getElementById("inbox-list");
     this.observer = new IntersectionObserver((seen) => this._onSeen(seen), { threshold: 0.6 });
     link.addEventListener("down", (e) => this.receive(e.detail));
@@ -93,6 +94,19 @@ export class Inbox extends EventTarget {
   }
 
   render() {
+    // Not under the crew's fingers: re-drawing would take the keyboard away mid-typing.
+    // Afterwards, not at once: the blur may be the start of a press on this card's button.
+    const typing = document.activeElement;
+    if (typing?.tagName === "INPUT" && this.list.contains(typing)) {
+      if (!this.renderAfterTyping) {
+        this.renderAfterTyping = true;
+        typing.addEventListener("blur", () => setTimeout(() => {
+          this.renderAfterTyping = false;
+          this.render();
+        }, 500), { once: true });
+      }
+      return;
+    }
     const entries = this.live().sort(
       (a, b) =>
         this.needsAction(b) - this.needsAction(a) ||
@@ -119,6 +133,10 @@ export class Inbox extends EventTarget {
     head.append(el("span", "msg-kind", t(`kind.${msg.kind}`)));
     head.append(el("span", "msg-time", `${t("beijing")} ${beijingTime(msg.issued)}`));
     li.append(head, el("h2", "msg-title", msg.title || ""), el("p", "msg-body", msg.body || ""));
+    const scene = msg.scene;
+    if (msg.kind === "rescue_task" && typeof scene?.lat === "number" && typeof scene?.lon === "number") {
+      li.append(el("p", "msg-scene", `${t("scene")} ${formatPosition(scene.lat, scene.lon)}`));
+    }
     li.append(this._actions(entry));
     return li;
   }
@@ -138,7 +156,8 @@ export class Inbox extends EventTarget {
       const eta = document.createElement("input");
       eta.className = "eta";
       eta.inputMode = "numeric";
-      eta.value = "30";
+      eta.value = this.etaDrafts[msg.msg_id] ?? "30";
+      eta.addEventListener("input", () => (this.etaDrafts[msg.msg_id] = eta.value));
       eta.setAttribute("aria-label", t("etaMin"));
       const label = el("label", "eta-label", t("etaMin"));
       label.append(eta);

@@ -3,7 +3,7 @@
 // are kept and sent after the next hello as one array marked `backfill` (protocol §2.2).
 
 import { t } from "./i18n.js";
-import { beijingTime, nowIso } from "./store.js";
+import { beijingTime, formatPosition, nowIso } from "./store.js";
 
 const REPORT_INTERVAL_MS = 10 * 60 * 1000; // the protocol's "every 10 minutes at sea"
 const MAX_BACKFILL = 2000; // fixes per message, the protocol's limit
@@ -104,9 +104,7 @@ export class Position {
 
   render() {
     const p = this.current;
-    document.getElementById("position-text").textContent = p
-      ? `${Math.abs(p.lat).toFixed(5)}°${p.lat >= 0 ? "N" : "S"}  ${Math.abs(p.lon).toFixed(5)}°${p.lon >= 0 ? "E" : "W"}`
-      : t("noPosition");
+    document.getElementById("position-text").textContent = p ? formatPosition(p.lat, p.lon) : t("noPosition");
     document.getElementById("position-source").textContent = t(`src.${p ? p.source : "none"}`);
     const last = this.store.get("last-report", null);
     document.getElementById("position-sent").textContent = last ? `${t("beijing")} ${beijingTime(last)}` : "—";

@@ -39,3 +39,10 @@ export function beijingTime(iso) {
   if (Number.isNaN(ms)) return "";
   return new Date(ms + 8 * 3600 * 1000).toISOString().slice(5, 16).replace("T", " ");
 }
+
+/** WGS-84 decimal degrees with hemisphere letters, as a crew reads them off a chart plotter. */
+export function formatPosition(lat, lon) {
+  const ns = `${Math.abs(lat).toFixed(5)}°${lat >= 0 ? "N" : "S"}`;
+  const ew = `${Math.abs(lon).toFixed(5)}°${lon >= 0 ? "E" : "W"}`;
+  return `${ns}  ${ew}`;
+}
