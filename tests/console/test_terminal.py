@@ -512,6 +512,7 @@ async def test_the_demos_embedded_broker_takes_the_terminal_over_websocket_with_
         config = TerminalConfig(
             vessel_id="D1", broker_ws=f"ws://127.0.0.1:{ws}", protocol="3.1.1", lat=23.3, lon=117.6
         )
+        status = "sealink/v1/vessels/D1/status"
         try:
             assert await asyncio.to_thread(subscribed.wait, 10)
             async with terminal_server(config, port=free_port()) as page_url:
@@ -525,7 +526,13 @@ async def test_the_demos_embedded_broker_takes_the_terminal_over_websocket_with_
                     return any(t.endswith("/up/position") for t, _, _ in seen)
 
                 await until(reported)
+                # The tablet vanishes without a goodbye: the broker publishes its will.
                 await context.close()
+
+                async def will_published() -> bool:
+                    return (status, b"offline", True) in seen or (status, b"offline", False) in seen
+
+                await until(will_published)
         finally:
             spy.disconnect()
             spy.loop_stop()
