@@ -228,6 +228,9 @@ def routes(hub: Hub) -> list[web.RouteDef]:
     async def task(request: web.Request) -> web.Response:
         iid = await visible_incident(request, write=True)
         body: TaskIn = await _body(request, TaskIn)
+        if (await hub.rescue.case(iid))["lat"] is None:
+            # The rescue_task names the scene: without one there is nothing to send boats to.
+            return json_error(409, "no_position", "the distress gave no position")
         vessels = list(dict.fromkeys(body.vessels))  # a boat named twice is tasked once
         if body.top:
             try:

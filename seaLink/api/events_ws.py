@@ -5,6 +5,10 @@ reconnect with `?last_event_id=N` to receive what was missed. If the hub can no 
 far back (or this client fell too far behind), it sends `{"type": "resync"}`: re-read the REST
 resources. Positions are coalesced per vessel and sent at most once a second as one
 `{"type": "positions", "data": {"positions": [...]}}` message.
+
+The token is checked again every few seconds: once it has expired (or its account is disabled)
+the hub closes the socket with code 4401 and reason "token_expired", so a console logs in again
+instead of reconnecting with a dead token.
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from seaLink.api.security import principal
+from seaLink.api.security import bearer_token, principal
 from seaLink.services.events import Event
 
 if TYPE_CHECKING:
     from seaLink.runtime import Hub
 
 POSITION_FLUSH_S = 1.0
+TOKEN_RECHECK_S = 5.0
+# An application close code (4000-4999), chosen to read as HTTP 401.
+CLOSE_TOKEN_EXPIRED = 4401
 
 
 def _frame(ev: Event) -> str:
@@ -31,6 +38,7 @@ def _frame(ev: Event) -> str:
 
 async def events_ws(request: web.Request, hub: Hub) -> web.StreamResponse:
     who = principal(request)
+    token = bearer_token(request) or ""
     try:
         last_id = int(request.query.get("last_event_id", "0"))
     except ValueError:
@@ -71,7 +79,13 @@ async def events_ws(request: web.Request, hub: Hub) -> web.StreamResponse:
         ev: Event | None
         loop = asyncio.get_running_loop()
         next_flush = loop.time() + POSITION_FLUSH_S
+        next_check = loop.time() + TOKEN_RECHECK_S
         while not ws.closed and not read_task.done():
+            if loop.time() >= next_check:
+                next_check = loop.time() + TOKEN_RECHECK_S
+                if await hub.auth.authenticate(token) is None:
+                    await ws.close(code=CLOSE_TOKEN_EXPIRED, message=b"token_expired")
+                    break
             timeout = max(0.0, next_flush - loop.time())
             try:
                 ev = await asyncio.wait_for(sub.queue.get(), timeout)

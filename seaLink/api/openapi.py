@@ -37,7 +37,11 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
     ("GET", "/api/v1/openapi.json"): ("This document", None, 200),
     ("POST", "/api/v1/auth/login"): ("Log in; returns a bearer token", LoginIn, 200),
     ("GET", "/api/v1/auth/me"): ("Who the token belongs to", None, 200),
-    ("GET", "/api/v1/events"): ("Live events (WebSocket; ?token=&last_event_id=)", None, 101),
+    ("GET", "/api/v1/events"): (
+        "Live events (WebSocket; ?token=&last_event_id=); closed with 4401 token_expired",
+        None,
+        101,
+    ),
     ("GET", "/api/v1/vessels"): (
         "Vessels with contact state and last position (?grid=&contact=)",
         None,

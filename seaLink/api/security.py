@@ -45,7 +45,7 @@ def principal(request: web.Request) -> Principal:
     return request[PRINCIPAL]
 
 
-def _bearer(request: web.Request) -> str | None:
+def bearer_token(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         return header[7:].strip() or None
@@ -61,7 +61,7 @@ def auth_middleware(get_hub: Callable[[web.Request], Hub]) -> Any:
         path = request.path
         if path in OPEN_PATHS or not path.startswith("/api/"):
             return await handler(request)
-        token = _bearer(request)
+        token = bearer_token(request)
         if token is None:
             return json_error(401, "unauthorized", "log in first: Authorization: Bearer <token>")
         who = await get_hub(request).auth.authenticate(token)
