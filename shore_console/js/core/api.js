@@ -56,5 +56,29 @@ export function createApi({ getToken, onUnauthorized }) {
     sitrep: (id) => request(`/api/v1/incidents/${enc(id)}/sitrep`, { method: "POST", body: {} }),
     grids: () => request("/api/v1/grids"),
     zones: () => request("/api/v1/zones"),
+    // trainings
+    trainings: () => request("/api/v1/trainings"),
+    training: (id) => request(`/api/v1/trainings/${enc(id)}`),
+    createTraining: (body) => request("/api/v1/trainings", { method: "POST", body }),
+    attendance: (id, run) => request(`/api/v1/trainings/${enc(id)}/attendance`, { query: { run } }),
+    // requests
+    fisherRequests: (state) => request("/api/v1/requests", { query: { state } }),
+    fisherRequest: (id) => request(`/api/v1/requests/${enc(id)}`),
+    replyRequest: (id, text) => request(`/api/v1/requests/${enc(id)}/reply`, { method: "POST", body: { text } }),
+    assignRequest: (id, username) =>
+      request(`/api/v1/requests/${enc(id)}/assign`, { method: "POST", body: { username } }),
+    resolveRequest: (id, note = "") => request(`/api/v1/requests/${enc(id)}/resolve`, { method: "POST", body: { note } }),
+    // admin
+    users: () => request("/api/v1/users"),
+    createUser: (body) => request("/api/v1/users", { method: "POST", body }),
+    changeUser: (name, body) => request(`/api/v1/users/${enc(name)}`, { method: "PATCH", body }),
+    duty: () => request("/api/v1/duty"),
+    addDuty: (body) => request("/api/v1/duty", { method: "POST", body }),
+    addZone: (body) => request("/api/v1/zones", { method: "POST", body }),
+    retireZone: (id) => request(`/api/v1/zones/${enc(id)}`, { method: "DELETE" }),
+    permitZone: (id, body) => request(`/api/v1/zones/${enc(id)}/permits`, { method: "POST", body }),
+    // charts
+    contactStats: (query) => request("/api/v1/stats/contact", { query }),
+    responseStats: (query) => request("/api/v1/stats/response", { query }),
   };
 }

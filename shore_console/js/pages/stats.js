@@ -1,16 +1,21 @@
 /**
  * Statistics: vessels per contact state in each grid, as stacked bars (lost at the bottom, where
- * the eye lands), with the same figures in a table for reading out on the phone.
+ * the eye lands), with the same figures in a table for reading out on the phone; below, contact
+ * over the last 24 h per grid and alert response times per day, read from the hub's stats API.
  */
 import { CONTACT_STATES } from "../core/fleet_store.js";
 import { t } from "../core/i18n.js";
 import { STATE_COLOURS } from "../map/colours.js";
+import { contactChart, HEIGHT as CONTACT_HEIGHT } from "../ui/chart_contact.js";
+import { responseChart, responseTable } from "../ui/chart_response.js";
 import { h, raw, setChildren } from "../ui/dom.js";
 import { stateLabel } from "../ui/labels.js";
 
 const MAX_GRIDS = 30;
 const STACK = ["lost", "overdue", "unknown", "maintenance", "ok"]; // bottom to top
 const REDRAW_MS = 1000;
+const HISTORY_MS = 60_000; // the history charts move slowly: re-read once a minute
+const RESPONSE_DAYS = 14;
 
 function perGrid(fleet) {
   const rows = new Map([...fleet.grids.keys()].map((id) => [id, emptyRow(id)]));
@@ -111,11 +116,93 @@ function table(rows, fleet) {
   );
 }
 
+/** The two charts read from the stats API: contact over 24 h (per grid) and response times. */
+function mountHistory(contactCard, responseCard, ctx) {
+  const { api, fleet, memory } = ctx;
+  const gridPick = h("select", { name: "chart_grid", class: "chart-grid", "aria-label": t("filter.grid") });
+  const contactEl = h("div", { class: "chart chart-contact", role: "img", "aria-label": t("chart.contact_label") });
+  const contactNote = h("p", { class: "muted" });
+  const responseEl = h("div", { class: "chart chart-response", role: "img", "aria-label": t("chart.response_label") });
+  const responseNote = h("p", { class: "muted" });
+  const responseTableEl = h("div", { class: "table-wrap" });
+  setChildren(
+    contactCard,
+    h("div", { class: "page-head" }, h("h2", null, t("chart.contact_title")), gridPick),
+    contactNote,
+    contactEl,
+  );
+  setChildren(responseCard, h("h2", null, t("chart.response_title", { days: RESPONSE_DAYS })), responseNote, responseEl, responseTableEl);
+  let contact = null;
+  let response = null;
+  let plots = [];
+  let gone = false;
+
+  function draw() {
+    for (const p of plots) p.destroy();
+    plots = [];
+    contactEl.replaceChildren();
+    responseEl.replaceChildren();
+    if (contact) {
+      const chosen = memory.chartGrid || "";
+      setChildren(
+        gridPick,
+        h("option", { value: "" }, t("chart.all_grids")),
+        contact.grids.map((g) => h("option", { value: g.grid_id }, `${fleet.gridName(g.grid_id)} (${g.grid_id})`)),
+      );
+      gridPick.value = contact.grids.some((g) => g.grid_id === chosen) ? chosen : "";
+      contactNote.textContent = t("chart.contact_note");
+      plots.push(contactChart(contactEl, contact, gridPick.value));
+    }
+    if (response) {
+      responseNote.textContent = response.days.length ? t("chart.response_note") : t("chart.no_alerts", { days: RESPONSE_DAYS });
+      if (response.days.length) plots.push(responseChart(responseEl, response));
+      setChildren(responseTableEl, response.days.length ? responseTable(response) : null);
+    }
+  }
+
+  async function load() {
+    try {
+      const [c, r] = await Promise.all([
+        api.contactStats({ hours: 24, step_min: 30 }),
+        api.responseStats({ days: RESPONSE_DAYS }),
+      ]);
+      if (gone) return;
+      contact = c;
+      response = r;
+      draw();
+    } catch (err) {
+      ctx.reportError(err);
+    }
+  }
+
+  gridPick.addEventListener("change", () => {
+    memory.chartGrid = gridPick.value;
+    draw();
+  });
+  contactNote.textContent = t("common.loading");
+  const timer = setInterval(load, HISTORY_MS);
+  load();
+  return {
+    resize() {
+      if (plots[0]) plots[0].setSize({ width: Math.max(320, contactEl.clientWidth), height: CONTACT_HEIGHT });
+      if (plots[1]) plots[1].setSize({ width: Math.max(320, responseEl.clientWidth), height: 260 });
+    },
+    redraw: draw,
+    stop() {
+      gone = true;
+      clearInterval(timer);
+      for (const p of plots) p.destroy();
+    },
+  };
+}
+
 export function mount(el, ctx) {
   const { fleet } = ctx;
   const chartEl = h("div", { class: "chart", role: "img", "aria-label": t("stats.chart_label") });
   const note = h("p", { class: "muted" });
   const tableEl = h("div", { class: "table-wrap" });
+  const contactCard = h("div", { class: "card contact-history" });
+  const responseCard = h("div", { class: "card response-times" });
   setChildren(
     el,
     h(
@@ -124,8 +211,11 @@ export function mount(el, ctx) {
       h("div", { class: "page-head" }, h("h1", null, t("stats.title"))),
       h("div", { class: "card" }, h("h2", null, t("stats.by_grid")), note, chartEl),
       h("div", { class: "card" }, tableEl),
+      contactCard,
+      responseCard,
     ),
   );
+  const history = mountHistory(contactCard, responseCard, ctx);
   let plot = null;
   let timer = 0;
 
@@ -152,17 +242,19 @@ export function mount(el, ctx) {
   // Follow the width only (the chart sets its own height), so resizing cannot feed back into itself.
   let width = chartEl.clientWidth;
   const resize = new ResizeObserver(() => {
-    if (!plot || chartEl.clientWidth === width) return;
+    if (chartEl.clientWidth === width) return;
     width = chartEl.clientWidth;
-    plot.setSize({ width: Math.max(320, width), height: 360 });
+    plot?.setSize({ width: Math.max(320, width), height: 360 });
+    history.resize();
   });
   resize.observe(chartEl);
-  const offs = [fleet.on("reset", draw), fleet.on("contact", soon)];
+  const offs = [fleet.on("reset", draw), fleet.on("reset", history.redraw), fleet.on("contact", soon)];
   draw();
   return () => {
     for (const off of offs) off();
     clearTimeout(timer);
     resize.disconnect();
     plot?.destroy();
+    history.stop();
   };
 }

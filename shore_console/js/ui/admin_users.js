@@ -1,0 +1,147 @@
+/**
+ * Accounts (admin): the list with role, grids and whether the account is disabled or locked, a
+ * form for a new account, and per account: disable / enable and a new password. The API keeps
+ * role and grids as created, so changing them is a new account and the old one disabled.
+ */
+import { t } from "../core/i18n.js";
+import { formatTime } from "../core/time.js";
+import { busy, field, input, select, statusLine } from "./admin_form.js";
+import { h, raw, setChildren } from "./dom.js";
+
+const ROLES = ["coordinator", "viewer", "admin"];
+
+function userRow(u, { api, status, reload }) {
+  const toggle = h(
+    "button",
+    { type: "button", class: "user-toggle" },
+    u.disabled ? t("admin.user.enable") : t("admin.user.disable"),
+  );
+  toggle.addEventListener("click", () =>
+    busy(toggle, async () => {
+      try {
+        await api.changeUser(u.username, { disabled: !u.disabled });
+        status.ok(t(u.disabled ? "admin.user.enabled" : "admin.user.disabled", { name: u.username }));
+        reload();
+      } catch (err) {
+        status.fail(err);
+      }
+    }),
+  );
+  const pw = input("new_password", { type: "password", minlength: 8, autocomplete: "new-password", placeholder: t("admin.user.new_password") });
+  const setPw = h("button", { type: "button", class: "user-password" }, t("admin.user.set_password"));
+  setPw.addEventListener("click", () =>
+    busy(setPw, async () => {
+      try {
+        await api.changeUser(u.username, { password: pw.value });
+        pw.value = "";
+        status.ok(t("admin.user.password_set", { name: u.username }));
+      } catch (err) {
+        status.fail(err);
+      }
+    }),
+  );
+  return h(
+    "tr",
+    { class: `user-row${u.disabled ? " disabled" : ""}`, "data-username": u.username },
+    h("td", null, raw(u.username)),
+    h("td", null, raw(u.display_name || "—")),
+    h("td", null, t(`role.${u.role}`)),
+    h("td", null, u.grids.length ? raw(u.grids.join(", ")) : t("user.all_grids")),
+    h(
+      "td",
+      null,
+      u.disabled ? t("admin.user.is_disabled") : t("admin.user.is_active"),
+      u.locked_until ? h("div", { class: "muted" }, t("admin.user.locked", { until: formatTime(u.locked_until) })) : null,
+    ),
+    h("td", { class: "row-actions" }, toggle, pw, setPw),
+  );
+}
+
+function createForm({ api, grids, status, reload }) {
+  const username = input("username", { maxlength: 64, pattern: "[A-Za-z0-9_.\\-]+", required: true, autocomplete: "off" });
+  const display = input("display_name", { maxlength: 64 });
+  const password = input("password", { type: "password", minlength: 8, required: true, autocomplete: "new-password" });
+  const role = select("role", ROLES.map((r) => [r, t(`role.${r}`)]));
+  const boxes = grids.map((g) =>
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: "grid", value: g.id }), raw(g.name), ` (${g.id})`),
+  );
+  const submit = h("button", { type: "submit", class: "primary user-create" }, t("admin.user.create"));
+  const form = h(
+    "form",
+    { class: "card form-grid user-form", novalidate: true },
+    h("h2", { class: "wide" }, t("admin.user.new")),
+    field("admin.user.username", username),
+    field("admin.user.display_name", display),
+    field("admin.user.password", password),
+    field("admin.user.role", role),
+    h("fieldset", { class: "wide user-grids" }, h("legend", null, t("admin.user.grids")), boxes),
+    h("p", { class: "wide muted" }, t("admin.user.change_note")),
+    h("div", { class: "wide form-actions" }, submit),
+  );
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const body = {
+      username: username.value.trim(),
+      password: password.value,
+      role: role.value,
+      grids: boxes.map((l) => l.querySelector("input")).filter((c) => c.checked).map((c) => c.value),
+      display_name: display.value.trim(),
+    };
+    if (body.role === "coordinator" && !body.grids.length) {
+      status.fail({ message: t("admin.user.needs_grid") });
+      return;
+    }
+    busy(submit, async () => {
+      try {
+        await api.createUser(body);
+        status.ok(t("admin.user.created", { name: body.username }));
+        form.reset();
+        reload();
+      } catch (err) {
+        status.fail(err);
+      }
+    });
+  });
+  return form;
+}
+
+export function usersPanel(el, { api, reportError }) {
+  const status = statusLine();
+  const list = h("div", { class: "table-wrap" }, h("p", { class: "muted" }, t("common.loading")));
+  const formHost = h("div");
+  setChildren(el, formHost, status.el, h("div", { class: "card" }, h("h2", null, t("admin.users")), list));
+  let gone = false;
+
+  async function reload() {
+    try {
+      const [{ users }, { grids }] = await Promise.all([api.users(), api.grids()]);
+      if (gone) return;
+      if (!formHost.firstChild) formHost.append(createForm({ api, grids, status, reload }));
+      setChildren(
+        list,
+        h(
+          "table",
+          { class: "stats-table users-table" },
+          h(
+            "thead",
+            null,
+            h(
+              "tr",
+              null,
+              ["admin.user.username", "admin.user.display_name", "admin.user.role", "admin.user.grids",
+               "admin.user.state", "admin.col.actions"].map((k) => h("th", { scope: "col" }, t(k))), // prettier-ignore
+            ),
+          ),
+          h("tbody", null, users.map((u) => userRow(u, { api, status, reload }))),
+        ),
+      );
+    } catch (err) {
+      if (err?.status === 403) setChildren(list, h("p", { class: "empty" }, t("admin.only")));
+      else reportError(err);
+    }
+  }
+  reload();
+  return () => {
+    gone = true;
+  };
+}
