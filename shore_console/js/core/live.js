@@ -8,6 +8,7 @@ import { Emitter } from "./emitter.js";
 import { perf } from "./perf.js";
 
 const MAX_DELAY_MS = 15_000;
+const TOKEN_EXPIRED = 4401; // the hub's close code once the token has expired
 
 export class LiveConnection extends Emitter {
   constructor({ getToken, checkSession }) {
@@ -55,8 +56,10 @@ export class LiveConnection extends Emitter {
       this._ws = null;
       this._setStatus("closed");
       if (this._stopped) return;
-      // A refused handshake is often an expired token: let the API call decide (401 -> login).
-      if (!opened) this._checkSession();
+      // The hub closes with 4401 when the token expires; a refused handshake is often an expired
+      // token too: let the API call decide (401 -> login).
+      // (A 401 ends the session, and with it this connection: stop() clears the retry below.)
+      if (!opened || ev.code === TOKEN_EXPIRED) this._checkSession();
       this._timer = setTimeout(() => this._connect(), this._delay);
       this._delay = Math.min(this._delay * 2, MAX_DELAY_MS);
     };
