@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import kubernetes_validate
@@ -93,13 +94,10 @@ def test_k8s_directory_holds_manifests() -> None:
 
 
 @pytest.mark.parametrize(
-    "name,resource",
-    [(f"{f}:{r['kind']}/{r['metadata']['name']}", r) for f, r in k8s_resources()],
-    ids=lambda v: v if isinstance(v, str) else "",
+    "resource",
+    [pytest.param(r, id=f"{f}:{r['kind']}/{r['metadata']['name']}") for f, r in k8s_resources()],
 )
-def test_every_k8s_manifest_matches_the_kubernetes_schema(
-    name: str, resource: dict[str, Any]
-) -> None:
+def test_every_k8s_manifest_matches_the_kubernetes_schema(resource: dict[str, Any]) -> None:
     # A kind without a bundled schema (a CRD) would be an error too: nothing here may go unchecked.
     kubernetes_validate.validate(resource, K8S_VERSION, strict=True)
 
@@ -222,7 +220,7 @@ def shell_scripts() -> list[tuple[str, str]]:
     return scripts + [(f"k8s:postgres-scripts/{k}", v) for k, v in data.items()]
 
 
-@pytest.mark.parametrize("name,text", shell_scripts(), ids=lambda v: v if "/" in v else "")
+@pytest.mark.parametrize("name,text", [pytest.param(n, t, id=n) for n, t in shell_scripts()])
 def test_shell_scripts_parse(name: str, text: str) -> None:
     result = subprocess.run(["sh", "-n"], input=text, capture_output=True, text=True)
     assert result.returncode == 0, f"{name}: {result.stderr}"
@@ -398,7 +396,12 @@ def test_every_sealink_variable_is_a_real_setting() -> None:
 
 
 @pytest.mark.parametrize(
-    "where,env", all_environments(), ids=lambda v: v if isinstance(v, str) else ""
+    "where,env",
+    [
+        pytest.param(where, env, id=where)
+        for where, env in all_environments()
+        if any(k.startswith("SEALINK_") for k in env)
+    ],
 )
 def test_each_environment_loads_as_valid_settings(
     where: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
@@ -416,6 +419,10 @@ def test_each_environment_loads_as_valid_settings(
         assert settings.cluster.enabled
         assert settings.store.url.startswith("postgresql+asyncpg://"), where
         assert settings.api.host == "0.0.0.0", f"{where}: the API must listen beyond localhost"
+        assert urlsplit(settings.mqtt.url).username == "sealink-hub", "the hub's broker account"
+    if "gateway" in where:
+        user = urlsplit(settings.mqtt.url).username or ""
+        assert user.startswith("gw-"), f"{where}: a gateway logs in with its own gw-<id> account"
 
 
 def images() -> Iterator[tuple[str, str]]:
