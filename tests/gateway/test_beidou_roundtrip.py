@@ -335,3 +335,75 @@ async def test_a_recorded_terminal_log_is_replayed_read_only(
         BeidouFeedback.model_validate_json(p).result
         for p in sub.payloads(f"{base}/beidou/feedback")
     ] == ["ok"]
+
+
+def _source_samples() -> tuple[dict[str, list[bytes]], list[bytes]]:
+    """The sample file's sentences by family (those quoted without a checksum given one), and
+    its binary $TXSQ frames."""
+    import re
+
+    from tests.gateway.conftest import DATA
+    from tests.gateway.nmea_util import with_checksum
+
+    lines = DATA.joinpath("beidou", "samples_from_sources.txt").read_text("utf-8").splitlines()
+    text = [x.encode() for x in lines if x.startswith("$")]
+    for line in lines:
+        quoted = re.search(r"\[(\$BD[A-Z]{3}(?:, [^,\]]*)+)\]", line)
+        if quoted:
+            body = ",".join(part.strip() for part in quoted.group(1).split(","))
+            text.append(with_checksum(body[1:], "$"))
+    by_family = {
+        "2.1": [x for x in text if x.startswith(b"$BDTXR") or b",TXA," in x],
+        "4.0": [x for x in text if x[3:6] in (b"ICP", b"PWI", b"TCI") or b",TCQ," in x],
+    }
+    frames = [bytes.fromhex(x[1:]) for x in lines if x.startswith("# 24 54 58 53 51 ")]
+    return by_family, frames
+
+
+@pytest.mark.parametrize("family", ["2.1", "4.0"])
+async def test_every_sample_sentence_from_a_terminal_over_the_pty_reaches_the_hub(
+    broker, collector, prefix, family: str
+) -> None:  # type: ignore[no-untyped-def]
+    samples = _source_samples()[0][family]
+    assert len(samples) == {"2.1": 2, "4.0": 4}[family]
+    async with rig(broker, collector, prefix, family) as r:
+        other_before = r.process.counters["other_sentences"]
+        await r.shore.port.write(b"".join(x + b"\r\n" for x in samples))
+        await eventually(lambda: r.rx() != [] and r.feedback() != [], what="sample traffic")
+        (rx,) = r.rx()
+        (fb,) = r.feedback()
+        if family == "2.1":  # $BDTXR and the quoted [$BDFKI, TXA, N, Y, 4, 0000]
+            assert (rx.card, rx.kind, rx.terminal_time) == ("4207733", "data", "2337")
+            assert rx.content_hex == "90000000000065C1FAF4B2E2CAD4"
+            assert (fb.command, fb.result, fb.code) == ("TXA", "inhibited", "4")
+        else:  # $BDICP, $BDPWI and the quoted $BDTCI and [$BDFKI, 080432, TCQ, Y, 0, 0]
+            assert (rx.card, rx.kind, rx.terminal_time) == ("4207733", "data", "023242")
+            assert rx.content_hex == "90000000000065BEF749B2E2CAD4"
+            assert (fb.command, fb.result) == ("TCQ", "ok")
+            await eventually(lambda: r.process.counters["other_sentences"] > other_before)
+            await advance_until(
+                r.clock,
+                lambda: (s := r.status()) is not None and s.card == "15240507",
+                what="the sample card",
+            )
+        assert fb.request_id is None  # nothing of ours was in flight
+        assert r.process.counters.rejections() == {}
+
+
+async def test_the_sample_txsq_frames_written_to_the_pty_are_commands_to_the_terminal(
+    broker, collector, prefix
+) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    frames = _source_samples()[1]
+    assert len(frames) == 2
+    async with rig(broker, collector, prefix, "bd1") as r:
+        host = os.open(r.shore.path, os.O_WRONLY | os.O_NOCTTY)  # as a second host program would
+        try:
+            os.write(host, b"".join(frames))
+        finally:
+            os.close(host)
+        await eventually(lambda: len(r.shore.commands) == 2, what="both frames read")
+    first, second = r.shore.commands
+    assert (first.card, first.content) == ("2095718", b"123 ")
+    assert (second.card, second.content) == ("2095719", b"123456789")
