@@ -14,6 +14,14 @@ const VIEWS = ["open", "answered", "resolved", "all"];
 const RELOAD_MS = 300;
 // Past-due marks follow the clock even when nothing new arrives.
 const REDRAW_MS = 30_000;
+// A reply on its way to the boat: its delivery state is re-read until the boat has read it (the
+// live stream announces requests, not each acknowledgement of a reply).
+const DELIVERY_POLL_MS = 3000;
+const DELIVERY_FINAL = new Set(["read", "acknowledged", "expired", "failed"]);
+
+function replyPending(r) {
+  return (r?.log || []).some((e) => e.kind === "replied" && !DELIVERY_FINAL.has(e.delivery));
+}
 
 export function mount(el, ctx) {
   const { api, fleet, live, session, memory } = ctx;
@@ -143,11 +151,13 @@ export function mount(el, ctx) {
     fleet.on("reset", () => list && render()), // grid names
   ];
   const clock = setInterval(() => list && render(), REDRAW_MS);
+  const poll = setInterval(() => replyPending(detail) && loadDetail(), DELIVERY_POLL_MS);
   load();
   return () => {
     gone = true;
     clearTimeout(timer);
     clearInterval(clock);
+    clearInterval(poll);
     for (const off of offs) off();
   };
 }
