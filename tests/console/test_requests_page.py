@@ -70,14 +70,18 @@ async def test_a_request_from_a_boat_appears_live_is_answered_assigned_and_resol
         assert down["body"] == "已联系维修站，明早到码头。"
         replied = page.locator('.request-detail .log-entry[data-kind="replied"]')
         await expect(replied).to_contain_text("已联系维修站，明早到码头。")
-        boat.publish("ack", {"msg_id": down["msg_id"], "state": "read", "ts": clock.now().isoformat()})
+        boat.publish(
+            "ack", {"msg_id": down["msg_id"], "state": "read", "ts": clock.now().isoformat()}
+        )
         await expect(replied.locator(".delivery-state")).to_have_text("已读")
         # Answered: no longer in the open tab.
         await expect(page.locator(".request-row", has_text="雷达故障")).to_have_count(0)
 
         await page.locator('.request-detail input[name="assign"]').fill("coord1")
         await page.click(".request-assign")
-        await expect(page.locator('.request-detail .log-entry[data-kind="assigned"]')).to_contain_text("coord1")
+        await expect(
+            page.locator('.request-detail .log-entry[data-kind="assigned"]')
+        ).to_contain_text("coord1")
         await page.locator('.request-detail input[name="resolve_note"]').fill("已修复")
         await page.click(".request-resolve")
         await expect(page.locator(".request-detail .request-state")).to_have_text("已解决")
