@@ -46,26 +46,11 @@ class AnnualWindow:
     tz: str = "Asia/Shanghai"
 
     def active(self, t: datetime) -> bool:
-        # The answer depends only on the minute (local offsets are whole minutes), and a fleet's
-        # fixes come in around the same minutes: remember recent answers.
-        minute = int(t.timestamp()) // 60
-        memo = _ACTIVE_MEMO.setdefault(self, {})
-        known = memo.get(minute)
-        if known is None:
-            if len(memo) > 4096:
-                memo.clear()
-            known = memo[minute] = self._active(t)
-        return known
-
-    def _active(self, t: datetime) -> bool:
         local = t.astimezone(_zone(self.tz))
         key = (local.month, local.day, local.hour, local.minute)
         if self.start <= self.end:
             return self.start <= key < self.end
         return key >= self.start or key < self.end  # a window across the new year
-
-
-_ACTIVE_MEMO: dict[AnnualWindow, dict[int, bool]] = {}
 
 
 @functools.lru_cache(maxsize=8)
@@ -102,6 +87,9 @@ class Zone:
     exempt_gear: frozenset[str] = frozenset()
     hysteresis_nmi: float = 0.1
     _bbox: tuple[float, float, float, float] = field(default=(0, 0, 0, 0), compare=False)
+    # Season answers by UTC minute: they depend only on the minute (zone offsets are whole
+    # minutes), and a fleet's fixes come in around the same minutes.
+    _seasons: dict[int, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         lons, lats = zip(*_all_points(self.geometry), strict=True)
@@ -115,7 +103,15 @@ class Zone:
         )
 
     def in_season(self, t: datetime) -> bool:
-        return self.calendar is None or self.calendar.active(t)
+        if self.calendar is None:
+            return True
+        minute = int(t.timestamp()) // 60
+        known = self._seasons.get(minute)
+        if known is None:
+            if len(self._seasons) > 4096:
+                self._seasons.clear()
+            known = self._seasons[minute] = self.calendar.active(t)
+        return known
 
     def signed_distance(self, lat: float, lon: float) -> float:
         """Negative inside (depth in nmi), positive outside (distance to the zone's edge)."""

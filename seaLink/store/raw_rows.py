@@ -30,11 +30,13 @@ def sqlite_utc_text(value: datetime | None) -> str | None:
     """What `UTCDateTime` stores on SQLite: naive UTC text with microseconds."""
     if value is None:
         return None
-    if value.tzinfo is None:
+    offset = value.utcoffset()
+    if offset is None:
         raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
-    if value.utcoffset():
+    if offset:
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    # 'YYYY-MM-DD HH:MM:SS.ffffff+00:00' without its offset
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 class RawRows:
@@ -77,19 +79,17 @@ class RawRows:
         get, layout = self._get, self._layout
         if not self._convert and layout is None:
             return [get(r) for r in rows]
-        # A value seen before in this call (a batch's received_at) is converted once.
-        convert: list[tuple[int, Convert, dict[Any, Any]]] = [
-            (i, fn, {}) for i, fn in self._convert
-        ]
+        # The very value of the row before (a batch's received_at) is not converted again.
+        convert: list[list[Any]] = [[i, fn, _MISSING, None] for i, fn in self._convert]
         out = []
         for r in rows:
             values = list(get(r))
-            for i, fn, memo in convert:
+            for c in convert:
+                i = c[0]
                 v = values[i]
-                hit = memo.get(v, _MISSING)
-                if hit is _MISSING:
-                    hit = memo[v] = fn(v)
-                values[i] = hit
+                if v is not c[2]:
+                    c[2], c[3] = v, c[1](v)
+                values[i] = c[3]
             out.append(tuple(values) if layout is None else layout(values))
         return out
 
