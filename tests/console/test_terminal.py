@@ -637,3 +637,57 @@ async def test_a_rescue_task_is_accepted_with_an_eta_that_the_hub_records(
         return [r[0] for r in rows] == [25]
 
     await until(accepted)
+
+
+QUIZ = [
+    {"text": "落水者救生圈应抛向？", "options": ["上风", "下风"], "answer": "A"},
+    {"text": "火警电话？", "options": ["110", "119", "120"], "answer": "B"},
+]
+
+
+async def test_a_training_is_attended_with_crew_names_and_quiz_answers(
+    tablet: Page, console: Console
+) -> None:
+    page = tablet
+    created = await api(
+        console,
+        "POST",
+        "/api/v1/trainings",
+        {
+            "title": "海上急救",
+            "study_pack": "第一讲：心肺复苏要点",
+            "target": {"vessels": ["V1"]},
+            "starts_at": (console.clock.now() + timedelta(days=1)).isoformat(),
+            "duration_min": 30,
+            "quiz": QUIZ,
+        },
+    )
+    tid = created["id"]
+    await expect(page.locator(".msg.kind-training .msg-title")).to_have_text("【学习资料】海上急救")
+    # The session starts (what the hub's scheduler does at starts_at).
+    await console.hub.training.run(tid)
+    card = page.locator(".msg.kind-training", has_text="【培训开始】海上急救")
+    await expect(card.locator(".quiz-text")).to_have_text(
+        ["1. 落水者救生圈应抛向？", "2. 火警电话？"]
+    )
+    await card.locator('.quiz-option[data-q="0"][data-letter="A"]').click()
+    await card.locator('.quiz-option[data-q="1"][data-letter="C"]').click()
+    await card.locator('.quiz-option[data-q="1"][data-letter="B"]').click()  # changed its mind
+    await expect(card.locator('.quiz-option[aria-checked="true"]')).to_have_text(
+        ["A. 上风", "B. 119"]
+    )
+    await card.locator(".crew").fill("陈海生，林水生")
+    await shot(page, "terminal-training-quiz-zh")
+    await card.locator(".ack-button").click()
+    await expect(card.locator(".msg-done")).to_have_text("✓ 已确认")
+
+    async def attended() -> bool:
+        report = await api(console, "GET", f"/api/v1/trainings/{tid}/attendance")
+        v1 = next((v for v in report["vessels"] if v["vessel_id"] == "V1"), None)
+        return bool(v1 and v1["attended"])
+
+    await until(attended)
+    report = await api(console, "GET", f"/api/v1/trainings/{tid}/attendance")
+    v1 = next(v for v in report["vessels"] if v["vessel_id"] == "V1")
+    assert (v1["crew_count"], v1["score"], v1["passed"]) == (2, 100, True)
+    assert sorted(c["crew_member"] for c in report["crew"]) == ["林水生", "陈海生"]

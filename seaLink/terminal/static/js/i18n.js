@@ -27,6 +27,7 @@ const STRINGS = {
     "request.queued": "待发送", "request.sent": "已送达", "src.gnss": "卫星定位", "src.manual": "手动输入",
     "src.config": "预设位置", "src.none": "无位置", badPosition: "纬度应在 -90 到 90，经度在 -180 到 180",
     noPosition: "没有位置：请手动输入", needText: "请写上说明", beijing: "北京时间", scene: "现场位置",
+    crewNames: "参加的船员姓名（用逗号分开）",
   },
   en: {
     vessel: "Vessel", queued: "Queued", inbox: "Messages", inboxEmpty: "No messages", sos: "SOS",
@@ -54,6 +55,7 @@ const STRINGS = {
     "request.queued": "queued", "request.sent": "delivered", "src.gnss": "GNSS", "src.manual": "entered by hand",
     "src.config": "preset", "src.none": "none", badPosition: "Latitude must be -90..90, longitude -180..180",
     noPosition: "No position: enter one by hand", needText: "Please write the details", beijing: "Beijing time", scene: "Scene",
+    crewNames: "Crew taking part (names, comma separated)",
   },
 };
 

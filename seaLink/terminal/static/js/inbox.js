@@ -16,7 +16,10 @@ export class Inbox extends EventTarget {
     this.link = link;
     this.outbox = outbox;
     this.entries = store.get("inbox", {}); // msg_id -> {msg, state, received_at}
-    this.etaDrafts = {}; // msg_id -> what the crew typed as ETA, kept across re-renders
+    // What the crew has typed or chosen but not sent yet, kept across re-renders (msg_id -> ...).
+    this.etaDrafts = {};
+    this.quizDrafts = {}; // msg_id -> answers, one letter per question
+    this.crewDrafts = {};
     this.list = document.getElementById("inbox-list");
     this.observer = new IntersectionObserver((seen) => this._onSeen(seen), { threshold: 0.6 });
     link.addEventListener("down", (e) => this.receive(e.detail));
@@ -178,8 +181,58 @@ export class Inbox extends EventTarget {
       }
       return box;
     }
-    box.append(button("ack-button", t("confirm"), () => this._advance(msg.msg_id, "acknowledged")));
+    const wrap = el("div", "msg-confirm");
+    if (Array.isArray(msg.quiz) && msg.quiz.length > 0) wrap.append(this._quiz(msg));
+    if (msg.per_crew) wrap.append(this._crew(msg));
+    wrap.append(box);
+    box.append(button("ack-button", t("confirm"), () => this._advance(msg.msg_id, "acknowledged", this._answer(msg))));
+    return wrap;
+  }
+
+  /** A training's quiz: one row of big letter buttons per question (protocol §2.4 `answers`). */
+  _quiz(msg) {
+    const answers = (this.quizDrafts[msg.msg_id] ??= msg.quiz.map(() => ""));
+    const box = el("div", "quiz");
+    msg.quiz.forEach((q, i) => {
+      const row = el("div", "quiz-q");
+      row.append(el("p", "quiz-text", `${i + 1}. ${q.text}`));
+      const options = el("div", "quiz-options");
+      (q.options || []).forEach((option, k) => {
+        const letter = String.fromCharCode(65 + k);
+        const b = button("quiz-option", `${letter}. ${option}`, () => {
+          answers[i] = letter;
+          for (const other of options.children) other.setAttribute("aria-checked", String(other === b));
+        });
+        b.dataset.q = String(i);
+        b.dataset.letter = letter;
+        b.setAttribute("aria-checked", String(answers[i] === letter));
+        options.append(b);
+      });
+      row.append(options);
+      box.append(row);
+    });
     return box;
+  }
+
+  /** Who is aboard for a message that counts crew members (trainings): names, comma separated. */
+  _crew(msg) {
+    const label = el("label", "crew-label", t("crewNames"));
+    const input = document.createElement("input");
+    input.className = "crew";
+    input.value = this.crewDrafts[msg.msg_id] ?? "";
+    input.addEventListener("input", () => (this.crewDrafts[msg.msg_id] = input.value));
+    label.append(input);
+    return label;
+  }
+
+  _answer(msg) {
+    const extra = {};
+    if (Array.isArray(msg.quiz) && msg.quiz.length > 0) {
+      extra.answers = this.quizDrafts[msg.msg_id] ?? msg.quiz.map(() => "");
+    }
+    const crew = (this.crewDrafts[msg.msg_id] ?? "").split(/[\s,，、;；]+/).filter(Boolean);
+    if (msg.per_crew && crew.length > 0) extra.crew = crew.slice(0, 64).map((n) => n.slice(0, 32));
+    return extra;
   }
 
   _save() {
