@@ -432,6 +432,49 @@ class AuditListOut(Out):
     audit: list[AuditEntryOut]
 
 
+class GridContactSeriesOut(Out):
+    grid_id: str
+    # Beside grid_id: one list of counts per contact state, aligned with `times`.
+    __pydantic_extra__: dict[str, list[int]]
+
+
+class ContactStatsOut(Out):
+    since: Iso
+    until: Iso
+    step_s: int
+    times: list[Iso]
+    states: list[str]
+    grids: list[GridContactSeriesOut]
+
+
+class ResponseDayOut(Out):
+    day: str = Field(description="a Beijing calendar day, YYYY-MM-DD")
+    alerts: int
+    acked: int
+    resolved: int
+    ack_median_s: float | None
+    ack_p90_s: float | None
+    resolve_median_s: float | None
+    resolve_p90_s: float | None
+
+
+class AlertTimingOut(Out):
+    id: int
+    grid_id: str
+    type: str
+    severity: str
+    raised_at: Iso
+    ack_s: float | None
+    resolve_s: float | None
+    resolved_by: str | None
+
+
+class ResponseStatsOut(Out):
+    since: Iso
+    days: list[ResponseDayOut]
+    alerts: list[AlertTimingOut]
+
+
 def respond(
     model: type[Out], payload: Any, status: int = 200, content_type: str = "application/json"
 ) -> web.Response:

@@ -158,6 +158,20 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ("POST", "/api/v1/users"): RouteDoc(r.UsernameOut, errors={409: "the username is taken"}),
     ("PATCH", "/api/v1/users/{username}"): RouteDoc(r.UsernameOut, errors={404: "no such user"}),
     ("GET", "/api/v1/audit"): RouteDoc(r.AuditListOut, errors={403: "admins only"}),
+    ("GET", "/api/v1/stats/contact"): RouteDoc(
+        r.ContactStatsOut,
+        errors={400: "a value out of range, or too many points", 403: _SCOPE},
+        query=(
+            Query("hours", {"type": "integer", "minimum": 1, "maximum": 72}),
+            Query("step_min", {"type": "integer", "minimum": 5, "maximum": 240}),
+            _GRID,
+        ),
+    ),
+    ("GET", "/api/v1/stats/response"): RouteDoc(
+        r.ResponseStatsOut,
+        errors={400: "days out of range", 403: _SCOPE},
+        query=(Query("days", {"type": "integer", "minimum": 1, "maximum": 90}), _GRID),
+    ),
 }
 
 # Path parameters that are numbers in the server (anything else is simply not found).
