@@ -1,4 +1,5 @@
-"""The OpenAPI document lists exactly the routes the server answers, with valid body schemas."""
+"""The OpenAPI document lists exactly the routes the server answers, with valid body schemas,
+a response schema for each status a route can give, and the bearer scheme where it applies."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import aiohttp
 import jsonschema
 
 from seaLink.api.app import build_app
-from seaLink.api.openapi import ROUTES, document
+from seaLink.api.openapi import PUBLIC, ROUTES, document
+from seaLink.api.route_docs import DOCS
 from seaLink.runtime import Hub
 from seaLink.settings import Settings
 
@@ -50,3 +52,57 @@ async def test_the_document_is_served_without_a_token(registered: Settings) -> N
         body = await r.json()
     assert "/api/v1/broadcasts" in body["paths"]
     assert body["paths"]["/api/v1/broadcasts"]["post"]["security"] == [{"bearer": []}]
+
+
+def test_every_operation_documents_its_answers_and_its_security() -> None:
+    doc = document()
+    assert set(DOCS) <= set(ROUTES), f"documented but not routed: {set(DOCS) - set(ROUTES)}"
+    assert doc["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": doc["components"]["securitySchemes"]["bearer"]["description"],
+    }
+    schemas = doc["components"]["schemas"]
+
+    def refs(node: object) -> list[str]:
+        if isinstance(node, dict):
+            own = [node["$ref"]] if "$ref" in node else []
+            return own + [r for v in node.values() for r in refs(v)]
+        if isinstance(node, list):
+            return [r for v in node for r in refs(v)]
+        return []
+
+    for ref in refs(doc):
+        assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in schemas, ref
+    for (method, path), (_summary, body, status) in ROUTES.items():
+        op = doc["paths"][path][method.lower()]
+        codes = set(op["responses"])
+        assert str(status) in codes, (method, path)
+        if path in PUBLIC:
+            assert op["security"] == [], path
+        else:
+            assert op["security"] == [{"bearer": []}], path
+            assert "401" in codes, (method, path)
+            if method != "GET":
+                assert "403" in codes, (method, path)
+        if body is not None:
+            assert "400" in codes and "requestBody" in op, (method, path)
+        for code, answer in op["responses"].items():
+            if code.startswith(("4", "5")):
+                [(media, content)] = answer["content"].items()
+                assert media == "application/json" and "$ref" in content["schema"], (path, code)
+        if (method, path) in DOCS and DOCS[(method, path)].ok is not None:
+            content = op["responses"][str(status)]["content"]
+            assert any("$ref" in c["schema"] for c in content.values()), (method, path)
+
+
+def test_two_request_models_with_one_name_keep_their_own_schemas() -> None:
+    doc = document()
+    alert = doc["paths"]["/api/v1/alerts/{aid}/resolve"]["post"]["requestBody"]
+    request = doc["paths"]["/api/v1/requests/{rid}/resolve"]["post"]["requestBody"]
+    a_ref = alert["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    r_ref = request["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert a_ref != r_ref
+    schemas = doc["components"]["schemas"]
+    assert "outcome" in schemas[a_ref]["required"]
+    assert "outcome" not in schemas[r_ref]["properties"]

@@ -193,7 +193,7 @@ def document() -> dict[str, Any]:
                 errors[403] = _DEFAULT_ERRORS[403]
         errors |= doc.errors
         for code, description in sorted(errors.items()):
-            model = LockedOut if code == 423 else ErrorOut
+            model = doc.error_models.get(code) or (LockedOut if code == 423 else ErrorOut)
             ref = error_ref if model is ErrorOut else schemas.ref(model, "serialization")
             op["responses"][str(code)] = {
                 "description": description,

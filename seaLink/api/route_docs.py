@@ -31,6 +31,8 @@ class RouteDoc:
     # Other bodies of the success status: media type -> JSON schema (e.g. a CSV export).
     alternatives: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: dict[int, str] = field(default_factory=dict)
+    # Refusals whose body is not the usual error body: status -> model.
+    error_models: dict[int, type[r.Out]] = field(default_factory=dict)
     query: tuple[Query, ...] = ()
 
 
@@ -42,7 +44,11 @@ _NOT_FOUND = "not found in your grids (another grid's objects are not found eith
 _SCOPE = "the grid asked for is outside your grids"
 
 DOCS: dict[tuple[str, str], RouteDoc] = {
-    ("GET", "/healthz"): RouteDoc(r.HealthOut, errors={503: "the broker link is down"}),
+    ("GET", "/healthz"): RouteDoc(
+        r.HealthOut,
+        errors={503: "the broker link is down (the same body, status degraded)"},
+        error_models={503: r.HealthOut},
+    ),
     ("GET", "/metrics"): RouteDoc(media="text/plain", alternatives={}),
     ("GET", "/api/v1/openapi.json"): RouteDoc(),
     ("POST", "/api/v1/auth/login"): RouteDoc(
