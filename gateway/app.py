@@ -66,10 +66,16 @@ class GatewayProcess:
         self.service: AisGateway | BeidouGateway | None = None
         self.mqtt: GatewayMqtt | None = None
         self.status: StatusReporter | None = None
+        self._port: ByteSource | None = None
+
+    @property
+    def port_is_open(self) -> bool:
+        """Whether the port (or replay file) is open now: what the status reports as port_open."""
+        return self._port is not None and self._port.is_open
 
     async def run(self) -> int:
         cfg = self.config
-        source = self._source()
+        source = self._port = self._source()
         mqtt = self.mqtt = GatewayMqtt(cfg.broker_url, f"sealink-gw-{cfg.gateway_id}")
         service = self.service = self._service(source, mqtt)
         details = service.details if isinstance(service, BeidouGateway) else None

@@ -18,7 +18,7 @@ from seaLink.wire.gateway import GatewayKind
 from seaLink.wire.payloads import AckState
 from simulators.beidou_pty import ShoreTerminalPty
 from simulators.beidou_terminal import BeidouNetwork, BoatTerminal, Position, SimulatedBoat
-from tests.gateway.conftest import advance_until
+from tests.gateway.conftest import advance_until, eventually
 from tests.test_distress import _get, _post, clock, setup  # noqa: F401  (fixtures)
 from tests.vessel_client import TestVessel
 
@@ -158,3 +158,39 @@ async def test_bad_gateway_messages_are_refused_with_reasons(setup: Any) -> None
 
     counts = await queries.dead_letter_counts(hub.db)
     assert counts == {"invalid_payload": 2, "unknown_vessel": 1}, counts
+
+
+async def test_an_ais_receiver_on_a_pty_feeds_a_boats_track_and_the_traffic(setup: Any) -> None:  # noqa: F811
+    """The whole chain: receiver (pty) -> AIS gateway process -> broker -> hub."""
+    from simulators.ais_pty import AisTraffic, PtyPort
+
+    hub, base, h, _outside = setup
+    port = PtyPort()
+    config = GatewayConfig(GatewayKind.AIS, "ais-pty", hub.settings.mqtt.url, hub.settings.mqtt.prefix,
+                           port=port.path, status_interval_s=5.0)  # fmt: skip
+    process = GatewayProcess(config)  # the system clock: events wait 50 ms for company
+    task = asyncio.create_task(process.run(), name="test-ais-gateway")
+    traffic = AisTraffic()
+    lines = [
+        *traffic.encode({"type": 1, "mmsi": 412000001, "lat": 23.061, "lon": 117.632,
+                         "speed": 5.0, "course": 200.0}),
+        *traffic.encode({"type": 18, "mmsi": 416123456, "lat": 23.02, "lon": 117.55,
+                         "speed": 8.0, "course": 90.0}),
+        *traffic.encode({"type": 1, "mmsi": 412000001, "lat": 23.061, "lon": 117.632},
+                        fault="corrupt"),
+    ]  # fmt: skip
+    try:
+        await eventually(lambda: process.port_is_open, what="port open")
+        await port.write(b"".join(lines))
+        await eventually(lambda: "416123456" in hub.ingest.gateways.traffic, what="traffic")
+        await hub.drained()
+        v1 = await _get(base, h, "/api/v1/vessels/V1")
+        assert (v1["last_position"]["lat"], v1["last_position"]["lon"]) == (23.061, 117.632)
+        assert v1["contact"]["last_link"] == "ais"
+        assert process.counters.rejections() == {"bad_checksum": 1}
+        assert process.counters["events"] == 2
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        port.close()
