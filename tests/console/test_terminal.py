@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import threading
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
 
 from seaLink.clock import FakeClock
+from seaLink.runtime import Hub
 from seaLink.store.tables import AckEvent
 from seaLink.terminal.server import TerminalConfig, terminal_server
 from tests.brokers import Mosquitto, free_port
@@ -100,12 +102,19 @@ def _failed_key() -> Any:
 # --- the hub's side, through its API ------------------------------------------------------------
 
 
+# The admin's token per running hub: log in once, not on every poll (argon2 is slow on purpose).
+_tokens: weakref.WeakKeyDictionary[Hub, str] = weakref.WeakKeyDictionary()
+
+
 async def api(console: Console, method: str, path: str, body: Any = None) -> Any:
     async with aiohttp.ClientSession() as s:
-        r = await s.post(
-            f"{console.base}/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PW}
-        )
-        token = (await r.json())["token"]
+        token = _tokens.get(console.hub)
+        if token is None:
+            r = await s.post(
+                f"{console.base}/api/v1/auth/login",
+                json={"username": "admin", "password": ADMIN_PW},
+            )
+            token = _tokens[console.hub] = (await r.json())["token"]
         r = await s.request(
             method, console.base + path, json=body, headers={"Authorization": f"Bearer {token}"}
         )
