@@ -26,6 +26,7 @@ class PrivatePostgres:
     """One throw-away cluster: `start`, `restart` (fast shutdown, as an operator would), `stop`."""
 
     def __init__(self, workdir: Path | None = None, port: int | None = None) -> None:
+        """`workdir` must be reachable by the `postgres` user (a fresh /tmp folder by default)."""
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="sealink-pg-"))
         self.datadir = self.workdir / "data"
         self.sockdir = self.workdir / "sock"
