@@ -465,3 +465,27 @@ async def test_a_training_scheduled_through_a_follower_starts_once_on_the_holder
         for boat in boats:
             boat.close()
         await db.dispose()
+
+
+async def test_hubs_starting_together_on_an_empty_postgresql_create_the_tables_once(
+    pg_database: str,
+) -> None:
+    import uuid
+
+    import asyncpg
+
+    from tests.conftest import PG_ADMIN_URL
+
+    name = f"sealink_race_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(PG_ADMIN_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"{pg_database.rsplit('/', 1)[0]}/{name}"
+    dbs = [Database(url) for _ in range(3)]
+    try:
+        results = await asyncio.gather(*(d.create_all() for d in dbs), return_exceptions=True)
+        assert results == [None, None, None]
+    finally:
+        for d in dbs:
+            await d.dispose()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

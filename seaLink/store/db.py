@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -59,6 +59,10 @@ class Database:
 
     async def create_all(self) -> None:
         async with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                # Several hubs starting together on an empty database would race to create the same
+                # tables; one at a time (the lock ends with the transaction).
+                await conn.execute(text("SELECT pg_advisory_xact_lock(7312026)"))
             await conn.run_sync(SQLModel.metadata.create_all)
 
     async def drop_all(self) -> None:
