@@ -700,3 +700,30 @@ async def test_a_training_is_attended_with_crew_names_and_quiz_answers(
     v1 = next(v for v in report["vessels"] if v["vessel_id"] == "V1")
     assert (v1["crew_count"], v1["score"], v1["passed"]) == (2, 100, True)
     assert sorted(c["crew_member"] for c in report["crew"]) == ["林水生", "陈海生"]
+
+
+async def test_a_message_is_no_longer_shown_once_it_has_expired(
+    tablet: Page, console: Console
+) -> None:
+    page = tablet
+    expires = console.clock.now() + timedelta(hours=2)
+    created = await api(
+        console,
+        "POST",
+        "/api/v1/broadcasts",
+        {
+            "kind": "notice",
+            "title": "今晚渔港停电",
+            "body": "20时至22时检修线路。",
+            "reply": "read",
+            "target": {"vessels": ["V1"]},
+            "expires_at": expires.isoformat(),
+        },
+    )
+    card = page.locator(f'.msg[data-msg-id="b{created["broadcast"]["id"]}-V1"]')
+    await expect(card).to_be_visible()
+    # The tablet's clock passes the expiry (the page's own timers keep running).
+    await page.clock.set_fixed_time(expires + timedelta(minutes=1))
+    await page.click('.tab[data-target="inbox"]')
+    await expect(card).to_have_count(0)
+    await expect(page.locator("#inbox-empty")).to_be_visible()
