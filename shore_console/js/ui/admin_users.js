@@ -10,13 +10,14 @@ import { h, raw, setChildren } from "./dom.js";
 
 const ROLES = ["coordinator", "viewer", "admin"];
 
-function userRow(u, { api, status, reload }) {
-  const toggle = h(
+function userRow(u, { api, status, reload, self }) {
+  // No disabling oneself: the last admin could lock everyone out of the console.
+  const toggle = self ? null : h(
     "button",
     { type: "button", class: "user-toggle" },
     u.disabled ? t("admin.user.enable") : t("admin.user.disable"),
   );
-  toggle.addEventListener("click", () =>
+  toggle?.addEventListener("click", () =>
     busy(toggle, async () => {
       try {
         await api.changeUser(u.username, { disabled: !u.disabled });
@@ -105,7 +106,7 @@ function createForm({ api, grids, status, reload }) {
   return form;
 }
 
-export function usersPanel(el, { api, reportError }) {
+export function usersPanel(el, { api, session, reportError }) {
   const status = statusLine();
   const list = h("div", { class: "table-wrap" }, h("p", { class: "muted" }, t("common.loading")));
   const formHost = h("div");
@@ -132,7 +133,7 @@ export function usersPanel(el, { api, reportError }) {
                "admin.user.state", "admin.col.actions"].map((k) => h("th", { scope: "col" }, t(k))), // prettier-ignore
             ),
           ),
-          h("tbody", null, users.map((u) => userRow(u, { api, status, reload }))),
+          h("tbody", null, users.map((u) => userRow(u, { api, status, reload, self: u.username === session.username }))),
         ),
       );
     } catch (err) {
