@@ -59,6 +59,12 @@ def routes(hub: Hub) -> list[web.RouteDef]:
 
     async def list_(request: web.Request) -> web.Response:
         rows = await broadcast_store.list_broadcasts(hub.db, principal(request).grid_filter())
+        if request.query.get("rollup") == "1":
+            # The console's list shows each broadcast's progress: counts only, no missing list.
+            for b in rows:
+                b["rollup"] = await broadcast_store.rollup(
+                    hub.db, b["id"], b["reply"], missing_limit=0
+                )
         return out.respond(out.BroadcastListOut, {"broadcasts": rows, "count": len(rows)})
 
     async def get(request: web.Request) -> web.Response:

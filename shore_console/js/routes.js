@@ -8,6 +8,12 @@ export const ROUTES = [
   { name: "fleet", path: "/fleet", pattern: /^\/fleet$/, nav: "nav.fleet", load: () => import("./pages/fleet.js") },
   { name: "alerts", path: "/alerts", pattern: /^\/alerts$/, nav: "nav.alerts", load: () => import("./pages/alerts.js") },
   { name: "stats", path: "/stats", pattern: /^\/stats$/, nav: "nav.stats", load: () => import("./pages/stats.js") },
+  // broadcasts: the list in the header; compose, one broadcast and its recall board under it
+  // (same name, so the header marks "broadcasts" on all of them)
+  { name: "broadcasts", path: "/broadcasts", pattern: /^\/broadcasts$/, nav: "nav.broadcasts", load: () => import("./pages/broadcasts.js") },
+  { name: "broadcasts", pattern: /^\/broadcasts\/new$/, load: () => import("./pages/broadcast_compose.js") },
+  { name: "broadcasts", pattern: /^\/broadcasts\/(\d{1,12})$/, load: () => import("./pages/broadcast.js") },
+  { name: "broadcasts", pattern: /^\/broadcasts\/(\d{1,12})\/recall$/, load: () => import("./pages/recall.js") },
   { name: "trainings", path: "/trainings", pattern: /^\/trainings(?:\/(\d{1,12}))?$/, nav: "nav.trainings", load: () => import("./pages/trainings.js") },
   { name: "requests", path: "/requests", pattern: /^\/requests$/, nav: "nav.requests", load: () => import("./pages/requests.js") },
   {

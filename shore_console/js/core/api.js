@@ -80,5 +80,12 @@ export function createApi({ getToken, onUnauthorized }) {
     // charts
     contactStats: (query) => request("/api/v1/stats/contact", { query }),
     responseStats: (query) => request("/api/v1/stats/response", { query }),
+    // broadcasts
+    broadcasts: () => request("/api/v1/broadcasts", { query: { rollup: 1 } }),
+    broadcast: (id, deliveries = false) =>
+      request(`/api/v1/broadcasts/${enc(id)}`, { query: { deliveries: deliveries ? 1 : 0 } }),
+    createBroadcast: (body) => request("/api/v1/broadcasts", { method: "POST", body }),
+    resendBroadcast: (id) => request(`/api/v1/broadcasts/${enc(id)}/resend`, { method: "POST", body: {} }),
+    recallBoard: (id) => request(`/api/v1/broadcasts/${enc(id)}/recall`),
   };
 }

@@ -1,0 +1,236 @@
+"""Broadcast pages: compose to a grid and watch test vessels take it to 100%; a polygon drawn on the
+map reaches only the boats inside it; re-send to the missing; the API's refusals in plain words."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from playwright.async_api import Page, expect
+
+from tests.console.conftest import ADMIN_PW, COORD_PW, Console, PageErrors, shot
+from tests.console.helpers import login
+from tests.test_broadcasts import ack, nothing_received, online, receive
+from tests.test_ingest import wait_for
+from tests.vessel_client import TestVessel
+
+
+async def _ready(console: Console, boats: dict[str, TestVessel], spots: dict[str, Any]) -> None:
+    """Boats online at known spots, reachable by the outbox, their fixes stored."""
+    hub, clock = console.hub, console.clock
+    for vid, (lat, lon) in spots.items():
+        boats[vid].publish(
+            "position",
+            {"ts": clock.now().isoformat(), "lat": lat, "lon": lon, "sog": 3.0, "cog": 90},
+        )
+
+    async def reachable() -> bool:
+        return all(hub.outbox.reachable(v, clock.now()) for v in boats)
+
+    await wait_for(reachable)
+    await hub.drained()
+
+
+async def _open_compose(page: Page) -> None:
+    await page.click('.nav-link[data-route="broadcasts"]')
+    await expect(page.locator(".bc-list-page h1")).to_have_text("群发通知")
+    await page.click(".bc-new")
+    await expect(page.locator(".bc-compose-page h1")).to_have_text("新建群发")
+
+
+async def _answer(v: TestVessel, msg: dict[str, Any], console: Console, *states: str) -> None:
+    for state in states:
+        ack(v, msg["msg_id"], state, console.clock)
+
+
+async def test_a_coordinator_sends_to_a_grid_and_watches_it_reach_every_boat(
+    page: Page, console: Console
+) -> None:
+    hub = console.hub
+    vids = ("V1", "V2", "V3", "V4")  # V4 is in grid G02
+    boats = {vid: online(hub, vid, console.clock) for vid in vids}
+    spots = {"V1": (23.0, 117.5), "V2": (23.05, 117.55), "V3": (23.1, 117.6), "V4": (23.2, 117.7)}
+    try:
+        await _ready(console, boats, spots)
+        await login(page, console.base, "coord1", COORD_PW)
+        await _open_compose(page)
+        await page.fill("input[name=title]", "渔港检查通知")
+        await page.fill(
+            "textarea[name=body]", "明天上午九点，渔政检查消防设备，请在港船舶做好准备。"
+        )
+        await page.select_option("select[name=reply]", "confirm")
+        await expect(page.locator(".bc-count")).to_have_text("尚未选择发送对象")
+        await page.check('input[name=grid][value="G01"]')
+        await expect(page.locator(".bc-count")).to_have_text("将发送给 3 艘船")
+        await shot(page, "broadcast-compose-grid")
+        await page.click(".bc-send")
+
+        await expect(page.locator(".bc-detail-page")).to_be_visible()
+        bid = int(page.url.rsplit("/", 1)[1])
+        await expect(page.locator(".bc-summary h2")).to_have_text("渔港检查通知")
+        await expect(page.locator(".bc-delivery-row")).to_have_count(3)
+        msgs = {vid: await receive(boats[vid]) for vid in ("V1", "V2", "V3")}
+        await nothing_received(boats["V4"], 0.5)
+        assert all(m["broadcast_id"] == bid for m in msgs.values())
+        missing = page.locator(".bc-missing-row")
+        await expect(missing).to_have_count(3)
+        await expect(page.locator(".bc-missing h2")).to_have_text("未完成船舶（3）")
+
+        # Boat by boat, minutes apart: the missing list shrinks, the figures and the chart follow.
+        console.clock.advance(timedelta(minutes=2))
+        await _answer(boats["V1"], msgs["V1"], console, "delivered", "read", "acknowledged")
+        await expect(missing).to_have_count(2)
+        await expect(page.locator('.bc-missing-row[data-vessel-id="V1"]')).to_have_count(0)
+        await expect(page.locator(".bc-percent-big")).to_have_attribute("data-percent", "33")
+        console.clock.advance(timedelta(minutes=3))
+        await _answer(boats["V2"], msgs["V2"], console, "delivered")
+        await expect(page.locator('.bc-delivery-row[data-vessel-id="V2"]')).to_have_attribute(
+            "data-state", "delivered"
+        )
+        await expect(page.locator('.bc-missing-row[data-vessel-id="V2"] .bc-state')).to_have_text(
+            "已送达"
+        )
+        await shot(page, "broadcast-detail-partial")
+        console.clock.advance(timedelta(minutes=4))
+        await _answer(boats["V2"], msgs["V2"], console, "read", "acknowledged")
+        await _answer(boats["V3"], msgs["V3"], console, "delivered", "acknowledged")
+
+        await expect(page.locator(".bc-percent-big")).to_have_attribute("data-percent", "100")
+        await expect(missing).to_have_count(0)
+        await expect(page.locator(".bc-missing-empty")).to_have_text("全部船舶已完成")
+        await expect(
+            page.locator('.bc-figure[data-figure="acknowledged"] .bc-figure-value')
+        ).to_have_text("3")
+        # V3 never said "read": acknowledging implies it, so the read curve reaches 3 as well.
+        await expect(page.locator(".bc-chart")).to_have_attribute(
+            "data-last", '{"delivered":3,"read":3,"acknowledged":3}'
+        )
+        await expect(page.locator(".bc-chart .uplot canvas")).to_have_count(1)
+        # Sent at 0, answers at 2, 5 and 9 minutes: one step each.
+        await expect(page.locator(".bc-chart")).to_have_attribute("data-points", "4")
+        await expect(page.locator('.bc-delivery-row[data-state="acknowledged"]')).to_have_count(3)
+        await shot(page, "broadcast-detail-done")
+
+        await page.click(".bc-detail-page .back-link")
+        row = page.locator(f'.bc-row-item[data-broadcast-id="{bid}"]')
+        await expect(row.locator(".bc-percent")).to_have_text("100%")
+        await expect(row.locator(".bc-rollup-text")).to_have_text("送达 3 · 已读 3 · 确认 3 / 共 3")
+        await expect(row.locator(".bc-progress")).to_have_attribute("data-done", "3")
+        await shot(page, "broadcast-list")
+    finally:
+        for v in boats.values():
+            v.close()
+
+
+async def _click_map_at(page: Page, lat: float, lon: float) -> None:
+    """A real click on the compose map where (lat, lon) is drawn."""
+    point = await page.evaluate(
+        "([lat, lon]) => { const p = window.__sealinkDraw.map.latLngToContainerPoint([lat, lon]);"
+        " return { x: p.x, y: p.y }; }",
+        [lat, lon],
+    )
+    await page.locator(".bc-compose-map").click(position=point)
+
+
+async def test_a_polygon_drawn_on_the_map_reaches_only_the_boats_inside_and_resend_reaches_the_missing(
+    page: Page, console: Console
+) -> None:
+    hub = console.hub
+    boats = {vid: online(hub, vid, console.clock) for vid in ("V1", "V2", "V3", "V4")}
+    # V1 (grid G01) and V4 (grid G02) inside the area; V2 and V3 outside it; V5 has no position.
+    spots = {
+        "V1": (23.0, 117.5),
+        "V2": (23.15, 117.45),
+        "V3": (23.1, 117.65),
+        "V4": (22.98, 117.56),
+    }
+    try:
+        await _ready(console, boats, spots)
+        await login(page, console.base, "admin", ADMIN_PW)
+        await _open_compose(page)
+        await page.fill("input[name=title]", "南澎海域作业提醒")
+        await page.fill("textarea[name=body]", "该海域明日有军事演习，请暂停作业。")
+        await page.select_option("select[name=reply]", "confirm")
+        await page.click(".bc-draw-polygon")
+        corners = [(22.95, 117.45), (22.95, 117.60), (23.06, 117.60), (23.06, 117.45)]
+        for lat, lon in corners[:3]:
+            await _click_map_at(page, lat, lon)
+        await expect(page.locator(".bc-area-note")).to_have_text(
+            "正在画多边形：已有 3 个点（至少 3 个）"
+        )
+        # A polygon still being drawn is not sent.
+        await page.click(".bc-send")
+        await expect(page.locator(".bc-message")).to_contain_text("多边形还没有完成")
+        await _click_map_at(page, *corners[3])
+        await page.click(".bc-finish-polygon")
+        await expect(page.locator(".bc-area-note")).to_have_text("多边形：4 个点")
+        await expect(page.locator(".bc-count")).to_have_text("将发送给 2 艘船")
+        await shot(page, "broadcast-compose-polygon")
+        await page.click(".bc-send")
+
+        await expect(page.locator(".bc-detail-page")).to_be_visible()
+        await expect(page.locator(".bc-target-text")).to_have_text("多边形区域（4 点）")
+        rows = page.locator(".bc-delivery-row")
+        await expect(rows).to_have_count(2)
+        assert sorted(await rows.evaluate_all("rs => rs.map(r => r.dataset.vesselId)")) == [
+            "V1",
+            "V4",
+        ]
+        got = {vid: await receive(boats[vid]) for vid in ("V1", "V4")}
+        await nothing_received(boats["V2"], 0.5)
+        await nothing_received(boats["V3"], 0.1)
+
+        # V1 answers; V4's terminal lost the message (never says delivered).
+        await _answer(boats["V1"], got["V1"], console, "delivered", "read", "acknowledged")
+        missing = page.locator(".bc-missing-row")
+        await expect(missing).to_have_count(1)
+        await expect(missing.first).to_have_attribute("data-vessel-id", "V4")
+        await expect(missing.first.locator(".bc-state")).to_have_text("已发出")
+        resend = page.locator(".bc-resend")
+        await expect(resend).to_have_text("重发给未送达的 1 艘")
+        await resend.click()
+        await expect(page.locator(".bc-message")).to_have_text("已重新安排发送 1 条")
+        again = await receive(boats["V4"])
+        assert again["msg_id"] == got["V4"]["msg_id"]
+        await _answer(boats["V4"], again, console, "delivered", "acknowledged")
+        await expect(missing).to_have_count(0)
+        await expect(page.locator(".bc-percent-big")).to_have_attribute("data-percent", "100")
+        await expect(resend).to_be_disabled()
+        await shot(page, "broadcast-detail-polygon-resent")
+    finally:
+        for v in boats.values():
+            v.close()
+
+
+async def test_refusals_of_the_hub_are_explained_in_the_coordinators_words(
+    page: Page, console: Console, page_errors: PageErrors
+) -> None:
+    page_errors.allow(r"status of 40[03]")
+    await login(page, console.base, "coord1", COORD_PW)
+    await _open_compose(page)
+    await page.click(".bc-send")
+    await expect(page.locator(".bc-message")).to_have_text("请填写标题")
+    await page.fill("input[name=title]", "通知")
+    await page.fill("textarea[name=body]", "正文")
+    await page.click(".bc-send")
+    await expect(page.locator(".bc-message")).to_have_text("请选择发送对象")
+    # V4 belongs to grid G02: the hub refuses, the page says why.
+    await page.fill("input[name=target_vessels]", "V1, V4")
+    await page.click(".bc-send")
+    await expect(page.locator(".bc-message")).to_have_text(
+        "无权操作：目标超出您负责的网格（outside your grids: V4）"
+    )
+    await page.fill("input[name=target_vessels]", "NOPE")
+    await expect(page.locator(".bc-count")).to_have_text("将发送给 0 艘船 （未知船舶：NOPE）")
+    await page.click(".bc-send")
+    await expect(page.locator(".bc-message")).to_have_text(
+        "有船舶编号不存在（no such vessel: NOPE）"
+    )
+    await page.fill("input[name=target_vessels]", "V1")
+    await page.fill("input[name=expires_at]", "2020-01-01T08:00")
+    await page.click(".bc-send")
+    await expect(page.locator(".bc-message")).to_have_text(
+        "有效期已过，请选择将来的时间（expires_at is in the past）"
+    )
+    assert await page.locator(".bc-detail-page").count() == 0
+    await shot(page, "broadcast-compose-refused")
