@@ -192,6 +192,7 @@ function mountHistory(contactCard, responseCard, ctx) {
       gone = true;
       clearInterval(timer);
       for (const p of plots) p.destroy();
+      delete window.__sealinkCharts; // the test hook describes the page on screen only
     },
   };
 }

@@ -57,7 +57,8 @@ export function contactChart(el, stats, grid) {
           stroke: STATE_COLOURS[STACK[k]],
           width: 1,
           points: { show: false },
-          paths: window.uPlot.paths.stepped({ align: 1 }),
+          // Each sample is drawn over the half hour before it, so the right edge shows now.
+          paths: window.uPlot.paths.stepped({ align: -1 }),
           value: (u, v, si, i) => (i == null ? "—" : String(series[STACK[k]][i])),
         })),
       ],
