@@ -1,0 +1,139 @@
+"""The typhoon recall board: a recall order composed in the console, boats answering (in port,
+returning, sheltering with persons ashore) and the board per grid following live, with the
+countdown to the deadline."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from playwright.async_api import Page, expect
+
+from tests.console.conftest import ADMIN_PW, Console, shot
+from tests.console.helpers import beijing, login
+from tests.test_broadcasts import online
+from tests.test_ingest import wait_for
+
+IN_PORT = (23.4052, 117.0785)  # 云澳渔港, a port of the shipped zones
+
+
+async def _tile(page: Page, status: str) -> str:
+    return await page.locator(
+        f'.recall-tile[data-status="{status}"] .recall-tile-value'
+    ).inner_text()
+
+
+async def test_the_recall_board_counts_boats_per_grid_live_with_a_countdown(
+    page: Page, console: Console
+) -> None:
+    hub, clock = console.hub, console.clock
+    boats = {vid: online(hub, vid, clock) for vid in ("V1", "V2", "V3", "V4")}  # V5 is silent
+    spots = {"V1": (23.2, 117.3), "V2": (23.1, 117.6), "V3": (22.9, 117.8), "V4": (23.0, 117.9)}
+    try:
+        for vid, (lat, lon) in spots.items():
+            boats[vid].publish(
+                "position",
+                {"ts": clock.now().isoformat(), "lat": lat, "lon": lon, "sog": 6.0, "cog": 0.0},
+            )
+
+        async def reachable() -> bool:
+            return all(hub.outbox.reachable(v, clock.now()) for v in boats)
+
+        await wait_for(reachable)
+        await hub.drained()
+        # The page counts down in the browser's time: the hub's (fake) time here.
+        await page.clock.set_fixed_time(clock.now())
+        await login(page, console.base, "admin", ADMIN_PW)
+        await page.click('.nav-link[data-route="broadcasts"]')
+        await page.click(".bc-new")
+        deadline = clock.now() + timedelta(hours=2)
+        await page.fill("input[name=title]", "台风“海葵”撤离令")
+        await page.fill("textarea[name=body]", "所有渔船于今日10时前回港避风，人员上岸。")
+        await page.select_option("select[name=kind]", "warning")
+        await page.select_option("select[name=signal]", "orange")
+        await page.check("input[name=recall]")
+        await page.fill("input[name=recall_deadline]", beijing(deadline)[:16].replace(" ", "T"))
+        await page.fill(
+            "input[name=expires_at]",
+            beijing(deadline + timedelta(hours=12))[:16].replace(" ", "T"),
+        )
+        await page.check("input[name=target_all]")
+        await expect(page.locator(".bc-count")).to_have_text("将发送给 5 艘船")
+        await shot(page, "recall-compose")
+        await page.click(".bc-send")
+
+        await expect(page.locator(".bc-detail-page")).to_be_visible()
+        await expect(page.locator(".bc-summary h2")).to_have_text(
+            "【台风橙色预警】台风“海葵”撤离令"
+        )
+        await page.click(".bc-summary .bc-recall-link")
+        await expect(page.locator(".recall-page")).to_be_visible()
+        await expect(page.locator(".recall-clock-value")).to_have_text("02:00:00")
+        await expect(page.locator(".recall-clock")).to_contain_text(f"时限：{beijing(deadline)}")
+        assert await _tile(page, "total") == "5"
+        assert await _tile(page, "unaccounted") == "5"
+
+        orders = {
+            vid: await asyncio.to_thread(b.received.get, True, 10) for vid, b in boats.items()
+        }
+        assert all(o["recall"]["deadline"] for o in orders.values())
+
+        def answer(vid: str, state: str, **recall: Any) -> None:
+            body: dict[str, Any] = {
+                "msg_id": orders[vid]["msg_id"],
+                "state": state,
+                "ts": clock.now().isoformat(),
+            }
+            if recall:
+                body["recall"] = recall
+            boats[vid].publish("ack", body)
+
+        for vid in boats:
+            answer(vid, "delivered")
+        later = (clock.now() + timedelta(seconds=30)).isoformat()
+        boats["V1"].publish(
+            "position", {"ts": later, "lat": IN_PORT[0], "lon": IN_PORT[1], "sog": 0.0}
+        )
+        answer("V2", "acknowledged", status="returning")
+        answer("V3", "acknowledged", status="sheltering", port="汕头港", persons_ashore=6)
+
+        await expect(
+            page.locator('.recall-tile[data-status="unaccounted"] .recall-tile-value')
+        ).to_have_text("2")
+        await expect(
+            page.locator('.recall-tile[data-status="in_port"] .recall-tile-value')
+        ).to_have_text("1")
+        assert await _tile(page, "returning") == "1"
+        assert await _tile(page, "sheltering") == "1"
+        assert await _tile(page, "persons_ashore") == "6"
+        assert await _tile(page, "silent") == "0"
+
+        def cells(grid: str) -> Any:
+            return page.locator(f'.recall-grid-row[data-grid="{grid}"] td[data-status]')
+
+        expected = {
+            "G01": ["3", "1", "1", "1", "0", "0", "6"],
+            "G02": ["2", "0", "0", "0", "2", "0", "0"],
+        }
+        for grid, values in expected.items():
+            await expect(cells(grid)).to_have_text(values)
+        await expect(page.locator('.recall-boat-row[data-vessel-id="V3"]')).to_contain_text(
+            "汕头港"
+        )
+        unaccounted = page.locator('.recall-boat-row[data-status="unaccounted"]')
+        await expect(unaccounted).to_have_count(2)
+        assert await unaccounted.evaluate_all("rs => rs.map(r => r.dataset.vesselId)") == [
+            "V4",
+            "V5",
+        ]  # listed first
+        await shot(page, "recall-board")
+
+        # 90 s past the deadline by the browser's clock: the countdown says so.
+        await page.clock.set_fixed_time(deadline + timedelta(seconds=90))
+        await expect(page.locator(".recall-clock-label")).to_have_text("已超过撤离时限")
+        await expect(page.locator(".recall-clock-value")).to_have_text("00:01:30")
+        await expect(page.locator(".recall-clock")).to_have_class("card recall-clock passed")
+    finally:
+        for b in boats.values():
+            b.close()
