@@ -59,6 +59,18 @@ class HubMetrics:
             ["direction"],
             registry=r,
         )
+        self.alerts_open = Gauge(
+            "sealink_alerts_open",
+            "Alerts not yet resolved, by type and state (raised = nobody has acknowledged it)",
+            ["type", "state"],
+            registry=r,
+        )
+        self.outbox_pending = Gauge(
+            "sealink_outbox_pending",
+            "Down messages not yet delivered to the boat, by state (queued, sent)",
+            ["state"],
+            registry=r,
+        )
         self.outbox_sent = Counter(
             "sealink_outbox_sent_total", "Down messages handed to a link", ["link"], registry=r
         )

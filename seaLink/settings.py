@@ -154,7 +154,8 @@ class ApiSettings(_Section):
 
 class ClusterSettings(_Section):
     enabled: bool = Field(
-        False, description="several hubs on one broker and PostgreSQL (shared subscriptions, leases)"
+        False,
+        description="several hubs on one broker and PostgreSQL (shared subscriptions, leases)",
     )
     hub_id: str = Field(
         "", description="this hub's stable id in the cluster (default: host name); keep it per slot"

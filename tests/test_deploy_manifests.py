@@ -596,7 +596,8 @@ def alert_rules() -> list[dict[str, Any]]:
 KNOWN_LABEL_VALUES = {
     "reason": {r.value for r in RejectReason},
     "kind": {k.value for k in UplinkKind} | {"gateway:status", "gateway:ais", "gateway:beidou/rx"},
-    "state": {s.value for s in ContactState},
+    # contact states (sealink_vessels_contact), alert states (sealink_alerts_open), outbox states
+    "state": {s.value for s in ContactState} | {"raised", "acknowledged"} | {"queued", "sent"},
     "type": set(TYPE_ZH),
     "job": {"sealink-hub"},
 }

@@ -72,8 +72,29 @@ async def healthz(request: web.Request) -> web.Response:
     return out.respond(out.HealthOut, body, status=200 if mqtt_ok else 503)
 
 
+async def _store_gauges(hub: Hub) -> None:
+    """What is open now, read from the store (the same on every hub of a cluster)."""
+    from seaLink.store.gauge_queries import open_alerts, pending_deliveries
+
+    m = hub.metrics
+    try:
+        alerts, pending = await open_alerts(hub.db), await pending_deliveries(hub.db)
+    except Exception:  # the counters still answer while the database is away
+        m.store_errors.inc()
+        return
+    m.alerts_open.clear()
+    for type_, state, n in alerts:
+        m.alerts_open.labels(type_, state).set(n)
+    m.outbox_pending.clear()
+    for state in ("queued", "sent"):
+        m.outbox_pending.labels(state).set(0)
+    for state, n in pending:
+        m.outbox_pending.labels(state).set(n)
+
+
 async def metrics(request: web.Request) -> web.Response:
     hub = request.app[HUB]
+    await _store_gauges(hub)
     return web.Response(
         body=generate_latest(hub.metrics.registry),
         headers={"Content-Type": CONTENT_TYPE_LATEST},
