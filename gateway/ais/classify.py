@@ -1,10 +1,8 @@
 """Who transmitted an AIS message: vessel, distress beacon, aid to navigation, base station, net
 buoy...
 
-MMSIs are padded to nine digits first. The rules are data (`PREFIX_CLASSES`, `# Messages net buoys are seen to send (class A/B position and static reports).
-BUOY_TYPES = frozenset({1, 2, 3, 5, 18, 19, 24})
-
-BUOY_NAME_PATTERNS`):
+MMSIs are padded to nine digits first. The rules are data (`PREFIX_CLASSES`, `BUOY_TYPES`,
+`BASE_STATION_TYPES`, `BUOY_NAME_PATTERNS`):
 
 * 970/972/974 + 6 digits: AIS-SART, man-overboard device, EPIRB-AIS;
 * 111 + 6: SAR aircraft; 99 + 7: aid to navigation; 98 + MID: craft of a parent ship (vessel);
@@ -35,9 +33,9 @@ PREFIX_CLASSES: tuple[tuple[str, AisClass], ...] = (
     ("99", AisClass.ATON),
 )
 
-# Messages a base station sends; anything else from a 00MID number is not a base station.
 # Messages net buoys are seen to send (class A/B position and static reports).
 BUOY_TYPES = frozenset({1, 2, 3, 5, 18, 19, 24})
+# Messages a base station sends; anything else from a 00MID number is not a base station.
 BASE_STATION_TYPES = frozenset({4, 6, 7, 8, 10, 12, 13, 14, 15, 16, 17, 20, 22, 23, 25, 26})
 
 BUOY_NAME_PATTERNS: tuple[re.Pattern[str], ...] = (
