@@ -11,6 +11,7 @@ from playwright.async_api import Dialog, Page, expect
 
 from tests.console.conftest import ADMIN_PW, COORD_PW, Console, PageErrors, shot
 from tests.console.helpers import at, login, publish
+from tests.console.test_i18n import CJK_OUTSIDE_DATA
 
 
 async def test_an_admin_creates_a_coordinator_who_then_sees_only_their_grid(
@@ -166,3 +167,29 @@ async def login_status(console: Console, username: str, password: str) -> int:
             f"{console.base}/api/v1/auth/login", json={"username": username, "password": password}
         )
         return r.status
+
+
+async def test_the_new_pages_speak_english_on_request(page: Page, console: Console) -> None:
+    hub, clock = console.hub, console.clock
+    await publish(hub, clock, "V1", at(clock, 0))
+    await login(page, console.base, "admin", ADMIN_PW)
+    await page.click('.lang-switch button[data-lang="en"]')
+    await expect(page.locator('.nav-link[data-route="admin"]')).to_have_text("Admin")
+    for path, ready in (
+        ("/trainings", ".trainings-page .empty"),
+        ("/requests", ".requests-page .empty"),
+        ("/stats", ".chart-contact .uplot"),
+        ("/admin/users", ".users-table"),
+        ("/admin/grids", ".grids-table"),
+        ("/admin/duty", ".duty-form"),
+        ("/admin/zones", ".zones-table"),
+    ):
+        await page.goto(f"{console.base}/console/#{path}")
+        await expect(page.locator(ready)).to_be_visible()
+        assert await page.evaluate(CJK_OUTSIDE_DATA) == [], path
+    await page.goto(f"{console.base}/console/#/trainings")
+    await page.click(".training-new")
+    await expect(page.locator(".training-form")).to_be_visible()
+    await page.click(".quiz-add")
+    assert await page.evaluate(CJK_OUTSIDE_DATA) == []
+    await shot(page, "training-form-en")

@@ -147,7 +147,7 @@ function mountHistory(contactCard, responseCard, ctx) {
       setChildren(
         gridPick,
         h("option", { value: "" }, t("chart.all_grids")),
-        contact.grids.map((g) => h("option", { value: g.grid_id }, `${fleet.gridName(g.grid_id)} (${g.grid_id})`)),
+        contact.grids.map((g) => h("option", { value: g.grid_id, "data-raw": true }, `${fleet.gridName(g.grid_id)} (${g.grid_id})`)),
       );
       gridPick.value = contact.grids.some((g) => g.grid_id === chosen) ? chosen : "";
       contactNote.textContent = t("chart.contact_note");

@@ -4,11 +4,15 @@
  */
 import { t } from "../core/i18n.js";
 import { formatTime } from "../core/time.js";
-import { busy, field, fromBeijingInput, input, select, statusLine, toBeijingInput } from "./admin_form.js";
+import { busy, field, fromBeijingInput, input, statusLine, toBeijingInput } from "./admin_form.js";
 import { h, raw, setChildren } from "./dom.js";
 
 function addForm({ api, grids, status, reload }) {
-  const grid = select("grid_id", grids.map((g) => [g.id, `${g.name} (${g.id})`]));
+  const grid = h(
+    "select",
+    { name: "grid_id" },
+    grids.map((g) => h("option", { value: g.id, "data-raw": true }, `${g.name} (${g.id})`)),
+  );
   const coordinator = input("coordinator_id", { maxlength: 32, required: true, placeholder: "C01L" });
   const backup = input("backup_id", { maxlength: 32 });
   const starts = input("starts_at", { type: "datetime-local", value: toBeijingInput(null) });
