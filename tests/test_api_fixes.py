@@ -198,3 +198,16 @@ async def test_the_live_stream_closes_with_4401_when_its_token_expires(world: Wo
         # Reconnecting with the dead token is refused at the handshake.
         r = await s.get(f"{world.base}/api/v1/events?token={token}")
         assert r.status == 401
+
+
+def test_a_body_that_breaks_its_documented_schema_is_never_sent() -> None:
+    from seaLink.api.responses import MeOut, ResponseDrift, respond
+
+    ok = respond(MeOut, {"username": "ca", "role": "coordinator", "grids": ["G01"]})
+    assert ok.status == 200 and json.loads(ok.text or "")["grids"] == ["G01"]
+    try:
+        respond(MeOut, {"username": "ca", "role": "captain", "grids": "G01"})
+    except ResponseDrift as exc:
+        assert "MeOut" in str(exc) and "grids" in str(exc)
+    else:
+        raise AssertionError("a body outside the schema was answered")
