@@ -228,6 +228,20 @@ def pg_url() -> str:
     return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
 
 
+def drop_pg(url: str) -> None:
+    """Drop a database made by `pg_url` (benchmarks leave nothing behind on the server)."""
+    import asyncpg
+
+    name = url.rsplit("/", 1)[1]
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(PG_ADMIN)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+    asyncio.run(drop())
+
+
 def main() -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -247,11 +261,13 @@ def main() -> None:
         work = Path(tempfile.mkdtemp(prefix="sealink-bench-broker-"))
         broker = Mosquitto(work)
         broker.start()
+        url = f"sqlite+aiosqlite:///{work}/bench.db" if kind == "sqlite" else pg_url()
         try:
-            url = f"sqlite+aiosqlite:///{work}/bench.db" if kind == "sqlite" else pg_url()
             r = run_hub(broker, url, args)
         finally:
             broker.stop()
+            if kind == "postgres":
+                drop_pg(url)
         print(
             f"\n[{kind}] stored {r['stored']}/{r['positions']} positions\n"
             f"  bare paho subscriber : {r['bare_rate']:>9,.0f} msg/s ({r['bare_cpu_us']:.0f} us CPU/msg)\n"

@@ -1,6 +1,6 @@
 """The hub's ingest path without the broker: CPU per position, steady on a busy machine.
 
-    python -m bench.ingest_pipeline [--vessels 200] [--batches 20] [--batch 5000] [--profile N]
+    python -m bench.ingest_pipeline [--vessels 200] [--batches 21] [--batch 5000] [--db sqlite|postgres] [--profile N]
 
 A real hub (SQLite or PostgreSQL store, zone watch, contact watch, outbox) is prepared without a
 broker, and batches shaped like those of a flood (`bench.ingest`'s payloads, the same vessels)
@@ -21,6 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.ingest import drop_pg, pg_url
 from seaLink.domain.fleetgen import generate_fleet
 from seaLink.domain.ports import load_zones_document, ports_from_geojson
 from seaLink.links.mqtt_link import RawUplink
@@ -100,11 +101,17 @@ def main() -> None:
     p.add_argument("--vessels", type=int, default=200)
     p.add_argument("--batches", type=int, default=21)
     p.add_argument("--batch", type=int, default=5000)
-    p.add_argument("--db", default="", help="store URL (default: a fresh SQLite file)")
+    p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--profile", type=int, default=0)
     args = p.parse_args()
-    url = args.db or f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp())}/pipeline.db"
-    asyncio.run(run(args, url))
+    if args.db == "sqlite":
+        asyncio.run(run(args, f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp())}/pipeline.db"))
+        return
+    url = pg_url()  # a fresh database, dropped afterwards
+    try:
+        asyncio.run(run(args, url))
+    finally:
+        drop_pg(url)
 
 
 if __name__ == "__main__":
