@@ -9,7 +9,8 @@ from typing import Any
 from playwright.async_api import Page, expect
 
 from tests.console.conftest import ADMIN_PW, COORD_PW, Console, PageErrors, shot
-from tests.console.helpers import login
+from tests.console.helpers import at, beijing, login, publish
+from tests.console.test_i18n import CJK_OUTSIDE_DATA
 from tests.test_broadcasts import ack, nothing_received, online, receive
 from tests.test_ingest import wait_for
 from tests.vessel_client import TestVessel
@@ -164,6 +165,7 @@ async def test_a_polygon_drawn_on_the_map_reaches_only_the_boats_inside_and_rese
         await _click_map_at(page, *corners[3])
         await page.click(".bc-finish-polygon")
         await expect(page.locator(".bc-area-note")).to_have_text("多边形：4 个点")
+        await expect(page.locator(".bc-message")).to_have_text("")  # the complaint is answered
         await expect(page.locator(".bc-count")).to_have_text("将发送给 2 艘船")
         await shot(page, "broadcast-compose-polygon")
         await page.click(".bc-send")
@@ -234,3 +236,60 @@ async def test_refusals_of_the_hub_are_explained_in_the_coordinators_words(
     )
     assert await page.locator(".bc-detail-page").count() == 0
     await shot(page, "broadcast-compose-refused")
+
+
+async def test_the_broadcast_pages_in_english_and_a_circle_that_counts_the_boats_in_it(
+    page: Page, console: Console
+) -> None:
+    hub, clock = console.hub, console.clock
+    await publish(hub, clock, "V1", at(clock, 0, lat=23.0, lon=117.5))
+    await publish(hub, clock, "V2", at(clock, 0, lat=23.2, lon=117.7))
+    await login(page, console.base, "admin", ADMIN_PW)
+    await page.click('.lang-switch button[data-lang="en"]')
+    await page.click('.nav-link[data-route="broadcasts"]')
+    await expect(page.locator(".bc-list-page h1")).to_have_text("Broadcasts")
+    await expect(page.locator(".bc-list-page .empty")).to_have_text("No broadcasts yet")
+    assert await page.evaluate(CJK_OUTSIDE_DATA) == []
+    await page.click(".bc-new")
+    await expect(page.locator(".bc-compose-page h1")).to_have_text("New broadcast")
+    assert await page.evaluate(CJK_OUTSIDE_DATA) == []
+
+    await page.fill("input[name=title]", "Harbour inspection")
+    await page.fill("textarea[name=body]", "Fire equipment check tomorrow 09:00.")
+    await page.fill("input[name=radius_nmi]", "3")
+    await page.click(".bc-draw-circle")
+    await expect(page.locator(".bc-area-note")).to_have_text("Click the centre on the map")
+    await _click_map_at(page, 23.0, 117.5)
+    await expect(page.locator(".bc-area-note")).to_have_text("Circle: radius 3 nmi")
+    await expect(page.locator(".bc-count")).to_have_text("Vessels it will reach: 1")
+    await page.fill("input[name=radius_nmi]", "20")  # V2 is about 15 nmi away
+    await expect(page.locator(".bc-count")).to_have_text("Vessels it will reach: 2")
+    await page.fill("input[name=radius_nmi]", "3")
+    await expect(page.locator(".bc-count")).to_have_text("Vessels it will reach: 1")
+    await page.click(".bc-send")
+    await expect(page.locator(".bc-detail-page h1")).to_have_text("Broadcast #1")
+    await expect(page.locator(".bc-target-text")).to_have_text("circle (radius 3 nmi)")
+    await expect(page.locator(".bc-delivery-row")).to_have_count(1)
+    await expect(page.locator('.bc-delivery-row[data-vessel-id="V1"]')).to_be_visible()
+    await expect(page.locator(".bc-missing h2")).to_have_text("Not yet done (1)")
+    assert await page.evaluate(CJK_OUTSIDE_DATA) == []
+    await shot(page, "broadcast-detail-en")
+
+    await page.click(".bc-detail-page .back-link")
+    await page.click(".bc-new")
+    await page.fill("input[name=title]", "Typhoon recall")
+    await page.fill("textarea[name=body]", "Return to port.")
+    await page.select_option("select[name=kind]", "warning")
+    await page.check("input[name=recall]")
+    deadline = clock.now() + timedelta(hours=3)
+    await page.fill("input[name=recall_deadline]", beijing(deadline)[:16].replace(" ", "T"))
+    await page.check("input[name=target_all]")
+    await expect(page.locator(".bc-count")).to_have_text("Vessels it will reach: 5")
+    await page.click(".bc-send")
+    await page.click(".bc-summary .bc-recall-link")
+    await expect(page.locator(".recall-page h1")).to_contain_text("Recall board #2")
+    await expect(
+        page.locator('.recall-tile[data-status="unaccounted"] .recall-tile-value')
+    ).to_have_text("5")
+    assert await page.evaluate(CJK_OUTSIDE_DATA) == []
+    await shot(page, "recall-board-en")

@@ -23,18 +23,22 @@ import { icon } from "../ui/icons.js";
 import { linkLabel, linkStatusLabel, stateLabel } from "../ui/labels.js";
 
 const RELOAD_MS = 300;
+// A broadcast to the whole county reaches thousands of boats: the page would redraw them all on
+// every live update. The missing list above names the ones that matter; this table shows a part.
+const DELIVERY_ROWS = 1000;
 
-/** The target as the coordinator chose it, in words. */
+/** The target as the coordinator chose it, in words (names of grids and groups are data). */
 function targetText(target, fleet) {
   const parts = [];
-  if (target.all) parts.push(t("bc.target_all"));
-  if (target.grids?.length) parts.push(t("bc.target_text.grids", { list: target.grids.map((g) => fleet.gridName(g)).join("、") }));
-  if (target.groups?.length) parts.push(t("bc.target_text.groups", { list: target.groups.join("、") }));
-  if (target.vessels?.length) parts.push(t("bc.target_text.vessels", { n: target.vessels.length }));
-  if (target.polygon) parts.push(t("bc.target_text.polygon", { n: target.polygon.length - 1 }));
-  if (target.circle) parts.push(t("bc.target_text.circle", { r: target.circle.radius_nmi }));
-  if (target.at_sea) parts.push(t("bc.target_at_sea"));
-  return parts.join(" · ") || "—";
+  const names = (list) => raw(list.join("、"));
+  if (target.all) parts.push([t("bc.target_all")]);
+  if (target.grids?.length) parts.push([t("bc.target_text.grids"), names(target.grids.map((g) => fleet.gridName(g)))]);
+  if (target.groups?.length) parts.push([t("bc.target_text.groups"), names(target.groups)]);
+  if (target.vessels?.length) parts.push([t("bc.target_text.vessels", { n: target.vessels.length })]);
+  if (target.polygon) parts.push([t("bc.target_text.polygon", { n: target.polygon.length - 1 })]);
+  if (target.circle) parts.push([t("bc.target_text.circle", { r: target.circle.radius_nmi })]);
+  if (target.at_sea) parts.push([t("bc.target_at_sea")]);
+  return parts.length ? parts.flatMap((p, i) => (i ? [" · ", ...p] : p)) : "—";
 }
 
 export function mount(el, ctx, [bid]) {
@@ -141,16 +145,18 @@ export function mount(el, ctx, [bid]) {
   function renderMissing(r) {
     // The hub sends again only what is not yet delivered (nor expired): a delivered boat that has
     // not acknowledged has the message on board already.
-    const undelivered = r.missing.filter((m) => ["queued", "sent", "failed"].includes(m.state)).length;
+    const undelivered = ["queued", "sent", "failed"].reduce((n, k) => n + (r.states[k] || 0), 0);
+    const notDone = r.total - r.done; // the hub lists at most 500 of them
     if (resend) {
       resend.textContent = t("bc.resend", { n: undelivered });
       resend.disabled = resending || !undelivered;
     }
     const cols = ["bc.col.vessel", "bc.col.grid", "bc.col.state", "bc.col.attempts", "bc.col.sent", "bc.col.last_heard", "bc.col.link_status", "bc.col.contact"];
-    missingTitle.textContent = t("bc.missing_title", { n: r.missing.length });
+    missingTitle.textContent = t("bc.missing_title", { n: notDone });
     setChildren(
       missingBody,
       h("p", { class: "muted" }, t("bc.missing_hint", { what: replyLabel(r.reply) })),
+      notDone > r.missing.length ? h("p", { class: "muted" }, t("bc.missing_capped", { shown: r.missing.length })) : null,
       r.missing.length
         ? h("table", { class: "bc-table bc-missing-table" },
             h("thead", null, h("tr", null, cols.map((k) => h("th", { scope: "col" }, t(k))))),
@@ -175,9 +181,10 @@ export function mount(el, ctx, [bid]) {
     setChildren(
       deliveries,
       h("h2", null, t("bc.deliveries_title", { n: list.length })),
+      list.length > DELIVERY_ROWS ? h("p", { class: "muted" }, t("bc.deliveries_capped", { shown: DELIVERY_ROWS, n: list.length })) : null,
       h("div", { class: "table-wrap" }, h("table", { class: "bc-table bc-delivery-table" },
         h("thead", null, h("tr", null, cols.map((k) => h("th", { scope: "col" }, t(k))))),
-        h("tbody", null, list.map((d) => h("tr", { class: "bc-delivery-row", "data-vessel-id": d.vessel_id, "data-state": d.state },
+        h("tbody", null, list.slice(0, DELIVERY_ROWS).map((d) => h("tr", { class: "bc-delivery-row", "data-vessel-id": d.vessel_id, "data-state": d.state },
           h("td", null, h("a", { href: `#/vessel/${encodeURIComponent(d.vessel_id)}`, class: "vessel-link" }, raw(fleet.get(d.vessel_id)?.hull_name || d.vessel_id, "hull")), h("span", { class: "muted" }, " ", raw(d.vessel_id))),
           h("td", null, raw(fleet.gridName(d.grid_id))),
           h("td", { class: `bc-state bc-state-${d.state}` }, deliveryLabel(d.state)),

@@ -105,7 +105,12 @@ export function mount(el, ctx) {
   map.addLayer(vessels);
   const highlight = L.layerGroup().addTo(map);
   const ringRenderer = L.canvas({ padding: 0.1 });
-  const drawer = new AreaDrawer(map, { onChange: () => changed() });
+  // Any change answers the last complaint (or makes it stale): it goes until the next "send".
+  const edited = () => {
+    message.textContent = "";
+    changed();
+  };
+  const drawer = new AreaDrawer(map, { onChange: edited });
   let inPortAt = () => false;
   api.zones().then((doc) => {
     inPortAt = portChecker(doc);
@@ -245,9 +250,9 @@ export function mount(el, ctx) {
 
   form.addEventListener("input", (e) => {
     if (e.target === radius && Number(radius.value) > 0) drawer.setRadius(Number(radius.value));
-    changed();
+    edited();
   });
-  form.addEventListener("change", changed);
+  form.addEventListener("change", edited);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const b = buildBody();
