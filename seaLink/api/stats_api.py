@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from seaLink.api import responses as out
 from seaLink.api.security import json_error, principal
 from seaLink.domain.contact import ContactRules, ContactState, judge
 from seaLink.domain.ports import PortIndex
@@ -213,7 +214,8 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         by_grid = await asyncio.to_thread(
             contact_series, times, vessels, fixes, alerts, rules, hub.ports
         )
-        return web.json_response(
+        return out.respond(
+            out.ContactStatsOut,
             {
                 "since": _iso(times[0]),
                 "until": _iso(until),
@@ -221,7 +223,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
                 "times": [_iso(t) for t in times],
                 "states": list(STATES),
                 "grids": [{"grid_id": g, **by_grid[g]} for g in sorted(by_grid)],
-            }
+            },
         )
 
     async def response(request: web.Request) -> web.Response:
@@ -229,7 +231,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         grids = _scope(request)
         since = hub.clock.now() - timedelta(days=days)
         rows = await queries.alert_timings(hub.db, grid_ids=grids, since=since)
-        return web.json_response({"since": _iso(since), **response_times(rows)})
+        return out.respond(out.ResponseStatsOut, {"since": _iso(since), **response_times(rows)})
 
     return [
         web.get("/api/v1/stats/contact", contact),
