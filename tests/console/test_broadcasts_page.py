@@ -32,6 +32,10 @@ async def _ready(console: Console, boats: dict[str, TestVessel], spots: dict[str
     await hub.drained()
 
 
+async def _reachable(hub: Any, clock: Any, vid: str) -> bool:
+    return bool(hub.outbox.reachable(vid, clock.now()))
+
+
 async def _open_compose(page: Page) -> None:
     await page.click('.nav-link[data-route="broadcasts"]')
     await expect(page.locator(".bc-list-page h1")).to_have_text("群发通知")
@@ -293,3 +297,29 @@ async def test_the_broadcast_pages_in_english_and_a_circle_that_counts_the_boats
     ).to_have_text("5")
     assert await page.evaluate(CJK_OUTSIDE_DATA) == []
     await shot(page, "recall-board-en")
+
+    # The list follows live: V1 comes into reach, gets broadcast #1 again (sent while it was away,
+    # so repeated after the outbox's back-off) and reads it.
+    await page.click('.nav-link[data-route="broadcasts"]')
+    first = page.locator('.bc-row-item[data-broadcast-id="1"]')
+    await expect(first.locator(".bc-percent")).to_have_text("0%")
+    await expect(first.locator(".bc-rollup-text")).to_have_text(
+        "Delivered 0 · read 0 · acknowledged 0 / 1"
+    )
+    v1 = online(hub, "V1", clock)
+    try:
+        await wait_for(lambda: _reachable(hub, clock, "V1"))
+        clock.advance(timedelta(minutes=3))
+        await hub.outbox.settle()
+        msg = await receive(v1)
+        if msg["broadcast_id"] != 1:  # the recall order may come first (more urgent)
+            msg = await receive(v1)
+        assert msg["broadcast_id"] == 1
+        await _answer(v1, msg, console, "delivered", "read")
+        await expect(first.locator(".bc-percent")).to_have_text("100%")
+        await expect(first.locator(".bc-rollup-text")).to_have_text(
+            "Delivered 1 · read 1 · acknowledged 0 / 1"
+        )
+    finally:
+        v1.close()
+    await shot(page, "broadcast-list-en")
