@@ -17,8 +17,9 @@ import asyncio
 import bisect
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -79,14 +80,6 @@ def _scope(request: web.Request) -> list[str] | None:
 # --- contact over time ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Heard:
-    ts: datetime
-    lat: float | None
-    lon: float | None
-    nav_state: str | None
-
-
 def sample_times(until: datetime, hours: int, step: timedelta) -> list[datetime]:
     """From `hours` before `until` to `until` itself, `step` apart (the last point is now)."""
     since = until - timedelta(hours=hours)
@@ -107,9 +100,8 @@ def contact_series(
     vessels: (id, grid_id, report_interval_s, last_heard, lat, lon, nav_state), the last five
     from the vessel's latest state; fixes: (vessel_id, ts, lat, lon, nav_state) in vessel and
     time order; alerts: (vessel_id, type, raised_at, resolved_at)."""
-    heard: dict[str, list[Heard]] = {}
-    for vid, ts, lat, lon, nav in fixes:
-        heard.setdefault(vid, []).append(Heard(ts, lat, lon, nav))
+    # The fixes come in vessel order: one run of rows (vessel_id, ts, lat, lon, nav) per vessel.
+    heard = {vid: list(rows) for vid, rows in groupby(fixes, key=itemgetter(0))}
     spans: dict[str, list[tuple[str, datetime, datetime | None]]] = {}
     for vid, type_, raised, resolved in alerts:
         spans.setdefault(vid, []).append((type_, raised, resolved))
@@ -117,11 +109,12 @@ def contact_series(
     for vid, grid, interval, last_heard, lat, lon, nav in vessels:
         counts = out.setdefault(grid, {s: [0] * len(times) for s in STATES})
         mine = heard.get(vid, [])
-        stamps = [h.ts for h in mine]
-        latest = Heard(last_heard, lat, lon, nav) if last_heard is not None else None
+        stamps = [row[1] for row in mine]
+        latest = (vid, last_heard, lat, lon, nav) if last_heard is not None else None
+        mine_spans = spans.get(vid, ())
         in_port_cache: dict[int, bool] = {}
         for i, t in enumerate(times):
-            open_types = {ty for ty, r, s in spans.get(vid, ()) if r <= t and (s is None or s > t)}
+            open_types = {ty for ty, r, s in mine_spans if r <= t and (s is None or s > t)}
             if "lost_contact" in open_types:
                 counts["lost"][i] += 1
                 continue
@@ -130,18 +123,19 @@ def contact_series(
                 continue
             k = bisect.bisect_right(stamps, t) - 1
             last = mine[k] if k >= 0 else None
-            if last is None and latest is not None and latest.ts <= t:
+            if last is None and latest is not None and latest[1] <= t:
                 last = latest  # silent all through the fixes read: its last word is older
             if last is None:
                 counts["unknown"][i] += 1
                 continue
+            _, ts, fix_lat, fix_lon, fix_nav = last
             if k not in in_port_cache:
-                in_port_cache[k] = last.nav_state == "in_port" or (
-                    last.lat is not None
-                    and last.lon is not None
-                    and ports.port_at(last.lat, last.lon) is not None
+                in_port_cache[k] = fix_nav == "in_port" or (
+                    fix_lat is not None
+                    and fix_lon is not None
+                    and ports.port_at(fix_lat, fix_lon) is not None
                 )
-            j = judge(last_heard=last.ts, now=t, in_port=in_port_cache[k], typhoon=False,
+            j = judge(last_heard=ts, now=t, in_port=in_port_cache[k], typhoon=False,
                       rules=rules, interval_s=interval)  # fmt: skip
             # Lost or maintenance without an alert (start-up grace, or a lull the replay cannot
             # see): the shore had not called it, so it counts as overdue.
