@@ -223,9 +223,14 @@ async def contact_history_inputs(
         _v.c.id, _v.c.grid_id, _v.c.report_interval_s,
         _vs.c.last_heard, _vs.c.lat, _vs.c.lon, _vs.c.nav_state,
     ).select_from(_v.outerjoin(_vs, _vs.c.vessel_id == _v.c.id)).order_by(_v.c.id)  # fmt: skip
+    # Always through the vessel ids, even unscoped: the (vessel_id, ts) key then serves each
+    # vessel's window with a range search instead of a scan of every fix ever stored.
+    ids = select(_v.c.id)
+    if grid_ids is not None:
+        ids = ids.where(_v.c.grid_id.in_(grid_ids))
     pq = (
         select(_p.c.vessel_id, _p.c.ts, _p.c.lat, _p.c.lon, _p.c.nav_state)
-        .where(_p.c.ts > since, _p.c.ts <= until)
+        .where(_p.c.vessel_id.in_(ids), _p.c.ts > since, _p.c.ts <= until)
         .order_by(_p.c.vessel_id, _p.c.ts)
     )
     aq = select(_a.c.vessel_id, _a.c.type, _a.c.raised_at, _a.c.resolved_at).where(
@@ -235,7 +240,6 @@ async def contact_history_inputs(
     )
     if grid_ids is not None:
         vq = vq.where(_v.c.grid_id.in_(grid_ids))
-        pq = pq.where(_p.c.vessel_id.in_(select(_v.c.id).where(_v.c.grid_id.in_(grid_ids))))
         aq = aq.where(_a.c.grid_id.in_(grid_ids))
     async with db.engine.connect() as conn:
         vessels = list((await conn.execute(vq)).all())
