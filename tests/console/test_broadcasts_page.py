@@ -3,11 +3,18 @@ map reaches only the boats inside it; re-send to the missing; the API's refusals
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from typing import Any
 
 from playwright.async_api import Page, expect
 
+from seaLink.domain.messaging import Target, VesselView, select_targets
+from seaLink.domain.ports import PortIndex, load_zones_document, ports_from_geojson
+from seaLink.domain.roles import Role
+from seaLink.services.auth import hash_password
+from seaLink.services.broadcasts import _target_json
+from seaLink.store import users
 from tests.console.conftest import ADMIN_PW, COORD_PW, Console, PageErrors, shot
 from tests.console.helpers import at, beijing, login, publish
 from tests.console.test_i18n import CJK_OUTSIDE_DATA
@@ -323,3 +330,111 @@ async def test_the_broadcast_pages_in_english_and_a_circle_that_counts_the_boats
     finally:
         v1.close()
     await shot(page, "broadcast-list-en")
+
+
+def _random_case(rng: random.Random) -> dict[str, Any]:
+    """A random fleet and target: what the hub picks (select_targets) and how the page sees it."""
+    grids, groups = ["G01", "G02", "G03"], ["F1", "F2", "F3", "F4"]
+    views = []
+    for i in range(rng.randint(0, 40)):
+        placed = rng.random() > 0.1
+        views.append(
+            VesselView(
+                f"V{i}",
+                rng.choice(grids),
+                rng.choice(groups),
+                rng.uniform(22.8, 23.6) if placed else None,
+                rng.uniform(116.8, 117.9) if placed else None,
+                placed and rng.random() < 0.3,  # "in port" comes with a fix
+            )
+        )
+    ids = [v.id for v in views]
+
+    def some(items: list[str]) -> list[str]:
+        return rng.sample(items, rng.randint(1, min(3, len(items)))) if items else []
+
+    lon0, lat0 = rng.uniform(116.8, 117.7), rng.uniform(22.8, 23.4)
+    ring = [(lon0, lat0), (lon0 + 0.3, lat0 + 0.05), (lon0 + 0.2, lat0 + 0.3), (lon0, lat0 + 0.2)]
+    target = Target(
+        all=rng.random() < 0.1,
+        grids=tuple(some(grids)) if rng.random() < 0.3 else (),
+        groups=tuple(some(groups)) if rng.random() < 0.3 else (),
+        vessels=tuple(some(ids)) if rng.random() < 0.3 else (),
+        polygon=(*ring, ring[0]) if rng.random() < 0.3 else (),
+        circle=(rng.uniform(116.8, 117.9), rng.uniform(22.8, 23.6), rng.uniform(1, 20))
+        if rng.random() < 0.3
+        else None,
+        at_sea=rng.random() < 0.3,
+    )
+    page_target: dict[str, Any] = {
+        k: v for k, v in _target_json(target).items() if k in ("all", "at_sea") or v
+    }
+    page_fleet = [
+        {
+            "id": v.id,
+            "grid_id": v.grid_id,
+            "group_id": v.group_id,
+            # the page knows "in port" from the last fix's state (and the port zones)
+            "last_position": None
+            if v.lat is None
+            else {"lat": v.lat, "lon": v.lon, "state": "in_port" if v.in_port else "fishing"},
+        }
+        for v in views
+    ]
+    return {
+        "target": page_target,
+        "vessels": page_fleet,
+        "expected": select_targets(target, views),
+    }
+
+
+async def test_the_page_counts_the_vessels_the_hub_would_pick(page: Page, console: Console) -> None:
+    """The count shown before sending follows the hub's rules: 400 random fleets and targets."""
+    rng = random.Random(20260901)
+    cases = [_random_case(rng) for _ in range(400)]
+    assert sum(len(c["expected"]) for c in cases) > 1000  # the cases do pick vessels
+    await page.goto(f"{console.base}/console/")
+    got = await page.evaluate(
+        """async (cases) => {
+            const m = await import(`${location.origin}/console/js/ui/broadcast_targets.js`);
+            return cases.map((c) => m.selectTargets(c.target, c.vessels));
+        }""",
+        cases,
+    )
+    for case, picked in zip(cases, got, strict=True):
+        assert picked == case["expected"], case["target"]
+
+    # Ports: the page reads them from the hub's zones, as the hub does.
+    ports = PortIndex(ports_from_geojson(load_zones_document()))
+    points = [(rng.uniform(23.35, 23.5), rng.uniform(116.95, 117.15)) for _ in range(2000)]
+    in_port = await page.evaluate(
+        """async ([doc, points]) => {
+            const m = await import(`${location.origin}/console/js/ui/broadcast_targets.js`);
+            const at = m.portChecker(doc);
+            return points.map(([lat, lon]) => at(lat, lon));
+        }""",
+        [load_zones_document(), points],
+    )
+    expected = [ports.port_at(lat, lon) is not None for lat, lon in points]
+    assert in_port == expected
+    assert any(expected), "some points fall in a port"
+
+
+async def test_a_viewer_sees_broadcasts_but_is_offered_no_sending(
+    page: Page, console: Console
+) -> None:
+    await users.create_user(
+        console.hub.db,
+        username="watch1",
+        password_hash=hash_password("watch-pass-1"),
+        role=Role.VIEWER,
+        grid_ids=["G01"],
+        now=console.clock.now(),
+    )
+    await login(page, console.base, "watch1", "watch-pass-1")
+    await page.click('.nav-link[data-route="broadcasts"]')
+    await expect(page.locator(".bc-list-page .empty")).to_have_text("还没有群发通知")
+    await expect(page.locator(".bc-new")).to_have_count(0)
+    await page.goto(f"{console.base}/console/#/broadcasts/new")
+    await expect(page.locator(".bc-message")).to_have_text("只读账号不能发送群发通知")
+    await expect(page.locator(".bc-send")).to_be_disabled()

@@ -511,6 +511,7 @@ export default {
   "bc.count_none": "No target chosen yet",
   "bc.count_unknown": "(unknown vessels: {ids})",
   "bc.send": "Send",
+  "bc.viewer_cannot_send": "A read-only account cannot send broadcasts",
   "bc.error.no_title": "Please give a title",
   "bc.error.no_body": "Please write the text",
   "bc.error.bad_time": "The expiry time cannot be read",

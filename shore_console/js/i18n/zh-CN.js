@@ -511,6 +511,7 @@ export default {
   "bc.count_none": "尚未选择发送对象",
   "bc.count_unknown": "（未知船舶：{ids}）",
   "bc.send": "发送",
+  "bc.viewer_cannot_send": "只读账号不能发送群发通知",
   "bc.error.no_title": "请填写标题",
   "bc.error.no_body": "请填写正文",
   "bc.error.bad_time": "有效期时间无法识别",

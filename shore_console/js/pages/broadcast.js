@@ -23,6 +23,8 @@ import { icon } from "../ui/icons.js";
 import { linkLabel, linkStatusLabel, stateLabel } from "../ui/labels.js";
 
 const RELOAD_MS = 300;
+// Each reload reads every delivery: for a large broadcast, less often.
+const reloadDelay = (total) => (total > 2000 ? 3000 : total > 500 ? 1000 : RELOAD_MS);
 // A broadcast to the whole county reaches thousands of boats: the page would redraw them all on
 // every live update. The missing list above names the ones that matter; this table shows a part.
 const DELIVERY_ROWS = 1000;
@@ -71,6 +73,7 @@ export function mount(el, ctx, [bid]) {
   let timer = 0;
   let loading = false;
   let again = false;
+  let total = 0;
 
   function renderSummary(b) {
     const row = (key, value, cls) => [h("dt", null, t(key)), h("dd", { class: cls }, value)];
@@ -211,6 +214,7 @@ export function mount(el, ctx, [bid]) {
         renderMissing(doc.rollup);
         renderDeliveries(doc.deliveries || []);
         chart.update(doc.broadcast.created_at, doc.deliveries || [], doc.rollup.total);
+        total = doc.rollup.total;
       } while (again && !gone);
     } catch (err) {
       if (gone || err?.status === 401) return;
@@ -228,7 +232,7 @@ export function mount(el, ctx, [bid]) {
     timer ||= setTimeout(() => {
       timer = 0;
       if (!gone) load();
-    }, RELOAD_MS);
+    }, reloadDelay(total));
   }
 
   setChildren(summary, h("p", { class: "muted" }, t("common.loading")));

@@ -28,7 +28,7 @@ export function beijingInputToIso(value) {
 const field = (label, control, extra = {}) => h("label", { class: "bc-field", ...extra }, h("span", { class: "bc-field-label" }, label), control);
 
 export function mount(el, ctx) {
-  const { api, fleet, navigate } = ctx;
+  const { api, fleet, navigate, session } = ctx;
   const form = h("form", { class: "card bc-compose-form", novalidate: true });
   const mapEl = h("div", { class: "map bc-compose-map", "aria-label": t("bc.map_label") });
   const message = h("p", { class: "bc-message", role: "alert" });
@@ -107,7 +107,7 @@ export function mount(el, ctx) {
   const ringRenderer = L.canvas({ padding: 0.1 });
   // Any change answers the last complaint (or makes it stale): it goes until the next "send".
   const edited = () => {
-    message.textContent = "";
+    if (session?.role !== "viewer") message.textContent = "";
     changed();
   };
   const drawer = new AreaDrawer(map, { onChange: edited });
@@ -284,6 +284,11 @@ export function mount(el, ctx) {
   if (fleet.vessels.size) {
     const pts = [...fleet.vessels.values()].filter((v) => v.last_position).map((v) => [v.last_position.lat, v.last_position.lon]);
     if (pts.length) map.fitBounds(L.latLngBounds(pts), { padding: [40, 40], maxZoom: 11, animate: false });
+  }
+  if (session?.role === "viewer") {
+    // The hub would refuse it anyway; say so before the coordinator types a whole message.
+    send.disabled = true;
+    message.textContent = t("bc.viewer_cannot_send");
   }
   title.focus();
 
