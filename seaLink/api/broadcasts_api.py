@@ -58,6 +58,8 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         )
 
     async def list_(request: web.Request) -> web.Response:
+        if request.query.get("rollup", "0") not in ("0", "1"):
+            return json_error(400, "bad_query", "rollup must be 0 or 1")
         rows = await broadcast_store.list_broadcasts(hub.db, principal(request).grid_filter())
         if request.query.get("rollup") == "1":
             # The console's list shows each broadcast's progress: counts only, no missing list.

@@ -284,6 +284,7 @@ class BroadcastOut(Out):
     created_at: Iso
     expires_at: Iso | None
     grids: list[str]
+    rollup: RollupOut | None = Field(None, description="with ?rollup=1 (missing list left out)")
 
 
 class BroadcastListOut(Out):

@@ -122,7 +122,11 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ("GET", "/api/v1/duty"): RouteDoc(r.DutyListOut),
     ("POST", "/api/v1/duty"): RouteDoc(r.OkOut),
     ("GET", "/api/v1/grids"): RouteDoc(r.GridListOut),
-    ("GET", "/api/v1/broadcasts"): RouteDoc(r.BroadcastListOut),
+    ("GET", "/api/v1/broadcasts"): RouteDoc(
+        r.BroadcastListOut,
+        errors={400: "rollup is neither 0 nor 1"},
+        query=(Query("rollup", {"type": "string", "enum": ["0", "1"]}, "1: each with its counts"),),
+    ),
     ("POST", "/api/v1/broadcasts"): RouteDoc(r.BroadcastDetailOut),
     ("GET", "/api/v1/broadcasts/{bid}"): RouteDoc(
         r.BroadcastDetailOut,
