@@ -134,14 +134,15 @@ async def test_a_coordinator_sends_to_a_grid_and_watches_it_reach_every_boat(
             v.close()
 
 
-async def _click_map_at(page: Page, lat: float, lon: float) -> None:
-    """A real click on the compose map where (lat, lon) is drawn."""
+async def _click_map_at(page: Page, lat: float, lon: float, *, double: bool = False) -> None:
+    """A real click (or double click) on the compose map where (lat, lon) is drawn."""
     point = await page.evaluate(
         "([lat, lon]) => { const p = window.__sealinkDraw.map.latLngToContainerPoint([lat, lon]);"
         " return { x: p.x, y: p.y }; }",
         [lat, lon],
     )
-    await page.locator(".bc-compose-map").click(position=point)
+    target = page.locator(".bc-compose-map")
+    await (target.dblclick(position=point) if double else target.click(position=point))
 
 
 async def test_a_polygon_drawn_on_the_map_reaches_only_the_boats_inside_and_resend_reaches_the_missing(
@@ -267,6 +268,16 @@ async def test_the_broadcast_pages_in_english_and_a_circle_that_counts_the_boats
 
     await page.fill("input[name=title]", "Harbour inspection")
     await page.fill("textarea[name=body]", "Fire equipment check tomorrow 09:00.")
+    # A double click on the last corner closes a polygon (its clicks do not add corners twice).
+    await page.click(".bc-draw-polygon")
+    for lat, lon in [(22.95, 117.45), (22.95, 117.55), (23.05, 117.55)]:
+        await _click_map_at(page, lat, lon)
+    await _click_map_at(page, 23.05, 117.45, double=True)
+    await expect(page.locator(".bc-area-note")).to_have_text("Polygon: 4 corners")
+    await expect(page.locator(".bc-count")).to_have_text("Vessels it will reach: 1")
+    await page.click(".bc-clear-area")
+    await expect(page.locator(".bc-area-note")).to_have_text("No area")
+    await expect(page.locator(".bc-count")).to_have_text("No target chosen yet")
     await page.fill("input[name=radius_nmi]", "3")
     await page.click(".bc-draw-circle")
     await expect(page.locator(".bc-area-note")).to_have_text("Click the centre on the map")

@@ -3,8 +3,8 @@
  * for the centre with the radius given in nautical miles. The shape is kept in WGS-84 and handed
  * out in the API's form: a closed [lon, lat] ring, or {lon, lat, radius_nmi}.
  *
- * While a polygon is being drawn the map's double-click zoom is off (a double click would add two
- * corners and zoom); "finish" closes the ring, "undo" takes back the last corner.
+ * While a polygon is being drawn the map's double-click zoom is off: a double click on the last
+ * corner, or "finish", closes the ring; "undo" takes back the last corner.
  */
 const L = window.L;
 const STYLE = { color: "#ffd43b", weight: 3, fillColor: "#ffd43b", fillOpacity: 0.15 };
@@ -21,7 +21,9 @@ export class AreaDrawer {
     this.radiusNm = 5;
     this._layer = L.layerGroup().addTo(map);
     this._click = (e) => this._onClick(e);
+    this._dblclick = () => this._onDoubleClick();
     map.on("click", this._click);
+    map.on("dblclick", this._dblclick);
   }
 
   /** Start a new polygon (forgets any shape drawn before). */
@@ -89,6 +91,7 @@ export class AreaDrawer {
 
   destroy() {
     this._map.off("click", this._click);
+    this._map.off("dblclick", this._dblclick);
     this._layer.remove();
   }
 
@@ -111,6 +114,17 @@ export class AreaDrawer {
     }
     this._redraw();
     this._changed();
+  }
+
+  // A double click ends the polygon. Its two clicks came first and put the last corner in twice.
+  _onDoubleClick() {
+    if (this.mode !== "polygon") return;
+    const [a, b] = this.corners.slice(-2);
+    if (a && b && a[0] === b[0] && a[1] === b[1]) this.corners.pop();
+    if (!this.finish()) {
+      this._redraw();
+      this._changed();
+    }
   }
 
   _redraw() {
