@@ -9,6 +9,14 @@ import { busy, field, input, select, statusLine } from "./admin_form.js";
 import { h, raw, setChildren } from "./dom.js";
 
 const ROLES = ["coordinator", "viewer", "admin"];
+const USER_COLUMNS = [
+  "admin.user.username",
+  "admin.user.display_name",
+  "admin.user.role",
+  "admin.user.grids",
+  "admin.user.state",
+  "admin.col.actions",
+];
 
 function userRow(u, { api, status, reload, self }) {
   // No disabling oneself: the last admin could lock everyone out of the console.
@@ -129,8 +137,7 @@ export function usersPanel(el, { api, session, reportError }) {
             h(
               "tr",
               null,
-              ["admin.user.username", "admin.user.display_name", "admin.user.role", "admin.user.grids",
-               "admin.user.state", "admin.col.actions"].map((k) => h("th", { scope: "col" }, t(k))), // prettier-ignore
+              USER_COLUMNS.map((k) => h("th", { scope: "col" }, t(k))),
             ),
           ),
           h("tbody", null, users.map((u) => userRow(u, { api, status, reload, self: u.username === session.username }))),

@@ -11,6 +11,15 @@ import { h, raw, setChildren } from "./dom.js";
 import { phaseLabel } from "./labels.js";
 
 const KINDS = ["protected", "moratorium", "sensitive", "shipping_lane", "port"];
+const ZONE_COLUMNS = [
+  "admin.zone.id",
+  "admin.zone.name",
+  "admin.zone.kind",
+  "admin.zone.shape",
+  "admin.zone.calendar",
+  "admin.zone.buffer",
+  "admin.col.actions",
+];
 
 /** The geometry of pasted GeoJSON: a geometry, a Feature, or a FeatureCollection's first. */
 export function pastedGeometry(text) {
@@ -148,8 +157,7 @@ export function zonesPanel(el, { api, reportError }) {
             h(
               "tr",
               null,
-              ["admin.zone.id", "admin.zone.name", "admin.zone.kind", "admin.zone.shape", "admin.zone.calendar",
-               "admin.zone.buffer", "admin.col.actions"].map((k) => h("th", { scope: "col" }, t(k))), // prettier-ignore
+              ZONE_COLUMNS.map((k) => h("th", { scope: "col" }, t(k))),
             ),
           ),
           h("tbody", null, (doc.features || []).map((f) => zoneRow(f, { api, status, reload }))),

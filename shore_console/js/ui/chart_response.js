@@ -16,6 +16,17 @@ const LINES = [
   ["resolve_p90_s", "chart.resolve_p90", "#ffb020", [6, 4]],
 ];
 
+const TABLE_COLUMNS = [
+  "chart.day",
+  "chart.alerts",
+  "chart.acked",
+  "chart.ack_median",
+  "chart.ack_p90",
+  "chart.resolved",
+  "chart.resolve_median",
+  "chart.resolve_p90",
+];
+
 const minutes = (s) => (s == null ? null : Math.round((s / 60) * 10) / 10);
 
 export function responseChart(el, stats) {
@@ -67,8 +78,7 @@ export function responseTable(stats) {
       h(
         "tr",
         null,
-        ["chart.day", "chart.alerts", "chart.acked", "chart.ack_median", "chart.ack_p90", "chart.resolved",
-         "chart.resolve_median", "chart.resolve_p90"].map((k) => h("th", { scope: "col" }, t(k))), // prettier-ignore
+        TABLE_COLUMNS.map((k) => h("th", { scope: "col" }, t(k))),
       ),
     ),
     h(

@@ -38,8 +38,8 @@ export function requestTable(list, fleet, { selected, fresh, onPick }) {
       null,
       list.map((r) => {
         const late = isOverdue(r, now);
-        const cls = ["request-row", `state-${r.state}`, late ? "overdue" : "", r.id === selected ? "selected" : "",
-                     fresh.has(r.id) ? "fresh" : ""].filter(Boolean).join(" "); // prettier-ignore
+        const flags = [late && "overdue", r.id === selected && "selected", fresh.has(r.id) && "fresh"];
+        const cls = ["request-row", `state-${r.state}`, ...flags].filter(Boolean).join(" ");
         return h(
           "tr",
           {
