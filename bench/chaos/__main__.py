@@ -35,6 +35,11 @@ def main() -> None:
     p.add_argument("--report-s", type=float, default=d.report_s, help="each vessel's fix interval")
     p.add_argument("--flap-every", type=float, default=d.flap_every_s, help="mean s between drops")
     p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument(
+        "--strict-puback",
+        action="store_true",
+        help="terminals take a PUBACK 'no matching subscribers' as accepted (no re-send)",
+    )
     p.add_argument("--workdir", type=Path, help="keep logs and data here")
     a = p.parse_args()
     cfg = ChaosConfig(
@@ -49,6 +54,7 @@ def main() -> None:
         report_s=a.report_s,
         flap_every_s=a.flap_every,
         seed=a.seed,
+        resend_no_subscribers=not a.strict_puback,
     )
     print(f"machine: {machine()}")
     print(f"command: python -m bench.chaos {' '.join(sys.argv[1:])}".rstrip())

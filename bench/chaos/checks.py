@@ -170,7 +170,11 @@ async def _check_positions(run: ChaosRun, db: Database, rep: Report) -> None:
             rep.notes.append(f"missing fix {vid} {ts.isoformat()}: PUBACK {code:#x} at {when}Z")
     no_subs = sum(t.books.no_subscribers for t in run.fleet.terminals.values())
     if no_subs:
-        rep.notes.append(f"{no_subs} uplinks were acknowledged with 'no matching subscribers'")
+        again = "sent again" if run.fleet.behaviour.resend_no_subscribers else "counted as accepted"
+        rep.notes.append(
+            f"{no_subs} uplinks were acknowledged with 'no matching subscribers' (0x10), {again}"
+        )
+    rep.figures["PUBACKs 'no matching subscribers'"] = str(no_subs)
     rows = sum(sum(c.values()) for c in stored.values())
     rep.losses += missing
     rep.duplicates += doubled + phantom
@@ -294,6 +298,7 @@ async def _check_broadcasts(run: ChaosRun, db: Database, coord: Coordinator, rep
                 f"{[(m['vessel_id'], m['state'], m['attempts'], m['sent_at']) for m in rollup['missing'][:3]]}"
             )
     rep.duplicates += created_twice
+    await _explain_undelivered(run, db, rep)
     rep.checks.append(
         Check(
             "every broadcast shown once on every eligible boat, and recorded",
@@ -306,6 +311,36 @@ async def _check_broadcasts(run: ChaosRun, db: Database, coord: Coordinator, rep
     )
     rep.figures["broadcasts"] = f"{len(run.broadcasts)} ({total_eligible} deliveries)"
     rep.figures["broadcast copies raw / shown"] = f"{raw} / {shown_total}"
+
+
+async def _explain_undelivered(run: ChaosRun, db: Database, rep: Report) -> None:
+    """For a broadcast message that never reached a boat: the outbox row and the vessel's state."""
+    ids = [b.id for b in run.broadcasts]
+    async with db.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(
+                    _d.c.msg_id, _d.c.vessel_id, _d.c.state, _d.c.attempts, _d.c.next_attempt_at,
+                    _d.c.closed_at, _d.c.last_error, _vs.c.link_status, _vs.c.status_ts,
+                    _vs.c.last_heard,
+                )
+                .select_from(_d.outerjoin(_vs, _vs.c.vessel_id == _d.c.vessel_id))
+                .where(_d.c.broadcast_id.in_(ids), _d.c.state != DONE)
+                .limit(5)
+            )
+        ).all()  # fmt: skip
+    for r in rows:
+        t = run.fleet.terminals[r.vessel_id]
+        rep.notes.append(
+            f"undelivered {r.msg_id}: {r.state}, {r.attempts} attempts, next {_hms(r.next_attempt_at)}, "
+            f"closed {_hms(r.closed_at)} {r.last_error!r}; vessel status {r.link_status} at "
+            f"{_hms(r.status_ts)}, heard {_hms(r.last_heard)}; terminal connected {t.connected}, "
+            f"links {' '.join(time.strftime('%H:%M:%S', time.gmtime(w)) + e for w, e in t.books.link_log[-8:])}"
+        )
+
+
+def _hms(ts: datetime | None) -> str:
+    return ts.strftime("%H:%M:%S") if ts is not None else "-"
 
 
 def _first(states: list[str] | None) -> str | None:

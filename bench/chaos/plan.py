@@ -23,6 +23,8 @@ class ChaosConfig:
     hub_down_s: tuple[float, float] = (1.0, 6.0)  # a killed hub stays dead this long
     settle_timeout_s: float = 300.0
     seed: int = 1
+    # Terminals send again an uplink acknowledged with "no matching subscribers" (see terminals).
+    resend_no_subscribers: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ class ChaosRun:
                 down_s=cfg.down_s,
                 distress_repeat_s=cfg.distress_repeat_s,
                 connect_spread_s=min(20.0, cfg.vessels / 100),
+                resend_no_subscribers=cfg.resend_no_subscribers,
             ),
             cfg.seed,
         )
@@ -75,7 +76,7 @@ class ChaosRun:
                     continue
                 if hub.name not in self.disruptions.restart_at:
                     # Not our kill: it died by itself. Note why, then restart it like systemd.
-                    why = f"{hub.name} (start {hub.starts}): {_last_line(tail(hub.log_path, 3))}"
+                    why = f"{hub.name} (start {hub.starts}): {_last_line(tail(hub.log_path, 200))}"
                     self.disruptions.hub_self_exits.append(why)
                     self.say(f"{self.elapsed()}  {hub.name} exited by itself; restarting")
                     self.disruptions.restart_at[hub.name] = time.monotonic() + 1.0
@@ -149,9 +150,9 @@ class ChaosRun:
         cfg = self.cfg
         started = time.monotonic()
         self.say(f"starting: broker, PostgreSQL, {cfg.hubs} hub(s), {cfg.vessels} vessels")
-        await self.infra.start()
         stop_fleet, stop_side = asyncio.Event(), asyncio.Event()
         try:
+            await self.infra.start()
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self.fleet.run(stop_fleet), name="terminals")
                 tg.create_task(self.supervise(stop_side), name="hub-supervisor")
@@ -221,8 +222,10 @@ def _fresh_workdir(workdir: Path | None) -> Path:
 
 
 def _last_line(text: str) -> str:
-    lines = [x for x in text.splitlines() if x.strip()]
-    return lines[-1].strip() if lines else "(empty log)"
+    """The error a dead hub's log ends with (the last line naming one), else its last line."""
+    lines = [x.strip(" |+-") for x in text.splitlines() if x.strip(" |+-")]
+    errors = [x for x in lines if "Error" in x or "Exception" in x]
+    return (errors or lines or ["(empty log)"])[-1][:300]
 
 
 async def run_chaos(

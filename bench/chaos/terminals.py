@@ -32,6 +32,7 @@ from seaLink.wire.mqtt import PahoAsyncio, parse_broker_url
 from seaLink.wire.topics import Topics
 
 SESSION_EXPIRY_S = 3600
+NO_MATCHING_SUBSCRIBERS = 0x10  # an MQTT 5 PUBACK reason code: accepted, but sent to nobody
 ACK_STATES = {"none": ("delivered",), "read": ("delivered", "read")}
 CONFIRM_STATES = ("delivered", "read", "acknowledged")
 
@@ -70,6 +71,7 @@ class TerminalBooks:
     shown: dict[str, dict[str, Any]] = field(default_factory=dict)  # msg_id -> first copy
     connects: int = 0
     drops: int = 0  # link lost, by flapping or by the broker going away
+    link_log: list[tuple[float, str]] = field(default_factory=list)  # (wall clock, up / down)
 
 
 class ChaosTerminal:
@@ -93,6 +95,8 @@ class ChaosTerminal:
         self.connected = False
         self._inflight: dict[int, Outgoing] = {}  # mid of the current client -> publish
         self._resend: list[Outgoing] = []  # not acknowledged when the link went
+        self._retry: list[Outgoing] = []  # acknowledged with "no matching subscribers"
+        self._retry_at = 0.0
         self._offline_fixes: list[dict[str, Any]] = []  # made while out of coverage
         self._last_ts = datetime.now(UTC) - timedelta(seconds=1)
         self.reconnect_at = 0.0
@@ -132,6 +136,7 @@ class ChaosTerminal:
         topics = self.fleet.topics
         self.connected = True
         self.books.connects += 1
+        self.books.link_log.append((time.time(), "up"))
         c.publish(topics.status(self.vessel_id), b"online", qos=1, retain=True)
         c.subscribe(topics.down(self.vessel_id), qos=1)
         self._publish("hello", json.dumps({"ts": self._now_iso(), "terminal": "chaos/1"}))
@@ -180,6 +185,7 @@ class ChaosTerminal:
             self.fleet.adapter.detach(self.client)
         if self.connected:
             self.books.drops += 1
+            self.books.link_log.append((time.time(), "down"))
         self.client = None
         self.connected = False
         self._resend.extend(self._inflight.values())
@@ -217,13 +223,26 @@ class ChaosTerminal:
         if rc.is_failure:  # refused by the broker: keep it for the next link
             self._resend.append(out)
             return
+        code = int(rc.value)
+        if code == NO_MATCHING_SUBSCRIBERS:
+            self.books.no_subscribers += 1
+            if self.fleet.behaviour.resend_no_subscribers:
+                # No hub was subscribed (Mosquitto forgets shared subscriptions over a restart
+                # until the hubs subscribe again): nobody has it, so send it again shortly.
+                self._retry.append(out)
+                self._retry_at = time.monotonic() + 2.0
+                return
         self.books.uplinks_acked += 1
         self.books.fixes_accepted.update(out.fixes)
-        code = int(rc.value)
-        if code == 0x10:
-            self.books.no_subscribers += 1
         for ts in out.fixes:
             self.books.puback_of[ts] = (code, time.time())
+
+    def retry_due(self) -> None:
+        """Send again what the broker said nobody was subscribed to."""
+        if self._retry and self.connected and time.monotonic() >= self._retry_at:
+            retry, self._retry = self._retry, []
+            for out in retry:
+                self._send(out)
 
     def _next_ts(self) -> datetime:
         # A fix is identified by (vessel, ts): make every one unique and increasing.
@@ -320,6 +339,9 @@ class FleetBehaviour:
     down_s: tuple[float, float]  # how long a lost link stays lost
     distress_repeat_s: float
     connect_spread_s: float  # first connections spread over this many seconds
+    # Send again an uplink whose PUBACK says "no matching subscribers" (0x10); off, such an
+    # uplink counts as accepted, as docs/protocol.md has it today (and it is then lost).
+    resend_no_subscribers: bool = True
 
 
 class TerminalFleet:
@@ -364,6 +386,7 @@ class TerminalFleet:
                 t.report()
                 next_fix = now + b.report_s
             t.repeat_distress(b.distress_repeat_s)
+            t.retry_due()
             if now >= next_flap:
                 if self.flapping and t.connected:
                     t.drop()
