@@ -7,6 +7,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 from playwright.async_api import Page, expect
 
 from seaLink.domain.messaging import Target, VesselView, select_targets
@@ -18,7 +19,7 @@ from seaLink.store import users
 from tests.console.conftest import ADMIN_PW, COORD_PW, Console, PageErrors, shot
 from tests.console.helpers import at, beijing, login, publish
 from tests.console.test_i18n import CJK_OUTSIDE_DATA
-from tests.test_broadcasts import ack, nothing_received, online, receive
+from tests.test_broadcasts import ack, nothing_received, online, post, receive
 from tests.test_ingest import wait_for
 from tests.vessel_client import TestVessel
 
@@ -449,3 +450,44 @@ async def test_a_viewer_sees_broadcasts_but_is_offered_no_sending(
     await page.goto(f"{console.base}/console/#/broadcasts/new")
     await expect(page.locator(".bc-message")).to_have_text("只读账号不能发送群发通知")
     await expect(page.locator(".bc-send")).to_be_disabled()
+
+
+async def test_progress_of_a_broadcast_beyond_the_coordinators_grids_does_not_reload_the_list_in_a_loop(
+    page: Page, console: Console
+) -> None:
+    """An admin's broadcast to every grid reports progress to the G01 coordinator too (it covers
+    G01 boats) but is not in their list (it covers G02 as well): the list reads once, not on
+    every event."""
+    hub, clock = console.hub, console.clock
+    v1 = online(hub, "V1", clock)
+    try:
+        await wait_for(lambda: _reachable(hub, clock, "V1"))
+        await login(page, console.base, "coord1", COORD_PW)
+        lists: list[str] = []
+        page.on("request", lambda r: "/api/v1/broadcasts?" in r.url and lists.append(r.url))
+        await page.click('.nav-link[data-route="broadcasts"]')
+        await expect(page.locator(".bc-list-page .empty")).to_have_text("还没有群发通知")
+        await page.evaluate(
+            "() => { window.__progress = 0;"
+            " window.__sealinkLive.on('broadcast_progress', () => window.__progress++); }"
+        )
+        async with aiohttp.ClientSession() as s:
+            r = await s.post(
+                f"{console.base}/api/v1/auth/login",
+                json={"username": "admin", "password": ADMIN_PW},
+            )
+            token = (await r.json())["token"]
+        await post(
+            console.base,
+            {"Authorization": f"Bearer {token}"},
+            {"kind": "notice", "title": "全县通知", "body": "正文", "target": {"all": True}},
+        )
+        msg = await receive(v1)
+        for state in ("delivered", "read", "acknowledged"):
+            n = await page.evaluate("() => window.__progress")
+            ack(v1, msg["msg_id"], state, clock)
+            await page.wait_for_function("(n) => window.__progress > n", arg=n)
+        await expect(page.locator(".bc-list-page .empty")).to_have_text("还没有群发通知")
+        assert len(lists) == 2, lists  # on opening, and once for the unknown broadcast
+    finally:
+        v1.close()

@@ -34,6 +34,7 @@ export function mount(el, ctx) {
   let gone = false;
   let list = null; // [{...broadcast, rollup}]
   let timer = 0;
+  const unlisted = new Set();
 
   function row(b) {
     const open = () => navigate(`/broadcasts/${b.id}`);
@@ -97,7 +98,15 @@ export function mount(el, ctx) {
     live.on("broadcast_progress", (d) => {
       if (list === null) return;
       const b = list.find((x) => x.id === d.broadcast_id);
-      if (!b) return void load();
+      if (!b) {
+        // New to this list: read it again, once. (A broadcast that also covers grids outside
+        // this coordinator's reports its progress here but is not listed: no reading in a loop.)
+        if (!unlisted.has(d.broadcast_id)) {
+          unlisted.add(d.broadcast_id);
+          load();
+        }
+        return;
+      }
       b.rollup = { ...b.rollup, total: d.total, done: d.done, states: d.states };
       soon();
     }),
