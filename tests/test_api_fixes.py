@@ -211,3 +211,19 @@ def test_a_body_that_breaks_its_documented_schema_is_never_sent() -> None:
         assert "MeOut" in str(exc) and "grids" in str(exc)
     else:
         raise AssertionError("a body outside the schema was answered")
+
+
+async def test_refusals_aiohttp_gives_itself_are_json_too(world: World) -> None:  # noqa: F811
+    async with aiohttp.ClientSession(headers=world.tokens["admin"]) as s:
+        r = await s.put(f"{world.base}/api/v1/vessels")
+        assert r.status == 405 and "GET" in r.headers["Allow"]
+        assert (await r.json())["error"] == "method_not_allowed"
+        r = await s.get(f"{world.base}/api/v1/no-such-thing")
+        assert r.status == 404 and (await r.json())["error"] == "not_found"
+        big = b'{"kind": "notice", "title": "t", "body": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+        r = await s.post(
+            f"{world.base}/api/v1/broadcasts",
+            data=big,
+            headers={"Content-Type": "application/json"},
+        )
+        assert r.status == 413 and (await r.json())["error"] == "too_large"

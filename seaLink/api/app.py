@@ -23,6 +23,7 @@ from seaLink.api import (
 )
 from seaLink.api import responses as out
 from seaLink.api.alert_codes import with_codes
+from seaLink.api.errors import json_errors
 from seaLink.api.events_ws import events_ws
 from seaLink.api.security import (
     LoginRateLimit,
@@ -226,7 +227,8 @@ async def me(request: web.Request) -> web.Response:
 
 def build_app(hub: Hub) -> web.Application:
     app = web.Application(
-        client_max_size=1024 * 1024, middlewares=[auth_middleware(lambda r: r.app[HUB])]
+        client_max_size=1024 * 1024,
+        middlewares=[json_errors, auth_middleware(lambda r: r.app[HUB])],
     )
     app[HUB] = hub
     limiter = LoginRateLimit(hub.settings.api.login_rate_per_min)

@@ -124,6 +124,7 @@ _DEFAULT_ERRORS = {
     400: "the body breaks the schema; the message names the field",
     401: "no token, or an unknown or expired one",
     403: "the role or the grid scope does not allow it",
+    413: "the body is larger than 1 MiB",
 }
 
 
@@ -184,6 +185,7 @@ def document() -> dict[str, Any]:
                 "content": {JSON: {"schema": schemas.ref(body, "validation")}},
             }
             errors[400] = _DEFAULT_ERRORS[400]
+            errors[413] = _DEFAULT_ERRORS[413]
         if path in PUBLIC:
             op["security"] = []
         else:
