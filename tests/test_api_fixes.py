@@ -160,11 +160,15 @@ def test_detail_codes_of_every_kind_of_alert() -> None:
                    "zone_kind": "protected"},
     }  # fmt: skip
     assert detail_code(row("zone:8", "port"), names)["params"]["zone"] == ""
-    assert detail_code(row("lost_contact", "alert"), {}) == {
+    lost = row("lost_contact", "alert", "last heard 2026-11-28T02:10:00+00:00")
+    assert detail_code(lost, {}) == {
         "code": "contact.lost",
-        "params": {"phase": "alert"},
+        "params": {"phase": "alert", "last_heard": "2026-11-28T02:10:00+00:00"},
     }
-    assert detail_code(row("maintenance"), {})["code"] == "contact.silent_in_port"
+    assert detail_code(row("maintenance", "", "silent in port since never"), {}) == {
+        "code": "contact.silent_in_port",
+        "params": {"last_heard": None},
+    }
     assert detail_code(
         row("separation", "separation", "脱离编队 G01-F1：距最近同伴 7.5 海里"), {}
     ) == {

@@ -20,6 +20,14 @@ _zones: Any = ZoneRecord.__table__  # type: ignore[attr-defined]
 
 # The zone watch writes "脱离编队 {group}：距最近同伴 {gap:.1f} 海里" (services/zone_watch.py).
 _SEPARATION = re.compile(r"脱离编队 (?P<group>\S*)：距最近同伴 (?P<gap>[\d.]+) 海里")
+# The contact watch writes "last heard {iso or never}" and "silent in port since {iso or never}"
+# (store/contact_writes.py).
+_HEARD = re.compile(r"(?:last heard|silent in port since) (?P<at>\S+)")
+
+
+def _last_heard(alert: dict[str, Any]) -> str | None:
+    m = _HEARD.search(str(alert.get("detail") or ""))
+    return None if m is None or m["at"] == "never" else m["at"]
 
 
 def _zone_id(alert_type: str) -> int | None:
@@ -42,9 +50,12 @@ def detail_code(alert: dict[str, Any], zone_names: dict[int, tuple[str, str]]) -
     """`{"code": ..., "params": {...}}` of one alert row (a dict as the store returns it)."""
     type_, phase, data = str(alert["type"]), str(alert.get("phase") or ""), _data(alert)
     if type_ == "lost_contact":
-        return {"code": "contact.lost", "params": {"phase": phase}}
+        return {
+            "code": "contact.lost",
+            "params": {"phase": phase, "last_heard": _last_heard(alert)},
+        }
     if type_ == "maintenance":
-        return {"code": "contact.silent_in_port", "params": {}}
+        return {"code": "contact.silent_in_port", "params": {"last_heard": _last_heard(alert)}}
     if type_ == "distress":
         if data.get("cancel_requested"):
             return {
