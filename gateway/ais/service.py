@@ -56,7 +56,7 @@ class AisGateway:
                 await self._read()
             finally:
                 expiry.cancel()
-                self._flush()
+                self.flush()
 
     async def _read(self) -> None:
         clock = self._clock
@@ -86,9 +86,10 @@ class AisGateway:
             del pending[:whole]
         if pending and self._flush_timer is None:
             loop = asyncio.get_running_loop()
-            self._flush_timer = loop.call_later(self._flush_after, self._flush)
+            self._flush_timer = loop.call_later(self._flush_after, self.flush)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Publish the events that are waiting for company, now."""
         if self._flush_timer is not None:
             self._flush_timer.cancel()
             self._flush_timer = None
