@@ -6,6 +6,7 @@ then matched against the store and the API. A check that cannot pass is printed 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -329,6 +330,9 @@ async def _explain_undelivered(run: ChaosRun, db: Database, rep: Report) -> None
                 .limit(5)
             )
         ).all()  # fmt: skip
+    if rows:
+        for hub in run.infra.hubs:
+            rep.notes.append(await asyncio.to_thread(hub.vitals))
     for r in rows:
         t = run.fleet.terminals[r.vessel_id]
         rep.notes.append(

@@ -71,6 +71,19 @@ class HubSlot:
         except (OSError, ValueError):
             return False
 
+    def vitals(self) -> str:
+        """Health and the cluster/outbox counters of a live hub, for the diagnostics."""
+        if not self.alive():
+            return f"{self.name}: not running"
+        try:
+            with urllib.request.urlopen(f"{self.api}/metrics", timeout=5) as r:
+                text = r.read().decode()
+        except OSError as exc:
+            return f"{self.name}: {exc}"
+        wanted = ("sealink_cluster_leader", "sealink_outbox_sent_total", "sealink_mqtt_connected")
+        lines = [x for x in text.splitlines() if x.startswith(wanted)]
+        return f"{self.name} (healthy {self.healthy()}): {'; '.join(lines)}"
+
     def kill9(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
@@ -117,7 +130,7 @@ class Infrastructure:
                 "SEALINK_API__PORT": str(port),
                 "SEALINK_API__LOGIN_RATE_PER_MIN": "1000",
                 "SEALINK_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                "SEALINK_LOG_LEVEL": "WARNING",
+                "SEALINK_LOG_LEVEL": os.environ.get("SEALINK_CHAOS_HUB_LOG_LEVEL", "WARNING"),
             }
         )
         if clustered:
