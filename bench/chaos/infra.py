@@ -80,7 +80,12 @@ class HubSlot:
                 text = r.read().decode()
         except OSError as exc:
             return f"{self.name}: {exc}"
-        wanted = ("sealink_cluster_leader", "sealink_outbox_sent_total", "sealink_mqtt_connected")
+        wanted = (
+            "sealink_cluster_scheduler",
+            "sealink_outbox_sent_total",
+            "sealink_outbox_pending",
+            "sealink_mqtt_connected",
+        )
         lines = [x for x in text.splitlines() if x.startswith(wanted)]
         return f"{self.name} (healthy {self.healthy()}): {'; '.join(lines)}"
 
