@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -162,9 +163,24 @@ def steady_latency_load(broker: Mosquitto, vessel_ids: list[str], rate: int, sec
 def run_hub(broker: Mosquitto, url: str, args: argparse.Namespace) -> dict[str, Any]:
     vessel_ids = asyncio.run(_prepare_db(url, args.vessels))
     total = len(vessel_ids) * args.per_vessel
-    work = Path(tempfile.mkdtemp(prefix="sealink-bench-"))
-    files = write_load(work, vessel_ids, args.per_vessel, datetime(2026, 11, 1, tzinfo=UTC))
-    ref = reference(broker, vessel_ids, files, total)
+    loads = Path(tempfile.mkdtemp(prefix="sealink-bench-"))
+    try:
+        files = write_load(loads, vessel_ids, args.per_vessel, datetime(2026, 11, 1, tzinfo=UTC))
+        ref = reference(broker, vessel_ids, files, total)
+        return _measure_hub(broker, url, args, vessel_ids, files, ref)
+    finally:
+        shutil.rmtree(loads, ignore_errors=True)
+
+
+def _measure_hub(
+    broker: Mosquitto,
+    url: str,
+    args: argparse.Namespace,
+    vessel_ids: list[str],
+    files: list[Path],
+    ref: dict[str, Any],
+) -> dict[str, Any]:
+    total = len(vessel_ids) * args.per_vessel
 
     env = dict(
         os.environ,
@@ -268,6 +284,7 @@ def main() -> None:
             broker.stop()
             if kind == "postgres":
                 drop_pg(url)
+            shutil.rmtree(work, ignore_errors=True)  # broker files and the SQLite store
         print(
             f"\n[{kind}] stored {r['stored']}/{r['positions']} positions\n"
             f"  bare paho subscriber : {r['bare_rate']:>9,.0f} msg/s ({r['bare_cpu_us']:.0f} us CPU/msg)\n"

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import cProfile
 import pstats
+import shutil
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -105,7 +106,11 @@ def main() -> None:
     p.add_argument("--profile", type=int, default=0)
     args = p.parse_args()
     if args.db == "sqlite":
-        asyncio.run(run(args, f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp())}/pipeline.db"))
+        folder = Path(tempfile.mkdtemp(prefix="sealink-bench-pipeline-"))
+        try:
+            asyncio.run(run(args, f"sqlite+aiosqlite:///{folder}/pipeline.db"))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
         return
     url = pg_url()  # a fresh database, dropped afterwards
     try:
