@@ -174,8 +174,10 @@ class ZoneWatch:
                 # In time order, so the newest live fix of each vessel is the one kept.
                 newest[o.vessel_id] = (o, in_port, info.grid_id, info.group_id)
         # Separation is judged once per vessel and batch, on its newest live fix, against where
-        # its mates are after the whole batch (a batch spans milliseconds to a few seconds; judging
-        # every fix of a flood cost more than everything else the zone watch does).
+        # its mates are after the whole batch. A batch is what arrived while the watch was busy:
+        # milliseconds to seconds of traffic (more while a backlog drains after a restart, when
+        # a separation that began and ended within the batch goes unreported). Judging every fix
+        # of a flood cost more than everything else the zone watch does.
         judged = [
             (vid, o, self._in_port(o) if at_port is None else at_port, grid_id, group)
             for vid, (o, at_port, grid_id, group) in newest.items()
