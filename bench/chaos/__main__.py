@@ -36,6 +36,9 @@ def main() -> None:
     p.add_argument("--flap-every", type=float, default=d.flap_every_s, help="mean s between drops")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument(
+        "--settle", type=float, default=d.settle_timeout_s, help="longest wait for recovery, s"
+    )
+    p.add_argument(
         "--strict-puback",
         action="store_true",
         help="terminals take a PUBACK 'no matching subscribers' as accepted (no re-send)",
@@ -54,6 +57,7 @@ def main() -> None:
         report_s=a.report_s,
         flap_every_s=a.flap_every,
         seed=a.seed,
+        settle_timeout_s=a.settle,
         resend_no_subscribers=not a.strict_puback,
     )
     print(f"machine: {machine()}")

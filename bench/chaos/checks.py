@@ -344,7 +344,7 @@ async def _explain_undelivered(run: ChaosRun, db: Database, rep: Report) -> None
 
 
 def _hms(ts: datetime | None) -> str:
-    return ts.strftime("%H:%M:%S") if ts is not None else "-"
+    return ts.strftime("%Y-%m-%dT%H:%M:%SZ") if ts is not None else "-"
 
 
 def _first(states: list[str] | None) -> str | None:
