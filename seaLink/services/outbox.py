@@ -92,6 +92,10 @@ class Outbox:
             ).all()
         for vid, status, heard in rows:
             self._reach[vid] = Reach(status, heard)
+        # Messages parked for a vessel that came back while no outbox was listening (a hub killed
+        # after committing its hello, a schedule changing hands) would wait for its next hello.
+        now = self._clock.now()
+        await self.store.unpark([v for v in self._reach if self.reachable(v, now)], now)
 
     # -- news from the ingest pipeline (after commit) ----------------------------------------------
 

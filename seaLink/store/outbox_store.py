@@ -180,6 +180,21 @@ class OutboxStore:
                 .values(next_attempt_at=now + PARKED)
             )
 
+    async def unpark(self, vessel_ids: Sequence[str], now: datetime) -> None:
+        """Never-sent messages parked for these (reachable) vessels are due now."""
+        async with self._db.engine.begin() as conn:
+            for start in range(0, len(vessel_ids), 500):
+                await conn.execute(
+                    update(_d)
+                    .where(
+                        _d.c.vessel_id.in_(list(vessel_ids[start : start + 500])),
+                        _d.c.rank == 0,
+                        _d.c.closed_at.is_(None),
+                        _d.c.next_attempt_at > now + PARKED / 2,  # parked, not backing off
+                    )
+                    .values(next_attempt_at=now)
+                )
+
     async def arm(self, vessel_ids: Sequence[str], now: datetime, *, grace: timedelta) -> int:
         """Vessels are reachable again: what they never got is due now; what was sent and is still
         not delivered is due after `grace` (the broker redelivers its own queue first). One
