@@ -23,9 +23,12 @@ typecheck: setup
 test: setup lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-# A longer property-based run of every decoder (the quick one is part of `make test`).
+# A longer property-based run of every decoder and of the API (the quick one is part of
+# `make test`): the same tests with SEALINK_FUZZ_SCALE times their examples.
+FUZZ_SCALE ?= 50
+FUZZ_TESTS := $(shell grep -l -E "fuzz_settings|@given|SCALE" tests/*.py tests/gateway/*.py | grep -v fuzzing.py)
 fuzz: setup
-	SEALINK_FUZZ_EXAMPLES=20000 $(BIN)/pytest -q -p no:cacheprovider tests/test_wire_fuzz.py
+	SEALINK_FUZZ_SCALE=$(FUZZ_SCALE) $(BIN)/pytest -q -p no:cacheprovider $(FUZZ_TESTS)
 
 bench-ingest: setup
 	$(BIN)/python -m bench.ingest

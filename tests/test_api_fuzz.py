@@ -19,12 +19,13 @@ import pytest
 from seaLink.clock import FakeClock
 from seaLink.runtime import Hub
 from seaLink.settings import Settings
+from tests.fuzzing import SCALE
 from tests.test_api_scopes import ADMIN_PW, World, build_world
 
 SEED = 20261128
 # Enough cases per operation to cover each parameter's boundaries and a few random bodies, while
 # the whole run (43 operations, positive and negative) stays under two minutes on a busy machine.
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 25 * min(SCALE, 4)  # `make fuzz` runs 4x: 100 per operation, about 8 minutes
 # Every check schemathesis has, but:
 # - positive_data_acceptance: a valid body or id still earns a 404/409 when the object does not
 #   exist in this hub (random ids, random vessel names), which is the right answer;

@@ -4,18 +4,16 @@ refusal carries a reason a person can act on."""
 from __future__ import annotations
 
 import json
-import os
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from seaLink.wire.codec import Rejection, RejectReason, decode_uplink
 from seaLink.wire.nmea import parse_nmea_fixes
 from seaLink.wire.topics import TopicError, Topics, UplinkKind
+from tests.fuzzing import fuzz_settings
 
-# `make fuzz` runs these with many more examples (SEALINK_FUZZ_EXAMPLES).
-EXAMPLES = int(os.environ.get("SEALINK_FUZZ_EXAMPLES", "300"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = fuzz_settings(300)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),

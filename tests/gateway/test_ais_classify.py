@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pydantic_core
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.ais.classify import Classifier, classify_mmsi, name_looks_like_buoy, pad_mmsi
@@ -13,6 +13,7 @@ from gateway.ais.reasons import AisReject
 from gateway.counters import Counters
 from seaLink.wire.gateway import AIS_BATCH, AisClass
 from simulators.ais_pty import AisTraffic, Faults
+from tests.fuzzing import fuzz_settings
 
 
 @pytest.mark.parametrize(
@@ -104,7 +105,7 @@ def test_beacons_report_active_and_test_status_and_their_text() -> None:
     ]
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz_settings(200)
 @given(st.lists(st.binary(max_size=120), max_size=20))
 def test_the_pipeline_never_raises_and_every_rejection_has_a_known_reason(
     lines: list[bytes],
@@ -115,7 +116,7 @@ def test_the_pipeline_never_raises_and_every_rejection_has_a_known_reason(
     AIS_BATCH.validate_json(pydantic_core.to_json(events))
 
 
-@settings(max_examples=150, deadline=None)
+@fuzz_settings(150)
 @given(
     st.lists(
         st.builds(

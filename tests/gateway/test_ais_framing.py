@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.ais.framing import REFUSED_TAG, Sentence, frame_any_line, frame_line, xor_checksum
 from gateway.ais.reasons import AisReject
 from gateway.ais.tagblock import parse_tag_block, parse_uscg_trailer
+from tests.fuzzing import fuzz_settings
 from tests.gateway.conftest import data_lines
 from tests.gateway.nmea_util import rechecksum, with_checksum
 
@@ -100,14 +101,14 @@ def test_the_uscg_trailer_gives_the_station_and_time() -> None:
     assert (tag.source, tag.unix_time) == ("r003669946", 1325394060)
 
 
-@settings(max_examples=400, deadline=None)
+@fuzz_settings(400)
 @given(st.binary(max_size=200))
 def test_framing_never_raises_and_refusals_have_a_known_reason(data: bytes) -> None:
     result = frame_line(data)
     assert isinstance(result, Sentence) or result in set(AisReject)
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz_settings(300)
 @given(st.text(alphabet="!$\\AIVDMGPSsgc:,*0123456789ABCDEF-\r\n ", max_size=120))
 def test_framing_of_nmea_like_noise_never_raises(text: str) -> None:
     result = frame_line(text.encode())
@@ -136,7 +137,7 @@ def test_the_plain_line_shortcut_answers_as_the_general_path_for_every_capture_l
             assert frame_line(variant) == frame_any_line(variant), variant
 
 
-@settings(max_examples=600, deadline=None)
+@fuzz_settings(600)
 @given(
     line=st.sampled_from(CAPTURE_LINES),
     where=st.integers(min_value=0, max_value=90),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.beidou.binary_family import BinaryFamily, checksum, frame
 from gateway.beidou.content import ContentMode
 from gateway.beidou.events import CardInfo, CardQuery, Feedback, Received, Rejected
 from seaLink.wire.gateway import FeedbackResult
+from tests.fuzzing import fuzz_settings
 
 
 def test_the_checksum_is_the_xor_of_every_byte_before_it() -> None:
@@ -61,7 +62,7 @@ def test_a_frame_with_a_wrong_checksum_is_refused_and_the_next_one_found() -> No
     assert events[-1] == CardQuery()
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz_settings(300)
 @given(st.lists(st.binary(max_size=64), max_size=10))
 def test_the_framer_never_raises_on_any_bytes(chunks: list[bytes]) -> None:
     family = BinaryFamily()
@@ -71,7 +72,7 @@ def test_the_framer_never_raises_on_any_bytes(chunks: list[bytes]) -> None:
                 assert event.reason in {"bad_format", "bad_checksum"}
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz_settings(200)
 @given(st.sampled_from([b"TXXX", b"FKXX", b"ICXX", b"TXSQ", b"ICJC"]), st.binary(max_size=40))
 def test_checksummed_frames_with_random_bodies_never_raise(name: bytes, body: bytes) -> None:
     for event in BinaryFamily().feed(frame(name, 1, body)):

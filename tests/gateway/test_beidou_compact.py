@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.beidou.compact import (
@@ -27,6 +27,7 @@ from seaLink.wire.payloads import (
     NavState,
     RequestPayload,
 )
+from tests.fuzzing import fuzz_settings
 
 T = datetime(2026, 7, 1, 8, 30, 15, tzinfo=UTC)
 
@@ -162,7 +163,7 @@ def test_malformed_compact_text_gives_a_reason() -> None:
     assert decode_down("~Nn1|x").reason == "bad_compact"  # type: ignore[union-attr]
 
 
-@settings(max_examples=400, deadline=None)
+@fuzz_settings(400)
 @given(st.text(max_size=120))
 def test_decoders_never_raise(text: str) -> None:
     for candidate in (
@@ -179,7 +180,7 @@ def test_decoders_never_raise(text: str) -> None:
         assert not isinstance(up, Exception) and not isinstance(down, Exception)
 
 
-@settings(max_examples=100, deadline=None)
+@fuzz_settings(100)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60))
 def test_request_text_survives_a_round_trip_after_packing(text: str) -> None:
     packed = pack_text(text)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.beidou.content import ContentMode
 from gateway.beidou.segments import Joined, Joiner, TooLong, split_bytes, split_text
 from gateway.beidou.send_queue import DISTRESS, ROUTINE, OutboundJob, Pacer, SendQueue
 from gateway.clock import ManualClock
+from tests.fuzzing import fuzz_settings
 
 
 def test_a_short_text_is_one_part_without_header() -> None:
@@ -42,7 +43,7 @@ def test_too_many_parts_is_an_error() -> None:
     assert len(split_bytes(bytes(100), 20, 1)) == 7
 
 
-@settings(max_examples=150, deadline=None)
+@fuzz_settings(150)
 @given(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300),
     st.integers(12, 200),
@@ -57,7 +58,7 @@ def test_split_and_join_is_lossless(text: str, limit: int) -> None:
     assert joined is not None and joined.data == text.encode("gb18030")
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz_settings(200)
 @given(st.lists(st.binary(max_size=30), max_size=10))
 def test_the_joiner_never_raises(chunks: list[bytes]) -> None:
     joiner = Joiner()

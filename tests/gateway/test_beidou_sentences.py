@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.beidou.binary_family import BinaryFamily
@@ -14,6 +14,7 @@ from gateway.beidou.content import ContentMode, from_field, to_field
 from gateway.beidou.events import CardInfo, Feedback, Other, Received, Rejected, SendCommand
 from gateway.beidou.text_family import Family21, Family40
 from seaLink.wire.gateway import FeedbackResult
+from tests.fuzzing import fuzz_settings
 from tests.gateway.conftest import DATA
 from tests.gateway.nmea_util import with_checksum
 
@@ -180,7 +181,7 @@ def test_bad_sentences_are_refused_with_a_reason(line: bytes, reason: str) -> No
     assert event == Rejected(reason, line)
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz_settings(300)
 @given(st.binary(max_size=300))
 def test_text_families_never_raise_and_refusals_have_known_reasons(data: bytes) -> None:
     for family in (Family21(), Family40()):
@@ -189,7 +190,7 @@ def test_text_families_never_raise_and_refusals_have_known_reasons(data: bytes) 
                 assert event.reason in REJECT_REASONS
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz_settings(200)
 @given(
     st.sampled_from(["BDTXR", "BDTCI", "BDFKI", "BDICI", "BDICP", "CCTXA", "CCTCQ"]),
     st.lists(st.text(alphabet="0123456789ABCDEFYN.", max_size=10), max_size=25),

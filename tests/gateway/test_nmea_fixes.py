@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from seaLink.wire.nmea import NmeaReject, parse_nmea_fixes
+from tests.fuzzing import fuzz_settings
 from tests.gateway.conftest import DATA
 from tests.gateway.nmea_util import with_checksum
 
@@ -111,7 +112,7 @@ def test_a_bad_checksum_is_refused() -> None:
     assert one(line) == ([], [NmeaReject.BAD_CHECKSUM.value])
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz_settings(300)
 @given(st.lists(st.text(max_size=90), max_size=8))
 def test_never_raises_and_every_line_has_a_fate(lines: list[str]) -> None:
     fixes, rejections = parse_nmea_fixes(lines, now=NOW)
@@ -119,7 +120,7 @@ def test_never_raises_and_every_line_has_a_fate(lines: list[str]) -> None:
     assert len(fixes) + len(rejections) <= len([x for x in lines if x.strip()])
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz_settings(200)
 @given(
     st.sampled_from(["GP", "BD", "GB", "GN", "GL"]),
     st.sampled_from(["RMC", "GGA", "GLL", "VTG", "GSV"]),
