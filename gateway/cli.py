@@ -1,10 +1,11 @@
-"""`sealink gateway ais|beidou ...`, and `python -m gateway.cli ais|beidou ...` standalone.
+"""`sealink gateway ais|beidou|nmea ...`, and `python -m gateway.cli ais|beidou|nmea ...` standalone.
 
 sealink gateway ais --port /dev/ttyUSB0
 sealink gateway ais --port socket://192.168.1.20:10110 --gateway-id ais-nanao
 sealink gateway ais --replay capture.nmea --rate 200
 sealink gateway beidou --port /dev/ttyS1 --family 4.0
 sealink gateway beidou --port rfc2217://10.0.0.5:4001 --family bd1 --gateway-id bd-shore
+sealink gateway nmea --port /dev/ttyUSB1 --vessel NA52445 --password-file /etc/sealink/NA52445.pw
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import re
 import signal
 import socket
@@ -24,9 +26,12 @@ from seaLink.wire.gateway import GatewayKind
 
 if TYPE_CHECKING:
     from gateway.app import GatewayConfig
+    from gateway.nmea.process import NmeaGatewayConfig
 
 # Kept here (not imported) so that adding the parser to `sealink` loads no gateway code.
 FAMILY_NAMES = ("2.1", "4.0", "bd1")
+NMEA_KIND = "nmea"
+VESSEL_PASSWORD_ENV = "SEALINK_VESSEL_PASSWORD"
 
 
 def default_gateway_id(kind: str) -> str:
@@ -37,7 +42,8 @@ def default_gateway_id(kind: str) -> str:
 def add_gateway_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add `gateway` with its `ais` and `beidou` commands to a `sealink` sub-parser set."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "gateway", help="serial gateways: AIS receiver, Beidou short-message terminal"
+        "gateway",
+        help="serial gateways: AIS receiver, Beidou short-message terminal, NMEA GNSS box",
     )
     kinds = parser.add_subparsers(dest="gateway_kind", required=True)
     _add_kinds(kinds)
@@ -68,9 +74,43 @@ def _add_kinds(kinds: Any) -> None:
         "--interval", type=float, help="override the card's service interval, seconds"
     )
     beidou.add_argument("--max-bytes", type=int, help="override the card's message length, bytes")
+    nmea = kinds.add_parser(
+        NMEA_KIND, help="a plain NMEA 0183 GNSS box, reporting as its vessel's terminal"
+    )
+    _source_options(nmea, baud_help="serial speed (default 4800)")
+    nmea.add_argument("--vessel", required=True, help="the vessel id: MQTT client id and user name")
+    nmea.add_argument(
+        "--password-file",
+        type=Path,
+        help=f"file with the vessel's broker password (default: ${VESSEL_PASSWORD_ENV}, or none)",
+    )
+    nmea.add_argument(
+        "--max-batch",
+        type=int,
+        default=10,
+        help="fixes per message; a message at most once a second otherwise (default 10)",
+    )
+    nmea.add_argument(
+        "--summary-interval",
+        type=float,
+        default=300.0,
+        help="seconds between counter summaries in the log (default 300)",
+    )
 
 
 def _common(parser: argparse.ArgumentParser, kind: GatewayKind) -> None:
+    _source_options(parser, baud_help="serial speed (default 38400 AIS, 115200 Beidou)")
+    parser.add_argument(
+        "--gateway-id",
+        default=default_gateway_id(kind.value),
+        help="id in the topics sealink/v1/gateways/{id}/... (default: kind-hostname)",
+    )
+    parser.add_argument(
+        "--status-interval", type=float, default=30.0, help="seconds between status updates"
+    )
+
+
+def _source_options(parser: argparse.ArgumentParser, baud_help: str) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
         "--port",
@@ -80,16 +120,8 @@ def _common(parser: argparse.ArgumentParser, kind: GatewayKind) -> None:
     parser.add_argument(
         "--rate", type=float, default=0.0, help="replay lines per second (0: as fast as possible)"
     )
-    parser.add_argument(
-        "--gateway-id",
-        default=default_gateway_id(kind.value),
-        help="id in the topics sealink/v1/gateways/{id}/... (default: kind-hostname)",
-    )
     parser.add_argument("--broker", help="broker URL (default: the hub's settings)")
-    parser.add_argument("--baud", type=int, help="serial speed (default 38400 AIS, 115200 Beidou)")
-    parser.add_argument(
-        "--status-interval", type=float, default=30.0, help="seconds between status updates"
-    )
+    parser.add_argument("--baud", type=int, help=baud_help)
 
 
 def config_from_args(args: argparse.Namespace, broker_url: str, prefix: str) -> GatewayConfig:
@@ -119,8 +151,39 @@ def config_from_args(args: argparse.Namespace, broker_url: str, prefix: str) -> 
     )
 
 
+def nmea_config_from_args(
+    args: argparse.Namespace, broker_url: str, prefix: str
+) -> NmeaGatewayConfig:
+    from gateway.nmea.process import DEFAULT_BAUD, NmeaGatewayConfig
+
+    if args.password_file is not None:
+        password: str | None = args.password_file.read_text(encoding="utf-8").strip()
+    else:
+        password = os.environ.get(VESSEL_PASSWORD_ENV) or None
+    return NmeaGatewayConfig(
+        vessel_id=args.vessel,
+        broker_url=args.broker or broker_url,
+        prefix=prefix,
+        port=args.port,
+        replay=args.replay,
+        rate=args.rate,
+        baudrate=args.baud or DEFAULT_BAUD,
+        password=password or None,
+        max_batch=args.max_batch,
+        summary_interval_s=args.summary_interval,
+    )
+
+
 def run_gateway(args: argparse.Namespace, broker_url: str, prefix: str) -> int:
     """Run one gateway until SIGINT/SIGTERM (or the end of a replay). Returns the exit code."""
+    if args.gateway_kind == NMEA_KIND:
+        from gateway.nmea.process import NmeaGatewayProcess
+
+        try:
+            nmea = nmea_config_from_args(args, broker_url, prefix)
+        except (OSError, ValueError) as exc:
+            raise SystemExit(f"sealink gateway nmea: {exc}") from None
+        return asyncio.run(_until_signal(NmeaGatewayProcess(nmea).run()))
     from gateway.app import GatewayProcess
 
     config = config_from_args(args, broker_url, prefix)
