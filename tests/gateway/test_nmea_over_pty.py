@@ -1,0 +1,378 @@
+"""`sealink gateway nmea` over real ptys and a real Mosquitto: a plain NMEA GNSS box reports as its
+vessel. The expected fixes and refusals are worked out here from the sentences' text, by the rules
+of NMEA 0183 and docs/protocol.md, not by the parser the gateway uses."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import xor
+from typing import Any
+
+import paho.mqtt.client as paho
+import pytest
+
+from gateway.clock import ManualClock
+from gateway.nmea.process import NmeaGatewayConfig, NmeaGatewayProcess
+from seaLink.wire.codec import Rejection, decode_uplink
+from seaLink.wire.payloads import Fix
+from seaLink.wire.topics import UplinkKind
+from simulators.ais_pty import PtyPort
+from tests.brokers import Mosquitto
+from tests.gateway.conftest import DATA, Collector, eventually
+
+VID = "NA52445"
+# The gateway's clock: it dates the sentences that carry only a time of day (GGA, GLL).
+TODAY = dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)
+
+# -- the reference: NMEA 0183 read by hand --------------------------------------------------------
+
+POSITION_TYPES = {"RMC", "GGA", "GLL"}
+TALKERS = {"GP", "BD", "GB", "GN"}
+
+
+def _time(text: str) -> dt.time:
+    """`hhmmss` or `hhmmss.ss` -> a time of day."""
+    whole, _, frac = text.partition(".")
+    micro = round(float("0." + frac) * 1_000_000) if frac else 0
+    return dt.time(int(whole[0:2]), int(whole[2:4]), int(whole[4:6]), micro)
+
+
+def _degrees(value: str, hemisphere: str) -> float:
+    """`ddmm.mmmm` / `dddmm.mmmm` and N/S/E/W -> signed decimal degrees."""
+    dot = value.index(".") if "." in value else len(value)
+    degrees = int(value[: dot - 2]) + float(value[dot - 2 :]) / 60
+    return -degrees if hemisphere in ("S", "W") else degrees
+
+
+def _number(text: str) -> float | None:
+    return float(text) if text else None
+
+
+@dataclass
+class _Cycle:
+    time: dt.time | None = None
+    date: dt.date | None = None
+    lat: float | None = None
+    lon: float | None = None
+    sog: float | None = None
+    cog: float | None = None
+    motion_only: list[str] = field(default_factory=list)
+
+
+def _refusal(line: str) -> str | None:
+    """Why a line cannot be part of a fix, reading the sentence's frame and address."""
+    if len(line) > 82:
+        return "bad_format"  # NMEA 0183: at most 82 characters with $ and *hh
+    if not line.isascii() or not line.startswith("$"):
+        return "bad_format"
+    if "*" not in line:
+        return "missing_checksum"
+    body, _, checksum = line[1:].rpartition("*")
+    if not re.fullmatch(r"[0-9A-Fa-f]{2}", checksum):
+        return "bad_format"  # something after the two hex digits, or not two of them
+    if reduce(xor, body.encode(), 0) != int(checksum, 16):
+        return "bad_checksum"
+    address = body.split(",")[0]
+    if address.startswith("P") or len(address) != 5 or address[2:] not in POSITION_TYPES | {"VTG"}:
+        return "unsupported_sentence"  # proprietary, or not RMC/GGA/GLL/VTG
+    if address[:2] not in TALKERS:
+        return "unsupported_talker"
+    f = body.split(",")
+    kind = address[2:]
+    if kind == "RMC" and f[2] != "A":
+        return "no_fix"  # status V (or empty): the receiver says the position is not valid
+    if kind == "GGA" and f[6] in ("", "0"):
+        return "no_fix"  # quality 0: no fix
+    if kind == "GLL" and f[6] not in ("A", ""):
+        return "no_fix"
+    if kind == "VTG" and not f[1] and not f[5]:
+        return "no_fix"
+    return None
+
+
+def reference(lines: list[str], today: dt.datetime) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """The fixes a stream of sentences gives (one per cycle: the sentences of one time of day;
+    a VTG adds speed and course to the cycle it follows) and the refusals by reason."""
+    refused: Counter[str] = Counter()
+    fixes: list[dict[str, Any]] = []
+    cycle = _Cycle()
+
+    def close() -> None:
+        nonlocal cycle
+        if cycle.time is None:
+            refused["no_position"] += len(cycle.motion_only)  # VTGs with no position
+        else:
+            if cycle.date is not None:
+                date = cycle.date
+            else:  # GGA/GLL only: today's date, or the day before/after if 12 h away
+                guess = dt.datetime.combine(today.date(), cycle.time, dt.UTC)
+                if guess - today > dt.timedelta(hours=12):
+                    guess -= dt.timedelta(days=1)
+                elif today - guess > dt.timedelta(hours=12):
+                    guess += dt.timedelta(days=1)
+                date = guess.date()
+            ts = dt.datetime.combine(date, cycle.time, dt.UTC)
+            fixes.append(
+                {"ts": ts, "lat": cycle.lat, "lon": cycle.lon, "sog": cycle.sog, "cog": cycle.cog}
+            )
+        cycle = _Cycle()
+
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        reason = _refusal(line)
+        if reason is not None:
+            refused[reason] += 1
+            continue
+        f = line[1:].rpartition("*")[0].split(",")
+        kind = f[0][2:]
+        if kind == "VTG":
+            if f[5]:
+                cycle.sog = float(f[5])
+            if f[1]:
+                cycle.cog = float(f[1])
+            if cycle.time is None:
+                cycle.motion_only.append(line)
+            continue
+        if kind == "RMC":
+            time, lat, lon = _time(f[1]), _degrees(f[3], f[4]), _degrees(f[5], f[6])
+        elif kind == "GGA":
+            time, lat, lon = _time(f[1]), _degrees(f[2], f[3]), _degrees(f[4], f[5])
+        else:  # GLL
+            time, lat, lon = _time(f[5]), _degrees(f[1], f[2]), _degrees(f[3], f[4])
+        if cycle.time is not None and cycle.time != time:
+            close()
+        cycle.time, cycle.lat, cycle.lon = time, lat, lon
+        cycle.motion_only.clear()
+        if kind == "RMC":
+            day, month, yy = int(f[9][0:2]), int(f[9][2:4]), int(f[9][4:6])
+            cycle.date = dt.date(1900 + yy if yy >= 69 else 2000 + yy, month, day)
+            cycle.sog = _number(f[7]) if f[7] else cycle.sog
+            cycle.cog = _number(f[8]) if f[8] else cycle.cog
+    close()
+    return fixes, refused
+
+
+def sentence(body: str) -> str:
+    return f"${body}*{reduce(xor, body.encode(), 0):02X}"
+
+
+Position = tuple[int, float, str, int, float, str]  # degrees, minutes, N/S; degrees, minutes, E/W
+
+
+def degrees(p: Position) -> tuple[float, float]:
+    lat, lon = p[0] + p[1] / 60, p[3] + p[4] / 60
+    return (-lat if p[2] == "S" else lat), (-lon if p[5] == "W" else lon)
+
+
+def _where(p: Position) -> str:
+    return f"{p[0]:02d}{p[1]:07.4f},{p[2]},{p[3]:03d}{p[4]:07.4f},{p[5]}"
+
+
+def rmc(
+    talker: str, at: dt.datetime, p: Position, sog: float, cog: float, status: str = "A"
+) -> str:
+    return sentence(
+        f"{talker}RMC,{at:%H%M%S}.00,{status},{_where(p)},{sog:.1f},{cog:.1f},{at:%d%m%y},,,A"
+    )
+
+
+def gga(talker: str, at: dt.datetime, p: Position, quality: int = 1) -> str:
+    return sentence(f"{talker}GGA,{at:%H%M%S}.00,{_where(p)},{quality},12,0.8,4.0,M,,M,,")
+
+
+def vtg(talker: str, sog: float, cog: float) -> str:
+    return sentence(f"{talker}VTG,{cog:.1f},T,,M,{sog:.1f},N,{sog * 1.852:.1f},K,A")
+
+
+# -- running a gateway ---------------------------------------------------------------------------
+
+
+def published(collector: Collector, topic: str) -> list[list[Fix]]:
+    """Every position message on `topic`, each decoded (and checked) as the hub would."""
+    messages = []
+    for payload in collector.payloads(topic):
+        decoded = decode_uplink(UplinkKind.POSITION, payload, max_bytes=65536, max_fixes=2000)
+        assert not isinstance(decoded, Rejection), decoded
+        assert isinstance(json.loads(payload), list)  # always an array of fixes
+        messages.append(decoded)
+    return messages
+
+
+def as_dicts(fixes: list[Fix]) -> list[dict[str, Any]]:
+    return [{"ts": f.ts, "lat": f.lat, "lon": f.lon, "sog": f.sog, "cog": f.cog} for f in fixes]
+
+
+def approx_fixes(expected: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {k: pytest.approx(v, abs=1e-9) if isinstance(v, float) else v for k, v in e.items()}
+        for e in expected
+    ]
+
+
+@contextlib.asynccontextmanager
+async def running(
+    url: str, prefix: str, port: str, *, clock: ManualClock | None = None, **options: Any
+) -> AsyncIterator[NmeaGatewayProcess]:
+    config = NmeaGatewayConfig(VID, url, prefix, port=port, **options)
+    process = NmeaGatewayProcess(config, clock=clock or ManualClock(TODAY))
+    task = asyncio.create_task(process.run(), name="test-nmea-gateway")
+    try:
+        await eventually(
+            lambda: (
+                process.port_is_open
+                and process.mqtt is not None
+                and process.mqtt.connected.is_set()
+            ),
+            what="port open and connected",
+        )
+        yield process
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+class TimedCollector(Collector):
+    """A subscriber that also notes when each message arrived (monotonic seconds)."""
+
+    def __init__(self, url: str, topic_filter: str) -> None:
+        self.times: list[tuple[str, float]] = []
+        super().__init__(url, topic_filter)
+
+    def _on_message(self, c: paho.Client, u: object, msg: paho.MQTTMessage) -> None:
+        self.times.append((msg.topic, time.monotonic()))
+        super()._on_message(c, u, msg)
+
+    def arrivals(self, topic: str) -> list[float]:
+        return [t for name, t in list(self.times) if name == topic]
+
+
+async def write_lines(port: PtyPort, lines: list[str]) -> None:
+    await port.write("".join(f"{x}\r\n" for x in lines).encode("latin-1"))
+
+
+# -- the tests -----------------------------------------------------------------------------------
+
+
+async def test_the_gnss_sample_sentences_over_a_pty_give_these_fixes_and_refusals(
+    broker: Mosquitto, prefix: str, collector: Callable[[str], Collector]
+) -> None:
+    lines = DATA.joinpath("nmea", "extracted_sentences.txt").read_text().splitlines()
+    expected, refused = reference(lines, TODAY)
+    # read by hand: 19 lines make 4 fixes (2 GGA of one time, 1 GLL, 14 RMC with status A, 13 of
+    # them of one time, and 2 VTG after the last RMC); every other line is refused
+    assert len(expected) == 4 and sum(refused.values()) == len(lines) - 19
+    sub = collector(f"{prefix}/vessels/{VID}/#")
+    topic = f"{prefix}/vessels/{VID}/up/position"
+    port = PtyPort()
+    try:
+        async with running(broker.url, prefix, port.path) as gw:
+            await write_lines(port, lines)
+            await eventually(lambda: gw.counters["lines"] == len(lines), what="all lines read")
+            await eventually(
+                lambda: sum(map(len, published(sub, topic))) == len(expected),
+                what="every fix published",
+            )
+            await asyncio.sleep(1.2)  # nothing else comes
+            messages = published(sub, topic)
+            assert gw.counters.rejections() == dict(refused)
+    finally:
+        port.close()
+    fixes = [f for m in messages for f in m]
+    assert as_dicts(fixes) == approx_fixes(expected)
+    assert all(not f.backfill and f.state is None for f in fixes)
+    # e.g. the RMC 225446 of the file, with the course and speed of the two VTGs after it
+    assert expected[3]["ts"] == dt.datetime(1994, 11, 19, 22, 54, 46, tzinfo=dt.UTC)
+    assert (expected[3]["sog"], expected[3]["cog"]) == (0.04, 108.53)
+
+
+async def test_a_corrupt_or_truncated_line_in_the_middle_does_not_stop_later_fixes(
+    broker: Mosquitto, prefix: str, collector: Callable[[str], Collector]
+) -> None:
+    start = dt.datetime(2026, 7, 1, 8, 20, 0, tzinfo=dt.UTC)
+    places: list[Position] = [
+        (23, 24.12, "N", 117, 3.5, "E"),
+        (23, 25.0034, "N", 117, 4.25, "E"),
+        (23, 26.5, "N", 117, 5.9876, "E"),
+        (22, 59.9999, "N", 116, 59.0001, "E"),
+        (1, 0.5, "S", 2, 0.25, "W"),  # the signs of the other hemispheres
+        (23, 27.0, "N", 117, 6.0, "E"),
+    ]
+    talkers = ["GN", "BD", "GB", "GP", "GN", "BD"]
+    truth: list[dict[str, Any]] = []
+    cycles: list[list[str]] = []
+    for i, (talker, place) in enumerate(zip(talkers, places, strict=True)):
+        at, sog, cog = start + dt.timedelta(seconds=10 * i), 3.0 + i, 100.0 + 7 * i
+        # RMC, VTG (which has the last word on speed and course), GGA: one cycle, one fix
+        cycles.append(
+            [
+                rmc(talker, at, place, sog, cog),
+                vtg(talker, sog + 0.5, cog + 1),
+                gga(talker, at, place),
+            ]
+        )
+        lat, lon = degrees(place)
+        truth.append({"ts": at, "lat": lat, "lon": lon, "sog": sog + 0.5, "cog": cog + 1})
+    good_rmc, _, good_gga = cycles[2]
+    cycles[2][2] = good_gga.replace(",1,12,", ",2,12,")  # a changed character, the old checksum
+    cycles[2][1:1] = [good_rmc[:33]]  # the next sentence cut off mid-way (no checksum)
+    cycles[2].append(good_rmc[:-1])  # its checksum's last digit lost
+    cycles[2].append("\x00\xff garbage on the line")
+    no_fix_at = start + dt.timedelta(seconds=25)
+    cycles[2] += [
+        gga("GN", no_fix_at, places[0], quality=0),
+        rmc("GN", no_fix_at, places[0], 0, 0, "V"),
+    ]
+    cycles[4] += [
+        sentence("GLRMC,082045.00,A,2324.0000,N,11703.0000,E,1.0,1.0,010726,,,A"),  # GLONASS only
+        sentence("GPGSV,3,1,12,01,40,083,46,02,17,308,41,12,07,344,39,14,22,228,45"),
+    ]
+    lines = [x for cycle in cycles for x in cycle]
+    expected, refused = reference(lines, TODAY)
+    assert as_dicts_plain(expected) == as_dicts_plain(truth)  # the reference reads them right
+    assert dict(refused) == {
+        "bad_checksum": 1,
+        "missing_checksum": 1,
+        "bad_format": 2,  # the lost checksum digit, the garbage
+        "no_fix": 2,  # GGA quality 0, RMC status V
+        "unsupported_talker": 1,
+        "unsupported_sentence": 1,
+    }
+    sub = TimedCollector(broker.url, f"{prefix}/vessels/{VID}/#")
+    topic = f"{prefix}/vessels/{VID}/up/position"
+    port = PtyPort()
+    try:
+        async with running(broker.url, prefix, port.path, max_batch=4) as gw:
+            for line in lines:  # one by one, as a box sends them
+                await write_lines(port, [line])
+                await asyncio.sleep(0.002)
+            await eventually(
+                lambda: sum(map(len, published(sub, topic))) == len(truth), what="the fixes"
+            )
+            assert gw.counters.rejections() == dict(refused)
+            assert gw.counters["lines"] == len(lines)
+    finally:
+        port.close()
+        sub.close()
+    messages = published(sub, topic)
+    assert len(messages[0]) == 4  # four fixes fill a message: it goes at once
+    assert all(len(m) <= 4 for m in messages)
+    arrived = sub.arrivals(topic)
+    for before, after, message in zip(arrived, arrived[1:], messages[1:], strict=False):
+        assert len(message) == 4 or after - before >= 0.95  # else at most one a second
+    assert as_dicts([f for m in messages for f in m]) == approx_fixes(truth)
+
+
+def as_dicts_plain(fixes: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(f["ts"], round(f["lat"], 9), round(f["lon"], 9), f["sog"], f["cog"]) for f in fixes]
