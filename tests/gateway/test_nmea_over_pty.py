@@ -8,28 +8,40 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import threading
 import time
+import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import xor
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as paho
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 
-from gateway.clock import ManualClock
-from gateway.nmea.process import NmeaGatewayConfig, NmeaGatewayProcess
+from gateway.cli import add_gateway_parser, nmea_config_from_args
+from gateway.clock import Clock, ManualClock, SystemClock
+from gateway.nmea.process import NmeaGatewayConfig, NmeaGatewayProcess, vessel_broker_url
+from seaLink import __version__
 from seaLink.wire.codec import Rejection, decode_uplink
-from seaLink.wire.payloads import Fix
+from seaLink.wire.mqtt import parse_broker_url
+from seaLink.wire.payloads import Fix, HelloPayload
 from seaLink.wire.topics import UplinkKind
 from simulators.ais_pty import PtyPort
 from tests.brokers import Mosquitto
 from tests.gateway.conftest import DATA, Collector, eventually
 
 VID = "NA52445"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto"
 # The gateway's clock: it dates the sentences that carry only a time of day (GGA, GLL).
 TODAY = dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -222,7 +234,7 @@ def approx_fixes(expected: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @contextlib.asynccontextmanager
 async def running(
-    url: str, prefix: str, port: str, *, clock: ManualClock | None = None, **options: Any
+    url: str, prefix: str, port: str, *, clock: Clock | None = None, **options: Any
 ) -> AsyncIterator[NmeaGatewayProcess]:
     config = NmeaGatewayConfig(VID, url, prefix, port=port, **options)
     process = NmeaGatewayProcess(config, clock=clock or ManualClock(TODAY))
@@ -376,3 +388,253 @@ async def test_a_corrupt_or_truncated_line_in_the_middle_does_not_stop_later_fix
 
 def as_dicts_plain(fixes: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [(f["ts"], round(f["lat"], 9), round(f["lon"], 9), f["sog"], f["cog"]) for f in fixes]
+
+
+class Listener:
+    """A subscriber with an account (or none), optionally with a persistent session, that keeps
+    (topic, payload, retained) of every message in order."""
+
+    def __init__(
+        self,
+        port: int,
+        topic_filter: str,
+        username: str | None = None,
+        password: str | None = None,
+        client_id: str | None = None,
+    ) -> None:
+        self.messages: list[tuple[str, bytes, bool]] = []
+        self._lock = threading.Lock()
+        subscribed = threading.Event()
+        self._client = paho.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=client_id or f"listener-{uuid.uuid4().hex[:8]}",
+            clean_session=client_id is None,
+        )
+        if username:
+            self._client.username_pw_set(username, password)
+        self._client.on_message = self._on_message
+        self._client.on_subscribe = lambda *a: subscribed.set()
+        self._client.on_connect = lambda c, *a: c.subscribe(topic_filter, 1)
+        self._client.reconnect_delay_set(0.1, 0.5)
+        self._client.connect("127.0.0.1", port, 30)
+        self._client.loop_start()
+        assert subscribed.wait(5), "no subscription"
+
+    def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:
+        with self._lock:
+            self.messages.append((msg.topic, bytes(msg.payload), bool(msg.retain)))
+
+    def on(self, topic: str) -> list[bytes]:
+        with self._lock:
+            return [p for t, p, _ in self.messages if t == topic]
+
+    def kinds(self) -> list[str]:
+        """The last topic level of each message, in order (`status:online`, `hello`, ...)."""
+        with self._lock:
+            return [
+                f"status:{p.decode()}" if t.endswith("/status") else t.rsplit("/", 1)[1]
+                for t, p, _ in self.messages
+            ]
+
+    def close(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+
+def creds(kind: str, name: str, passwd: Path, acl: Path) -> str:
+    """`sealink credentials ...` as an operator runs it; returns the password it made."""
+    out = subprocess.run(
+        [sys.executable, "-m", "seaLink.cli", "credentials", kind, name, "--passwd", str(passwd),
+         "--acl", str(acl)], capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return out.split("password: ")[1].strip()
+
+
+@pytest.fixture
+def acl_broker(tmp_path: Path) -> Iterator[tuple[Mosquitto, dict[str, str]]]:
+    """A Mosquitto that wants accounts, with the shipped ACL: a vessel speaks only as itself."""
+    assert shutil.which("mosquitto_passwd")
+    passwd, acl = tmp_path / "passwd", tmp_path / "acl"
+    acl.write_text(DEPLOY.joinpath("sealink.acl").read_text())
+    pw = {"hub": creds("hub", "hub", passwd, acl), VID: creds("vessel", VID, passwd, acl)}
+    b = Mosquitto(tmp_path / "broker")
+    b.conf.write_text(
+        f"listener {b.port} 127.0.0.1\nallow_anonymous false\npassword_file {passwd}\n"
+        f"acl_file {acl}\nlog_dest stderr\nlog_type all\n"
+        + ("user root\n" if os.geteuid() == 0 else "")
+    )
+    b.start()
+    yield b, pw
+    b.stop()
+
+
+async def test_it_is_the_vessels_terminal_on_the_air_with_the_vessels_account(
+    acl_broker: tuple[Mosquitto, dict[str, str]],
+) -> None:
+    broker, pw = acl_broker
+    prefix = "sealink/v1"  # the shipped ACL's
+    hub = Listener(broker.port, f"{prefix}/vessels/#", "sealink-hub", pw["hub"])
+    status, hello = f"{prefix}/vessels/{VID}/status", f"{prefix}/vessels/{VID}/up/hello"
+    position = f"{prefix}/vessels/{VID}/up/position"
+    at = dt.datetime(2026, 7, 1, 8, 30, tzinfo=dt.UTC)
+    place: Position = (23, 24.5, "N", 117, 3.25, "E")
+    port = PtyPort()
+    clock = ManualClock(at)
+    try:
+        async with running(broker.url, prefix, port.path, clock=clock, password=pw[VID]) as gw:
+            await write_lines(port, [rmc("BD", at, place, 4.2, 211.0), gga("BD", at, place)])
+            await eventually(lambda: len(hub.on(position)) == 1, what="the fix")
+            assert gw.mqtt is not None and gw.mqtt.connections == 1
+        await eventually(lambda: hub.kinds()[-1:] == ["status:offline"], what="offline")
+        # the wrong password: the broker refuses it, and it never speaks as the vessel
+        async with contextlib.AsyncExitStack() as stack:
+            wrong = NmeaGatewayProcess(
+                NmeaGatewayConfig(VID, broker.url, prefix, port=port.path, password="wrong"),
+                clock=clock,
+            )
+            task = asyncio.create_task(wrong.run(), name="test-nmea-wrong-password")
+            stack.callback(task.cancel)
+            await eventually(lambda: wrong.port_is_open, what="port open")
+            await asyncio.sleep(1.5)
+            assert wrong.mqtt is not None and wrong.mqtt.connections == 0
+    finally:
+        port.close()
+        hub.close()
+    assert hub.kinds() == ["status:online", "hello", "position", "status:offline"]
+    assert HelloPayload.model_validate_json(hub.on(hello)[0]) == HelloPayload(
+        ts=at, terminal=f"SeaLink/nmea-gateway/{__version__}"
+    )
+    lat, lon = degrees(place)
+    assert json.loads(hub.on(position)[0]) == [
+        {"ts": "2026-07-01T08:30:00Z", "lat": pytest.approx(lat, abs=1e-9),
+         "lon": pytest.approx(lon, abs=1e-9), "sog": 4.2, "cog": 211.0}
+    ]  # fmt: skip
+    retained = Listener(broker.port, status, "sealink-hub", pw["hub"])
+    try:
+        await eventually(lambda: retained.messages != [], what="retained status")
+        assert retained.messages == [(status, b"offline", True)]
+    finally:
+        retained.close()
+    # The broker's own log: client id and user name are the vessel id, a persistent 3.1.1
+    # session (c0) with a 60 s keepalive; the wrong password was refused.
+    log = (broker.workdir / "mosquitto.log").read_text()
+    assert re.search(rf"New client connected from \S+ as {VID} \(p2, c0, k60, u'{VID}'\)", log)
+    assert "not authorised" in log.lower()
+
+
+async def test_fixes_heard_while_the_broker_is_away_follow_the_next_hello_as_backfill(
+    tmp_path: Path,
+) -> None:
+    broker = Mosquitto(tmp_path / "broker")
+    broker.start()
+    prefix = "sealink/v1"
+    hub = Listener(broker.port, f"{prefix}/vessels/#", client_id="hub-persistent")
+    position = f"{prefix}/vessels/{VID}/up/position"
+    start = dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.UTC)
+    places: list[Position] = [(23, 24.0 + i, "N", 117, 3.0 + i, "E") for i in range(4)]
+    port = PtyPort()
+    try:
+        async with running(broker.url, prefix, port.path, clock=ManualClock(start)) as gw:
+            assert gw.mqtt is not None and gw.service is not None
+            await write_lines(port, [rmc("GN", start, places[0], 5.0, 90.0)])
+            await eventually(lambda: len(hub.on(position)) == 1, what="the live fix")
+            broker.stop()
+            await eventually(lambda: not gw.mqtt.connected.is_set(), what="the link lost")
+            away = [rmc("GN", start + dt.timedelta(seconds=s), places[i], 5.0, 90.0)
+                    for i, s in ((1, 10), (2, 20), (3, 30))]  # fmt: skip
+            await write_lines(port, away)
+            await eventually(lambda: gw.counters["kept_offline"] == 3, what="kept")
+            broker.start()
+            await eventually(lambda: len(hub.on(position)) == 2, timeout=20, what="the backfill")
+            assert gw.mqtt.connections == 2 and not gw.service.backlog
+    finally:
+        port.close()
+        hub.close()
+        broker.stop()
+    kinds = hub.kinds()
+    # each session in the protocol's order: online, hello, then fixes (those kept: backfill)
+    assert [k for k in kinds if k != "status:offline"] == ["status:online", "hello", "position"] * 2
+    # the will while the broker went down (Mosquitto sends it on shutdown), and the last words
+    assert kinds[3] == "status:offline" and kinds[-1] == "status:offline"
+    live, kept = (json.loads(p) for p in hub.on(position))
+    assert [f.get("backfill", False) for f in live] == [False]
+    assert [(f["ts"], f["backfill"]) for f in kept] == [
+        ("2026-07-01T09:00:10Z", True),
+        ("2026-07-01T09:00:20Z", True),
+        ("2026-07-01T09:00:30Z", True),
+    ]
+
+
+async def test_a_port_that_goes_away_is_reopened(
+    broker: Mosquitto, prefix: str, collector: Callable[[str], Collector], tmp_path: Path
+) -> None:
+    link = tmp_path / "gnss0"
+    first = PtyPort()
+    os.symlink(first.path, link)
+    sub = collector(f"{prefix}/vessels/{VID}/up/position")
+    topic = f"{prefix}/vessels/{VID}/up/position"
+    at = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.UTC)
+    place: Position = (23, 24.0, "N", 117, 3.0, "E")
+    # the system clock: the port is retried after real backoff sleeps
+    async with running(broker.url, prefix, str(link), clock=SystemClock()) as gw:
+        await write_lines(first, [rmc("GP", at, place, 1.0, 2.0)])
+        await eventually(lambda: len(sub.payloads(topic)) == 1, what="first fix")
+        first.close()  # the box is unplugged
+        await eventually(lambda: not gw.port_is_open, what="loss noticed")
+        second = PtyPort()  # ... and plugged in again under the same name
+        link.unlink()
+        os.symlink(second.path, link)
+        try:
+            await eventually(lambda: gw.port_is_open, timeout=5, what="reopened")
+            await write_lines(second, [rmc("GP", at + dt.timedelta(seconds=1), place, 1.0, 2.0)])
+            await eventually(lambda: len(sub.payloads(topic)) == 2, what="fix after reopening")
+        finally:
+            second.close()
+    assert [json.loads(p)[0]["ts"] for p in sub.payloads(topic)] == [
+        "2026-07-01T10:00:00Z",
+        "2026-07-01T10:00:01Z",
+    ]
+
+
+def test_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="sealink")
+    add_gateway_parser(parser.add_subparsers(dest="cmd", required=True))
+    secret = tmp_path / "pw"
+    secret.write_text("s3cr:t/@\n")
+    args = parser.parse_args(
+        [
+            "gateway",
+            "nmea",
+            "--port",
+            "/dev/ttyUSB1",
+            "--vessel",
+            VID,
+            "--password-file",
+            str(secret),
+        ]
+    )
+    config = nmea_config_from_args(args, "mqtt://hub:secret@broker:1883", "sealink/v1")
+    assert (config.vessel_id, config.port, config.baudrate, config.password) == (
+        VID, "/dev/ttyUSB1", 4800, "s3cr:t/@"
+    )  # fmt: skip
+    assert (config.max_batch, config.broker_url) == (10, "mqtt://hub:secret@broker:1883")
+    # the vessel's account replaces whatever account the hub's settings named
+    url = vessel_broker_url(config.broker_url, VID, config.password)
+    addr = parse_broker_url(url)
+    assert (addr.username, addr.password, addr.host, addr.port) == (VID, "s3cr:t/@", "broker", 1883)
+    monkeypatch.setenv("SEALINK_VESSEL_PASSWORD", "from-env")
+    args = parser.parse_args(
+        ["gateway", "nmea", "--replay", "box.nmea", "--vessel", VID, "--baud", "9600"]
+    )
+    config = nmea_config_from_args(args, "mqtt://127.0.0.1:1883", "x/v1")
+    assert (config.replay, config.baudrate, config.password) == (Path("box.nmea"), 9600, "from-env")
+    with pytest.raises(ValueError, match="vessel id"):
+        nmea_config_from_args(
+            parser.parse_args(["gateway", "nmea", "--port", "/dev/x", "--vessel", "粤南澳渔1"]),
+            "mqtt://127.0.0.1",
+            "sealink/v1",
+        )
+    with pytest.raises(SystemExit):  # a port or a replay file, not both
+        parser.parse_args(["gateway", "nmea", "--port", "/dev/x", "--replay", "f", "--vessel", VID])
