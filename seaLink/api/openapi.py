@@ -102,7 +102,8 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
     ("GET", "/api/v1/users"): ("Accounts (admin)", None, 200),
     ("POST", "/api/v1/users"): ("Create an account (admin)", UserIn, 201),
     ("PATCH", "/api/v1/users/{username}"): (
-        "Change a password, disable or enable (admin)",
+        "Change a password, the role or the grids; disable or enable (admin; a change of role"
+        " or grids ends the account's sessions)",
         UserChangeIn,
         200,
     ),

@@ -412,6 +412,10 @@ class AttendanceOut(Out):
 class UserOut(Out):
     username: str
     role: Role
+    display_name: str
+    grids: list[str] = Field(description="the grid scope (none: a viewer reads every grid)")
+    disabled: bool
+    locked_until: Iso | None = Field(description="locked after failed logins until then")
 
 
 class UserListOut(Out):

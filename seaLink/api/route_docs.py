@@ -166,7 +166,15 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ),
     ("GET", "/api/v1/users"): RouteDoc(r.UserListOut, errors={403: "admins only"}),
     ("POST", "/api/v1/users"): RouteDoc(r.UsernameOut, errors={409: "the username is taken"}),
-    ("PATCH", "/api/v1/users/{username}"): RouteDoc(r.UsernameOut, errors={404: "no such user"}),
+    ("PATCH", "/api/v1/users/{username}"): RouteDoc(
+        r.UserOut,
+        errors={
+            400: "nothing to change, an unknown grid, or a coordinator left without a grid",
+            403: "admins only",
+            404: "no such user",
+            409: "the last enabled admin would be demoted or disabled",
+        },
+    ),
     ("GET", "/api/v1/audit"): RouteDoc(r.AuditListOut, errors={403: "admins only"}),
     ("GET", "/api/v1/stats/contact"): RouteDoc(
         r.ContactStatsOut,

@@ -1,4 +1,10 @@
-"""Accounts and the audit log in the API (admin only)."""
+"""Accounts and the audit log in the API (admin only).
+
+Only an admin changes an account: its password, whether it is disabled, its role and its grids.
+A change of role or grids ends the account's sessions (its tokens are deleted, an open live
+stream closes within seconds): it logs in again and its new scope applies to everything it sees.
+The last enabled admin can be neither demoted nor disabled.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from seaLink.api import responses as out
 from seaLink.api.security import json_error, principal
@@ -14,13 +20,16 @@ from seaLink.domain.roles import Role
 from seaLink.errors import RegistryError
 from seaLink.services.auth import hash_password
 from seaLink.store import users
-from seaLink.store.tables import AuditLog
+from seaLink.store.tables import ApiToken, AuditLog, Grid, UserAccount
 from seaLink.wire.codec import describe_errors
 
 if TYPE_CHECKING:
     from seaLink.runtime import Hub
 
 _audit: Any = AuditLog.__table__  # type: ignore[attr-defined]
+_users: Any = UserAccount.__table__  # type: ignore[attr-defined]
+_tokens: Any = ApiToken.__table__  # type: ignore[attr-defined]
+_grids: Any = Grid.__table__  # type: ignore[attr-defined]
 
 
 class UserIn(BaseModel):
@@ -33,9 +42,85 @@ class UserIn(BaseModel):
 
 
 class UserChangeIn(BaseModel):
+    """What to change; fields left out stay as they are. `grids` replaces the whole scope (a
+    coordinator needs at least one; a viewer with none reads every grid; an admin's is unused)."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
     password: Annotated[str, Field(min_length=8, max_length=256)] | None = None
     disabled: bool | None = None
+    role: Literal["admin", "coordinator", "viewer"] | None = None
+    grids: list[Annotated[str, Field(min_length=1, max_length=32)]] | None = Field(
+        default=None, max_length=100
+    )
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+async def _apply_change(hub: Hub, name: str, body: UserChangeIn) -> tuple[dict[str, Any], str]:
+    """Check and apply a change in one transaction; the changed account and what changed."""
+    new_hash = hash_password(body.password) if body.password is not None else None
+    async with hub.db.engine.begin() as conn:
+        row = (await conn.execute(select(_users).where(_users.c.username == name))).first()
+        if row is None:
+            raise _Refused(404, "not_found", f"no user {name!r}")
+        old_grids = [g for g in str(row.grid_ids or "").split(",") if g]
+        role = body.role or str(row.role)
+        grids = sorted(set(body.grids)) if body.grids is not None else old_grids
+        disabled = body.disabled if body.disabled is not None else bool(row.disabled)
+        if role == Role.COORDINATOR and not grids:
+            raise _Refused(400, "refused", "a coordinator needs at least one grid")
+        if body.grids:
+            known = {
+                r[0]
+                for r in (
+                    await conn.execute(select(_grids.c.id).where(_grids.c.id.in_(grids)))
+                ).all()
+            }
+            unknown = [g for g in grids if g not in known]
+            if unknown:
+                raise _Refused(400, "refused", f"unknown grid(s): {', '.join(unknown)}")
+        if str(row.role) == Role.ADMIN and (role != Role.ADMIN or disabled):
+            # Lock the enabled admins' rows, so that two admins demoting each other at once
+            # cannot both see the other one left (PostgreSQL; SQLite writes one at a time).
+            admins = (
+                await conn.execute(
+                    select(_users.c.username)
+                    .where(_users.c.role == Role.ADMIN.value, _users.c.disabled.is_(False))
+                    .with_for_update()
+                )
+            ).all()
+            if not [a for a in admins if a[0] != name]:
+                raise _Refused(409, "last_admin", "the last enabled admin must stay an admin")
+        values: dict[str, Any] = {}
+        said: list[str] = []
+        if new_hash is not None:
+            values |= {
+                "password_hash": new_hash,
+                "failed_logins": 0,
+                "locked_until": None,
+            }
+            said.append("password")
+        if body.disabled is not None:
+            values["disabled"] = body.disabled
+            said.append(f"disabled={body.disabled}")
+        grids_changed = set(grids) != set(old_grids)
+        scope_changed = role != str(row.role) or grids_changed
+        if role != str(row.role):
+            values["role"] = role
+            said.append(f"role {row.role}->{role}")
+        if grids_changed:
+            values["grid_ids"] = ",".join(grids)
+            said.append(f"grids {','.join(old_grids) or '-'}->{','.join(grids) or '-'}")
+        if values:
+            await conn.execute(update(_users).where(_users.c.username == name).values(**values))
+        if scope_changed:
+            await conn.execute(delete(_tokens).where(_tokens.c.username == name))
+    changed = next(u for u in await users.list_users(hub.db) if u["username"] == name)
+    return changed, " ".join(said)
 
 
 def routes(hub: Hub) -> list[web.RouteDef]:
@@ -78,24 +163,23 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         name = request.match_info["username"]
         try:
             body = UserChangeIn.model_validate_json(await request.read())
-            if body.password is not None:
-                await users.set_password(hub.db, name, hash_password(body.password))
-            if body.disabled is not None:
-                await users.set_disabled(hub.db, name, body.disabled)
         except ValidationError as exc:
             return json_error(400, "invalid_body", describe_errors(exc, 5))
-        except RegistryError as exc:
-            return json_error(404, "not_found", str(exc))
+        if not body.model_fields_set:
+            return json_error(400, "invalid_body", "nothing to change")
+        try:
+            changed, said = await _apply_change(hub, name, body)
+        except _Refused as exc:
+            return json_error(exc.status, exc.code, exc.message)
         await users.audit(
             hub.db,
             ts=hub.clock.now(),
             username=actor,
             action="user.change",
             target=f"user/{name}",
-            detail=("password " if body.password else "")
-            + (f"disabled={body.disabled}" if body.disabled is not None else ""),
+            detail=said,
         )
-        return out.respond(out.UsernameOut, {"username": name})
+        return out.respond(out.UserOut, changed)
 
     async def audit_log(request: web.Request) -> web.Response:
         admin_only(request)
