@@ -10,7 +10,14 @@ export const HOME = { center: [23.3, 117.1], zoom: 9 };
 const BOUNDS = L.latLngBounds([12, 103], [32, 127]);
 
 let landData = null;
+// The hub's zones, shared by every map of the page. Admins change zones: the admin page says so
+// (zonesChanged), other tabs of this browser hear it on a BroadcastChannel, and a copy older than
+// ZONES_MAX_AGE_MS is read again when a map opens (a change made on another PC shows by then).
+const ZONES_MAX_AGE_MS = 5 * 60_000;
 let zonesData = null;
+let zonesAt = 0;
+const zoneMaps = new Set(); // a refresh() per live map
+const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("sealink-zones") : null;
 
 function loadLand() {
   landData ??= fetch("data/land.geojson").then((r) => r.json());
@@ -18,12 +25,31 @@ function loadLand() {
 }
 
 function loadZones(api) {
-  zonesData ??= api.zones().catch((err) => {
-    zonesData = null; // try again next time a map opens
-    throw err;
-  });
+  if (zonesData && Date.now() - zonesAt > ZONES_MAX_AGE_MS) zonesData = null;
+  if (!zonesData) {
+    zonesAt = Date.now();
+    const loading = api.zones().catch((err) => {
+      if (zonesData === loading) zonesData = null; // try again next time a map opens
+      throw err;
+    });
+    zonesData = loading;
+  }
   return zonesData;
 }
+
+function refreshZones() {
+  zonesData = null;
+  for (const refresh of zoneMaps) refresh();
+}
+
+/** The zones changed (added, retired): every open map, here and in this browser's other tabs,
+ * reads them again and redraws them. */
+export function zonesChanged() {
+  refreshZones();
+  channel?.postMessage("zones");
+}
+
+channel?.addEventListener("message", (e) => e.data === "zones" && refreshZones());
 
 const ZONE_STYLE = {
   protected: { color: "#3fbf7f", weight: 2, fillOpacity: 0.12 },
@@ -36,8 +62,10 @@ function zoneName(props) {
   return getLang() === "en" ? props.name_en || props.name : props.name;
 }
 
+/** Draw the zones; returns the layer group and the ids of the zones drawn. */
 function addZones(map, doc) {
   const group = L.featureGroup();
+  const ids = [];
   for (const f of doc.features || []) {
     const kind = f.properties?.kind;
     const style = ZONE_STYLE[kind];
@@ -55,9 +83,10 @@ function addZones(map, doc) {
     label.textContent = `${zoneName(f.properties)} · ${kindText}`;
     layer.bindTooltip(label, { sticky: true });
     group.addLayer(layer);
+    ids.push(f.properties?.id ?? f.id);
   }
   group.addTo(map);
-  return group;
+  return { group, ids };
 }
 
 function addCoordinates(map) {
@@ -117,8 +146,23 @@ export function createBaseMap(el, api, { view = HOME, onLayerError } = {}) {
       }).addTo(map);
     })
     .catch((err) => onLayerError?.(err));
-  loadZones(api)
-    .then((doc) => removed || addZones(map, doc))
-    .catch((err) => onLayerError?.(err));
+  // Zones are drawn again when they change; only the latest read is drawn.
+  let zoneLayer = null;
+  let zoneRead = 0;
+  function drawZones() {
+    const mine = ++zoneRead;
+    loadZones(api)
+      .then((doc) => {
+        if (removed || mine !== zoneRead) return;
+        zoneLayer?.remove();
+        const drawn = addZones(map, doc);
+        zoneLayer = drawn.group;
+        el.dataset.zoneIds = drawn.ids.join(","); // which zones this map shows (tests read it)
+      })
+      .catch((err) => removed || onLayerError?.(err));
+  }
+  zoneMaps.add(drawZones);
+  map.on("unload", () => zoneMaps.delete(drawZones));
+  drawZones();
   return map;
 }

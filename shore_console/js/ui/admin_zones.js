@@ -1,9 +1,10 @@
 /**
  * Zones (admin): the zones in force with their kind, season calendar and buffer; retire one;
  * exempt a vessel from one (a permit); add a zone drawn on the offline map or pasted as GeoJSON
- * (Polygon, LineString, or Point with a radius).
+ * (Polygon, LineString, or Point with a radius). Every open map redraws the zones after a change.
  */
 import { getLang, t } from "../core/i18n.js";
+import { zonesChanged } from "../map/base_map.js";
 import { busy, field, input, select, statusLine, textarea } from "./admin_form.js";
 import { zoneDrawer } from "./admin_zone_draw.js";
 import { h, raw, setChildren } from "./dom.js";
@@ -81,6 +82,7 @@ function addForm({ api, status, reload, drawer }) {
         status.ok(t("admin.zone.added", { id: r.id }));
         form.reset();
         drawer.reset();
+        zonesChanged(); // every open map draws the new zone
         reload();
       } catch (err) {
         status.fail(err);
@@ -99,6 +101,7 @@ function zoneRow(f, { api, status, reload }) {
       try {
         await api.retireZone(p.id);
         status.ok(t("admin.zone.retired", { name: p.name }));
+        zonesChanged();
         reload();
       } catch (err) {
         status.fail(err);
