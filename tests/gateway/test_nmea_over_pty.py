@@ -32,6 +32,10 @@ from gateway.cli import add_gateway_parser, nmea_config_from_args
 from gateway.clock import Clock, ManualClock, SystemClock
 from gateway.nmea.process import NmeaGatewayConfig, NmeaGatewayProcess, vessel_broker_url
 from seaLink import __version__
+from seaLink.clock import FakeClock
+from seaLink.runtime import Hub
+from seaLink.settings import Settings
+from seaLink.store import queries
 from seaLink.wire.codec import Rejection, decode_uplink
 from seaLink.wire.mqtt import parse_broker_url
 from seaLink.wire.payloads import Fix, HelloPayload
@@ -39,6 +43,7 @@ from seaLink.wire.topics import UplinkKind
 from simulators.ais_pty import PtyPort
 from tests.brokers import Mosquitto
 from tests.gateway.conftest import DATA, Collector, eventually
+from tests.test_ingest import wait_for
 
 VID = "NA52445"
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto"
@@ -234,9 +239,15 @@ def approx_fixes(expected: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @contextlib.asynccontextmanager
 async def running(
-    url: str, prefix: str, port: str, *, clock: Clock | None = None, **options: Any
+    url: str,
+    prefix: str,
+    port: str,
+    *,
+    clock: Clock | None = None,
+    vessel: str = VID,
+    **options: Any,
 ) -> AsyncIterator[NmeaGatewayProcess]:
-    config = NmeaGatewayConfig(VID, url, prefix, port=port, **options)
+    config = NmeaGatewayConfig(vessel, url, prefix, port=port, **options)
     process = NmeaGatewayProcess(config, clock=clock or ManualClock(TODAY))
     task = asyncio.create_task(process.run(), name="test-nmea-gateway")
     try:
@@ -638,3 +649,61 @@ def test_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         )
     with pytest.raises(SystemExit):  # a port or a replay file, not both
         parser.parse_args(["gateway", "nmea", "--port", "/dev/x", "--replay", "f", "--vessel", VID])
+
+
+async def test_a_fix_from_the_box_lands_in_the_track_and_restores_contact_in_the_hub(
+    registered: Settings, fake_clock: FakeClock
+) -> None:
+    """The whole chain: GNSS box (pty) -> NMEA gateway as vessel V1 -> broker -> hub."""
+    place: Position = (23, 18.0, "N", 117, 36.0, "E")  # east of the Nanpeng reserve: no zone alert
+    lat, lon = degrees(place)
+    hub = Hub(registered, clock=fake_clock)
+    port = PtyPort()
+    try:
+        async with hub.running():
+            url, prefix = registered.mqtt.url, registered.mqtt.prefix
+            gclock = ManualClock(fake_clock.now())
+            async with running(url, prefix, port.path, clock=gclock, vessel="V1") as gw:
+                first = fake_clock.now()
+                await write_lines(
+                    port, [rmc("GN", first, place, 6.5, 120.0), gga("GN", first, place)]
+                )
+                await wait_for(lambda: _fixes(hub, 1))
+                await hub.drained()
+                v1 = await queries.get_vessel(hub.db, "V1")
+                assert v1 is not None and v1["contact"]["state"] == "ok"
+                assert v1["contact"]["last_link"] == "mqtt"
+                assert v1["contact"]["link_status"] == "online"  # its retained status
+
+                fake_clock.advance(dt.timedelta(minutes=45))  # silence at sea: contact lost
+                await hub.watch.settle()
+                [alert] = await queries.list_alerts(hub.db, open_only=True)
+                assert (alert["vessel_id"], alert["type"]) == ("V1", "lost_contact")
+
+                again = fake_clock.now()
+                await write_lines(port, [rmc("BD", again, place, 2.0, 45.0), vtg("BD", 2.5, 47.0)])
+                await wait_for(lambda: _fixes(hub, 2))
+                await hub.drained()
+                await hub.watch.settle()
+                v1 = await queries.get_vessel(hub.db, "V1")
+                assert v1 is not None and v1["contact"]["state"] == "ok"
+                [alert] = await queries.list_alerts(hub.db, open_only=False)
+                assert (alert["state"], alert["outcome"]) == ("resolved", "contact_restored")
+                track = await queries.track(hub.db, "V1")
+                dead = await queries.dead_letter_counts(hub.db)
+                assert gw.counters.rejections() == {}
+    finally:
+        port.close()
+    assert [(f["ts"], f["sog"], f["cog"], f["backfill"], f["link"]) for f in track] == [
+        (first.isoformat().replace("+00:00", "Z"), 6.5, 120.0, False, "mqtt"),
+        (again.isoformat().replace("+00:00", "Z"), 2.5, 47.0, False, "mqtt"),  # VTG's motion
+    ]
+    assert all(
+        (f["lat"], f["lon"]) == (pytest.approx(lat, abs=1e-9), pytest.approx(lon, abs=1e-9))
+        for f in track
+    )
+    assert dead == {}  # nothing it published was refused (spoofing, schema, clock)
+
+
+async def _fixes(hub: Hub, n: int) -> bool:
+    return len(await queries.track(hub.db, "V1")) >= n
