@@ -4,6 +4,7 @@ map reaches only the boats inside it; re-send to the missing; the API's refusals
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -88,6 +89,11 @@ async def test_a_coordinator_sends_to_a_grid_and_watches_it_reach_every_boat(
         missing = page.locator(".bc-missing-row")
         await expect(missing).to_have_count(3)
         await expect(page.locator(".bc-missing h2")).to_have_text("未完成船舶（3）")
+        # Each missing boat by hull name, with its delivery state and its contact state.
+        v3 = page.locator('.bc-missing-row[data-vessel-id="V3"]')
+        await expect(v3.locator(".hull")).to_have_text("粤南澳渔00003")
+        await expect(v3.locator(".state-text")).to_have_text("正常")
+        await expect(v3.locator(".bc-state")).to_have_text(re.compile("^(排队中|已发出)$"))
 
         # Boat by boat, minutes apart: the missing list shrinks, the figures and the chart follow.
         console.clock.advance(timedelta(minutes=2))
@@ -103,6 +109,12 @@ async def test_a_coordinator_sends_to_a_grid_and_watches_it_reach_every_boat(
         await expect(page.locator('.bc-missing-row[data-vessel-id="V2"] .bc-state')).to_have_text(
             "已送达"
         )
+        # 2 of 3 delivered, 1 of 3 read and acknowledged: the chart plots the shares.
+        chart = page.locator(".bc-chart")
+        await expect(chart).to_have_attribute(
+            "data-last-percent", '{"delivered":67,"read":33,"acknowledged":33}'
+        )
+        await expect(chart).to_have_attribute("data-points", "3")
         await shot(page, "broadcast-detail-partial")
         console.clock.advance(timedelta(minutes=4))
         await _answer(boats["V2"], msgs["V2"], console, "read", "acknowledged")
@@ -115,8 +127,11 @@ async def test_a_coordinator_sends_to_a_grid_and_watches_it_reach_every_boat(
             page.locator('.bc-figure[data-figure="acknowledged"] .bc-figure-value')
         ).to_have_text("3")
         # V3 never said "read": acknowledging implies it, so the read curve reaches 3 as well.
-        await expect(page.locator(".bc-chart")).to_have_attribute(
+        await expect(chart).to_have_attribute(
             "data-last", '{"delivered":3,"read":3,"acknowledged":3}'
+        )
+        await expect(chart).to_have_attribute(
+            "data-last-percent", '{"delivered":100,"read":100,"acknowledged":100}'
         )
         await expect(page.locator(".bc-chart .uplot canvas")).to_have_count(1)
         # Sent at 0, answers at 2, 5 and 9 minutes: one step each.

@@ -1,7 +1,8 @@
 /**
- * Delivery progress over time: how many boats had the message delivered, read and acknowledged,
- * cumulative, against minutes since it was sent; built from the per-vessel times (a boat that read
- * or acknowledged it had it delivered by then, even if that receipt came later or never).
+ * Delivery progress over time: the share of the target boats (%) that had the message delivered,
+ * read and acknowledged, cumulative, against minutes since it was sent; built from the per-vessel
+ * times of the broadcast's detail (a boat that read or acknowledged it had it delivered by then,
+ * even if that receipt came later or never). The legend gives the count beside the percentage.
  */
 import { t } from "../core/i18n.js";
 
@@ -43,27 +44,31 @@ export function progressSeries(createdAt, deliveries) {
   };
 }
 
+const pct = (n, total) => (total > 0 ? (100 * n) / total : 0);
+
 /** A uPlot chart in `el`; returns {update(createdAt, deliveries, total), destroy()}. */
 export function deliveryChart(el) {
   let plot = null;
   let total = 1;
   const axis = { stroke: "#c9d4e0", grid: { stroke: "rgba(255,255,255,0.08)" }, ticks: { stroke: "rgba(255,255,255,0.2)" } };
   const stepped = window.uPlot.paths.stepped({ align: 1 });
+  // The legend: "67% (2/3)"; the curve is the percentage.
+  const legendValue = (u, v) => (v == null ? "—" : `${Math.round(v)}% (${Math.round((v * total) / 100)}/${total})`);
 
   function create(data) {
     plot = new window.uPlot(
       {
         width: Math.max(320, el.clientWidth),
         height: 280,
-        scales: { x: { time: false }, y: { range: () => [0, Math.max(1, total)] } },
+        scales: { x: { time: false }, y: { range: () => [0, 100] } },
         cursor: { drag: { x: false, y: false } },
         axes: [
           { ...axis, label: t("bc.chart_x"), labelSize: 24, values: (u, splits) => splits.map((v) => v.toFixed(v < 10 && v % 1 ? 1 : 0)) },
-          { ...axis, label: t("bc.chart_y"), labelSize: 24, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] },
+          { ...axis, label: t("bc.chart_y"), labelSize: 24, incrs: [10, 20, 25, 50], values: (u, splits) => splits.map((v) => `${v}%`) },
         ],
         series: [
           { label: t("bc.chart_minutes"), value: (u, v) => (v == null ? "—" : v.toFixed(1)) },
-          ...SERIES.map((s) => ({ label: t(`bc.reached.${s.key}`), stroke: s.colour, width: 2, paths: stepped, points: { show: false } })),
+          ...SERIES.map((s) => ({ label: t(`bc.reached.${s.key}`), stroke: s.colour, width: 2, paths: stepped, points: { show: false }, value: legendValue })),
         ],
       },
       data,
@@ -76,11 +81,13 @@ export function deliveryChart(el) {
 
   return {
     update(createdAt, deliveries, n) {
-      total = n || 1;
+      total = n || 0;
       const s = progressSeries(createdAt, deliveries);
-      const data = [s.xs, s.delivered, s.read, s.acknowledged];
+      const data = [s.xs, ...SERIES.map(({ key }) => s[key].map((c) => pct(c, total)))];
       el.dataset.points = String(s.xs.length);
-      el.dataset.last = JSON.stringify({ delivered: s.delivered.at(-1), read: s.read.at(-1), acknowledged: s.acknowledged.at(-1) });
+      // What the curves end at, as counts and as the percentages plotted (tests read these).
+      el.dataset.last = JSON.stringify(Object.fromEntries(SERIES.map(({ key }) => [key, s[key].at(-1)])));
+      el.dataset.lastPercent = JSON.stringify(Object.fromEntries(SERIES.map(({ key }) => [key, Math.round(pct(s[key].at(-1), total))])));
       if (plot) {
         plot.setData(data);
       } else {
