@@ -8,7 +8,7 @@ from playwright.async_api import Page, expect
 
 from tests.console.conftest import ADMIN_PW, Console, shot
 from tests.console.helpers import login
-from tests.test_broadcasts import online
+from tests.test_broadcasts import online, receive
 from tests.test_ingest import wait_for
 
 
@@ -68,6 +68,11 @@ async def test_a_distress_opens_an_incident_page_to_acknowledge_task_and_report(
         await expect(tasked).to_have_count(1)
         await expect(tasked).to_contain_text("粤南澳渔00002")
         await expect(tasked).to_contain_text("粤南澳渔00003")
+        # The two boats get the order at sea: a rescue task with the scene of the distress.
+        for vid in ("V2", "V3"):
+            task = await receive(boats[vid])
+            assert task["kind"] == "rescue_task", task
+            assert task["scene"] == {"lat": 23.0, "lon": 117.5}, task
 
         await page.click(".sitrep-button")
         sitrep = page.locator("pre.sitrep-text")
