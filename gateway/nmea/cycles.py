@@ -18,7 +18,6 @@ from seaLink.wire.nmea import NmeaReject, NmeaRejection, parse_nmea_fixes
 from seaLink.wire.payloads import Fix
 
 Result = tuple[list[Fix], list[NmeaRejection]]
-_NOTHING: Result = ([], [])
 
 
 class CycleAssembler:
@@ -26,7 +25,7 @@ class CycleAssembler:
 
     def __init__(self, now: Callable[[], dt.datetime], max_lines: int = 32) -> None:
         self._now = now
-        self._max_lines = max_lines  # a cycle never needs more; guards against a VTG-only box
+        self._max_lines = max_lines  # a cycle never needs more; bounds a box stuck on one time
         self._lines: list[str] = []
         self._time: dt.time | None = None
 
@@ -38,24 +37,21 @@ class CycleAssembler:
     def feed(self, line: str) -> Result:
         fixes, rejections = parse_nmea_fixes([line], now=self._now())
         if fixes:  # RMC, GGA or GLL with a position: it belongs to the cycle of its time of day
-            time = fixes[0].ts.time()
-            done = self.close() if self._time is not None and time != self._time else _NOTHING
-            self._add(line)
+            time: dt.time | None = fixes[0].ts.time()
+            next_cycle = self._time is not None and time != self._time
+        elif rejections and rejections[0].reason is NmeaReject.NO_POSITION:
+            time, next_cycle = None, False  # a VTG alone: speed and course for its cycle
+        else:
+            return [], rejections  # refused whatever comes with it (or a blank line)
+        done = self.close() if next_cycle or len(self._lines) >= self._max_lines else ([], [])
+        self._lines.append(line)
+        if time is not None:
             self._time = time
-            return done
-        if rejections and rejections[0].reason is NmeaReject.NO_POSITION:
-            # a VTG alone: it adds speed and course to its cycle's position
-            done = self.close() if len(self._lines) >= self._max_lines else _NOTHING
-            self._add(line)
-            return done
-        return [], rejections  # refused whatever comes with it (or a blank line)
+        return done
 
     def close(self) -> Result:
         """The fix of the cycle being assembled (and the lines it refuses as a whole)."""
         if not self._lines:
-            return _NOTHING
+            return [], []
         lines, self._lines, self._time = self._lines, [], None
         return parse_nmea_fixes(lines, now=self._now())
-
-    def _add(self, line: str) -> None:
-        self._lines.append(line)

@@ -5,7 +5,7 @@ Fixes are published as JSON arrays, QoS 1, at most one message per `flush_after_
 `backlog_max`) and sent after the next `hello` marked `backfill: true`, as the protocol asks of a
 terminal (§1 step 4, §2.2). Refused lines are counted by reason (`rejected.<reason>`) and logged at
 debug; a warning sums them up at most once per `warn_every_s`. Nothing that comes from the port
-ends the loop.
+ends the loop. The batching and idle timers run on the event loop's time, like the AIS gateway's.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-from collections.abc import Callable
 from typing import Protocol
 
 import pydantic_core
@@ -76,7 +75,6 @@ class NmeaGateway:
         self.backlog: collections.deque[Fix] = collections.deque(maxlen=backlog_max)
         self._refused_since_warning: collections.Counter[str] = collections.Counter()
         self._last_warning: float | None = None
-        self.on_fixes: Callable[[list[Fix]], None] | None = None  # for tests and logs
 
     async def run(self) -> None:
         """Read and publish until the source ends (a replay) or the task is cancelled."""
@@ -127,8 +125,6 @@ class NmeaGateway:
         if not fixes:
             return
         self.counters.inc("fixes", len(fixes))
-        if self.on_fixes is not None:
-            self.on_fixes(fixes)
         self._pending.extend(fixes)
         if len(self._pending) >= self._max_batch:
             self.flush()

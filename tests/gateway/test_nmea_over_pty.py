@@ -30,6 +30,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from gateway.cli import add_gateway_parser, nmea_config_from_args
 from gateway.clock import Clock, ManualClock, SystemClock
+from gateway.nmea.cycles import CycleAssembler
 from gateway.nmea.process import NmeaGatewayConfig, NmeaGatewayProcess, vessel_broker_url
 from seaLink import __version__
 from seaLink.clock import FakeClock
@@ -38,6 +39,7 @@ from seaLink.settings import Settings
 from seaLink.store import queries
 from seaLink.wire.codec import Rejection, decode_uplink
 from seaLink.wire.mqtt import parse_broker_url
+from seaLink.wire.nmea import parse_nmea_fixes
 from seaLink.wire.payloads import Fix, HelloPayload
 from seaLink.wire.topics import UplinkKind
 from simulators.ais_pty import PtyPort
@@ -707,3 +709,28 @@ async def test_a_fix_from_the_box_lands_in_the_track_and_restores_contact_in_the
 
 async def _fixes(hub: Hub, n: int) -> bool:
     return len(await queries.track(hub.db, "V1")) >= n
+
+
+def test_cycles_streamed_line_by_line_are_what_the_hub_makes_of_the_same_lines_on_up_nmea() -> None:
+    # (as long as a time of day does not come back after another: the stream has moved on then)
+    lines = DATA.joinpath("nmea", "extracted_sentences.txt").read_text().splitlines()
+    cycles = CycleAssembler(lambda: TODAY)
+    fixes: list[Fix] = []
+    refused: Counter[str] = Counter()
+    for line in [*lines, None]:
+        got, no = cycles.feed(line) if line is not None else cycles.close()
+        fixes += got
+        refused.update(r.reason.value for r in no)
+    batch, rejections = parse_nmea_fixes(lines, now=TODAY)
+    assert fixes == batch and len(fixes) == 4
+    assert refused == Counter(r.reason.value for r in rejections)
+
+
+def test_a_box_that_sends_only_vtg_holds_no_more_than_a_cycle() -> None:
+    cycles = CycleAssembler(lambda: TODAY, max_lines=8)
+    refused: Counter[str] = Counter()
+    for _ in range(20):
+        _fixes, no = cycles.feed(vtg("GP", 1.0, 2.0))
+        refused.update(r.reason.value for r in no)
+    refused.update(r.reason.value for r in cycles.close()[1])
+    assert refused == {"no_position": 20} and not cycles.open
