@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
+from typing import Any
 
 from seaLink.clock import Clock
 from seaLink.domain.escalation import Level, Policy
@@ -28,6 +29,7 @@ from seaLink.services.notifiers import (
 from seaLink.settings import AlertingSettings
 from seaLink.store import alert_store
 from seaLink.store.db import Database
+from seaLink.store.outage import is_store_outage
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,10 @@ class Alerting(DeadlineLoop):
             ),
         }
         self._new: list[int] = []
+        # Notifications decided but not yet sent (a database outage between the decision and
+        # the sending must delay them, never lose them), and sent ones not yet recorded.
+        self._to_notify: list[tuple[dict[str, object], Level]] = []
+        self._unrecorded: list[dict[str, object]] = []
 
     async def load(self) -> None:
         for alert_id, at in await alert_store.escalating(self._db):
@@ -87,22 +93,40 @@ class Alerting(DeadlineLoop):
         self.kick()
 
     def _has_more(self) -> bool:
-        return bool(self._new)
+        return bool(self._new or self._to_notify)
 
     async def _before_due(self) -> None:
-        while self._new:
-            alert_id = self._new.pop(0)
-            alert = await alert_store.get_alert(self._db, alert_id)
-            if alert is None:
-                continue
-            policy = self.policies.get(alert["type"])
-            raised = datetime.fromisoformat(alert["raised_at"].replace("Z", "+00:00"))
-            nxt = policy.next_escalation(raised, 0) if policy else None
-            if alert["escalate_at"] is None and nxt is not None:
-                await alert_store.book_escalation(self._db, alert_id, nxt)
-            if nxt is not None:
-                self.book(nxt, alert_id)
-            await self._notify(alert, Level.DUTY)
+        # Each step leaves its queue only once done, so a store outage retries it, never drops it.
+        if self._unrecorded:
+            await self._record()
+        while self._new or self._to_notify:
+            queue: list[Any] = self._to_notify or self._new
+            try:
+                if self._to_notify:
+                    rows = await self._notify(*self._to_notify[0])
+                    self._to_notify.pop(0)  # sent, whatever the store does next
+                    self._unrecorded.extend(rows)
+                    await self._record()
+                else:
+                    await self._take_new(self._new[0])
+                    self._new.pop(0)
+            except Exception as exc:
+                if is_store_outage(exc):
+                    raise  # kept queued: the loop waits for the store and tries again
+                log.exception("alerting: %r failed; dropped", queue.pop(0))
+
+    async def _take_new(self, alert_id: int) -> None:
+        alert = await alert_store.get_alert(self._db, alert_id)
+        if alert is None:
+            return
+        policy = self.policies.get(alert["type"])
+        raised = datetime.fromisoformat(alert["raised_at"].replace("Z", "+00:00"))
+        nxt = policy.next_escalation(raised, 0) if policy else None
+        if alert["escalate_at"] is None and nxt is not None:
+            await alert_store.book_escalation(self._db, alert_id, nxt)
+        if nxt is not None:
+            self.book(nxt, alert_id)
+        self._to_notify.append((alert, Level.DUTY))
 
     async def _due(self, alert_id: int, now: datetime) -> None:
         alert = await alert_store.get_alert(self._db, alert_id)
@@ -131,7 +155,7 @@ class Alerting(DeadlineLoop):
                     "at": now.isoformat(),
                 },
             )
-            await self._notify(alert, Level(min(level, Level.COUNTY)))
+            self._to_notify.append((alert, Level(min(level, Level.COUNTY))))  # sent next round
 
     async def _recipients(self, grid_id: str, level: Level) -> list[Recipient]:
         if level is Level.COUNTY:
@@ -143,7 +167,8 @@ class Alerting(DeadlineLoop):
             ]
         return await alert_store.recipients(self._db, grid_id, int(level), self._clock.now())
 
-    async def _notify(self, alert: dict[str, object], level: Level) -> None:
+    async def _notify(self, alert: dict[str, object], level: Level) -> list[dict[str, object]]:
+        """Tell the alert's people of this level on every channel; returns what to record."""
         grid_id = str(alert["grid_id"])
         people = await self._recipients(grid_id, level)
         text = (
@@ -166,8 +191,17 @@ class Alerting(DeadlineLoop):
                 address = ch.addresses(r)
                 if address:
                     jobs.append(self._send(ch, notice, r, address))
-        rows = await asyncio.gather(*jobs)
-        await alert_store.record_notifications(self._db, list(rows))
+        return list(await asyncio.gather(*jobs))
+
+    async def _record(self) -> None:
+        """Store who was told what; kept for the next round while the store is away."""
+        try:
+            await alert_store.record_notifications(self._db, self._unrecorded)
+        except Exception as exc:
+            if is_store_outage(exc):
+                raise
+            log.exception("alerting: %d notification records lost", len(self._unrecorded))
+        self._unrecorded = []
 
     async def remind(
         self, grid_id: str, level: int, text: str, data: dict[str, object]

@@ -32,6 +32,7 @@ from seaLink.services.outbox import Outbox
 from seaLink.settings import MessagingSettings
 from seaLink.store import broadcast_store
 from seaLink.store.db import Database
+from seaLink.store.outage import StoreOutage
 from seaLink.store.tables import Broadcast, Vessel, VesselState
 from seaLink.store.users import audit
 from seaLink.wire.payloads import DownKind, DownMessage
@@ -246,27 +247,37 @@ class BroadcastService:
     async def report_progress(self, interval_s: float = 1.0) -> None:
         """Publish each active broadcast's roll-up whenever deliveries moved (at most 1/s)."""
         seen = -1
+        outage = StoreOutage("broadcast progress", logger=log)
         while True:
             await asyncio.sleep(interval_s)
             if self._outbox.activity == seen or not self._active:
                 continue
-            seen = self._outbox.activity
-            now = self._clock.now()
-            for bid, (expires, reply) in list(self._active.items()):
-                r = await broadcast_store.rollup(self._db, bid, reply, missing_limit=0)
-                self._events.publish(
-                    "broadcast_progress",
-                    {
-                        "broadcast_id": bid,
-                        "grid_ids": [g["grid_id"] for g in r["grids"]],
-                        "total": r["total"],
-                        "done": r["done"],
-                        "states": r["states"],
-                        "grids": r["grids"],
-                    },
-                )
-                if expires is not None and expires <= now - timedelta(minutes=5):
-                    del self._active[bid]
+            activity = self._outbox.activity
+            try:
+                await self._report_once()
+            except Exception as exc:
+                await outage.failed(exc)  # the store is away: report when it is back
+                continue
+            outage.recovered()
+            seen = activity
+
+    async def _report_once(self) -> None:
+        now = self._clock.now()
+        for bid, (expires, reply) in list(self._active.items()):
+            r = await broadcast_store.rollup(self._db, bid, reply, missing_limit=0)
+            self._events.publish(
+                "broadcast_progress",
+                {
+                    "broadcast_id": bid,
+                    "grid_ids": [g["grid_id"] for g in r["grids"]],
+                    "total": r["total"],
+                    "done": r["done"],
+                    "states": r["states"],
+                    "grids": r["grids"],
+                },
+            )
+            if expires is not None and expires <= now - timedelta(minutes=5):
+                del self._active[bid]
 
 
 def _target_json(t: Target) -> dict[str, Any]:

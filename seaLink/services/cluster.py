@@ -33,6 +33,7 @@ from seaLink.services.cluster_news import decode, encode, has_news
 from seaLink.store import leases
 from seaLink.store.batch import BatchPlan
 from seaLink.store.distress_writes import DistressOutcome
+from seaLink.store.outage import StoreOutage
 from seaLink.store.tables import VesselState
 
 if TYPE_CHECKING:
@@ -105,15 +106,19 @@ class Cluster:
     async def run(self, tg: asyncio.TaskGroup) -> None:
         started = self.hub.clock.now()
         tg.create_task(self._flush_relay(), name="cluster-relay")
+        # Logged once per store outage; the beat keeps its pace (no backoff): a follower takes
+        # over as soon as it can, and a holder that cannot renew must stop in time (below).
+        outage = StoreOutage("cluster heartbeat", self.hub.metrics.store_errors, logger=log)
         try:
             while True:
                 try:
                     await self._beat(tg, started)
                 except LeaseLost:
                     raise
-                except Exception:
-                    self.hub.metrics.store_errors.inc()
-                    log.exception("cluster: heartbeat failed; retrying")
+                except Exception as exc:
+                    outage.note(exc)
+                else:
+                    outage.recovered()
                 if self.leader and time.monotonic() > self._held_until:
                     raise LeaseLost(f"hub {self.hub_id} could not renew the scheduler lease")
                 await asyncio.sleep(self.settings.heartbeat_s)
@@ -155,9 +160,16 @@ class Cluster:
         log.warning("cluster: hub %s takes over the schedule", self.hub_id)
         self._collected = []  # news that arrives while we read the store
         self.leader = True
-        await self.hub.load_schedule()
-        for alert_id in await leases.unannounced_alerts(self.hub.db):
-            self._announce(alert_id)
+        try:
+            await self.hub.load_schedule()
+            for alert_id in await leases.unannounced_alerts(self.hub.db):
+                self._announce(alert_id)
+        except BaseException:
+            # The store went away mid-way: not the holder yet, so the next beat that gets the
+            # lease takes over again from the start (else the schedule would never start).
+            self.leader = False
+            self._collected = None
+            raise
         collected, self._collected = self._collected, None
         for plan in collected:
             self._apply(plan)

@@ -24,6 +24,7 @@ from seaLink.services.registry import RegistryCache
 from seaLink.settings import ContactSettings
 from seaLink.store.contact_writes import AlertChange, ContactWriter
 from seaLink.store.db import Database
+from seaLink.store.outage import StoreOutage
 from seaLink.store.tables import Alert, VesselState
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class ContactWatch:
         self._metrics = metrics
         self._events = events
         self._writer = ContactWriter(db)
+        self._outage = StoreOutage("contact watch", metrics.store_errors, logger=log)
         self.book = ContactBook(rules_from(settings))
         self._pending: list[ContactChange] = []
         self._wake = asyncio.Event()
@@ -166,16 +168,10 @@ class ContactWatch:
             await self._clock.wait_until(self.book.next_deadline, self._wake)
 
     async def _commit(self, changes: list[ContactChange]) -> None:
-        delay = 0.2
-        while True:
-            try:
-                alerts = await self._writer.apply(changes)
-                break
-            except Exception:
-                self._metrics.store_errors.inc()
-                log.exception("contact watch: store failed; retrying %d changes", len(changes))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        # Kept until stored: a database outage delays the alerts, never loses them.
+        alerts = await self._outage.until_done(
+            lambda: self._writer.apply(changes), only_outages=False
+        )
         for c in changes:
             self._events.publish(
                 "contact",

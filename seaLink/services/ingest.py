@@ -33,6 +33,7 @@ from seaLink.settings import IngestSettings
 from seaLink.store.batch import BatchPlan, Heard
 from seaLink.store.distress_writes import DistressItem, DistressOutcome
 from seaLink.store.ingest_writes import IngestWriter
+from seaLink.store.outage import StoreOutage
 from seaLink.wire.codec import Rejection, RejectReason, decode_uplink
 from seaLink.wire.nmea import parse_nmea_fixes
 from seaLink.wire.payloads import (
@@ -89,6 +90,7 @@ class IngestPipeline:
         self._topics = topics
         self._metrics = metrics
         self._events = events
+        self._outage = StoreOutage("ingest", metrics.store_errors, logger=log)
         self.committed = 0  # uplinks committed since start (tests and benchmarks read it)
         self.idle = asyncio.Event()
         # Observers of committed batches (benchmarks measure publish-to-commit latency here).
@@ -117,7 +119,9 @@ class IngestPipeline:
         now = self._clock.now()
         self._future_limit = now + timedelta(seconds=self._settings.future_skew_s)
         parsed = [self._parse_topic(raw) for raw in batch]
-        await self._registry.resolve({p.vessel_id for p in parsed if isinstance(p, VesselTopic)})
+        vessels = {p.vessel_id for p in parsed if isinstance(p, VesselTopic)}
+        # The batch is held (not acknowledged) however long the store is away.
+        await self._outage.until_done(lambda: self._registry.resolve(vessels))
         plan = BatchPlan()
         self._acks_to_check = []
         for i, (raw, topic) in enumerate(zip(batch, parsed, strict=True), 1):
@@ -129,7 +133,8 @@ class IngestPipeline:
         self._count_uplinks()
         plan.settle_ports(self._in_port_at)
         if self._acks_to_check:
-            await self._check_acks(plan, now)
+            known = await self._outage.until_done(self._known_messages)
+            self._check_acks(plan, now, known)
         await self._commit(plan)
         self._link.ack(batch)
         self.committed += len(batch)
@@ -294,10 +299,12 @@ class IngestPipeline:
             if fixes:
                 self._apply_fixes(vid, fixes, now, plan, link)
 
-    async def _check_acks(self, plan: BatchPlan, now: datetime) -> None:
-        """Acks must name a message the hub sent to this very vessel."""
+    async def _known_messages(self) -> set[tuple[str, str]]:
         keys = {(a.msg_id, vid) for _raw, vid, a, _link in self._acks_to_check}
-        known = await self._outbox.store.known_messages(keys)
+        return set(await self._outbox.store.known_messages(keys))
+
+    def _check_acks(self, plan: BatchPlan, now: datetime, known: set[tuple[str, str]]) -> None:
+        """Acks must name a message the hub sent to this very vessel."""
         for raw, vid, a, link in self._acks_to_check:
             if (a.msg_id, vid) not in known:
                 detail = f"no message {a.msg_id!r} was sent to vessel {vid!r}"
@@ -407,20 +414,17 @@ class IngestPipeline:
         )
 
     async def _commit(self, plan: BatchPlan) -> None:
-        delay = 0.1
-        while True:
+        started = 0.0
+
+        async def commit() -> None:
+            nonlocal started
             started = time.perf_counter()
-            try:
-                await self._writer.commit(plan)
-            except Exception:
-                # Not acknowledged, so not lost: keep retrying; the broker keeps the rest queued.
-                self._metrics.store_errors.inc()
-                log.exception("ingest: commit failed; retrying in %.1fs", delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                continue
-            self._metrics.commit_seconds.observe(time.perf_counter() - started)
-            break
+            await self._writer.commit(plan)
+
+        # Not acknowledged, so not lost: keep retrying (whatever failed); the broker keeps the
+        # rest queued meanwhile. A store outage is logged once, not once per attempt.
+        await self._outage.until_done(commit, only_outages=False)
+        self._metrics.commit_seconds.observe(time.perf_counter() - started)
         if plan.positions:
             backfilled = sum(1 for p in plan.positions if p["backfill"])
             self._metrics.positions.labels("false").inc(len(plan.positions) - backfilled)

@@ -26,6 +26,7 @@ from seaLink.metrics import HubMetrics
 from seaLink.services.events import EventBus
 from seaLink.settings import MessagingSettings
 from seaLink.store.db import Database
+from seaLink.store.outage import StoreOutage
 from seaLink.store.outbox_store import DueMessage, OutboxStore
 from seaLink.store.tables import VesselState
 from seaLink.wire.gateway import BeidouTxResult
@@ -78,6 +79,7 @@ class Outbox:
         self._inflight: dict[tuple[int, int], int] = {}  # (connection, mid) -> delivery id
         self._arm_queue: list[str] = []
         self._beidou_inflight: dict[str, int] = {}  # msg_id -> delivery id
+        self._unconfirmed: list[int] = []  # broker-confirmed sends not yet marked (store away)
         self.beidou: BeidouRoute | None = None
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()
@@ -148,20 +150,22 @@ class Outbox:
     # -- the loop ---------------------------------------------------------------------------------
 
     async def run(self) -> None:
+        outage = StoreOutage("outbox", self._metrics.store_errors, logger=log)
         while True:
             self._wake.clear()
             now = self._clock.now()
             try:
                 busy = await self._round(now)
-            except Exception:
-                self._metrics.store_errors.inc()
-                log.exception("outbox: round failed; retrying")
-                await asyncio.sleep(1.0)
+                wake_at = None if busy else await self._next_wake(now)
+            except Exception as exc:
+                # The store is away (a PostgreSQL restart) or a round failed: nothing is lost
+                # (the store is the truth), so wait and go round again.
+                await outage.failed(exc)
                 continue
+            outage.recovered()
             if busy:
                 continue
             self.idle.set()
-            wake_at = await self._next_wake(now)
             await self._wait(wake_at)
 
     async def _wait(self, wake_at: datetime | None) -> None:
@@ -185,13 +189,17 @@ class Outbox:
         if self.beidou is not None and self.beidou.results:
             await self._beidou_results(now)
             busy = True
-        if self._link.published:
+        if self._link.published or self._unconfirmed:
             await self._confirm_sent(now)
             busy = True
         if self._arm_queue:
             vessels, self._arm_queue = self._arm_queue, []
             grace = timedelta(seconds=self._settings.replay_grace_s)
-            await self.store.arm(list(dict.fromkeys(vessels)), now, grace=grace)
+            try:
+                await self.store.arm(list(dict.fromkeys(vessels)), now, grace=grace)
+            except Exception:
+                self._arm_queue[:0] = vessels  # armed on the next round instead
+                raise
             busy = True
         expired = await self.store.expire(now)
         if expired:
@@ -281,16 +289,23 @@ class Outbox:
         assert self.beidou is not None
         sent: list[tuple[int, str]] = []
         failed: list[tuple[int, str]] = []
-        while self.beidou.results:
-            r = self.beidou.results.popleft()
-            did = self._beidou_inflight.pop(r.id, None)
-            if did is None:
-                did = await self.store.delivery_id(r.id)
-            if did is None:
-                continue
-            (sent if r.outcome == "sent" else failed).append((did, r.reason or "failed"))
-        await self.store.mark_sent([d for d, _ in sent], now)
-        await self.store.record_failures(failed, now + timedelta(seconds=60))
+        results = list(self.beidou.results)
+        self.beidou.results.clear()
+        try:
+            for r in results:
+                did = self._beidou_inflight.get(r.id)
+                if did is None:
+                    did = await self.store.delivery_id(r.id)
+                if did is None:
+                    continue
+                (sent if r.outcome == "sent" else failed).append((did, r.reason or "failed"))
+            await self.store.mark_sent([d for d, _ in sent], now)
+            await self.store.record_failures(failed, now + timedelta(seconds=60))
+        except Exception:
+            self.beidou.results.extendleft(reversed(results))  # applied on the next round
+            raise
+        for r in results:
+            self._beidou_inflight.pop(r.id, None)
 
     async def _confirm_sent(self, now: datetime) -> None:
         confirmed = []
@@ -305,5 +320,10 @@ class Outbox:
             # Packet ids of dropped connections are never confirmed; forget the old ones.
             current = self._link.connection
             self._inflight = {k: v for k, v in self._inflight.items() if k[0] == current}
-        await self.store.mark_sent(confirmed, now)
+        confirmed, self._unconfirmed = self._unconfirmed + confirmed, []
+        try:
+            await self.store.mark_sent(confirmed, now)
+        except Exception:
+            self._unconfirmed = confirmed  # marked on the next round instead
+            raise
         self.activity += 1

@@ -30,6 +30,7 @@ from seaLink.domain.roles import Principal, Role
 from seaLink.domain.training import parse_quiz, score
 from seaLink.services.broadcasts import BroadcastService, BroadcastSpec
 from seaLink.store.db import Database
+from seaLink.store.outage import StoreOutage
 from seaLink.store.tables import AckEvent, Delivery, Training, TrainingRun, Vessel
 
 log = logging.getLogger(__name__)
@@ -173,9 +174,42 @@ class TrainingService:
         return DateTrigger(run_date=spec.starts_at)
 
     async def run(self, training_id: int) -> int | None:
-        """Start one occurrence: claim it, then send the start notice with the quiz."""
+        """Start one occurrence: claim it, then send the start notice with the quiz.
+
+        Each step waits out a database outage (a session due while PostgreSQL restarts still
+        starts, late); the claim, committed first, keeps a retried or repeated job from
+        starting the occurrence twice.
+        """
         now = self._clock.now()
         occurrence = now.replace(second=0, microsecond=0)
+        outage = StoreOutage(f"training {training_id}", logger=log)
+        claimed = await outage.until_done(lambda: self._claim(training_id, occurrence, now))
+        if claimed is None:
+            return None
+        t, run_id = claimed
+        quiz = [{"text": q["text"], "options": q["options"]} for q in json.loads(t["quiz"])]
+        target = _target_from_json(json.loads(t["target"]))
+        system = Principal(t["created_by"], Role.ADMIN, frozenset())
+        spec = BroadcastSpec(
+            kind=BroadcastKind.TRAINING, title=f"【培训开始】{t['title']}", body=t["start_notice"],
+            target=target, reply="confirm", per_crew=True,
+            expires_at=now + timedelta(minutes=int(t["duration_min"]) + 60),
+            extra={"training_id": training_id, "run_id": run_id, "quiz": quiz or None},
+        )  # fmt: skip
+        bid = await outage.until_done(lambda: self._broadcasts.create(spec, system))
+
+        async def link_run() -> None:
+            async with self._db.engine.begin() as conn:
+                await conn.execute(update(_run).where(_run.c.id == run_id).values(broadcast_id=bid))
+
+        await outage.until_done(link_run)
+        log.info("training %d: run %d started (broadcast %d)", training_id, run_id, bid)
+        return int(run_id)
+
+    async def _claim(
+        self, training_id: int, occurrence: datetime, now: datetime
+    ) -> tuple[Any, int] | None:
+        """The training and the id of this occurrence's run, or None if it is not to run."""
         async with self._db.engine.begin() as conn:
             t = (await conn.execute(select(_t).where(_t.c.id == training_id))).mappings().first()
             if t is None or not t["active"]:
@@ -188,20 +222,7 @@ class TrainingService:
                 return None  # this occurrence already ran
             run_id = (await conn.execute(select(_run.c.id).where(
                 _run.c.training_id == training_id, _run.c.occurrence == occurrence))).scalar_one()  # fmt: skip
-        quiz = [{"text": q["text"], "options": q["options"]} for q in json.loads(t["quiz"])]
-        target = _target_from_json(json.loads(t["target"]))
-        system = Principal(t["created_by"], Role.ADMIN, frozenset())
-        bid = await self._broadcasts.create(
-            BroadcastSpec(kind=BroadcastKind.TRAINING, title=f"【培训开始】{t['title']}", body=t["start_notice"],
-                          target=target, reply="confirm", per_crew=True,
-                          expires_at=now + timedelta(minutes=int(t["duration_min"]) + 60),
-                          extra={"training_id": training_id, "run_id": run_id, "quiz": quiz or None}),
-            system,
-        )  # fmt: skip
-        async with self._db.engine.begin() as conn:
-            await conn.execute(update(_run).where(_run.c.id == run_id).values(broadcast_id=bid))
-        log.info("training %d: run %d started (broadcast %d)", training_id, run_id, bid)
-        return int(run_id)
+        return t, int(run_id)
 
     async def get(self, training_id: int) -> dict[str, Any] | None:
         async with self._db.engine.connect() as conn:

@@ -21,6 +21,7 @@ from seaLink.services.events import EventBus
 from seaLink.services.registry import RegistryCache
 from seaLink.store import zone_store
 from seaLink.store.db import Database
+from seaLink.store.outage import StoreOutage, is_store_outage
 from seaLink.store.zone_alert_writes import record_batch
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,15 @@ class ZoneWatch:
         self._groups: dict[str, set[str]] = defaultdict(set)
         self._separated: set[str] = set()
         self._queue: list[Observed] = []
+        self._unrecorded: (
+            tuple[
+                list[dict[str, Any]],
+                list[dict[str, Any]],
+                list[tuple[str, str, datetime, str]],
+                datetime,
+            ]
+            | None
+        ) = None
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()
 
@@ -111,8 +121,21 @@ class ZoneWatch:
         await self.idle.wait()
 
     async def run(self) -> None:
+        outage = StoreOutage("zone watch", logger=log)
         while True:
             self._wake.clear()
+            if self._unrecorded is not None:
+                # Judged, not yet stored (the store was away): store it before judging more.
+                try:
+                    await self._record(*self._unrecorded)
+                except Exception as exc:
+                    if is_store_outage(exc):
+                        await outage.failed(exc)
+                        continue
+                    log.exception("zone watch: could not record a batch's zone events")
+                outage.recovered()
+                self._unrecorded = None
+                continue
             if self._queue:
                 batch, self._queue = self._queue, []
                 try:
@@ -188,6 +211,17 @@ class ZoneWatch:
             self._separation(vid, grid_id, group, o, in_port, now, raise_, resolve_)
         if not (events or raise_ or resolve_):
             return
+        # The tracker has moved on: from here the batch's outcome must be stored, however long
+        # the store is away (`run` retries it), or an entry would never raise its alert.
+        self._unrecorded = (events, raise_, resolve_, now)
+
+    async def _record(
+        self,
+        events: list[dict[str, Any]],
+        raise_: list[dict[str, Any]],
+        resolve_: list[tuple[str, str, datetime, str]],
+        now: datetime,
+    ) -> None:
         raised = await record_batch(self._db, events, raise_, resolve_)
         for alert_id, vessel_id, grid_id in raised:
             self._alerting.raised(alert_id)

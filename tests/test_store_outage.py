@@ -1,0 +1,244 @@
+"""A database outage is a pause for the hub, not a crash: its loops wait (logging once per outage),
+back off, and carry on when the store returns. PostgreSQL is a private server here, because the
+test stops it; the machine's shared server is never touched."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from seaLink.domain.messaging import BroadcastKind, Target
+from seaLink.domain.roles import Principal, Role
+from seaLink.runtime import Hub
+from seaLink.services.broadcasts import BroadcastSpec
+from seaLink.settings import Settings
+from seaLink.store import alert_store
+from seaLink.store.db import Database
+from seaLink.store.fleet_io import import_fleet
+from seaLink.store.tables import AckEvent, Alert, Notification
+from seaLink.testing.postgres import PrivatePostgres
+from tests.brokers import Mosquitto, free_port
+from tests.conftest import small_fleet
+from tests.test_ingest import wait_for
+from tests.vessel_client import TestVessel
+
+ADMIN = Principal("admin", Role.ADMIN, frozenset())
+
+
+@pytest.fixture(scope="module")
+def private_pg() -> Iterator[PrivatePostgres]:
+    pg = PrivatePostgres()
+    pg.start()
+    try:
+        yield pg
+    finally:
+        pg.remove()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _notice(title: str) -> BroadcastSpec:
+    return BroadcastSpec(BroadcastKind.NOTICE, title, "正文", Target(vessels=("V1",)), reply="read")
+
+
+async def _next_down(v: TestVessel, kind: str, timeout: float = 60.0) -> dict[str, Any]:
+    """The next down message of this kind (others are skipped)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        left = deadline - asyncio.get_running_loop().time()
+        assert left > 0, f"no {kind} down message in time"
+        msg: dict[str, Any] = await asyncio.to_thread(v.received.get, True, left)
+        if msg["kind"] == kind:
+            return msg
+
+
+def _unreachable(caplog: pytest.LogCaptureFixture, loop_name: str) -> list[logging.LogRecord]:
+    return [
+        r for r in caplog.records if r.getMessage().startswith(f"{loop_name}: store unreachable")
+    ]
+
+
+def _back(caplog: pytest.LogCaptureFixture, loop_name: str) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.getMessage().startswith(f"{loop_name}: store is back")]
+
+
+async def test_the_hub_rides_out_a_postgresql_restart(
+    broker: Mosquitto, private_pg: PrivatePostgres, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="seaLink")
+    name = f"outage_{uuid.uuid4().hex[:8]}"
+    await asyncio.to_thread(private_pg.create_database, name)
+    url = private_pg.url(name)
+    db = Database(url)
+    await db.create_all()
+    await import_fleet(db, small_fleet())
+    settings = Settings(
+        mqtt={"url": broker.url, "client_id": f"hub-{uuid.uuid4().hex[:6]}",
+              "prefix": f"t{uuid.uuid4().hex[:6]}/v1"},
+        store={"url": url},
+        api={"port": free_port()},
+        contact={"startup_grace_s": 0},
+    )  # type: ignore[arg-type]  # fmt: skip
+    hub = Hub(settings, with_api=False)
+    try:
+        async with hub.running():
+            v = TestVessel(settings.mqtt.url, "V1", prefix=settings.mqtt.prefix)
+            try:
+                v.client.publish(v.topics.status("V1"), b"online", qos=1, retain=True)
+                v.publish("hello", {"ts": _now(), "terminal": "test/1"})
+                await hub.broadcasts.create(_notice("停电前"), ADMIN)
+                before = await _next_down(v, "notice")
+                v.publish("ack", {"msg_id": before["msg_id"], "state": "delivered", "ts": _now()})
+
+                await asyncio.to_thread(private_pg.stop, "fast")
+                # While the store is away: an acknowledgement (checked against the store before
+                # it is stored) and a distress come in; the outbox is asked to go round.
+                v.publish("ack", {"msg_id": before["msg_id"], "state": "read", "ts": _now()})
+                v.publish("distress", {"distress_id": "V1-d1", "ts": _now(), "lat": 23.1,
+                                       "lon": 117.5, "nature": "flooding", "persons": 4})  # fmt: skip
+                hub.outbox.kick()
+
+                async def both_waiting() -> bool:
+                    return bool(_unreachable(caplog, "ingest") and _unreachable(caplog, "outbox"))
+
+                await wait_for(both_waiting, timeout=60)
+                # A few seconds of outage: many quiet retries.
+                await asyncio.sleep(3)
+                await asyncio.to_thread(private_pg.start)
+
+                # The distress is stored once the store is back, acknowledged to the boat, the
+                # alert raised and the duty officer told.
+                ack = await _next_down(v, "distress_ack")
+                assert ack["distress_id"] == "V1-d1"
+
+                async def notified() -> bool:
+                    async with db.engine.connect() as conn:
+                        alerts = (
+                            await conn.execute(select(Alert.id).where(Alert.type == "distress"))  # type: ignore[arg-type]
+                        ).all()
+                        if len(alerts) != 1:
+                            return False
+                        told = (
+                            await conn.execute(
+                                select(Notification.channel).where(
+                                    Notification.alert_id == alerts[0][0]  # type: ignore[arg-type]
+                                )
+                            )
+                        ).all()
+                    return bool(told)
+
+                await wait_for(notified, timeout=60)
+
+                async def read_stored() -> bool:
+                    async with db.engine.connect() as conn:
+                        states = (
+                            await conn.execute(
+                                select(AckEvent.state).where(AckEvent.msg_id == before["msg_id"])  # type: ignore[arg-type]
+                            )
+                        ).all()
+                    return ("read",) in states
+
+                await wait_for(read_stored, timeout=60)
+
+                # And the outbox still delivers.
+                await hub.broadcasts.create(_notice("恢复后"), ADMIN)
+                after = await _next_down(v, "notice")
+                assert after["title"] == "恢复后"
+            finally:
+                v.close()
+    finally:
+        await db.dispose()
+    # Logged once per outage (not once per retry), and once when the store came back.
+    for loop_name in ("ingest", "outbox"):
+        assert len(_unreachable(caplog, loop_name)) == 1, loop_name
+        assert len(_back(caplog, loop_name)) == 1, loop_name
+
+
+async def test_the_outbox_waits_out_a_failing_wake_up_query(
+    registered: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`_next_wake` reads the store too: its failure must not end the outbox's task."""
+    hub = Hub(registered, with_api=False)
+    await hub.prepare()
+    calls = 0
+    real = hub.outbox.store.next_due
+
+    async def next_due() -> Any:
+        nonlocal calls
+        calls += 1
+        if calls <= 3:
+            raise ConnectionRefusedError(111, "Connect call failed")
+        return await real()
+
+    monkeypatch.setattr(hub.outbox.store, "next_due", next_due)
+    task = asyncio.create_task(hub.outbox.run())
+    try:
+
+        async def retried_or_ended() -> bool:
+            return calls >= 4 or task.done()
+
+        await wait_for(retried_or_ended, timeout=60)
+        assert not task.done(), task.exception() if task.done() else None
+        await asyncio.wait_for(hub.outbox.settle(), 30)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await hub.db.dispose()
+
+
+async def test_a_new_alert_is_announced_after_the_store_comes_back(
+    registered: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An alert raised just before an outage is not dropped by the alerting loop."""
+    hub = Hub(registered, with_api=False)
+    await hub.prepare()
+    now = datetime.now(UTC)
+    async with hub.db.engine.begin() as conn:
+        alert_id = (
+            await conn.execute(
+                Alert.__table__.insert().values(  # type: ignore[attr-defined]
+                    vessel_id="V1", grid_id="G01", type="lost_contact", severity="major",
+                    phase="alerfa", state="raised", raised_at=now, updated_at=now, detail="t",
+                )
+            )
+        ).inserted_primary_key[0]  # fmt: skip
+    failures = 0
+    real = alert_store.get_alert
+
+    async def get_alert(db: Database, aid: int) -> Any:
+        nonlocal failures
+        if failures < 3:
+            failures += 1
+            raise ConnectionRefusedError(111, "Connect call failed")
+        return await real(db, aid)
+
+    monkeypatch.setattr(alert_store, "get_alert", get_alert)
+    task = asyncio.create_task(hub.alerting.run())
+    try:
+        hub.alerting.raised(int(alert_id))
+
+        async def told() -> bool:
+            async with hub.db.engine.connect() as conn:
+                rows = (
+                    await conn.execute(
+                        select(Notification.level).where(Notification.alert_id == alert_id)  # type: ignore[arg-type]
+                    )
+                ).all()
+            return bool(rows)
+
+        await wait_for(told, timeout=60)
+        assert failures == 3 and not task.done()
+        assert hub.alerting.booked(int(alert_id)) is not None  # its escalation is booked
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await hub.db.dispose()
