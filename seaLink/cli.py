@@ -34,12 +34,17 @@ async def run_until_signal(main: Callable[[], Awaitable[Any]]) -> None:
 
 
 def cmd_hub(args: argparse.Namespace, settings: Settings) -> int:
+    from seaLink.errors import StoreError
     from seaLink.runtime import Hub
 
     async def main() -> None:
         await Hub(settings).serve()
 
-    asyncio.run(run_until_signal(main))
+    try:
+        asyncio.run(run_until_signal(main))
+    except StoreError as exc:
+        logging.getLogger("seaLink.cli").error("sealink hub: %s", exc)
+        return 1
     return 0
 
 

@@ -11,12 +11,16 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from seaLink.clock import Clock, SystemClock
 from seaLink.domain.ports import PortIndex, load_zones_document, ports_from_geojson
+from seaLink.errors import StoreError
 from seaLink.links.mqtt_link import MqttLink
 from seaLink.metrics import HubMetrics
 from seaLink.services.alerting import Alerting
@@ -39,6 +43,7 @@ from seaLink.store.contact_writes import AlertChange
 from seaLink.store.db import Database
 from seaLink.store.distress_writes import DistressOutcome
 from seaLink.store.ingest_writes import IngestWriter
+from seaLink.store.outage import FIRST_DELAY_S, MAX_DELAY_S, is_store_outage
 from seaLink.store.users import ensure_admin
 from seaLink.wire.topics import Topics
 
@@ -170,11 +175,7 @@ class Hub:
             pipeline.forward = self.cluster.forward
 
     async def prepare(self) -> None:
-        await self.db.create_all()
-        if self.settings.admin_password and await ensure_admin(
-            self.db, hash_password(self.settings.admin_password), self.clock.now()
-        ):
-            log.warning("created user 'admin' from the admin_password setting")
+        await self._when_store_ready()
         await self.registry.load()
         await self.watch.load()
         await self.outbox.load()
@@ -192,6 +193,45 @@ class Hub:
         # collector from re-scanning them on every collection.
         gc.collect()
         gc.freeze()
+
+    async def _when_store_ready(self) -> None:
+        """Create the schema (and the first admin), waiting for the database if it is not up yet
+        (a machine booting, a PostgreSQL restart): backoff 0.5 s doubling to 10 s, for at most
+        `store.start_timeout_s`. A database that answers with an error (a wrong password, no such
+        database) stops the start at once."""
+        timeout = self.settings.store.start_timeout_s
+        started = time.monotonic()
+        delay = FIRST_DELAY_S
+        where = make_url(self.settings.store.url).render_as_string(hide_password=True)
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                await self.db.create_all()
+                if self.settings.admin_password and await ensure_admin(
+                    self.db, hash_password(self.settings.admin_password), self.clock.now()
+                ):
+                    log.warning("created user 'admin' from the admin_password setting")
+                break
+            except Exception as exc:
+                if not is_store_outage(exc):
+                    raise
+                waited = time.monotonic() - started
+                if waited >= timeout:
+                    raise StoreError(
+                        f"the database at {where} did not answer within {timeout:g}s "
+                        f"(store.start_timeout_s): {type(exc).__name__}: {exc}"
+                    ) from exc
+                log.warning(
+                    "waiting for the database at %s (%s: %s); retry in %.1fs, %.0fs left "
+                    "(store.start_timeout_s)",
+                    where, type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "",
+                    min(delay, timeout - waited), timeout - waited,
+                )  # fmt: skip
+                await asyncio.sleep(min(delay, timeout - waited))
+                delay = min(delay * 2, MAX_DELAY_S)
+        if tries > 1:
+            log.warning("database at %s answered after %.1fs", where, time.monotonic() - started)
 
     async def load_schedule(self) -> None:
         """Re-read the scheduled services' state from the store (a hub taking over the schedule)."""

@@ -56,6 +56,9 @@ class StoreSettings(_Section):
         description="database URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
     )
     echo: bool = Field(False, description="log every SQL statement (debugging only)")
+    start_timeout_s: float = Field(
+        60.0, description="at start, how long the hub waits for an unreachable database (backoff)"
+    )
 
 
 class IngestSettings(_Section):
