@@ -51,6 +51,9 @@ class ContactWriter:
         out: list[AlertChange] = []
         if not changes:
             return out
+        # Rows in vessel id order (a vessel's own changes keep theirs, which is time order), as
+        # the ingest writer touches them: concurrent writers never wait on each other in a circle.
+        changes = sorted(changes, key=lambda c: c.vessel_id)
         async with self._db.engine.begin() as conn:
             await conn.execute(
                 _UPDATE_STATE,
@@ -153,14 +156,15 @@ async def _alerts_set_wise(
         ids = {(r[1], r[2]): int(r[0]) for r in back.all()}
         for s in new:
             s.alert_id = ids[(s.change.vessel_id, s.type)]
+    by_alert = sorted(steps, key=lambda s: s.alert_id)  # rows in id order, as in every writer
     advance = [
         {"aid": s.alert_id, "phase": s.phase, "severity": s.severity, "at": s.change.at}
-        for s in steps
+        for s in by_alert
         if s.action == "phase"
     ]
     if advance:
         await conn.execute(_ADVANCE, advance)
-    resolve = [{"aid": s.alert_id, "at": s.change.at} for s in steps if s.action == "resolved"]
+    resolve = [{"aid": s.alert_id, "at": s.change.at} for s in by_alert if s.action == "resolved"]
     if resolve:
         await conn.execute(_RESOLVE, resolve)
     if steps:

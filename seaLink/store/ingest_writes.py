@@ -1,24 +1,48 @@
 """Writes one `BatchPlan` in one transaction. Every statement is idempotent, so a batch that is
-redelivered after a crash, or retried after a failed commit, changes nothing twice."""
+redelivered after a crash, or retried after a failed commit, changes nothing twice.
+
+Several hubs commit batches of the same vessels at once (the broker spreads a vessel's uplinks
+over them). So that two such transactions never wait on each other in a circle, every statement
+touches its rows in one deterministic order: by vessel id, then time (or message id), in the
+same order of statements. Should PostgreSQL still roll a batch back as a deadlock or
+serialization failure (with another writer that orders differently), the writer runs it again
+at once: nothing of it was stored, and nothing was acknowledged to the broker yet.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import random
 from datetime import timedelta
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Float, String, and_, bindparam, case, or_, update
+from sqlalchemy.exc import DBAPIError
 
 from seaLink.domain.messaging import DeliveryState
 from seaLink.store.batch import BatchPlan
 from seaLink.store.db import Database
 from seaLink.store.distress_writes import apply_distress
+from seaLink.store.outage import is_write_conflict
 from seaLink.store.outbox_store import ACK_STATEMENTS
 from seaLink.store.raw_rows import RawRows
 from seaLink.store.request_store import insert_requests
 from seaLink.store.tables import AckEvent, DeadLetter, IncidentLog, Position, Uplink, VesselState
 from seaLink.store.types import UTCDateTime
 
+log = logging.getLogger(__name__)
+
 _vs = VesselState.__table__  # type: ignore[attr-defined]
+
+CONFLICT_RETRIES = 5  # runs of a batch rolled back by a deadlock before the caller's own retry
+# Acknowledgements are applied state by state, always in this order (lowest rank first).
+_ACK_ORDER = {s.value: i for i, s in enumerate(ACK_STATEMENTS)}
+_by_position = itemgetter("vessel_id", "ts")
+_by_journal = itemgetter("vessel_id", "kind", "key")
+_by_ack_event = itemgetter("vessel_id", "msg_id", "state")
+_by_request = itemgetter("vessel_id", "request_id")
 
 # The latest fix and the last sign of life of each vessel of the batch, in one statement per
 # row (they used to be two UPDATEs per vessel). Each part moves only forward in time, on its own:
@@ -73,48 +97,80 @@ class IngestWriter:
         self._insert_journal = db.insert_ignore(Uplink.__table__)  # type: ignore[attr-defined]
         self._insert_dead = DeadLetter.__table__.insert()  # type: ignore[attr-defined]
         self._insert_ack_events = db.insert_ignore(AckEvent.__table__)  # type: ignore[attr-defined]
+        self.conflicts = 0  # batches rolled back by a deadlock or serialization failure
 
     async def commit(self, plan: BatchPlan) -> None:
+        """Write the batch; a deadlock or serialization failure runs it again (up to
+        `CONFLICT_RETRIES` times, then it is raised to the caller, which keeps retrying)."""
+        for attempt in range(1, CONFLICT_RETRIES + 1):
+            try:
+                await self._commit_once(plan)
+                return
+            except DBAPIError as exc:
+                if attempt == CONFLICT_RETRIES or not is_write_conflict(exc):
+                    raise
+                self.conflicts += 1
+                log.warning(
+                    "ingest: batch of %d fixes rolled back by PostgreSQL (%s); writing it again",
+                    len(plan.positions),
+                    type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__,
+                )
+                # The other transaction goes on meanwhile; a little jitter keeps two retrying
+                # writers from meeting again in step.
+                await asyncio.sleep(random.uniform(0.0, 0.05 * attempt))
+
+    async def _commit_once(self, plan: BatchPlan) -> None:
         async with self._db.engine.begin() as conn:
             if plan.positions:
-                await self._insert_positions.execute(conn, plan.positions)
+                await self._insert_positions.execute(conn, sorted(plan.positions, key=_by_position))
             if plan.latest_fix or plan.heard:
                 await self._update_latest.execute(conn, _latest_rows(plan))
             if plan.status:
-                rows = [{"vid": v, "status": s, "sts": t} for v, (s, t) in plan.status.items()]
+                rows = [
+                    {"vid": v, "status": s, "sts": t} for v, (s, t) in sorted(plan.status.items())
+                ]
                 await conn.execute(_UPDATE_STATUS, rows)
             if plan.hello:
-                rows = [{"vid": v, "terminal": term} for v, (term, _t) in plan.hello.items()]
+                rows = [
+                    {"vid": v, "terminal": term} for v, (term, _t) in sorted(plan.hello.items())
+                ]
                 await conn.execute(_UPDATE_HELLO, rows)
             if plan.acks:
                 by_state: dict[str, list[dict[str, Any]]] = {}
-                for a in plan.acks:
+                for a in sorted(plan.acks, key=itemgetter("v", "m", "ts")):
                     by_state.setdefault(a["state"], []).append(a)
-                for state, rows in by_state.items():
-                    await conn.execute(ACK_STATEMENTS[DeliveryState(state)], rows)
+                for state in sorted(by_state, key=_ACK_ORDER.__getitem__):
+                    await conn.execute(ACK_STATEMENTS[DeliveryState(state)], by_state[state])
             if plan.ack_events:
-                await conn.execute(self._insert_ack_events, plan.ack_events)
+                await conn.execute(
+                    self._insert_ack_events, sorted(plan.ack_events, key=_by_ack_event)
+                )
             plan.distress_outcomes = []
-            for item in plan.distress:
+            # By vessel; a vessel's own distress messages keep their order (a cancel after its
+            # alarm). The outcomes are listed in that order too.
+            for item in sorted(plan.distress, key=lambda d: d.vessel_id):
                 now = plan.distress_now
                 assert now is not None
                 plan.distress_outcomes.append(
                     await apply_distress(conn, self._db, item, now, now + self._first_escalation)
                 )
             if plan.requests:
-                plan.new_requests = await insert_requests(conn, self._db, plan.requests)
+                plan.new_requests = await insert_requests(
+                    conn, self._db, sorted(plan.requests, key=_by_request)
+                )
             if plan.incident_logs:
                 await conn.execute(IncidentLog.__table__.insert(), plan.incident_logs)  # type: ignore[attr-defined]
             if plan.journal:
-                await conn.execute(self._insert_journal, plan.journal)
+                await conn.execute(self._insert_journal, sorted(plan.journal, key=_by_journal))
             if plan.dead_letters:
                 await conn.execute(self._insert_dead, plan.dead_letters)
 
 
 def _latest_rows(plan: BatchPlan) -> list[dict[str, Any]]:
-    """One row per vessel with a newest fix, a sign of life, or both (None: nothing to move)."""
+    """One row per vessel with a newest fix, a sign of life, or both (None: nothing to move),
+    in vessel id order."""
     rows = []
-    for vid in plan.latest_fix.keys() | plan.heard.keys():
+    for vid in sorted(plan.latest_fix.keys() | plan.heard.keys()):
         f = plan.latest_fix.get(vid)
         h = plan.heard.get(vid)
         rows.append(

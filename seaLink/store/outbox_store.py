@@ -121,11 +121,11 @@ class OutboxStore:
                 next_attempt_at=bindparam("next_at"),
             )
         )
-        async with self._db.engine.begin() as conn:
-            await conn.execute(stmt, list(rows))
+        async with self._db.engine.begin() as conn:  # rows in id order, as every batch update
+            await conn.execute(stmt, sorted(rows, key=lambda r: r["did"]))
 
     async def mark_sent(self, ids: Iterable[int], ts: datetime) -> None:
-        rows = [{"did": i, "ts": ts} for i in ids]
+        rows = [{"did": i, "ts": ts} for i in sorted(set(ids))]
         if not rows:
             return
         stmt = (
@@ -166,7 +166,9 @@ class OutboxStore:
             .values(last_error=bindparam("err"), next_attempt_at=bindparam("at"))
         )
         async with self._db.engine.begin() as conn:
-            await conn.execute(stmt, [{"did": d, "err": e[:256], "at": retry_at} for d, e in rows])
+            await conn.execute(
+                stmt, [{"did": d, "err": e[:256], "at": retry_at} for d, e in sorted(rows)]
+            )
 
     async def park(self, vessel_ids: Iterable[str], now: datetime) -> None:
         """Hold a vessel's undelivered messages until it is reachable again."""
