@@ -29,6 +29,9 @@ from seaLink.wire.topics import Topics
 
 log = logging.getLogger(__name__)
 
+RECONNECT_FIRST_S = 0.2  # not at once: two clients with one id would take turns in a tight loop
+RECONNECT_MAX_S = 2.0
+
 
 @dataclass(slots=True)
 class RawUplink:
@@ -104,9 +107,16 @@ class MqttLink:
     # -- connection ----------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Stay connected until cancelled."""
+        """Stay connected until cancelled.
+
+        A lost connection is tried again after 0.2 s, doubling to 2 s at most: the hub
+        subscribes on every connect, and until it has, a broker that forgot its (shared)
+        subscriptions over a restart, as Mosquitto 2.0 does, answers vessels' uplinks "no matching
+        subscribers" (they send them again, docs/protocol.md §4). A refused connection costs the
+        broker next to nothing, so the hub is back within 2 s of the broker."""
         adapter = PahoAsyncio()
-        backoff = 0.5
+        backoff = RECONNECT_FIRST_S
+        unreachable_since: float | None = None
         try:
             while True:
                 client = self._make_client()
@@ -114,10 +124,21 @@ class MqttLink:
                 self._disconnected.clear()
                 try:
                     await self._connect(client)
-                    backoff = 0.5
+                    backoff = RECONNECT_FIRST_S
+                    if unreachable_since is not None:
+                        log.warning(
+                            "mqtt: broker %s reachable again after %.1fs",
+                            self._settings.url,
+                            time.monotonic() - unreachable_since,
+                        )
+                        unreachable_since = None
                     await self._disconnected.wait()
                 except (OSError, ConnectionError) as exc:
-                    log.warning("mqtt: cannot reach broker %s: %s", self._settings.url, exc)
+                    if unreachable_since is None:  # once per outage, not once per attempt
+                        unreachable_since = time.monotonic()
+                        log.warning("mqtt: cannot reach broker %s: %s", self._settings.url, exc)
+                    else:
+                        log.debug("mqtt: still cannot reach broker: %s", exc)
                 finally:
                     self.connected.clear()
                     if self.reconnect:  # an adopted session is not the hub's own connection
@@ -130,7 +151,7 @@ class MqttLink:
                     log.info("mqtt: session %s closed; not reconnecting", self._settings.client_id)
                     return
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                backoff = min(backoff * 2, RECONNECT_MAX_S)
         finally:
             adapter.close()
 
