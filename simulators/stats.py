@@ -32,6 +32,7 @@ class FleetCounters:
     distress_sent: int = 0
     requests_sent: int = 0
     faults_sent: int = 0
+    resent_no_subscribers: int = 0  # uplinks sent again after a PUBACK "no matching subscribers"
     sim_time_s: float = 0.0
 
     def as_dict(self) -> dict[str, float]:

@@ -45,6 +45,12 @@ from simulators.stats import FleetCounters, VesselRecord
 
 log = logging.getLogger(__name__)
 _STEAM_KN = 8.0  # what a skipper assumes when estimating time to a scene
+# MQTT 5 PUBACK reason "No matching subscribers": accepted, given to nobody, dropped. Until the
+# hubs subscribe again (a broker that forgot them over a restart), such an uplink is sent again
+# after 2 s, doubling to 30 s (docs/protocol.md §4).
+NO_MATCHING_SUBSCRIBERS = 0x10
+RESEND_FIRST_S = 2.0
+RESEND_MAX_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,15 @@ class _Pending:
     payload: bytes
     expires: datetime | None = None
     on_sent: Callable[[], None] | None = None
+
+
+@dataclass(slots=True)
+class _Unacked:
+    """An uplink published at QoS 1 whose PUBACK has not come yet."""
+
+    topic: str
+    payload: bytes
+    no_subscribers: int = 0  # PUBACKs "no matching subscribers" it got so far
 
 
 @dataclass(slots=True)
@@ -133,6 +148,9 @@ class Terminal:
         self._attempt = 0
         self._backfill: deque[dict[str, Any]] = deque(maxlen=ctx.settings.max_backfill)
         self._pending: deque[_Pending] = deque(maxlen=ctx.settings.max_pending)
+        # Packet id -> uplink, until its PUBACK (paho sends in-flight ones again on reconnect).
+        self._unacked: dict[int, _Unacked] = {}
+        self._resends_due = 0  # answered "no matching subscribers", waiting to be sent again
         self._distress: _Distress | None = None
         self._distress_no = 0
         self._request_no = 0
@@ -166,6 +184,7 @@ class Terminal:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_publish = self._on_publish
         self.ctx.adapter.attach(client)
         return client
 
@@ -275,12 +294,11 @@ class Terminal:
             return
         # Subscribe before `hello`: the hub replays pending messages in answer to it.
         client.subscribe(self._t_down, qos=1)
-        client.publish(self._t_status, b"online", qos=1, retain=True)
+        self._publish(self._t_status, b"online", retain=True)
         now = uplinks.now_utc()
-        client.publish(
+        self._publish(
             self.ctx.topics.up(self.vid, UplinkKind.HELLO),
             uplinks.hello(f"{self.ctx.settings.terminal} {self.vid}", now),
-            qos=1,
         )
         self._flush_backfill()
         self._flush_pending()
@@ -298,8 +316,40 @@ class Terminal:
 
     # -- sending -------------------------------------------------------------------------------
 
-    def _publish(self, topic: str, payload: bytes, retain: bool = False) -> None:
-        self.client.publish(topic, payload, qos=1, retain=retain)
+    def _publish(
+        self, topic: str, payload: bytes, retain: bool = False, no_subscribers: int = 0
+    ) -> None:
+        info = self.client.publish(topic, payload, qos=1, retain=retain)
+        # The retained status is not sent again: the broker keeps it for the hubs' subscription.
+        if not retain and info.rc in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
+            self._unacked[info.mid] = _Unacked(topic, payload, no_subscribers)
+
+    def _on_publish(
+        self, _c: paho.Client, _u: Any, mid: int, reason: Any, _props: Any = None
+    ) -> None:
+        sent = self._unacked.pop(mid, None)
+        if sent is None or getattr(reason, "value", 0) != NO_MATCHING_SUBSCRIBERS:
+            return
+        # No hub was subscribed, so nobody has it: keep it and send it again shortly.
+        self.ctx.counters.resent_no_subscribers += 1
+        sent.no_subscribers += 1
+        delay = min(RESEND_FIRST_S * 2 ** (sent.no_subscribers - 1), RESEND_MAX_S)
+        self._resends_due += 1
+        self.ctx.scheduler.after_real(delay, partial(self._resend, sent))
+
+    def _resend(self, sent: _Unacked) -> None:
+        self._resends_due -= 1
+        if self.ctx.stopping:
+            return
+        if self.online:
+            self._publish(sent.topic, sent.payload, no_subscribers=sent.no_subscribers)
+        else:  # with whatever else waits for the link
+            self._pending.append(_Pending(sent.topic, sent.payload))
+
+    @property
+    def unsettled(self) -> int:
+        """Uplinks not yet acknowledged by the broker as given to a subscriber."""
+        return len(self._unacked) + self._resends_due
 
     def _send(
         self,

@@ -2,7 +2,8 @@
 
 Each terminal does what docs/protocol.md asks: persistent session, retained online status and
 will, hello, subscribe to its down topic, deduplicate by msg_id, never act on an expired message,
-acknowledge (delivered, then read / acknowledged as the message asks). It counts every copy it
+acknowledge (delivered, then read / acknowledged as the message asks), and send an uplink again
+when its PUBACK says "no matching subscribers" (0x10). It counts every copy it
 receives, so a test can check "exactly once as the terminal counts it".
 """
 
@@ -23,11 +24,18 @@ from paho.mqtt.properties import Properties
 from seaLink.wire.mqtt import PahoAsyncio, parse_broker_url
 from seaLink.wire.topics import Topics
 
+NO_MATCHING_SUBSCRIBERS = 0x10  # MQTT 5 PUBACK reason: accepted, given to nobody, dropped
+RESEND_FIRST_S = 2.0
+RESEND_MAX_S = 30.0
+
 
 @dataclass
 class Terminal:
     vessel_id: str
     client: paho.Client | None = None
+    # Packet id -> (topic, payload, PUBACKs "no matching subscribers" so far), until the PUBACK.
+    unacked: dict[int, tuple[str, bytes, int]] = field(default_factory=dict)
+    resent: int = 0  # uplinks sent again after a "no matching subscribers" (docs/protocol.md §4)
     copies: Counter[str] = field(default_factory=Counter)  # msg_id -> copies received
     shown: list[dict[str, Any]] = field(default_factory=list)  # first copies, not expired
     expired_seen: set[str] = field(default_factory=set)
@@ -60,10 +68,12 @@ class TerminalFleet:
         c.will_set(self.topics.status(t.vessel_id), b"offline", qos=1, retain=True)
         c.on_connect = lambda cl, u, f, rc, p=None: self._on_connect(t, cl)
         c.on_message = lambda cl, u, m: self._on_message(t, m)
+        c.on_publish = lambda cl, u, mid, rc, p=None: self._on_publish(t, cl, mid, rc)
         self._adapter.attach(c)
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = 3600
         t.connected.clear()
+        t.unacked.clear()  # packet ids of an earlier client mean nothing on this one
         c.connect(self.addr.host, self.addr.port, 30, clean_start=False, properties=props)
         t.client = c
 
@@ -71,12 +81,30 @@ class TerminalFleet:
         c.publish(self.topics.status(t.vessel_id), b"online", qos=1, retain=True)
         c.subscribe(self.topics.down(t.vessel_id), qos=1)
         now = datetime.now(UTC).isoformat()
-        c.publish(
-            self.topics.up(t.vessel_id, "hello"),
-            json.dumps({"ts": now, "terminal": "test/fleet"}),
-            qos=1,
-        )
+        self.publish(t, self.topics.up(t.vessel_id, "hello"),
+                     json.dumps({"ts": now, "terminal": "test/fleet"}).encode())  # fmt: skip
         t.connected.set()
+
+    def publish(self, t: Terminal, topic: str, payload: bytes, no_subscribers: int = 0) -> None:
+        """An uplink at QoS 1, kept until its PUBACK."""
+        assert t.client is not None
+        info = t.client.publish(topic, payload, qos=1)
+        if info.rc in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
+            t.unacked[info.mid] = (topic, payload, no_subscribers)
+
+    def _on_publish(self, t: Terminal, c: paho.Client, mid: int, rc: Any) -> None:
+        sent = t.unacked.pop(mid, None)
+        if sent is None or c is not t.client or getattr(rc, "value", 0) != NO_MATCHING_SUBSCRIBERS:
+            return
+        # No hub had subscribed (a broker restart): nobody has it, so send it again shortly.
+        topic, payload, n = sent
+        t.resent += 1
+        delay = min(RESEND_FIRST_S * 2**n, RESEND_MAX_S)
+        asyncio.get_running_loop().call_later(delay, self._resend, t, c, topic, payload, n + 1)
+
+    def _resend(self, t: Terminal, c: paho.Client, topic: str, payload: bytes, n: int) -> None:
+        if t.client is c:  # not if dropped meanwhile (the test decides what it sends then)
+            self.publish(t, topic, payload, n)
 
     def _on_message(self, t: Terminal, m: paho.MQTTMessage) -> None:
         msg = json.loads(m.payload)
@@ -100,7 +128,7 @@ class TerminalFleet:
         t = self.terminals[vessel_id]
         assert t.client is not None
         body = {"msg_id": msg_id, "state": state, "ts": datetime.now(UTC).isoformat()}
-        t.client.publish(self.topics.up(vessel_id, "ack"), json.dumps(body), qos=1)
+        self.publish(t, self.topics.up(vessel_id, "ack"), json.dumps(body).encode())
 
     def drop(self, vessel_ids: list[str]) -> None:
         """Lose the link abruptly (no DISCONNECT): the broker publishes the will."""
