@@ -198,20 +198,28 @@ class OutboxStore:
                 )
 
     async def arm(self, vessel_ids: Sequence[str], now: datetime, *, grace: timedelta) -> int:
-        """Vessels are reachable again: what they never got is due now; what was sent and is still
-        not delivered is due after `grace` (the broker redelivers its own queue first). One
-        statement per chunk of vessels, so a fleet coming online at once costs little."""
+        """Vessels are reachable again: what was never sent is due now; what was sent and is still
+        not delivered is due after `grace` (the broker redelivers its own queue first). A message
+        published but not yet confirmed by the broker counts as sent: a status and a hello a moment
+        apart would otherwise send it twice. One statement per chunk of vessels, so a fleet coming
+        online at once costs little."""
         armed = 0
         async with self._db.engine.begin() as conn:
             for start in range(0, len(vessel_ids), 500):
                 chunk = list(vessel_ids[start : start + 500])
                 base = and_(_d.c.vessel_id.in_(chunk), _d.c.closed_at.is_(None))
+                never_sent = and_(_d.c.rank == 0, _d.c.attempts == 0)
                 fresh = await conn.execute(
-                    update(_d).where(base, _d.c.rank == 0).values(next_attempt_at=now)
+                    update(_d).where(base, never_sent).values(next_attempt_at=now)
                 )
                 await conn.execute(
                     update(_d)
-                    .where(base, _d.c.rank == 1, _d.c.next_attempt_at > now + grace)
+                    .where(
+                        base,
+                        _d.c.rank <= 1,
+                        ~never_sent,
+                        _d.c.next_attempt_at > now + grace,
+                    )
                     .values(next_attempt_at=now + grace)
                 )
                 armed += int(fresh.rowcount or 0)
