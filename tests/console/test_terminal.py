@@ -445,6 +445,49 @@ async def test_link_loss_is_shown_and_what_was_queued_goes_out_once_after_the_br
         spy.close()
 
 
+async def test_an_uplink_no_hub_was_subscribed_to_is_sent_again_until_one_is(
+    browser: Browser, broker: Mosquitto, page_errors: PageErrors
+) -> None:
+    """protocol.md §4: a PUBACK 0x10 "no matching subscribers" is not an acknowledgement. The
+    terminal speaks under a prefix no hub serves (as after a broker restart, before the hubs have
+    subscribed again); its request stays queued and is published again, 2 s doubling, until a
+    subscriber appears, which then gets it once."""
+    prefix = f"nohub{os.getpid()}/v1"
+    config = TerminalConfig(vessel_id="V1", broker_ws=broker.ws_url, prefix=prefix)
+    async with terminal_server(config, port=free_port()) as url:
+        context = await browser.new_context(locale="zh-CN", geolocation=GNSS)
+        try:
+            page = await context.new_page()
+            page.set_default_timeout(15_000)
+            page.on("pageerror", lambda exc: page_errors.seen.append(f"exception: {exc}"))
+            await page.goto(url)
+            await expect(page.locator("#link")).to_have_attribute("data-state", "online")
+            await page.click('.tab[data-target="request"]')
+            await page.click('#category-choices .choice[data-value="supplies"]')
+            await page.fill("#request-text", "缺冰，请求补给")
+            await page.click("#request-send")
+            await page.wait_for_function("() => window.__terminal.link.resent >= 2", timeout=20_000)
+            await expect(page.locator("#queued-count")).to_have_text("1")
+            await expect(page.locator(".request-item").first).to_have_attribute(
+                "data-state", "queued"
+            )
+
+            late_hub = UplinkSpy(broker, prefix, "V1")
+            try:
+                await expect(page.locator("#queued-count")).to_have_text("0", timeout=20_000)
+                await expect(page.locator(".request-item").first).to_have_attribute(
+                    "data-state", "sent"
+                )
+                await asyncio.sleep(3)  # longer than the first back-off: no second copy comes
+                copies = late_hub.of("request", text="缺冰，请求补给")
+                assert len(copies) == 1, copies
+            finally:
+                late_hub.close()
+        finally:
+            await context.close()
+    assert page_errors.unexpected() == []
+
+
 async def test_the_terminal_command_serves_the_page_with_its_vessel_broker_and_password(
     tmp_path: Path,
 ) -> None:

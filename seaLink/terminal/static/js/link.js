@@ -6,6 +6,11 @@
 import { nowIso } from "./store.js";
 
 const SESSION_EXPIRY_S = 7 * 24 * 3600; // the protocol's suggestion: a week out of coverage
+// protocol.md §4: a PUBACK "no matching subscribers" means no hub got it: publish it again after
+// 2 s, doubling up to 30 s (Mosquitto forgets the hubs' shared subscriptions over a restart).
+const NO_MATCHING_SUBSCRIBERS = 0x10;
+const RESEND_FIRST_MS = 2000;
+const RESEND_MAX_MS = 30000;
 
 export class VesselLink extends EventTarget {
   constructor(config, outbox) {
@@ -18,6 +23,11 @@ export class VesselLink extends EventTarget {
     // those across reconnects (persistent session) and re-sends them itself, so they are not
     // published again: that is what makes a flapping link deliver each uplink once.
     this.inflight = new Map();
+    // mqtt.js takes a PUBACK 0x10 as success and hands the callback only the stored publish, so
+    // the reason code is read as the packet arrives: message id -> reason code.
+    this.pubackCodes = new Map();
+    this.resend = new Map(); // key -> { at, delay }: PUBACKed 0x10, held back until `at`
+    this.resent = 0;
     this.beforeFlush = [];
   }
 
@@ -51,6 +61,9 @@ export class VesselLink extends EventTarget {
     // Errors (refused connection, broker gone) are link states, not page errors: mqtt.js retries.
     this.client.on("error", (err) => console.warn("mqtt:", err.message));
     this.client.on("message", (topic, payload) => this._onMessage(topic, payload));
+    this.client.on("packetreceive", (p) => {
+      if (p.cmd === "puback" && p.reasonCode) this.pubackCodes.set(p.messageId, p.reasonCode);
+    });
     this.outbox.addEventListener("change", () => this.flush());
   }
 
@@ -62,8 +75,10 @@ export class VesselLink extends EventTarget {
 
   flush() {
     if (this.state !== "online") return;
+    const now = Date.now();
     for (const item of [...this.outbox.items]) {
       if (this.inflight.get(item.key) === item.seq) continue;
+      if ((this.resend.get(item.key)?.at ?? 0) > now) continue;
       this._publish(item);
     }
   }
@@ -71,15 +86,30 @@ export class VesselLink extends EventTarget {
   _publish(item) {
     this.inflight.set(item.key, item.seq);
     const body = JSON.stringify(item.payload);
-    this.client.publish(this.topic(`up/${item.kind}`), body, { qos: 1 }, (err) => {
+    this.client.publish(this.topic(`up/${item.kind}`), body, { qos: 1 }, (err, packet) => {
       if (this.inflight.get(item.key) === item.seq) this.inflight.delete(item.key);
+      const code = packet ? this.pubackCodes.get(packet.messageId) : undefined;
+      if (packet) this.pubackCodes.delete(packet.messageId);
       if (err) {
         console.warn("mqtt: publish failed, kept for later:", err.message);
         return;
       }
+      if (code === NO_MATCHING_SUBSCRIBERS) {
+        this._resendLater(item.key);
+        return;
+      }
+      this.resend.delete(item.key);
       this.outbox.done(item.key, item.seq);
       this.dispatchEvent(new CustomEvent("sent", { detail: item }));
     });
+  }
+
+  _resendLater(key) {
+    const delay = Math.min((this.resend.get(key)?.delay ?? RESEND_FIRST_MS / 2) * 2, RESEND_MAX_MS);
+    this.resend.set(key, { at: Date.now() + delay, delay });
+    this.resent += 1;
+    console.warn(`mqtt: no hub subscribed yet, ${key} kept and sent again in ${delay / 1000} s`);
+    setTimeout(() => this.flush(), delay);
   }
 
   _onConnect() {
