@@ -24,7 +24,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from seaLink.metrics import HubMetrics
 from seaLink.settings import MqttSettings
 from seaLink.wire.gateway import hub_gateway_subscriptions
-from seaLink.wire.mqtt import PahoAsyncio, parse_broker_url
+from seaLink.wire.mqtt import BufferedClient, PahoAsyncio, parse_broker_url
 from seaLink.wire.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ class MqttLink:
     def _make_client(self) -> paho.Client:
         s = self._settings
         v5 = s.protocol == "5"
-        client = paho.Client(
+        client = BufferedClient(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=s.client_id,
             protocol=paho.MQTTv5 if v5 else paho.MQTTv311,

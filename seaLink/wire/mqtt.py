@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import paho.mqtt.client as paho
+from paho.mqtt.enums import MQTTErrorCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,45 @@ def parse_broker_url(url: str) -> BrokerAddress:
         tls=tls,
         websocket=ws,
     )
+
+
+class BufferedClient(paho.Client):
+    """A paho client that reads its socket in large chunks.
+
+    paho asks for each packet in three or four `recv` calls (the type byte, the length bytes one
+    by one, then the rest); under a flood of small uplinks those system calls are a large part of
+    the receive path. Here one `recv` of up to 64 KiB serves many packets, and `buffered` tells
+    the reader that packets are waiting although the socket has nothing more to say.
+    """
+
+    RECV_CHUNK = 65536
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rbuf = bytearray()
+
+    @property
+    def buffered(self) -> int:
+        return len(self._rbuf)
+
+    def reconnect(self) -> MQTTErrorCode:
+        self._rbuf.clear()  # bytes of an old connection are never parsed as the new one's
+        return super().reconnect()
+
+    def _sock_recv(self, bufsize: int) -> bytes:
+        buf = self._rbuf
+        if not buf:
+            data = super()._sock_recv(self.RECV_CHUNK)
+            if len(data) <= bufsize:
+                return data  # all of it asked for, or b"" at the end of the stream
+            buf += data
+        out = bytes(buf[:bufsize])
+        del buf[:bufsize]  # cheap: a bytearray drops its head without moving the rest
+        return out
+
+
+def _buffered(client: paho.Client) -> bool:
+    return isinstance(client, BufferedClient) and client.buffered > 0
 
 
 class PahoAsyncio:
@@ -90,8 +130,7 @@ class PahoAsyncio:
     def _on_unregister_write(self, client: paho.Client, _userdata: Any, sock: Any) -> None:
         self._loop.remove_writer(sock)
 
-    @staticmethod
-    def _read(client: paho.Client) -> None:
+    def _read(self, client: paho.Client) -> None:
         # paho reads one packet per call; drain what is buffered in one wake-up, but bounded so
         # one busy client cannot starve the loop.
         for _ in range(256):
@@ -100,6 +139,8 @@ class PahoAsyncio:
                 return
             if client.loop_read() != paho.MQTT_ERR_SUCCESS:
                 return
+            if _buffered(client):
+                continue
             if not isinstance(sock, socket.socket) or isinstance(sock, ssl.SSLSocket):
                 return  # asyncio calls us again while data remains
             try:
@@ -107,6 +148,9 @@ class PahoAsyncio:
                     return
             except OSError:  # BlockingIOError included: nothing buffered
                 return
+        if _buffered(client):
+            # Packets already read off the socket wake no reader: come back after the others.
+            self._loop.call_soon(self._read, client)
 
     async def _misc(self) -> None:
         while True:
