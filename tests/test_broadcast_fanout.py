@@ -51,13 +51,13 @@ async def _api(hub: HubProcess, method: str, path: str, body: Any = None) -> Any
         return await r.json()
 
 
-async def _until(predicate: Any, timeout: float) -> None:
+async def _until(predicate: Any, timeout: float, explain: Any = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if await predicate():
             return
         await asyncio.sleep(0.2)
-    raise AssertionError("condition not met in time")
+    raise AssertionError(f"condition not met in time: {await explain() if explain else ''}")
 
 
 async def test_fan_out_to_200_vessels_with_outages_expiry_and_a_hub_crash(
@@ -95,7 +95,16 @@ async def test_fan_out_to_200_vessels_with_outages_expiry_and_a_hub_crash(
             r = (await _api(hub, "GET", f"/api/v1/broadcasts/{bid}"))["rollup"]
             return bool(r["states"]["delivered"] == 170 and r["states"]["expired"] == 30)
 
-        await _until(settled, 60)
+        async def explain() -> Any:
+            r = await _api(hub, "GET", f"/api/v1/broadcasts/{bid}?deliveries=1")
+            late = [
+                (d["vessel_id"], d["state"], d["attempts"], d.get("sent_at"), d.get("delivered_at"))
+                for d in r["deliveries"]
+                if d["vessel_id"] in back_in_time and d["state"] != "delivered"
+            ]
+            return {"states": r["rollup"]["states"], "expires": expires.isoformat(), "late": late}
+
+        await _until(settled, 60, explain)
         await asyncio.sleep(3)  # anything sent twice now would show up at the terminals
         rollup = (await _api(hub, "GET", f"/api/v1/broadcasts/{bid}"))["rollup"]
     finally:
