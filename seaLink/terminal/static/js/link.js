@@ -61,8 +61,10 @@ export class VesselLink extends EventTarget {
     // Errors (refused connection, broker gone) are link states, not page errors: mqtt.js retries.
     this.client.on("error", (err) => console.warn("mqtt:", err.message));
     this.client.on("message", (topic, payload) => this._onMessage(topic, payload));
+    // Every PUBACK overwrites its id's entry: mqtt.js reuses message ids, and the 0x10 of a
+    // publish nobody read (status, hello) must not stick to the next uplink given that id.
     this.client.on("packetreceive", (p) => {
-      if (p.cmd === "puback" && p.reasonCode) this.pubackCodes.set(p.messageId, p.reasonCode);
+      if (p.cmd === "puback") this.pubackCodes.set(p.messageId, p.reasonCode ?? 0);
     });
     this.outbox.addEventListener("change", () => this.flush());
   }
