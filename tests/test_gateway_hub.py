@@ -20,6 +20,7 @@ from simulators.beidou_pty import ShoreTerminalPty
 from simulators.beidou_terminal import BeidouNetwork, BoatTerminal, Position, SimulatedBoat
 from tests.gateway.conftest import advance_until, eventually
 from tests.test_distress import _get, _post, clock, setup  # noqa: F401  (fixtures)
+from tests.test_ingest import wait_for
 from tests.vessel_client import TestVessel
 
 
@@ -150,14 +151,17 @@ async def test_bad_gateway_messages_are_refused_with_reasons(setup: Any) -> None
         rx = {"rx_id": "r1", "card": "999999", "ts": hub.clock.now().isoformat(), "kind": "text",
               "family": "4.0", "text": "你好"}  # fmt: skip
         pub.publish_raw(f"{prefix}/gateways/bd-1/beidou/rx", json.dumps(rx, ensure_ascii=False))
-        await asyncio.sleep(0.5)
+        from seaLink.store import queries
+
+        async def three_refused() -> bool:
+            return sum((await queries.dead_letter_counts(hub.db)).values()) >= 3
+
+        await wait_for(three_refused, timeout=20)
         await hub.drained()
     finally:
         pub.close()
-    from seaLink.store import queries
-
     counts = await queries.dead_letter_counts(hub.db)
-    assert counts == {"invalid_payload": 2, "unknown_vessel": 1}, counts
+    assert counts == {"malformed_json": 1, "invalid_payload": 1, "unknown_vessel": 1}, counts
 
 
 async def test_an_ais_receiver_on_a_pty_feeds_a_boats_track_and_the_traffic(setup: Any) -> None:  # noqa: F811

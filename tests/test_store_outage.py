@@ -111,6 +111,8 @@ async def test_the_hub_rides_out_a_postgresql_restart(
                     return bool(_unreachable(caplog, "ingest") and _unreachable(caplog, "outbox"))
 
                 await wait_for(both_waiting, timeout=60)
+                # /healthz tells: the writer is stalled (nothing stored or acknowledged).
+                assert hub.ingest.health()["writer"] == "stalled"
                 # A few seconds of outage: many quiet retries.
                 await asyncio.sleep(3)
                 await asyncio.to_thread(private_pg.start)
@@ -118,6 +120,7 @@ async def test_the_hub_rides_out_a_postgresql_restart(
                 # The distress is stored once the store is back, acknowledged to the boat, the
                 # alert raised and the duty officer told.
                 ack = await _next_down(v, "distress_ack")
+                assert hub.ingest.health()["writer"] == "ok"
                 assert ack["distress_id"] == "V1-d1"
 
                 async def notified() -> bool:

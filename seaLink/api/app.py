@@ -61,8 +61,13 @@ def _parse_time(request: web.Request, name: str) -> datetime | None:
 async def healthz(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     mqtt_ok = hub.link.connected.is_set()
+    ingest = hub.ingest.health()
+    parts = {"mqtt": "ok" if mqtt_ok else "down", "ingest": ingest["writer"]}
+    healthy = all(v == "ok" for v in parts.values())
     body: dict[str, Any] = {
-        "status": "ok" if mqtt_ok else "degraded",
+        "status": "ok" if healthy else "degraded",
+        "parts": parts,
+        "ingest": ingest,
         "mqtt": mqtt_ok,
         "vessels": len(hub.registry),
         "backlog": len(hub.link.inbox),
@@ -70,7 +75,7 @@ async def healthz(request: web.Request) -> web.Response:
         # Several hubs: whether this one holds the schedule (a single hub always does).
         "scheduler": hub.cluster.leader if hub.cluster is not None else True,
     }
-    return out.respond(out.HealthOut, body, status=200 if mqtt_ok else 503)
+    return out.respond(out.HealthOut, body, status=200 if healthy else 503)
 
 
 async def _store_gauges(hub: Hub) -> None:

@@ -39,8 +39,21 @@ class LockedOut(ErrorOut):
     retry_after_s: float = Field(ge=0, description="seconds until the account unlocks")
 
 
+class IngestHealthOut(Out):
+    writer: Literal["ok", "stalled"] = Field(
+        description="stalled: the store has refused or failed every commit for `stalled_s`"
+    )
+    stalled_s: float | None = None
+    committed: int = Field(description="uplinks committed since start")
+    backlog: int = Field(description="uplinks received, not yet committed")
+
+
 class HealthOut(Out):
     status: Literal["ok", "degraded"]
+    parts: dict[str, Literal["ok", "down", "stalled"]] = Field(
+        description="each part of the hub: mqtt, ingest; `status` is ok only when all are"
+    )
+    ingest: IngestHealthOut
     mqtt: bool
     vessels: int
     backlog: int

@@ -13,16 +13,15 @@ import re
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from seaLink.domain.rescue import Candidate
 from seaLink.metrics import HubMetrics
 from seaLink.services.registry import RegistryCache
-from seaLink.store.batch import BatchPlan
-from seaLink.store.distress_writes import DistressItem
-from seaLink.wire.codec import Rejection, RejectReason, describe_errors
+from seaLink.services.uplink_steps import AIS, BEIDOU, BEIDOU_NOTE, Accepted, Refused, Verdict
+from seaLink.wire.codec import Rejection, RejectReason, refusal_of
 from seaLink.wire.gateway import (
     AIS_BATCH,
     AisClass,
@@ -39,10 +38,7 @@ from seaLink.wire.topics import Topics, UplinkKind
 
 if TYPE_CHECKING:
     from seaLink.links.mqtt_link import RawUplink
-    from seaLink.services.ingest import IngestPipeline
 
-AIS = "ais"
-BEIDOU = "beidou"
 _MAYDAY = re.compile(r"\b(MAYDAY|SOS)\b", re.IGNORECASE)
 _BEACON_NATURE = {
     AisClass.MOB: DistressNature.MAN_OVERBOARD,
@@ -58,10 +54,7 @@ class GatewayTopic:
 
 
 class GatewayUplinks:
-    def __init__(
-        self, pipeline: IngestPipeline, registry: RegistryCache, topics: Topics, metrics: HubMetrics
-    ) -> None:
-        self._pipeline = pipeline
+    def __init__(self, registry: RegistryCache, topics: Topics, metrics: HubMetrics) -> None:
         self._registry = registry
         self._head = f"{topics.prefix}/gateways/"
         self._metrics = metrics
@@ -83,59 +76,53 @@ class GatewayUplinks:
                 return gid
         return None
 
-    def classify(self, raw: RawUplink, topic: GatewayTopic, now: datetime, plan: BatchPlan) -> None:
+    def classify(self, raw: RawUplink, topic: GatewayTopic, now: datetime) -> list[Verdict]:
+        """The events a gateway's message carries, each accepted or refused."""
         self._metrics.uplinks.labels(f"gateway:{topic.sub}").inc()
         try:
             if topic.sub == "status":
                 if raw.payload:
                     self.status[topic.gateway_id] = GatewayStatus.model_validate_json(raw.payload)
             elif topic.sub == "ais":
+                out: list[Verdict] = []
                 for ev in AIS_BATCH.validate_json(raw.payload):
-                    self._ais(ev, raw, now, plan)
+                    out.extend(self._ais(ev, raw, now))
+                return out
             elif topic.sub == "beidou/rx":
-                self._beidou(BeidouRx.model_validate_json(raw.payload), raw, now, plan)
+                return self._beidou(BeidouRx.model_validate_json(raw.payload), raw)
             elif topic.sub == "beidou/tx_result":
                 self.tx_results.append(BeidouTxResult.model_validate_json(raw.payload))
             elif topic.sub != "beidou/feedback":
-                self._pipeline._reject(
-                    raw,
-                    None,
-                    Rejection(RejectReason.UNKNOWN_TOPIC, f"unknown gateway topic {topic.sub!r}"),
-                    now,
-                    plan,
-                )
+                detail = f"unknown gateway topic {topic.sub!r}"
+                return [Refused(raw, None, Rejection(RejectReason.UNKNOWN_TOPIC, detail))]
         except ValidationError as exc:
-            self._pipeline._reject(
-                raw, None, Rejection(RejectReason.INVALID_PAYLOAD, describe_errors(exc)), now, plan
-            )
+            return [Refused(raw, None, refusal_of(exc))]
+        return []
 
     # -- AIS ----------------------------------------------------------------------------------
 
-    def _ais(self, ev: AisEvent, raw: RawUplink, now: datetime, plan: BatchPlan) -> None:
+    def _ais(self, ev: AisEvent, raw: RawUplink, now: datetime) -> list[Verdict]:
         ts = min(ev.ts, now)
         if ev.class_ in _BEACON_NATURE:
             if ev.nav_status == 15 or (ev.text and "TEST" in ev.text.upper()):
                 self.beacon_tests += 1  # a beacon test: recorded in the counters, never an alarm
-                return
+                return []
             if ev.nav_status == 14 and ev.lat is not None and ev.lon is not None:
-                self._ais_distress(ev, ts, _BEACON_NATURE[ev.class_], plan, raw, now)
-                return
+                return [self._ais_distress(ev, ts, _BEACON_NATURE[ev.class_], raw)]
         if ev.text and _MAYDAY.search(ev.text):
             last = self.traffic.get(ev.mmsi)
             info = self._registry.by_mmsi(ev.mmsi)
             if last is not None or info is not None:
-                self._ais_distress(ev, ts, DistressNature.UNDESIGNATED, plan, raw, now, last)
-            else:  # no position known for this MMSI yet: keep it for the operators
-                self._pipeline._reject(raw, None, Rejection(RejectReason.INVALID_PAYLOAD,
-                                       f"MAYDAY from MMSI {ev.mmsi} with no known position"), now, plan)  # fmt: skip
-            return
+                return [self._ais_distress(ev, ts, DistressNature.UNDESIGNATED, raw, last)]
+            # no position known for this MMSI yet: keep it for the operators
+            detail = f"MAYDAY from MMSI {ev.mmsi} with no known position"
+            return [Refused(raw, None, Rejection(RejectReason.INVALID_PAYLOAD, detail))]
         if ev.lat is None or ev.lon is None or ev.class_ in (AisClass.BASE_STATION, AisClass.ATON):
-            return
+            return []
         info = self._registry.by_mmsi(ev.mmsi) if ev.class_ is AisClass.VESSEL else None
         if info is not None:
             fix = Fix(ts=ts, lat=ev.lat, lon=ev.lon, sog=_knots(ev.sog), cog=ev.cog)
-            self._pipeline._apply_fixes(info.id, [fix], now, plan, AIS)
-            return
+            return [Accepted(raw, info.id, UplinkKind.POSITION, [fix], AIS)]
         self.traffic[ev.mmsi] = Candidate(
             ev.mmsi, ev.name or f"MMSI {ev.mmsi}", "", ev.lat, ev.lon, _knots(ev.sog), ev.cog, ts, AIS,
             reachable=False,
@@ -144,40 +131,36 @@ class GatewayUplinks:
             stale = sorted(self.traffic.values(), key=lambda c: c.fix_ts)[:10_000]
             for c in stale:
                 self.traffic.pop(c.id, None)
+        return []
 
     def _ais_distress(
-        self, ev: AisEvent, ts: datetime, nature: DistressNature, plan: BatchPlan, raw: RawUplink, now: datetime,
+        self, ev: AisEvent, ts: datetime, nature: DistressNature, raw: RawUplink,
         last: Candidate | None = None,
-    ) -> None:  # fmt: skip
+    ) -> Verdict:  # fmt: skip
         lat = ev.lat if ev.lat is not None else last.lat if last else None
         lon = ev.lon if ev.lon is not None else last.lon if last else None
         info = self._registry.by_mmsi(ev.mmsi)
-        if lat is None or lon is None:
-            if info is None:
-                return
+        if lat is None or lon is None:  # a registered boat's MAYDAY before any fix of it
             lat, lon = 0.0, 0.0
         payload = DistressPayload(
             distress_id=f"ais-{ev.mmsi}", ts=ts, lat=lat, lon=lon, nature=nature,
             text=f"AIS {ev.class_.value} {ev.mmsi}" + (f"：{ev.text}" if ev.text else ""),
         )  # fmt: skip
         if info is not None:
-            item = DistressItem(info.id, info.grid_id, info.hull_name, payload, AIS)
-        else:  # a beacon or a ship we do not know: the county desk and the admins see it
-            item = DistressItem(
-                f"AIS-{ev.mmsi}", "", f"AIS {ev.class_.value} {ev.mmsi}", payload, AIS
-            )
-        plan.distress.append(item)
-        plan.distress_now = now
+            return Accepted(raw, info.id, UplinkKind.DISTRESS, payload, AIS)
+        # a beacon or a ship we do not know: the county desk and the admins see it
+        return Accepted(
+            raw, f"AIS-{ev.mmsi}", UplinkKind.DISTRESS, payload, AIS,
+            grid_id="", name=f"AIS {ev.class_.value} {ev.mmsi}",
+        )  # fmt: skip
 
     # -- Beidou -------------------------------------------------------------------------------
 
-    def _beidou(self, rx: BeidouRx, raw: RawUplink, now: datetime, plan: BatchPlan) -> None:
+    def _beidou(self, rx: BeidouRx, raw: RawUplink) -> list[Verdict]:
         info = self._registry.by_card(rx.card)
         if info is None:
-            self._pipeline._reject(raw, None, Rejection(RejectReason.UNKNOWN_VESSEL,
-                                   f"no vessel has Beidou card {rx.card}"), now, plan)  # fmt: skip
-            return
-        decoded: Any
+            detail = f"no vessel has Beidou card {rx.card}"
+            return [Refused(raw, None, Rejection(RejectReason.UNKNOWN_VESSEL, detail))]
         kind = {
             BeidouRxKind.POSITION: UplinkKind.POSITION,
             BeidouRxKind.ACK: UplinkKind.ACK,
@@ -191,10 +174,8 @@ class GatewayUplinks:
             BeidouRxKind.REQUEST: rx.request,
         }.get(rx.kind)
         if kind is None or decoded is None:
-            plan.journal.append({"vessel_id": info.id, "kind": "beidou", "key": rx.rx_id[:96], "ts": rx.ts,
-                                 "received_at": now, "payload": raw.payload.decode("utf-8", "replace")})  # fmt: skip
-            return
-        self._pipeline._apply(info.id, kind, decoded, raw, now, plan, BEIDOU)
+            return [Accepted(raw, info.id, BEIDOU_NOTE, (rx.rx_id, rx.ts), BEIDOU)]
+        return [Accepted(raw, info.id, kind, decoded, BEIDOU)]
 
 
 def _knots(sog: float | None) -> float | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -28,28 +27,21 @@ from seaLink.services.events import EventBus
 from seaLink.services.gateway_uplinks import GatewayTopic, GatewayUplinks
 from seaLink.services.outbox import Outbox
 from seaLink.services.registry import RegistryCache
+from seaLink.services.uplink_steps import Accepted, PlanContext, Refused, Verdict, plan_verdicts
 from seaLink.services.zone_watch import Observed
 from seaLink.settings import IngestSettings
-from seaLink.store.batch import BatchPlan, Heard
-from seaLink.store.distress_writes import DistressItem, DistressOutcome
+from seaLink.store.batch import BatchPlan
+from seaLink.store.distress_writes import DistressOutcome
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.outage import StoreOutage
 from seaLink.wire.codec import Rejection, RejectReason, decode_uplink
 from seaLink.wire.nmea import parse_nmea_fixes
-from seaLink.wire.payloads import (
-    AckPayload,
-    AckState,
-    DistressPayload,
-    Fix,
-    HelloPayload,
-    NavState,
-    RequestPayload,
-)
+from seaLink.wire.payloads import Fix
 from seaLink.wire.topics import TopicError, Topics, UplinkKind, VesselTopic
 
 log = logging.getLogger(__name__)
 
-MQTT = "mqtt"
+_OUR_FAULTS = (RejectReason.INTERNAL_ERROR, RejectReason.STORE_REFUSED)
 _VESSEL_TOPICS_MAX = 200_000  # about 250 bytes each
 _YIELD_EVERY = 500  # uplinks classified between turns given to the other tasks (~5 ms of work)
 
@@ -75,8 +67,7 @@ class IngestPipeline:
         self._registry = registry
         self._watch = watch
         self._outbox = outbox
-        self._acks_to_check: list[tuple[RawUplink, str, AckPayload, str]] = []
-        self.gateways = GatewayUplinks(self, registry, topics, metrics)
+        self.gateways = GatewayUplinks(registry, topics, metrics)
         # Labelled children looked up once, and counted once per batch: this runs for every uplink.
         self._uplink_counters = {k: metrics.uplinks.labels(k.value) for k in UplinkKind}
         self._uplinks_seen: dict[UplinkKind, int] = dict.fromkeys(UplinkKind, 0)
@@ -122,26 +113,38 @@ class IngestPipeline:
         vessels = {p.vessel_id for p in parsed if isinstance(p, VesselTopic)}
         # The batch is held (not acknowledged) however long the store is away.
         await self._outage.until_done(lambda: self._registry.resolve(vessels))
-        plan = BatchPlan()
-        self._acks_to_check = []
+        judged: list[list[Verdict]] = []
         for i, (raw, topic) in enumerate(zip(batch, parsed, strict=True), 1):
-            self._classify(raw, topic, now, plan)
+            judged.append(self._judge(raw, topic, now))
             if i % _YIELD_EVERY == 0:
                 # Let other tasks take a turn: one that holds SQLite's write lock across awaits
                 # (zone watch, outbox, alerting) then finishes sooner and our commit waits less.
                 await asyncio.sleep(0)
         self._count_uplinks()
-        plan.settle_ports(self._in_port_at)
-        if self._acks_to_check:
-            known = await self._outage.until_done(self._known_messages)
-            self._check_acks(plan, now, known)
-        await self._commit(plan)
+        await self._check_acks(judged)
+        self._note_refusals(judged)
+        ctx = PlanContext(
+            now, self._registry, self.request_due, self._settings.dead_letter_payload_bytes
+        )
+        plans = await self._store(judged, ctx, top=True)
         self._link.ack(batch)
         self.committed += len(batch)
         self._metrics.ingest_latency.observe(time.monotonic() - batch[0].received_mono)
         for observer in self.on_committed:
             observer(batch)
-        self._after_commit(plan)
+        for plan in plans:
+            self._after_commit(plan)
+
+    def health(self) -> dict[str, Any]:
+        """For /healthz: a writer whose commits keep failing is stalled (nothing is stored or
+        acknowledged meanwhile; the broker queues what arrives)."""
+        since = self._outage.since
+        return {
+            "writer": "ok" if since is None else "stalled",
+            "stalled_s": None if since is None else round(time.monotonic() - since, 1),
+            "committed": self.committed,
+            "backlog": len(self._link.inbox),
+        }
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -171,34 +174,31 @@ class IngestPipeline:
         self._vessel_topics[raw.topic] = parsed
         return parsed
 
-    def _classify(
-        self,
-        raw: RawUplink,
-        topic: VesselTopic | GatewayTopic | Rejection,
-        now: datetime,
-        plan: BatchPlan,
-    ) -> None:
-        if isinstance(topic, GatewayTopic):
-            self.gateways.classify(raw, topic, now, plan)
-            return
-        if isinstance(topic, Rejection):
-            self._reject(raw, None, topic, now, plan)
-            return
+    def _judge(
+        self, raw: RawUplink, topic: VesselTopic | GatewayTopic | Rejection, now: datetime
+    ) -> list[Verdict]:
+        """Accept or refuse one message; a fault of ours costs that message only."""
+        try:
+            if isinstance(topic, GatewayTopic):
+                return self.gateways.classify(raw, topic, now)
+            if isinstance(topic, Rejection):
+                return [Refused(raw, None, topic)]
+            return self._judge_vessel(raw, topic, now)
+        except Exception as exc:
+            log.exception("ingest: judging the uplink on %s failed", raw.topic[:120])
+            detail = f"{type(exc).__name__} while checking the message: {exc}"[:500]
+            vid = topic.vessel_id if isinstance(topic, VesselTopic) else None
+            return [Refused(raw, vid, Rejection(RejectReason.INTERNAL_ERROR, detail))]
+
+    def _judge_vessel(self, raw: RawUplink, topic: VesselTopic, now: datetime) -> list[Verdict]:
         vid = topic.vessel_id
         self._uplinks_seen[topic.kind] += 1
         if self._registry.get(vid) is None:
-            self._reject(
-                raw,
-                vid,
-                Rejection(RejectReason.UNKNOWN_VESSEL, f"vessel {vid!r} is not registered"),
-                now,
-                plan,
-            )
-            return
+            detail = f"vessel {vid!r} is not registered"
+            return [Refused(raw, vid, Rejection(RejectReason.UNKNOWN_VESSEL, detail))]
         if self._link_sender_mismatch(raw, vid):
             detail = f"published by client {raw.sender!r} on the topic of vessel {vid!r}"
-            self._reject(raw, vid, Rejection(RejectReason.VESSEL_MISMATCH, detail), now, plan)
-            return
+            return [Refused(raw, vid, Rejection(RejectReason.VESSEL_MISMATCH, detail))]
         decoded = decode_uplink(
             topic.kind,
             raw.payload,
@@ -206,14 +206,30 @@ class IngestPipeline:
             max_fixes=self._settings.max_fixes_per_message,
         )
         if isinstance(decoded, Rejection):
-            self._reject(raw, vid, decoded, now, plan)
-            return
+            return [Refused(raw, vid, decoded)]
         future = self._future_ts(decoded)
         if future is not None:
             detail = f"timestamp {future.isoformat()} is ahead of the hub's clock {now.isoformat()}"
-            self._reject(raw, vid, Rejection(RejectReason.TS_IN_FUTURE, detail), now, plan)
-            return
-        self._apply(vid, topic.kind, decoded, raw, now, plan)
+            return [Refused(raw, vid, Rejection(RejectReason.TS_IN_FUTURE, detail))]
+        if topic.kind is UplinkKind.NMEA:
+            assert isinstance(decoded, list)
+            return self._judge_nmea(raw, vid, decoded, now)  # type: ignore[arg-type]
+        return [Accepted(raw, vid, topic.kind, decoded)]
+
+    def _judge_nmea(
+        self, raw: RawUplink, vid: str, lines: list[str], now: datetime
+    ) -> list[Verdict]:
+        fixes, problems = parse_nmea_fixes(lines, now=now)
+        out: list[Verdict] = []
+        if problems:
+            first = problems[0]
+            detail = (
+                f"{len(problems)} sentence(s) refused, first: {first.reason} {first.line[:60]!r}"
+            )
+            out.append(Refused(raw, vid, Rejection(RejectReason.BAD_NMEA, detail)))
+        if fixes:
+            out.append(Accepted(raw, vid, UplinkKind.POSITION, fixes))
+        return out
 
     def _link_sender_mismatch(self, raw: RawUplink, vid: str) -> bool:
         """Where the broker stamps the publisher's client id, it must be the topic's vessel."""
@@ -231,187 +247,85 @@ class IngestPipeline:
             return ts
         return None
 
-    def _apply(
-        self,
-        vid: str,
-        kind: UplinkKind,
-        decoded: object,
-        raw: RawUplink,
-        now: datetime,
-        plan: BatchPlan,
-        link: str = MQTT,
-    ) -> None:
-        if kind is UplinkKind.POSITION:
-            assert isinstance(decoded, list)
-            self._apply_fixes(vid, decoded, now, plan, link)
-        elif kind is UplinkKind.HELLO:
-            assert isinstance(decoded, HelloPayload)
-            plan.hello[vid] = (decoded.terminal, decoded.ts)
-            plan.hellos.add(vid)
-            plan.hear(vid, Heard(min(decoded.ts, now), link))
-            self._journal(vid, kind, f"hello:{decoded.ts.isoformat()}", decoded.ts, raw, now, plan)
-        elif kind is UplinkKind.STATUS:
-            assert isinstance(decoded, str)
-            plan.status[vid] = (decoded, now)
-            plan.online[vid] = decoded == "online"
-            if decoded == "online":
-                plan.hear(vid, Heard(now, link))
-        elif kind is UplinkKind.ACK:
-            assert isinstance(decoded, AckPayload)
-            self._acks_to_check.append((raw, vid, decoded, link))
-            plan.hear(vid, Heard(min(decoded.ts, now), link))
-        elif kind is UplinkKind.DISTRESS:
-            assert isinstance(decoded, DistressPayload)
-            key = f"{decoded.distress_id}:{'cancel' if decoded.cancel else decoded.ts.isoformat()}"
-            self._journal(vid, kind, key, decoded.ts, raw, now, plan)
-            info = self._registry.get(vid)
-            assert info is not None
-            plan.distress.append(DistressItem(vid, info.grid_id, info.hull_name, decoded, link))
-            plan.distress_now = now
-            plan.hear(vid, Heard(min(decoded.ts, now), link))
-        elif kind is UplinkKind.REQUEST:
-            assert isinstance(decoded, RequestPayload)
-            info = self._registry.get(vid)
-            assert info is not None
-            plan.requests.append(
-                {
-                    "vessel_id": vid,
-                    "grid_id": info.grid_id,
-                    "request_id": decoded.request_id,
-                    "category": decoded.category,
-                    "text": decoded.text,
-                    "ts": decoded.ts,
-                    "received_at": now,
-                    "state": "open",
-                    "due_at": now + self.request_due,
-                    "reminded": 0,
-                    "replies": 0,
-                }
-            )
-            plan.hear(vid, Heard(min(decoded.ts, now), link))
-        elif kind is UplinkKind.NMEA:
-            assert isinstance(decoded, list)
-            fixes, problems = parse_nmea_fixes(decoded, now=now)
-            if problems:
-                first = problems[0]
-                detail = f"{len(problems)} sentence(s) refused, first: {first.reason} {first.line[:60]!r}"
-                self._reject(raw, vid, Rejection(RejectReason.BAD_NMEA, detail), now, plan)
-            if fixes:
-                self._apply_fixes(vid, fixes, now, plan, link)
-
-    async def _known_messages(self) -> set[tuple[str, str]]:
-        keys = {(a.msg_id, vid) for _raw, vid, a, _link in self._acks_to_check}
-        return set(await self._outbox.store.known_messages(keys))
-
-    def _check_acks(self, plan: BatchPlan, now: datetime, known: set[tuple[str, str]]) -> None:
-        """Acks must name a message the hub sent to this very vessel."""
-        for raw, vid, a, link in self._acks_to_check:
-            if (a.msg_id, vid) not in known:
-                detail = f"no message {a.msg_id!r} was sent to vessel {vid!r}"
-                self._reject(raw, vid, Rejection(RejectReason.UNKNOWN_MESSAGE, detail), now, plan)
-                continue
-            plan.acks.append(
-                {"m": a.msg_id, "v": vid, "ts": min(a.ts, now), "state": a.state.value}
-            )
-            self._rescue_reply(vid, a, now, plan)
-            plan.ack_events.append(
-                {
-                    "msg_id": a.msg_id,
-                    "vessel_id": vid,
-                    "state": a.state.value,
-                    "ts": a.ts,
-                    "received_at": now,
-                    "link": link,
-                    "crew": json.dumps(a.crew or [], ensure_ascii=False),
-                    "text": a.text or "",
-                    "answers": json.dumps(a.answers or [], ensure_ascii=False),
-                    "eta_min": a.eta_min,
-                    "recall": a.recall.model_dump_json(exclude_none=True) if a.recall else None,
-                }
-            )
-
-    def _rescue_reply(self, vid: str, a: AckPayload, now: datetime, plan: BatchPlan) -> None:
-        """A boat's answer to a rescue task goes into the incident's log, in the same commit."""
-        if not a.msg_id.startswith("rt") or a.state not in (AckState.ACCEPTED, AckState.DECLINED):
+    async def _check_acks(self, judged: list[list[Verdict]]) -> None:
+        """Acks must name a message the hub sent to this very vessel (one store read a batch)."""
+        acks = [
+            (verdicts, i, v)
+            for verdicts in judged
+            for i, v in enumerate(verdicts)
+            if isinstance(v, Accepted) and v.kind == UplinkKind.ACK
+        ]
+        if not acks:
             return
-        try:
-            incident_id = int(a.msg_id[2:].split("-", 1)[0])
-        except ValueError:
-            return
-        info = self._registry.get(vid)
-        name = info.hull_name if info and info.hull_name else vid
-        if a.state is AckState.ACCEPTED:
-            eta = f"，预计 {a.eta_min} 分钟到达" if a.eta_min is not None else ""
-            text = f"{name} 接受救援任务{eta}" + (f"：{a.text}" if a.text else "")
-        else:
-            text = f"{name} 拒绝救援任务" + (f"：{a.text}" if a.text else "")
-        plan.incident_logs.append(
-            {
-                "incident_id": incident_id,
-                "ts": now,
-                "actor": f"vessel:{vid}",
-                "kind": f"task_{a.state.value}",
-                "text": text,
-            }
-        )
+        keys = {(v.payload.msg_id, v.vessel_id) for _verdicts, _i, v in acks}
+        known = set(await self._outage.until_done(lambda: self._outbox.store.known_messages(keys)))
+        for verdicts, i, v in acks:
+            if (v.payload.msg_id, v.vessel_id) not in known:
+                detail = f"no message {v.payload.msg_id!r} was sent to vessel {v.vessel_id!r}"
+                rej = Rejection(RejectReason.UNKNOWN_MESSAGE, detail)
+                verdicts[i] = Refused(v.raw, v.vessel_id, rej)
 
-    def _apply_fixes(
-        self, vid: str, fixes: list[Fix], now: datetime, plan: BatchPlan, link: str = MQTT
-    ) -> None:
-        live: Fix | None = None
-        for fix in fixes:
-            plan.add_fix(vid, fix, link, now)
-            if not fix.backfill and (live is None or fix.ts > live.ts):
-                live = fix
-        if live is not None:
-            # Backfilled fixes are history: drawn on the track, never a sign of life now.
-            if live.state is NavState.IN_PORT:
-                plan.hear(vid, Heard(min(live.ts, now), link, True))
-            else:  # in a port's circle? looked up once per vessel and batch (`settle_ports`)
-                plan.hear(vid, Heard(min(live.ts, now), link, None, (live.lat, live.lon)))
+    def _note_refusals(self, judged: list[list[Verdict]]) -> None:
+        for verdicts in judged:
+            for v in verdicts:
+                if isinstance(v, Refused):
+                    self._count_refusal(v)
 
-    def _journal(
-        self,
-        vid: str,
-        kind: UplinkKind,
-        key: str,
-        ts: datetime,
-        raw: RawUplink,
-        now: datetime,
-        plan: BatchPlan,
-    ) -> None:
-        plan.journal.append(
-            {
-                "vessel_id": vid,
-                "kind": kind.value,
-                "key": key[:96],
-                "ts": ts,
-                "received_at": now,
-                "payload": raw.payload.decode("utf-8", "replace"),
-            }
-        )
-
-    def _reject(
-        self, raw: RawUplink, vid: str | None, rej: Rejection, now: datetime, plan: BatchPlan
-    ) -> None:
+    def _count_refusal(self, v: Refused) -> None:
+        rej = v.rejection
         self._metrics.rejected.labels(rej.reason.value).inc()
-        log.info("uplink rejected (%s) on %s: %s", rej.reason.value, raw.topic[:120], rej.detail)
-        keep = raw.payload[: self._settings.dead_letter_payload_bytes]
-        try:
-            text = keep.decode("utf-8")
-        except UnicodeDecodeError:
-            text = "base64:" + base64.b64encode(keep).decode()
-        plan.dead_letters.append(
-            {
-                "received_at": now,
-                "topic": raw.topic[:256],
-                "vessel_id": vid,
-                "reason": rej.reason.value,
-                "detail": rej.detail,
-                "payload": text,
-                "payload_bytes": len(raw.payload),
-            }
+        level = logging.ERROR if rej.reason in _OUR_FAULTS else logging.INFO
+        log.log(
+            level, "uplink refused (%s) on %s: %s", rej.reason.value, v.raw.topic[:120], rej.detail
         )
+
+    async def _store(
+        self, judged: list[list[Verdict]], ctx: PlanContext, *, top: bool = False
+    ) -> list[BatchPlan]:
+        """Commit the messages' plan. Should the database refuse it (not an outage: the data),
+        halve the batch until the message it refuses is found; that one is dead-lettered as
+        `store_refused` and the rest stored, so no single message can hold ingest up."""
+        plan, failed = plan_verdicts([v for verdicts in judged for v in verdicts], ctx)
+        if top:
+            for bad in failed:
+                self._count_refusal(bad)
+        plan.settle_ports(self._in_port_at)
+        try:
+            await self._commit(plan)
+            return [plan]
+        except Exception as exc:
+            if len(judged) > 1:
+                if top:
+                    log.error(
+                        "ingest: the database refused a batch of %d uplinks (%s: %s); "
+                        "looking for the message it refuses",
+                        len(judged), type(exc).__name__, _first_line(exc),
+                    )  # fmt: skip
+                half = len(judged) // 2
+                return await self._store(judged[:half], ctx) + await self._store(judged[half:], ctx)
+            return await self._refuse_stored(judged[0], exc, ctx)
+
+    async def _refuse_stored(
+        self, verdicts: list[Verdict], exc: Exception, ctx: PlanContext
+    ) -> list[BatchPlan]:
+        if not verdicts:
+            return []
+        raw = verdicts[0].raw
+        vid = next((v.vessel_id for v in verdicts if v.vessel_id), None)
+        rej = Rejection(RejectReason.STORE_REFUSED, f"{type(exc).__name__}: {_first_line(exc)}")
+        bad = Refused(raw, vid, rej)
+        self._count_refusal(bad)
+        plan, _ = plan_verdicts([bad], ctx)
+        try:
+            await self._commit(plan)
+        except Exception:
+            # Not even its dead letter can be stored: the log keeps it, the loop goes on.
+            log.exception(
+                "ingest: could not keep the refused uplink on %s; payload (base64): %s",
+                raw.topic[:120], base64.b64encode(raw.payload[:4096]).decode(),
+            )  # fmt: skip
+            return []
+        return [plan]
 
     async def _commit(self, plan: BatchPlan) -> None:
         started = 0.0
@@ -421,9 +335,10 @@ class IngestPipeline:
             started = time.perf_counter()
             await self._writer.commit(plan)
 
-        # Not acknowledged, so not lost: keep retrying (whatever failed); the broker keeps the
-        # rest queued meanwhile. A store outage is logged once, not once per attempt.
-        await self._outage.until_done(commit, only_outages=False)
+        # Not acknowledged, so not lost: an unreachable store is retried however long it takes
+        # (the broker keeps the rest queued meanwhile; the outage is logged once). Any other
+        # error is the data's: raised, for `_store` to find the message.
+        await self._outage.until_done(commit)
         self._metrics.commit_seconds.observe(time.perf_counter() - started)
         if plan.positions:
             backfilled = sum(1 for p in plan.positions if p["backfill"])
@@ -495,3 +410,8 @@ class IngestPipeline:
                 },
                 volatile=True,
             )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0][:300] if text else ""

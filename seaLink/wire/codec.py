@@ -9,7 +9,14 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from seaLink.wire.payloads import AckPayload, DistressPayload, Fix, HelloPayload, RequestPayload
+from seaLink.wire.payloads import (
+    BAD_TEXT,
+    AckPayload,
+    DistressPayload,
+    Fix,
+    HelloPayload,
+    RequestPayload,
+)
 from seaLink.wire.topics import UplinkKind
 
 
@@ -28,6 +35,11 @@ class RejectReason(StrEnum):
     BAD_STATUS = "bad_status"
     BAD_NMEA = "bad_nmea"
     UNKNOWN_MESSAGE = "unknown_message"
+    BAD_TEXT = "bad_text"  # a control character (NUL...) or an unpaired surrogate in text
+    # Refused by the hub itself, after the message passed every check above: kept, so that an
+    # operator can replay it once the fault is fixed, and never retried in a loop.
+    INTERNAL_ERROR = "internal_error"  # a step of the hub raised on this message
+    STORE_REFUSED = "store_refused"  # the database refused this message's rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +76,18 @@ def _is_json_error(exc: ValidationError) -> bool:
     return any(e["type"] == "json_invalid" for e in exc.errors())
 
 
+def refusal_of(exc: ValidationError) -> Rejection:
+    """The refusal a validation error stands for: malformed JSON, bad text, or invalid."""
+    if _is_json_error(exc):
+        return Rejection(RejectReason.MALFORMED_JSON, f"not valid JSON: {describe_errors(exc, 1)}")
+    bad_text = [e for e in exc.errors() if e["type"] == BAD_TEXT]
+    if bad_text:
+        first = bad_text[0]
+        loc = ".".join(str(p) for p in first["loc"]) or "payload"
+        return Rejection(RejectReason.BAD_TEXT, f"{loc}: {first['msg']}")
+    return Rejection(RejectReason.INVALID_PAYLOAD, describe_errors(exc))
+
+
 def decode_uplink(
     kind: UplinkKind, payload: bytes, *, max_bytes: int, max_fixes: int
 ) -> Decoded | Rejection:
@@ -81,11 +105,7 @@ def decode_uplink(
             return _decode_fixes(payload, max_fixes)
         return _MODELS[kind].model_validate_json(payload)  # type: ignore[return-value]
     except ValidationError as exc:
-        if _is_json_error(exc):
-            return Rejection(
-                RejectReason.MALFORMED_JSON, f"not valid JSON: {describe_errors(exc, 1)}"
-            )
-        return Rejection(RejectReason.INVALID_PAYLOAD, describe_errors(exc))
+        return refusal_of(exc)
 
 
 def _decode_fixes(payload: bytes, max_fixes: int) -> list[Fix] | Rejection:

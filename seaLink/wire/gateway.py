@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from seaLink.wire.payloads import (
     AckPayload,
+    CleanedText,
     DistressPayload,
     DownMessage,
     Fix,
@@ -31,6 +32,7 @@ from seaLink.wire.payloads import (
     Longitude,
     MessageId,
     RequestPayload,
+    Text,
 )
 from seaLink.wire.topics import Topics
 
@@ -125,8 +127,8 @@ class AisEvent(_Model):
     class_: AisClass = Field(alias="class")
     msg_type: Annotated[int, Field(ge=1, le=27)]
     ts: datetime = Field(description="UTC: from the tag block (c:) or the receive time")
-    source: str | None = Field(None, description="receiving station (tag block s:)")
-    channel: str | None = None
+    source: CleanedText | None = Field(None, description="receiving station (tag block s:)")
+    channel: CleanedText | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
     sog: (
@@ -138,14 +140,14 @@ class AisEvent(_Model):
     nav_status: Annotated[int, Field(ge=0, le=15)] | None = Field(
         None, description="14 = AIS-SART/MOB/EPIRB active, 15 = test (or undefined)"
     )
-    name: str | None = None
-    callsign: str | None = None
+    name: CleanedText | None = None
+    callsign: CleanedText | None = None
     ship_type: int | None = None
     imo: int | None = None
-    destination: str | None = None
+    destination: CleanedText | None = None
     draught: float | None = None
     aid_type: int | None = None
-    text: str | None = Field(None, description="safety text of types 12 and 14")
+    text: CleanedText | None = Field(None, description="safety text of types 12 and 14")
     dest_mmsi: str | None = None
     dac: int | None = None
     fid: int | None = None
@@ -175,7 +177,7 @@ class BeidouRx(_Model):
     Exactly the field named by `kind` is set (`fixes` for position). `data` carries undecodable
     content as hex."""
 
-    rx_id: Annotated[str, Field(min_length=1, max_length=64, description="stable: dedupe by it")]
+    rx_id: Annotated[Text, Field(min_length=1, max_length=64, description="stable: dedupe by it")]
     card: Card = Field(description="the sender's card number")
     ts: datetime = Field(description="when the gateway received it (UTC)")
     kind: BeidouRxKind
@@ -184,9 +186,11 @@ class BeidouRx(_Model):
     ack: AckPayload | None = None
     distress: DistressPayload | None = None
     request: RequestPayload | None = None
-    text: str | None = None
+    text: CleanedText | None = None
     content_hex: str | None = None
-    terminal_time: str | None = Field(None, description="send time as the terminal printed it")
+    terminal_time: CleanedText | None = Field(
+        None, description="send time as the terminal printed it"
+    )
     parts: int = Field(1, description="how many Beidou messages it was split into")
 
 

@@ -6,11 +6,21 @@ Unknown fields are ignored so that vendors may add their own; known fields are c
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 Latitude = Annotated[float, Field(ge=-90.0, le=90.0, description="WGS-84 latitude, degrees")]
 Longitude = Annotated[float, Field(ge=-180.0, le=180.0, description="WGS-84 longitude, degrees")]
@@ -18,6 +28,34 @@ MessageId = Annotated[
     str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", description="unique id")
 ]
 Timestamp = Annotated[AwareDatetime, Field(description="ISO 8601 with offset, UTC preferred")]
+
+# Text the protocol carries is readable text: control characters other than TAB, LF and CR
+# (NUL above all: PostgreSQL cannot store it) and unpaired UTF-16 surrogates are refused.
+BAD_TEXT = "bad_text"  # the pydantic error type, mapped to the `bad_text` refusal reason
+_UNTEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _refuse_untext(value: str) -> str:
+    bad = _UNTEXT.search(value)
+    if bad is not None:
+        raise PydanticCustomError(
+            BAD_TEXT,
+            "contains U+{code} at character {at}; text may not hold control characters "
+            "(other than TAB, LF, CR) or unpaired surrogates",
+            {"code": f"{ord(bad.group()):04X}", "at": bad.start()},
+        )
+    return value
+
+
+def clean_text(value: str) -> str:
+    """The text with every character `Text` refuses replaced by U+FFFD."""
+    return _UNTEXT.sub("\ufffd", value)
+
+
+Text = Annotated[str, AfterValidator(_refuse_untext)]
+# Where refusing would lose something that matters (a distress call's words), the text is
+# cleaned instead: each offending character becomes U+FFFD.
+CleanedText = Annotated[str, AfterValidator(clean_text)]
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -64,7 +102,7 @@ class HelloPayload(_Payload):
 
     ts: Timestamp
     terminal: Annotated[
-        str, Field(min_length=1, max_length=64, description="vendor/model/firmware")
+        Text, Field(min_length=1, max_length=64, description="vendor/model/firmware")
     ]
 
 
@@ -87,7 +125,9 @@ class RecallReply(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
     status: RecallStatus
-    port: Annotated[str, Field(max_length=64)] | None = Field(None, description="where it shelters")
+    port: Annotated[Text, Field(max_length=64)] | None = Field(
+        None, description="where it shelters"
+    )
     persons_ashore: Annotated[int, Field(ge=0, le=500)] | None = None
 
 
@@ -97,14 +137,14 @@ class AckPayload(_Payload):
     msg_id: MessageId
     state: AckState
     ts: Timestamp
-    crew: list[Annotated[str, Field(min_length=1, max_length=32)]] | None = Field(
+    crew: list[Annotated[Text, Field(min_length=1, max_length=32)]] | None = Field(
         None, max_length=64, description="names of crew members acknowledging"
     )
-    text: Annotated[str, Field(max_length=1000)] | None = None
+    text: Annotated[Text, Field(max_length=1000)] | None = None
     eta_min: Annotated[int, Field(ge=0, le=10000)] | None = Field(
         None, description="minutes to the scene, with `accepted` of a rescue task"
     )
-    answers: list[Annotated[str, Field(max_length=16)]] | None = Field(
+    answers: list[Annotated[Text, Field(max_length=16)]] | None = Field(
         None, max_length=200, description="quiz answers of a training, in question order"
     )
     recall: RecallReply | None = Field(None, description="answer to a typhoon recall order")
@@ -134,9 +174,9 @@ class DistressPayload(_Payload):
     lon: Longitude
     nature: DistressNature = DistressNature.UNDESIGNATED
     persons: Annotated[int, Field(ge=0, le=500)] | None = None
-    text: Annotated[str, Field(max_length=1000)] | None = None
+    text: Annotated[CleanedText, Field(max_length=1000)] | None = None
     cancel: bool = False
-    reason: Annotated[str, Field(max_length=500)] | None = None
+    reason: Annotated[CleanedText, Field(max_length=500)] | None = None
 
     @model_validator(mode="after")
     def _cancel_needs_reason(self) -> DistressPayload:
@@ -151,7 +191,7 @@ class RequestPayload(_Payload):
     request_id: MessageId
     ts: Timestamp
     category: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z_]+$")]
-    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    text: Annotated[Text, Field(min_length=1, max_length=2000)]
 
 
 class DownKind(StrEnum):
