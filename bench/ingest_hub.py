@@ -31,7 +31,7 @@ async def main() -> None:
             if m:
                 latencies.append(now - float(m.group(1)))
 
-    hub.ingest.on_committed.append(probe)
+    hub.ingest.on_committed = probe
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with hub.running():

@@ -28,9 +28,11 @@ from seaLink.services.auth import AuthService, hash_password
 from seaLink.services.broadcasts import BroadcastService
 from seaLink.services.cluster import Cluster, default_hub_id
 from seaLink.services.contact_watch import ContactWatch
+from seaLink.services.event_routes import EventRouter, hub_routes
 from seaLink.services.events import EventBus
 from seaLink.services.gateway_uplinks import BeidouRouteView
 from seaLink.services.ingest import IngestPipeline
+from seaLink.services.live_view import LiveView
 from seaLink.services.outbox import Outbox
 from seaLink.services.recall import RecallService
 from seaLink.services.registry import RegistryCache
@@ -41,7 +43,6 @@ from seaLink.services.zone_watch import ZoneWatch
 from seaLink.settings import Settings
 from seaLink.store.contact_writes import AlertChange
 from seaLink.store.db import Database
-from seaLink.store.distress_writes import DistressOutcome
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.outage import FIRST_DELAY_S, MAX_DELAY_S, is_store_outage
 from seaLink.store.users import ensure_admin
@@ -131,6 +132,12 @@ class Hub:
         self.rescue = RescueService(
             db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
         )
+        self.live = LiveView(self.events, self.registry, self.rescue.incident_grids.get)
+        self.router = EventRouter()
+        self.router.live, self.router.schedule = hub_routes(
+            live=self.live, watch=self.watch, outbox=self.outbox, zones=self.zones,
+            alerting=self.alerting, requests=self.requests, metrics=self.metrics,
+        )  # fmt: skip
         self.ingest = self.make_ingest(self.link)
         self.auth = AuthService(
             self.db,
@@ -155,24 +162,15 @@ class Hub:
             link=link,
             writer=IngestWriter(self.db, self.settings.alerting.distress_leader_after_s),
             registry=self.registry,
-            watch=self.watch,
-            outbox=self.outbox,
+            deliveries=self.outbox.store,
+            router=self.router,
             ports=self.ports,
             clock=self.clock,
             settings=self.settings.ingest,
             topics=self.topics,
             metrics=self.metrics,
-            events=self.events,
+            request_due=timedelta(seconds=self.settings.requests.answer_within_s),
         )
-
-    def _wire_ingest(self, pipeline: IngestPipeline) -> None:
-        pipeline.on_distress.append(self._on_distress)
-        pipeline.on_incident_log.append(self._on_incident_log)
-        pipeline.request_due = timedelta(seconds=self.settings.requests.answer_within_s)
-        pipeline.on_requests.append(self.requests.arrived)
-        pipeline.on_fixes.append(self.zones.observe)
-        if self.cluster is not None:
-            pipeline.forward = self.cluster.forward
 
     async def prepare(self) -> None:
         await self._when_store_ready()
@@ -185,7 +183,6 @@ class Hub:
         await self.requests.load()
         await self.recall.load()
         self.broadcasts.on_recall.append(self.recall.register)
-        self._wire_ingest(self.ingest)
         if self.cluster is not None:
             self.cluster.attach()
         self.watch.on_alert.append(self._on_contact_alert)
@@ -253,48 +250,6 @@ class Hub:
         tg.create_task(self.requests.run(), name="requests")
         tg.create_task(self.recall.run(), name="recall")
         tg.create_task(self.broadcasts.report_progress(), name="broadcast-progress")
-
-    def _on_distress(self, outcome: DistressOutcome) -> None:
-        if self.cluster is not None:
-            # Several hubs: the ingesting hub announced it; the scheduler raises it once.
-            if outcome.action == "raised" and not self.cluster.announced(outcome):
-                self.metrics.alerts_raised.labels("distress").inc()
-                self.alerting.raised(outcome.alert_id)
-            if not self.cluster.replaying:
-                self.announce_distress(outcome)
-            return
-        if outcome.action == "raised":
-            self.metrics.alerts_raised.labels("distress").inc()
-            self.alerting.raised(outcome.alert_id)
-        self.announce_distress(outcome)
-
-    def announce_distress(self, outcome: DistressOutcome) -> None:
-        """The live console event of a distress (raised, repeated, cancellation asked)."""
-        if outcome.action != "ignored":
-            self.events.publish(
-                "alert",
-                {
-                    "alert_id": outcome.alert_id,
-                    "vessel_id": outcome.vessel_id,
-                    "grid_id": outcome.grid_id,
-                    "type": "distress",
-                    "action": outcome.action,
-                    "phase": "distress",
-                    "severity": "critical",
-                    "incident_id": outcome.incident_id,
-                    "sound": outcome.action == "raised",
-                    "at": self.clock.now().isoformat(),
-                },
-            )
-
-    def _on_incident_log(self, entry: dict[str, Any]) -> None:
-        if self.cluster is None or not self.cluster.replaying:
-            self.announce_incident_log(entry)
-
-    def announce_incident_log(self, entry: dict[str, Any]) -> None:
-        grid = self.rescue.incident_grids.get(int(entry["incident_id"]))
-        data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in entry.items()}
-        self.events.publish("incident_log", data | {"grid_ids": [grid] if grid else []})
 
     def _on_contact_alert(self, change: AlertChange) -> None:
         if change.action == "raised":

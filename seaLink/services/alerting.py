@@ -41,6 +41,7 @@ TYPE_ZH = {
     "separation": "脱离编队",
 }
 LEVEL_ZH = {0: "值班员", 1: "网格长", 2: "县应急办"}
+_SEEN_MAX = 100_000
 
 
 class Alerting(DeadlineLoop):
@@ -78,6 +79,9 @@ class Alerting(DeadlineLoop):
             ),
         }
         self._new: list[int] = []
+        # Alerts already taken (a raised alert may be told of twice: by its event and by a
+        # cluster holder's re-read of the store); bounded, oldest forgotten first.
+        self._seen: dict[int, None] = {}
         # Notifications decided but not yet sent (a database outage between the decision and
         # the sending must delay them, never lose them), and sent ones not yet recorded.
         self._to_notify: list[tuple[dict[str, object], Level]] = []
@@ -88,7 +92,12 @@ class Alerting(DeadlineLoop):
             self.book(at, alert_id)
 
     def raised(self, alert_id: int) -> None:
-        """A new alert is in the store: tell level 0 and book its escalation."""
+        """A new alert is in the store: tell level 0 and book its escalation (once)."""
+        if alert_id in self._seen:
+            return
+        self._seen[alert_id] = None
+        if len(self._seen) > _SEEN_MAX:
+            del self._seen[next(iter(self._seen))]
         self._new.append(alert_id)
         self.kick()
 

@@ -22,17 +22,14 @@ import json
 import logging
 import socket
 import time
-from collections import deque
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from seaLink.domain.events import DomainEvent, decode, encode
 from seaLink.links.mqtt_link import MqttLink
-from seaLink.services.cluster_news import decode, encode, has_news
 from seaLink.store import leases
-from seaLink.store.batch import BatchPlan
-from seaLink.store.distress_writes import DistressOutcome
 from seaLink.store.outage import StoreOutage
 from seaLink.store.tables import VesselState
 
@@ -64,13 +61,10 @@ class Cluster:
         self._news_topic = f"{base}{hub_id}/news"
         self._events_topic = f"{base}{hub_id}/events"
         self.leader = False
-        self.replaying = False  # applying another hub's news (its events were announced there)
         self.took_over_at: datetime | None = None
         self._held_until = 0.0  # monotonic time until which our lease is surely ours
-        self._collected: list[BatchPlan] | None = None
+        self._collected: list[list[DomainEvent]] | None = None
         self._adopted: dict[str, asyncio.Task[None]] = {}
-        self._announced: set[int] = set()
-        self._announced_order: deque[int] = deque()
         self._relay_buffer: list[list[Any]] = []
         self._tail_since: datetime | None = None
         self._next_refresh = 0.0
@@ -82,23 +76,17 @@ class Cluster:
         link.internal_prefix = self._internal
         link.internal_filters = [f"{self._internal}+/news", f"{self._internal}+/events"]
         link.on_internal = self._on_internal
-        self.hub.ingest.forward = self.forward
+        self.hub.router.forward = self.forward
         self.hub.events.on_local.append(self._relay)
 
-    def forward(self, plan: BatchPlan) -> bool:
-        """Ingest hook: True if the batch's news went to the lease holder instead of here."""
+    def forward(self, events: list[DomainEvent]) -> bool:
+        """Router hook: True if the schedule's events went to the lease holder, not here."""
         if self.leader:
             return False
-        # What only the ingesting hub can announce live: the holder applies these silently.
-        for outcome in plan.distress_outcomes:
-            self.hub.announce_distress(outcome)
-        for entry in plan.incident_logs:
-            self.hub.announce_incident_log(entry)
-        if has_news(plan):
-            if self.hub.link.publish(self._news_topic, encode(plan, self.hub_id), qos=1) is None:
-                log.warning("cluster: news not sent (broker away); the holder will re-read it")
-            else:
-                self.hub.metrics.cluster_news.labels("sent").inc()
+        if self.hub.link.publish(self._news_topic, encode(events, self.hub_id), qos=1) is None:
+            log.warning("cluster: news not sent (broker away); the holder will re-read it")
+        else:
+            self.hub.metrics.cluster_news.labels("sent").inc()
         return True
 
     # -- the loop ----------------------------------------------------------------------------------
@@ -163,7 +151,7 @@ class Cluster:
         try:
             await self.hub.load_schedule()
             for alert_id in await leases.unannounced_alerts(self.hub.db):
-                self._announce(alert_id)
+                self.hub.alerting.raised(alert_id)
         except BaseException:
             # The store went away mid-way: not the holder yet, so the next beat that gets the
             # lease takes over again from the start (else the schedule would never start).
@@ -171,8 +159,8 @@ class Cluster:
             self._collected = None
             raise
         collected, self._collected = self._collected, None
-        for plan in collected:
-            self._apply(plan)
+        for events in collected:
+            self._apply(events)
         self._tail_since = self.hub.clock.now() - timedelta(seconds=self.settings.lease_s)
         await self.hub.start_schedule(tg)
         self.hub.training.resume()
@@ -198,31 +186,13 @@ class Cluster:
             hub.outbox.vessel_heard(vid, heard)
         settle = now - timedelta(seconds=self.settings.refresh_s)
         for alert_id in await leases.unannounced_alerts(hub.db, raised_before=settle):
-            self._announce(alert_id)
+            hub.alerting.raised(alert_id)
         await hub.alerting.load()
         await hub.requests.load()
         await hub.recall.load()
         await hub.zones.reload()
         await hub.broadcasts.load_active()
         hub.training.wakeup()
-
-    def _announce(self, alert_id: int) -> None:
-        """Tell the alerting service of a raised alert once (news and re-reads may overlap)."""
-        if alert_id in self._announced:
-            return
-        self._announced.add(alert_id)
-        self._announced_order.append(alert_id)
-        if len(self._announced_order) > 100_000:
-            self._announced.discard(self._announced_order.popleft())
-        self.hub.alerting.raised(alert_id)
-
-    def announced(self, outcome: DistressOutcome) -> bool:
-        """For the hub's distress hook: False the first time an alert is seen here."""
-        if outcome.alert_id in self._announced:
-            return True
-        self._announced.add(outcome.alert_id)
-        self._announced_order.append(outcome.alert_id)
-        return False
 
     # -- adopted sessions --------------------------------------------------------------------------
 
@@ -279,24 +249,20 @@ class Cluster:
         try:
             if parts[1] == "news":
                 if self.leader:
-                    _, plan = decode(payload)
+                    _, events = decode(payload)
                     if self._collected is not None:
-                        self._collected.append(plan)
+                        self._collected.append(events)
                     else:
-                        self._apply(plan)
+                        self._apply(events)
             elif parts[1] == "events":
                 for type_, data, volatile in json.loads(payload):
                     self.hub.events.publish(type_, data, volatile=volatile, relayed=True)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):  # pydantic's ValidationError is a ValueError
             self.hub.metrics.cluster_news.labels("rejected").inc()
             log.warning("cluster: unreadable message on %s", topic)
 
-    def _apply(self, plan: BatchPlan) -> None:
-        self.replaying = True
-        try:
-            self.hub.ingest.apply_news(plan)
-        finally:
-            self.replaying = False
+    def _apply(self, events: list[DomainEvent]) -> None:
+        self.hub.router.replay(events)
         self.hub.metrics.cluster_news.labels("applied").inc()
 
     def _relay(self, type_: str, data: dict[str, Any], volatile: bool) -> None:

@@ -19,21 +19,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from seaLink.clock import Clock
+from seaLink.domain.events import BeidouResultsArrived, DomainEvent
 from seaLink.domain.ports import PortIndex
 from seaLink.links.mqtt_link import MqttLink, RawUplink
 from seaLink.metrics import HubMetrics
-from seaLink.services.contact_watch import ContactWatch
-from seaLink.services.events import EventBus
+from seaLink.services.event_routes import EventRouter
 from seaLink.services.gateway_uplinks import GatewayTopic, GatewayUplinks
-from seaLink.services.outbox import Outbox
 from seaLink.services.registry import RegistryCache
 from seaLink.services.uplink_steps import Accepted, PlanContext, Refused, Verdict, plan_verdicts
-from seaLink.services.zone_watch import Observed
 from seaLink.settings import IngestSettings
 from seaLink.store.batch import BatchPlan
-from seaLink.store.distress_writes import DistressOutcome
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.outage import StoreOutage
+from seaLink.store.outbox_store import OutboxStore
 from seaLink.wire.codec import Rejection, RejectReason, decode_uplink
 from seaLink.wire.nmea import parse_nmea_fixes
 from seaLink.wire.payloads import Fix
@@ -53,20 +51,20 @@ class IngestPipeline:
         link: MqttLink,
         writer: IngestWriter,
         registry: RegistryCache,
-        watch: ContactWatch,
-        outbox: Outbox,
+        deliveries: OutboxStore,
+        router: EventRouter,
         ports: PortIndex,
         clock: Clock,
         settings: IngestSettings,
         topics: Topics,
         metrics: HubMetrics,
-        events: EventBus,
+        request_due: timedelta,
     ) -> None:
         self._link = link
         self._writer = writer
         self._registry = registry
-        self._watch = watch
-        self._outbox = outbox
+        self._deliveries = deliveries
+        self._router = router
         self.gateways = GatewayUplinks(registry, topics, metrics)
         # Labelled children looked up once, and counted once per batch: this runs for every uplink.
         self._uplink_counters = {k: metrics.uplinks.labels(k.value) for k in UplinkKind}
@@ -80,18 +78,12 @@ class IngestPipeline:
         self._settings = settings
         self._topics = topics
         self._metrics = metrics
-        self._events = events
         self._outage = StoreOutage("ingest", metrics.store_errors, logger=log)
         self.committed = 0  # uplinks committed since start (tests and benchmarks read it)
         self.idle = asyncio.Event()
-        # Observers of committed batches (benchmarks measure publish-to-commit latency here).
-        self.on_committed: list[Callable[[list[RawUplink]], None]] = []
-        self.on_distress: list[Callable[[DistressOutcome], None]] = []
-        self.on_incident_log: list[Callable[[dict[str, Any]], None]] = []
-        self.on_fixes: list[Callable[[list[Observed]], None]] = []
-        self.on_requests: list[Callable[[list[int], datetime, dict[int, str]], None]] = []
-        self.forward: Callable[[BatchPlan], bool] | None = None
-        self.request_due = timedelta(hours=1)
+        # A probe of committed batches (benchmarks measure publish-to-commit latency here).
+        self.on_committed: Callable[[list[RawUplink]], None] | None = None
+        self._request_due = request_due
 
     async def run(self) -> None:
         inbox = self._link.inbox
@@ -124,16 +116,17 @@ class IngestPipeline:
         await self._check_acks(judged)
         self._note_refusals(judged)
         ctx = PlanContext(
-            now, self._registry, self.request_due, self._settings.dead_letter_payload_bytes
+            now, self._registry, self._request_due, self._settings.dead_letter_payload_bytes
         )
-        plans = await self._store(judged, ctx, top=True)
+        events = await self._store(judged, ctx, top=True)
         self._link.ack(batch)
         self.committed += len(batch)
         self._metrics.ingest_latency.observe(time.monotonic() - batch[0].received_mono)
-        for observer in self.on_committed:
-            observer(batch)
-        for plan in plans:
-            self._after_commit(plan)
+        if self.on_committed is not None:
+            self.on_committed(batch)
+        if self.gateways.tx_results:
+            events.append(BeidouResultsArrived())
+        self._router.dispatch(events)
 
     def health(self) -> dict[str, Any]:
         """For /healthz: a writer whose commits keep failing is stalled (nothing is stored or
@@ -258,7 +251,7 @@ class IngestPipeline:
         if not acks:
             return
         keys = {(v.payload.msg_id, v.vessel_id) for _verdicts, _i, v in acks}
-        known = set(await self._outage.until_done(lambda: self._outbox.store.known_messages(keys)))
+        known = set(await self._outage.until_done(lambda: self._deliveries.known_messages(keys)))
         for verdicts, i, v in acks:
             if (v.payload.msg_id, v.vessel_id) not in known:
                 detail = f"no message {v.payload.msg_id!r} was sent to vessel {v.vessel_id!r}"
@@ -281,7 +274,7 @@ class IngestPipeline:
 
     async def _store(
         self, judged: list[list[Verdict]], ctx: PlanContext, *, top: bool = False
-    ) -> list[BatchPlan]:
+    ) -> list[DomainEvent]:
         """Commit the messages' plan. Should the database refuse it (not an outage: the data),
         halve the batch until the message it refuses is found; that one is dead-lettered as
         `store_refused` and the rest stored, so no single message can hold ingest up."""
@@ -291,8 +284,7 @@ class IngestPipeline:
                 self._count_refusal(bad)
         plan.settle_ports(self._in_port_at)
         try:
-            await self._commit(plan)
-            return [plan]
+            return await self._commit(plan)
         except Exception as exc:
             if len(judged) > 1:
                 if top:
@@ -307,7 +299,7 @@ class IngestPipeline:
 
     async def _refuse_stored(
         self, verdicts: list[Verdict], exc: Exception, ctx: PlanContext
-    ) -> list[BatchPlan]:
+    ) -> list[DomainEvent]:
         if not verdicts:
             return []
         raw = verdicts[0].raw
@@ -317,7 +309,7 @@ class IngestPipeline:
         self._count_refusal(bad)
         plan, _ = plan_verdicts([bad], ctx)
         try:
-            await self._commit(plan)
+            return await self._commit(plan)
         except Exception:
             # Not even its dead letter can be stored: the log keeps it, the loop goes on.
             log.exception(
@@ -325,20 +317,19 @@ class IngestPipeline:
                 raw.topic[:120], base64.b64encode(raw.payload[:4096]).decode(),
             )  # fmt: skip
             return []
-        return [plan]
 
-    async def _commit(self, plan: BatchPlan) -> None:
+    async def _commit(self, plan: BatchPlan) -> list[DomainEvent]:
         started = 0.0
 
-        async def commit() -> None:
+        async def commit() -> list[DomainEvent]:
             nonlocal started
             started = time.perf_counter()
-            await self._writer.commit(plan)
+            return await self._writer.commit(plan)
 
         # Not acknowledged, so not lost: an unreachable store is retried however long it takes
         # (the broker keeps the rest queued meanwhile; the outage is logged once). Any other
         # error is the data's: raised, for `_store` to find the message.
-        await self._outage.until_done(commit)
+        events = await self._outage.until_done(commit)
         self._metrics.commit_seconds.observe(time.perf_counter() - started)
         if plan.positions:
             backfilled = sum(1 for p in plan.positions if p["backfill"])
@@ -347,69 +338,7 @@ class IngestPipeline:
                 self._metrics.positions.labels("true").inc(backfilled)
         if plan.in_batch_duplicates:
             self._metrics.duplicates.inc(plan.in_batch_duplicates)
-
-    def _after_commit(self, plan: BatchPlan) -> None:
-        # Several hubs: a hub that does not hold the scheduler lease forwards the batch's news to
-        # the one that does (it keeps only its own live position events).
-        if self.forward is None or not self.forward(plan):
-            self.apply_news(plan)
-        self._publish_positions(plan)
-
-    def apply_news(self, plan: BatchPlan) -> None:
-        """Tell the stateful services what a committed batch changed (here or on another hub)."""
-        now = self._clock.now()
-        for vid, heard in plan.heard.items():
-            self._watch.heard(vid, heard.at, heard.link, heard.in_port)
-            self._outbox.vessel_heard(vid, heard.at)
-        for vid, online in plan.online.items():
-            self._outbox.vessel_status(vid, online, now)
-        for vid in plan.hellos:
-            self._outbox.vessel_hello(vid, now)
-        if self.gateways.tx_results:
-            self._outbox.kick()
-        if plan.distress_outcomes:
-            self._outbox.kick()
-            for outcome in plan.distress_outcomes:
-                for observer in self.on_distress:
-                    observer(outcome)
-        if plan.positions:
-            fixes = [
-                Observed(p["vessel_id"], p["lat"], p["lon"], p["ts"], p["nav_state"], p["backfill"])
-                for p in plan.positions
-            ]
-            for fix_observer in self.on_fixes:
-                fix_observer(fixes)
-        if plan.new_requests:
-            for req_observer in self.on_requests:
-                req_observer(
-                    list(plan.new_requests), now + self.request_due, dict(plan.new_requests)
-                )
-        for entry in plan.incident_logs:
-            for log_observer in self.on_incident_log:
-                log_observer(entry)
-        if plan.acks:
-            for a in plan.acks:
-                self._metrics.acks.labels(a["state"]).inc()
-            self._outbox.acks_applied()
-
-    def _publish_positions(self, plan: BatchPlan) -> None:
-        for vid, fix in plan.latest_fix.items():
-            info = self._registry.get(vid)
-            self._events.publish(
-                "position",
-                {
-                    "vessel_id": vid,
-                    "grid_id": info.grid_id if info else None,
-                    "ts": fix.ts.isoformat(),
-                    "lat": fix.lat,
-                    "lon": fix.lon,
-                    "sog": fix.sog,
-                    "cog": fix.cog,
-                    "backfill": fix.backfill,
-                    "state": fix.state.value if fix.state else None,
-                },
-                volatile=True,
-            )
+        return events
 
 
 def _first_line(exc: BaseException) -> str:

@@ -92,6 +92,7 @@ def plan_verdicts(verdicts: list[Verdict], ctx: PlanContext) -> tuple[BatchPlan,
             plan.dead_letters.append(dead_letter_row(bad, ctx))
             failed.append(bad)
     plan.distress_now = ctx.now if plan.distress else None
+    plan.received_at = ctx.now
     return plan, failed
 
 

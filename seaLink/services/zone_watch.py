@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from seaLink.clock import Clock
+from seaLink.domain.events import PositionsStored, StoredFix
 from seaLink.domain.ports import PortIndex
 from seaLink.domain.zones import FixInfo, ZoneKind, ZoneTracker, separation_nm
 from seaLink.services.alerting import Alerting
@@ -34,16 +34,6 @@ KIND_ZH = {
     "sensitive": "敏感海域",
     "shipping_lane": "航道附近",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Observed:
-    vessel_id: str
-    lat: float
-    lon: float
-    ts: datetime
-    state: str | None
-    backfill: bool
 
 
 class ZoneWatch:
@@ -81,7 +71,7 @@ class ZoneWatch:
         ] = {}  # latest live fix of vessels at sea
         self._groups: dict[str, set[str]] = defaultdict(set)
         self._separated: set[str] = set()
-        self._queue: list[Observed] = []
+        self._queue: list[StoredFix] = []
         self._unrecorded: (
             tuple[
                 list[dict[str, Any]],
@@ -110,8 +100,8 @@ class ZoneWatch:
         self.tracker.inside, self.tracker.last = inside, last
         self._names = {z.id: (z.name, z.kind) for z in zones}
 
-    def observe(self, fixes: list[Observed]) -> None:
-        self._queue.extend(fixes)
+    def observe_stored(self, ev: PositionsStored) -> None:
+        self._queue.extend(ev.fixes)
         self.idle.clear()
         self._wake.set()
 
@@ -146,19 +136,19 @@ class ZoneWatch:
             self.idle.set()
             await self._wake.wait()
 
-    async def _process(self, batch: list[Observed]) -> None:
+    async def _process(self, batch: list[StoredFix]) -> None:
         events: list[dict[str, Any]] = []
         raise_: list[dict[str, Any]] = []
         resolve_: list[tuple[str, str, datetime, str]] = []
         now = self._clock.now()
-        newest: dict[str, tuple[Observed, bool | None, str, str]] = {}  # its newest live fix
+        newest: dict[str, tuple[StoredFix, bool | None, str, str]] = {}  # its newest live fix
         for o in sorted(batch, key=lambda x: x.ts):
             info = self._registry.get(o.vessel_id)
             if info is None:
                 continue
             # The port lookup only where an answer depends on it (a band in season); separation
             # below looks it up for the few fixes it judges.
-            in_port: bool | None = o.state == "in_port" or None
+            in_port: bool | None = o.nav_state == "in_port" or None
             if in_port is None and self.tracker.port_matters(o.ts):
                 in_port = self._in_port(o)
             for ev in self.tracker.observe(
@@ -237,10 +227,10 @@ class ZoneWatch:
                 },
             )
 
-    def _in_port(self, o: Observed) -> bool:
-        return o.state == "in_port" or self._ports.port_at(o.lat, o.lon) is not None
+    def _in_port(self, o: StoredFix) -> bool:
+        return o.nav_state == "in_port" or self._ports.port_at(o.lat, o.lon) is not None
 
-    def _place(self, vid: str, o: Observed, in_port: bool) -> None:
+    def _place(self, vid: str, o: StoredFix, in_port: bool) -> None:
         """Where a vessel at sea is now (mates are measured against it); in port it is not."""
         if in_port:
             self._sea.pop(vid, None)
@@ -248,7 +238,7 @@ class ZoneWatch:
             self._sea[vid] = (o.lat, o.lon, o.ts)
 
     def _separation(
-        self, vid: str, grid_id: str, group: str, o: Observed, in_port: bool, now: datetime,
+        self, vid: str, grid_id: str, group: str, o: StoredFix, in_port: bool, now: datetime,
         raise_: list[dict[str, Any]], resolve_: list[tuple[str, str, datetime, str]],
     ) -> None:  # fmt: skip
         if in_port:

@@ -42,11 +42,10 @@ class BatchPlan:
     online: dict[str, bool] = field(default_factory=dict)  # status changes, for the outbox
     hellos: set[str] = field(default_factory=set)
     distress: list[Any] = field(default_factory=list)  # DistressItem, applied in the transaction
-    distress_outcomes: list[Any] = field(default_factory=list)
     distress_now: datetime | None = None
+    received_at: datetime | None = None  # when the hub took the batch
     incident_logs: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
-    new_requests: dict[int, str] = field(default_factory=dict)  # request pk -> grid, once stored
     position_keys: set[tuple[str, datetime]] = field(default_factory=set)
     in_batch_duplicates: int = 0
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from seaLink.domain.events import DistressCancelRequested, DistressRaised, DistressRepeated
 from seaLink.domain.messaging import DISTRESS_PRIORITY
 from seaLink.store.db import Database
 from seaLink.store.tables import Alert, AlertEvent, Delivery, Incident, IncidentLog
@@ -37,15 +38,6 @@ class DistressItem:
     hull_name: str
     payload: DistressPayload
     link: str
-
-
-@dataclass(frozen=True, slots=True)
-class DistressOutcome:
-    alert_id: int
-    incident_id: int | None
-    action: str  # raised / repeat / cancel_requested / ignored
-    vessel_id: str
-    grid_id: str
 
 
 def _ack_message(item: DistressItem, now: datetime, msg_id: str) -> str:
@@ -103,7 +95,8 @@ async def _log_entry(
 
 async def apply_distress(
     conn: AsyncConnection, db: Database, item: DistressItem, now: datetime, escalate_at: datetime
-) -> DistressOutcome:
+) -> DistressRaised | DistressRepeated | DistressCancelRequested | None:
+    """Store one distress report; None for a cancellation of no open distress."""
     p = item.payload
     existing = (
         await conn.execute(
@@ -118,7 +111,7 @@ async def apply_distress(
         await _queue_ack(conn, db, item, now)
     if p.cancel:
         if existing is None:
-            return DistressOutcome(0, None, "ignored", item.vessel_id, item.grid_id)
+            return None
         alert_id, incident_id = int(existing[0]), existing[1]
         await conn.execute(
             _ev.insert().values(
@@ -143,9 +136,7 @@ async def apply_distress(
                 ),
             )
         )
-        return DistressOutcome(
-            alert_id, incident_id, "cancel_requested", item.vessel_id, item.grid_id
-        )
+        return DistressCancelRequested(alert_id, incident_id, item.vessel_id, item.grid_id, now)
     data = json.dumps(
         {"nature": p.nature.value, "persons": p.persons, "text": p.text, "link": item.link},
         ensure_ascii=False,
@@ -166,7 +157,7 @@ async def apply_distress(
                 "distress",
                 f"新的报警编号 {p.distress_id}，位置 {where}",
             )
-        return DistressOutcome(alert_id, incident_id, "repeat", item.vessel_id, item.grid_id)
+        return DistressRepeated(alert_id, incident_id, item.vessel_id, item.grid_id, now)
     result = await conn.execute(
         _a.insert().values(
             vessel_id=item.vessel_id,
@@ -220,4 +211,4 @@ async def apply_distress(
         f"位置 {where}（{p.ts.isoformat()}）" + (f"，{p.text}" if p.text else "")
     )
     await _log_entry(conn, incident_id, now, who, "alarm", text)
-    return DistressOutcome(alert_id, incident_id, "raised", item.vessel_id, item.grid_id)
+    return DistressRaised(alert_id, incident_id, item.vessel_id, item.grid_id, now)

@@ -21,6 +21,17 @@ from typing import Any
 from sqlalchemy import Float, String, and_, bindparam, case, or_, update
 from sqlalchemy.exc import DBAPIError
 
+from seaLink.domain.events import (
+    AcksApplied,
+    DomainEvent,
+    IncidentLogged,
+    LinkStatusChanged,
+    PositionsStored,
+    RequestArrived,
+    StoredFix,
+    TerminalHello,
+    VesselHeard,
+)
 from seaLink.domain.messaging import DeliveryState
 from seaLink.store.batch import BatchPlan
 from seaLink.store.db import Database
@@ -99,13 +110,12 @@ class IngestWriter:
         self._insert_ack_events = db.insert_ignore(AckEvent.__table__)  # type: ignore[attr-defined]
         self.conflicts = 0  # batches rolled back by a deadlock or serialization failure
 
-    async def commit(self, plan: BatchPlan) -> None:
-        """Write the batch; a deadlock or serialization failure runs it again (up to
-        `CONFLICT_RETRIES` times, then it is raised to the caller, which keeps retrying)."""
+    async def commit(self, plan: BatchPlan) -> list[DomainEvent]:
+        """Write the batch and return what it changed; a deadlock or serialization failure runs
+        it again (up to `CONFLICT_RETRIES` times, then it is raised to the caller)."""
         for attempt in range(1, CONFLICT_RETRIES + 1):
             try:
-                await self._commit_once(plan)
-                return
+                return await self._commit_once(plan)
             except DBAPIError as exc:
                 if attempt == CONFLICT_RETRIES or not is_write_conflict(exc):
                     raise
@@ -118,8 +128,10 @@ class IngestWriter:
                 # The other transaction goes on meanwhile; a little jitter keeps two retrying
                 # writers from meeting again in step.
                 await asyncio.sleep(random.uniform(0.0, 0.05 * attempt))
+        raise AssertionError("unreachable")
 
-    async def _commit_once(self, plan: BatchPlan) -> None:
+    async def _commit_once(self, plan: BatchPlan) -> list[DomainEvent]:
+        stored: list[DomainEvent] = []
         async with self._db.engine.begin() as conn:
             if plan.positions:
                 await self._insert_positions.execute(conn, sorted(plan.positions, key=_by_position))
@@ -145,25 +157,59 @@ class IngestWriter:
                 await conn.execute(
                     self._insert_ack_events, sorted(plan.ack_events, key=_by_ack_event)
                 )
-            plan.distress_outcomes = []
             # By vessel; a vessel's own distress messages keep their order (a cancel after its
-            # alarm). The outcomes are listed in that order too.
+            # alarm). Their events are listed in that order too.
             for item in sorted(plan.distress, key=lambda d: d.vessel_id):
                 now = plan.distress_now
                 assert now is not None
-                plan.distress_outcomes.append(
-                    await apply_distress(conn, self._db, item, now, now + self._first_escalation)
+                event = await apply_distress(
+                    conn, self._db, item, now, now + self._first_escalation
                 )
+                if event is not None:
+                    stored.append(event)
             if plan.requests:
-                plan.new_requests = await insert_requests(
-                    conn, self._db, sorted(plan.requests, key=_by_request)
-                )
+                due = {(r["vessel_id"], r["request_id"]): r["due_at"] for r in plan.requests}
+                new = await insert_requests(conn, self._db, sorted(plan.requests, key=_by_request))
+                stored.extend(RequestArrived(pk, grid, due[key]) for pk, (grid, key) in new.items())
             if plan.incident_logs:
                 await conn.execute(IncidentLog.__table__.insert(), plan.incident_logs)  # type: ignore[attr-defined]
             if plan.journal:
                 await conn.execute(self._insert_journal, sorted(plan.journal, key=_by_journal))
             if plan.dead_letters:
                 await conn.execute(self._insert_dead, plan.dead_letters)
+        return _plan_events(plan) + stored
+
+
+def _plan_events(plan: BatchPlan) -> list[DomainEvent]:
+    """What a committed plan changed, besides distress and requests (decided in the writes)."""
+    events: list[DomainEvent] = [
+        VesselHeard(vid, h.at, h.link, h.in_port) for vid, h in plan.heard.items()
+    ]
+    if plan.online or plan.hellos:
+        at = plan.received_at
+        assert at is not None
+        events.extend(LinkStatusChanged(vid, online, at) for vid, online in plan.online.items())
+        events.extend(TerminalHello(vid, at) for vid in plan.hellos)
+    if plan.positions:
+        events.append(
+            PositionsStored(
+                tuple(_stored_fix(p["vessel_id"], p) for p in plan.positions),
+                tuple(_stored_fix(vid, f) for vid, f in plan.latest_fix.items()),
+            )
+        )
+    if plan.acks:
+        events.append(AcksApplied(tuple(a["state"] for a in plan.acks)))
+    events.extend(
+        IncidentLogged(e["incident_id"], e["ts"], e["actor"], e["kind"], e["text"])
+        for e in plan.incident_logs
+    )
+    return events
+
+
+def _stored_fix(vid: str, f: Any) -> StoredFix:
+    if isinstance(f, dict):
+        return StoredFix(vid, f["ts"], f["lat"], f["lon"], f["sog"], f["cog"], f["nav_state"], f["backfill"])  # fmt: skip
+    return StoredFix(vid, f.ts, f.lat, f.lon, f.sog, f.cog, f.state.value if f.state else None, f.backfill)  # fmt: skip
 
 
 def _latest_rows(plan: BatchPlan) -> list[dict[str, Any]]:

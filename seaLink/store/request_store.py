@@ -20,10 +20,12 @@ def _iso(v: Any) -> Any:
     return v.isoformat().replace("+00:00", "Z") if isinstance(v, datetime) else v
 
 
-async def insert_requests(conn: Any, db: Database, rows: list[dict[str, Any]]) -> dict[int, str]:
+async def insert_requests(
+    conn: Any, db: Database, rows: list[dict[str, Any]]
+) -> dict[int, tuple[str, tuple[str, str]]]:
     """Insert new requests (a redelivery is a no-op) and log their arrival; returns the new ids
-    with their grids."""
-    new_ids: dict[int, str] = {}
+    with their grids and (vessel id, request id)."""
+    new_ids: dict[int, tuple[str, tuple[str, str]]] = {}
     for row in rows:
         exists = (await conn.execute(select(_r.c.id).where(
             _r.c.vessel_id == row["vessel_id"], _r.c.request_id == row["request_id"]))).first()  # fmt: skip
@@ -41,7 +43,7 @@ async def insert_requests(conn: Any, db: Database, rows: list[dict[str, Any]]) -
                 text=row["text"],
             )
         )
-        new_ids[rid] = row["grid_id"]
+        new_ids[rid] = (row["grid_id"], (row["vessel_id"], row["request_id"]))
     return new_ids
 
 

@@ -1,0 +1,122 @@
+"""Who acts on each domain event: the hub's one table of reactions, and the router that runs it.
+
+Two tables, because with several hubs they run in different places:
+- `live`: what the console sees at once; runs on the hub that committed the event.
+- `schedule`: what the stateful services (contact watch, outbox, zones, alerting, requests) do;
+  runs on the hub that holds the schedule. A hub that does not hold it forwards its events there
+  (`forward`, set by the cluster), and the holder `replay`s them.
+A single hub runs both. A handler that raises is logged and costs nothing else: the other
+handlers, and the loop that dispatched, go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from seaLink.domain.events import (
+    AcksApplied,
+    BeidouResultsArrived,
+    DistressCancelRequested,
+    DistressRaised,
+    DistressRepeated,
+    DomainEvent,
+    IncidentLogged,
+    LinkStatusChanged,
+    PositionsStored,
+    RequestArrived,
+    TerminalHello,
+    VesselHeard,
+)
+from seaLink.metrics import HubMetrics
+from seaLink.services.alerting import Alerting
+from seaLink.services.contact_watch import ContactWatch
+from seaLink.services.live_view import LiveView
+from seaLink.services.outbox import Outbox
+from seaLink.services.requests import RequestService
+from seaLink.services.zone_watch import ZoneWatch
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any], None]
+Routes = dict[type, list[Handler]]
+
+
+def hub_routes(
+    *,
+    live: LiveView,
+    watch: ContactWatch,
+    outbox: Outbox,
+    zones: ZoneWatch,
+    alerting: Alerting,
+    requests: RequestService,
+    metrics: HubMetrics,
+) -> tuple[Routes, Routes]:
+    """The table: (live routes, schedule routes)."""
+
+    def acks_applied(e: AcksApplied) -> None:
+        for state in e.states:
+            metrics.acks.labels(state).inc()
+        outbox.acks_applied()
+
+    def distress_raised(e: DistressRaised) -> None:
+        metrics.alerts_raised.labels("distress").inc()
+        alerting.raised(e.alert_id)
+        outbox.kick()  # its distress_ack is queued in the same commit
+
+    live_routes: Routes = {
+        PositionsStored: [live.positions],
+        DistressRaised: [live.distress],
+        DistressRepeated: [live.distress],
+        DistressCancelRequested: [live.distress],
+        IncidentLogged: [live.incident_log],
+    }
+    schedule_routes: Routes = {
+        VesselHeard: [
+            lambda e: watch.heard(e.vessel_id, e.at, e.link, e.in_port),
+            lambda e: outbox.vessel_heard(e.vessel_id, e.at),
+        ],
+        LinkStatusChanged: [lambda e: outbox.vessel_status(e.vessel_id, e.online, e.at)],
+        TerminalHello: [lambda e: outbox.vessel_hello(e.vessel_id, e.at)],
+        PositionsStored: [zones.observe_stored],
+        AcksApplied: [acks_applied],
+        DistressRaised: [distress_raised],
+        DistressRepeated: [lambda e: outbox.kick()],
+        DistressCancelRequested: [lambda e: outbox.kick()],
+        RequestArrived: [lambda e: requests.arrived([e.request_id], e.due_at, {e.request_id: e.grid_id})],
+        BeidouResultsArrived: [lambda e: outbox.kick()],
+    }  # fmt: skip
+    return live_routes, schedule_routes
+
+
+class EventRouter:
+    def __init__(self) -> None:
+        self.live: Routes = {}
+        self.schedule: Routes = {}
+        # Several hubs: hands the schedule's events to its holder; True if it took them.
+        self.forward: Callable[[list[DomainEvent]], bool] | None = None
+
+    def dispatch(self, events: list[DomainEvent]) -> None:
+        """Events this hub committed."""
+        if not events:
+            return
+        self._run(self.live, events)
+        if self.forward is not None:
+            scheduled = [e for e in events if type(e) in self.schedule]
+            if not scheduled or self.forward(scheduled):
+                return
+        self._run(self.schedule, events)
+
+    def replay(self, events: list[DomainEvent]) -> None:
+        """Events another hub committed (this hub holds the schedule)."""
+        self._run(self.schedule, events)
+
+    @staticmethod
+    def _run(routes: Routes, events: list[DomainEvent]) -> None:
+        for event in events:
+            for handler in routes.get(type(event), ()):
+                try:
+                    handler(event)
+                except Exception:
+                    log.exception("event %s: a handler failed", type(event).__name__)

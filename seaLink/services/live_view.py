@@ -1,0 +1,86 @@
+"""The console's live stream, built from domain events: the one place that turns what happened
+into what an open console is sent (`EventBus`, then `api/events_ws.py`, and the other hubs' consoles
+through the cluster relay)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from seaLink.domain.events import (
+    DistressCancelRequested,
+    DistressRaised,
+    DistressRepeated,
+    IncidentLogged,
+    PositionsStored,
+)
+from seaLink.services.events import EventBus
+from seaLink.services.registry import RegistryCache
+
+_DISTRESS_ACTION = {
+    DistressRaised: "raised",
+    DistressRepeated: "repeat",
+    DistressCancelRequested: "cancel_requested",
+}
+
+
+class LiveView:
+    def __init__(
+        self,
+        events: EventBus,
+        registry: RegistryCache,
+        incident_grid: Callable[[int], str | None],
+    ) -> None:
+        self._events = events
+        self._registry = registry
+        self._incident_grid = incident_grid
+
+    def positions(self, ev: PositionsStored) -> None:
+        for fix in ev.latest:
+            info = self._registry.get(fix.vessel_id)
+            self._events.publish(
+                "position",
+                {
+                    "vessel_id": fix.vessel_id,
+                    "grid_id": info.grid_id if info else None,
+                    "ts": fix.ts.isoformat(),
+                    "lat": fix.lat,
+                    "lon": fix.lon,
+                    "sog": fix.sog,
+                    "cog": fix.cog,
+                    "backfill": fix.backfill,
+                    "state": fix.nav_state,
+                },
+                volatile=True,
+            )
+
+    def distress(self, ev: DistressRaised | DistressRepeated | DistressCancelRequested) -> None:
+        action = _DISTRESS_ACTION[type(ev)]
+        self._events.publish(
+            "alert",
+            {
+                "alert_id": ev.alert_id,
+                "vessel_id": ev.vessel_id,
+                "grid_id": ev.grid_id,
+                "type": "distress",
+                "action": action,
+                "phase": "distress",
+                "severity": "critical",
+                "incident_id": ev.incident_id,
+                "sound": action == "raised",
+                "at": ev.at.isoformat(),
+            },
+        )
+
+    def incident_log(self, ev: IncidentLogged) -> None:
+        grid = self._incident_grid(ev.incident_id)
+        self._events.publish(
+            "incident_log",
+            {
+                "incident_id": ev.incident_id,
+                "ts": ev.ts.isoformat(),
+                "actor": ev.actor,
+                "kind": ev.kind,
+                "text": ev.text,
+                "grid_ids": [grid] if grid else [],
+            },
+        )
