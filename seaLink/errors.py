@@ -1,6 +1,8 @@
 """SeaLink's exception tree.
 
     SeaLinkError
+    ├── Refused            a service will not do what was asked: a stable code and a message for
+    │                      people (the API alone chooses the HTTP status, from the code)
     ├── ConfigError        settings that cannot work (bad URL, missing file)
     ├── StoreError         the database refused or failed; wraps SQLAlchemy errors
     ├── LinkError          a link to vessels (MQTT, serial gateway) failed; wraps paho/pyserial errors
@@ -13,6 +15,16 @@ the pipeline, get counted and are dead-lettered.
 
 class SeaLinkError(Exception):
     """Base of every error SeaLink raises on purpose."""
+
+
+class Refused(SeaLinkError):
+    """What was asked cannot be done: `code` is stable (clients and the API's status table read
+    it), `message` says why in words."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 class ConfigError(SeaLinkError):

@@ -23,6 +23,7 @@ from seaLink.domain.ports import PortIndex, load_zones_document, ports_from_geoj
 from seaLink.errors import StoreError
 from seaLink.links.mqtt_link import MqttLink
 from seaLink.metrics import HubMetrics
+from seaLink.services.alert_desk import AlertDesk
 from seaLink.services.alerting import Alerting
 from seaLink.services.auth import AuthService, hash_password
 from seaLink.services.broadcasts import BroadcastService
@@ -41,7 +42,6 @@ from seaLink.services.rescue import RescueService
 from seaLink.services.training import TrainingService
 from seaLink.services.zone_watch import ZoneWatch
 from seaLink.settings import Settings
-from seaLink.store.contact_writes import AlertChange
 from seaLink.store.db import Database
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.outage import FIRST_DELAY_S, MAX_DELAY_S, is_store_outage
@@ -74,6 +74,9 @@ class Hub:
         self.clock: Clock = clock or SystemClock()
         self.metrics = HubMetrics()
         self.events = EventBus()
+        # Domain events go through here; its table of routes is filled once the services exist.
+        self.router = EventRouter()
+        emit = self.router.dispatch
         self.topics = Topics(settings.mqtt.prefix)
         self.db = Database(settings.store.url, echo=settings.store.echo)
         self.registry = RegistryCache(self.db)
@@ -88,7 +91,7 @@ class Hub:
             registry=self.registry,
             ports=self.ports,
             metrics=self.metrics,
-            events=self.events,
+            emit=emit,
         )
         self.link = MqttLink(settings.mqtt, self.metrics, self.topics)
         self.outbox = Outbox(
@@ -114,10 +117,11 @@ class Hub:
             settings=settings.alerting,
             events=self.events,
             metrics=self.metrics,
+            emit=emit,
         )
         self.zones = ZoneWatch(
-            db=self.db, clock=self.clock, registry=self.registry, ports=self.ports, alerting=self.alerting,
-            events=self.events, zones_document=self.zones_document,
+            db=self.db, clock=self.clock, registry=self.registry, ports=self.ports,
+            emit=emit, zones_document=self.zones_document,
             port_radius_nmi=settings.contact.port_radius_nmi,
         )  # fmt: skip
         self.requests = RequestService(
@@ -126,14 +130,14 @@ class Hub:
         )  # fmt: skip
         self.training = TrainingService(db=self.db, clock=self.clock, broadcasts=self.broadcasts)
         self.recall = RecallService(
-            db=self.db, clock=self.clock, outbox=self.outbox, alerting=self.alerting, watch=self.watch,
+            db=self.db, clock=self.clock, outbox=self.outbox, emit=emit, watch=self.watch,
             ports=self.ports, events=self.events, resend_s=settings.messaging.recall_resend_s,
         )  # fmt: skip
         self.rescue = RescueService(
             db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
         )
+        self.alert_desk = AlertDesk(db=self.db, clock=self.clock, emit=emit)
         self.live = LiveView(self.events, self.registry, self.rescue.incident_grids.get)
-        self.router = EventRouter()
         self.router.live, self.router.schedule = hub_routes(
             live=self.live, watch=self.watch, outbox=self.outbox, zones=self.zones,
             alerting=self.alerting, requests=self.requests, metrics=self.metrics,
@@ -185,7 +189,6 @@ class Hub:
         self.broadcasts.on_recall.append(self.recall.register)
         if self.cluster is not None:
             self.cluster.attach()
-        self.watch.on_alert.append(self._on_contact_alert)
         # The registry and the contact book are large and long-lived: keep the cyclic garbage
         # collector from re-scanning them on every collection.
         gc.collect()
@@ -250,10 +253,6 @@ class Hub:
         tg.create_task(self.requests.run(), name="requests")
         tg.create_task(self.recall.run(), name="recall")
         tg.create_task(self.broadcasts.report_progress(), name="broadcast-progress")
-
-    def _on_contact_alert(self, change: AlertChange) -> None:
-        if change.action == "raised":
-            self.alerting.raised(change.alert_id)
 
     async def serve(self) -> None:
         """Run until cancelled."""

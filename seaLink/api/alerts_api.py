@@ -78,19 +78,10 @@ def _iso(v: Any) -> Any:
 
 
 def routes(hub: Hub) -> list[web.RouteDef]:
+    desk = hub.alert_desk
+
     async def visible_alert(request: web.Request, write: bool = False) -> dict[str, Any]:
-        alert_id = _int(request, "aid")
-        alert = await alert_store.get_alert(hub.db, alert_id)
-        who = principal(request)
-        allowed = alert is not None and (
-            who.can_write_grid(alert["grid_id"]) if write else who.can_read_grid(alert["grid_id"])
-        )
-        if not allowed or alert is None:
-            raise web.HTTPNotFound(
-                text=json_error(404, "not_found", f"no alert {alert_id} in your grids").text,
-                content_type="application/json",
-            )
-        return alert
+        return await desk.visible(_int(request, "aid"), principal(request), write=write)
 
     async def detail(alert_id: int) -> web.Response:
         alert = await alert_store.get_alert(hub.db, alert_id)
@@ -102,73 +93,16 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         return await detail((await visible_alert(request))["id"])
 
     async def ack(request: web.Request) -> web.Response:
-        alert = await visible_alert(request, write=True)
+        alert_id = _int(request, "aid")
         body: AckIn = await _body(request, AckIn)
-        who = principal(request)
-        now = hub.clock.now()
-        if not await alert_store.acknowledge(hub.db, alert["id"], who.username, now, body.note):
-            return json_error(
-                409,
-                "not_open",
-                f"alert {alert['id']} is {alert['state']}, not waiting for acknowledgement",
-            )
-        await audit(
-            hub.db,
-            ts=now,
-            username=who.username,
-            action="alert.ack",
-            target=f"alert/{alert['id']}",
-            detail=body.note,
-        )
-        hub.events.publish(
-            "alert",
-            {
-                "alert_id": alert["id"],
-                "vessel_id": alert["vessel_id"],
-                "grid_id": alert["grid_id"],
-                "type": alert["type"],
-                "action": "acknowledged",
-                "phase": alert["phase"],
-                "severity": alert["severity"],
-                "by": who.username,
-                "at": now.isoformat(),
-            },
-        )
-        return await detail(alert["id"])
+        await desk.acknowledge(alert_id, principal(request), body.note)
+        return await detail(alert_id)
 
     async def resolve(request: web.Request) -> web.Response:
-        alert = await visible_alert(request, write=True)
+        alert_id = _int(request, "aid")
         body: ResolveIn = await _body(request, ResolveIn)
-        who = principal(request)
-        now = hub.clock.now()
-        if not await alert_store.resolve(
-            hub.db, alert["id"], who.username, now, body.outcome, body.note
-        ):
-            return json_error(409, "not_open", f"alert {alert['id']} is already resolved")
-        await audit(
-            hub.db,
-            ts=now,
-            username=who.username,
-            action="alert.resolve",
-            target=f"alert/{alert['id']}",
-            detail=f"{body.outcome} {body.note}",
-        )
-        hub.events.publish(
-            "alert",
-            {
-                "alert_id": alert["id"],
-                "vessel_id": alert["vessel_id"],
-                "grid_id": alert["grid_id"],
-                "type": alert["type"],
-                "action": "resolved",
-                "phase": alert["phase"],
-                "outcome": body.outcome,
-                "severity": alert["severity"],
-                "by": who.username,
-                "at": now.isoformat(),
-            },
-        )
-        return await detail(alert["id"])
+        await desk.resolve(alert_id, principal(request), body.outcome, body.note)
+        return await detail(alert_id)
 
     async def incident(request: web.Request) -> web.Response:
         iid = _int(request, "iid")

@@ -8,6 +8,7 @@ same JSON the console's live stream is built from, by `seaLink/services/live_vie
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -124,6 +125,67 @@ class BeidouResultsArrived:
     """A Beidou gateway reported the outcome of sends: the outbox looks at them."""
 
 
+# -- alerts (any kind), contact states ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFacts:
+    """What every alert event says of its alert."""
+
+    alert_id: int
+    vessel_id: str | None
+    grid_id: str
+    type: str  # distress / lost_contact / maintenance / zone / separation / recall / ...
+    phase: str | None
+    severity: str
+    at: datetime
+
+
+def alert_facts(alert: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """The facts of a stored alert (as the alert store reads it), for any alert event."""
+    return {
+        "alert_id": int(alert["id"]), "vessel_id": alert["vessel_id"],
+        "grid_id": alert["grid_id"], "type": alert["type"], "phase": alert["phase"],
+        "severity": alert["severity"], "at": at,
+    }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRaised(AlertFacts):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPhaseChanged(AlertFacts):
+    """A lost-contact alert moved through the SAR phases (uncertainty -> alert -> distress)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEscalated(AlertFacts):
+    level: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AlertAcknowledged(AlertFacts):
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertResolved(AlertFacts):
+    by: str = ""  # a person, or "system" (the vessel was heard again, left the zone, ...)
+    outcome: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ContactChanged:
+    vessel_id: str
+    grid_id: str
+    state: str
+    phase: str | None
+    at: datetime
+    last_heard: datetime | None
+
+
 DomainEvent = (
     VesselHeard
     | LinkStatusChanged
@@ -136,7 +198,18 @@ DomainEvent = (
     | RequestArrived
     | IncidentLogged
     | BeidouResultsArrived
+    | AlertRaised
+    | AlertPhaseChanged
+    | AlertEscalated
+    | AlertAcknowledged
+    | AlertResolved
+    | ContactChanged
 )
+
+# What a service is given to announce the events it committed (the router's `dispatch`).
+Emit = Callable[[Sequence[DomainEvent]], None]
+
+ALERT_EVENTS = (AlertRaised, AlertPhaseChanged, AlertEscalated, AlertAcknowledged, AlertResolved)
 
 _TYPES: dict[str, type[Any]] = {
     t.__name__: t
@@ -152,6 +225,8 @@ _TYPES: dict[str, type[Any]] = {
         RequestArrived,
         IncidentLogged,
         BeidouResultsArrived,
+        *ALERT_EVENTS,
+        ContactChanged,
     )
 }
 

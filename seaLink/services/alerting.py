@@ -14,6 +14,7 @@ from typing import Any
 
 from seaLink.clock import Clock
 from seaLink.domain.escalation import Level, Policy
+from seaLink.domain.events import AlertEscalated, Emit, alert_facts
 from seaLink.metrics import HubMetrics
 from seaLink.services.deadlines import DeadlineLoop
 from seaLink.services.events import EventBus
@@ -55,11 +56,12 @@ class Alerting(DeadlineLoop):
         settings: AlertingSettings,
         events: EventBus,
         metrics: HubMetrics,
+        emit: Emit,
     ) -> None:
         super().__init__(clock)
         self._db = db
         self._settings = settings
-        self._events = events
+        self._emit = emit
         self._metrics = metrics
         self.channels: list[Channel] = [ConsoleChannel(events)]
         if settings.webhook_url:
@@ -150,20 +152,7 @@ class Alerting(DeadlineLoop):
             alert["escalation_level"] = level
             if nxt is not None:
                 self.book(nxt, alert_id)
-            self._events.publish(
-                "alert",
-                {
-                    "alert_id": alert_id,
-                    "vessel_id": alert["vessel_id"],
-                    "grid_id": alert["grid_id"],
-                    "type": alert["type"],
-                    "action": "escalated",
-                    "phase": alert["phase"],
-                    "level": level,
-                    "severity": alert["severity"],
-                    "at": now.isoformat(),
-                },
-            )
+            self._emit([AlertEscalated(**alert_facts(alert, now), level=level)])
             self._to_notify.append((alert, Level(min(level, Level.COUNTY))))  # sent next round
 
     async def _recipients(self, grid_id: str, level: Level) -> list[Recipient]:

@@ -1,7 +1,7 @@
 """The 24-hour contact watch: raises lost-contact alerts when a vessel falls silent on all links.
 
-Driven by deadlines (see `ContactBook`), persisted through `ContactWriter`, announced on the
-`EventBus` once committed.
+Driven by deadlines (see `ContactBook`), persisted through `ContactWriter`, announced as domain
+events (`ContactChanged`, `AlertRaised` / `AlertPhaseChanged` / `AlertResolved`) once committed.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,9 +16,16 @@ from sqlalchemy import select
 from seaLink.clock import Clock
 from seaLink.domain.contact import ContactRules, ContactState, LostPhase
 from seaLink.domain.contact_book import ContactBook, ContactChange, VesselContact
+from seaLink.domain.events import (
+    AlertPhaseChanged,
+    AlertRaised,
+    AlertResolved,
+    ContactChanged,
+    DomainEvent,
+    Emit,
+)
 from seaLink.domain.ports import PortIndex
 from seaLink.metrics import HubMetrics
-from seaLink.services.events import EventBus
 from seaLink.services.registry import RegistryCache
 from seaLink.settings import ContactSettings
 from seaLink.store.contact_writes import AlertChange, ContactWriter
@@ -51,7 +57,7 @@ class ContactWatch:
         registry: RegistryCache,
         ports: PortIndex,
         metrics: HubMetrics,
-        events: EventBus,
+        emit: Emit,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -59,14 +65,13 @@ class ContactWatch:
         self._registry = registry
         self._ports = ports
         self._metrics = metrics
-        self._events = events
+        self._emit = emit
         self._writer = ContactWriter(db)
         self._outage = StoreOutage("contact watch", metrics.store_errors, logger=log)
         self.book = ContactBook(rules_from(settings))
         self._pending: list[ContactChange] = []
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()  # set whenever nothing is pending (tests wait on it)
-        self.on_alert: list[Callable[[AlertChange], None]] = []
         self.wakeups = 0  # loop iterations, and the CPU they took: what the watch costs
         self.cpu_seconds = 0.0
 
@@ -172,44 +177,35 @@ class ContactWatch:
         alerts = await self._outage.until_done(
             lambda: self._writer.apply(changes), only_outages=False
         )
-        for c in changes:
-            self._events.publish(
-                "contact",
-                {
-                    "vessel_id": c.vessel_id,
-                    "grid_id": c.grid_id,
-                    "state": c.state.value,
-                    "phase": c.phase.value if c.phase else None,
-                    "at": c.at.isoformat(),
-                    "last_heard": c.last_heard.isoformat() if c.last_heard else None,
-                },
+        emitted: list[DomainEvent] = [
+            ContactChanged(
+                c.vessel_id, c.grid_id, c.state.value, c.phase.value if c.phase else None,
+                c.at, c.last_heard,
             )
+            for c in changes
+        ]  # fmt: skip
         for a in alerts:
-            self._announce(a)
+            if a.action == "raised":
+                log.warning(
+                    "alert %d raised: %s %s for vessel %s", a.alert_id, a.type, a.phase, a.vessel_id
+                )
+            emitted.append(_alert_event(a))
+        self._emit(emitted)
         self._update_gauges()
-
-    def _announce(self, a: AlertChange) -> None:
-        for observer in self.on_alert:
-            observer(a)
-        if a.action == "raised":
-            self._metrics.alerts_raised.labels(a.type).inc()
-            log.warning(
-                "alert %d raised: %s %s for vessel %s", a.alert_id, a.type, a.phase, a.vessel_id
-            )
-        self._events.publish(
-            "alert",
-            {
-                "alert_id": a.alert_id,
-                "vessel_id": a.vessel_id,
-                "grid_id": a.grid_id,
-                "type": a.type,
-                "action": a.action,
-                "phase": a.phase,
-                "severity": a.severity,
-                "at": a.at.isoformat(),
-            },
-        )
 
     def _update_gauges(self) -> None:
         for state, n in self.book.counts().items():
             self._metrics.contact_states.labels(state).set(n)
+
+
+_ALERT_EVENT: dict[str, type[AlertRaised | AlertPhaseChanged]] = {
+    "raised": AlertRaised,
+    "phase": AlertPhaseChanged,
+}
+
+
+def _alert_event(a: AlertChange) -> DomainEvent:
+    facts = (a.alert_id, a.vessel_id, a.grid_id, a.type, a.phase, a.severity, a.at)
+    if a.action == "resolved":  # heard again, or back in port
+        return AlertResolved(*facts, by="system", outcome="contact_restored")
+    return _ALERT_EVENT[a.action](*facts)

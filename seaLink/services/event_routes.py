@@ -12,12 +12,15 @@ handlers, and the loop that dispatched, go on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from seaLink.domain.events import (
+    ALERT_EVENTS,
     AcksApplied,
+    AlertRaised,
     BeidouResultsArrived,
+    ContactChanged,
     DistressCancelRequested,
     DistressRaised,
     DistressRepeated,
@@ -60,6 +63,10 @@ def hub_routes(
             metrics.acks.labels(state).inc()
         outbox.acks_applied()
 
+    def alert_raised(e: AlertRaised) -> None:
+        metrics.alerts_raised.labels(e.type).inc()
+        alerting.raised(e.alert_id)
+
     def distress_raised(e: DistressRaised) -> None:
         metrics.alerts_raised.labels("distress").inc()
         alerting.raised(e.alert_id)
@@ -71,6 +78,8 @@ def hub_routes(
         DistressRepeated: [live.distress],
         DistressCancelRequested: [live.distress],
         IncidentLogged: [live.incident_log],
+        ContactChanged: [live.contact],
+        **{t: [live.alert] for t in ALERT_EVENTS},
     }
     schedule_routes: Routes = {
         VesselHeard: [
@@ -86,6 +95,7 @@ def hub_routes(
         DistressCancelRequested: [lambda e: outbox.kick()],
         RequestArrived: [lambda e: requests.arrived([e.request_id], e.due_at, {e.request_id: e.grid_id})],
         BeidouResultsArrived: [lambda e: outbox.kick()],
+        AlertRaised: [alert_raised],
     }  # fmt: skip
     return live_routes, schedule_routes
 
@@ -97,7 +107,7 @@ class EventRouter:
         # Several hubs: hands the schedule's events to its holder; True if it took them.
         self.forward: Callable[[list[DomainEvent]], bool] | None = None
 
-    def dispatch(self, events: list[DomainEvent]) -> None:
+    def dispatch(self, events: Sequence[DomainEvent]) -> None:
         """Events this hub committed."""
         if not events:
             return
@@ -108,12 +118,12 @@ class EventRouter:
                 return
         self._run(self.schedule, events)
 
-    def replay(self, events: list[DomainEvent]) -> None:
+    def replay(self, events: Sequence[DomainEvent]) -> None:
         """Events another hub committed (this hub holds the schedule)."""
         self._run(self.schedule, events)
 
     @staticmethod
-    def _run(routes: Routes, events: list[DomainEvent]) -> None:
+    def _run(routes: Routes, events: Sequence[DomainEvent]) -> None:
         for event in events:
             for handler in routes.get(type(event), ()):
                 try:

@@ -5,8 +5,16 @@ through the cluster relay)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from seaLink.domain.events import (
+    AlertAcknowledged,
+    AlertEscalated,
+    AlertFacts,
+    AlertPhaseChanged,
+    AlertRaised,
+    AlertResolved,
+    ContactChanged,
     DistressCancelRequested,
     DistressRaised,
     DistressRepeated,
@@ -16,6 +24,13 @@ from seaLink.domain.events import (
 from seaLink.services.events import EventBus
 from seaLink.services.registry import RegistryCache
 
+_ALERT_ACTION: dict[type, str] = {
+    AlertRaised: "raised",
+    AlertPhaseChanged: "phase",
+    AlertEscalated: "escalated",
+    AlertAcknowledged: "acknowledged",
+    AlertResolved: "resolved",
+}
 _DISTRESS_ACTION = {
     DistressRaised: "raised",
     DistressRepeated: "repeat",
@@ -68,6 +83,39 @@ class LiveView:
                 "incident_id": ev.incident_id,
                 "sound": action == "raised",
                 "at": ev.at.isoformat(),
+            },
+        )
+
+    def alert(self, ev: AlertFacts) -> None:
+        """Every alert event of every kind, as the console's `alert` event."""
+        data: dict[str, Any] = {
+            "alert_id": ev.alert_id,
+            "vessel_id": ev.vessel_id,
+            "grid_id": ev.grid_id,
+            "type": ev.type,
+            "action": _ALERT_ACTION[type(ev)],
+            "phase": ev.phase,
+            "severity": ev.severity,
+            "at": ev.at.isoformat(),
+        }
+        if isinstance(ev, AlertEscalated):
+            data["level"] = ev.level
+        elif isinstance(ev, AlertAcknowledged):
+            data["by"] = ev.by
+        elif isinstance(ev, AlertResolved):
+            data["by"], data["outcome"] = ev.by, ev.outcome
+        self._events.publish("alert", data)
+
+    def contact(self, ev: ContactChanged) -> None:
+        self._events.publish(
+            "contact",
+            {
+                "vessel_id": ev.vessel_id,
+                "grid_id": ev.grid_id,
+                "state": ev.state,
+                "phase": ev.phase,
+                "at": ev.at.isoformat(),
+                "last_heard": ev.last_heard.isoformat() if ev.last_heard else None,
             },
         )
 

@@ -11,16 +11,17 @@ from typing import Any
 from sqlalchemy import select, update
 
 from seaLink.clock import Clock
+from seaLink.domain.events import Emit
 from seaLink.domain.ports import PortIndex
-from seaLink.services.alerting import Alerting
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.deadlines import DeadlineLoop
 from seaLink.services.events import EventBus
 from seaLink.services.outbox import Outbox
-from seaLink.store import recall_store, zone_store
+from seaLink.store import recall_store
 from seaLink.store.broadcast_store import get_broadcast
 from seaLink.store.db import Database
 from seaLink.store.tables import Delivery, Recall
+from seaLink.store.zone_alert_writes import record_batch
 from seaLink.wire.payloads import DownKind, DownMessage
 
 log = logging.getLogger(__name__)
@@ -31,12 +32,12 @@ _d: Any = Delivery.__table__  # type: ignore[attr-defined]
 class RecallService(DeadlineLoop):
     name = "recall"
 
-    def __init__(self, *, db: Database, clock: Clock, outbox: Outbox, alerting: Alerting, watch: ContactWatch,
+    def __init__(self, *, db: Database, clock: Clock, outbox: Outbox, emit: Emit, watch: ContactWatch,
                  ports: PortIndex, events: EventBus, resend_s: int = 900) -> None:  # fmt: skip
         super().__init__(clock)
         self._db = db
         self._outbox = outbox
-        self._alerting = alerting
+        self._emit = emit
         self._watch = watch
         self._ports = ports
         self._events = events
@@ -127,20 +128,7 @@ class RecallService(DeadlineLoop):
                    "phase": "unaccounted", "state": "raised", "raised_at": now, "updated_at": now,
                    "detail": f"撤离时限已到仍未归港或报告：{v['hull_name']}", "escalation_level": 0}
                   for v in missing]  # fmt: skip
-        raised = await zone_store.record(self._db, [], raise_, [])
-        for alert_id, vessel_id, grid_id in raised:
-            self._alerting.raised(alert_id)
-            self._events.publish(
-                "alert",
-                {
-                    "alert_id": alert_id,
-                    "vessel_id": vessel_id,
-                    "grid_id": grid_id,
-                    "type": "recall",
-                    "action": "raised",
-                    "at": now.isoformat(),
-                },
-            )
+        self._emit(await record_batch(self._db, [], raise_, []))
         async with self._db.engine.begin() as conn:
             await conn.execute(update(_r).where(_r.c.broadcast_id == bid).values(closed_at=now))
         # The typhoon stays in force for the watch until the warning itself expires.

@@ -13,11 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from seaLink.clock import Clock
-from seaLink.domain.events import PositionsStored, StoredFix
+from seaLink.domain.events import Emit, PositionsStored, StoredFix
 from seaLink.domain.ports import PortIndex
 from seaLink.domain.zones import FixInfo, ZoneKind, ZoneTracker, separation_nm
-from seaLink.services.alerting import Alerting
-from seaLink.services.events import EventBus
 from seaLink.services.registry import RegistryCache
 from seaLink.store import zone_store
 from seaLink.store.db import Database
@@ -44,8 +42,7 @@ class ZoneWatch:
         clock: Clock,
         registry: RegistryCache,
         ports: PortIndex,
-        alerting: Alerting,
-        events: EventBus,
+        emit: Emit,
         zones_document: dict[str, Any],
         port_radius_nmi: float,
         separation_limit_nmi: float = 5.0,
@@ -56,8 +53,7 @@ class ZoneWatch:
         self._clock = clock
         self._registry = registry
         self._ports = ports
-        self._alerting = alerting
-        self._events = events
+        self._emit = emit
         self._doc = zones_document
         self._port_radius = port_radius_nmi
         self._limit = separation_limit_nmi
@@ -212,20 +208,7 @@ class ZoneWatch:
         resolve_: list[tuple[str, str, datetime, str]],
         now: datetime,
     ) -> None:
-        raised = await record_batch(self._db, events, raise_, resolve_)
-        for alert_id, vessel_id, grid_id in raised:
-            self._alerting.raised(alert_id)
-            self._events.publish(
-                "alert",
-                {
-                    "alert_id": alert_id,
-                    "vessel_id": vessel_id,
-                    "grid_id": grid_id,
-                    "type": "zone",
-                    "action": "raised",
-                    "at": now.isoformat(),
-                },
-            )
+        self._emit(await record_batch(self._db, events, raise_, resolve_))
 
     def _in_port(self, o: StoredFix) -> bool:
         return o.nav_state == "in_port" or self._ports.port_at(o.lat, o.lon) is not None

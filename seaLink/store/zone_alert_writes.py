@@ -5,7 +5,7 @@ used to cost three statements per alert in one transaction, holding SQLite's sin
 for hundreds of milliseconds while the ingest writer waited in SQLite's busy handler (whose
 sleeps grow to 100 ms): that was the tail of the publish-to-commit latency. Here a batch costs
 one query before its write transaction and at most four statements in it, whatever its size.
-The rules are those of `zone_store.record`: one open alert per vessel and type (a raise while
+The rules: one open alert per vessel and type (a raise while
 one is open is a no-op), raises applied before resolves, and an audit row for every change.
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from seaLink.domain.events import AlertRaised
 from seaLink.store.db import Database
 from seaLink.store.tables import Alert, AlertEvent, ZoneEventRecord
 
@@ -43,10 +44,9 @@ async def record_batch(
     events: list[dict[str, Any]],
     raise_: list[dict[str, Any]],
     resolve_: list[tuple[str, str, datetime, str]],
-) -> list[tuple[int, str, str]]:
-    """Store zone events; raise and resolve alerts. Returns (alert id, vessel id, grid id) of the
-    alerts newly raised."""
-    raised: list[tuple[int, str, str]] = []
+) -> list[AlertRaised]:
+    """Store zone events; raise and resolve alerts. Returns the alerts newly raised."""
+    raised: list[AlertRaised] = []
     pairs = {(a["vessel_id"], a["type"]) for a in raise_}
     pairs |= {(vid, type_) for vid, type_, _ts, _note in resolve_}
     open_: dict[tuple[str, str], int] = {}
@@ -77,7 +77,12 @@ async def record_batch(
             for a in new:
                 alert_id = ids[(a["vessel_id"], a["type"])]
                 open_[(a["vessel_id"], a["type"])] = alert_id
-                raised.append((alert_id, a["vessel_id"], a["grid_id"]))
+                raised.append(
+                    AlertRaised(
+                        alert_id, a["vessel_id"], a["grid_id"], a["type"], a["phase"],
+                        a["severity"], a["raised_at"],
+                    )
+                )  # fmt: skip
                 trail.append(
                     {"alert_id": alert_id, "ts": a["raised_at"], "action": "raised",
                      "phase": a["phase"], "actor": "system", "note": a["detail"]}
