@@ -11,7 +11,7 @@ from seaLink.api import responses as out
 from seaLink.api.ids import path_id
 from seaLink.api.models import BroadcastIn
 from seaLink.api.security import json_error, principal
-from seaLink.services.broadcasts import BroadcastRefused, BroadcastSpec
+from seaLink.services.broadcasts import BroadcastSpec
 from seaLink.store import broadcast_store
 from seaLink.wire.codec import describe_errors
 
@@ -49,10 +49,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             signal=body.signal,
             recall_deadline=body.recall.deadline if body.recall else None,
         )
-        try:
-            bid = await hub.broadcasts.create(spec, principal(request))
-        except BroadcastRefused as exc:
-            return json_error(exc.status, exc.code, exc.message)
+        bid = await hub.broadcasts.create(spec, principal(request))
         return out.respond(
             out.BroadcastDetailOut, await _one(hub, bid, deliveries=False), status=201
         )
@@ -83,10 +80,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         )
 
     async def resend(request: web.Request) -> web.Response:
-        try:
-            n = await hub.broadcasts.resend(_bid(request), principal(request))
-        except BroadcastRefused as exc:
-            return json_error(exc.status, exc.code, exc.message)
+        n = await hub.broadcasts.resend(_bid(request), principal(request))
         return out.respond(out.RearmedOut, {"rearmed": n})
 
     async def recall_board(request: web.Request) -> web.Response:

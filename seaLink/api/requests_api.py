@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from seaLink.api import responses as out
 from seaLink.api.ids import path_id
 from seaLink.api.security import json_error, principal
-from seaLink.services.requests import RequestRefused
 from seaLink.store import request_store
 from seaLink.store.users import audit
 from seaLink.wire.codec import describe_errors
@@ -56,20 +55,14 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         return out.respond(out.RequestListOut, {"requests": rows, "count": len(rows)})
 
     async def one(request: web.Request) -> web.Response:
-        try:
-            found = await hub.requests.get(rid_of(request), principal(request))
-        except RequestRefused as exc:
-            return json_error(exc.status, exc.code, exc.message)
+        found = await hub.requests.get(rid_of(request), principal(request))
         return out.respond(out.RequestDetailOut, found)
 
     async def reply(request: web.Request) -> web.Response:
         b = await body(request, ReplyIn)
         assert isinstance(b, ReplyIn)
         who = principal(request)
-        try:
-            msg_id = await hub.requests.reply(rid_of(request), who, b.text)
-        except RequestRefused as exc:
-            return json_error(exc.status, exc.code, exc.message)
+        msg_id = await hub.requests.reply(rid_of(request), who, b.text)
         await audit(
             hub.db,
             ts=hub.clock.now(),
@@ -84,10 +77,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         b = await body(request, AssignIn)
         assert isinstance(b, AssignIn)
         who = principal(request)
-        try:
-            await hub.requests.assign(rid_of(request), who, b.username)
-        except RequestRefused as exc:
-            return json_error(exc.status, exc.code, exc.message)
+        await hub.requests.assign(rid_of(request), who, b.username)
         await audit(
             hub.db,
             ts=hub.clock.now(),
@@ -102,10 +92,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         b = await body(request, ResolveIn)
         assert isinstance(b, ResolveIn)
         who = principal(request)
-        try:
-            await hub.requests.resolve(rid_of(request), who, b.note)
-        except RequestRefused as exc:
-            return json_error(exc.status, exc.code, exc.message)
+        await hub.requests.resolve(rid_of(request), who, b.note)
         await audit(
             hub.db,
             ts=hub.clock.now(),

@@ -33,6 +33,9 @@ class ErrorOut(Out):
 
     error: str = Field(description="machine code, e.g. not_found, forbidden, invalid_body")
     message: str
+    request_id: str | None = Field(
+        None, description="the request's id (also the X-Request-Id header), for the hub's log"
+    )
 
 
 class LockedOut(ErrorOut):

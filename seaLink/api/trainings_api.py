@@ -12,8 +12,7 @@ from seaLink.api import responses as out
 from seaLink.api.ids import path_id
 from seaLink.api.models import TargetIn
 from seaLink.api.security import json_error, principal
-from seaLink.services.broadcasts import BroadcastRefused
-from seaLink.services.training import TrainingRefused, TrainingSpec, attendance_csv
+from seaLink.services.training import TrainingSpec, attendance_csv
 from seaLink.store.users import audit
 from seaLink.wire.codec import describe_errors
 
@@ -77,10 +76,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
                             duration_min=body.duration_min, quiz=[q.model_dump() for q in body.quiz],
                             pass_mark=body.pass_mark)  # fmt: skip
         who = principal(request)
-        try:
-            tid = await hub.training.create(spec, who)
-        except (TrainingRefused, BroadcastRefused) as exc:
-            return json_error(exc.status, exc.code, exc.message)
+        tid = await hub.training.create(spec, who)
         await audit(
             hub.db,
             ts=hub.clock.now(),

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 from seaLink.api import responses as out
 from seaLink.api.security import json_error, principal
 from seaLink.domain.roles import Role
-from seaLink.errors import RegistryError
+from seaLink.errors import Refused, RegistryError
 from seaLink.services.auth import hash_password
 from seaLink.store import users
 from seaLink.store.tables import ApiToken, AuditLog, Grid, UserAccount
@@ -54,25 +54,19 @@ class UserChangeIn(BaseModel):
     )
 
 
-class _Refused(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 async def _apply_change(hub: Hub, name: str, body: UserChangeIn) -> tuple[dict[str, Any], str]:
     """Check and apply a change in one transaction; the changed account and what changed."""
     new_hash = hash_password(body.password) if body.password is not None else None
     async with hub.db.engine.begin() as conn:
         row = (await conn.execute(select(_users).where(_users.c.username == name))).first()
         if row is None:
-            raise _Refused(404, "not_found", f"no user {name!r}")
+            raise Refused("not_found", f"no user {name!r}")
         old_grids = [g for g in str(row.grid_ids or "").split(",") if g]
         role = body.role or str(row.role)
         grids = sorted(set(body.grids)) if body.grids is not None else old_grids
         disabled = body.disabled if body.disabled is not None else bool(row.disabled)
         if role == Role.COORDINATOR and not grids:
-            raise _Refused(400, "refused", "a coordinator needs at least one grid")
+            raise Refused("refused", "a coordinator needs at least one grid")
         if body.grids:
             known = {
                 r[0]
@@ -82,7 +76,7 @@ async def _apply_change(hub: Hub, name: str, body: UserChangeIn) -> tuple[dict[s
             }
             unknown = [g for g in grids if g not in known]
             if unknown:
-                raise _Refused(400, "refused", f"unknown grid(s): {', '.join(unknown)}")
+                raise Refused("refused", f"unknown grid(s): {', '.join(unknown)}")
         if str(row.role) == Role.ADMIN and (role != Role.ADMIN or disabled):
             # Lock the enabled admins' rows, so that two admins demoting each other at once
             # cannot both see the other one left (PostgreSQL; SQLite writes one at a time).
@@ -94,7 +88,7 @@ async def _apply_change(hub: Hub, name: str, body: UserChangeIn) -> tuple[dict[s
                 )
             ).all()
             if not [a for a in admins if a[0] != name]:
-                raise _Refused(409, "last_admin", "the last enabled admin must stay an admin")
+                raise Refused("last_admin", "the last enabled admin must stay an admin")
         values: dict[str, Any] = {}
         said: list[str] = []
         if new_hash is not None:
@@ -167,10 +161,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             return json_error(400, "invalid_body", describe_errors(exc, 5))
         if not body.model_fields_set:
             return json_error(400, "invalid_body", "nothing to change")
-        try:
-            changed, said = await _apply_change(hub, name, body)
-        except _Refused as exc:
-            return json_error(exc.status, exc.code, exc.message)
+        changed, said = await _apply_change(hub, name, body)
         await users.audit(
             hub.db,
             ts=hub.clock.now(),

@@ -27,6 +27,7 @@ from seaLink.domain.messaging import (
 )
 from seaLink.domain.ports import PortIndex
 from seaLink.domain.roles import Principal
+from seaLink.errors import Refused
 from seaLink.services.events import EventBus
 from seaLink.services.outbox import Outbox
 from seaLink.settings import MessagingSettings
@@ -38,14 +39,6 @@ from seaLink.store.users import audit
 from seaLink.wire.payloads import DownKind, DownMessage
 
 log = logging.getLogger(__name__)
-
-
-class BroadcastRefused(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +99,7 @@ class BroadcastService:
 
     async def create(self, spec: BroadcastSpec, who: Principal) -> int:
         if not who.can_write:
-            raise BroadcastRefused(403, "forbidden", "this role may not send broadcasts")
+            raise Refused("forbidden", "this role may not send broadcasts")
         views = await self.vessel_views()
         by_id = {x.id: x for x in views}
         named_outside = [g for g in spec.target.grids if not who.can_write_grid(g)] + [
@@ -115,22 +108,18 @@ class BroadcastService:
             if vid in by_id and not who.can_write_grid(by_id[vid].grid_id)
         ]
         if named_outside:
-            raise BroadcastRefused(
-                403, "forbidden", f"outside your grids: {', '.join(named_outside[:5])}"
-            )
+            raise Refused("forbidden", f"outside your grids: {', '.join(named_outside[:5])}")
         unknown = [vid for vid in spec.target.vessels if vid not in by_id]
         if unknown:
-            raise BroadcastRefused(
-                400, "unknown_vessel", f"no such vessel: {', '.join(unknown[:5])}"
-            )
+            raise Refused("unknown_vessel", f"no such vessel: {', '.join(unknown[:5])}")
         in_scope = [x for x in views if who.can_write_grid(x.grid_id)]
         chosen = select_targets(spec.target, in_scope)
         if not chosen:
-            raise BroadcastRefused(400, "no_target", "no vessel matches the target")
+            raise Refused("no_target", "no vessel matches the target")
         now = self._clock.now()
         expires = spec.expires_at or now + timedelta(seconds=self._settings.default_expiry_s)
         if expires <= now:
-            raise BroadcastRefused(400, "expired", "expires_at is in the past")
+            raise Refused("expired", "expires_at is in the past")
         priority = spec.priority if spec.priority is not None else DEFAULT_PRIORITY[spec.kind]
         grids = sorted({by_id[vid].grid_id for vid in chosen})
         title = spec.title
@@ -220,7 +209,7 @@ class BroadcastService:
     async def resend(self, bid: int, who: Principal) -> int:
         b = await broadcast_store.get_broadcast(self._db, bid)
         if b is None or not all(who.can_write_grid(g) for g in b["grids"]):
-            raise BroadcastRefused(404, "not_found", f"no broadcast {bid} in your grids")
+            raise Refused("not_found", f"no broadcast {bid} in your grids")
         n = await broadcast_store.rearm_undelivered(self._db, bid, self._clock.now())
         self._outbox.kick()
         await audit(

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from seaLink.clock import Clock
 from seaLink.domain.roles import Principal
+from seaLink.errors import Refused
 from seaLink.services.alerting import Alerting
 from seaLink.services.deadlines import DeadlineLoop
 from seaLink.services.events import EventBus
@@ -21,12 +22,6 @@ log = logging.getLogger(__name__)
 
 CATEGORY_ZH = {"equipment": "设备", "policy": "政策", "medical": "医疗", "legal": "法律", "supplies": "补给",
                "weather": "天气", "other": "其他"}  # fmt: skip
-
-
-class RequestRefused(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 class RequestService(DeadlineLoop):
@@ -102,7 +97,7 @@ class RequestService(DeadlineLoop):
             who.can_write_grid(str(r["grid_id"])) if write else who.can_read_grid(str(r["grid_id"]))
         )
         if r is None or not ok:
-            raise RequestRefused(404, "not_found", f"no request {rid} in your grids")
+            raise Refused("not_found", f"no request {rid} in your grids")
         return r
 
     async def get(self, rid: int, who: Principal) -> dict[str, object]:
@@ -150,7 +145,7 @@ class RequestService(DeadlineLoop):
     async def resolve(self, rid: int, who: Principal, note: str) -> None:
         r = await self._visible(rid, who, write=True)
         if r["state"] == "resolved":
-            raise RequestRefused(409, "resolved", f"request {rid} is already resolved")
+            raise Refused("resolved", f"request {rid} is already resolved")
         now = self._clock.now()
         await request_store.add_log(
             self._db,

@@ -28,6 +28,7 @@ from seaLink.clock import Clock
 from seaLink.domain.messaging import BroadcastKind, Target
 from seaLink.domain.roles import Principal, Role
 from seaLink.domain.training import parse_quiz, score
+from seaLink.errors import Refused
 from seaLink.services.broadcasts import BroadcastService, BroadcastSpec
 from seaLink.store.db import Database
 from seaLink.store.outage import StoreOutage
@@ -60,12 +61,6 @@ def sync_url(url: str) -> str:
     if u.get_backend_name() == "sqlite":
         return str(u.set(drivername="sqlite"))
     return u.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-
-
-class TrainingRefused(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +124,7 @@ class TrainingService:
             parse_quiz(spec.quiz)
             trigger = self._trigger(spec)
         except ValueError as exc:
-            raise TrainingRefused(400, "invalid_body", str(exc)) from None
+            raise Refused("invalid_body", str(exc)) from None
         now = self._clock.now()
         study = await self._broadcasts.create(
             BroadcastSpec(kind=BroadcastKind.TRAINING, title=f"【学习资料】{spec.title}", body=spec.study_pack,
@@ -269,7 +264,7 @@ class TrainingService:
         async with self._db.engine.connect() as conn:
             t = (await conn.execute(select(_t).where(_t.c.id == training_id))).mappings().first()
             if t is None:
-                raise TrainingRefused(404, "not_found", f"no training {training_id}")
+                raise Refused("not_found", f"no training {training_id}")
             q = select(_run).where(_run.c.training_id == training_id)
             if run_id is not None:
                 q = q.where(_run.c.id == run_id)
