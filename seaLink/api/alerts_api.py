@@ -14,6 +14,7 @@ from seaLink.api import responses as out
 from seaLink.api.alert_codes import with_codes
 from seaLink.api.ids import path_id
 from seaLink.api.security import json_error, principal
+from seaLink.domain.rescue import nearest_ready
 from seaLink.services.rescue import RescueError
 from seaLink.store import alert_store
 from seaLink.store.tables import DutyShift, Incident, IncidentLog
@@ -214,16 +215,29 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             limit = max(1, min(50, int(request.query.get("limit", "10"))))
         except ValueError:
             return json_error(400, "bad_query", "limit must be an integer")
+        who = principal(request)
         try:
-            ranked = await hub.rescue.nearest(iid, limit)
+            ranked = await hub.rescue.nearest(iid, limit, who)
         except RescueError as exc:
             return json_error(exc.status, exc.code, exc.message)
-        return out.respond(out.NearestOut, {"incident_id": iid, "vessels": [
-            {"id": r.id, "name": r.name, "source": r.source, "same_group": r.same_group,
-             "lat": round(r.lat, 6), "lon": round(r.lon, 6), "distance_nm": round(r.distance_nm, 2),
-             "bearing_deg": round(r.bearing_deg, 1), "eta_min": round(r.eta_min, 1),
-             "fix_age_min": round(r.fix_age_min, 1), "stale": r.stale, "reachable": r.reachable}
-            for r in ranked]})  # fmt: skip
+        rules = hub.rescue.rules
+        vessels = []
+        for r in ranked:
+            shown = hub.rescue.shows_position(who, r)
+            vessels.append({
+                "id": r.id, "name": r.name, "source": r.source, "grid_id": r.grid_id or None,
+                "other_grid": r.source == "sealink" and not who.can_read_grid(r.grid_id),
+                "same_group": r.same_group,
+                "lat": round(r.lat, 6) if shown else None, "lon": round(r.lon, 6) if shown else None,
+                "distance_nm": round(r.distance_nm, 2), "bearing_deg": round(r.bearing_deg, 1),
+                "eta_min": round(r.eta_min, 1), "fix_age_min": round(r.fix_age_min, 1),
+                "stale": r.stale, "reachable": r.reachable, "link": r.link or None,
+                "ready": r.ready, "apart": list(r.apart),
+            })  # fmt: skip
+        return out.respond(out.NearestOut, {"incident_id": iid, "vessels": vessels, "rule": {
+            "transit_kn": rules.transit_kn, "stale_after_min": rules.stale_after_min,
+            "tie_min": rules.tie_min, "max_dead_reckoning_min": rules.max_dead_reckoning_min,
+        }})  # fmt: skip
 
     async def task(request: web.Request) -> web.Response:
         iid = await visible_incident(request, write=True)
@@ -237,16 +251,21 @@ def routes(hub: Hub) -> list[web.RouteDef]:
                 ranked = await hub.rescue.nearest(iid, 50)
             except RescueError as exc:  # no position to rank by: a 409, not a crash
                 return json_error(exc.status, exc.code, exc.message)
+            # Only ready boats (fresh fix, reachable now), by ETA: never one listed apart.
             vessels += [
-                r.id
-                for r in ranked
-                if r.source == "sealink" and r.reachable and r.id not in vessels
-            ][: body.top]
+                r.id for r in nearest_ready((r for r in ranked if r.id not in vessels), body.top)
+            ]
+            if not vessels:
+                return json_error(
+                    409,
+                    "none_ready",
+                    "no boat has a fresh fix and a link now: task boats by name, or hail them",
+                )
         if not vessels:
             return json_error(400, "invalid_body", "name vessels or ask for the top N nearest")
         who = principal(request)
         try:
-            msg_ids = await hub.rescue.task(iid, vessels, who.username)
+            msg_ids = await hub.rescue.task(iid, vessels, who.username, who)
         except RescueError as exc:
             return json_error(exc.status, exc.code, exc.message)
         await audit(

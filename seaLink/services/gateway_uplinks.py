@@ -51,6 +51,10 @@ _BEACON_NATURE = {
 }
 
 
+# What may be kept as traffic: a boat that could come to help (the nearest-vessel search).
+_SHIPS = (AisClass.VESSEL, AisClass.UNKNOWN)
+
+
 @dataclass(frozen=True, slots=True)
 class GatewayTopic:
     gateway_id: str
@@ -129,8 +133,8 @@ class GatewayUplinks:
                 self._pipeline._reject(raw, None, Rejection(RejectReason.INVALID_PAYLOAD,
                                        f"MAYDAY from MMSI {ev.mmsi} with no known position"), now, plan)  # fmt: skip
             return
-        if ev.lat is None or ev.lon is None or ev.class_ in (AisClass.BASE_STATION, AisClass.ATON):
-            return
+        if ev.lat is None or ev.lon is None or ev.class_ not in _SHIPS:
+            return  # a base station, aid to navigation, net buoy, beacon or aircraft: no boat
         info = self._registry.by_mmsi(ev.mmsi) if ev.class_ is AisClass.VESSEL else None
         if info is not None:
             fix = Fix(ts=ts, lat=ev.lat, lon=ev.lon, sog=_knots(ev.sog), cog=ev.cog)
@@ -152,16 +156,17 @@ class GatewayUplinks:
         lat = ev.lat if ev.lat is not None else last.lat if last else None
         lon = ev.lon if ev.lon is not None else last.lon if last else None
         info = self._registry.by_mmsi(ev.mmsi)
+        known = lat is not None and lon is not None
         if lat is None or lon is None:
             if info is None:
                 return
-            lat, lon = 0.0, 0.0
+            lat, lon = 0.0, 0.0  # placeholders: the store puts the vessel's last known position
         payload = DistressPayload(
             distress_id=f"ais-{ev.mmsi}", ts=ts, lat=lat, lon=lon, nature=nature,
             text=f"AIS {ev.class_.value} {ev.mmsi}" + (f"：{ev.text}" if ev.text else ""),
         )  # fmt: skip
         if info is not None:
-            item = DistressItem(info.id, info.grid_id, info.hull_name, payload, AIS)
+            item = DistressItem(info.id, info.grid_id, info.hull_name, payload, AIS, known)
         else:  # a beacon or a ship we do not know: the county desk and the admins see it
             item = DistressItem(
                 f"AIS-{ev.mmsi}", "", f"AIS {ev.class_.value} {ev.mmsi}", payload, AIS
