@@ -34,7 +34,7 @@ from tests.vessel_client import TestVessel
 NOW = datetime(2026, 7, 12, 16, 40, tzinfo=UTC)
 SCENE = (23.0, 117.5)
 
-# The rule, as docs/operations.md states it ("Nearest boats and tasking"): the truth below is
+# The rule, as docs/operations.md section 9 states it: the truth below is
 # computed here from these numbers, never by the code under test.
 R_NM = 3440.065  # mean Earth radius, nautical miles
 TRANSIT_KN = 7.0  # a small fishing boat heading to help

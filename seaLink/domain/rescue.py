@@ -1,6 +1,6 @@
 """Which boats can reach a vessel in distress soonest (a SURPIC), and the SITREP short form.
 
-The rule of the nearest-boats list (docs/operations.md, "Nearest boats and tasking"):
+The rule of the nearest-boats list (docs/operations.md, section 9):
 
 * Every boat is placed where it is now by dead reckoning from its last fix (course and speed, at
   most `max_dead_reckoning_min` of travel), and its ETA is the great-circle distance from there to

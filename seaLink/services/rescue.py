@@ -1,12 +1,12 @@
 """Rescue coordination for an incident: the nearest boats, tasking them, SITREPs, CAP export.
 
-Grids and a distress (docs/operations.md, "Nearest boats and tasking"): in a distress every boat
-nearby matters, whatever its grid, and its master is bound to help (SOLAS V/33). So the nearest
-list of an open incident ranks the boats of every grid, and whoever may act on the incident may
-task any boat the list shows. The list shows the position of a boat only to those who may read its
-grid; of another grid's boat it gives distance, bearing and ETA to the scene, which is what the
-decision needs. Once the incident is closed, the list keeps to the reader's own grids. The incident
-itself stays visible only to its own grid's coordinators (and admins).
+Grids and a distress (docs/operations.md, section 9): in a distress every boat nearby matters,
+whatever its grid, and its master is bound to help (SOLAS V/33). So the nearest list of an open
+incident ranks the boats of every grid, and whoever may act on the incident may task his own
+grids' boats and any boat the list shows. The list shows a boat's position only to those who may
+read its grid; of another grid's boat it gives distance, bearing and ETA to the scene, which is
+what the decision needs. Once the incident is closed, the list keeps to the reader's own grids.
+The incident itself stays visible only to its own grid's people (and admins).
 """
 
 from __future__ import annotations

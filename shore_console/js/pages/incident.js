@@ -116,7 +116,7 @@ export function mount(el, ctx, [iid]) {
 
   /** The nearest boats in two tables: the ready ones by ETA (what "task nearest two" picks from),
    * and apart those with a stale fix or no link now, with the reason. The rule is stated above
-   * them with the server's own numbers (docs/operations.md, "Nearest boats and tasking"). */
+   * them with the server's own numbers (docs/operations.md, section 9). */
   function renderBoats(doc) {
     const list = doc.vessels || [];
     const rule = doc.rule;
