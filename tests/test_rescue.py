@@ -559,7 +559,9 @@ async def test_an_ais_epirb_or_sart_distress_opens_a_working_incident_registered
     setup: tuple[Any, str, dict[str, str], Any],  # noqa: F811
 ) -> None:
     """V3's own EPIRB (its MMSI registered as V3's beacon) and a SART nobody registered: each
-    opens an incident whose page, nearest boats, tasking, SITREP and CAP all answer."""
+    opens an incident whose page, nearest boats, tasking, SITREP and CAP all answer. A ship heard
+    on AIS is listed apart (AIS only: hail it); a net buoy, a SAR aircraft and an idle SART near
+    the scene are no boats to send."""
     hub, base, h, _outside = setup
     async with hub.db.engine.begin() as conn:
         await conn.execute(update(_vessel).where(_vessel.c.id == "V3").values(beacons="974000003"))
@@ -571,6 +573,10 @@ async def test_an_ais_epirb_or_sart_distress_opens_a_working_incident_registered
     scenes = {"AIS-970123456": (23.40, 117.70), "V3": (23.30, 117.60)}
     try:
         _ais(hub, gw, [
+            {"mmsi": "416123456", "class": "vessel", "msg_type": 18, "ts": ts, "lat": 23.31, "lon": 117.61, "name": "TAI YANG"},
+            {"mmsi": "441999999", "class": "net_buoy", "msg_type": 18, "ts": ts, "lat": 23.305, "lon": 117.605},
+            {"mmsi": "111412345", "class": "sar_aircraft", "msg_type": 9, "ts": ts, "lat": 23.35, "lon": 117.65, "sog": 120},
+            {"mmsi": "970555555", "class": "sart", "msg_type": 1, "ts": ts, "lat": 23.33, "lon": 117.62, "nav_status": 0},
             {"mmsi": "974000003", "class": "epirb", "msg_type": 1, "ts": ts, "lat": 23.30, "lon": 117.60, "nav_status": 14},
             {"mmsi": "970123456", "class": "sart", "msg_type": 1, "ts": ts, "lat": 23.40, "lon": 117.70, "nav_status": 14},
         ])  # fmt: skip
@@ -587,8 +593,11 @@ async def test_an_ais_epirb_or_sart_distress_opens_a_working_incident_registered
             body = await _get(base, h, f"/api/v1/incidents/{iid}/nearest")
             assert "vessels" in body, body
             order = sorted(spots, key=lambda v: gc_nm(*spots[v][:2], *scene))
-            assert [v["id"] for v in body["vessels"]] == order, vessel_id
-            assert all(v["ready"] for v in body["vessels"]), body
+            assert [v["id"] for v in body["vessels"]] == [*order, "416123456"], vessel_id
+            assert [v["ready"] for v in body["vessels"]] == [True, True, False], body
+            ship = body["vessels"][-1]
+            assert ship["apart"] == ["ais_only"] and ship["source"] == "ais", ship
+            assert (ship["lat"], ship["lon"], ship["name"]) == (23.31, 117.61, "TAI YANG")
             status, tasked = await _post(base, h, f"/api/v1/incidents/{iid}/task", {"top": 2})
             assert status == 201 and tasked["tasked"] == order, tasked
             for vid in order:
