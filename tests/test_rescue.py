@@ -22,6 +22,8 @@ from seaLink.domain.fleetgen import Fleet, VesselSpec
 from seaLink.domain.rescue import Candidate, SurpicRules, nearest_ready, rank
 from seaLink.domain.roles import Role
 from seaLink.services.auth import hash_password
+from seaLink.services.rescue import RescueService
+from seaLink.settings import AlertingSettings
 from seaLink.store import users
 from seaLink.store.fleet_io import import_fleet
 from seaLink.store.queries import count_positions
@@ -155,6 +157,13 @@ def test_a_group_mate_wins_only_a_tie() -> None:
     ]
     ranked = rank(*scene, boats, NOW, own_group="G01-F1")
     assert [r.id for r in nearest_ready(ranked, 2)] == ["STRANGER"]
+
+
+def test_the_stale_limit_is_the_setting() -> None:
+    settings = AlertingSettings(nearest_stale_fix_s=1800)
+    service = RescueService(db=None, clock=None, outbox=None, settings=settings)  # type: ignore[arg-type]
+    assert service.rules.stale_after_min == 30
+    assert AlertingSettings().nearest_stale_fix_s == STALE_MIN * 60
 
 
 def test_no_boat_is_passed_over_by_one_arriving_later_than_a_tie_random_layouts() -> None:
@@ -655,3 +664,58 @@ async def test_an_ais_mayday_without_a_position_takes_the_boats_last_fix_never_0
         gw.close()
         for b in boats.values():
             b.close()
+
+
+async def test_a_boat_off_mqtt_is_ready_again_once_beidou_would_carry_its_task(
+    setup: tuple[Any, str, dict[str, str], Any],  # noqa: F811
+) -> None:
+    """V2 (Beidou card 166166) and V3 (no card) drop off MQTT. Until V2 has been off for
+    `messaging.beidou_after_s` the outbox would hold its task: listed apart, no link now. After,
+    the task would leave by Beidou: V2 is ready (link beidou), and "nearest" sends it that way.
+    V3 stays apart."""
+    hub, base, h, _outside = setup
+    async with hub.db.engine.begin() as conn:
+        await conn.execute(update(_vessel).where(_vessel.c.id == "V2").values(beidou_card="166166"))
+    await hub.registry.load()
+    prefix = hub.settings.mqtt.prefix
+    gw = TestVessel(hub.settings.mqtt.url, "gw-bd-1", prefix=prefix)
+    gw.client.subscribe(f"{prefix}/gateways/bd-1/beidou/tx", qos=1)
+    status = {"gateway_id": "bd-1", "kind": "beidou", "state": "online", "card": "4207733"}
+    gw.publish_raw(f"{prefix}/gateways/bd-1/status", json.dumps(status))
+    spots = {"V1": (23.30, 117.60, 1), "V2": (23.33, 117.60, 1), "V3": (23.32, 117.60, 1)}
+    boats = await at_sea(hub, spots)
+    try:
+        await wait_for(lambda: _is(hub.ingest.gateways.beidou_gateway() == "bd-1"))
+        for vid in ("V2", "V3"):
+            await gone_offline(hub, boats[vid])
+        iid = await raise_distress(hub, base, h, boats["V1"], 23.30, 117.60)
+
+        async def listed() -> dict[str, dict[str, Any]]:
+            body = await _get(base, h, f"/api/v1/incidents/{iid}/nearest")
+            return {v["id"]: v for v in body["vessels"]}
+
+        now = await listed()
+        assert (now["V2"]["ready"], now["V2"]["apart"], now["V2"]["link"]) == (
+            False,
+            ["no_link"],
+            None,
+        )
+        status_, refused = await _post(base, h, f"/api/v1/incidents/{iid}/task", {"top": 2})
+        assert (status_, refused["error"]) == (409, "none_ready"), refused
+
+        hub.clock.advance(timedelta(seconds=hub.settings.messaging.beidou_after_s + 1))
+        later = await listed()
+        assert (later["V2"]["ready"], later["V2"]["link"]) == (True, "beidou")
+        assert later["V3"]["apart"] == ["no_link"]
+        status_, tasked = await _post(base, h, f"/api/v1/incidents/{iid}/task", {"top": 2})
+        assert status_ == 201 and tasked["tasked"] == ["V2"], tasked
+        sent = await asyncio.to_thread(gw.received.get, True, 10)
+        assert sent["card"] == "166166" and sent["down"]["kind"] == "rescue_task", sent
+    finally:
+        gw.close()
+        for b in boats.values():
+            b.close()
+
+
+async def _is(value: bool) -> bool:
+    return value
