@@ -70,9 +70,9 @@ class Ranked:
 class SurpicRules:
     transit_kn: float = 7.0  # a small fishing boat heading to help
     max_dead_reckoning_min: float = 30.0  # beyond this, course and speed mean little
-    stale_after_min: float = (
-        60.0  # a fix older than this: listed apart, never tasked by "nearest N"
-    )
+    # A fix older than this: listed apart, never tasked by "nearest N" (the hub sets it from
+    # `alerting.nearest_stale_fix_s`).
+    stale_after_min: float = 60.0
     # ETAs closer than this count as a tie, which a group mate wins: 1 min is 0.12 nmi at 7 kn,
     # less than a boat's position is known (a fix is up to a report interval old, and dead
     # reckoning is an estimate), and nothing a rescue turns on.
