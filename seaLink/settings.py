@@ -124,6 +124,12 @@ class AlertingSettings(_Section):
     lost_contact_county_after_s: int = Field(
         3600, description="unacknowledged lost contact: escalate to the county desk after this"
     )
+    nearest_stale_fix_s: int = Field(
+        3600,
+        gt=0,
+        description="an incident's nearest boats: a fix older than this is listed apart,"
+        " never tasked by 'nearest N'",
+    )
     county_desk_name: str = Field("县渔业应急办", description="the county emergency desk")
     county_desk_email: str = Field("", description="e-mail of the county emergency desk")
     county_desk_phone: str = Field("", description="phone (SMS) of the county emergency desk")

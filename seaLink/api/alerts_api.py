@@ -14,7 +14,7 @@ from seaLink.api import responses as out
 from seaLink.api.alert_codes import with_codes
 from seaLink.api.ids import path_id
 from seaLink.api.security import json_error, principal
-from seaLink.services.rescue import RescueError
+from seaLink.domain.rescue import nearest_ready
 from seaLink.store import alert_store
 from seaLink.store.tables import DutyShift, Incident, IncidentLog
 from seaLink.store.users import audit
@@ -127,12 +127,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
 
     async def visible_incident(request: web.Request, write: bool = False) -> int:
         iid = _int(request, "iid")
-        try:
-            case = await hub.rescue.case(iid)
-        except RescueError as exc:
-            raise web.HTTPNotFound(
-                text=json_error(404, "not_found", exc.message).text, content_type="application/json"
-            ) from None
+        case = await hub.rescue.case(iid)
         who = principal(request)
         ok = who.can_write_grid(case["grid_id"]) if write else who.can_read_grid(case["grid_id"])
         if not ok:
@@ -148,16 +143,26 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             limit = max(1, min(50, int(request.query.get("limit", "10"))))
         except ValueError:
             return json_error(400, "bad_query", "limit must be an integer")
-        try:
-            ranked = await hub.rescue.nearest(iid, limit)
-        except RescueError as exc:
-            return json_error(exc.status, exc.code, exc.message)
-        return out.respond(out.NearestOut, {"incident_id": iid, "vessels": [
-            {"id": r.id, "name": r.name, "source": r.source, "same_group": r.same_group,
-             "lat": round(r.lat, 6), "lon": round(r.lon, 6), "distance_nm": round(r.distance_nm, 2),
-             "bearing_deg": round(r.bearing_deg, 1), "eta_min": round(r.eta_min, 1),
-             "fix_age_min": round(r.fix_age_min, 1), "stale": r.stale, "reachable": r.reachable}
-            for r in ranked]})  # fmt: skip
+        who = principal(request)
+        ranked = await hub.rescue.nearest(iid, limit, who)
+        rules = hub.rescue.rules
+        vessels = []
+        for r in ranked:
+            shown = hub.rescue.shows_position(who, r)
+            vessels.append({
+                "id": r.id, "name": r.name, "source": r.source, "grid_id": r.grid_id or None,
+                "other_grid": r.source == "sealink" and not who.can_read_grid(r.grid_id),
+                "same_group": r.same_group,
+                "lat": round(r.lat, 6) if shown else None, "lon": round(r.lon, 6) if shown else None,
+                "distance_nm": round(r.distance_nm, 2), "bearing_deg": round(r.bearing_deg, 1),
+                "eta_min": round(r.eta_min, 1), "fix_age_min": round(r.fix_age_min, 1),
+                "stale": r.stale, "reachable": r.reachable, "link": r.link or None,
+                "ready": r.ready, "apart": list(r.apart),
+            })  # fmt: skip
+        return out.respond(out.NearestOut, {"incident_id": iid, "vessels": vessels, "rule": {
+            "transit_kn": rules.transit_kn, "stale_after_min": rules.stale_after_min,
+            "tie_min": rules.tie_min, "max_dead_reckoning_min": rules.max_dead_reckoning_min,
+        }})  # fmt: skip
 
     async def task(request: web.Request) -> web.Response:
         iid = await visible_incident(request, write=True)
@@ -167,22 +172,21 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             return json_error(409, "no_position", "the distress gave no position")
         vessels = list(dict.fromkeys(body.vessels))  # a boat named twice is tasked once
         if body.top:
-            try:
-                ranked = await hub.rescue.nearest(iid, 50)
-            except RescueError as exc:  # no position to rank by: a 409, not a crash
-                return json_error(exc.status, exc.code, exc.message)
+            ranked = await hub.rescue.nearest(iid, 50)
+            # Only ready boats (fresh fix, reachable now), by ETA: never one listed apart.
             vessels += [
-                r.id
-                for r in ranked
-                if r.source == "sealink" and r.reachable and r.id not in vessels
-            ][: body.top]
+                r.id for r in nearest_ready((r for r in ranked if r.id not in vessels), body.top)
+            ]
+            if not vessels:
+                return json_error(
+                    409,
+                    "none_ready",
+                    "no boat has a fresh fix and a link now: task boats by name, or hail them",
+                )
         if not vessels:
             return json_error(400, "invalid_body", "name vessels or ask for the top N nearest")
         who = principal(request)
-        try:
-            msg_ids = await hub.rescue.task(iid, vessels, who.username)
-        except RescueError as exc:
-            return json_error(exc.status, exc.code, exc.message)
+        msg_ids = await hub.rescue.task(iid, vessels, who.username, who)
         await audit(
             hub.db,
             ts=hub.clock.now(),

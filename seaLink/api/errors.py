@@ -37,6 +37,8 @@ STATUS_OF: dict[str, int] = {
     "exists": 409,
     "last_admin": 409,
     "no_position": 409,
+    "closed": 409,
+    "none_ready": 409,
     "too_many": 429,
     "unavailable": 503,
 }

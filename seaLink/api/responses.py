@@ -229,21 +229,39 @@ class IncidentOut(Out):
 class NearbyVesselOut(Out):
     id: str
     name: str
-    source: str
-    same_group: bool
-    lat: float
-    lon: float
+    source: Literal["sealink", "ais"]
+    grid_id: str | None = Field(description="None for AIS traffic")
+    other_grid: bool = Field(description="a SeaLink boat outside the reader's grids")
+    same_group: bool = Field(description="in the distress boat's fishing group: a tie-break")
+    lat: float | None = Field(description="dead-reckoned now; None: another grid's boat")
+    lon: float | None
     distance_nm: float
-    bearing_deg: float
+    bearing_deg: float = Field(description="from the boat to the scene, degrees true")
     eta_min: float
     fix_age_min: float
     stale: bool
     reachable: bool
+    link: Literal["mqtt", "beidou"] | None = Field(description="the link that reaches it now")
+    ready: bool = Field(description="fresh fix and reachable now: 'nearest N' may task it")
+    apart: list[Literal["stale_fix", "no_link", "ais_only"]] = Field(
+        description="why it is listed apart (empty when ready)"
+    )
+
+
+class NearestRuleOut(Out):
+    transit_kn: float
+    stale_after_min: float
+    tie_min: float = Field(description="ETAs closer than this are a tie, won by a group mate")
+    max_dead_reckoning_min: float
 
 
 class NearestOut(Out):
+    """The ready boats by ETA (a group mate first only within a tie), then the boats listed apart
+    by ETA; `limit` of each."""
+
     incident_id: int
     vessels: list[NearbyVesselOut]
+    rule: NearestRuleOut
 
 
 class TaskedOut(Out):

@@ -108,10 +108,17 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ("GET", "/api/v1/incidents/{iid}/nearest"): RouteDoc(
         r.NearestOut,
         errors={400: "limit is not an integer", 404: _NOT_FOUND, 409: "no position to rank by"},
-        query=(Query("limit", _INT, "how many boats (1-50)"),),
+        query=(Query("limit", _INT, "how many boats of each part, ready and apart (1-50)"),),
     ),
     ("POST", "/api/v1/incidents/{iid}/task"): RouteDoc(
-        r.TaskedOut, errors={404: _NOT_FOUND, 409: "the incident is closed or has no position"}
+        r.TaskedOut,
+        errors={
+            400: "the body breaks the schema, names an unknown vessel, or neither vessels nor top",
+            403: "the role or scope does not allow it: another grid's boat that the incident's"
+            " nearest list does not show",
+            404: _NOT_FOUND,
+            409: "the incident is closed or has no position, or no boat is ready for top N",
+        },
     ),
     ("POST", "/api/v1/incidents/{iid}/sitrep"): RouteDoc(
         r.SitrepOut, errors={404: _NOT_FOUND, 409: "the incident is closed"}

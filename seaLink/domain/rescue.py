@@ -1,11 +1,29 @@
-"""Which boats can reach a vessel in distress soonest (a SURPIC), and the SITREP short form."""
+"""Which boats can reach a vessel in distress soonest (a SURPIC), and the SITREP short form.
+
+The rule of the nearest-boats list (docs/operations.md, section 9):
+
+* Every boat is placed where it is now by dead reckoning from its last fix (course and speed, at
+  most `max_dead_reckoning_min` of travel), and its ETA is the great-circle distance from there to
+  the scene at `transit_kn`.
+* A boat is *ready* when its fix is fresh (not older than `stale_after_min`) and a link can hand it
+  a message now. Ready boats are ranked by ETA; only they are tasked by "nearest N".
+* The others are listed *apart*, by ETA, with the reasons (`stale_fix`, `no_link`, `ais_only`):
+  the coordinator sees them, and may task them by name, but no automatic choice picks them.
+* The distress boat's own fishing group is a hint and a tie-break: a group mate is listed before
+  a boat that arrives less than `tie_min` sooner, never before one that arrives sooner than that.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from seaLink.domain.geo import destination, haversine_nm, initial_bearing_deg
+
+STALE_FIX = "stale_fix"  # the last fix is older than the rule allows: where is it now?
+NO_LINK = "no_link"  # a SeaLink boat that no link reaches now: a task would wait
+AIS_ONLY = "ais_only"  # AIS traffic without a SeaLink terminal: hail it on VHF
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +37,9 @@ class Candidate:
     cog: float | None
     fix_ts: datetime
     source: str = "sealink"  # or "ais" for traffic without a SeaLink terminal
-    reachable: bool = True  # a link can task it
+    reachable: bool = True  # a link can hand it a message now
+    grid_id: str = ""
+    link: str = ""  # the link that reaches it now: mqtt / beidou ("" when none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +56,27 @@ class Ranked:
     fix_age_min: float
     stale: bool
     reachable: bool
+    grid_id: str = ""
+    link: str = ""
+    apart: tuple[str, ...] = ()  # why it is not a tasking candidate; empty: ready
+
+    @property
+    def ready(self) -> bool:
+        """Fresh fix and reachable now: "nearest N" may task it."""
+        return not self.apart
 
 
 @dataclass(frozen=True, slots=True)
 class SurpicRules:
     transit_kn: float = 7.0  # a small fishing boat heading to help
     max_dead_reckoning_min: float = 30.0  # beyond this, course and speed mean little
-    stale_after_min: float = 60.0  # a fix older than this is flagged
+    # A fix older than this: listed apart, never tasked by "nearest N" (the hub sets it from
+    # `alerting.nearest_stale_fix_s`).
+    stale_after_min: float = 60.0
+    # ETAs closer than this count as a tie, which a group mate wins: 1 min is 0.12 nmi at 7 kn,
+    # less than a boat's position is known (a fix is up to a report interval old, and dead
+    # reckoning is an estimate), and nothing a rescue turns on.
+    tie_min: float = 1.0
 
 
 def dead_reckon(c: Candidate, now: datetime, rules: SurpicRules) -> tuple[float, float]:
@@ -56,41 +90,57 @@ def dead_reckon(c: Candidate, now: datetime, rules: SurpicRules) -> tuple[float,
 def rank(
     scene_lat: float,
     scene_lon: float,
-    candidates: list[Candidate],
+    candidates: Iterable[Candidate],
     now: datetime,
     *,
     own_group: str | None = None,
-    exclude: str | None = None,
+    exclude: frozenset[str] | set[str] = frozenset(),
     rules: SurpicRules | None = None,
     limit: int = 20,
 ) -> list[Ranked]:
-    """Boats ordered by estimated time to the scene, members of the boat's own group first."""
+    """The ready boats by time to the scene (a group mate first only within a tie), then the boats
+    listed apart (stale fix, no link now, AIS only) by time to the scene; at most `limit` of each."""
     r = rules or SurpicRules()
-    out = []
+    ready: list[Ranked] = []
+    apart: list[Ranked] = []
     for c in candidates:
-        if c.id == exclude:
+        if c.id in exclude:
             continue
         lat, lon = dead_reckon(c, now, r)
         dist = haversine_nm(lat, lon, scene_lat, scene_lon)
         age = max(0.0, (now - c.fix_ts).total_seconds() / 60)
-        out.append(
-            Ranked(
-                id=c.id,
-                name=c.name,
-                source=c.source,
-                same_group=bool(own_group) and c.group_id == own_group,
-                lat=lat,
-                lon=lon,
-                distance_nm=dist,
-                bearing_deg=initial_bearing_deg(lat, lon, scene_lat, scene_lon),
-                eta_min=dist / r.transit_kn * 60,
-                fix_age_min=age,
-                stale=age > r.stale_after_min,
-                reachable=c.reachable,
-            )
+        stale = age > r.stale_after_min
+        reasons = ((STALE_FIX,) if stale else ()) + (
+            () if c.reachable else (AIS_ONLY,) if c.source == "ais" else (NO_LINK,)
         )
-    out.sort(key=lambda x: (not x.same_group, x.stale, x.eta_min))
-    return out[:limit]
+        item = Ranked(
+            id=c.id,
+            name=c.name,
+            source=c.source,
+            same_group=bool(own_group) and c.group_id == own_group,
+            lat=lat,
+            lon=lon,
+            distance_nm=dist,
+            bearing_deg=initial_bearing_deg(lat, lon, scene_lat, scene_lon),
+            eta_min=dist / r.transit_kn * 60,
+            fix_age_min=age,
+            stale=stale,
+            reachable=c.reachable,
+            grid_id=c.grid_id,
+            link=c.link if c.reachable else "",
+            apart=reasons,
+        )
+        (apart if reasons else ready).append(item)
+    # A group mate is credited `tie_min`: it goes before a boat arriving less than that sooner,
+    # never before one arriving sooner still. Equal keys: the sooner ETA, then the id.
+    ready.sort(key=lambda x: (x.eta_min - (r.tie_min if x.same_group else 0.0), x.eta_min, x.id))
+    apart.sort(key=lambda x: (x.eta_min, x.id))
+    return ready[:limit] + apart[:limit]
+
+
+def nearest_ready(ranked: Iterable[Ranked], n: int) -> list[Ranked]:
+    """What "task the nearest N" tasks: the first N SeaLink boats that are ready, in rank order."""
+    return [x for x in ranked if x.ready and x.source == "sealink"][:n]
 
 
 def format_position(lat: float, lon: float) -> str:

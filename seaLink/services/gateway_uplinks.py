@@ -47,6 +47,10 @@ _BEACON_NATURE = {
 }
 
 
+# What may be kept as traffic: a boat that could come to help (the nearest-vessel search).
+_SHIPS = (AisClass.VESSEL, AisClass.UNKNOWN)
+
+
 @dataclass(frozen=True, slots=True)
 class GatewayTopic:
     gateway_id: str
@@ -117,8 +121,8 @@ class GatewayUplinks:
             # no position known for this MMSI yet: keep it for the operators
             detail = f"MAYDAY from MMSI {ev.mmsi} with no known position"
             return [Refused(raw, None, Rejection(RejectReason.INVALID_PAYLOAD, detail))]
-        if ev.lat is None or ev.lon is None or ev.class_ in (AisClass.BASE_STATION, AisClass.ATON):
-            return []
+        if ev.lat is None or ev.lon is None or ev.class_ not in _SHIPS:
+            return []  # a base station, aid to navigation, net buoy, beacon or aircraft: no boat
         info = self._registry.by_mmsi(ev.mmsi) if ev.class_ is AisClass.VESSEL else None
         if info is not None:
             fix = Fix(ts=ts, lat=ev.lat, lon=ev.lon, sog=_knots(ev.sog), cog=ev.cog)
@@ -140,14 +144,15 @@ class GatewayUplinks:
         lat = ev.lat if ev.lat is not None else last.lat if last else None
         lon = ev.lon if ev.lon is not None else last.lon if last else None
         info = self._registry.by_mmsi(ev.mmsi)
-        if lat is None or lon is None:  # a registered boat's MAYDAY before any fix of it
-            lat, lon = 0.0, 0.0
+        known = lat is not None and lon is not None
+        if lat is None or lon is None:
+            lat, lon = 0.0, 0.0  # placeholders: the store puts the vessel's last known position
         payload = DistressPayload(
             distress_id=f"ais-{ev.mmsi}", ts=ts, lat=lat, lon=lon, nature=nature,
             text=f"AIS {ev.class_.value} {ev.mmsi}" + (f"：{ev.text}" if ev.text else ""),
         )  # fmt: skip
         if info is not None:
-            return Accepted(raw, info.id, UplinkKind.DISTRESS, payload, AIS)
+            return Accepted(raw, info.id, UplinkKind.DISTRESS, payload, AIS, position_known=known)
         # a beacon or a ship we do not know: the county desk and the admins see it
         return Accepted(
             raw, f"AIS-{ev.mmsi}", UplinkKind.DISTRESS, payload, AIS,

@@ -139,6 +139,15 @@ class Outbox:
         window = timedelta(seconds=self._settings.online_window_s)
         return r.last_heard is not None and now - r.last_heard <= window
 
+    def link_now(self, vessel_id: str, now: datetime) -> str | None:
+        """The link a message to this vessel would leave by now (`mqtt`, `beidou`), or None: it
+        would wait until the vessel is reachable again. The same decision as `_dispatch`."""
+        if self.reachable(vessel_id, now):
+            return "mqtt"
+        if self._beidou_route(vessel_id, now) is not None:
+            return "beidou"
+        return None
+
     def kick(self) -> None:
         self.idle.clear()
         self._wake.set()

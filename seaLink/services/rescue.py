@@ -1,7 +1,12 @@
 """Rescue coordination for an incident: the nearest boats, tasking them, SITREPs, CAP export.
 
-In an emergency the nearest boat may belong to another grid: the list and the tasking cross grids;
-the incident itself stays visible only to its own grid's coordinators (and admins).
+Grids and a distress (docs/operations.md, section 9): in a distress every boat nearby matters,
+whatever its grid, and its master is bound to help (SOLAS V/33). So the nearest list of an open
+incident ranks the boats of every grid, and whoever may act on the incident may task his own
+grids' boats and any boat the list shows. The list shows a boat's position only to those who may
+read its grid; of another grid's boat it gives distance, bearing and ETA to the scene, which is
+what the decision needs. Once the incident is closed, the list keeps to the reader's own grids.
+The incident itself stays visible only to its own grid's people (and admins).
 """
 
 from __future__ import annotations
@@ -15,7 +20,17 @@ from sqlalchemy import select, update
 from seaLink.clock import Clock
 from seaLink.domain.cap import CapFacts, cap_alert
 from seaLink.domain.messaging import DISTRESS_PRIORITY
-from seaLink.domain.rescue import Candidate, Ranked, SitrepFacts, format_position, rank, sitrep
+from seaLink.domain.rescue import (
+    Candidate,
+    Ranked,
+    SitrepFacts,
+    SurpicRules,
+    format_position,
+    rank,
+    sitrep,
+)
+from seaLink.domain.roles import Principal
+from seaLink.errors import Refused
 from seaLink.services.outbox import Outbox
 from seaLink.settings import AlertingSettings
 from seaLink.store.db import Database
@@ -31,12 +46,6 @@ _v: Any = Vessel.__table__  # type: ignore[attr-defined]
 _vs: Any = VesselState.__table__  # type: ignore[attr-defined]
 
 
-class RescueError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 class RescueService:
     def __init__(
         self, *, db: Database, clock: Clock, outbox: Outbox, settings: AlertingSettings
@@ -47,6 +56,7 @@ class RescueService:
         self._settings = settings
         self.traffic: dict[str, Candidate] = {}  # AIS targets without a SeaLink terminal, by MMSI
         self.incident_grids: dict[int, str] = {}
+        self.rules = SurpicRules(stale_after_min=settings.nearest_stale_fix_s / 60)
 
     async def case(self, incident_id: int) -> dict[str, Any]:
         q = (
@@ -71,72 +81,97 @@ class RescueService:
                 _v.c.persons,
             )
             .select_from(
-                _inc.join(_a, _a.c.id == _inc.c.alert_id).join(_v, _v.c.id == _inc.c.vessel_id)
+                # An AIS beacon or ship that is not in the registry (vessel id `AIS-<MMSI>`) has
+                # no vessel row: the incident is there all the same.
+                _inc.join(_a, _a.c.id == _inc.c.alert_id).outerjoin(_v, _v.c.id == _inc.c.vessel_id)
             )
             .where(_inc.c.id == incident_id)
         )
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(q)).mappings().first()
         if row is None:
-            raise RescueError(404, "not_found", f"no incident {incident_id}")
+            raise Refused("not_found", f"no incident {incident_id}")
         out = dict(row)
         out["data"] = json.loads(row["data"] or "{}")
+        if out["hull_name"] is None:  # not registered: named after what the AIS message said
+            mmsi = str(row["vessel_id"]).removeprefix("AIS-")
+            said = str(out["data"].get("text") or "")
+            out["hull_name"] = said.split("：")[0] if said.startswith("AIS ") else f"AIS {mmsi}"
+            out["mmsi"] = mmsi if mmsi.isdigit() else None
+            out["group_id"] = ""
         self.incident_grids[incident_id] = str(row["grid_id"])
         return out
 
-    async def nearest(self, incident_id: int, limit: int = 10) -> list[Ranked]:
+    async def nearest(
+        self, incident_id: int, limit: int = 10, who: Principal | None = None
+    ) -> list[Ranked]:
+        """The ready boats by ETA, then the boats listed apart (`domain.rescue.rank`), at most
+        `limit` of each. `who`: the reader; a closed incident lists only his grids' boats."""
         c = await self.case(incident_id)
         if c["lat"] is None:
-            raise RescueError(409, "no_position", "the distress gave no position")
+            raise Refused("no_position", "the distress gave no position")
         q = (
             select(
                 _v.c.id,
                 _v.c.hull_name,
                 _v.c.group_id,
+                _v.c.grid_id,
                 _vs.c.lat,
                 _vs.c.lon,
                 _vs.c.sog,
                 _vs.c.cog,
                 _vs.c.fix_ts,
-                _vs.c.link_status,
             )
             .select_from(_v.join(_vs, _vs.c.vessel_id == _v.c.id))
-            .where(_vs.c.lat.is_not(None), _vs.c.fix_ts.is_not(None))
+            .where(_vs.c.lat.is_not(None), _vs.c.lon.is_not(None), _vs.c.fix_ts.is_not(None))
         )
         async with self._db.engine.connect() as conn:
             rows = (await conn.execute(q)).all()
         now = self._clock.now()
-        candidates = [
-            Candidate(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                r[6],
-                r[7],
-                "sealink",
-                self._outbox.reachable(r[0], now),
-            )
-            for r in rows
-        ]
+        candidates = []
+        for vid, name, group, grid, lat, lon, sog, cog, fix_ts in rows:
+            link = self._outbox.link_now(vid, now)
+            candidates.append(Candidate(
+                vid, name, group, lat, lon, sog, cog, fix_ts, "sealink", link is not None, grid,
+                link or "",
+            ))  # fmt: skip
         candidates.extend(self.traffic.values())
+        if who is not None and c["closed_at"] is not None:
+            # Nothing to rescue any more: no reason to show other grids' boats.
+            candidates = [
+                x for x in candidates if x.source != "sealink" or who.can_read_grid(x.grid_id)
+            ]
+        # Not the boat in distress itself, nor its own AIS (an AIS-only ship's MAYDAY).
+        exclude = {str(c["vessel_id"])} | ({str(c["mmsi"])} if c["mmsi"] else set())
         return rank(
             c["lat"],
             c["lon"],
             candidates,
             now,
-            own_group=c["group_id"],
-            exclude=c["vessel_id"],
+            own_group=c["group_id"] or None,
+            exclude=exclude,
+            rules=self.rules,
             limit=limit,
         )
 
-    async def task(self, incident_id: int, vessel_ids: list[str], actor: str) -> list[str]:
-        """Send a rescue_task to each vessel over the best link; returns the message ids."""
+    @staticmethod
+    def shows_position(who: Principal, r: Ranked) -> bool:
+        """Whether `who` sees where boat `r` is: AIS traffic is public; a SeaLink boat's position
+        follows its grid's scope."""
+        return r.source != "sealink" or who.can_read_grid(r.grid_id)
+
+    async def task(
+        self, incident_id: int, vessel_ids: list[str], actor: str, who: Principal | None = None
+    ) -> list[str]:
+        """Send a rescue_task to each vessel over the best link; returns the message ids.
+
+        `who` (None: no scope, the hub itself) may task his own grids' boats, and another grid's
+        boat when the incident's nearest list shows it (50 of each part)."""
         c = await self.case(incident_id)
         if c["closed_at"] is not None:
-            raise RescueError(409, "closed", f"incident {incident_id} is closed")
+            raise Refused("closed", f"incident {incident_id} is closed")
+        if c["lat"] is None:  # the rescue_task names the scene: without one, nowhere to send boats
+            raise Refused("no_position", "the distress gave no position")
         now = self._clock.now()
         nature = NATURE_ZH.get(c["data"].get("nature", ""), "遇险")
         persons = c["persons_at_risk"]
@@ -150,7 +185,17 @@ class RescueService:
         grids: dict[str, str] = {r[0]: r[2] for r in found}
         unknown = [v for v in vessel_ids if v not in names]
         if unknown:
-            raise RescueError(400, "unknown_vessel", f"no such vessel: {', '.join(unknown)}")
+            raise Refused("unknown_vessel", f"no such vessel: {', '.join(unknown)}")
+        outside = [v for v in vessel_ids if who is not None and not who.can_write_grid(grids[v])]
+        if outside:
+            listed = {r.id for r in await self.nearest(incident_id, 50) if r.source == "sealink"}
+            refused = [v for v in outside if v not in listed]
+            if refused:
+                raise Refused(
+                    "forbidden",
+                    f"{', '.join(refused)}: another grid's boat, and not among this incident's"
+                    " nearest boats",
+                )
         rows, msg_ids = [], []
         for vid in vessel_ids:
             msg_id = f"rt{incident_id}-{vid}"[:64]
@@ -181,7 +226,9 @@ class RescueService:
             await conn.execute(self._db.insert_ignore(_d), rows)
             await conn.execute(_log.insert().values(
                 incident_id=incident_id, ts=now, actor=actor, kind="tasked",
-                text="指派救援：" + "、".join(names[v] for v in vessel_ids)))  # fmt: skip
+                text="指派救援：" + "、".join(
+                    names[v] + (f"（{grids[v]} 网格）" if grids[v] != c["grid_id"] else "")
+                    for v in vessel_ids)))  # fmt: skip
         self._outbox.kick()
         return msg_ids
 

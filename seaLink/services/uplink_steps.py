@@ -50,6 +50,7 @@ class Accepted:
     # A distress from a transmitter not in the registry (an AIS beacon): who it is shown as.
     grid_id: str | None = None
     name: str | None = None
+    position_known: bool = True  # False: an AIS MAYDAY text without a position of its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +178,7 @@ def _distress(item: Accepted, ctx: PlanContext, plan: BatchPlan) -> None:
         key = f"{d.distress_id}:{'cancel' if d.cancel else d.ts.isoformat()}"
         _journal(item, key, d.ts, ctx, plan)
         plan.hear(vid, Heard(min(d.ts, ctx.now), item.link))
-    plan.distress.append(DistressItem(vid, grid, name, d, item.link))
+    plan.distress.append(DistressItem(vid, grid, name, d, item.link, item.position_known))
 
 
 def _request(item: Accepted, ctx: PlanContext, plan: BatchPlan) -> None:

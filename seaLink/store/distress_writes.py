@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seaLink.domain.events import DistressCancelRequested, DistressRaised, DistressRepeated
 from seaLink.domain.messaging import DISTRESS_PRIORITY
 from seaLink.store.db import Database
-from seaLink.store.tables import Alert, AlertEvent, Delivery, Incident, IncidentLog
+from seaLink.store.tables import Alert, AlertEvent, Delivery, Incident, IncidentLog, VesselState
 from seaLink.wire.payloads import DistressPayload, DownKind, DownMessage
 
 _a: Any = Alert.__table__  # type: ignore[attr-defined]
@@ -23,6 +23,7 @@ _ev: Any = AlertEvent.__table__  # type: ignore[attr-defined]
 _d: Any = Delivery.__table__  # type: ignore[attr-defined]
 _inc: Any = Incident.__table__  # type: ignore[attr-defined]
 _ilog: Any = IncidentLog.__table__  # type: ignore[attr-defined]
+_vs: Any = VesselState.__table__  # type: ignore[attr-defined]
 
 NATURE_ZH = {
     "fire": "火灾", "flooding": "进水", "collision": "碰撞", "grounding": "搁浅", "listing": "倾斜",
@@ -38,6 +39,9 @@ class DistressItem:
     hull_name: str
     payload: DistressPayload
     link: str
+    # False: the message gave no position (an AIS MAYDAY text), its lat/lon are placeholders;
+    # the vessel's last known position stands in, or none.
+    position_known: bool = True
 
 
 def _ack_message(item: DistressItem, now: datetime, msg_id: str) -> str:
@@ -105,7 +109,21 @@ async def apply_distress(
             )
         )
     ).first()
-    where = f"{p.lat:.5f}N {p.lon:.5f}E" if p.lat >= 0 else f"{p.lat:.5f} {p.lon:.5f}"
+    lat: float | None = p.lat
+    lon: float | None = p.lon
+    if not item.position_known:
+        last = (
+            await conn.execute(
+                select(_vs.c.lat, _vs.c.lon).where(_vs.c.vessel_id == item.vessel_id)
+            )
+        ).first()
+        lat, lon = (last[0], last[1]) if last is not None and last[1] is not None else (None, None)
+    if lat is None or lon is None:
+        where = "不明"
+    else:
+        where = f"{lat:.5f}N {lon:.5f}E" if lat >= 0 else f"{lat:.5f} {lon:.5f}"
+        if not item.position_known:
+            where = f"{where}（最后已知位置）"
     who = f"vessel:{item.vessel_id}"
     if item.link != "ais":  # an AIS beacon cannot receive; a terminal repeats until acknowledged
         await _queue_ack(conn, db, item, now)
@@ -146,7 +164,9 @@ async def apply_distress(
         newer = event_ts is None or p.ts > event_ts
         values: dict[str, Any] = {"repeats": _a.c.repeats + 1, "updated_at": now}
         if newer:
-            values.update(lat=p.lat, lon=p.lon, event_ts=p.ts, data=data)
+            values.update(event_ts=p.ts, data=data)
+            if lat is not None:
+                values.update(lat=lat, lon=lon)
         await conn.execute(update(_a).where(_a.c.id == alert_id).values(**values))
         if existing[3] != p.distress_id:
             await _log_entry(
@@ -170,8 +190,8 @@ async def apply_distress(
             updated_at=now,
             detail=f"{NATURE_ZH.get(p.nature.value, p.nature.value)}，{p.persons if p.persons is not None else '?'}人，{where}",
             ref=p.distress_id,
-            lat=p.lat,
-            lon=p.lon,
+            lat=lat,
+            lon=lon,
             event_ts=p.ts,
             data=data,
             repeats=0,

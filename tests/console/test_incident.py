@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
+import aiohttp
 from playwright.async_api import Page, expect
 
-from tests.console.conftest import ADMIN_PW, Console, shot
+from tests.console.conftest import ADMIN_PW, COORD_PW, Console, shot
 from tests.console.helpers import login
 from tests.test_broadcasts import online, receive
 from tests.test_ingest import wait_for
+from tests.test_rescue import at_sea, gone_offline, register
+from tests.vessel_client import TestVessel
 
 
 async def test_a_distress_opens_an_incident_page_to_acknowledge_task_and_report(
@@ -80,5 +84,111 @@ async def test_a_distress_opens_an_incident_page_to_acknowledge_task_and_report(
         assert (await sitrep.inner_text()).startswith("SITREP 001")
         await shot(page, "incident-zh")
     finally:
+        for v in boats.values():
+            v.close()
+
+
+async def _distress_incident(console: Console) -> int | None:
+    async with aiohttp.ClientSession() as s:
+        r = await s.post(f"{console.base}/api/v1/auth/login",
+                         json={"username": "admin", "password": ADMIN_PW})  # fmt: skip
+        token = (await r.json())["token"]
+        r = await s.get(f"{console.base}/api/v1/alerts",
+                        headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        alerts = (await r.json())["alerts"]
+    return next((a["incident_id"] for a in alerts if a["type"] == "distress"), None)
+
+
+async def _open_incident(page: Page, iid: int) -> None:
+    await page.evaluate("(id) => { location.hash = '#/incident/' + id; }", iid)
+    await expect(page.locator(".incident-page h1")).to_contain_text(str(iid))
+
+
+async def test_the_nearest_boats_list_the_stale_and_the_unreachable_apart_and_never_task_them(
+    page: Page, console: Console
+) -> None:
+    """Issue 13 in the console: V1 (group G01-F1) calls a distress at 23.30N 117.60E. Its group
+    mate V2 is 27 nmi away; V4 and V5 (grid G02) 3 nmi; closer still, the mate V3 by a fix 61 min
+    old and the mate V6 whose terminal is offline. G01's coordinator's "Task nearest two" tasks V4
+    and V5 (issue 12: another grid's boats near his distress are his to task, not to locate)."""
+    hub, clock = console.hub, console.clock
+    await register(hub, ("V6", "G01", "G01-F1"))
+    spots = {
+        "V1": (23.30, 117.60, 1), "V2": (23.30, 117.11, 1), "V3": (23.32, 117.60, 61),
+        "V4": (23.35, 117.60, 1), "V5": (23.30, 117.663, 1), "V6": (23.31, 117.60, 1),
+    }  # fmt: skip
+    boats = await at_sea(hub, spots)
+    try:
+        await gone_offline(hub, boats["V6"])
+        await login(page, console.base, "coord1", COORD_PW)  # G01's coordinator
+        boats["V1"].publish("distress", {"distress_id": "d1", "ts": clock.now().isoformat(),
+                                         "lat": 23.30, "lon": 117.60, "nature": "flooding"})  # fmt: skip
+        await receive(boats["V1"])  # its distress_ack: the incident is open
+        await hub.drained()
+        iid = await _distress_incident(console)
+        assert iid is not None
+        await _open_incident(page, iid)
+
+        await expect(page.locator(".nearest-rule")).to_contain_text("7 节")
+        await expect(page.locator(".nearest-rule")).to_contain_text("60 分钟")
+        ready = page.locator(".nearest-ready .nearest-row")
+        await expect(ready).to_have_count(3)
+        assert [await r.get_attribute("data-vessel-id") for r in await ready.all()] == [
+            "V4", "V5", "V2",
+        ]  # fmt: skip
+        await expect(ready.nth(0)).to_contain_text("G02 网格")
+        await expect(ready.nth(2).locator(".nearest-status")).to_contain_text("同组")
+        apart = page.locator(".nearest-apart .nearest-row")
+        await expect(apart).to_have_count(2)
+        await expect(page.locator(".nearest-apart h3")).to_contain_text("不参与“指派最近两艘”")
+        stale = page.locator('.nearest-apart .nearest-row[data-vessel-id="V3"]')
+        await expect(stale.locator(".fix-age")).to_have_text("61 分钟前")
+        await expect(stale.locator(".nearest-status")).to_have_text("定位过时")
+        deaf = page.locator('.nearest-apart .nearest-row[data-vessel-id="V6"]')
+        await expect(deaf.locator(".nearest-status")).to_have_text("当前无链路可达")
+        await expect(deaf.locator(".fix-age")).to_have_text("1 分钟前")
+        await apart.last.scroll_into_view_if_needed()
+        await shot(page, "incident-nearest-apart-zh")
+
+        await page.click(".task-top2")
+        tasked = page.locator('.log-entry[data-kind="tasked"]')
+        await expect(tasked).to_have_count(1)
+        text = await tasked.inner_text()
+        assert "粤南澳渔00004" in text and "粤南澳渔00005" in text, text
+        assert not any(f"粤南澳渔0000{n}" in text for n in (2, 3, 6)), text
+        for vid in ("V4", "V5"):
+            assert (await receive(boats[vid]))["kind"] == "rescue_task"
+    finally:
+        for v in boats.values():
+            v.close()
+
+
+async def test_an_unregistered_beacons_incident_opens_with_its_nearest_boats(
+    page: Page, console: Console
+) -> None:
+    """An AIS-SART nobody registered (vessel AIS-970123456): the page opens, not "找不到事件"."""
+    hub, clock = console.hub, console.clock
+    boats = await at_sea(hub, {"V1": (23.42, 117.72, 1), "V2": (23.32, 117.60, 1)})
+    gw = TestVessel(hub.settings.mqtt.url, "gw-ais-1", prefix=hub.settings.mqtt.prefix)
+    try:
+        await login(page, console.base, "admin", ADMIN_PW)
+        sart = {"mmsi": "970123456", "class": "sart", "msg_type": 1, "ts": clock.now().isoformat(),
+                "lat": 23.40, "lon": 117.70, "nav_status": 14}  # fmt: skip
+        gw.publish_raw(f"{hub.settings.mqtt.prefix}/gateways/ais-1/ais", json.dumps([sart]))
+
+        async def opened() -> bool:
+            return await _distress_incident(console) is not None
+
+        await wait_for(opened)
+        iid = await _distress_incident(console)
+        assert iid is not None
+        await _open_incident(page, iid)
+        await expect(page.locator(".incident-summary")).to_contain_text("AIS-970123456")
+        rows = page.locator(".nearest-ready .nearest-row")
+        await expect(rows).to_have_count(2)
+        assert [await r.get_attribute("data-vessel-id") for r in await rows.all()] == ["V1", "V2"]
+        await expect(page.locator(".page .empty")).to_have_count(0)
+    finally:
+        gw.close()
         for v in boats.values():
             v.close()

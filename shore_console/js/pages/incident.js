@@ -114,7 +114,12 @@ export function mount(el, ctx, [iid]) {
     );
   }
 
-  function renderBoats(list) {
+  /** The nearest boats in two tables: the ready ones by ETA (what "task nearest two" picks from),
+   * and apart those with a stale fix or no link now, with the reason. The rule is stated above
+   * them with the server's own numbers (docs/operations.md, section 9). */
+  function renderBoats(doc) {
+    const list = doc.vessels || [];
+    const rule = doc.rule;
     const topBtn = h("button", { type: "button", class: "task-top2" }, t("incident.task_top2"));
     const selBtn = h("button", { type: "button", class: "task-selected" }, t("incident.task_selected"));
     topBtn.addEventListener("click", () => act(topBtn, async () => {
@@ -128,31 +133,60 @@ export function mount(el, ctx, [iid]) {
       await loadIncident();
       await loadBoats();
     }));
-    const flags = (b) => [
+    const name = (b) => [
+      raw(b.name || b.id, "hull"),
+      h("span", { class: "muted" }, " ", raw(b.id)),
+      b.other_grid ? h("span", { class: "other-grid" }, " · ", t("incident.other_grid", { grid: b.grid_id })) : null,
+    ];
+    const status = (b) => [
       b.same_group ? t("incident.same_group") : null,
-      b.stale ? t("incident.stale") : null,
-      b.reachable ? null : t("incident.unreachable"),
+      b.link ? t(`incident.link.${b.link}`) : null,
     ].filter(Boolean).join(" · ");
+    const why = (b) => (b.apart || []).map((r) => t(`incident.apart.${r}`)).join(" · ");
+    const table = (rows, last, lastCell) => h("table", { class: "nearest-table" },
+      h("thead", null, h("tr", null,
+        ["incident.col.pick", "incident.col.name", "incident.col.distance", "incident.col.eta", "incident.col.fix_age", last]
+          .map((k) => h("th", { scope: "col" }, t(k))))),
+      h("tbody", null, rows.map((b) => {
+        const box = h("input", { type: "checkbox", value: b.id, checked: picked.has(b.id), "aria-label": b.id });
+        box.addEventListener("change", () => (box.checked ? picked.add(b.id) : picked.delete(b.id)));
+        return h("tr", { class: "nearest-row", "data-vessel-id": b.id, "data-ready": b.ready ? "1" : "0" },
+          h("td", null, box),
+          h("td", null, name(b)),
+          h("td", { class: "distance" }, Number(b.distance_nm).toFixed(1)),
+          h("td", { class: "eta" }, Number(b.eta_min).toFixed(0)),
+          h("td", { class: "fix-age" }, t("incident.fix_age", { min: Math.round(Number(b.fix_age_min)) })),
+          h("td", { class: "nearest-status" }, lastCell(b)));
+      })));
+    const ready = list.filter((b) => b.ready);
+    const apart = list.filter((b) => !b.ready);
     setChildren(
       boats,
       h("h2", null, t("incident.nearest")),
-      list.length
-        ? h("table", { class: "nearest-table" },
-            h("thead", null, h("tr", null,
-              ["incident.col.pick", "incident.col.name", "incident.col.distance", "incident.col.eta", "incident.col.status"]
-                .map((k) => h("th", { scope: "col" }, t(k))))),
-            h("tbody", null, list.map((b) => {
-              const box = h("input", { type: "checkbox", value: b.id, checked: picked.has(b.id), "aria-label": b.id });
-              box.addEventListener("change", () => (box.checked ? picked.add(b.id) : picked.delete(b.id)));
-              return h("tr", { class: "nearest-row", "data-vessel-id": b.id },
-                h("td", null, box),
-                h("td", null, raw(b.name || b.id, "hull"), h("span", { class: "muted" }, " ", raw(b.id))),
-                h("td", null, Number(b.distance_nm).toFixed(1)),
-                h("td", null, Number(b.eta_min).toFixed(0)),
-                h("td", null, flags(b)));
-            })))
-        : h("p", { class: "muted" }, t("incident.nearest_empty")),
+      rule
+        ? h("p", { class: "muted nearest-rule" }, t("incident.rule", {
+            kn: rule.transit_kn, stale: Math.round(rule.stale_after_min), tie: rule.tie_min,
+          }))
+        : null,
+      ready.length
+        ? h("div", { class: "table-wrap nearest-ready" }, table(ready, "incident.col.status", status))
+        : h("p", { class: "muted nearest-none-ready" }, t(list.length ? "incident.none_ready" : "incident.nearest_empty")),
+      apart.length
+        ? h("div", { class: "nearest-apart" },
+            h("h3", null, t("incident.apart_title")),
+            h("div", { class: "table-wrap" }, table(apart, "incident.col.apart", why)))
+        : null,
       h("div", { class: "incident-actions" }, topBtn, selBtn),
+    );
+  }
+
+  function renderNoBoats(err) {
+    const noPosition = err instanceof ApiError && err.code === "no_position";
+    setChildren(
+      boats,
+      h("h2", null, t("incident.nearest")),
+      h("p", { class: "muted nearest-problem" },
+        noPosition ? t("incident.no_position") : t("incident.failed", { msg: err?.message || String(err) })),
     );
   }
 
@@ -175,8 +209,14 @@ export function mount(el, ctx, [iid]) {
   }
 
   async function loadBoats() {
-    const r = await api.nearest(iid, 10);
-    if (!gone) renderBoats(r.vessels || []);
+    try {
+      const r = await api.nearest(iid, 10);
+      if (!gone) renderBoats(r);
+    } catch (err) {
+      // The incident is there (it has loaded): a list that cannot be made must not hide it.
+      if (gone || err?.status === 401) return;
+      renderNoBoats(err);
+    }
   }
 
   function refreshSoon() {
