@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import logging
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from seaLink.api import responses as out
 from seaLink.api.alert_codes import with_codes
 from seaLink.api.errors import json_errors
 from seaLink.api.events_ws import events_ws
+from seaLink.api.inputs import input_guard, query_time
 from seaLink.api.security import (
     LoginRateLimit,
     auth_middleware,
@@ -43,19 +43,6 @@ HUB: web.AppKey[Hub] = web.AppKey("hub")
 
 
 _error = json_error
-
-
-def _parse_time(request: web.Request, name: str) -> datetime | None:
-    raw = request.query.get(name)
-    if raw is None:
-        return None
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise refusal(400, "bad_query", f"{name} must be ISO 8601") from None
-    if value.tzinfo is None:
-        raise refusal(400, "bad_query", f"{name} needs a UTC offset")
-    return value
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -191,8 +178,8 @@ async def vessel_track(request: web.Request) -> web.Response:
     fixes = await queries.track(
         hub.db,
         vid,
-        since=_parse_time(request, "since"),
-        until=_parse_time(request, "until"),
+        since=query_time(request, "since"),
+        until=query_time(request, "until"),
         limit=max(1, limit),
     )
     return out.respond(
@@ -233,7 +220,7 @@ async def me(request: web.Request) -> web.Response:
 def build_app(hub: Hub) -> web.Application:
     app = web.Application(
         client_max_size=1024 * 1024,
-        middlewares=[json_errors, auth_middleware(lambda r: r.app[HUB])],
+        middlewares=[json_errors, input_guard, auth_middleware(lambda r: r.app[HUB])],
     )
     app[HUB] = hub
     limiter = LoginRateLimit(hub.settings.api.login_rate_per_min)

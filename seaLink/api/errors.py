@@ -62,10 +62,14 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     try:
         response = await handler(request)
     except web.HTTPException as exc:
-        if exc.status < 400 or exc.content_type == "application/json":
+        if exc.status < 400:
             exc.headers["X-Request-Id"] = rid
             raise
-        answer = json_error(exc.status, _CODES.get(exc.status, "http_error"), exc.reason)
+        if exc.content_type == "application/json" and isinstance(exc.body, bytes):
+            # A handler's own JSON refusal: answered as it is, with the request id added below.
+            answer = web.Response(status=exc.status, body=exc.body, content_type="application/json")
+        else:
+            answer = json_error(exc.status, _CODES.get(exc.status, "http_error"), exc.reason)
         for name in _KEPT:
             if name in exc.headers:
                 answer.headers[name] = exc.headers[name]

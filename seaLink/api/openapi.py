@@ -122,7 +122,9 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
 PUBLIC = {"/healthz", "/metrics", "/api/v1/openapi.json", "/api/v1/auth/login"}
 
 _DEFAULT_ERRORS = {
-    400: "the body breaks the schema; the message names the field",
+    400: "the body breaks the schema (the message names the field), or the path, query or body"
+    " holds what no field may (bad_text: NUL, a control character, an unpaired surrogate;"
+    " too_deep: JSON nested deeper than 64 levels; bad_query: a number or time out of range)",
     401: "no token, or an unknown or expired one",
     403: "the role or the grid scope does not allow it",
     413: "the body is larger than 1 MiB",
@@ -179,13 +181,12 @@ def document() -> dict[str, Any]:
         ]
         if params:
             op["parameters"] = params
-        errors: dict[int, str] = {}
+        errors: dict[int, str] = {400: _DEFAULT_ERRORS[400]}
         if body is not None:
             op["requestBody"] = {
                 "required": True,
                 "content": {JSON: {"schema": schemas.ref(body, "validation")}},
             }
-            errors[400] = _DEFAULT_ERRORS[400]
             errors[413] = _DEFAULT_ERRORS[413]
         if path in PUBLIC:
             op["security"] = []

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from seaLink.api import responses as out
 from seaLink.api.ids import path_id
+from seaLink.api.inputs import query_int
 from seaLink.api.models import TargetIn
 from seaLink.api.security import json_error, principal
 from seaLink.services.training import TrainingSpec, attendance_csv
@@ -96,13 +97,10 @@ def routes(hub: Hub) -> list[web.RouteDef]:
 
     async def attendance(request: web.Request) -> web.Response:
         t = await visible(request)
-        run = request.query.get("run")
+        run = query_int(request, "run")
         if request.query.get("format", "json") not in ("json", "csv"):
             return json_error(400, "bad_query", "format must be json or csv")
-        try:
-            report = await hub.training.attendance(int(t["id"]), int(run) if run else None)
-        except ValueError:
-            return json_error(400, "bad_query", "run must be an integer")
+        report = await hub.training.attendance(int(t["id"]), run)
         who = principal(request)
         report["vessels"] = [v for v in report["vessels"] if who.can_read_grid(v["grid_id"])]
         report["crew"] = [c for c in report["crew"] if who.can_read_grid(c["grid_id"])]
