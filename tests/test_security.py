@@ -176,3 +176,62 @@ async def test_inputs_the_store_cannot_take_are_clean_400s_with_their_own_codes(
         assert status == 200 and listed["count"] == 1
         status, _ = await site.call(s, "admin", "GET", "/healthz")
         assert status == 200
+
+
+# --- 12.3: a coordinator's training reaches his grids only ----------------------------------------
+
+
+async def test_a_coordinators_training_start_notice_goes_only_to_his_grids(site: Site) -> None:
+    now = site.hub.clock.now()
+    async with aiohttp.ClientSession() as s:
+        body = training_body({"all": True}, now, title="救生衣检查")
+        status, created = await site.call(s, "ca", "POST", "/api/v1/trainings", body)
+        assert status == 201, created
+        assert created["grids"] == ["G01"]
+        study = created["study_broadcast_id"]
+        # The occurrence starts (the scheduler's job calls the same method).
+        run_id = await site.hub.training.run(created["id"])
+        assert run_id is not None
+        status, t = await site.call(s, "admin", "GET", f"/api/v1/trainings/{created['id']}")
+        [run] = t["runs"]
+        assert "creator_role" not in t and "creator_grids" not in t
+        for bid in (study, run["broadcast_id"]):
+            status, b = await site.call(s, "admin", "GET", f"/api/v1/broadcasts/{bid}?deliveries=1")
+            assert status == 200, b
+            reached = {d["vessel_id"] for d in b["deliveries"]}
+            assert reached == {"V1", "V2", "V3"}, f"broadcast {bid} reached {sorted(reached)}"
+            assert b["broadcast"]["created_by"] == "ca"
+        # An admin's training for every boat still reaches every grid.
+        status, created = await site.call(s, "admin", "POST", "/api/v1/trainings", body)
+        assert status == 201 and created["grids"] == ["G01", "G02"]
+        run_id = await site.hub.training.run(created["id"])
+        status, t = await site.call(s, "admin", "GET", f"/api/v1/trainings/{created['id']}")
+        bid = t["runs"][0]["broadcast_id"]
+        status, b = await site.call(s, "admin", "GET", f"/api/v1/broadcasts/{bid}?deliveries=1")
+        assert {d["vessel_id"] for d in b["deliveries"]} == {"V1", "V2", "V3", "V4", "V5"}
+
+
+async def test_a_database_made_before_the_creator_scope_gets_its_columns_and_a_narrow_scope(
+    clean_store: str,
+) -> None:
+    from sqlalchemy import inspect, text
+
+    from seaLink.services.training import creator_scope
+    from seaLink.store.db import Database
+
+    db = Database(clean_store)
+    try:
+        async with db.engine.begin() as conn:
+            for column in ("creator_role", "creator_grids"):
+                await conn.execute(text(f"ALTER TABLE training DROP COLUMN {column}"))
+        await db.create_all()  # the start of a newer hub on the older database
+        async with db.engine.connect() as conn:
+            columns = await conn.run_sync(
+                lambda c: {x["name"] for x in inspect(c).get_columns("training")}
+            )
+        assert {"creator_role", "creator_grids"} <= columns
+    finally:
+        await db.dispose()
+    legacy = {"created_by": "admin", "creator_role": None, "creator_grids": None, "grid_ids": "G02"}
+    who = creator_scope(legacy)
+    assert who.role is Role.COORDINATOR and who.grid_ids == {"G02"}

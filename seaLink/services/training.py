@@ -139,7 +139,7 @@ class TrainingService:
                 target=json.dumps(_target_json(spec.target)), starts_at=spec.starts_at, cron=spec.cron,
                 duration_min=spec.duration_min, quiz=json.dumps(spec.quiz, ensure_ascii=False),
                 pass_mark=spec.pass_mark, study_broadcast_id=study, created_by=who.username, created_at=now,
-                grid_ids=b, active=True,
+                grid_ids=b, active=True, creator_role=who.role.value, creator_grids=",".join(sorted(who.grid_ids)),
             ))).inserted_primary_key  # fmt: skip
         assert key is not None
         tid = int(key[0])
@@ -184,14 +184,18 @@ class TrainingService:
         t, run_id = claimed
         quiz = [{"text": q["text"], "options": q["options"]} for q in json.loads(t["quiz"])]
         target = _target_from_json(json.loads(t["target"]))
-        system = Principal(t["created_by"], Role.ADMIN, frozenset())
+        creator = creator_scope(t)
         spec = BroadcastSpec(
             kind=BroadcastKind.TRAINING, title=f"【培训开始】{t['title']}", body=t["start_notice"],
             target=target, reply="confirm", per_crew=True,
             expires_at=now + timedelta(minutes=int(t["duration_min"]) + 60),
             extra={"training_id": training_id, "run_id": run_id, "quiz": quiz or None},
         )  # fmt: skip
-        bid = await outage.until_done(lambda: self._broadcasts.create(spec, system))
+        try:
+            bid = await outage.until_done(lambda: self._broadcasts.create(spec, creator))
+        except Refused as exc:  # e.g. no vessel of the creator's grids matches the target now
+            log.warning("training %d: run %d not sent: %s", training_id, run_id, exc.message)
+            return int(run_id)
 
         async def link_run() -> None:
             async with self._db.engine.begin() as conn:
@@ -234,7 +238,11 @@ class TrainingService:
         if t is None:
             return None
         job = await asyncio.to_thread(self.scheduler.get_job, f"training-{training_id}")
-        out = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in t.items()}
+        out = {
+            k: (v.isoformat() if isinstance(v, datetime) else v)
+            for k, v in t.items()
+            if k not in ("creator_role", "creator_grids")
+        }
         out["quiz"] = [{"text": q["text"], "options": q["options"]} for q in json.loads(t["quiz"])]
         out["target"] = json.loads(t["target"])
         out["grids"] = [g for g in t["grid_ids"].split(",") if g]
@@ -322,6 +330,15 @@ class TrainingService:
             "vessels": vessels,
             "crew": people,
         }
+
+
+def creator_scope(t: Any) -> Principal:
+    """Who a training's start notices go out as: its creator with the scope it had when it made
+    the training (a coordinator's training reaches his grids only, never every grid). A training
+    stored before the scope was: a coordinator of the grids its study pack reached."""
+    grids = t["creator_grids"] if t["creator_role"] is not None else t["grid_ids"]
+    role = Role(t["creator_role"]) if t["creator_role"] is not None else Role.COORDINATOR
+    return Principal(t["created_by"], role, frozenset(g for g in (grids or "").split(",") if g))
 
 
 def attendance_csv(report: dict[str, Any]) -> str:

@@ -6,10 +6,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event, text
+from sqlalchemy import Connection, Table, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.schema import CreateColumn
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel
 
@@ -28,6 +29,26 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=15000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    """Add the nullable columns a newer SeaLink declares to the tables an older one created
+    (create_all makes missing tables only). A missing column that must have a value is a schema
+    this cannot upgrade: the start stops and says which."""
+    found = inspect(conn)
+    quote = conn.dialect.identifier_preparer.quote
+    for table in SQLModel.metadata.sorted_tables:
+        if not found.has_table(table.name):
+            continue
+        have = {c["name"] for c in found.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in have:
+                continue
+            if not column.nullable and column.server_default is None:
+                raise ConfigError(f"table {table.name} lacks column {column.name}: recreate it")
+            ddl = CreateColumn(column).compile(dialect=conn.dialect)
+            conn.execute(text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {ddl}"))
+            log.warning("store: added column %s.%s", table.name, column.name)
 
 
 class Database:
@@ -64,6 +85,7 @@ class Database:
                 # tables; one at a time (the lock ends with the transaction).
                 await conn.execute(text("SELECT pg_advisory_xact_lock(7312026)"))
             await conn.run_sync(SQLModel.metadata.create_all)
+            await conn.run_sync(_add_missing_columns)
 
     async def drop_all(self) -> None:
         async with self.engine.begin() as conn:

@@ -431,6 +431,10 @@ class Training(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
     grid_ids: str = Field(default="", max_length=2048)
     active: bool = True
+    # The creator's scope when it was created: every occurrence's start notice goes out with it
+    # (never with more). NULL on a training made before these columns: the grids above apply.
+    creator_role: str | None = Field(default=None, max_length=16)
+    creator_grids: str | None = Field(default=None, max_length=1024)
 
 
 class TrainingRun(SQLModel, table=True):
