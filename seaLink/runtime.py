@@ -149,6 +149,7 @@ class Hub:
             token_ttl_s=settings.api.token_ttl_s,
             max_failures=settings.api.login_max_failures,
             lockout_s=settings.api.lockout_s,
+            address_max_failures=settings.api.login_address_max_failures,
         )
         self.rescue.traffic = (
             self.ingest.gateways.traffic

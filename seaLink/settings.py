@@ -7,11 +7,12 @@ file named by `SEALINK_CONFIG` (or passed to `load_settings`), then the defaults
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -156,9 +157,31 @@ class ApiSettings(_Section):
     port: int = Field(8080, description="port of the REST/WebSocket API")
     track_max_points: int = Field(5000, description="most fixes returned by a track request")
     token_ttl_s: int = Field(12 * 3600, description="how long a login token stays valid")
-    login_max_failures: int = Field(5, description="failed logins in a row before a lockout")
-    lockout_s: int = Field(900, description="how long a locked-out account waits")
+    login_max_failures: int = Field(
+        5,
+        description="failed logins in a row for one name from one address before each further"
+        " try waits (1 s, doubling)",
+    )
+    login_address_max_failures: int = Field(
+        20, description="failed logins from one address, any names, before that address waits"
+    )
+    lockout_s: int = Field(900, description="the longest wait after failed logins, in seconds")
     login_rate_per_min: int = Field(20, description="login attempts per minute per client address")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For names"
+        " the client; from any other address the header is ignored",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"not an address or network: {item!r}") from None
+        return value
 
 
 class ClusterSettings(_Section):

@@ -66,6 +66,7 @@ async def test_every_generated_request_is_answered_as_the_document_says(
             "--phases", "examples,coverage,fuzzing",
             "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), "--workers", "1",
             "--exclude-path", "/api/v1/events",
+            "--exclude-path", "/api/v1/auth/logout",  # it would end the token of the run
             "--continue-on-failure", "--no-color",
             "--report", "junit", "--report-dir", str(ARTIFACTS),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,

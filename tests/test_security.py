@@ -7,6 +7,7 @@ an admin, a coordinator of each grid (ca: G01, cb: G02) and a viewer.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -38,12 +39,24 @@ class Site:
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
-    async def login(self, s: aiohttp.ClientSession, who: str, password: str | None = None) -> str:
+    async def login(
+        self, s: aiohttp.ClientSession, who: str, password: str | None = None, frm: str = ""
+    ) -> str:
         pw = password or (ADMIN_PW if who == "admin" else PASSWORDS[who])
-        r = await s.post(f"{self.base}/api/v1/auth/login", json={"username": who, "password": pw})
+        r = await self.try_login(s, who, pw, frm)
         assert r.status == 200, await r.text()
         self.tokens[who] = str((await r.json())["token"])
         return self.tokens[who]
+
+    async def try_login(
+        self, s: aiohttp.ClientSession, who: str, password: str, frm: str = ""
+    ) -> aiohttp.ClientResponse:
+        """A login; `frm`: the client's address as the trusted proxy (127.0.0.1) names it."""
+        headers = {"X-Forwarded-For": f"{frm}"} if frm else {}
+        r = await s.post(f"{self.base}/api/v1/auth/login", headers=headers,
+                         json={"username": who, "password": password})  # fmt: skip
+        await r.read()
+        return r
 
     async def call(
         self, s: aiohttp.ClientSession, who: str | None, method: str, path: str, body: Any = None
@@ -62,7 +75,9 @@ def secure_settings(registered: Settings, **api: Any) -> Settings:
     return registered.model_copy(
         update={
             "admin_password": ADMIN_PW,
-            "api": registered.api.model_copy(update={"login_rate_per_min": 1000, **api}),
+            "api": registered.api.model_copy(
+                update={"login_rate_per_min": 1000, "trusted_proxies": ["127.0.0.1/32"], **api}
+            ),
         }
     )
 
@@ -235,3 +250,162 @@ async def test_a_database_made_before_the_creator_scope_gets_its_columns_and_a_n
     legacy = {"created_by": "admin", "creator_role": None, "creator_grids": None, "grid_ids": "G02"}
     who = creator_scope(legacy)
     assert who.role is Role.COORDINATOR and who.grid_ids == {"G02"}
+
+
+# --- 12.4: accounts and sessions ----------------------------------------------------------------
+
+
+async def test_two_admins_demoting_each_other_at_once_leave_an_admin(site: Site) -> None:
+    async with aiohttp.ClientSession() as s:
+        body = {"username": "admin2", "password": "admin2-pass-1", "role": "admin"}
+        status, answer = await site.call(s, "admin", "POST", "/api/v1/users", body)
+        assert status == 201, answer
+        demote = {"role": "coordinator", "grids": ["G01"]}
+        for round_ in range(3):
+            await site.login(s, "admin")
+            await site.login(s, "admin2", "admin2-pass-1")
+            results = await asyncio.gather(
+                site.call(s, "admin", "PATCH", "/api/v1/users/admin2", demote),
+                site.call(s, "admin2", "PATCH", "/api/v1/users/admin", demote),
+            )
+            statuses = sorted(r[0] for r in results)
+            # One wins; the other is refused as the last admin, or its token already ended with
+            # the role change the winner made.
+            assert statuses in ([200, 401], [200, 409]), f"round {round_}: {results}"
+            listed = await users.list_users(site.hub.db)
+            admins = [u["username"] for u in listed if u["role"] == "admin"]
+            assert len(admins) == 1, f"round {round_}: admins {admins}"
+            # The one left makes the other an admin again for the next round.
+            left = admins[0]
+            other = "admin2" if left == "admin" else "admin"
+            status, _ = await site.call(s, left, "PATCH", f"/api/v1/users/{other}",
+                                        {"role": "admin"})  # fmt: skip
+            assert status == 200
+
+
+async def test_sessions_end_at_logout_password_change_disable_and_enable(site: Site) -> None:
+    async with aiohttp.ClientSession() as s:
+        me = "/api/v1/auth/me"
+        first = await site.login(s, "ca")
+        second = await site.login(s, "ca")
+        site.tokens["ca"] = first
+        status, _ = await site.call(s, "ca", "POST", "/api/v1/auth/logout", {})
+        assert status == 200
+        assert (await site.call(s, "ca", "GET", me))[0] == 401
+        site.tokens["ca"] = second  # the other session goes on
+        assert (await site.call(s, "ca", "GET", me))[0] == 200
+        # A viewer, who may change nothing, may still end his own session.
+        assert (await site.call(s, "view", "POST", "/api/v1/auth/logout", {}))[0] == 200
+        assert (await site.call(s, "view", "GET", me))[0] == 401
+
+        new_pw = "coord-a-new-pass"
+        status, _ = await site.call(s, "admin", "PATCH", "/api/v1/users/ca", {"password": new_pw})
+        assert status == 200
+        assert (await site.call(s, "ca", "GET", me))[0] == 401, "a token outlived a new password"
+        await site.login(s, "ca", new_pw)
+        assert (await site.call(s, "admin", "PATCH", "/api/v1/users/ca", {"disabled": True}))[
+            0
+        ] == 200
+        assert (await site.call(s, "ca", "GET", me))[0] == 401
+        assert (await site.call(s, "admin", "PATCH", "/api/v1/users/ca", {"disabled": False}))[
+            0
+        ] == 200
+        assert (await site.call(s, "ca", "GET", me))[0] == 401, "a token came back with the enable"
+        # The CLI's password change (`sealink user passwd`) ends sessions too.
+        await site.login(s, "ca", new_pw)
+        await users.set_password(site.hub.db, "ca", hash_password("coord-a-third-pass"))
+        assert (await site.call(s, "ca", "GET", me))[0] == 401
+
+
+async def test_only_a_grids_own_people_go_on_its_duty_roster(site: Site) -> None:
+    now = site.hub.clock.now()
+    later = (now + timedelta(hours=8)).isoformat()
+
+    def shift(grid: str, coordinator: str, backup: str | None = None) -> dict[str, Any]:
+        return {"grid_id": grid, "coordinator_id": coordinator, "backup_id": backup,
+                "starts_at": now.isoformat(), "ends_at": later}  # fmt: skip
+
+    async with aiohttp.ClientSession() as s:
+        refused = [
+            ("ca", shift("G01", "C02L"), 400, "not_in_grid"),  # grid B's worker on grid A
+            ("ca", shift("G01", "C01L", "C02L"), 400, "not_in_grid"),
+            ("ca", shift("G01", "NOBODY"), 400, "not_in_grid"),
+            ("admin", shift("G99", "C01L"), 400, "unknown_grid"),
+            ("ca", shift("G02", "C02L"), 403, "forbidden"),
+        ]
+        for who, body, want, code in refused:
+            status, answer = await site.call(s, who, "POST", "/api/v1/duty", body)
+            assert (status, answer.get("error")) == (want, code), (who, body, answer)
+        assert (await site.call(s, "admin", "GET", "/api/v1/duty"))[1]["shifts"] == []
+        status, answer = await site.call(s, "ca", "POST", "/api/v1/duty", shift("G01", "C01L"))
+        assert status == 201, answer
+
+
+def _refusal(r: aiohttp.ClientResponse, body: bytes) -> tuple[int, str, str]:
+    answer = json.loads(body)
+    return r.status, answer["error"], answer["message"]
+
+
+async def test_failed_logins_slow_the_attacker_not_the_owner_and_tell_no_names(site: Site) -> None:
+    clock = site.hub.clock
+    assert isinstance(clock, FakeClock)
+    attacker, owner = "203.0.113.7", "198.51.100.20"
+    async with aiohttp.ClientSession() as s:
+        answers: dict[str, list[tuple[int, str, str]]] = {}
+        for name in ("ca", "ghost"):  # an account, and a name nobody has
+            answers[name] = []
+            for _ in range(5):
+                r = await site.try_login(s, name, "wrong-password", attacker)
+                answers[name].append(_refusal(r, await r.read()))
+            r = await site.try_login(s, name, PASSWORDS.get(name, "x"), attacker)
+            answers[name].append(_refusal(r, await r.read()))
+            assert r.headers["Retry-After"] == "1"
+        assert answers["ca"] == answers["ghost"], "the answers tell which names exist"
+        assert [a[0] for a in answers["ca"]] == [401] * 5 + [429]
+        assert answers["ca"][-1][1] == "slow_down"
+        # The owner, elsewhere, logs in at once: the attacker cannot lock him out.
+        await site.login(s, "ca", frm=owner)
+        # The attacker waits longer after each further failure: 1 s, 2 s, 4 s ...
+        waits = []
+        for _ in range(3):
+            clock.advance(timedelta(seconds=int(waits[-1]) if waits else 1))
+            r = await site.try_login(s, "ca", "wrong-password", attacker)
+            assert r.status == 401
+            r = await site.try_login(s, "ca", "wrong-password", attacker)
+            assert r.status == 429
+            waits.append(r.headers["Retry-After"])
+        assert waits == ["2", "4", "8"]
+        # Once the wait is over, the right password works from there too.
+        clock.advance(timedelta(seconds=8))
+        await site.login(s, "ca", frm=attacker)
+        # Every login, failure and slow-down is in the audit log, with the address.
+        _, audit = await site.call(s, "admin", "GET", "/api/v1/audit")
+        actions = [(e["action"], e["username"]) for e in audit["audit"]]
+        assert ("auth.login_failed", "ghost") in actions
+        assert ("auth.slowed", "ca") in actions and ("auth.slowed", "ghost") in actions
+        assert ("auth.login", "ca") in actions
+        failed = [e for e in audit["audit"] if e["action"] == "auth.login_failed"]
+        assert all(e["detail"] == f"from {attacker}" for e in failed)
+        assert not [e for e in audit["audit"] if "wrong-password" in json.dumps(e)]
+
+
+def test_x_forwarded_for_counts_only_from_a_trusted_proxy() -> None:
+    from aiohttp.test_utils import make_mocked_request
+
+    from seaLink.api.security import client_address, trusted_networks
+
+    def address(peer: str, xff: str | None, trusted: list[str]) -> str:
+        headers = {"X-Forwarded-For": xff} if xff is not None else {}
+        request = make_mocked_request("POST", "/api/v1/auth/login", headers=headers)
+        request._transport_peername = (peer, 40000)  # type: ignore[attr-defined]
+        return client_address(request.clone(remote=peer), trusted_networks(trusted))
+
+    proxy = ["10.0.0.2", "fd00::/64"]
+    assert address("203.0.113.9", "1.2.3.4", []) == "203.0.113.9"
+    assert address("203.0.113.9", "1.2.3.4", proxy) == "203.0.113.9"  # not from the proxy
+    assert address("10.0.0.2", "198.51.100.1", proxy) == "198.51.100.1"
+    # A client's own forged entry is at the left: the proxy's appended one counts.
+    assert address("10.0.0.2", "1.1.1.1, 198.51.100.1", proxy) == "198.51.100.1"
+    assert address("fd00::5", "198.51.100.1, 10.0.0.2", proxy) == "198.51.100.1"
+    assert address("10.0.0.2", None, proxy) == "10.0.0.2"
+    assert address("10.0.0.2", "not-an-address", proxy) == "10.0.0.2"

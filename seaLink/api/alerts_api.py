@@ -15,8 +15,9 @@ from seaLink.api.alert_codes import with_codes
 from seaLink.api.ids import path_id
 from seaLink.api.security import json_error, principal
 from seaLink.domain.rescue import nearest_ready
+from seaLink.errors import Refused
 from seaLink.store import alert_store
-from seaLink.store.tables import DutyShift, Incident, IncidentLog
+from seaLink.store.tables import DutyShift, Grid, GridCoordinator, Incident, IncidentLog
 from seaLink.store.users import audit
 from seaLink.wire.codec import describe_errors
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 _inc: Any = Incident.__table__  # type: ignore[attr-defined]
 _log: Any = IncidentLog.__table__  # type: ignore[attr-defined]
 _duty: Any = DutyShift.__table__  # type: ignore[attr-defined]
+_grid: Any = Grid.__table__  # type: ignore[attr-defined]
+_gc: Any = GridCoordinator.__table__  # type: ignore[attr-defined]
 
 
 class _Body(BaseModel):
@@ -220,6 +223,30 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         ]
         return out.respond(out.DutyListOut, {"shifts": shifts})
 
+    async def _check_duty(body: DutyIn) -> None:
+        """The grid exists, and whoever is put on duty serves it (one of its workers, or its
+        leader): a shift never sends a grid's distress to someone of another grid."""
+        async with hub.db.engine.connect() as conn:
+            grid = (
+                await conn.execute(select(_grid.c.leader_id).where(_grid.c.id == body.grid_id))
+            ).first()
+            if grid is None:
+                raise Refused("unknown_grid", f"no grid {body.grid_id}")
+            serving = {
+                r[0]
+                for r in (
+                    await conn.execute(
+                        select(_gc.c.coordinator_id).where(_gc.c.grid_id == body.grid_id)
+                    )
+                ).all()
+            } | ({grid[0]} if grid[0] else set())
+        for cid in (body.coordinator_id, body.backup_id):
+            if cid is not None and cid not in serving:
+                raise Refused(
+                    "not_in_grid",
+                    f"{cid} is neither a coordinator nor the leader of {body.grid_id}",
+                )
+
     async def duty_add(request: web.Request) -> web.Response:
         body: DutyIn = await _body(request, DutyIn)
         who = principal(request)
@@ -227,6 +254,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             return json_error(403, "forbidden", f"grid {body.grid_id} is outside your grids")
         if body.ends_at <= body.starts_at:
             return json_error(400, "invalid_body", "ends_at must be after starts_at")
+        await _check_duty(body)
         async with hub.db.engine.begin() as conn:
             await conn.execute(_duty.insert().values(**body.model_dump()))
         await audit(

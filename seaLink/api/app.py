@@ -30,8 +30,10 @@ from seaLink.api.security import (
     auth_middleware,
     json_error,
     login,
+    logout,
     principal,
     refusal,
+    trusted_networks,
 )
 from seaLink.store import queries
 
@@ -224,14 +226,19 @@ def build_app(hub: Hub) -> web.Application:
     )
     app[HUB] = hub
     limiter = LoginRateLimit(hub.settings.api.login_rate_per_min)
+    trusted = trusted_networks(hub.settings.api.trusted_proxies)
 
     async def login_route(request: web.Request) -> web.Response:
-        return await login(request, hub, limiter)
+        return await login(request, hub, limiter, trusted)
+
+    async def logout_route(request: web.Request) -> web.Response:
+        return await logout(request, hub, trusted)
 
     async def events_route(request: web.Request) -> web.StreamResponse:
         return await events_ws(request, hub)
 
     app.router.add_post("/api/v1/auth/login", login_route)
+    app.router.add_post("/api/v1/auth/logout", logout_route)
     app.router.add_get("/api/v1/events", events_route)
     app.router.add_get("/api/v1/auth/me", me)
 

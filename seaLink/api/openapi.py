@@ -18,7 +18,7 @@ from seaLink.api.alerts_api import AckIn, DutyIn, ResolveIn, SitrepIn, TaskIn
 from seaLink.api.models import BroadcastIn
 from seaLink.api.requests_api import AssignIn, ReplyIn
 from seaLink.api.requests_api import ResolveIn as RequestResolveIn
-from seaLink.api.responses import ErrorOut, LockedOut
+from seaLink.api.responses import ErrorOut
 from seaLink.api.route_docs import DOCS, INT_PARAMS, JSON, RouteDoc
 from seaLink.api.trainings_api import TrainingIn
 from seaLink.api.users_api import UserChangeIn, UserIn
@@ -36,6 +36,7 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
     ("GET", "/metrics"): ("Prometheus metrics", None, 200),
     ("GET", "/api/v1/openapi.json"): ("This document", None, 200),
     ("POST", "/api/v1/auth/login"): ("Log in; returns a bearer token", LoginIn, 200),
+    ("POST", "/api/v1/auth/logout"): ("Log out: the token of this request ends", None, 200),
     ("GET", "/api/v1/auth/me"): ("Who the token belongs to", None, 200),
     ("GET", "/api/v1/events"): (
         "Live events (WebSocket; ?token=&last_event_id=); closed with 4401 token_expired",
@@ -197,7 +198,7 @@ def document() -> dict[str, Any]:
                 errors[403] = _DEFAULT_ERRORS[403]
         errors |= doc.errors
         for code, description in sorted(errors.items()):
-            model = doc.error_models.get(code) or (LockedOut if code == 423 else ErrorOut)
+            model = doc.error_models.get(code) or ErrorOut
             ref = error_ref if model is ErrorOut else schemas.ref(model, "serialization")
             op["responses"][str(code)] = {
                 "description": description,

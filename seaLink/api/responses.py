@@ -39,7 +39,7 @@ class ErrorOut(Out):
 
 
 class LockedOut(ErrorOut):
-    retry_after_s: float = Field(ge=0, description="seconds until the account unlocks")
+    retry_after_s: float = Field(ge=0, description="seconds before this name may be tried again")
 
 
 class IngestHealthOut(Out):

@@ -54,11 +54,14 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ("POST", "/api/v1/auth/login"): RouteDoc(
         r.LoginOut,
         errors={
-            401: "wrong username or password",
-            423: "too many failed logins: the account is locked for a while",
-            429: "too many login attempts from this address",
+            401: "wrong username or password (the same answer for a name that does not exist)",
+            429: "too many attempts from this address (too_many_attempts), or too many failed"
+            " logins for this name from this address (slow_down: wait retry_after_s seconds,"
+            " also in Retry-After)",
         },
+        error_models={429: r.LockedOut},
     ),
+    ("POST", "/api/v1/auth/logout"): RouteDoc(r.OkOut),
     ("GET", "/api/v1/auth/me"): RouteDoc(r.MeOut),
     ("GET", "/api/v1/events"): RouteDoc(
         errors={400: "last_event_id is not an integer"},

@@ -1,7 +1,9 @@
-"""Login, bearer-token authentication and the per-address login rate limit."""
+"""Login, logout, bearer-token authentication, the client's address (behind trusted proxies) and
+the per-address login rate limit."""
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
@@ -9,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from seaLink.api.responses import LockedOut, LoginOut, respond
+from seaLink.api.responses import LockedOut, LoginOut, OkOut, respond
 from seaLink.domain.roles import Principal
 from seaLink.services.auth import LoginRefused
 
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
 
 PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal", Principal)
 OPEN_PATHS = frozenset({"/healthz", "/metrics", "/api/v1/auth/login", "/api/v1/openapi.json"})
+# Writes any role may make: its own session's end.
+ANY_ROLE_WRITES = frozenset({"/api/v1/auth/logout"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -70,11 +74,45 @@ def auth_middleware(get_hub: Callable[[web.Request], Hub]) -> Any:
                 401, "unauthorized", "the token is unknown or has expired; log in again"
             )
         request[PRINCIPAL] = who
-        if request.method not in ("GET", "HEAD", "OPTIONS") and not who.can_write:
+        writes = request.method not in ("GET", "HEAD", "OPTIONS") and path not in ANY_ROLE_WRITES
+        if writes and not who.can_write:
             return json_error(403, "forbidden", f"role {who.role.value} may not change anything")
         return await handler(request)
 
     return middleware
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_networks(items: list[str]) -> list[Network]:
+    return [ipaddress.ip_network(i, strict=False) for i in items]
+
+
+def _is_trusted(address: str, trusted: list[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in net for net in trusted)
+
+
+def client_address(request: web.Request, trusted: list[Network]) -> str:
+    """The client's address: the peer's, unless the peer is a trusted proxy; then the nearest
+    address of X-Forwarded-For that is not a trusted proxy (a client can put anything at the
+    left of the header, so it is read from the right)."""
+    peer = request.remote or "?"
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getall("X-Forwarded-For", [])).split(",")]
+    hops = [h for h in hops if h]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # not an address: the proxy did not write it
+    return hops[0] if hops else peer
 
 
 class LoginRateLimit:
@@ -97,9 +135,14 @@ class LoginRateLimit:
         return True
 
 
-async def login(request: web.Request, hub: Hub, limiter: LoginRateLimit) -> web.Response:
-    if not limiter.allow(request.remote or "?"):
-        return json_error(429, "too_many_attempts", "too many login attempts; wait a minute")
+async def login(
+    request: web.Request, hub: Hub, limiter: LoginRateLimit, trusted: list[Network]
+) -> web.Response:
+    address = client_address(request, trusted)
+    if not limiter.allow(address):
+        answer = json_error(429, "too_many_attempts", "too many login attempts; wait a minute")
+        answer.headers["Retry-After"] = "60"
+        return answer
     try:
         body = await request.json()
     except ValueError:
@@ -113,18 +156,20 @@ async def login(request: web.Request, hub: Hub, limiter: LoginRateLimit) -> web.
     ):
         return json_error(400, "bad_request", "username and password are required strings")
     try:
-        session = await hub.auth.login(body["username"][:64], body["password"][:256])
+        session = await hub.auth.login(body["username"][:64], body["password"][:256], address)
     except LoginRefused as exc:
-        if exc.reason == "locked":
-            return respond(
+        if exc.reason == "slow_down":
+            answer = respond(
                 LockedOut,
                 {
-                    "error": "locked",
-                    "message": "too many failed logins; the account is locked for a while",
+                    "error": "slow_down",
+                    "message": "too many failed logins from this address; wait before trying again",
                     "retry_after_s": exc.retry_after_s,
                 },
-                status=423,
+                status=429,
             )
+            answer.headers["Retry-After"] = str(exc.retry_after_s)
+            return answer
         return json_error(401, "bad_credentials", "wrong username or password")
     p = session.principal
     return respond(
@@ -137,3 +182,10 @@ async def login(request: web.Request, hub: Hub, limiter: LoginRateLimit) -> web.
             "grids": sorted(p.grid_ids),
         },
     )
+
+
+async def logout(request: web.Request, hub: Hub, trusted: list[Network]) -> web.Response:
+    """End the session of the token this request carries."""
+    token = bearer_token(request) or ""
+    await hub.auth.logout(token, principal(request), client_address(request, trusted))
+    return respond(OkOut, {"ok": True})

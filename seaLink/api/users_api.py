@@ -1,8 +1,9 @@
 """Accounts and the audit log in the API (admin only).
 
 Only an admin changes an account: its password, whether it is disabled, its role and its grids.
-A change of role or grids ends the account's sessions (its tokens are deleted, an open live
-stream closes within seconds): it logs in again and its new scope applies to everything it sees.
+A change of password, role or grids, and a disable or enable, ends the account's sessions (its
+tokens are deleted, an open live stream closes within seconds): it logs in again, with its new
+password, and its new scope applies to everything it sees.
 The last enabled admin can be neither demoted nor disabled.
 """
 
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 
 from seaLink.api import responses as out
 from seaLink.api.security import json_error, principal
@@ -54,6 +55,20 @@ class UserChangeIn(BaseModel):
     )
 
 
+def _another_enabled_admin(name: str) -> Any:
+    """An enabled admin other than `name` exists (evaluated inside the UPDATE that demotes or
+    disables `name`: on SQLite the statement holds the write lock, so two admins demoting each
+    other at once cannot both pass)."""
+    other = _users.alias("other")
+    return exists(
+        select(other.c.username).where(
+            other.c.role == Role.ADMIN.value,
+            other.c.disabled.is_(False),
+            other.c.username != name,
+        )
+    )
+
+
 async def _apply_change(hub: Hub, name: str, body: UserChangeIn) -> tuple[dict[str, Any], str]:
     """Check and apply a change in one transaction; the changed account and what changed."""
     new_hash = hash_password(body.password) if body.password is not None else None
@@ -77,9 +92,11 @@ async def _apply_change(hub: Hub, name: str, body: UserChangeIn) -> tuple[dict[s
             unknown = [g for g in grids if g not in known]
             if unknown:
                 raise Refused("refused", f"unknown grid(s): {', '.join(unknown)}")
-        if str(row.role) == Role.ADMIN and (role != Role.ADMIN or disabled):
+        leaves_admins = str(row.role) == Role.ADMIN and (role != Role.ADMIN or disabled)
+        if leaves_admins:
             # Lock the enabled admins' rows, so that two admins demoting each other at once
-            # cannot both see the other one left (PostgreSQL; SQLite writes one at a time).
+            # cannot both see the other one left (PostgreSQL; SQLite takes no row locks: there
+            # the UPDATE below checks again, in the one statement that writes).
             admins = (
                 await conn.execute(
                     select(_users.c.username)
@@ -110,8 +127,13 @@ async def _apply_change(hub: Hub, name: str, body: UserChangeIn) -> tuple[dict[s
             values["grid_ids"] = ",".join(grids)
             said.append(f"grids {','.join(old_grids) or '-'}->{','.join(grids) or '-'}")
         if values:
-            await conn.execute(update(_users).where(_users.c.username == name).values(**values))
-        if scope_changed:
+            change = update(_users).where(_users.c.username == name).values(**values)
+            if leaves_admins:
+                change = change.where(_another_enabled_admin(name))
+            if (await conn.execute(change)).rowcount == 0:
+                raise Refused("last_admin", "the last enabled admin must stay an admin")
+        if scope_changed or new_hash is not None or body.disabled is not None:
+            # A new password, a disable or enable, a new role or scope: every session ends.
             await conn.execute(delete(_tokens).where(_tokens.c.username == name))
     changed = next(u for u in await users.list_users(hub.db) if u["username"] == name)
     return changed, " ".join(said)

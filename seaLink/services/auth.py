@@ -1,4 +1,5 @@
-"""Passwords (argon2), bearer tokens that expire, lockout after repeated failures."""
+"""Passwords (argon2), bearer tokens that expire or end at logout, and failed logins that slow
+the one who fails (`login_guard`). Every login, failed login, slow-down and logout is audited."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from seaLink.clock import Clock
 from seaLink.domain.roles import Principal, Role
+from seaLink.services.login_guard import LoginThrottle
 from seaLink.store.db import Database
-from seaLink.store.tables import ApiToken, UserAccount
+from seaLink.store.tables import ApiToken, AuditLog, UserAccount
 
 _hasher = PasswordHasher()
 # A real hash to verify against when the user does not exist, so that timing does not tell
@@ -23,6 +25,7 @@ _DUMMY_HASH = _hasher.hash("not-a-password")
 
 _users = UserAccount.__table__  # type: ignore[attr-defined]
 _tokens = ApiToken.__table__  # type: ignore[attr-defined]
+_audit_t = AuditLog.__table__  # type: ignore[attr-defined]
 
 
 def hash_password(password: str) -> str:
@@ -61,33 +64,39 @@ class AuthService:
         token_ttl_s: int = 12 * 3600,
         max_failures: int = 5,
         lockout_s: int = 900,
+        address_max_failures: int = 20,
     ) -> None:
         self._db = db
         self._clock = clock
         self._ttl = timedelta(seconds=token_ttl_s)
-        self._max_failures = max_failures
-        self._lockout = timedelta(seconds=lockout_s)
+        self.throttle = LoginThrottle(
+            max_failures=max_failures,
+            address_max_failures=address_max_failures,
+            max_wait_s=lockout_s,
+        )
 
-    async def login(self, username: str, password: str) -> Session:
+    async def login(self, username: str, password: str, address: str = "?") -> Session:
+        """A session for a correct name and password. Refused alike whether the name exists, is
+        disabled or the password is wrong (`bad_credentials`, after the same password hashing),
+        and `slow_down` while this name (or this address) waits after repeated failures."""
         now = self._clock.now()
+        wait = self.throttle.wait_s(username, address, now)
+        if wait:
+            raise LoginRefused("slow_down", wait)
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(select(_users).where(_users.c.username == username))).first()
-        if row is None or row.disabled:
-            _verify(_DUMMY_HASH, password)
+        stored = row.password_hash if row is not None and not row.disabled else None
+        if not _verify(stored or _DUMMY_HASH, password) or stored is None:
+            started = self.throttle.failed(username, address, now)
+            await self._audit(now, username, "auth.login_failed", f"from {address}")
+            if started:
+                await self._audit(now, username, "auth.slowed",
+                                  f"from {address}: next try in {started}s")  # fmt: skip
             raise LoginRefused("bad_credentials")
-        if row.locked_until is not None and row.locked_until > now:
-            raise LoginRefused("locked", int((row.locked_until - now).total_seconds()) + 1)
-        if not _verify(row.password_hash, password):
-            await self._record_failure(username, now)
-            raise LoginRefused("bad_credentials")
+        self.throttle.succeeded(username, address)
         token = secrets.token_urlsafe(32)
         expires = now + self._ttl
         async with self._db.engine.begin() as conn:
-            await conn.execute(
-                update(_users)
-                .where(_users.c.username == username)
-                .values(failed_logins=0, locked_until=None)
-            )
             await conn.execute(
                 _tokens.insert().values(
                     token_hash=_token_hash(token),
@@ -97,21 +106,17 @@ class AuthService:
                 )
             )
             await conn.execute(delete(_tokens).where(_tokens.c.expires_at < now))
+            await conn.execute(_audit_t.insert().values(
+                ts=now, username=username[:64], action="auth.login", target="", detail=f"from {address}"
+            ))  # fmt: skip
+        assert row is not None
         return Session(token, expires, principal_of(row))
 
-    async def _record_failure(self, username: str, now: datetime) -> None:
-        """Count a failed login in the store (committed), locking the account at the limit."""
+    async def _audit(self, now: datetime, username: str, action: str, detail: str) -> None:
         async with self._db.engine.begin() as conn:
-            await conn.execute(
-                update(_users)
-                .where(_users.c.username == username)
-                .values(failed_logins=_users.c.failed_logins + 1)
-            )
-            await conn.execute(
-                update(_users)
-                .where(_users.c.username == username, _users.c.failed_logins >= self._max_failures)
-                .values(failed_logins=0, locked_until=now + self._lockout)
-            )
+            await conn.execute(_audit_t.insert().values(
+                ts=now, username=username[:64], action=action, target="", detail=detail
+            ))  # fmt: skip
 
     async def authenticate(self, token: str) -> Principal | None:
         now = self._clock.now()
@@ -132,9 +137,11 @@ class AuthService:
             return None
         return principal_of(row)
 
-    async def logout(self, token: str) -> None:
+    async def logout(self, token: str, who: Principal, address: str = "?") -> None:
+        """End this token's session (the account's other sessions go on)."""
         async with self._db.engine.begin() as conn:
             await conn.execute(delete(_tokens).where(_tokens.c.token_hash == _token_hash(token)))
+        await self._audit(self._clock.now(), who.username, "auth.logout", f"from {address}")
 
 
 def _verify(password_hash: str, password: str) -> bool:

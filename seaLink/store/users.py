@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from seaLink.domain.roles import Role
 from seaLink.errors import RegistryError
 from seaLink.store.db import Database
-from seaLink.store.tables import AuditLog, Grid, UserAccount
+from seaLink.store.tables import ApiToken, AuditLog, Grid, UserAccount
 
 _users = UserAccount.__table__  # type: ignore[attr-defined]
 _grids = Grid.__table__  # type: ignore[attr-defined]
 _audit = AuditLog.__table__  # type: ignore[attr-defined]
+_tokens = ApiToken.__table__  # type: ignore[attr-defined]
 
 
 async def _check_grids(db: Database, grid_ids: list[str]) -> None:
@@ -74,6 +75,7 @@ async def set_password(db: Database, username: str, password_hash: str) -> None:
             .where(_users.c.username == username)
             .values(password_hash=password_hash, failed_logins=0, locked_until=None)
         )
+        await conn.execute(delete(_tokens).where(_tokens.c.username == username))
     if result.rowcount == 0:
         raise RegistryError(f"no user {username!r}")
 
@@ -83,6 +85,7 @@ async def set_disabled(db: Database, username: str, disabled: bool) -> None:
         result = await conn.execute(
             update(_users).where(_users.c.username == username).values(disabled=disabled)
         )
+        await conn.execute(delete(_tokens).where(_tokens.c.username == username))
     if result.rowcount == 0:
         raise RegistryError(f"no user {username!r}")
 

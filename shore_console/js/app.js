@@ -40,7 +40,11 @@ export function mountApp(root, { session, onUnauthorized, onLogout }) {
     shell = renderShell(root, {
       routes: ROUTES,
       session,
-      onLogout,
+      // The hub ends the token too (a copy of it is then worth nothing); leave whatever it says.
+      onLogout: () => {
+        api.logout().catch(() => {});
+        onLogout();
+      },
       onEnableSound: unlockAudio,
     });
     shell.setConnection(live.status);

@@ -42,6 +42,7 @@ export function createApi({ getToken, onUnauthorized }) {
   return {
     login: (username, password) =>
       request("/api/v1/auth/login", { method: "POST", body: { username, password }, auth: false }),
+    logout: () => request("/api/v1/auth/logout", { method: "POST", body: {} }),
     me: () => request("/api/v1/auth/me"),
     vessels: (query) => request("/api/v1/vessels", { query }),
     vessel: (id) => request(`/api/v1/vessels/${enc(id)}`),

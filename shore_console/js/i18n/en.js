@@ -31,6 +31,7 @@ export default {
   "login.missing": "Enter your username and password",
   "login.bad_credentials": "Wrong username or password",
   "login.locked": "Too many failed logins: the account is locked, try again in about {minutes} min",
+  "login.slow_down": "Too many failed logins from this computer: try again in {seconds} s",
   "login.rate_limited": "Too many login attempts: wait a minute",
   "login.unreachable": "Cannot reach the duty desk server: check the network",
   "login.failed": "Login failed: {message}",

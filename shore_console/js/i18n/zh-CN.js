@@ -31,6 +31,7 @@ export default {
   "login.missing": "请输入用户名和密码",
   "login.bad_credentials": "用户名或密码错误",
   "login.locked": "登录失败次数过多，账户已锁定，请约 {minutes} 分钟后再试",
+  "login.slow_down": "本机登录失败次数过多，请 {seconds} 秒后再试",
   "login.rate_limited": "登录尝试过于频繁，请稍等一分钟",
   "login.unreachable": "无法连接到值班台服务器，请检查网络",
   "login.failed": "登录失败：{message}",

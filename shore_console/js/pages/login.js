@@ -11,6 +11,9 @@ function errorText(err) {
     const minutes = Math.max(1, Math.ceil((err.body?.retry_after_s || 60) / 60));
     return t("login.locked", { minutes });
   }
+  if (err.status === 429 && err.code === "slow_down") {
+    return t("login.slow_down", { seconds: Math.max(1, Math.ceil(err.body?.retry_after_s || 1)) });
+  }
   if (err.status === 429) return t("login.rate_limited");
   if (err.status === 0) return t("login.unreachable");
   return t("login.failed", { message: err.message });
