@@ -41,7 +41,7 @@ from seaLink.services.requests import RequestService
 from seaLink.services.rescue import RescueService
 from seaLink.services.training import TrainingService
 from seaLink.services.zone_watch import ZoneWatch
-from seaLink.settings import Settings
+from seaLink.settings import Settings, gateway_kinds
 from seaLink.store.db import Database
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.outage import FIRST_DELAY_S, MAX_DELAY_S, is_store_outage
@@ -175,6 +175,7 @@ class Hub:
             topics=self.topics,
             metrics=self.metrics,
             request_due=timedelta(seconds=self.settings.requests.answer_within_s),
+            gateway_kinds=gateway_kinds(self.settings.gateways),
         )
 
     async def prepare(self) -> None:

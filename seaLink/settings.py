@@ -184,6 +184,30 @@ class ApiSettings(_Section):
         return value
 
 
+class GatewaySettings(_Section):
+    ais_ids: list[str] = Field(
+        default_factory=list,
+        description="ids of the AIS gateways: only they may publish AIS (empty: a gateway's own"
+        " retained status says what it is)",
+    )
+    beidou_ids: list[str] = Field(
+        default_factory=list,
+        description="ids of the Beidou gateways: only they may publish beidou/* (empty: a"
+        " gateway's own retained status says what it is)",
+    )
+
+
+def gateway_kinds(settings: GatewaySettings) -> dict[str, Any]:
+    """Gateway id -> GatewayKind, from the lists of the settings."""
+    from seaLink.wire.gateway import GatewayKind
+
+    kinds = {gid: GatewayKind.AIS for gid in settings.ais_ids}
+    both = [gid for gid in settings.beidou_ids if gid in kinds]
+    if both:
+        raise ConfigError(f"gateways both AIS and Beidou: {', '.join(both)}")
+    return kinds | {gid: GatewayKind.BEIDOU for gid in settings.beidou_ids}
+
+
 class ClusterSettings(_Section):
     enabled: bool = Field(
         False,
@@ -235,6 +259,7 @@ class Settings(BaseSettings):
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)
     requests: RequestSettings = Field(default_factory=RequestSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)  # type: ignore[arg-type]
+    gateways: GatewaySettings = Field(default_factory=GatewaySettings)  # type: ignore[arg-type]
     demo: DemoSettings = Field(default_factory=DemoSettings)  # type: ignore[arg-type]
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)  # type: ignore[arg-type]
 

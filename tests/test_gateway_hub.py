@@ -21,10 +21,11 @@ from simulators.beidou_terminal import BeidouNetwork, BoatTerminal, Position, Si
 from tests.gateway.conftest import advance_until, eventually
 from tests.test_distress import _get, _post, clock, setup  # noqa: F401  (fixtures)
 from tests.test_ingest import wait_for
-from tests.vessel_client import TestVessel
+from tests.vessel_client import TestVessel, announce_gateway
 
 
 def ais(hub: Any, v: TestVessel, events: list[dict[str, Any]]) -> None:
+    announce_gateway(v, hub.settings.mqtt.prefix, "ais-1", "ais")
     v.publish_raw(f"{hub.settings.mqtt.prefix}/gateways/ais-1/ais", json.dumps(events))
 
 
@@ -144,6 +145,8 @@ async def test_bad_gateway_messages_are_refused_with_reasons(setup: Any) -> None
     prefix = hub.settings.mqtt.prefix
     pub = TestVessel(hub.settings.mqtt.url, "gw-bad", prefix=prefix)
     try:
+        announce_gateway(pub, prefix, "ais-1", "ais")
+        announce_gateway(pub, prefix, "bd-1", "beidou")
         pub.publish_raw(f"{prefix}/gateways/ais-1/ais", b"[{not json")
         pub.publish_raw(
             f"{prefix}/gateways/ais-1/ais", json.dumps([{"mmsi": "12", "class": "vessel"}])

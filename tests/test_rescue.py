@@ -31,7 +31,7 @@ from seaLink.store.tables import Vessel
 from tests.test_broadcasts import nothing_received, online, receive
 from tests.test_distress import _get, _post, clock, distress, setup  # noqa: F401  (fixtures)
 from tests.test_ingest import wait_for
-from tests.vessel_client import TestVessel
+from tests.vessel_client import TestVessel, announce_gateway
 
 NOW = datetime(2026, 7, 12, 16, 40, tzinfo=UTC)
 SCENE = (23.0, 117.5)
@@ -556,6 +556,7 @@ async def test_a_coordinator_sees_other_grids_boats_near_his_distress_and_may_ta
 
 
 def _ais(hub: Any, gw: TestVessel, events: list[dict[str, Any]]) -> None:
+    announce_gateway(gw, hub.settings.mqtt.prefix, "ais-1", "ais")
     gw.publish_raw(f"{hub.settings.mqtt.prefix}/gateways/ais-1/ais", json.dumps(events))
 
 

@@ -23,6 +23,7 @@ from seaLink.runtime import Hub
 from seaLink.services.auth import hash_password
 from seaLink.settings import Settings
 from seaLink.store import users
+from tests.test_ingest import wait_for
 
 ADMIN_PW = "sec-admin-pass-1"
 PASSWORDS = {"ca": "coord-a-pass-1", "cb": "coord-b-pass-1", "view": "viewer-pass-1"}
@@ -409,3 +410,91 @@ def test_x_forwarded_for_counts_only_from_a_trusted_proxy() -> None:
     assert address("fd00::5", "198.51.100.1, 10.0.0.2", proxy) == "198.51.100.1"
     assert address("10.0.0.2", None, proxy) == "10.0.0.2"
     assert address("10.0.0.2", "not-an-address", proxy) == "10.0.0.2"
+
+
+# --- 12.4: a gateway speaks only for the link it serves ------------------------------------------
+
+
+async def test_an_ais_gateway_cannot_raise_a_beidou_distress(site: Site) -> None:
+    from sqlalchemy import update
+
+    from seaLink.store import queries
+    from seaLink.store.tables import Vessel
+    from tests.vessel_client import TestVessel, announce_gateway
+
+    hub = site.hub
+    prefix = hub.settings.mqtt.prefix
+    async with hub.db.engine.begin() as conn:
+        await conn.execute(update(Vessel).where(Vessel.id == "V1").values(beidou_card="166166"))  # type: ignore[arg-type]
+    await hub.registry.load()
+
+    def rx(rx_id: str) -> str:
+        distress = {"distress_id": rx_id, "ts": hub.clock.now().isoformat(), "lat": 23.3,
+                    "lon": 117.6, "nature": "fire", "persons": 4}  # fmt: skip
+        return json.dumps({"rx_id": rx_id, "card": "166166", "ts": hub.clock.now().isoformat(),
+                           "kind": "distress", "family": "4.0", "distress": distress})  # fmt: skip
+
+    async def distresses() -> list[dict[str, Any]]:
+        async with aiohttp.ClientSession() as s:
+            alerts = (await site.call(s, "admin", "GET", "/api/v1/alerts"))[1]["alerts"]
+        return [a for a in alerts if a["type"] == "distress"]
+
+    pub = TestVessel(hub.settings.mqtt.url, "gw-ais-1", prefix=prefix)
+    try:
+        announce_gateway(pub, prefix, "ais-1", "ais")
+        pub.publish_raw(f"{prefix}/gateways/ais-1/beidou/rx", rx("r1"))  # the AIS gateway's account
+        # It cannot become a Beidou gateway by saying so, and a gateway nobody knows is refused.
+        announce_gateway(pub, prefix, "ais-1", "beidou")
+        pub.publish_raw(f"{prefix}/gateways/ais-1/beidou/rx", rx("r2"))
+        pub.publish_raw(f"{prefix}/gateways/nobody/beidou/rx", rx("r3"))
+        pub.publish_raw(f"{prefix}/gateways/nobody/ais", "[]")
+
+        async def refused() -> bool:
+            return (await queries.dead_letter_counts(hub.db)).get("wrong_gateway", 0) >= 5
+
+        await wait_for(refused, timeout=20)
+        await hub.drained()
+        assert await distresses() == []
+        # The real Beidou gateway's message raises the distress (the check is the gateway's kind).
+        announce_gateway(pub, prefix, "bd-1", "beidou")
+        pub.publish_raw(f"{prefix}/gateways/bd-1/beidou/rx", rx("r4"))
+
+        async def raised() -> bool:
+            return len(await distresses()) == 1
+
+        await wait_for(raised, timeout=20)
+        assert (await distresses())[0]["vessel_id"] == "V1"
+        assert (await queries.dead_letter_counts(hub.db)) == {"wrong_gateway": 5}
+    finally:
+        pub.close()
+
+
+def test_gateways_bound_in_the_settings_keep_their_kind_whatever_they_announce() -> None:
+    from seaLink.links.mqtt_link import RawUplink
+    from seaLink.metrics import HubMetrics
+    from seaLink.services.gateway_uplinks import GatewayUplinks
+    from seaLink.services.registry import RegistryCache
+    from seaLink.services.uplink_steps import Refused as RefusedVerdict
+    from seaLink.settings import GatewaySettings, gateway_kinds
+    from seaLink.wire.topics import Topics
+
+    kinds = gateway_kinds(GatewaySettings(ais_ids=["ais-1"], beidou_ids=["bd-1"]))
+    gw = GatewayUplinks(RegistryCache(None), Topics("p/v1"), HubMetrics(), kinds)  # type: ignore[arg-type]
+
+    def verdicts(topic: str, payload: dict[str, Any] | list[Any]) -> list[Any]:
+        raw = RawUplink(f"p/v1/gateways/{topic}", json.dumps(payload).encode(), 1, 1, False,
+                        None, 0.0, 1)  # fmt: skip
+        parsed = gw.parse_topic(raw.topic)
+        assert parsed is not None
+        return gw.classify(raw, parsed, datetime.now(UTC))
+
+    [refused] = verdicts(
+        "ais-1/status", {"gateway_id": "ais-1", "kind": "beidou", "state": "online"}
+    )
+    assert isinstance(refused, RefusedVerdict) and refused.rejection.reason == "wrong_gateway"
+    assert "ais-1" not in gw.status
+    [refused] = verdicts("bd-1/ais", [])  # listed as Beidou: no AIS from it, status or not
+    assert isinstance(refused, RefusedVerdict)
+    assert verdicts("ais-1/ais", []) == []
+    with pytest.raises(Exception, match="both AIS and Beidou"):
+        gateway_kinds(GatewaySettings(ais_ids=["g"], beidou_ids=["g"]))

@@ -65,3 +65,12 @@ class TestVessel:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+def announce_gateway(pub: TestVessel, prefix: str, gateway_id: str, kind: str) -> None:
+    """Publish a gateway's retained status, as a gateway does first: the hub takes AIS only from
+    an AIS gateway and beidou/* only from a Beidou gateway."""
+    status = {"gateway_id": gateway_id, "kind": kind, "state": "online"}
+    pub.client.publish(
+        f"{prefix}/gateways/{gateway_id}/status", json.dumps(status), qos=1, retain=True
+    ).wait_for_publish(10)

@@ -57,11 +57,34 @@ class GatewayTopic:
     sub: str  # status / ais / beidou/rx / beidou/feedback / beidou/tx_result
 
 
+# Which kind of gateway may publish each topic: a gateway speaks only for the link it serves.
+_TOPIC_KIND = {
+    "ais": GatewayKind.AIS,
+    "beidou/rx": GatewayKind.BEIDOU,
+    "beidou/tx_result": GatewayKind.BEIDOU,
+    "beidou/feedback": GatewayKind.BEIDOU,
+}
+
+
 class GatewayUplinks:
-    def __init__(self, registry: RegistryCache, topics: Topics, metrics: HubMetrics) -> None:
+    """`bound`: gateway id -> kind, from the settings (gateways.ais_ids, gateways.beidou_ids).
+    A gateway listed there is that kind whatever its status says; one not listed is the kind its
+    first retained status announced. Until a gateway's kind is known, and whenever it publishes
+    for the other link, its messages are refused (`wrong_gateway`): an AIS gateway's account
+    cannot raise a distress for a boat with a Beidou card, nor the other way round."""
+
+    def __init__(
+        self,
+        registry: RegistryCache,
+        topics: Topics,
+        metrics: HubMetrics,
+        bound: dict[str, GatewayKind] | None = None,
+    ) -> None:
         self._registry = registry
         self._head = f"{topics.prefix}/gateways/"
         self._metrics = metrics
+        self._bound = dict(bound or {})
+        self._announced: dict[str, GatewayKind] = {}
         self.status: dict[str, GatewayStatus] = {}
         self.traffic: dict[str, Candidate] = {}
         self.tx_results: deque[BeidouTxResult] = deque()
@@ -80,13 +103,33 @@ class GatewayUplinks:
                 return gid
         return None
 
+    def kind_of(self, gateway_id: str) -> GatewayKind | None:
+        return self._bound.get(gateway_id) or self._announced.get(gateway_id)
+
+    def _status(self, raw: RawUplink, gid: str) -> list[Verdict]:
+        st = GatewayStatus.model_validate_json(raw.payload)
+        was = self.kind_of(gid)
+        if st.gateway_id != gid or (was is not None and st.kind is not was):
+            detail = (f"gateway {gid} announced itself as {st.kind.value} gateway {st.gateway_id}"
+                      + (f", but it is a {was.value} gateway" if was else ""))  # fmt: skip
+            return [Refused(raw, None, Rejection(RejectReason.WRONG_GATEWAY, detail))]
+        self._announced.setdefault(gid, st.kind)
+        self.status[gid] = st
+        return []
+
     def classify(self, raw: RawUplink, topic: GatewayTopic, now: datetime) -> list[Verdict]:
         """The events a gateway's message carries, each accepted or refused."""
         self._metrics.uplinks.labels(f"gateway:{topic.sub}").inc()
+        needs = _TOPIC_KIND.get(topic.sub)
+        if needs is not None and self.kind_of(topic.gateway_id) is not needs:
+            kind = self.kind_of(topic.gateway_id)
+            detail = (f"{topic.sub} from gateway {topic.gateway_id}, which is "
+                      + (f"a {kind.value} gateway" if kind else "not known (no status yet)"))  # fmt: skip
+            return [Refused(raw, None, Rejection(RejectReason.WRONG_GATEWAY, detail))]
         try:
             if topic.sub == "status":
                 if raw.payload:
-                    self.status[topic.gateway_id] = GatewayStatus.model_validate_json(raw.payload)
+                    return self._status(raw, topic.gateway_id)
             elif topic.sub == "ais":
                 out: list[Verdict] = []
                 for ev in AIS_BATCH.validate_json(raw.payload):

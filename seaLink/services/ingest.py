@@ -33,6 +33,7 @@ from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.outage import StoreOutage
 from seaLink.store.outbox_store import OutboxStore
 from seaLink.wire.codec import Rejection, RejectReason, decode_uplink
+from seaLink.wire.gateway import GatewayKind
 from seaLink.wire.nmea import parse_nmea_fixes
 from seaLink.wire.payloads import Fix
 from seaLink.wire.topics import TopicError, Topics, UplinkKind, VesselTopic
@@ -59,13 +60,14 @@ class IngestPipeline:
         topics: Topics,
         metrics: HubMetrics,
         request_due: timedelta,
+        gateway_kinds: dict[str, GatewayKind] | None = None,
     ) -> None:
         self._link = link
         self._writer = writer
         self._registry = registry
         self._deliveries = deliveries
         self._router = router
-        self.gateways = GatewayUplinks(registry, topics, metrics)
+        self.gateways = GatewayUplinks(registry, topics, metrics, gateway_kinds)
         # Labelled children looked up once, and counted once per batch: this runs for every uplink.
         self._uplink_counters = {k: metrics.uplinks.labels(k.value) for k in UplinkKind}
         self._uplinks_seen: dict[UplinkKind, int] = dict.fromkeys(UplinkKind, 0)

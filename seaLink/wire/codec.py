@@ -36,6 +36,7 @@ class RejectReason(StrEnum):
     BAD_NMEA = "bad_nmea"
     UNKNOWN_MESSAGE = "unknown_message"
     BAD_TEXT = "bad_text"  # a control character (NUL...) or an unpaired surrogate in text
+    WRONG_GATEWAY = "wrong_gateway"  # a gateway spoke for a link it does not serve
     # Refused by the hub itself, after the message passed every check above: kept, so that an
     # operator can replay it once the fault is fixed, and never retried in a loop.
     INTERNAL_ERROR = "internal_error"  # a step of the hub raised on this message

@@ -13,7 +13,7 @@ from tests.console.helpers import login
 from tests.test_broadcasts import online, receive
 from tests.test_ingest import wait_for
 from tests.test_rescue import at_sea, gone_offline, register
-from tests.vessel_client import TestVessel
+from tests.vessel_client import TestVessel, announce_gateway
 
 
 async def test_a_distress_opens_an_incident_page_to_acknowledge_task_and_report(
@@ -174,6 +174,7 @@ async def test_an_unregistered_beacons_incident_opens_with_its_nearest_boats(
         await login(page, console.base, "admin", ADMIN_PW)
         sart = {"mmsi": "970123456", "class": "sart", "msg_type": 1, "ts": clock.now().isoformat(),
                 "lat": 23.40, "lon": 117.70, "nav_status": 14}  # fmt: skip
+        announce_gateway(gw, hub.settings.mqtt.prefix, "ais-1", "ais")
         gw.publish_raw(f"{hub.settings.mqtt.prefix}/gateways/ais-1/ais", json.dumps([sart]))
 
         async def opened() -> bool:
