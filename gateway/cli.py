@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import re
 import signal
@@ -22,6 +21,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from seaLink import logsafe
 from seaLink.wire.gateway import GatewayKind
 
 if TYPE_CHECKING:
@@ -212,10 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logsafe.setup(str(args.log_level))
     return run_gateway(args, args.broker or "mqtt://127.0.0.1:1883", args.prefix)
 
 

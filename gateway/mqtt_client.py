@@ -18,7 +18,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
-from seaLink.wire.mqtt import PahoAsyncio, parse_broker_url
+from seaLink.wire.mqtt import PahoAsyncio, masked_url, parse_broker_url
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ class GatewayMqtt:
                     backoff = self._min_backoff
                     await self._lost.wait()
                 except (OSError, ConnectionError, TimeoutError) as exc:
-                    log.warning("mqtt: cannot reach %s: %s", self._url, exc)
+                    log.warning("mqtt: cannot reach %s: %s", masked_url(self._url), exc)
                 self.connected.clear()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)

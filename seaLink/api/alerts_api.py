@@ -205,7 +205,16 @@ def routes(hub: Hub) -> list[web.RouteDef]:
     async def new_sitrep(request: web.Request) -> web.Response:
         iid = await visible_incident(request, write=True)
         body: SitrepIn = await _body(request, SitrepIn)
-        text = await hub.rescue.next_sitrep(iid, principal(request).username, final=body.final)
+        who = principal(request)
+        text = await hub.rescue.next_sitrep(iid, who.username, final=body.final)
+        await audit(
+            hub.db,
+            ts=hub.clock.now(),
+            username=who.username,
+            action="incident.sitrep",
+            target=f"incident/{iid}",
+            detail=("final " if body.final else "") + text.splitlines()[0][:200] if text else "",
+        )
         return out.respond(out.SitrepOut, {"incident_id": iid, "text": text}, status=201)
 
     async def cap(request: web.Request) -> web.Response:

@@ -23,7 +23,7 @@ from seaLink.api import (
 from seaLink.api import responses as out
 from seaLink.api.alert_codes import with_codes
 from seaLink.api.errors import json_errors
-from seaLink.api.events_ws import events_ws
+from seaLink.api.events_ws import OPEN_SOCKETS, close_sockets, events_ws
 from seaLink.api.inputs import input_guard, query_time
 from seaLink.api.security import (
     LoginRateLimit,
@@ -225,6 +225,9 @@ def build_app(hub: Hub) -> web.Application:
         middlewares=[json_errors, input_guard, auth_middleware(lambda r: r.app[HUB])],
     )
     app[HUB] = hub
+    app[OPEN_SOCKETS] = set()
+    app.on_response_prepare.append(security_headers)
+    app.on_shutdown.append(close_sockets)
     limiter = LoginRateLimit(hub.settings.api.login_rate_per_min)
     trusted = trusted_networks(hub.settings.api.trusted_proxies)
 
@@ -266,11 +269,64 @@ def build_app(hub: Hub) -> web.Application:
     return app
 
 
+# The console's own scripts, styles and images only; no inline script or style attribute, no
+# other origin (the map's land is a file of the console): what the browser may load and run.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Server": "SeaLink",  # no product versions for a scanner to match
+}
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer, API, console file or error alike, carries the security headers; an API
+    answer is never stored by a browser or proxy cache (it may hold positions and names)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    if request.path.startswith("/api/") and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+
+
 CONSOLE_DIR = Path(__file__).resolve().parent.parent.parent / "shore_console"
+# What the console is made of: the page, its modules, styles, map data and the vendored
+# libraries' images. Notes for developers (README.md), licences and the tools that built the map
+# data (tools/) are in the folder but are not the console: they are not served.
+CONSOLE_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".geojson": "application/geo+json",
+    ".png": "image/png",
+}
+CONSOLE_DIRS_NOT_SERVED = frozenset({"tools"})
+
+
+def console_file(relative: str) -> Path | None:
+    """The file of the console at this URL path, or None if it is not one the console serves."""
+    parts = relative.split("/")
+    if not relative or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
+        return None
+    if parts[0] in CONSOLE_DIRS_NOT_SERVED:
+        return None
+    path = CONSOLE_DIR.joinpath(*parts)
+    if path.suffix not in CONSOLE_TYPES or path.is_symlink() or not path.is_file():
+        return None
+    if CONSOLE_DIR not in path.resolve().parents:
+        return None
+    return path
 
 
 def _add_console(app: web.Application) -> None:
-    """Serve the console's static files at /console/ (it talks to the hub only by REST and WS)."""
+    """Serve the console's own files at /console/ (it talks to the hub only by REST and WS)."""
     if not (CONSOLE_DIR / "index.html").is_file():
         return
 
@@ -280,13 +336,21 @@ def _add_console(app: web.Application) -> None:
     async def index(_request: web.Request) -> web.FileResponse:
         return web.FileResponse(CONSOLE_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
+    async def static(request: web.Request) -> web.FileResponse:
+        path = console_file(request.match_info["path"])
+        if path is None:
+            raise web.HTTPNotFound()
+        return web.FileResponse(path, headers={"Content-Type": CONSOLE_TYPES[path.suffix]})
+
     app.router.add_get("/", root)
     app.router.add_get("/console/", index)
-    app.router.add_static("/console/", CONSOLE_DIR, follow_symlinks=False)
+    app.router.add_get("/console/{path:.+}", static)
 
 
 async def start_api(hub: Hub) -> web.AppRunner:
-    runner = web.AppRunner(build_app(hub), access_log=None)
+    # A SIGTERM closes the open consoles' sockets first (on_shutdown): what is left after a few
+    # seconds is cut, so the hub stops well within 10 s.
+    runner = web.AppRunner(build_app(hub), access_log=None, shutdown_timeout=3.0)
     await runner.setup()
     site = web.TCPSite(runner, hub.settings.api.host, hub.settings.api.port)
     await site.start()

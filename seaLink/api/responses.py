@@ -330,6 +330,7 @@ class GridRollupOut(Out):
     grid_id: str
     total: int
     done: int
+    states: dict[str, int] = Field(default_factory=dict, description="deliveries per state")
 
 
 class MissingVesselOut(Out):

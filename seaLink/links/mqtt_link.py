@@ -24,7 +24,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from seaLink.metrics import HubMetrics
 from seaLink.settings import MqttSettings
 from seaLink.wire.gateway import hub_gateway_subscriptions
-from seaLink.wire.mqtt import BufferedClient, PahoAsyncio, parse_broker_url
+from seaLink.wire.mqtt import BufferedClient, PahoAsyncio, masked_url, parse_broker_url
 from seaLink.wire.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ class MqttLink:
                     if unreachable_since is not None:
                         log.warning(
                             "mqtt: broker %s reachable again after %.1fs",
-                            self._settings.url,
+                            masked_url(self._settings.url),
                             time.monotonic() - unreachable_since,
                         )
                         unreachable_since = None
@@ -136,7 +136,9 @@ class MqttLink:
                 except (OSError, ConnectionError) as exc:
                     if unreachable_since is None:  # once per outage, not once per attempt
                         unreachable_since = time.monotonic()
-                        log.warning("mqtt: cannot reach broker %s: %s", self._settings.url, exc)
+                        log.warning(
+                            "mqtt: cannot reach broker %s: %s", masked_url(self._settings.url), exc
+                        )
                     else:
                         log.debug("mqtt: still cannot reach broker: %s", exc)
                 finally:
@@ -228,7 +230,7 @@ class MqttLink:
             callback()
         log.info(
             "mqtt: connected to %s as %s (session present: %s), subscribed to %s",
-            self._settings.url,
+            masked_url(self._settings.url),
             self._settings.client_id,
             flags.session_present,
             subs,

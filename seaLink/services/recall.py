@@ -99,6 +99,7 @@ class RecallService(DeadlineLoop):
             {
                 "broadcast_id": bid,
                 "grid_ids": [g["grid_id"] for g in board["grids"]],
+                "grids": board["grids"],
                 "total": board["total"],
                 "at": now.isoformat(),
             },

@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
 
 from seaLink.clock import Clock
 from seaLink.domain.roles import Principal
 from seaLink.errors import Refused
 from seaLink.services.alerting import Alerting
+from seaLink.services.auth import principal_of
 from seaLink.services.deadlines import DeadlineLoop
 from seaLink.services.events import EventBus
 from seaLink.services.outbox import Outbox
 from seaLink.settings import RequestSettings
 from seaLink.store import request_store
 from seaLink.store.db import Database
+from seaLink.store.tables import UserAccount
 from seaLink.wire.payloads import DownKind, DownMessage
 
 log = logging.getLogger(__name__)
+_users: Any = UserAccount.__table__  # type: ignore[attr-defined]
 
 CATEGORY_ZH = {"equipment": "设备", "policy": "政策", "medical": "医疗", "legal": "法律", "supplies": "补给",
                "weather": "天气", "other": "其他"}  # fmt: skip
@@ -122,7 +128,17 @@ class RequestService(DeadlineLoop):
         return msg_id
 
     async def assign(self, rid: int, who: Principal, username: str) -> None:
+        """Give the request to a person who may act on it: an enabled account that may write
+        the request's grid (a coordinator of that grid, or an admin)."""
         r = await self._visible(rid, who, write=True)
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(select(_users).where(_users.c.username == username))).first()
+        assignee = principal_of(row) if row is not None and not row.disabled else None
+        if assignee is None or not assignee.can_write_grid(str(r["grid_id"])):
+            raise Refused(
+                "bad_assignee",
+                f"{username!r} is not an enabled account that may act on grid {r['grid_id']}",
+            )
         await request_store.add_log(
             self._db,
             rid,

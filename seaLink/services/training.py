@@ -341,6 +341,18 @@ def creator_scope(t: Any) -> Principal:
     return Principal(t["created_by"], role, frozenset(g for g in (grids or "").split(",") if g))
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet will show as text: a crew name the boat sent as `=HYPERLINK(...)`
+    (or starting with + - @, TAB or CR) gets a leading apostrophe instead of becoming a
+    formula (OWASP: CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def attendance_csv(report: dict[str, Any]) -> str:
     """One line per crew member (or per vessel that did not attend), for the office's records."""
     out = io.StringIO()
@@ -361,9 +373,10 @@ def attendance_csv(report: dict[str, Any]) -> str:
     for v in report["vessels"]:
         names = v["crew"] or [""]
         for name in names:
-            w.writerow([v["run_id"], v["occurrence"], v["grid_id"], v["vessel_id"], v["hull_name"],
-                        "yes" if v["attended"] else "no", name, "" if v["score"] is None else v["score"],
-                        "" if v["passed"] is None else ("yes" if v["passed"] else "no")])  # fmt: skip
+            w.writerow([csv_cell(c) for c in (
+                v["run_id"], v["occurrence"], v["grid_id"], v["vessel_id"], v["hull_name"],
+                "yes" if v["attended"] else "no", name, "" if v["score"] is None else v["score"],
+                "" if v["passed"] is None else ("yes" if v["passed"] else "no"))])  # fmt: skip
     return out.getvalue()
 
 

@@ -110,11 +110,12 @@ async def rollup(db: Database, bid: int, reply: str, *, missing_limit: int = 500
         counts = (await conn.execute(by_state_grid)).all()
         missing = (await conn.execute(missing_q)).all()
     totals = {s.value: 0 for s in DeliveryState}
-    grids: dict[str, dict[str, int]] = {}
+    grids: dict[str, dict[str, Any]] = {}
     for grid, state, n in counts:
         totals[state] += n
-        g = grids.setdefault(grid, {"total": 0, "done": 0})
+        g = grids.setdefault(grid, {"total": 0, "done": 0, "states": {}})
         g["total"] += n
+        g["states"][state] = g["states"].get(state, 0) + n
         if RANK[DeliveryState(state)] >= done and state not in ("expired", "failed"):
             g["done"] += n
     total = sum(totals.values())

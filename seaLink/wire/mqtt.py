@@ -29,12 +29,24 @@ class BrokerAddress:
     websocket: bool = False
 
 
+def masked_url(url: str) -> str:
+    """The URL as logs and messages show it: the password, if any, replaced by ***."""
+    try:
+        u = urlparse(url)
+        if u.password is None:
+            return url
+        host = u.netloc.rpartition("@")[2]
+        return u._replace(netloc=f"{u.username or ''}:***@{host}").geturl()
+    except ValueError:
+        return "<unparsable URL>"
+
+
 def parse_broker_url(url: str) -> BrokerAddress:
     """`mqtt://user:pass@host:1883`, `mqtts://...`, `ws://host:port` -> `BrokerAddress`."""
     u = urlparse(url)
     scheme = u.scheme or "mqtt"
     if scheme not in ("mqtt", "mqtts", "tcp", "ssl", "ws", "wss"):
-        raise ValueError(f"unsupported broker URL scheme {scheme!r} in {url!r}")
+        raise ValueError(f"unsupported broker URL scheme {scheme!r} in {masked_url(url)!r}")
     tls = scheme in ("mqtts", "ssl", "wss")
     ws = scheme in ("ws", "wss")
     default_port = {(False, False): 1883, (True, False): 8883, (False, True): 80, (True, True): 443}
