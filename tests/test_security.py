@@ -12,6 +12,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -697,3 +698,73 @@ def test_nobody_forges_a_log_line_through_what_he_types() -> None:
     assert not [ln for ln in lines if ln.startswith("2026-12-06 09:00:00")]
     assert "\x1b" not in out.getvalue() and "\\x1b[2J" in out.getvalue()
     assert "Traceback (most recent call last):" in lines  # ours still spans its lines
+
+
+def _logs_of(folder: Path) -> str:
+    return "\n".join(p.read_text(errors="replace") for p in sorted(folder.glob("hub-*.log")))
+
+
+async def test_a_hub_process_logs_no_secret_and_stops_within_10s_with_a_console_open(
+    registered: Settings, tmp_path: Path
+) -> None:
+    """The real `sealink hub` process: its whole log holds none of the passwords and tokens
+    this test gave it or typed, shows the broker URL masked and no forged line; a SIGTERM with
+    a console's WebSocket open closes the socket (1001) and ends the process within 10 s."""
+    import signal
+    import time
+    import uuid
+
+    from tests.hub_process import HubProcess
+
+    secret = uuid.uuid4().hex[:10]
+    broker_pw, admin_pw, wrong_pw = f"brk-{secret}", f"adm-{secret}", f"wrong-{secret}"
+    user_pw, user_pw2 = f"usr-{secret}", f"usr2-{secret}"
+    url = registered.mqtt.url.replace("mqtt://", f"mqtt://sealink-hub:{broker_pw}@", 1)
+    assert broker_pw in url
+    forged = "2026-12-06 09:00:00,000 WARNING seaLink.api: admin password reset by nobody"
+    hub = HubProcess(registered, tmp_path, {
+        "SEALINK_MQTT__URL": url, "SEALINK_ADMIN_PASSWORD": admin_pw, "SEALINK_LOG_LEVEL": "INFO",
+    })  # fmt: skip
+    base = f"http://127.0.0.1:{registered.api.port}"
+    tokens: list[str] = []
+    await asyncio.to_thread(hub.start)
+    try:
+        async with aiohttp.ClientSession() as s:
+            r = await s.post(f"{base}/api/v1/auth/login",
+                             json={"username": "admin", "password": wrong_pw})  # fmt: skip
+            assert r.status == 401
+            r = await s.post(f"{base}/api/v1/auth/login",
+                             json={"username": "admin", "password": admin_pw})  # fmt: skip
+            tokens.append((await r.json())["token"])
+            h = {"Authorization": f"Bearer {tokens[0]}"}
+            user = {"username": "lin", "password": user_pw, "role": "coordinator", "grids": ["G01"]}
+            assert (await s.post(f"{base}/api/v1/users", json=user, headers=h)).status == 201
+            r = await s.patch(f"{base}/api/v1/users/lin", json={"password": user_pw2}, headers=h)
+            assert r.status == 200
+            starts = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+            training = {"title": f"消防演练\n{forged}", "study_pack": "灭火器", "starts_at": starts,
+                        "target": {"grids": ["G01"]}}  # fmt: skip
+            r = await s.post(f"{base}/api/v1/trainings", json=training, headers=h)
+            assert r.status == 201, await r.text()
+            ws = await s.ws_connect(f"{base}/api/v1/events?token={tokens[0]}")
+            assert (await ws.receive_json(timeout=10))["type"] == "hello"
+            assert hub.proc is not None
+            started = time.monotonic()
+            hub.proc.send_signal(signal.SIGTERM)
+            closing = await ws.receive(timeout=10)
+            assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), closing
+            assert ws.close_code in (None, 1001), ws.close_code
+            await asyncio.to_thread(hub.proc.wait, 12)
+            stopped = time.monotonic() - started
+            assert stopped < 10, f"the hub took {stopped:.1f}s to stop"
+    finally:
+        hub.stop()
+    text = await asyncio.to_thread(_logs_of, tmp_path)
+    assert "hub ready" in text, text[-2000:]
+    leaked = [name for name, value in (("broker", broker_pw), ("admin", admin_pw),
+              ("typed", wrong_pw), ("user", user_pw), ("user (new)", user_pw2),
+              ("token", tokens[0])) if value in text]  # fmt: skip
+    assert not leaked, f"the hub log holds the {leaked} secret(s)"
+    assert "sealink-hub:***@" in text  # where it connected, shown masked
+    assert not [ln for ln in text.splitlines() if ln.startswith(forged[:19])], "a forged line"
+    assert "消防演练\\n2026-12-06" in text  # the title was logged, escaped
