@@ -285,10 +285,10 @@ def cmd_credentials(args: argparse.Namespace, settings: Settings) -> int:
             account = vessel_account(prefix, args.id, settings.mqtt.client_id)
         else:
             account = gateway_account(prefix, args.id, GatewayKind(args.link))
-    except ValueError as exc:
+    except (ValueError, BrokerAdminError, OSError) as exc:
         raise SystemExit(f"sealink credentials: {exc}") from None
-    except (BrokerAdminError, OSError) as exc:
-        raise SystemExit(f"sealink credentials: {exc}") from None
+    if args.password is not None and len(args.password) < 12:
+        raise SystemExit("sealink credentials: a broker password needs at least 12 characters")
     broker = parse_broker_url(args.broker or settings.mqtt.url)
     url = f"{'mqtts' if broker.tls else 'mqtt'}://{broker.host}:{broker.port}"
     try:
@@ -298,8 +298,14 @@ def cmd_credentials(args: argparse.Namespace, settings: Settings) -> int:
         raise SystemExit(f"sealink credentials: {exc}") from None
     print(f"username: {account.username}")
     print(
-        f"client id: {account.client_id or 'any (the hub: each hub uses its own, and adopts a dead one)'}"
+        f"client id: {account.client_id or 'any (each hub its own; a live hub adopts a dead one)'}"
     )
+    for verb, topics in (
+        ("publish", [g.topic for g in account.grants if g.publish]),
+        ("subscribe", [g.topic for g in account.grants if g.subscribe]),
+    ):
+        if topics:
+            print(f"may {verb}: {', '.join(topics)}")
     if done.password is not None:
         print(f"password: {done.password}")
     else:

@@ -281,3 +281,6 @@ def test_the_admin_account_administers_accounts_and_reads_nothing_else(
         probe.close()
     again = broker.sealink("init", "--dynsec", str(broker.dynsec), check=False)
     assert again.returncode != 0 and "exists" in again.stderr
+    # Hashes and the admin's password: readable by their owner only, also after the plugin's saves.
+    for secret in (broker.dynsec, broker.admin_password_file):
+        assert secret.stat().st_mode & 0o777 == 0o600, secret

@@ -83,34 +83,43 @@ def init_config(path: Path, admin_password: str, *, owner: str | None = None) ->
     """Write a new plugin file at `path` whose only account is `sealink-admin`.
 
     Refuses to overwrite a file (it holds every account). `owner`: the user the broker runs as,
-    who must be able to rewrite the file (the plugin saves every change).
+    who must be able to rewrite the file (the plugin saves every change). The file is never
+    readable by others, not even while it is being made.
     """
     tool = shutil.which("mosquitto_ctrl")
     if tool is None:
         raise BrokerAdminError("mosquitto_ctrl is missing (apt-get install mosquitto)")
     if path.exists():
         raise BrokerAdminError(f"{path} exists: it holds the broker's accounts, not replaced")
-    # The password goes in on stdin (asked twice), not on the command line where `ps` shows it.
-    done = subprocess.run(
-        [tool, "dynsec", "init", str(path), ADMIN_USERNAME],
-        input=f"{admin_password}\n{admin_password}\n",
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0 or not path.exists():
-        raise BrokerAdminError(f"mosquitto_ctrl dynsec init failed: {done.stderr or done.stdout}")
-    config = json.loads(path.read_text(encoding="utf-8"))
-    for role in config["roles"]:
-        if role["rolename"] == ADMIN_ROLE:
-            role["acls"] = ADMIN_ACLS
-    config["defaultACLAccess"] = DEFAULT_ACL_ACCESS
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(config, f, indent=1)
-    os.chmod(tmp, 0o600)
-    if owner is not None:
-        shutil.chown(tmp, owner, owner)
-    os.replace(tmp, path)
+    work = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    try:
+        made = work / path.name
+        # The password goes in on stdin (asked twice), not on the command line where `ps` shows it.
+        done = subprocess.run(
+            [tool, "dynsec", "init", str(made), ADMIN_USERNAME],
+            input=f"{admin_password}\n{admin_password}\n",
+            capture_output=True,
+            text=True,
+            umask=0o077,
+        )
+        if done.returncode != 0 or not made.exists():
+            raise BrokerAdminError(
+                f"mosquitto_ctrl dynsec init failed: {done.stderr or done.stdout}"
+            )
+        config = json.loads(made.read_text(encoding="utf-8"))
+        for role in config["roles"]:
+            if role["rolename"] == ADMIN_ROLE:
+                role["acls"] = ADMIN_ACLS
+        config["defaultACLAccess"] = DEFAULT_ACL_ACCESS
+        made.write_text(json.dumps(config, indent=1), encoding="utf-8")
+        os.chmod(made, 0o600)
+        if owner is not None:
+            shutil.chown(made, owner, owner)
+        if path.exists():
+            raise BrokerAdminError(f"{path} appeared meanwhile: not replaced")
+        os.replace(made, path)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 # -- the control API ----------------------------------------------------------------------------
@@ -135,6 +144,8 @@ class DynsecAdmin:
         self._answers: queue.Queue[Any] = queue.Queue()
         self._connack: queue.Queue[ReasonCode] = queue.Queue()
         self._suback: queue.Queue[list[ReasonCode]] = queue.Queue()
+        # Every admin connected to the broker gets every response: tell ours apart.
+        self._tag = f"sealink-{secrets.token_hex(6)}"
         self._sequence = 0
         self._lock = threading.Lock()
         client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
@@ -188,7 +199,7 @@ class DynsecAdmin:
             return []
         with self._lock:
             self._sequence += 1
-            tags = [f"sealink-{self._sequence}-{i}" for i in range(len(commands))]
+            tags = [f"{self._tag}-{self._sequence}-{i}" for i in range(len(commands))]
         body = {
             "commands": [dict(c, correlationData=t) for c, t in zip(commands, tags, strict=True)]
         }
