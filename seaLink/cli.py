@@ -260,6 +260,7 @@ def cmd_credentials(args: argparse.Namespace, settings: Settings) -> int:
         vessel_account,
     )
     from seaLink.broker.dynsec import DynsecAdmin, init_config, new_password, provision
+    from seaLink.broker.migrate import import_passwd
     from seaLink.errors import BrokerAdminError
     from seaLink.wire.gateway import GatewayKind
     from seaLink.wire.mqtt import parse_broker_url
@@ -274,8 +275,29 @@ def cmd_credentials(args: argparse.Namespace, settings: Settings) -> int:
                 fd = os.open(admin_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
                     f.write(admin_password + "\n")
-            init_config(Path(args.dynsec), admin_password, owner=args.owner)
+            imported = None
+            if args.import_passwd:
+                links = {}
+                for pair in args.gateway or []:
+                    gid, _, link = pair.partition("=")
+                    links[gid] = GatewayKind(link)
+                imported = import_passwd(
+                    Path(args.import_passwd).read_text(encoding="utf-8"),
+                    settings.mqtt.prefix,
+                    hub_client_id=settings.mqtt.client_id,
+                    links=links,
+                )
+            init_config(
+                Path(args.dynsec),
+                admin_password,
+                owner=args.owner,
+                imported=imported.accounts if imported else (),
+            )
             print(f"accounts file: {args.dynsec} (admin sealink-admin, password in {admin_file})")
+            if imported is not None:
+                print(f"imported with their passwords: {len(imported.accounts)} accounts")
+                for user, why in imported.skipped:
+                    print(f"not imported: {user}: {why}")
             return 0
         prefix = settings.mqtt.prefix
         account: Account
@@ -425,6 +447,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="the plugin's file (plugin_opt_config_file); refused if it exists",
     )
     cinit.add_argument("--owner", help="the user the broker runs as (it rewrites the file)")
+    cinit.add_argument(
+        "--import-passwd",
+        help="a Mosquitto password file whose accounts to bring over, passwords included",
+    )
+    cinit.add_argument(
+        "--gateway",
+        action="append",
+        metavar="ID=ais|beidou",
+        help="the link of an imported gateway whose id does not start with ais- or beidou-",
+    )
     kinds = {
         "vessel": "a vessel's account: user name and client id are its vessel id",
         "gateway": "a gateway's account, for its own link's topics only",

@@ -49,12 +49,18 @@ class ShippedMosquitto(Mosquitto):
     `credentials(...)` runs `sealink credentials` against it and returns the password it printed.
     """
 
-    def __init__(self, workdir: Path, websockets: bool = False, log_all: bool = False) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        websockets: bool = False,
+        log_all: bool = False,
+        init_args: tuple[str, ...] = (),
+    ) -> None:
         self.dynsec = workdir / "dynamic-security.json"
         self.admin_password_file = workdir / "sealink-admin.password"
         extra = shipped_settings(self.dynsec) + ("\nlog_type all" if log_all else "")
         super().__init__(workdir, extra_conf=extra, websockets=websockets, anonymous=False)
-        self.sealink("init", "--dynsec", str(self.dynsec))
+        self.init_output = self.sealink("init", "--dynsec", str(self.dynsec), *init_args).stdout
 
     def sealink(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """`sealink credentials <args>` with this broker's admin password file."""

@@ -35,6 +35,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from seaLink.broker.accounts import ADMIN_USERNAME, Account
+from seaLink.broker.migrate import StoredPassword
 from seaLink.errors import BrokerAdminError
 from seaLink.wire.mqtt import parse_broker_url
 
@@ -79,8 +80,15 @@ def _acl_set(acls: Sequence[Mapping[str, Any]]) -> set[tuple[str, str, bool]]:
 # -- the plugin's file --------------------------------------------------------------------------
 
 
-def init_config(path: Path, admin_password: str, *, owner: str | None = None) -> None:
-    """Write a new plugin file at `path` whose only account is `sealink-admin`.
+def init_config(
+    path: Path,
+    admin_password: str,
+    *,
+    owner: str | None = None,
+    imported: Sequence[tuple[Account, StoredPassword]] = (),
+) -> None:
+    """Write a new plugin file at `path` with the admin account `sealink-admin`, and the
+    `imported` accounts with the passwords they had (`seaLink.broker.migrate`).
 
     Refuses to overwrite a file (it holds every account). `owner`: the user the broker runs as,
     who must be able to rewrite the file (the plugin saves every change). The file is never
@@ -111,6 +119,18 @@ def init_config(path: Path, admin_password: str, *, owner: str | None = None) ->
             if role["rolename"] == ADMIN_ROLE:
                 role["acls"] = ADMIN_ACLS
         config["defaultACLAccess"] = DEFAULT_ACL_ACCESS
+        for account, stored in imported:
+            config["roles"].append({"rolename": account.role, "acls": role_acls(account)})
+            client: dict[str, Any] = {
+                "username": account.username,
+                "password": stored.hash,
+                "salt": stored.salt,
+                "iterations": stored.iterations,
+                "roles": [{"rolename": account.role}],
+            }
+            if account.client_id is not None:
+                client["clientid"] = account.client_id
+            config["clients"].append(client)
         made.write_text(json.dumps(config, indent=1), encoding="utf-8")
         os.chmod(made, 0o600)
         if owner is not None:
