@@ -268,6 +268,8 @@ def cmd_credentials(args: argparse.Namespace, settings: Settings) -> int:
     admin_file = Path(args.admin_password_file)
     try:
         if args.cred_cmd == "init":
+            if Path(args.dynsec).exists():  # before making an admin password it would not have
+                raise BrokerAdminError(f"{args.dynsec} exists: it holds the broker's accounts")
             if admin_file.exists():
                 admin_password = _admin_password(admin_file)
             else:

@@ -279,8 +279,13 @@ def test_the_admin_account_administers_accounts_and_reads_nothing_else(
         assert outcome(probe.pub(f"{P}/vessels/{A}/down")) == REFUSED
     finally:
         probe.close()
+    before = broker.admin_password_file.read_text()
+    broker.admin_password_file.unlink()
     again = broker.sealink("init", "--dynsec", str(broker.dynsec), check=False)
     assert again.returncode != 0 and "exists" in again.stderr
+    assert not broker.admin_password_file.exists(), "no admin password the file does not have"
+    broker.admin_password_file.write_text(before)
+    broker.admin_password_file.chmod(0o600)
     # Hashes and the admin's password: readable by their owner only, also after the plugin's saves.
     for secret in (broker.dynsec, broker.admin_password_file):
         assert secret.stat().st_mode & 0o777 == 0o600, secret
