@@ -186,9 +186,10 @@ def test_a_will_on_another_vessels_status_is_dropped(broker: ShippedMosquitto) -
 def test_wrong_or_missing_credentials_are_refused(broker: ShippedMosquitto) -> None:
     assert refused(broker.port, A, "wrong-password", A)
     assert refused(broker.port, "NA09999", "any-password", "NA09999")  # no such account
-    anonymous = Probe(broker.port, None, None, "anonymous")
-    assert anonymous.connect().is_failure
-    anonymous.close()
+    for username, client_id in ((None, "anonymous"), (A, A), (A, "sealink-hub")):
+        no_password = Probe(broker.port, username, None, client_id)
+        assert no_password.connect().is_failure, (username, client_id)
+        no_password.close()
 
 
 # -- the provisioning tool -----------------------------------------------------------------------
