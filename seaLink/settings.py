@@ -131,6 +131,9 @@ class AlertingSettings(_Section):
         " never tasked by 'nearest N'",
     )
     county_desk_name: str = Field("县渔业应急办", description="the county emergency desk")
+    language: Literal["zh-CN", "en"] = Field(
+        "zh-CN", description="language of SMS, e-mail and webhook notifications"
+    )
     county_desk_email: str = Field("", description="e-mail of the county emergency desk")
     county_desk_phone: str = Field("", description="phone (SMS) of the county emergency desk")
     webhook_url: str = Field("", description="POST every alert notification as JSON here")

@@ -43,8 +43,8 @@ from seaLink.broker.accounts import (
 )
 from seaLink.domain.contact import ContactState
 from seaLink.metrics import HubMetrics
-from seaLink.services.alerting import TYPE_ZH
 from seaLink.settings import Settings
+from seaLink.texts.catalogue import WORDS
 from seaLink.wire.codec import RejectReason
 from seaLink.wire.gateway import GatewayKind
 from seaLink.wire.topics import UplinkKind
@@ -711,7 +711,7 @@ KNOWN_LABEL_VALUES = {
     "kind": {k.value for k in UplinkKind} | {"gateway:status", "gateway:ais", "gateway:beidou/rx"},
     # contact states (sealink_vessels_contact), alert states (sealink_alerts_open), outbox states
     "state": {s.value for s in ContactState} | {"raised", "acknowledged"} | {"queued", "sent"},
-    "type": set(TYPE_ZH),
+    "type": set(WORDS["alert_type"]),
     "job": {"sealink-hub"},
 }
 

@@ -11,9 +11,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from sqlalchemy import select
 
 from seaLink.api import responses as out
-from seaLink.api.alert_codes import with_codes
 from seaLink.api.ids import path_id
 from seaLink.api.security import json_error, principal
+from seaLink.api.words import alert_in_words, log_in_words, reader_lang
 from seaLink.domain.rescue import nearest_ready
 from seaLink.store import alert_store
 from seaLink.store.tables import DutyShift, Incident, IncidentLog
@@ -83,26 +83,26 @@ def routes(hub: Hub) -> list[web.RouteDef]:
     async def visible_alert(request: web.Request, write: bool = False) -> dict[str, Any]:
         return await desk.visible(_int(request, "aid"), principal(request), write=write)
 
-    async def detail(alert_id: int) -> web.Response:
+    async def detail(request: web.Request, alert_id: int) -> web.Response:
         alert = await alert_store.get_alert(hub.db, alert_id)
         assert alert is not None  # alerts are never deleted
-        [coded] = await with_codes(hub.db, [alert])
-        return out.respond(out.AlertDetailOut, coded)
+        worded = alert_in_words(alert, reader_lang(request), hub.clock.now())
+        return out.respond(out.AlertDetailOut, worded)
 
     async def get_alert(request: web.Request) -> web.Response:
-        return await detail((await visible_alert(request))["id"])
+        return await detail(request, (await visible_alert(request))["id"])
 
     async def ack(request: web.Request) -> web.Response:
         alert_id = _int(request, "aid")
         body: AckIn = await _body(request, AckIn)
         await desk.acknowledge(alert_id, principal(request), body.note)
-        return await detail(alert_id)
+        return await detail(request, alert_id)
 
     async def resolve(request: web.Request) -> web.Response:
         alert_id = _int(request, "aid")
         body: ResolveIn = await _body(request, ResolveIn)
         await desk.resolve(alert_id, principal(request), body.outcome, body.note)
-        return await detail(alert_id)
+        return await detail(request, alert_id)
 
     async def incident(request: web.Request) -> web.Response:
         iid = _int(request, "iid")
@@ -119,10 +119,11 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             )
         if row is None or not principal(request).can_read_grid(row["grid_id"]):
             return json_error(404, "not_found", f"no incident {iid} in your grids")
+        lang, now = reader_lang(request), hub.clock.now()
         body = {k: _iso(v) for k, v in row.items()}
-        body["log"] = [{k: _iso(v) for k, v in e.items()} for e in entries]
+        body["log"] = [log_in_words({k: _iso(v) for k, v in e.items()}, lang, now) for e in entries]
         alert = await alert_store.get_alert(hub.db, int(row["alert_id"]))
-        body["alert"] = (await with_codes(hub.db, [alert]))[0] if alert is not None else None
+        body["alert"] = alert_in_words(alert, lang, now) if alert is not None else None
         return out.respond(out.IncidentOut, body)
 
     async def visible_incident(request: web.Request, write: bool = False) -> int:

@@ -35,6 +35,11 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
     ("GET", "/healthz"): ("Liveness and broker connection", None, 200),
     ("GET", "/metrics"): ("Prometheus metrics", None, 200),
     ("GET", "/api/v1/openapi.json"): ("This document", None, 200),
+    ("GET", "/api/v1/texts"): (
+        "The hub's text catalogue (phrases and word tables, zh-CN and en)",
+        None,
+        200,
+    ),
     ("POST", "/api/v1/auth/login"): ("Log in; returns a bearer token", LoginIn, 200),
     ("GET", "/api/v1/auth/me"): ("Who the token belongs to", None, 200),
     ("GET", "/api/v1/events"): (

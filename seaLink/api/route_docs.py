@@ -51,6 +51,7 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ),
     ("GET", "/metrics"): RouteDoc(media="text/plain", alternatives={}),
     ("GET", "/api/v1/openapi.json"): RouteDoc(),
+    ("GET", "/api/v1/texts"): RouteDoc(),
     ("POST", "/api/v1/auth/login"): RouteDoc(
         r.LoginOut,
         errors={

@@ -118,6 +118,7 @@ class IncidentLogged:
     actor: str
     kind: str
     text: str
+    phrase: str | None = None  # the text as a catalogue phrase (JSON), worded for each reader
 
 
 @dataclass(frozen=True, slots=True)

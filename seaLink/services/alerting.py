@@ -31,17 +31,10 @@ from seaLink.settings import AlertingSettings
 from seaLink.store import alert_store
 from seaLink.store.db import Database
 from seaLink.store.outage import is_store_outage
+from seaLink.texts import Phrase, render
 
 log = logging.getLogger(__name__)
 
-TYPE_ZH = {
-    "distress": "遇险",
-    "lost_contact": "失联",
-    "maintenance": "设备维护",
-    "zone": "区域",
-    "separation": "脱离编队",
-}
-LEVEL_ZH = {0: "值班员", 1: "网格长", 2: "县应急办"}
 _SEEN_MAX = 100_000
 
 
@@ -147,7 +140,7 @@ class Alerting(DeadlineLoop):
         policy = self.policies.get(alert["type"])
         raised = datetime.fromisoformat(alert["raised_at"].replace("Z", "+00:00"))
         nxt = policy.next_escalation(raised, level) if policy else None
-        note = f"无人确认，升级至{LEVEL_ZH.get(level, level)}"
+        note = render(Phrase("trail.escalated", {"level": level}))
         if await alert_store.escalate(self._db, alert_id, level, nxt, now, note):
             alert["escalation_level"] = level
             if nxt is not None:
@@ -169,10 +162,8 @@ class Alerting(DeadlineLoop):
         """Tell the alert's people of this level on every channel; returns what to record."""
         grid_id = str(alert["grid_id"])
         people = await self._recipients(grid_id, level)
-        text = (
-            f"【{TYPE_ZH.get(str(alert['type']), alert['type'])}】{alert.get('hull_name') or alert['vessel_id']} "
-            f"{alert.get('detail') or ''}（告警#{alert['id']}，通知{LEVEL_ZH[int(level)]}）请立即处置"
-        )
+        phrase = notice_phrase(alert, int(level))
+        text = render(phrase, self._settings.language)
         notice = Notice(
             int(str(alert["id"])),
             grid_id,
@@ -182,9 +173,11 @@ class Alerting(DeadlineLoop):
             int(level),
             text,
             {"phase": alert.get("phase")},
+            phrase.as_dict(),
         )
         jobs = []
-        for r in people or [Recipient("grid:" + grid_id, f"网格 {grid_id}")]:
+        grid_name = render(Phrase("notify.grid", {"grid": grid_id}), self._settings.language)
+        for r in people or [Recipient("grid:" + grid_id, grid_name)]:
             for ch in self.channels:
                 address = ch.addresses(r)
                 if address:
@@ -237,3 +230,18 @@ class Alerting(DeadlineLoop):
             "ok": ok,
             "error": error,
         }
+
+
+def notice_phrase(alert: dict[str, Any], level: int) -> Phrase:
+    """What people are told of an alert: its kind in words, the boat, what happened, who is told."""
+    detail: Any = Phrase.from_json(alert.get("detail_phrase"))
+    return Phrase(
+        "notify.alert",
+        {
+            "type": str(alert["type"]).split(":", 1)[0],  # zone:7 is a zone alert
+            "vessel": alert.get("hull_name") or alert["vessel_id"],
+            "detail": detail.as_dict() if detail else alert.get("detail") or "",
+            "alert_id": alert["id"],
+            "level": level,
+        },
+    )

@@ -23,6 +23,7 @@ from seaLink.domain.events import (
 )
 from seaLink.services.events import EventBus
 from seaLink.services.registry import RegistryCache
+from seaLink.texts import Phrase, in_every_language
 
 _ALERT_ACTION: dict[type, str] = {
     AlertRaised: "raised",
@@ -129,6 +130,7 @@ class LiveView:
                 "actor": ev.actor,
                 "kind": ev.kind,
                 "text": ev.text,
+                "texts": in_every_language(Phrase.from_json(ev.phrase) if ev.phrase else ev.text),
                 "grid_ids": [grid] if grid else [],
             },
         )

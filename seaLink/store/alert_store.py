@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_, select, update
 
 from seaLink.services.notifiers import Recipient
 from seaLink.store.db import Database
+from seaLink.store.phrases import log_columns
 from seaLink.store.tables import (
     Alert,
     AlertEvent,
@@ -22,6 +23,7 @@ from seaLink.store.tables import (
     Notification,
     Vessel,
 )
+from seaLink.texts import Phrase
 
 _a: Any = Alert.__table__  # type: ignore[attr-defined]
 _ev: Any = AlertEvent.__table__  # type: ignore[attr-defined]
@@ -184,7 +186,7 @@ async def acknowledge(db: Database, alert_id: int, who: str, now: datetime, note
                     ts=now,
                     actor=who,
                     kind="acknowledged",
-                    text=note or "值班员已确认报警",
+                    **log_columns(Phrase("log.acknowledged", {"by": who, "note": note})),
                 )
             )
     return True
@@ -222,7 +224,7 @@ async def resolve(
                     ts=now,
                     actor=who,
                     kind="resolved",
-                    text=f"结案：{outcome} {note}".strip(),
+                    **log_columns(Phrase("log.resolved", {"outcome": outcome, "note": note})),
                 )
             )
             await conn.execute(

@@ -200,7 +200,7 @@ def _plan_events(plan: BatchPlan) -> list[DomainEvent]:
     if plan.acks:
         events.append(AcksApplied(tuple(a["state"] for a in plan.acks)))
     events.extend(
-        IncidentLogged(e["incident_id"], e["ts"], e["actor"], e["kind"], e["text"])
+        IncidentLogged(e["incident_id"], e["ts"], e["actor"], e["kind"], e["text"], e.get("phrase"))
         for e in plan.incident_logs
     )
     return events

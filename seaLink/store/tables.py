@@ -158,6 +158,9 @@ class Alert(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     outcome: str | None = Field(default=None, max_length=24)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # The detail as a catalogue phrase (seaLink.texts), put into words in the reader's language;
+    # `detail` keeps its Chinese wording for reports that read the table directly.
+    detail_phrase: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     ref: str | None = Field(default=None, max_length=96, description="source id, e.g. distress_id")
     lat: float | None = None
     lon: float | None = None
@@ -342,6 +345,7 @@ class IncidentLog(SQLModel, table=True):
     actor: str = Field(max_length=64)
     kind: str = Field(max_length=32)
     text: str = Field(sa_column=Column(Text, nullable=False))
+    phrase: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # of `text`
 
 
 class ZoneRecord(SQLModel, table=True):
