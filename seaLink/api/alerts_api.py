@@ -36,6 +36,23 @@ class AckIn(_Body):
     note: Annotated[str, Field(max_length=1000)] = ""
 
 
+class SilenceIn(_Body):
+    minutes: Annotated[int, Field(ge=1, le=60)] = 10
+
+
+class AssignIn(_Body):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class CommentIn(_Body):
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class BulkAckIn(_Body):
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(min_length=1, max_length=500)
+    note: Annotated[str, Field(max_length=1000)] = ""
+
+
 class ResolveIn(_Body):
     outcome: Literal["rescued", "false_alarm", "contact_restored", "other"]
     note: Annotated[str, Field(max_length=2000)] = ""
@@ -97,6 +114,29 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         body: AckIn = await _body(request, AckIn)
         await desk.acknowledge(alert_id, principal(request), body.note)
         return await detail(request, alert_id)
+
+    async def silence(request: web.Request) -> web.Response:
+        alert_id = _int(request, "aid")
+        body: SilenceIn = await _body(request, SilenceIn)
+        await desk.silence(alert_id, principal(request), body.minutes)
+        return await detail(request, alert_id)
+
+    async def assign(request: web.Request) -> web.Response:
+        alert_id = _int(request, "aid")
+        body: AssignIn = await _body(request, AssignIn)
+        await desk.assign(alert_id, principal(request), body.username)
+        return await detail(request, alert_id)
+
+    async def comment(request: web.Request) -> web.Response:
+        alert_id = _int(request, "aid")
+        body: CommentIn = await _body(request, CommentIn)
+        await desk.comment(alert_id, principal(request), body.text)
+        return await detail(request, alert_id)
+
+    async def ack_many(request: web.Request) -> web.Response:
+        body: BulkAckIn = await _body(request, BulkAckIn)
+        results = await desk.acknowledge_many(body.ids, principal(request), body.note)
+        return out.respond(out.BulkAckOut, {"results": {str(k): v for k, v in results.items()}})
 
     async def resolve(request: web.Request) -> web.Response:
         alert_id = _int(request, "aid")
@@ -242,7 +282,11 @@ def routes(hub: Hub) -> list[web.RouteDef]:
 
     return [
         web.get("/api/v1/alerts/{aid}", get_alert),
+        web.post("/api/v1/alerts/ack", ack_many),
         web.post("/api/v1/alerts/{aid}/ack", ack),
+        web.post("/api/v1/alerts/{aid}/silence", silence),
+        web.post("/api/v1/alerts/{aid}/assign", assign),
+        web.post("/api/v1/alerts/{aid}/comment", comment),
         web.post("/api/v1/alerts/{aid}/resolve", resolve),
         web.get("/api/v1/incidents/{iid}", incident),
         web.get("/api/v1/incidents/{iid}/nearest", nearest),

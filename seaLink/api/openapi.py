@@ -14,7 +14,17 @@ from typing import Any
 from pydantic import BaseModel
 
 from seaLink import __version__
-from seaLink.api.alerts_api import AckIn, DutyIn, ResolveIn, SitrepIn, TaskIn
+from seaLink.api.alerts_api import (
+    AckIn,
+    BulkAckIn,
+    CommentIn,
+    DutyIn,
+    ResolveIn,
+    SilenceIn,
+    SitrepIn,
+    TaskIn,
+)
+from seaLink.api.alerts_api import AssignIn as AlertAssignIn
 from seaLink.api.models import BroadcastIn
 from seaLink.api.requests_api import AssignIn, ReplyIn
 from seaLink.api.requests_api import ResolveIn as RequestResolveIn
@@ -66,6 +76,22 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
         200,
     ),
     ("POST", "/api/v1/alerts/{aid}/resolve"): ("Resolve an alert with an outcome", ResolveIn, 200),
+    ("POST", "/api/v1/alerts/ack"): (
+        "Acknowledge several alerts at once (e.g. a filtered list)",
+        BulkAckIn,
+        200,
+    ),
+    ("POST", "/api/v1/alerts/{aid}/silence"): (
+        "Silence an alert's sound for a while (it stays unacknowledged)",
+        SilenceIn,
+        200,
+    ),
+    ("POST", "/api/v1/alerts/{aid}/assign"): (
+        "Give an alert to a coordinator of its grid",
+        AlertAssignIn,
+        200,
+    ),
+    ("POST", "/api/v1/alerts/{aid}/comment"): ("Add a comment to an alert's trail", CommentIn, 200),
     ("GET", "/api/v1/incidents/{iid}"): ("An incident with its log", None, 200),
     ("GET", "/api/v1/incidents/{iid}/nearest"): (
         "Boats ranked by time to the scene (?limit=)",

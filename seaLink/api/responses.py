@@ -171,6 +171,10 @@ class AlertOut(Out):
     escalation_level: int
     escalate_at: Iso | None
     incident_id: int | None
+    assigned_to: str | None = None
+    silenced_until: Iso | None = None
+    silenced_by: str | None = None
+    exercise: bool = False
 
 
 class AlertEventOut(Out):
@@ -192,6 +196,12 @@ class NotificationOut(Out):
     ts: Iso
     ok: bool
     error: str
+
+
+class BulkAckOut(Out):
+    results: dict[str, str] = Field(
+        description="per alert id: acknowledged, or why not (not_found, not_open)"
+    )
 
 
 class AlertDetailOut(AlertOut):

@@ -162,6 +162,47 @@ async def book_escalation(db: Database, alert_id: int, at: datetime | None) -> N
         )
 
 
+async def _trail(conn: Any, alert_id: int, now: datetime, action: str, who: str, note: str) -> None:
+    await conn.execute(
+        _ev.insert().values(
+            alert_id=alert_id, ts=now, action=action, phase="", actor=who, note=note
+        )
+    )
+
+
+async def silence(db: Database, alert_id: int, who: str, now: datetime, until: datetime) -> bool:
+    """Stop the alert's sound until `until` (it stays open and unacknowledged)."""
+    async with db.engine.begin() as conn:
+        result = await conn.execute(
+            update(_a)
+            .where(_a.c.id == alert_id, _a.c.state != "resolved")
+            .values(silenced_until=until, silenced_by=who, updated_at=now)
+        )
+        if not result.rowcount:
+            return False
+        await _trail(conn, alert_id, now, "silenced", who, until.isoformat())
+    return True
+
+
+async def assign(db: Database, alert_id: int, who: str, now: datetime, to: str) -> bool:
+    async with db.engine.begin() as conn:
+        result = await conn.execute(
+            update(_a)
+            .where(_a.c.id == alert_id, _a.c.state != "resolved")
+            .values(assigned_to=to, updated_at=now)
+        )
+        if not result.rowcount:
+            return False
+        await _trail(conn, alert_id, now, "assigned", who, to)
+    return True
+
+
+async def comment(db: Database, alert_id: int, who: str, now: datetime, text: str) -> None:
+    async with db.engine.begin() as conn:
+        await _trail(conn, alert_id, now, "comment", who, text)
+        await conn.execute(update(_a).where(_a.c.id == alert_id).values(updated_at=now))
+
+
 async def acknowledge(db: Database, alert_id: int, who: str, now: datetime, note: str) -> bool:
     async with db.engine.begin() as conn:
         result = await conn.execute(

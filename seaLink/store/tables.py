@@ -172,6 +172,11 @@ class Alert(SQLModel, table=True):
     escalation_level: int = 0
     escalate_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True, index=True))
     incident_id: int | None = None
+    assigned_to: str | None = Field(default=None, max_length=64, description="who works it")
+    # Silenced: its sound stops on every console until then; it stays unacknowledged.
+    silenced_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    silenced_by: str | None = Field(default=None, max_length=64)
+    exercise: bool = Field(default=False, description="a drill (演练): never a real alert")
 
 
 class AlertEvent(SQLModel, table=True):
