@@ -124,6 +124,24 @@ class AlertingSettings(_Section):
     lost_contact_county_after_s: int = Field(
         3600, description="unacknowledged lost contact: escalate to the county desk after this"
     )
+    zone_leader_after_s: int = Field(
+        1800, description="unacknowledged zone alert: escalate to the grid leader after this"
+    )
+    zone_county_after_s: int = Field(
+        7200, description="unacknowledged zone alert: escalate to the county desk after this"
+    )
+    separation_leader_after_s: int = Field(
+        1800, description="unacknowledged separation: escalate to the grid leader after this"
+    )
+    separation_county_after_s: int = Field(
+        7200, description="unacknowledged separation: escalate to the county desk after this"
+    )
+    recall_leader_after_s: int = Field(
+        600, description="a boat unaccounted at a recall deadline: the grid leader after this"
+    )
+    recall_county_after_s: int = Field(
+        1800, description="a boat unaccounted at a recall deadline: the county desk after this"
+    )
     nearest_stale_fix_s: int = Field(
         3600,
         gt=0,

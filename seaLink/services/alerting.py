@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from seaLink.clock import Clock
-from seaLink.domain.escalation import Level, Policy
+from seaLink.domain.escalation import PHASE_FLOOR, Level, Policy, policy_key
 from seaLink.domain.events import AlertEscalated, Emit, alert_facts
 from seaLink.metrics import HubMetrics
 from seaLink.services.deadlines import DeadlineLoop
@@ -65,15 +65,14 @@ class Alerting(DeadlineLoop):
             self.channels.append(
                 EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_from)
             )
+        # Every kind of alert climbs the chain while nobody acknowledges it, on its own timers.
         self.policies = {
-            "distress": Policy(
-                (settings.distress_leader_after_s, settings.distress_county_after_s)
-            ),
-            "lost_contact": Policy(
-                (settings.lost_contact_leader_after_s, settings.lost_contact_county_after_s)
-            ),
-        }
+            kind: Policy((getattr(settings, f"{kind}_leader_after_s"),
+                          getattr(settings, f"{kind}_county_after_s")))
+            for kind in ("distress", "lost_contact", "zone", "separation", "recall")
+        }  # fmt: skip
         self._new: list[int] = []
+        self._phased: list[int] = []  # alerts that entered a new SAR phase
         # Alerts already taken (a raised alert may be told of twice: by its event and by a
         # cluster holder's re-read of the store); bounded, oldest forgotten first.
         self._seen: dict[int, None] = {}
@@ -96,24 +95,32 @@ class Alerting(DeadlineLoop):
         self._new.append(alert_id)
         self.kick()
 
+    def phase_changed(self, alert_id: int) -> None:
+        """A lost-contact alert entered a new phase: tell people again, escalate afresh."""
+        self._phased.append(alert_id)
+        self.kick()
+
     def _has_more(self) -> bool:
-        return bool(self._new or self._to_notify)
+        return bool(self._new or self._phased or self._to_notify)
 
     async def _before_due(self) -> None:
         # Each step leaves its queue only once done, so a store outage retries it, never drops it.
         if self._unrecorded:
             await self._record()
-        while self._new or self._to_notify:
-            queue: list[Any] = self._to_notify or self._new
+        while self._new or self._phased or self._to_notify:
+            queue: list[Any] = self._to_notify or self._new or self._phased
             try:
                 if self._to_notify:
                     rows = await self._notify(*self._to_notify[0])
                     self._to_notify.pop(0)  # sent, whatever the store does next
                     self._unrecorded.extend(rows)
                     await self._record()
-                else:
+                elif self._new:
                     await self._take_new(self._new[0])
                     self._new.pop(0)
+                else:
+                    await self._take_phase(self._phased[0])
+                    self._phased.pop(0)
             except Exception as exc:
                 if is_store_outage(exc):
                     raise  # kept queued: the loop waits for the store and tries again
@@ -123,23 +130,45 @@ class Alerting(DeadlineLoop):
         alert = await alert_store.get_alert(self._db, alert_id)
         if alert is None:
             return
-        policy = self.policies.get(alert["type"])
-        raised = datetime.fromisoformat(alert["raised_at"].replace("Z", "+00:00"))
-        nxt = policy.next_escalation(raised, 0) if policy else None
+        policy = self.policies.get(policy_key(alert["type"]))
+        nxt = policy.next_escalation(_since(alert), 0) if policy else None
         if alert["escalate_at"] is None and nxt is not None:
             await alert_store.book_escalation(self._db, alert_id, nxt)
         if nxt is not None:
             self.book(nxt, alert_id)
         self._to_notify.append((alert, Level.DUTY))
 
-    async def _due(self, alert_id: int, now: datetime) -> None:
+    async def _take_phase(self, alert_id: int) -> None:
         alert = await alert_store.get_alert(self._db, alert_id)
         if alert is None or alert["state"] != "raised":
+            return
+        floor = PHASE_FLOOR.get(str(alert["phase"]), Level.DUTY)
+        policy = self.policies.get(policy_key(alert["type"]))
+        nxt = policy.next_escalation(_since(alert), int(floor)) if policy else None
+        now = self._clock.now()
+        if floor > Level.DUTY:
+            note = render(Phrase("trail.escalated", {"level": int(floor)}))
+            if await alert_store.escalate(self._db, alert_id, int(floor), nxt, now, note):
+                alert["escalation_level"] = int(floor)
+                self._emit([AlertEscalated(**alert_facts(alert, now), level=int(floor))])
+        elif nxt is not None:
+            await alert_store.book_escalation(self._db, alert_id, nxt)
+        if nxt is not None:
+            self.book(nxt, alert_id)
+        for level in range(int(floor) + 1):  # everyone up to the phase's level, at once
+            self._to_notify.append((alert, Level(level)))
+
+    async def _due(self, alert_id: int, now: datetime) -> None:
+        alert = await alert_store.get_alert(self._db, alert_id)
+        if alert is None or alert["state"] != "raised" or alert["escalate_at"] is None:
             return  # acknowledged or resolved meanwhile: escalation stops
+        booked = _dt(alert["escalate_at"])
+        if booked > now:  # a booking from before a phase change: the store's time stands
+            self.book(booked, alert_id)
+            return
         level = int(alert["escalation_level"]) + 1
-        policy = self.policies.get(alert["type"])
-        raised = datetime.fromisoformat(alert["raised_at"].replace("Z", "+00:00"))
-        nxt = policy.next_escalation(raised, level) if policy else None
+        policy = self.policies.get(policy_key(alert["type"]))
+        nxt = policy.next_escalation(_since(alert), level) if policy else None
         note = render(Phrase("trail.escalated", {"level": level}))
         if await alert_store.escalate(self._db, alert_id, level, nxt, now, note):
             alert["escalation_level"] = level
@@ -235,13 +264,28 @@ class Alerting(DeadlineLoop):
 def notice_phrase(alert: dict[str, Any], level: int) -> Phrase:
     """What people are told of an alert: its kind in words, the boat, what happened, who is told."""
     detail: Any = Phrase.from_json(alert.get("detail_phrase"))
+    phased = alert["type"] == "lost_contact" and alert.get("phase")
     return Phrase(
-        "notify.alert",
+        "notify.alert.phase" if phased else "notify.alert",
         {
-            "type": str(alert["type"]).split(":", 1)[0],  # zone:7 is a zone alert
+            "type": policy_key(str(alert["type"])),  # zone:7 is a zone alert
+            "phase": alert.get("phase"),
             "vessel": alert.get("hull_name") or alert["vessel_id"],
             "detail": detail.as_dict() if detail else alert.get("detail") or "",
             "alert_id": alert["id"],
             "level": level,
         },
     )
+
+
+def _dt(value: Any) -> datetime:
+    return (
+        value
+        if isinstance(value, datetime)
+        else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    )
+
+
+def _since(alert: dict[str, Any]) -> datetime:
+    """Escalation counts from the alert's last phase change, or from when it was raised."""
+    return _dt(alert.get("phase_at") or alert["raised_at"])

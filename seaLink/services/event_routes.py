@@ -18,6 +18,7 @@ from typing import Any
 from seaLink.domain.events import (
     ALERT_EVENTS,
     AcksApplied,
+    AlertPhaseChanged,
     AlertRaised,
     BeidouResultsArrived,
     ContactChanged,
@@ -96,6 +97,7 @@ def hub_routes(
         RequestArrived: [lambda e: requests.arrived([e.request_id], e.due_at, {e.request_id: e.grid_id})],
         BeidouResultsArrived: [lambda e: outbox.kick()],
         AlertRaised: [alert_raised],
+        AlertPhaseChanged: [lambda e: alerting.phase_changed(e.alert_id)],
     }  # fmt: skip
     return live_routes, schedule_routes
 

@@ -74,11 +74,17 @@ _UPDATE_STATE = (
     .where(_vs.c.vessel_id == bindparam("vid"))
     .values(contact_state=bindparam("state"), contact_since=bindparam("since"))
 )
+# A new SAR phase is a new situation: the alert waits for acknowledgement again, and the
+# alerting service tells people and books its escalation afresh (from `phase_at`).
 _ADVANCE = (
     update(_alert)
     .where(_alert.c.id == bindparam("aid"))
-    .values(phase=bindparam("phase"), severity=bindparam("severity"), updated_at=bindparam("at"))
-)
+    .values(
+        phase=bindparam("phase"), severity=bindparam("severity"), updated_at=bindparam("at"),
+        phase_at=bindparam("at"), state="raised", acked_by=None, acked_at=None,
+        escalation_level=0, escalate_at=None,
+    )
+)  # fmt: skip
 _RESOLVE = (
     update(_alert)
     .where(_alert.c.id == bindparam("aid"))
@@ -226,9 +232,7 @@ async def _raise(
     existing = await _open_alert(conn, c.vessel_id, type_)
     if existing is not None:
         await conn.execute(
-            update(_alert)
-            .where(_alert.c.id == existing)
-            .values(phase=phase, severity=severity, updated_at=c.at)
+            _ADVANCE, {"aid": existing, "phase": phase, "severity": severity, "at": c.at}
         )
         await conn.execute(
             _event.insert().values(

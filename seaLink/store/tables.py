@@ -171,6 +171,8 @@ class Alert(SQLModel, table=True):
     acked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     escalation_level: int = 0
     escalate_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True, index=True))
+    # When it entered its current SAR phase: escalation counts from here after a phase change.
+    phase_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     incident_id: int | None = None
     assigned_to: str | None = Field(default=None, max_length=64, description="who works it")
     # Silenced: its sound stops on every console until then; it stays unacknowledged.

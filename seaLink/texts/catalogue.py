@@ -130,6 +130,10 @@ PHRASES: dict[str, tuple[str, str]] = {
         "【{type:alert_type}】{vessel}：{detail:phrase}（告警#{alert_id}，通知{level:level}）请立即处置",
         "[{type:alert_type}] {vessel}: {detail:phrase} (alert #{alert_id}, to the {level:level}). Act now.",
     ),
+    "notify.alert.phase": (
+        "【{type:alert_type}·{phase:phase}】{vessel}：{detail:phrase}（告警#{alert_id}，通知{level:level}）请立即处置",
+        "[{type:alert_type}, {phase:phase}] {vessel}: {detail:phrase} (alert #{alert_id}, to the {level:level}). Act now.",
+    ),
     "notify.request": (
         "【渔民求助待回复】{vessel}：{category:category}——{text}（已等待 {minutes} 分钟）",
         "[Fisher's request waiting] {vessel}: {category:category} - {text} (waiting {minutes} min)",
