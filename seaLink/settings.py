@@ -142,6 +142,18 @@ class AlertingSettings(_Section):
     recall_county_after_s: int = Field(
         1800, description="a boat unaccounted at a recall deadline: the county desk after this"
     )
+    storm_window_s: int = Field(
+        120,
+        ge=1,
+        description="alerts other than distress, of one grid, kind and level, arriving within"
+        " this window, go out as one notification (a distress is never held)",
+    )
+    notify_max_per_hour: int = Field(
+        12,
+        ge=1,
+        description="at most this many SMS / e-mails an hour to one person; the rest in a digest",
+    )
+    digest_every_s: int = Field(1800, ge=60, description="how often the held-back digest goes out")
     nearest_stale_fix_s: int = Field(
         3600,
         gt=0,

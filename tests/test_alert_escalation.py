@@ -20,6 +20,12 @@ async def _lost_alert(base: str, h: dict[str, str]) -> dict[str, Any] | None:
     return next((a for a in alerts if a["type"] == "lost_contact" and a["vessel_id"] == "V1"), None)
 
 
+async def _told(hub: Any, fake: FakeClock) -> None:
+    """Let the storm window pass: alerts other than distress go out once it closes."""
+    fake.advance(timedelta(seconds=hub.settings.alerting.storm_window_s))
+    await hub.alerting.settle()
+
+
 async def _advance_until(hub: Any, fake: FakeClock, hours: float, check: Any) -> None:
     """Move the clock in 10-minute steps (as time passes) until `check()` holds."""
     for _ in range(int(hours * 6)):
@@ -32,7 +38,7 @@ async def _advance_until(hub: Any, fake: FakeClock, hours: float, check: Any) ->
 
 
 async def test_a_lost_contact_alert_acknowledged_at_uncertainty_notifies_again_at_each_phase(
-    setup: tuple[Any, str, dict[str, str], Outside],
+    setup: tuple[Any, str, dict[str, str], Outside],  # noqa: F811
     clock: FakeClock,  # noqa: F811
 ) -> None:
     hub, base, h, outside = setup
@@ -56,6 +62,7 @@ async def test_a_lost_contact_alert_acknowledged_at_uncertainty_notifies_again_a
     alert = await _lost_alert(base, h)
     assert alert is not None
     aid = alert["id"]
+    await _told(hub, clock)
     assert outside.levels(aid) == [(0, "C01W")]  # the duty officer, once
     status, acked = await _post(base, h, f"/api/v1/alerts/{aid}/ack", {"note": "可能在信号盲区"})
     assert status == 200 and acked["state"] == "acknowledged"
@@ -69,6 +76,7 @@ async def test_a_lost_contact_alert_acknowledged_at_uncertainty_notifies_again_a
     # A new phase is a new situation: unacknowledged again, told again, escalating again.
     assert a["state"] == "raised" and a["acked_by"] is None
     assert a["escalation_level"] == 0 and a["escalate_at"] is not None
+    await _told(hub, clock)
     assert outside.levels(aid) == [(0, "C01W"), (0, "C01W")]
     assert (clock.now() - silent_since) >= timedelta(seconds=hub.settings.contact.alert_after_s)
 
@@ -77,6 +85,7 @@ async def test_a_lost_contact_alert_acknowledged_at_uncertainty_notifies_again_a
         return bool(a["phase"] == "distress")
 
     await _advance_until(hub, clock, 3, distress_phase)
+    await _told(hub, clock)
     a = await _get(base, h, f"/api/v1/alerts/{aid}")
     levels = outside.levels(aid)
     # The alert phase escalated on its own timers meanwhile (leader after 30 min); the distress
@@ -89,20 +98,24 @@ async def test_a_lost_contact_alert_acknowledged_at_uncertainty_notifies_again_a
 
 
 async def test_a_zone_alert_nobody_acknowledges_climbs_to_the_leader_then_the_county_desk(
-    setup: tuple[Any, str, dict[str, str], Outside],
+    setup: tuple[Any, str, dict[str, str], Outside],  # noqa: F811
     clock: FakeClock,  # noqa: F811
 ) -> None:
     hub, base, h, outside = setup
     ids = await _zone_alerts(hub, base, h, ["V1"])
     aid = ids["V1"]
-    await hub.alerting.settle()
+    await _told(hub, clock)
     assert outside.levels(aid) == [(0, "C01W")]
     s = hub.settings.alerting
-    clock.advance(timedelta(seconds=s.zone_leader_after_s))
+    clock.advance(timedelta(seconds=s.zone_leader_after_s - s.storm_window_s))
     await hub.alerting.settle()
+    await _told(hub, clock)
     assert sorted(outside.levels(aid)) == [(0, "C01W"), (1, "C01B"), (1, "C01L")]
-    clock.advance(timedelta(seconds=s.zone_county_after_s - s.zone_leader_after_s))
+    clock.advance(
+        timedelta(seconds=s.zone_county_after_s - s.zone_leader_after_s - s.storm_window_s)
+    )
     await hub.alerting.settle()
+    await _told(hub, clock)
     assert (2, "county-desk") in outside.levels(aid)
     a = await _get(base, h, f"/api/v1/alerts/{aid}")
     assert a["escalation_level"] == 2

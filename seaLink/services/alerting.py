@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from seaLink.clock import Clock
@@ -27,6 +27,7 @@ from seaLink.services.notifiers import (
     SmsChannel,
     WebhookChannel,
 )
+from seaLink.services.storm import RateLimit, StormGate, urgent
 from seaLink.settings import AlertingSettings
 from seaLink.store import alert_store
 from seaLink.store.db import Database
@@ -36,6 +37,9 @@ from seaLink.texts import Phrase, render
 log = logging.getLogger(__name__)
 
 _SEEN_MAX = 100_000
+# Deadline keys that are not alert ids (those are positive): the storm window, the digest.
+_STORM, _DIGEST = -1, -2
+_LIMITED = ("sms", "email")  # channels a person pays for, or reads one by one
 
 
 class Alerting(DeadlineLoop):
@@ -73,6 +77,8 @@ class Alerting(DeadlineLoop):
         }  # fmt: skip
         self._new: list[int] = []
         self._phased: list[int] = []  # alerts that entered a new SAR phase
+        self._storm = StormGate(timedelta(seconds=settings.storm_window_s))
+        self._limit = RateLimit(settings.notify_max_per_hour)
         # Alerts already taken (a raised alert may be told of twice: by its event and by a
         # cluster holder's re-read of the store); bounded, oldest forgotten first.
         self._seen: dict[int, None] = {}
@@ -111,8 +117,13 @@ class Alerting(DeadlineLoop):
             queue: list[Any] = self._to_notify or self._new or self._phased
             try:
                 if self._to_notify:
-                    rows = await self._notify(*self._to_notify[0])
-                    self._to_notify.pop(0)  # sent, whatever the store does next
+                    alert, level = self._to_notify[0]
+                    if urgent(alert):  # a distress is never gathered nor held: now, alone
+                        rows = await self._notify([alert], level)
+                    else:
+                        self.book(self._storm.hold(alert, level, self._clock.now()), _STORM)
+                        rows = []
+                    self._to_notify.pop(0)  # sent (or held), whatever the store does next
                     self._unrecorded.extend(rows)
                     await self._record()
                 elif self._new:
@@ -159,6 +170,12 @@ class Alerting(DeadlineLoop):
             self._to_notify.append((alert, Level(level)))
 
     async def _due(self, alert_id: int, now: datetime) -> None:
+        if alert_id == _STORM:
+            await self._flush_storm(now)
+            return
+        if alert_id == _DIGEST:
+            await self._flush_digests()
+            return
         alert = await alert_store.get_alert(self._db, alert_id)
         if alert is None or alert["state"] != "raised" or alert["escalate_at"] is None:
             return  # acknowledged or resolved meanwhile: escalation stops
@@ -187,12 +204,50 @@ class Alerting(DeadlineLoop):
             ]
         return await alert_store.recipients(self._db, grid_id, int(level), self._clock.now())
 
-    async def _notify(self, alert: dict[str, object], level: Level) -> list[dict[str, object]]:
-        """Tell the alert's people of this level on every channel; returns what to record."""
+    async def _flush_storm(self, now: datetime) -> None:
+        for (_grid, _kind, level), alerts in self._storm.due(now):
+            self._unrecorded.extend(await self._notify(alerts, Level(level)))
+            await self._record()
+        nxt = self._storm.next_due()
+        if nxt is not None:
+            self.book(nxt, _STORM)
+
+    async def _flush_digests(self) -> None:
+        """One message per person and channel for all that the hourly limit held back."""
+        for (_rid, channel), held in self._limit.take_digests().items():
+            ch = next(c for c in self.channels if c.name == channel)
+            r, address = held[0][0], held[0][1]
+            notices = [n for _r, _a, n in held]
+            phrase = Phrase("notify.digest", {
+                "count": len(notices), "list": "；".join(n.text for n in notices[:20])})  # fmt: skip
+            first = notices[0]
+            digest = Notice(first.alert_id, first.grid_id, first.vessel_id, first.type,
+                            first.severity, first.level, render(phrase, self._settings.language),
+                            {"alert_ids": [n.alert_id for n in notices]}, phrase.as_dict())  # fmt: skip
+            row = await self._send(ch, digest, r, address, limited=False)
+            self._unrecorded.extend(
+                row | {"alert_id": aid}
+                for n in notices
+                for aid in n.data.get("alert_ids", [n.alert_id])
+            )
+        await self._record()
+
+    async def _notify(self, alerts: list[dict[str, Any]], level: Level) -> list[dict[str, object]]:
+        """Tell the people of this level on every channel: of one alert, or of several gathered
+        (same grid, kind and level) in one message; returns what to record (each alert)."""
+        alert = alerts[0]
         grid_id = str(alert["grid_id"])
         people = await self._recipients(grid_id, level)
-        phrase = notice_phrase(alert, int(level))
+        if len(alerts) == 1:
+            phrase = notice_phrase(alert, int(level))
+        else:
+            names = [str(a.get("hull_name") or a["vessel_id"]) for a in alerts]
+            phrase = Phrase("notify.storm", {
+                "grid": grid_id, "count": len(alerts), "type": policy_key(str(alert["type"])),
+                "vessels": "、".join(names[:30]) + ("…" if len(names) > 30 else ""),
+                "level": int(level)})  # fmt: skip
         text = render(phrase, self._settings.language)
+        ids = [int(str(a["id"])) for a in alerts]
         notice = Notice(
             int(str(alert["id"])),
             grid_id,
@@ -201,7 +256,7 @@ class Alerting(DeadlineLoop):
             str(alert["severity"]),
             int(level),
             text,
-            {"phase": alert.get("phase")},
+            {"phase": alert.get("phase"), "alert_ids": ids},
             phrase.as_dict(),
         )
         jobs = []
@@ -210,8 +265,10 @@ class Alerting(DeadlineLoop):
             for ch in self.channels:
                 address = ch.addresses(r)
                 if address:
-                    jobs.append(self._send(ch, notice, r, address))
-        return list(await asyncio.gather(*jobs))
+                    jobs.append(self._send(ch, notice, r, address, limited=not urgent(alert)))
+        rows = list(await asyncio.gather(*jobs))
+        # Each alert of a gathered message has its own record of who was told.
+        return [row | {"alert_id": aid} for row in rows for aid in ids]
 
     async def _record(self) -> None:
         """Store who was told what; kept for the next round while the store is away."""
@@ -242,14 +299,26 @@ class Alerting(DeadlineLoop):
         return [r.name for r in people]
 
     async def _send(
-        self, ch: Channel, notice: Notice, r: Recipient, address: str
+        self, ch: Channel, notice: Notice, r: Recipient, address: str, *, limited: bool = False
     ) -> dict[str, object]:
         ok, error = True, ""
+        now = self._clock.now()
+        if limited and ch.name in _LIMITED and not self._limit.allow(r.id, ch.name, now):
+            # Over this person's hourly limit on a paid channel: in the next digest instead.
+            if not self._limit.digest:
+                self.book(now + timedelta(seconds=self._settings.digest_every_s), _DIGEST)
+            self._limit.defer(r.id, ch.name, (r, address, notice))
+            return self._row(notice, ch, r, address, False, "held for the digest (hourly limit)")
         try:
             await asyncio.wait_for(ch.send(notice, r, address), self._settings.channel_timeout_s)
         except Exception as exc:  # a failing channel is recorded, never blocks the others
             ok, error = False, f"{type(exc).__name__}: {exc}"[:500]
             log.warning("alert %d: %s to %s failed: %s", notice.alert_id, ch.name, address, error)
+        return self._row(notice, ch, r, address, ok, error)
+
+    def _row(
+        self, notice: Notice, ch: Channel, r: Recipient, address: str, ok: bool, error: str
+    ) -> dict[str, object]:
         return {
             "alert_id": notice.alert_id,
             "level": notice.level,

@@ -134,6 +134,14 @@ PHRASES: dict[str, tuple[str, str]] = {
         "【{type:alert_type}·{phase:phase}】{vessel}：{detail:phrase}（告警#{alert_id}，通知{level:level}）请立即处置",
         "[{type:alert_type}, {phase:phase}] {vessel}: {detail:phrase} (alert #{alert_id}, to the {level:level}). Act now.",
     ),
+    "notify.storm": (
+        "【{type:alert_type}】网格 {grid}：{count} 艘船——{vessels}（通知{level:level}，请在控制台逐一处置）",
+        "[{type:alert_type}] grid {grid}: {count} boats - {vessels} (to the {level:level}; work each in the console)",
+    ),
+    "notify.digest": (
+        "【告警汇总】另有 {count} 条告警未逐条发送：{list}",
+        "[Digest] {count} more alerts not sent one by one: {list}",
+    ),
     "notify.request": (
         "【渔民求助待回复】{vessel}：{category:category}——{text}（已等待 {minutes} 分钟）",
         "[Fisher's request waiting] {vessel}: {category:category} - {text} (waiting {minutes} min)",
