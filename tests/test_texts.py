@@ -29,6 +29,8 @@ def _keys_used_in_code() -> set[str]:
             elif key == "{which}.title" or key == "{which}.body":
                 part = key.split(".")[-1]
                 keys |= {f"down.distress_ack.{part}", f"down.distress_cancel_ack.{part}"}
+            elif key == "down.distress_status.{stage}.title":
+                keys |= {f"down.distress_status.{s}.title" for s in ("seen", "organised", "closed")}
             elif key.startswith("alert.{type_}"):
                 suffix = key.removeprefix("alert.{type_}")
                 keys |= {f"alert.lost_contact{suffix}", f"alert.maintenance{suffix}"}
@@ -52,7 +54,7 @@ def test_both_languages_have_the_same_slots(key: str) -> None:
     for text in (zh, en):
         for m in _SLOT.finditer(text):
             assert m[2] is None or m[2] in WORDS or m[2] in {
-                "time", "age", "pos", "count", "persons", "nm", "suffix", "eta", "phrase",
+                "time", "clock", "age", "pos", "count", "persons", "nm", "suffix", "eta", "phrase",
             }, (key, m[0])  # fmt: skip
 
 

@@ -18,8 +18,10 @@ from typing import Any
 from seaLink.domain.events import (
     ALERT_EVENTS,
     AcksApplied,
+    AlertAcknowledged,
     AlertPhaseChanged,
     AlertRaised,
+    AlertResolved,
     BeidouResultsArrived,
     ContactChanged,
     DistressCancelRequested,
@@ -98,6 +100,10 @@ def hub_routes(
         BeidouResultsArrived: [lambda e: outbox.kick()],
         AlertRaised: [alert_raised],
         AlertPhaseChanged: [lambda e: alerting.phase_changed(e.alert_id)],
+        # What the boat in distress is told (queued with the change itself) goes out now.
+        AlertAcknowledged: [lambda e: outbox.kick()],
+        AlertResolved: [lambda e: outbox.kick()],
+        IncidentLogged: [lambda e: outbox.kick()],
     }  # fmt: skip
     return live_routes, schedule_routes
 

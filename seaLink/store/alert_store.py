@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_, select, update
 
 from seaLink.services.notifiers import Recipient
 from seaLink.store.db import Database
+from seaLink.store.distress_status import display_name, queue_status
 from seaLink.store.phrases import log_columns
 from seaLink.store.tables import (
     Alert,
@@ -230,6 +231,9 @@ async def acknowledge(db: Database, alert_id: int, who: str, now: datetime, note
                     **log_columns(Phrase("log.acknowledged", {"by": who, "note": note})),
                 )
             )
+        name = await display_name(conn, who)
+        seen = Phrase("down.distress_status.seen", {"by": name, "at": now})
+        await queue_status(conn, db, alert_id, "seen", seen, {"by": name}, now)
     return True
 
 
@@ -273,4 +277,6 @@ async def resolve(
                 .where(and_(_inc.c.id == inc, _inc.c.closed_at.is_(None)))
                 .values(closed_at=now)
             )
+        closed = Phrase("down.distress_status.closed", {"outcome": outcome})
+        await queue_status(conn, db, alert_id, "closed", closed, {"outcome": outcome}, now)
     return True

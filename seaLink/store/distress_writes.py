@@ -4,6 +4,7 @@ in the outbox. The terminal repeats its distress until that ack reaches it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,7 +67,10 @@ async def _queue_ack(
 ) -> None:
     """Queue the distress_ack once; a repeat means the terminal has not got it yet: send again."""
     suffix = "cancel" if item.payload.cancel else "ack"
-    msg_id = f"da-{item.vessel_id}-{item.payload.distress_id}-{suffix}"[:64]
+    # Collision-free by construction (a 64-character distress id must not make the cancel's
+    # receipt share the alarm's): the ids enter as a digest.
+    digest = hashlib.sha256(f"{item.vessel_id}|{item.payload.distress_id}".encode()).hexdigest()
+    msg_id = f"da-{digest[:24]}-{suffix}"
     row = {
         "msg_id": msg_id, "vessel_id": item.vessel_id, "grid_id": item.grid_id,
         "kind": DownKind.DISTRESS_ACK.value, "priority": DISTRESS_PRIORITY,

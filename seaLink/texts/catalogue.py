@@ -149,11 +149,23 @@ PHRASES: dict[str, tuple[str, str]] = {
     "notify.grid": ("网格 {grid}", "grid {grid}"),
     "request.reminded": ("提醒{level:level}：{who}", "Reminded the {level:level}: {who}"),
     # down messages to boats (their terminals show them)
-    "down.distress_ack.title": ("岸基已收到您的遇险报警", "The shore has your distress call"),
+    "down.distress_ack.title": ("岸基系统已收到您的报警（自动）", "The shore system has your call (automatic)"),
     "down.distress_ack.body": (
-        "{vessel}：已收到（{nature:nature}），正在组织救援，请保持通信畅通。",
-        "{vessel}: received ({nature:nature}); help is being organised, stay on the air.",
+        "{vessel}：报警（{nature:nature}）已自动送达岸基，正在通知值班员。请保持通信畅通。",
+        "{vessel}: your call ({nature:nature}) reached the shore automatically; the duty officer is being alerted. Stay on the air.",
     ),
+    "down.distress_status.seen.title": ("值班员已看到您的报警", "The duty officer has your call"),
+    "down.distress_status.seen": (
+        "值班员 {by} 已于 {at:clock} 确认您的报警，正在组织救援。",
+        "Duty officer {by} acknowledged your call at {at:clock}; help is being organised.",
+    ),
+    "down.distress_status.organised.title": ("救援已组织", "Help is on the way"),
+    "down.distress_status.organised": (
+        "{vessel} 正在前往，预计 {eta} 分钟到达。", "{vessel} is on its way, ETA {eta} min.",
+    ),
+    "down.distress_status.organised_no_eta": ("{vessel} 正在前往。", "{vessel} is on its way."),
+    "down.distress_status.closed.title": ("报警已结案", "Your distress is closed"),
+    "down.distress_status.closed": ("岸基已结案：{outcome:outcome}。", "Closed by the shore: {outcome:outcome}."),
     "down.distress_cancel_ack.title": ("已收到取消报警申请", "Your cancellation request is received"),
     "down.distress_cancel_ack.body": (
         "岸基值班员将核实后确认取消。", "The duty officer will check and confirm the cancellation.",

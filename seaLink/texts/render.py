@@ -85,6 +85,8 @@ def _slot(name: str, kind: str | None, args: dict[str, Any], lang: str,
         return "" if value is None else str(value)
     if kind == "time":
         return beijing_time(value) if value else render(Phrase("time.never"), lang)
+    if kind == "clock":  # a time of day, Beijing time: what a skipper reads at sea
+        return _dt(value).astimezone(BEIJING).strftime("%H:%M") if value else ""
     if kind == "age":
         return age(value, lang, now) if value else ""
     if kind == "pos":
