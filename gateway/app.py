@@ -18,6 +18,7 @@ from gateway.replay import ReplayFile
 from gateway.serial_link import SerialLink
 from gateway.source import ByteSource
 from gateway.status import StatusReporter
+from seaLink.broker.accounts import gateway_client_id
 from seaLink.wire.gateway import GatewayKind, GatewayState, GatewayTopics
 from seaLink.wire.topics import Topics
 
@@ -76,7 +77,7 @@ class GatewayProcess:
     async def run(self) -> int:
         cfg = self.config
         source = self._port = self._source()
-        mqtt = self.mqtt = GatewayMqtt(cfg.broker_url, f"sealink-gw-{cfg.gateway_id}")
+        mqtt = self.mqtt = GatewayMqtt(cfg.broker_url, gateway_client_id(cfg.gateway_id))
         service = self.service = self._service(source, mqtt)
         details = service.details if isinstance(service, BeidouGateway) else None
         status = self.status = StatusReporter(

@@ -235,38 +235,107 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_credentials(args: argparse.Namespace, settings: Settings) -> int:
-    """Provision broker credentials (Mosquitto password file, and the ACL block of a gateway)."""
-    import re
-    import secrets
-    import shutil
-    import subprocess
-
-    from seaLink.wire.topics import VESSEL_ID_PATTERN
-
-    tool = shutil.which("mosquitto_passwd")
-    if tool is None:
+def _admin_password(path: Path) -> str:
+    try:
+        password = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
         raise SystemExit(
-            "sealink credentials: mosquitto_passwd is missing (apt-get install mosquitto)"
-        )
-    name = args.id
-    if not re.match(VESSEL_ID_PATTERN, name):
-        raise SystemExit(f"sealink credentials: {name!r} must match {VESSEL_ID_PATTERN}")
-    username = (
-        name if args.kind == "vessel" else ("sealink-hub" if args.kind == "hub" else f"gw-{name}")
+            f"sealink credentials: cannot read the broker admin's password: {exc}"
+        ) from None
+    if not password:
+        raise SystemExit(f"sealink credentials: {path} is empty")
+    return password
+
+
+def cmd_credentials(args: argparse.Namespace, settings: Settings) -> int:
+    """Broker accounts on Mosquitto's dynamic-security plugin (seaLink/broker)."""
+    import os
+
+    from seaLink.broker.accounts import (
+        Account,
+        gateway_account,
+        hub_account,
+        vessel_account,
     )
-    password = args.password or secrets.token_urlsafe(18)
-    passwd = Path(args.passwd)
-    create = [] if passwd.exists() else ["-c"]
-    subprocess.run([tool, *create, "-b", str(passwd), username, password], check=True)
-    if args.kind == "gateway":
-        if not args.acl:
-            raise SystemExit("sealink credentials: a gateway needs --acl to add its block")
+    from seaLink.broker.dynsec import DynsecAdmin, init_config, new_password, provision
+    from seaLink.broker.migrate import import_passwd
+    from seaLink.errors import BrokerAdminError
+    from seaLink.wire.gateway import GatewayKind
+    from seaLink.wire.mqtt import parse_broker_url
+
+    admin_file = Path(args.admin_password_file)
+    try:
+        if args.cred_cmd == "init":
+            if Path(args.dynsec).exists():  # before making an admin password it would not have
+                raise BrokerAdminError(f"{args.dynsec} exists: it holds the broker's accounts")
+            if admin_file.exists():
+                admin_password = _admin_password(admin_file)
+            else:
+                admin_password = new_password()
+                fd = os.open(admin_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(admin_password + "\n")
+            imported = None
+            if args.import_passwd:
+                links = {}
+                for pair in args.gateway or []:
+                    gid, _, link = pair.partition("=")
+                    links[gid] = GatewayKind(link)
+                imported = import_passwd(
+                    Path(args.import_passwd).read_text(encoding="utf-8"),
+                    settings.mqtt.prefix,
+                    hub_client_id=settings.mqtt.client_id,
+                    links=links,
+                )
+            init_config(
+                Path(args.dynsec),
+                admin_password,
+                owner=args.owner,
+                imported=imported.accounts if imported else (),
+            )
+            print(f"accounts file: {args.dynsec} (admin sealink-admin, password in {admin_file})")
+            if imported is not None:
+                print(f"imported with their passwords: {len(imported.accounts)} accounts")
+                for user, why in imported.skipped:
+                    print(f"not imported: {user}: {why}")
+            return 0
         prefix = settings.mqtt.prefix
-        with open(args.acl, "a", encoding="utf-8") as f:
-            f.write(f"\nuser {username}\ntopic readwrite {prefix}/gateways/{name}/#\n")
-    print(f"username: {username}")
-    print(f"password: {password}")
+        account: Account
+        if args.cred_cmd == "hub":
+            account = hub_account(prefix)
+        elif args.cred_cmd == "vessel":
+            account = vessel_account(prefix, args.id, settings.mqtt.client_id)
+        else:
+            account = gateway_account(prefix, args.id, GatewayKind(args.link))
+    except (ValueError, BrokerAdminError, OSError) as exc:
+        raise SystemExit(f"sealink credentials: {exc}") from None
+    if args.password is not None and len(args.password) < 12:
+        raise SystemExit("sealink credentials: a broker password needs at least 12 characters")
+    broker = parse_broker_url(args.broker or settings.mqtt.url)
+    url = f"{'mqtts' if broker.tls else 'mqtt'}://{broker.host}:{broker.port}"
+    try:
+        with DynsecAdmin(url, _admin_password(admin_file)) as admin:
+            done = provision(admin, account, password=args.password, rotate=args.rotate)
+    except BrokerAdminError as exc:
+        raise SystemExit(f"sealink credentials: {exc}") from None
+    print(f"username: {account.username}")
+    print(
+        f"client id: {account.client_id or 'any (each hub its own; a live hub adopts a dead one)'}"
+    )
+    for verb, topics in (
+        ("publish", [g.topic for g in account.grants if g.publish]),
+        ("subscribe", [g.topic for g in account.grants if g.subscribe]),
+    ):
+        if topics:
+            print(f"may {verb}: {', '.join(topics)}")
+    if done.password is not None:
+        print(f"password: {done.password}")
+    else:
+        print("password unchanged (--rotate sets a new one)")
+    if done.corrected:
+        print(f"corrected: {', '.join(done.corrected)}")
+    if done.disabled:
+        print("the account is disabled: it cannot log in until --rotate gives it a new password")
     return 0
 
 
@@ -367,13 +436,54 @@ def build_parser() -> argparse.ArgumentParser:
     bstat.add_argument("id", type=int)
 
     cred = sub.add_parser(
-        "credentials", help="broker credentials for a vessel, a gateway or the hub"
+        "credentials",
+        help="broker accounts (Mosquitto dynamic security): each bound to its own client id",
     )
-    cred.add_argument("kind", choices=["vessel", "gateway", "hub"])
-    cred.add_argument("id", help="vessel id, gateway id, or any name for the hub")
-    cred.add_argument("--passwd", required=True, help="the Mosquitto password file to update")
-    cred.add_argument("--acl", help="the ACL file (a gateway's block is appended)")
-    cred.add_argument("--password", help="use this password instead of a random one")
+    csub = cred.add_subparsers(dest="cred_cmd", required=True)
+    cinit = csub.add_parser("init", help="a new accounts file for the plugin, with its admin")
+    cinit.add_argument(
+        "--dynsec",
+        default="/var/lib/mosquitto/dynamic-security.json",
+        help="the plugin's file (plugin_opt_config_file); refused if it exists",
+    )
+    cinit.add_argument("--owner", help="the user the broker runs as (it rewrites the file)")
+    cinit.add_argument(
+        "--import-passwd",
+        help="a Mosquitto password file whose accounts to bring over, passwords included",
+    )
+    cinit.add_argument(
+        "--gateway",
+        action="append",
+        metavar="ID=ais|beidou",
+        help="the link of an imported gateway whose id does not start with ais- or beidou-",
+    )
+    kinds = {
+        "vessel": "a vessel's account: user name and client id are its vessel id",
+        "gateway": "a gateway's account, for its own link's topics only",
+        "hub": "the hub's account (shared by every hub of a cluster)",
+    }
+    for kind, text in kinds.items():
+        cmd = csub.add_parser(kind, help=text)
+        if kind == "vessel":
+            cmd.add_argument("id", help="the vessel id")
+        elif kind == "gateway":
+            cmd.add_argument("id", help="the gateway id (--gateway-id of `sealink gateway`)")
+            cmd.add_argument("--link", choices=["ais", "beidou"], required=True)
+        cmd.add_argument(
+            "--broker", help="the broker's MQTT URL (default: host and port of mqtt.url)"
+        )
+        cmd.add_argument("--password", help="use this password instead of a random one")
+        cmd.add_argument(
+            "--rotate",
+            action="store_true",
+            help="give an existing account a new password (disconnects its client)",
+        )
+    for cmd in (cinit, *(csub.choices[k] for k in kinds)):
+        cmd.add_argument(
+            "--admin-password-file",
+            default="/etc/mosquitto/sealink-admin.password",
+            help="the plugin admin's password (init writes it when missing)",
+        )
 
     term = sub.add_parser(
         "terminal", help="the reference vessel terminal (a tablet page, MQTT over WebSocket)"

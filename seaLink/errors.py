@@ -6,7 +6,8 @@
     ├── ConfigError        settings that cannot work (bad URL, missing file)
     ├── StoreError         the database refused or failed; wraps SQLAlchemy errors
     ├── LinkError          a link to vessels (MQTT, serial gateway) failed; wraps paho/pyserial errors
-    └── RegistryError      fleet data that does not fit (unknown grid, duplicate MMSI in an import)
+    ├── RegistryError      fleet data that does not fit (unknown grid, duplicate MMSI in an import)
+    └── BrokerAdminError   the broker refused or failed an account change (`sealink credentials`)
 
 Protocol rejections are not exceptions: they are values (`seaLink.wire.Rejection`) that flow through
 the pipeline, get counted and are dead-lettered.
@@ -41,3 +42,7 @@ class LinkError(SeaLinkError):
 
 class RegistryError(SeaLinkError):
     """Fleet data does not fit the registry."""
+
+
+class BrokerAdminError(SeaLinkError):
+    """The broker refused or failed an account change, or could not be reached to make it."""

@@ -125,6 +125,36 @@ class AlertingSettings(_Section):
     lost_contact_county_after_s: int = Field(
         3600, description="unacknowledged lost contact: escalate to the county desk after this"
     )
+    zone_leader_after_s: int = Field(
+        1800, description="unacknowledged zone alert: escalate to the grid leader after this"
+    )
+    zone_county_after_s: int = Field(
+        7200, description="unacknowledged zone alert: escalate to the county desk after this"
+    )
+    separation_leader_after_s: int = Field(
+        1800, description="unacknowledged separation: escalate to the grid leader after this"
+    )
+    separation_county_after_s: int = Field(
+        7200, description="unacknowledged separation: escalate to the county desk after this"
+    )
+    recall_leader_after_s: int = Field(
+        600, description="a boat unaccounted at a recall deadline: the grid leader after this"
+    )
+    recall_county_after_s: int = Field(
+        1800, description="a boat unaccounted at a recall deadline: the county desk after this"
+    )
+    storm_window_s: int = Field(
+        120,
+        ge=1,
+        description="alerts other than distress, of one grid, kind and level, arriving within"
+        " this window, go out as one notification (a distress is never held)",
+    )
+    notify_max_per_hour: int = Field(
+        12,
+        ge=1,
+        description="at most this many SMS / e-mails an hour to one person; the rest in a digest",
+    )
+    digest_every_s: int = Field(1800, ge=60, description="how often the held-back digest goes out")
     nearest_stale_fix_s: int = Field(
         3600,
         gt=0,
@@ -132,6 +162,9 @@ class AlertingSettings(_Section):
         " never tasked by 'nearest N'",
     )
     county_desk_name: str = Field("县渔业应急办", description="the county emergency desk")
+    language: Literal["zh-CN", "en"] = Field(
+        "zh-CN", description="language of SMS, e-mail and webhook notifications"
+    )
     county_desk_email: str = Field("", description="e-mail of the county emergency desk")
     county_desk_phone: str = Field("", description="phone (SMS) of the county emergency desk")
     webhook_url: str = Field("", description="POST every alert notification as JSON here")

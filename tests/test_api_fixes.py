@@ -11,7 +11,6 @@ import aiohttp
 from aiohttp import WSMsgType
 from sqlalchemy import update
 
-from seaLink.api.alert_codes import detail_code
 from seaLink.api.events_ws import CLOSE_TOKEN_EXPIRED
 from seaLink.clock import FakeClock
 from seaLink.store.tables import Alert
@@ -128,60 +127,29 @@ async def test_the_vessel_list_pages_in_id_order_with_a_cursor_and_a_total(world
         assert (status, body["error"]) == (400, "bad_query"), bad
 
 
-async def test_alerts_carry_a_machine_code_and_parameters_beside_the_text(world: World) -> None:  # noqa: F811
+async def test_alerts_and_incident_logs_answer_in_the_readers_language(world: World) -> None:  # noqa: F811
     a = world.grid["G01"]
     status, alert = await _get(world, "ca", f"/api/v1/alerts/{a.aid}")
-    assert status == 200 and alert["detail"]  # the Chinese sentence stays
-    assert alert["detail_code"] == {
-        "code": "distress",
-        "params": {
-            "nature": "flooding",
-            "persons": 5,
-            "text": "机舱进水",
-            "lat": 23.1,
-            "lon": 117.55,
-        },
+    assert status == 200
+    assert alert["detail_phrase"] == {
+        "key": "alert.distress",
+        "args": {"nature": "flooding", "persons": 5, "where": [23.1, 117.55]},
     }
-    status, listed = await _get(world, "ca", "/api/v1/alerts")
+    # Chinese first: words and degrees and minutes, never codes or decimal degrees.
+    assert alert["detail"] == "进水，船上 5 人，23°06.00′N 117°33.00′E"
+    status, english = await _get(world, "ca", f"/api/v1/alerts/{a.aid}?lang=en")
+    assert english["detail"] == "flooding, 5 aboard, 23°06.00′N 117°33.00′E"
+    status, listed = await _get(world, "ca", "/api/v1/alerts?lang=en")
     [same] = [x for x in listed["alerts"] if x["id"] == a.aid]
-    assert same["detail_code"] == alert["detail_code"] and same["data"]["nature"] == "flooding"
-    status, incident = await _get(world, "ca", f"/api/v1/incidents/{a.iid}")
-    assert incident["alert"]["detail_code"]["code"] == "distress"
-
-
-def test_detail_codes_of_every_kind_of_alert() -> None:
-    def row(type_: str, phase: str = "", detail: str = "", data: Any = "{}") -> dict[str, Any]:
-        return {"type": type_, "phase": phase, "detail": detail, "data": data, "lat": None, "lon": None}  # fmt: skip
-
-    names = {7: ("南澎列岛保护区", "Nanpeng Islands Reserve")}
-    assert detail_code(row("zone:7", "protected", "进入保护区：南澎列岛保护区"), names) == {
-        "code": "zone.entered",
-        "params": {"zone_id": 7, "zone": "南澎列岛保护区", "zone_en": "Nanpeng Islands Reserve",
-                   "zone_kind": "protected"},
-    }  # fmt: skip
-    assert detail_code(row("zone:8", "port"), names)["params"]["zone"] == ""
-    lost = row("lost_contact", "alert", "last heard 2026-11-28T02:10:00+00:00")
-    assert detail_code(lost, {}) == {
-        "code": "contact.lost",
-        "params": {"phase": "alert", "last_heard": "2026-11-28T02:10:00+00:00"},
-    }
-    assert detail_code(row("maintenance", "", "silent in port since never"), {}) == {
-        "code": "contact.silent_in_port",
-        "params": {"last_heard": None},
-    }
-    assert detail_code(
-        row("separation", "separation", "脱离编队 G01-F1：距最近同伴 7.5 海里"), {}
-    ) == {
-        "code": "group.separated",
-        "params": {"group": "G01-F1", "gap_nm": 7.5},
-    }
-    cancel = row("distress", data='{"cancel_requested": true, "cancel_reason": "误触"}')
-    assert detail_code(cancel, {}) == {
-        "code": "distress.cancel_requested",
-        "params": {"reason": "误触"},
-    }
-    assert detail_code(row("recall", "unaccounted"), {})["code"] == "recall.unaccounted"
-    assert detail_code(row("something_new"), {}) == {"code": "alert.something_new", "params": {}}
+    assert same["detail"] == english["detail"] and same["data"]["nature"] == "flooding"
+    status, incident = await _get(world, "ca", f"/api/v1/incidents/{a.iid}?lang=en")
+    assert incident["alert"]["detail"] == english["detail"]
+    [alarm] = [e for e in incident["log"] if e["kind"] == "alarm"]
+    assert alarm["phrase"]["key"] == "log.alarm"
+    assert alarm["text"].startswith(
+        "粤南澳渔00001 distress call: flooding, 5 aboard, at 23°06.00′N"
+    )
+    assert "T" not in alarm["text"].split("(")[1]  # a Beijing time, not an ISO string
 
 
 async def test_the_live_stream_closes_with_4401_when_its_token_expires(world: World) -> None:  # noqa: F811

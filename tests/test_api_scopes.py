@@ -72,6 +72,9 @@ def bodies(grid: str, now: datetime) -> dict[tuple[str, str], Any]:
     return {
         ("POST", "/api/v1/alerts/{aid}/ack"): {"note": "收到"},
         ("POST", "/api/v1/alerts/{aid}/resolve"): {"outcome": "other"},
+        ("POST", "/api/v1/alerts/{aid}/silence"): {"minutes": 5},
+        ("POST", "/api/v1/alerts/{aid}/assign"): {"username": "ca"},
+        ("POST", "/api/v1/alerts/{aid}/comment"): {"text": "已电话联系"},
         ("POST", "/api/v1/incidents/{iid}/task"): {"vessels": [vessel]},
         ("POST", "/api/v1/incidents/{iid}/sitrep"): {},
         ("POST", "/api/v1/duty"): {
@@ -249,6 +252,7 @@ async def test_a_coordinator_of_one_grid_can_neither_read_nor_change_another_gri
     w = world
     a, b = w.grid["G01"], w.grid["G02"]
     on_b = bodies("G02", w.hub.clock.now())
+    on_b[("POST", "/api/v1/alerts/ack")] = {"ids": [b.aid], "note": "收到"}
     async with aiohttp.ClientSession() as s:
         for method, template in _walked():
             own = "{" in template

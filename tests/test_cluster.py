@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -16,8 +17,11 @@ from sqlalchemy import func, select
 from seaLink.settings import Settings
 from seaLink.store import leases
 from seaLink.store.db import Database
+from seaLink.store.fleet_io import import_fleet
 from seaLink.store.tables import Alert, Position
 from seaLink.testing.mosquitto import free_port
+from tests.brokers import ShippedMosquitto
+from tests.conftest import small_fleet
 from tests.hub_process import HubProcess
 from tests.vessel_client import TestVessel
 
@@ -56,10 +60,12 @@ CLUSTER_ENV = {
 
 
 class Publisher:
-    """Boats V1..V4 report every 0.1 s; each fix counts once the broker has acknowledged it."""
+    """Boats V1..V4 report every 0.1 s; each fix counts once the broker has acknowledged it.
+    `urls`: each boat's broker URL with its own account (default: the hub's URL)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, urls: dict[str, str] | None = None) -> None:
         self.settings = settings
+        self.urls = urls or {}
         self.acked: list[tuple[str, datetime, float]] = []  # vessel, fix time, when acked
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="publisher")
@@ -74,7 +80,10 @@ class Publisher:
 
     def _run(self) -> None:
         s = self.settings
-        boats = [TestVessel(s.mqtt.url, f"V{i}", prefix=s.mqtt.prefix) for i in range(1, 5)]
+        boats = [
+            TestVessel(self.urls.get(f"V{i}", s.mqtt.url), f"V{i}", prefix=s.mqtt.prefix)
+            for i in range(1, 5)
+        ]
         try:
             i = 0
             while not self._stop.is_set():
@@ -176,6 +185,62 @@ async def test_when_a_hub_dies_another_carries_ingest_and_the_schedule(
         assert await holder() == "hub-b"
     finally:
         await db.dispose()
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+async def test_on_the_shipped_broker_the_hubs_account_carries_a_cluster_and_its_adoption(
+    clean_store: str, tmp_path: Path
+) -> None:
+    """The hubs with the hub's account and the boats with their own, on the shipped Mosquitto
+    configuration (client ids bound, per-account topics): each hub connects as
+    `sealink-hub-<hub_id>`, and when one is killed the other adopts its session, so every fix
+    the broker acknowledged is stored once."""
+    broker = ShippedMosquitto(tmp_path / "broker", log_all=True)
+    broker.start()
+    try:
+        hub_password = broker.credentials("hub")
+        urls = {
+            f"V{i}": f"mqtt://V{i}:{broker.credentials('vessel', f'V{i}')}@127.0.0.1:{broker.port}"
+            for i in range(1, 5)
+        }
+        base = Settings(
+            mqtt={"url": f"mqtt://sealink-hub:{hub_password}@127.0.0.1:{broker.port}"},
+            store={"url": clean_store},
+            contact={"startup_grace_s": 0},
+        )  # type: ignore[arg-type]
+        db = Database(clean_store)
+        await import_fleet(db, small_fleet())
+
+        def hub(name: str) -> HubProcess:
+            (tmp_path / name).mkdir()
+            s = base.model_copy(update={"api": base.api.model_copy(update={"port": free_port()})})
+            return HubProcess(s, tmp_path / name, CLUSTER_ENV | {"SEALINK_CLUSTER__HUB_ID": name})
+
+        a, b = hub("hub-1"), hub("hub-2")
+        try:
+            a.start()
+            await _until(lambda: leases.holder_of(db, "scheduler", datetime.now(UTC)), "hub-1", 10)
+            b.start()
+            with Publisher(base, urls) as pub:
+                await asyncio.sleep(2.0)
+                a.kill9()
+                await asyncio.sleep(5.0)
+            sent = len(pub.acked)
+            assert sent > 100
+            await _until(lambda: _stored(db), sent, 30)
+            log = (broker.workdir / "mosquitto.log").read_text(encoding="utf-8", errors="replace")
+            assert "not authorised" not in log.lower()
+            # hub-1's session: by hub-1, then adopted by hub-2, both with the hub's account
+            logins = re.findall(
+                r"New client connected from \S+ as sealink-hub-hub-1 \(.*u'(\S+)'\)", log
+            )
+            assert len(logins) >= 2 and set(logins) == {"sealink-hub"}, logins
+        finally:
+            a.stop()
+            b.stop()
+            await db.dispose()
+    finally:
+        broker.stop()
 
 
 async def _carry_time(db: Database, pub: Publisher, killed: float) -> float:

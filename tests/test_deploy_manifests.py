@@ -6,12 +6,15 @@
 - the Dockerfile parsed: pinned base, installs this project, runs `sealink`, checks /healthz;
 - every SEALINK_* variable set anywhere in compose or k8s is a real setting with a valid value;
 - every image is pinned to a version;
-- the EMQX ACL says what the shipped Mosquitto ACL says;
+- the EMQX ACL grants each account what its Mosquitto role grants, by client id, and EMQX has an
+  account (a client id) for each hub and gateway deployed, with the password it logs in with;
 - every metric in the Prometheus alert rules is one the hub exports, with labels it has.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import subprocess
@@ -31,11 +34,19 @@ from prometheus_client.metrics import MetricWrapperBase
 from pydantic import BaseModel
 from pyhocon import ConfigFactory
 
+from seaLink.broker.accounts import (
+    Account,
+    gateway_account,
+    gateway_client_id,
+    hub_account,
+    vessel_account,
+)
 from seaLink.domain.contact import ContactState
 from seaLink.metrics import HubMetrics
-from seaLink.services.alerting import TYPE_ZH
 from seaLink.settings import Settings
+from seaLink.texts.catalogue import WORDS
 from seaLink.wire.codec import RejectReason
+from seaLink.wire.gateway import GatewayKind
 from seaLink.wire.topics import UplinkKind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -480,47 +491,149 @@ def test_dockerfile_builds_this_project_on_python_311_slim() -> None:
     assert by_name["USER"] not in {"root", "0"}
 
 
-# ---------------------------------------------------------------- broker ACL
+# ---------------------------------------------------------------- broker accounts
+
+PREFIX = Settings().mqtt.prefix
+HUB_CLIENT_ID = Settings().mqtt.client_id
+EMQX_RULE = re.compile(
+    r'\{(allow|deny),\s*(all|\{clientid,\s*(?:"([^"]+)"|\{re,\s*"([^"]+)"\})\}),\s*(\w+),'
+    r"\s*\[([^\]]*)\]\}\."
+)
 
 
-def mosquitto_vessel_rules() -> set[tuple[str, str]]:
-    acl = (DEPLOY / "mosquitto" / "sealink.acl").read_text(encoding="utf-8")
-    access = {"write": "publish", "read": "subscribe", "readwrite": "all"}
-    rules = set()
-    for line in acl.splitlines():
-        parts = line.split()
-        if parts[:1] == ["pattern"]:
-            rules.add((access[parts[1]], parts[2].replace("%u", "${username}")))
-    return rules
+def emqx_acl() -> str:
+    return (COMPOSE_DIR / "emqx" / "acl.conf").read_text(encoding="utf-8")
 
 
-def emqx_rules() -> list[tuple[str, str, str, list[str]]]:
-    text = (COMPOSE_DIR / "emqx" / "acl.conf").read_text(encoding="utf-8")
-    rule = re.compile(
-        r'\{(allow|deny),\s*(all|\{username,\s*"[^"]+"\}),\s*(\w+),\s*\[([^\]]*)\]\}\.'
-    )
+def emqx_rules() -> list[tuple[str, str, str, str, frozenset[str]]]:
+    """(allow|deny, client id or "", client id pattern or "", action, topics) of each rule."""
     found = []
-    for m in rule.finditer(text):
-        topics = [t.strip().strip('"') for t in m.group(4).split(",")]
-        found.append((m.group(1), m.group(2), m.group(3), topics))
+    for m in EMQX_RULE.finditer(emqx_acl()):
+        topics = frozenset(t.strip().strip('"') for t in m.group(6).split(","))
+        found.append((m.group(1), m.group(3) or "", m.group(4) or "", m.group(5), topics))
     return found
 
 
-def test_emqx_acl_grants_what_the_mosquitto_acl_grants_and_nothing_else() -> None:
+def emqx_grants(account: Account) -> set[tuple[str, str]]:
+    """An account's grants as EMQX (action, topic) pairs. EMQX checks a shared subscription as
+    its topic, so the hub's `$share/...` grant has no rule of its own."""
+    action = {(True, False): "publish", (False, True): "subscribe", (True, True): "all"}
+    return {
+        (action[(g.publish, g.subscribe)], g.topic)
+        for g in account.grants
+        if not g.topic.startswith("$share/")
+    }
+
+
+def rules_of(client_id: str) -> set[tuple[str, str]]:
+    return {(a, t) for allow, cid, _, a, ts in emqx_rules() if cid == client_id for t in ts}
+
+
+def compose_gateways() -> dict[str, GatewayKind]:
+    found = {}
+    for service in compose()["services"].values():
+        command = service.get("command", [])
+        if command[:1] == ["gateway"]:
+            found[command[command.index("--gateway-id") + 1]] = GatewayKind(command[1])
+    return found
+
+
+def k8s_gateways() -> dict[str, GatewayKind]:
+    found = {}
+    for _, spec in pod_specs():
+        args = spec["containers"][0].get("args", [])
+        if args[:1] == ["gateway"]:
+            found[args[args.index("--gateway-id") + 1]] = GatewayKind(args[1])
+    return found
+
+
+def test_the_emqx_acl_grants_each_account_what_the_mosquitto_roles_grant_and_nothing_else() -> None:
     rules = emqx_rules()
-    vessel = {(act, t) for allow, who, act, ts in rules if who == "all" for t in ts}
+    assert len(rules) == emqx_acl().count("{allow,"), "a rule the test could not read"
     assert all(allow == "allow" for allow, *_ in rules)
-    assert vessel == mosquitto_vessel_rules()
-    hub = [ts for _, who, act, ts in rules if who == '{username, "sealink-hub"}' and act == "all"]
-    assert hub == [["sealink/v1/#"]]
-    for _, who, _, topics in rules:
-        if "gw-" in who:
-            gid = who.split('"')[1].removeprefix("gw-")
-            assert topics == [f"sealink/v1/gateways/{gid}/#"]
-    text = (COMPOSE_DIR / "emqx" / "acl.conf").read_text(encoding="utf-8")
-    assert text.rstrip().endswith("{deny, all}."), "what is not allowed must be refused"
-    hocon = (COMPOSE_DIR / "emqx" / "base.hocon").read_text(encoding="utf-8")
-    assert "no_match = deny" in hocon
+    assert emqx_acl().rstrip().endswith("{deny, all}."), "what is not allowed must be refused"
+    assert "no_match = deny" in (COMPOSE_DIR / "emqx" / "base.hocon").read_text(encoding="utf-8")
+    # EMQX authenticates client ids, not user names: a rule by user name would trust a name
+    # the client chose.
+    assert "username" not in emqx_acl().replace("user names", "")
+    vessel = {(a, t) for _, cid, pattern, a, ts in rules if not cid and not pattern for t in ts}
+    expected = emqx_grants(vessel_account(PREFIX, "VID"))
+    assert vessel == {(a, t.replace("/VID/", "/${clientid}/")) for a, t in expected}
+    (hub,) = [(pattern, a, ts) for _, _, pattern, a, ts in rules if pattern]
+    assert {(hub[1], t) for t in hub[2]} == emqx_grants(hub_account(PREFIX))
+    hub_ids = re.compile(hub[0])
+    for client_id in (f"{HUB_CLIENT_ID}-hub-1", f"{HUB_CLIENT_ID}-sealink-hub-0"):
+        assert hub_ids.search(client_id), client_id
+    for client_id in ("NA52445", "sealink-gw-ais-1", "xsealink-hub-1", "sealink-hub-"):
+        assert not hub_ids.search(client_id), client_id
+    gateways = {cid for _, cid, *_ in rules if cid}
+    deployed = compose_gateways() | k8s_gateways()
+    assert gateways == {gateway_client_id(g) for g in deployed}
+    for gid, link in deployed.items():
+        assert rules_of(gateway_client_id(gid)) == emqx_grants(gateway_account(PREFIX, gid, link))
+
+
+def test_emqx_authenticates_client_ids() -> None:
+    conf = ConfigFactory.parse_file(str(COMPOSE_DIR / "emqx" / "base.hocon"))
+    (authn,) = conf["authentication"]
+    assert authn["backend"] == "built_in_database" and authn["user_id_type"] == "clientid"
+
+
+def bootstrap_accounts(text: str) -> dict[str, str]:
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert all(row["is_superuser"] == "false" for row in rows)
+    return {row["user_id"]: row["password"] for row in rows}
+
+
+def url_password(env: dict[str, str]) -> str:
+    return urlsplit(env["SEALINK_MQTT__URL"]).password or ""
+
+
+def test_compose_emqx_has_an_account_for_each_hub_and_gateway_with_its_password() -> None:
+    accounts = bootstrap_accounts(
+        (COMPOSE_DIR / "emqx" / "auth-bootstrap.csv.example").read_text(encoding="utf-8")
+    )
+    envs = dict(compose_environments())
+    hubs = [
+        (name, env)
+        for name, env in envs.items()
+        if env.get("SEALINK_CLUSTER__ENABLED") == "true" and "SEALINK_CLUSTER__HUB_ID" in env
+    ]
+    assert len(hubs) >= 2
+    for name, env in hubs:
+        client_id = f"{HUB_CLIENT_ID}-{env['SEALINK_CLUSTER__HUB_ID']}"
+        assert accounts[client_id] == url_password(env), name
+    for gid in compose_gateways():
+        env = envs[f"compose:gateway-{gid}"]
+        assert accounts[gateway_client_id(gid)] == url_password(env), gid
+
+
+def test_k8s_emqx_has_an_account_for_each_hub_pod_and_gateway_with_its_password() -> None:
+    secrets = {
+        res["metadata"]["name"]: res["stringData"]
+        for _, res in k8s_resources()
+        if res["kind"] == "Secret"
+    }
+    accounts = bootstrap_accounts(secrets["emqx-secrets"]["auth-bootstrap.csv"])
+    hub = workload("StatefulSet", "sealink-hub")
+    hub_password = urlsplit(secrets["sealink-hub-secrets"]["SEALINK_MQTT__URL"]).password
+    for i in range(hub["spec"]["replicas"]):
+        # cluster.hub_id is the pod name: sealink-hub-0, -1, ...
+        assert accounts[f"{HUB_CLIENT_ID}-sealink-hub-{i}"] == hub_password
+    for gid in k8s_gateways():
+        password = urlsplit(secrets["sealink-gateway-secrets"][gid]).password
+        assert accounts[gateway_client_id(gid)] == password, gid
+
+
+def test_the_mosquitto_configuration_uses_the_dynamic_security_plugin() -> None:
+    conf = (DEPLOY / "mosquitto" / "mosquitto.conf").read_text(encoding="utf-8")
+    settings = dict(
+        line.split(maxsplit=1) for line in conf.splitlines() if line and not line.startswith("#")
+    )
+    assert settings["allow_anonymous"] == "false"
+    assert settings["plugin"].endswith("/mosquitto_dynamic_security.so")
+    assert "plugin_opt_config_file" in settings
+    assert "password_file" not in settings and "acl_file" not in settings
 
 
 # ---------------------------------------------------------------- Prometheus rules
@@ -598,7 +711,7 @@ KNOWN_LABEL_VALUES = {
     "kind": {k.value for k in UplinkKind} | {"gateway:status", "gateway:ais", "gateway:beidou/rx"},
     # contact states (sealink_vessels_contact), alert states (sealink_alerts_open), outbox states
     "state": {s.value for s in ContactState} | {"raised", "acknowledged"} | {"queued", "sent"},
-    "type": set(TYPE_ZH),
+    "type": set(WORDS["alert_type"]),
     "job": {"sealink-hub"},
 }
 

@@ -537,7 +537,7 @@ async def test_a_coordinator_sees_other_grids_boats_near_his_distress_and_may_ta
         assert (await receive(boats["V4"]))["kind"] == "rescue_task"
         await nothing_received(v5, 0.5)
         log = (await _get(base, ca, f"/api/v1/incidents/{iid}"))["log"]
-        assert any(e["text"] == "指派救援：粤南澳渔00004（G02 网格）" for e in log)
+        assert any(e["text"] == "指派救援：粤南澳渔00004（G02）" for e in log)
 
         alert = (await _distress_alerts(base, h))["V1"]
         status, _ = await _post(

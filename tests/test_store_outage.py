@@ -202,7 +202,8 @@ async def test_a_new_alert_is_announced_after_the_store_comes_back(
     registered: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An alert raised just before an outage is not dropped by the alerting loop."""
-    hub = Hub(registered, with_api=False)
+    quick = registered.alerting.model_copy(update={"storm_window_s": 1})  # not a storm: soon
+    hub = Hub(registered.model_copy(update={"alerting": quick}), with_api=False)
     await hub.prepare()
     now = datetime.now(UTC)
     async with hub.db.engine.begin() as conn:

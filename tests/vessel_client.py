@@ -35,6 +35,8 @@ class TestVessel:
         self.client.on_connect = lambda c, u, f, rc, p=None: self._on_connect(c)
         self.client.on_message = lambda c, u, m: self.received.put(json.loads(m.payload))
         addr = parse_broker_url(url)
+        if addr.username:  # the vessel's own account
+            self.client.username_pw_set(addr.username, addr.password)
         self.client.will_set(self.topics.status(vessel_id), b"offline", qos=1, retain=True)
         self.client.connect(addr.host, addr.port, 30)
         self.client.loop_start()

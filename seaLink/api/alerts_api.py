@@ -11,9 +11,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from sqlalchemy import select
 
 from seaLink.api import responses as out
-from seaLink.api.alert_codes import with_codes
 from seaLink.api.ids import path_id
 from seaLink.api.security import json_error, principal
+from seaLink.api.words import alert_in_words, log_in_words, reader_lang
 from seaLink.domain.rescue import nearest_ready
 from seaLink.errors import Refused
 from seaLink.store import alert_store
@@ -36,6 +36,23 @@ class _Body(BaseModel):
 
 
 class AckIn(_Body):
+    note: Annotated[str, Field(max_length=1000)] = ""
+
+
+class SilenceIn(_Body):
+    minutes: Annotated[int, Field(ge=1, le=60)] = 10
+
+
+class AssignIn(_Body):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class CommentIn(_Body):
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class BulkAckIn(_Body):
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(min_length=1, max_length=500)
     note: Annotated[str, Field(max_length=1000)] = ""
 
 
@@ -86,26 +103,49 @@ def routes(hub: Hub) -> list[web.RouteDef]:
     async def visible_alert(request: web.Request, write: bool = False) -> dict[str, Any]:
         return await desk.visible(_int(request, "aid"), principal(request), write=write)
 
-    async def detail(alert_id: int) -> web.Response:
+    async def detail(request: web.Request, alert_id: int) -> web.Response:
         alert = await alert_store.get_alert(hub.db, alert_id)
         assert alert is not None  # alerts are never deleted
-        [coded] = await with_codes(hub.db, [alert])
-        return out.respond(out.AlertDetailOut, coded)
+        worded = alert_in_words(alert, reader_lang(request), hub.clock.now())
+        return out.respond(out.AlertDetailOut, worded)
 
     async def get_alert(request: web.Request) -> web.Response:
-        return await detail((await visible_alert(request))["id"])
+        return await detail(request, (await visible_alert(request))["id"])
 
     async def ack(request: web.Request) -> web.Response:
         alert_id = _int(request, "aid")
         body: AckIn = await _body(request, AckIn)
         await desk.acknowledge(alert_id, principal(request), body.note)
-        return await detail(alert_id)
+        return await detail(request, alert_id)
+
+    async def silence(request: web.Request) -> web.Response:
+        alert_id = _int(request, "aid")
+        body: SilenceIn = await _body(request, SilenceIn)
+        await desk.silence(alert_id, principal(request), body.minutes)
+        return await detail(request, alert_id)
+
+    async def assign(request: web.Request) -> web.Response:
+        alert_id = _int(request, "aid")
+        body: AssignIn = await _body(request, AssignIn)
+        await desk.assign(alert_id, principal(request), body.username)
+        return await detail(request, alert_id)
+
+    async def comment(request: web.Request) -> web.Response:
+        alert_id = _int(request, "aid")
+        body: CommentIn = await _body(request, CommentIn)
+        await desk.comment(alert_id, principal(request), body.text)
+        return await detail(request, alert_id)
+
+    async def ack_many(request: web.Request) -> web.Response:
+        body: BulkAckIn = await _body(request, BulkAckIn)
+        results = await desk.acknowledge_many(body.ids, principal(request), body.note)
+        return out.respond(out.BulkAckOut, {"results": {str(k): v for k, v in results.items()}})
 
     async def resolve(request: web.Request) -> web.Response:
         alert_id = _int(request, "aid")
         body: ResolveIn = await _body(request, ResolveIn)
         await desk.resolve(alert_id, principal(request), body.outcome, body.note)
-        return await detail(alert_id)
+        return await detail(request, alert_id)
 
     async def incident(request: web.Request) -> web.Response:
         iid = _int(request, "iid")
@@ -122,10 +162,11 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             )
         if row is None or not principal(request).can_read_grid(row["grid_id"]):
             return json_error(404, "not_found", f"no incident {iid} in your grids")
+        lang, now = reader_lang(request), hub.clock.now()
         body = {k: _iso(v) for k, v in row.items()}
-        body["log"] = [{k: _iso(v) for k, v in e.items()} for e in entries]
+        body["log"] = [log_in_words({k: _iso(v) for k, v in e.items()}, lang, now) for e in entries]
         alert = await alert_store.get_alert(hub.db, int(row["alert_id"]))
-        body["alert"] = (await with_codes(hub.db, [alert]))[0] if alert is not None else None
+        body["alert"] = alert_in_words(alert, lang, now) if alert is not None else None
         return out.respond(out.IncidentOut, body)
 
     async def visible_incident(request: web.Request, write: bool = False) -> int:
@@ -278,7 +319,11 @@ def routes(hub: Hub) -> list[web.RouteDef]:
 
     return [
         web.get("/api/v1/alerts/{aid}", get_alert),
+        web.post("/api/v1/alerts/ack", ack_many),
         web.post("/api/v1/alerts/{aid}/ack", ack),
+        web.post("/api/v1/alerts/{aid}/silence", silence),
+        web.post("/api/v1/alerts/{aid}/assign", assign),
+        web.post("/api/v1/alerts/{aid}/comment", comment),
         web.post("/api/v1/alerts/{aid}/resolve", resolve),
         web.get("/api/v1/incidents/{iid}", incident),
         web.get("/api/v1/incidents/{iid}/nearest", nearest),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from seaLink import texts
 from seaLink.api import (
     alerts_api,
     broadcasts_api,
@@ -21,7 +22,6 @@ from seaLink.api import (
     zones_api,
 )
 from seaLink.api import responses as out
-from seaLink.api.alert_codes import with_codes
 from seaLink.api.errors import json_errors
 from seaLink.api.events_ws import OPEN_SOCKETS, close_sockets, events_ws
 from seaLink.api.inputs import input_guard, query_time
@@ -35,6 +35,7 @@ from seaLink.api.security import (
     refusal,
     trusted_networks,
 )
+from seaLink.api.words import alert_in_words, reader_lang
 from seaLink.store import queries
 
 if TYPE_CHECKING:
@@ -202,7 +203,8 @@ async def alerts(request: web.Request) -> web.Response:
         grid_ids=_scoped_grids(request),
         vessel_id=request.query.get("vessel"),
     )
-    rows = await with_codes(hub.db, rows)
+    lang, now = reader_lang(request), hub.clock.now()
+    rows = [alert_in_words(r, lang, now) for r in rows]
     return out.respond(out.AlertListOut, {"alerts": rows, "count": len(rows)})
 
 
@@ -251,6 +253,12 @@ def build_app(hub: Hub) -> web.Application:
         return web.json_response(spec)
 
     app.router.add_get("/api/v1/openapi.json", openapi_json)
+    words = texts.catalogue()
+
+    async def texts_json(_request: web.Request) -> web.Response:
+        return web.json_response(words)
+
+    app.router.add_get("/api/v1/texts", texts_json)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/api/v1/vessels", vessels)

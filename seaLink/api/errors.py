@@ -41,6 +41,7 @@ STATUS_OF: dict[str, int] = {
     "none_ready": 409,
     "too_many": 429,
     "unavailable": 503,
+    "bad_assignee": 400,
 }
 # Headers a refusal must keep (405 names the methods the path takes).
 _KEPT = ("Allow",)

@@ -14,7 +14,17 @@ from typing import Any
 from pydantic import BaseModel
 
 from seaLink import __version__
-from seaLink.api.alerts_api import AckIn, DutyIn, ResolveIn, SitrepIn, TaskIn
+from seaLink.api.alerts_api import (
+    AckIn,
+    BulkAckIn,
+    CommentIn,
+    DutyIn,
+    ResolveIn,
+    SilenceIn,
+    SitrepIn,
+    TaskIn,
+)
+from seaLink.api.alerts_api import AssignIn as AlertAssignIn
 from seaLink.api.models import BroadcastIn
 from seaLink.api.requests_api import AssignIn, ReplyIn
 from seaLink.api.requests_api import ResolveIn as RequestResolveIn
@@ -35,6 +45,11 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
     ("GET", "/healthz"): ("Liveness and broker connection", None, 200),
     ("GET", "/metrics"): ("Prometheus metrics", None, 200),
     ("GET", "/api/v1/openapi.json"): ("This document", None, 200),
+    ("GET", "/api/v1/texts"): (
+        "The hub's text catalogue (phrases and word tables, zh-CN and en)",
+        None,
+        200,
+    ),
     ("POST", "/api/v1/auth/login"): ("Log in; returns a bearer token", LoginIn, 200),
     ("POST", "/api/v1/auth/logout"): ("Log out: the token of this request ends", None, 200),
     ("GET", "/api/v1/auth/me"): ("Who the token belongs to", None, 200),
@@ -62,6 +77,22 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
         200,
     ),
     ("POST", "/api/v1/alerts/{aid}/resolve"): ("Resolve an alert with an outcome", ResolveIn, 200),
+    ("POST", "/api/v1/alerts/ack"): (
+        "Acknowledge several alerts at once (e.g. a filtered list)",
+        BulkAckIn,
+        200,
+    ),
+    ("POST", "/api/v1/alerts/{aid}/silence"): (
+        "Silence an alert's sound for a while (it stays unacknowledged)",
+        SilenceIn,
+        200,
+    ),
+    ("POST", "/api/v1/alerts/{aid}/assign"): (
+        "Give an alert to a coordinator of its grid",
+        AlertAssignIn,
+        200,
+    ),
+    ("POST", "/api/v1/alerts/{aid}/comment"): ("Add a comment to an alert's trail", CommentIn, 200),
     ("GET", "/api/v1/incidents/{iid}"): ("An incident with its log", None, 200),
     ("GET", "/api/v1/incidents/{iid}/nearest"): (
         "Boats ranked by time to the scene (?limit=)",

@@ -135,14 +135,11 @@ class FeatureCollectionOut(Out):
     features: list[FeatureOut]
 
 
-class DetailCodeOut(Out):
-    """What an alert is about, for a console to phrase in its own language."""
+class PhraseOut(Out):
+    """A sentence of the hub's text catalogue (`GET /api/v1/texts`): its key and values."""
 
-    code: str = Field(
-        description="contact.lost, contact.silent_in_port, zone.entered, group.separated, "
-        "distress, distress.cancel_requested, recall.unaccounted, or `alert.<type>`"
-    )
-    params: dict[str, Any]
+    key: str = Field(description="e.g. alert.lost_contact, alert.zone, log.alarm")
+    args: dict[str, Any] = Field(description="the values; times are ISO 8601 UTC")
 
 
 class AlertOut(Out):
@@ -157,8 +154,12 @@ class AlertOut(Out):
     updated_at: Iso
     resolved_at: Iso | None
     outcome: str | None
-    detail: str = Field(description="a sentence in Chinese; detail_code carries the same")
-    detail_code: DetailCodeOut
+    detail: str = Field(
+        description="what happened, in the reader's language (?lang= or Accept-Language)"
+    )
+    detail_phrase: PhraseOut | None = Field(
+        description="the same as a catalogue phrase (None for alerts stored before phrases)"
+    )
     ref: str | None
     lat: float | None
     lon: float | None
@@ -170,6 +171,10 @@ class AlertOut(Out):
     escalation_level: int
     escalate_at: Iso | None
     incident_id: int | None
+    assigned_to: str | None = None
+    silenced_until: Iso | None = None
+    silenced_by: str | None = None
+    exercise: bool = False
 
 
 class AlertEventOut(Out):
@@ -193,6 +198,12 @@ class NotificationOut(Out):
     error: str
 
 
+class BulkAckOut(Out):
+    results: dict[str, str] = Field(
+        description="per alert id: acknowledged, or why not (not_found, not_open)"
+    )
+
+
 class AlertDetailOut(AlertOut):
     hull_name: str | None
     events: list[AlertEventOut]
@@ -210,7 +221,8 @@ class IncidentLogOut(Out):
     ts: Iso
     actor: str
     kind: str
-    text: str
+    text: str = Field(description="in the reader's language")
+    phrase: PhraseOut | None = None
 
 
 class IncidentOut(Out):

@@ -51,6 +51,7 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ),
     ("GET", "/metrics"): RouteDoc(media="text/plain", alternatives={}),
     ("GET", "/api/v1/openapi.json"): RouteDoc(),
+    ("GET", "/api/v1/texts"): RouteDoc(),
     ("POST", "/api/v1/auth/login"): RouteDoc(
         r.LoginOut,
         errors={
@@ -107,6 +108,19 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ("POST", "/api/v1/alerts/{aid}/resolve"): RouteDoc(
         r.AlertDetailOut, errors={404: _NOT_FOUND, 409: "the alert is already resolved"}
     ),
+    ("POST", "/api/v1/alerts/ack"): RouteDoc(r.BulkAckOut),
+    ("POST", "/api/v1/alerts/{aid}/silence"): RouteDoc(
+        r.AlertDetailOut, errors={404: _NOT_FOUND, 409: "the alert is already resolved"}
+    ),
+    ("POST", "/api/v1/alerts/{aid}/assign"): RouteDoc(
+        r.AlertDetailOut,
+        errors={
+            400: "that person cannot act on the alert's grid",
+            404: _NOT_FOUND,
+            409: "the alert is already resolved",
+        },
+    ),
+    ("POST", "/api/v1/alerts/{aid}/comment"): RouteDoc(r.AlertDetailOut, errors={404: _NOT_FOUND}),
     ("GET", "/api/v1/incidents/{iid}"): RouteDoc(r.IncidentOut, errors={404: _NOT_FOUND}),
     ("GET", "/api/v1/incidents/{iid}/nearest"): RouteDoc(
         r.NearestOut,

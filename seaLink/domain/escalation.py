@@ -15,14 +15,25 @@ class Level(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Seconds after raising at which each higher level is told, while unacknowledged."""
+    """Seconds after raising (or after the alert's last phase change) at which each higher level
+    is told, while unacknowledged."""
 
     steps: tuple[int, ...]  # for LEADER, COUNTY, ... in order
 
-    def next_escalation(self, raised_at: datetime, level: int) -> datetime | None:
+    def next_escalation(self, since: datetime, level: int) -> datetime | None:
         if level >= len(self.steps):
             return None
-        return raised_at + timedelta(seconds=self.steps[level])
+        return since + timedelta(seconds=self.steps[level])
+
+
+# A lost-contact alert entering a SAR phase is told at once to everyone up to this level: its
+# distress phase (DETRESFA) reaches the county desk without waiting for the chain.
+PHASE_FLOOR = {"distress": Level.COUNTY}
+
+
+def policy_key(alert_type: str) -> str:
+    """`zone:7` follows the zone policy."""
+    return alert_type.split(":", 1)[0]
 
 
 SEVERITY_OF_TYPE = {

@@ -118,6 +118,7 @@ class IncidentLogged:
     actor: str
     kind: str
     text: str
+    phrase: str | None = None  # the text as a catalogue phrase (JSON), worded for each reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +178,24 @@ class AlertResolved(AlertFacts):
 
 
 @dataclass(frozen=True, slots=True)
+class AlertSilenced(AlertFacts):
+    by: str = ""
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertAssigned(AlertFacts):
+    by: str = ""
+    to: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertCommented(AlertFacts):
+    by: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ContactChanged:
     vessel_id: str
     grid_id: str
@@ -203,13 +222,19 @@ DomainEvent = (
     | AlertEscalated
     | AlertAcknowledged
     | AlertResolved
+    | AlertSilenced
+    | AlertAssigned
+    | AlertCommented
     | ContactChanged
 )
 
 # What a service is given to announce the events it committed (the router's `dispatch`).
 Emit = Callable[[Sequence[DomainEvent]], None]
 
-ALERT_EVENTS = (AlertRaised, AlertPhaseChanged, AlertEscalated, AlertAcknowledged, AlertResolved)
+ALERT_EVENTS = (
+    AlertRaised, AlertPhaseChanged, AlertEscalated, AlertAcknowledged, AlertResolved,
+    AlertSilenced, AlertAssigned, AlertCommented,
+)  # fmt: skip
 
 _TYPES: dict[str, type[Any]] = {
     t.__name__: t

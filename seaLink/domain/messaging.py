@@ -57,13 +57,6 @@ DEFAULT_PRIORITY = {
 DISTRESS_PRIORITY = 0
 
 TYPHOON_SIGNALS = ("white", "blue", "yellow", "orange", "red")
-SIGNAL_NAMES_ZH = {
-    "white": "白色",
-    "blue": "蓝色",
-    "yellow": "黄色",
-    "orange": "橙色",
-    "red": "红色",
-}
 
 RESEND_BACKOFF_S = (60, 120, 300, 600, 1200, 1800)
 

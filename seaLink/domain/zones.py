@@ -86,6 +86,7 @@ class Zone:
     calendar: AnnualWindow | None = None
     exempt_gear: frozenset[str] = frozenset()
     hysteresis_nmi: float = 0.1
+    name_en: str = ""
     _bbox: tuple[float, float, float, float] = field(default=(0, 0, 0, 0), compare=False)
     # Season answers by UTC minute: they depend only on the minute (zone offsets are whole
     # minutes), and a fleet's fixes come in around the same minutes.

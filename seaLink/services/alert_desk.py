@@ -1,18 +1,30 @@
-"""What people do with alerts, of every kind: look, acknowledge, resolve. Each action is checked
-against the person's grids, stored with its audit entry, and announced as a domain event (the
-console shows it at once; the alerting service stops escalating an acknowledged alert)."""
+"""What people do with alerts, of every kind: look, acknowledge (one or many), silence, assign,
+comment, resolve. Each action is checked against the person's grids, stored with its audit entry,
+and announced as a domain event (every open console shows it at once; the alerting service stops
+escalating an acknowledged alert). Silencing is never acknowledging: it stops the sound only."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from seaLink.clock import Clock
-from seaLink.domain.events import AlertAcknowledged, AlertResolved, Emit, alert_facts
+from seaLink.domain.events import (
+    AlertAcknowledged,
+    AlertAssigned,
+    AlertCommented,
+    AlertResolved,
+    AlertSilenced,
+    Emit,
+    alert_facts,
+)
 from seaLink.domain.roles import Principal
 from seaLink.errors import Refused
 from seaLink.store import alert_store
 from seaLink.store.db import Database
-from seaLink.store.users import audit
+from seaLink.store.users import audit, list_users
+
+MAX_SILENCE_MIN = 60  # a silenced alarm sounds again after an hour at the most
 
 
 class AlertDesk:
@@ -51,3 +63,60 @@ class AlertDesk:
         await audit(self._db, ts=now, username=who.username, action="alert.resolve",
                     target=f"alert/{alert_id}", detail=f"{outcome} {note}")  # fmt: skip
         self._emit([AlertResolved(**alert_facts(alert, now), by=who.username, outcome=outcome)])
+
+    async def acknowledge_many(
+        self, alert_ids: list[int], who: Principal, note: str
+    ) -> dict[int, str]:
+        """Acknowledge each alert of a filtered list: `{id: "acknowledged" | refusal code}`.
+        Every id must be one of the caller's alerts (else nothing is done: not_found)."""
+        ids = list(dict.fromkeys(alert_ids))
+        for alert_id in ids:
+            await self.visible(alert_id, who, write=True)
+        results: dict[int, str] = {}
+        for alert_id in ids:
+            try:
+                await self.acknowledge(alert_id, who, note)
+                results[alert_id] = "acknowledged"
+            except Refused as exc:
+                results[alert_id] = exc.code
+        return results
+
+    async def silence(self, alert_id: int, who: Principal, minutes: int) -> None:
+        alert = await self.visible(alert_id, who, write=True)
+        now = self._clock.now()
+        until = now + timedelta(minutes=max(1, min(minutes, MAX_SILENCE_MIN)))
+        if not await alert_store.silence(self._db, alert_id, who.username, now, until):
+            raise Refused("not_open", f"alert {alert_id} is already resolved")
+        await audit(self._db, ts=now, username=who.username, action="alert.silence",
+                    target=f"alert/{alert_id}", detail=until.isoformat())  # fmt: skip
+        self._emit([AlertSilenced(**alert_facts(alert, now), by=who.username, until=until)])
+
+    async def assign(self, alert_id: int, who: Principal, username: str) -> None:
+        """Give the alert to a person who may act on its grid (an enabled coordinator or admin)."""
+        alert = await self.visible(alert_id, who, write=True)
+        grid = alert["grid_id"]
+        people = {u["username"]: u for u in await list_users(self._db)}
+        person = people.get(username)
+        if (
+            person is None
+            or person["disabled"]
+            or not (
+                person["role"] == "admin"
+                or (person["role"] == "coordinator" and grid in person["grids"])
+            )
+        ):
+            raise Refused("bad_assignee", f"{username!r} cannot act on grid {grid}'s alerts")
+        now = self._clock.now()
+        if not await alert_store.assign(self._db, alert_id, who.username, now, username):
+            raise Refused("not_open", f"alert {alert_id} is already resolved")
+        await audit(self._db, ts=now, username=who.username, action="alert.assign",
+                    target=f"alert/{alert_id}", detail=username)  # fmt: skip
+        self._emit([AlertAssigned(**alert_facts(alert, now), by=who.username, to=username)])
+
+    async def comment(self, alert_id: int, who: Principal, text: str) -> None:
+        alert = await self.visible(alert_id, who, write=True)
+        now = self._clock.now()
+        await alert_store.comment(self._db, alert_id, who.username, now, text)
+        await audit(self._db, ts=now, username=who.username, action="alert.comment",
+                    target=f"alert/{alert_id}", detail=text[:200])  # fmt: skip
+        self._emit([AlertCommented(**alert_facts(alert, now), by=who.username, text=text)])

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from seaLink.clock import Clock
-from seaLink.domain.escalation import Level, Policy
+from seaLink.domain.escalation import PHASE_FLOOR, Level, Policy, policy_key
 from seaLink.domain.events import AlertEscalated, Emit, alert_facts
 from seaLink.metrics import HubMetrics
 from seaLink.services.deadlines import DeadlineLoop
@@ -27,22 +27,19 @@ from seaLink.services.notifiers import (
     SmsChannel,
     WebhookChannel,
 )
+from seaLink.services.storm import RateLimit, StormGate, urgent
 from seaLink.settings import AlertingSettings
 from seaLink.store import alert_store
 from seaLink.store.db import Database
 from seaLink.store.outage import is_store_outage
+from seaLink.texts import Phrase, render
 
 log = logging.getLogger(__name__)
 
-TYPE_ZH = {
-    "distress": "遇险",
-    "lost_contact": "失联",
-    "maintenance": "设备维护",
-    "zone": "区域",
-    "separation": "脱离编队",
-}
-LEVEL_ZH = {0: "值班员", 1: "网格长", 2: "县应急办"}
 _SEEN_MAX = 100_000
+# Deadline keys that are not alert ids (those are positive): the storm window, the digest.
+_STORM, _DIGEST = -1, -2
+_LIMITED = ("sms", "email")  # channels a person pays for, or reads one by one
 
 
 class Alerting(DeadlineLoop):
@@ -72,15 +69,16 @@ class Alerting(DeadlineLoop):
             self.channels.append(
                 EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_from)
             )
+        # Every kind of alert climbs the chain while nobody acknowledges it, on its own timers.
         self.policies = {
-            "distress": Policy(
-                (settings.distress_leader_after_s, settings.distress_county_after_s)
-            ),
-            "lost_contact": Policy(
-                (settings.lost_contact_leader_after_s, settings.lost_contact_county_after_s)
-            ),
-        }
+            kind: Policy((getattr(settings, f"{kind}_leader_after_s"),
+                          getattr(settings, f"{kind}_county_after_s")))
+            for kind in ("distress", "lost_contact", "zone", "separation", "recall")
+        }  # fmt: skip
         self._new: list[int] = []
+        self._phased: list[int] = []  # alerts that entered a new SAR phase
+        self._storm = StormGate(timedelta(seconds=settings.storm_window_s))
+        self._limit = RateLimit(settings.notify_max_per_hour)
         # Alerts already taken (a raised alert may be told of twice: by its event and by a
         # cluster holder's re-read of the store); bounded, oldest forgotten first.
         self._seen: dict[int, None] = {}
@@ -103,24 +101,37 @@ class Alerting(DeadlineLoop):
         self._new.append(alert_id)
         self.kick()
 
+    def phase_changed(self, alert_id: int) -> None:
+        """A lost-contact alert entered a new phase: tell people again, escalate afresh."""
+        self._phased.append(alert_id)
+        self.kick()
+
     def _has_more(self) -> bool:
-        return bool(self._new or self._to_notify)
+        return bool(self._new or self._phased or self._to_notify)
 
     async def _before_due(self) -> None:
         # Each step leaves its queue only once done, so a store outage retries it, never drops it.
         if self._unrecorded:
             await self._record()
-        while self._new or self._to_notify:
-            queue: list[Any] = self._to_notify or self._new
+        while self._new or self._phased or self._to_notify:
+            queue: list[Any] = self._to_notify or self._new or self._phased
             try:
                 if self._to_notify:
-                    rows = await self._notify(*self._to_notify[0])
-                    self._to_notify.pop(0)  # sent, whatever the store does next
+                    alert, level = self._to_notify[0]
+                    if urgent(alert):  # a distress is never gathered nor held: now, alone
+                        rows = await self._notify([alert], level)
+                    else:
+                        self.book(self._storm.hold(alert, level, self._clock.now()), _STORM)
+                        rows = []
+                    self._to_notify.pop(0)  # sent (or held), whatever the store does next
                     self._unrecorded.extend(rows)
                     await self._record()
-                else:
+                elif self._new:
                     await self._take_new(self._new[0])
                     self._new.pop(0)
+                else:
+                    await self._take_phase(self._phased[0])
+                    self._phased.pop(0)
             except Exception as exc:
                 if is_store_outage(exc):
                     raise  # kept queued: the loop waits for the store and tries again
@@ -130,24 +141,52 @@ class Alerting(DeadlineLoop):
         alert = await alert_store.get_alert(self._db, alert_id)
         if alert is None:
             return
-        policy = self.policies.get(alert["type"])
-        raised = datetime.fromisoformat(alert["raised_at"].replace("Z", "+00:00"))
-        nxt = policy.next_escalation(raised, 0) if policy else None
+        policy = self.policies.get(policy_key(alert["type"]))
+        nxt = policy.next_escalation(_since(alert), 0) if policy else None
         if alert["escalate_at"] is None and nxt is not None:
             await alert_store.book_escalation(self._db, alert_id, nxt)
         if nxt is not None:
             self.book(nxt, alert_id)
         self._to_notify.append((alert, Level.DUTY))
 
-    async def _due(self, alert_id: int, now: datetime) -> None:
+    async def _take_phase(self, alert_id: int) -> None:
         alert = await alert_store.get_alert(self._db, alert_id)
         if alert is None or alert["state"] != "raised":
+            return
+        floor = PHASE_FLOOR.get(str(alert["phase"]), Level.DUTY)
+        policy = self.policies.get(policy_key(alert["type"]))
+        nxt = policy.next_escalation(_since(alert), int(floor)) if policy else None
+        now = self._clock.now()
+        if floor > Level.DUTY:
+            note = render(Phrase("trail.escalated", {"level": int(floor)}))
+            if await alert_store.escalate(self._db, alert_id, int(floor), nxt, now, note):
+                alert["escalation_level"] = int(floor)
+                self._emit([AlertEscalated(**alert_facts(alert, now), level=int(floor))])
+        elif nxt is not None:
+            await alert_store.book_escalation(self._db, alert_id, nxt)
+        if nxt is not None:
+            self.book(nxt, alert_id)
+        for level in range(int(floor) + 1):  # everyone up to the phase's level, at once
+            self._to_notify.append((alert, Level(level)))
+
+    async def _due(self, alert_id: int, now: datetime) -> None:
+        if alert_id == _STORM:
+            await self._flush_storm(now)
+            return
+        if alert_id == _DIGEST:
+            await self._flush_digests()
+            return
+        alert = await alert_store.get_alert(self._db, alert_id)
+        if alert is None or alert["state"] != "raised" or alert["escalate_at"] is None:
             return  # acknowledged or resolved meanwhile: escalation stops
+        booked = _dt(alert["escalate_at"])
+        if booked > now:  # a booking from before a phase change: the store's time stands
+            self.book(booked, alert_id)
+            return
         level = int(alert["escalation_level"]) + 1
-        policy = self.policies.get(alert["type"])
-        raised = datetime.fromisoformat(alert["raised_at"].replace("Z", "+00:00"))
-        nxt = policy.next_escalation(raised, level) if policy else None
-        note = f"无人确认，升级至{LEVEL_ZH.get(level, level)}"
+        policy = self.policies.get(policy_key(alert["type"]))
+        nxt = policy.next_escalation(_since(alert), level) if policy else None
+        note = render(Phrase("trail.escalated", {"level": level}))
         if await alert_store.escalate(self._db, alert_id, level, nxt, now, note):
             alert["escalation_level"] = level
             if nxt is not None:
@@ -165,14 +204,50 @@ class Alerting(DeadlineLoop):
             ]
         return await alert_store.recipients(self._db, grid_id, int(level), self._clock.now())
 
-    async def _notify(self, alert: dict[str, object], level: Level) -> list[dict[str, object]]:
-        """Tell the alert's people of this level on every channel; returns what to record."""
+    async def _flush_storm(self, now: datetime) -> None:
+        for (_grid, _kind, level), alerts in self._storm.due(now):
+            self._unrecorded.extend(await self._notify(alerts, Level(level)))
+            await self._record()
+        nxt = self._storm.next_due()
+        if nxt is not None:
+            self.book(nxt, _STORM)
+
+    async def _flush_digests(self) -> None:
+        """One message per person and channel for all that the hourly limit held back."""
+        for (_rid, channel), held in self._limit.take_digests().items():
+            ch = next(c for c in self.channels if c.name == channel)
+            r, address = held[0][0], held[0][1]
+            notices = [n for _r, _a, n in held]
+            phrase = Phrase("notify.digest", {
+                "count": len(notices), "list": "；".join(n.text for n in notices[:20])})  # fmt: skip
+            first = notices[0]
+            digest = Notice(first.alert_id, first.grid_id, first.vessel_id, first.type,
+                            first.severity, first.level, render(phrase, self._settings.language),
+                            {"alert_ids": [n.alert_id for n in notices]}, phrase.as_dict())  # fmt: skip
+            row = await self._send(ch, digest, r, address, limited=False)
+            self._unrecorded.extend(
+                row | {"alert_id": aid}
+                for n in notices
+                for aid in n.data.get("alert_ids", [n.alert_id])
+            )
+        await self._record()
+
+    async def _notify(self, alerts: list[dict[str, Any]], level: Level) -> list[dict[str, object]]:
+        """Tell the people of this level on every channel: of one alert, or of several gathered
+        (same grid, kind and level) in one message; returns what to record (each alert)."""
+        alert = alerts[0]
         grid_id = str(alert["grid_id"])
         people = await self._recipients(grid_id, level)
-        text = (
-            f"【{TYPE_ZH.get(str(alert['type']), alert['type'])}】{alert.get('hull_name') or alert['vessel_id']} "
-            f"{alert.get('detail') or ''}（告警#{alert['id']}，通知{LEVEL_ZH[int(level)]}）请立即处置"
-        )
+        if len(alerts) == 1:
+            phrase = notice_phrase(alert, int(level))
+        else:
+            names = [str(a.get("hull_name") or a["vessel_id"]) for a in alerts]
+            phrase = Phrase("notify.storm", {
+                "grid": grid_id, "count": len(alerts), "type": policy_key(str(alert["type"])),
+                "vessels": "、".join(names[:30]) + ("…" if len(names) > 30 else ""),
+                "level": int(level)})  # fmt: skip
+        text = render(phrase, self._settings.language)
+        ids = [int(str(a["id"])) for a in alerts]
         notice = Notice(
             int(str(alert["id"])),
             grid_id,
@@ -181,15 +256,19 @@ class Alerting(DeadlineLoop):
             str(alert["severity"]),
             int(level),
             text,
-            {"phase": alert.get("phase")},
+            {"phase": alert.get("phase"), "alert_ids": ids},
+            phrase.as_dict(),
         )
         jobs = []
-        for r in people or [Recipient("grid:" + grid_id, f"网格 {grid_id}")]:
+        grid_name = render(Phrase("notify.grid", {"grid": grid_id}), self._settings.language)
+        for r in people or [Recipient("grid:" + grid_id, grid_name)]:
             for ch in self.channels:
                 address = ch.addresses(r)
                 if address:
-                    jobs.append(self._send(ch, notice, r, address))
-        return list(await asyncio.gather(*jobs))
+                    jobs.append(self._send(ch, notice, r, address, limited=not urgent(alert)))
+        rows = list(await asyncio.gather(*jobs))
+        # Each alert of a gathered message has its own record of who was told.
+        return [row | {"alert_id": aid} for row in rows for aid in ids]
 
     async def _record(self) -> None:
         """Store who was told what; kept for the next round while the store is away."""
@@ -220,14 +299,26 @@ class Alerting(DeadlineLoop):
         return [r.name for r in people]
 
     async def _send(
-        self, ch: Channel, notice: Notice, r: Recipient, address: str
+        self, ch: Channel, notice: Notice, r: Recipient, address: str, *, limited: bool = False
     ) -> dict[str, object]:
         ok, error = True, ""
+        now = self._clock.now()
+        if limited and ch.name in _LIMITED and not self._limit.allow(r.id, ch.name, now):
+            # Over this person's hourly limit on a paid channel: in the next digest instead.
+            if not self._limit.digest:
+                self.book(now + timedelta(seconds=self._settings.digest_every_s), _DIGEST)
+            self._limit.defer(r.id, ch.name, (r, address, notice))
+            return self._row(notice, ch, r, address, False, "held for the digest (hourly limit)")
         try:
             await asyncio.wait_for(ch.send(notice, r, address), self._settings.channel_timeout_s)
         except Exception as exc:  # a failing channel is recorded, never blocks the others
             ok, error = False, f"{type(exc).__name__}: {exc}"[:500]
             log.warning("alert %d: %s to %s failed: %s", notice.alert_id, ch.name, address, error)
+        return self._row(notice, ch, r, address, ok, error)
+
+    def _row(
+        self, notice: Notice, ch: Channel, r: Recipient, address: str, ok: bool, error: str
+    ) -> dict[str, object]:
         return {
             "alert_id": notice.alert_id,
             "level": notice.level,
@@ -237,3 +328,33 @@ class Alerting(DeadlineLoop):
             "ok": ok,
             "error": error,
         }
+
+
+def notice_phrase(alert: dict[str, Any], level: int) -> Phrase:
+    """What people are told of an alert: its kind in words, the boat, what happened, who is told."""
+    detail: Any = Phrase.from_json(alert.get("detail_phrase"))
+    phased = alert["type"] == "lost_contact" and alert.get("phase")
+    return Phrase(
+        "notify.alert.phase" if phased else "notify.alert",
+        {
+            "type": policy_key(str(alert["type"])),  # zone:7 is a zone alert
+            "phase": alert.get("phase"),
+            "vessel": alert.get("hull_name") or alert["vessel_id"],
+            "detail": detail.as_dict() if detail else alert.get("detail") or "",
+            "alert_id": alert["id"],
+            "level": level,
+        },
+    )
+
+
+def _dt(value: Any) -> datetime:
+    return (
+        value
+        if isinstance(value, datetime)
+        else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    )
+
+
+def _since(alert: dict[str, Any]) -> datetime:
+    """Escalation counts from the alert's last phase change, or from when it was raised."""
+    return _dt(alert.get("phase_at") or alert["raised_at"])

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from seaLink.clock import Clock
 from seaLink.domain.messaging import (
     DEFAULT_PRIORITY,
-    SIGNAL_NAMES_ZH,
     BroadcastKind,
     Target,
     VesselView,
@@ -34,8 +33,10 @@ from seaLink.settings import MessagingSettings
 from seaLink.store import broadcast_store
 from seaLink.store.db import Database
 from seaLink.store.outage import StoreOutage
+from seaLink.store.phrases import BOAT_LANG
 from seaLink.store.tables import Broadcast, Vessel, VesselState
 from seaLink.store.users import audit
+from seaLink.texts import Phrase, render
 from seaLink.wire.payloads import DownKind, DownMessage
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,9 @@ class BroadcastService:
         grids = sorted({by_id[vid].grid_id for vid in chosen})
         title = spec.title
         if spec.signal and not title.startswith("【"):
-            title = f"【台风{SIGNAL_NAMES_ZH[spec.signal]}预警】{title}"
+            title = render(
+                Phrase("down.typhoon.title", {"signal": spec.signal, "title": title}), BOAT_LANG
+            )
         down_kind = {
             BroadcastKind.WARNING: DownKind.WARNING,
             BroadcastKind.TRAINING: DownKind.TRAINING,

@@ -18,7 +18,10 @@ from typing import Any
 from seaLink.domain.events import (
     ALERT_EVENTS,
     AcksApplied,
+    AlertAcknowledged,
+    AlertPhaseChanged,
     AlertRaised,
+    AlertResolved,
     BeidouResultsArrived,
     ContactChanged,
     DistressCancelRequested,
@@ -96,6 +99,11 @@ def hub_routes(
         RequestArrived: [lambda e: requests.arrived([e.request_id], e.due_at, {e.request_id: e.grid_id})],
         BeidouResultsArrived: [lambda e: outbox.kick()],
         AlertRaised: [alert_raised],
+        AlertPhaseChanged: [lambda e: alerting.phase_changed(e.alert_id)],
+        # What the boat in distress is told (queued with the change itself) goes out now.
+        AlertAcknowledged: [lambda e: outbox.kick()],
+        AlertResolved: [lambda e: outbox.kick()],
+        IncidentLogged: [lambda e: outbox.kick()],
     }  # fmt: skip
     return live_routes, schedule_routes
 

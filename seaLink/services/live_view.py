@@ -9,11 +9,14 @@ from typing import Any
 
 from seaLink.domain.events import (
     AlertAcknowledged,
+    AlertAssigned,
+    AlertCommented,
     AlertEscalated,
     AlertFacts,
     AlertPhaseChanged,
     AlertRaised,
     AlertResolved,
+    AlertSilenced,
     ContactChanged,
     DistressCancelRequested,
     DistressRaised,
@@ -23,6 +26,7 @@ from seaLink.domain.events import (
 )
 from seaLink.services.events import EventBus
 from seaLink.services.registry import RegistryCache
+from seaLink.texts import Phrase, in_every_language
 
 _ALERT_ACTION: dict[type, str] = {
     AlertRaised: "raised",
@@ -30,6 +34,9 @@ _ALERT_ACTION: dict[type, str] = {
     AlertEscalated: "escalated",
     AlertAcknowledged: "acknowledged",
     AlertResolved: "resolved",
+    AlertSilenced: "silenced",
+    AlertAssigned: "assigned",
+    AlertCommented: "commented",
 }
 _DISTRESS_ACTION = {
     DistressRaised: "raised",
@@ -104,6 +111,13 @@ class LiveView:
             data["by"] = ev.by
         elif isinstance(ev, AlertResolved):
             data["by"], data["outcome"] = ev.by, ev.outcome
+        elif isinstance(ev, AlertSilenced):
+            data["by"] = ev.by
+            data["until"] = ev.until.isoformat() if ev.until else None
+        elif isinstance(ev, AlertAssigned):
+            data["by"], data["to"] = ev.by, ev.to
+        elif isinstance(ev, AlertCommented):
+            data["by"], data["text"] = ev.by, ev.text
         self._events.publish("alert", data)
 
     def contact(self, ev: ContactChanged) -> None:
@@ -129,6 +143,7 @@ class LiveView:
                 "actor": ev.actor,
                 "kind": ev.kind,
                 "text": ev.text,
+                "texts": in_every_language(Phrase.from_json(ev.phrase) if ev.phrase else ev.text),
                 "grid_ids": [grid] if grid else [],
             },
         )

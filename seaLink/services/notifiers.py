@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import aiohttp
 
 from seaLink.services.events import EventBus
+from seaLink.texts import in_every_language
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +34,9 @@ class Notice:
     type: str
     severity: str
     level: int
-    text: str
+    text: str  # in the notifications' language (`alerting.language`)
     data: dict[str, Any]
+    phrase: dict[str, Any] | None = None  # the same, as a phrase the console words itself
 
 
 class Channel(Protocol):
@@ -71,6 +73,8 @@ class ConsoleChannel:
                 "recipient": r.id,
                 "recipient_name": r.name,
                 "text": notice.text,
+                "phrase": notice.phrase,
+                "texts": in_every_language(notice.phrase or notice.text),
                 "sound": notice.severity == "critical",
             },
         )

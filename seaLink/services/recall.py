@@ -20,8 +20,10 @@ from seaLink.services.outbox import Outbox
 from seaLink.store import recall_store
 from seaLink.store.broadcast_store import get_broadcast
 from seaLink.store.db import Database
+from seaLink.store.phrases import BOAT_LANG, detail_columns
 from seaLink.store.tables import Delivery, Recall
 from seaLink.store.zone_alert_writes import record_batch
+from seaLink.texts import Phrase, render
 from seaLink.wire.payloads import DownKind, DownMessage
 
 log = logging.getLogger(__name__)
@@ -113,7 +115,7 @@ class RecallService(DeadlineLoop):
         rows = []
         for v in missing:
             msg_id = f"rc{bid}-{v['vessel_id']}-{n}"[:64]
-            msg = DownMessage(msg_id=msg_id, kind=DownKind.WARNING, priority=1, title=f"【再次提醒】{b['title']}",
+            msg = DownMessage(msg_id=msg_id, kind=DownKind.WARNING, priority=1, title=render(Phrase("down.recall_reminder.title", {"title": b["title"]}), BOAT_LANG),
                               body=b["body"], issued=now, expires=deadline, ack="confirm", broadcast_id=bid,
                               recall={"deadline": deadline.isoformat().replace("+00:00", "Z")}, reminder=n)  # fmt: skip
             rows.append({"msg_id": msg_id, "vessel_id": v["vessel_id"], "grid_id": v["grid_id"], "kind": "warning",
@@ -127,7 +129,7 @@ class RecallService(DeadlineLoop):
     async def _close(self, bid: int, missing: list[dict[str, Any]], now: datetime) -> None:
         raise_ = [{"vessel_id": v["vessel_id"], "grid_id": v["grid_id"], "type": "recall", "severity": "major",
                    "phase": "unaccounted", "state": "raised", "raised_at": now, "updated_at": now,
-                   "detail": f"撤离时限已到仍未归港或报告：{v['hull_name']}", "escalation_level": 0}
+                   **detail_columns(Phrase("alert.recall", {"vessel": v["hull_name"]})), "escalation_level": 0}
                   for v in missing]  # fmt: skip
         self._emit(await record_batch(self._db, [], raise_, []))
         async with self._db.engine.begin() as conn:

@@ -20,14 +20,13 @@ from seaLink.services.outbox import Outbox
 from seaLink.settings import RequestSettings
 from seaLink.store import request_store
 from seaLink.store.db import Database
+from seaLink.store.phrases import BOAT_LANG
 from seaLink.store.tables import UserAccount
+from seaLink.texts import Phrase, render
 from seaLink.wire.payloads import DownKind, DownMessage
 
 log = logging.getLogger(__name__)
 _users: Any = UserAccount.__table__  # type: ignore[attr-defined]
-
-CATEGORY_ZH = {"equipment": "设备", "policy": "政策", "medical": "医疗", "legal": "法律", "supplies": "补给",
-               "weather": "天气", "other": "其他"}  # fmt: skip
 
 
 class RequestService(DeadlineLoop):
@@ -67,11 +66,9 @@ class RequestService(DeadlineLoop):
         if r is None or r["state"] != "open" or r["reminded"] >= 2:
             return
         level = int(r["reminded"]) + 1
-        who = "网格长" if level == 2 else "网格员"
-        text = (
-            f"【渔民求助待回复】{r['hull_name']}：{CATEGORY_ZH.get(r['category'], r['category'])}——"
-            f"{r['text'][:60]}（已等待 {int((now - _dt(r['received_at'])).total_seconds() // 60)} 分钟）"
-        )
+        waited = int((now - _dt(r["received_at"])).total_seconds() // 60)
+        text = render(Phrase("notify.request", {"vessel": r["hull_name"], "category": r["category"],
+                                                "text": str(r["text"])[:60], "minutes": waited}))  # fmt: skip
         told = await self._alerting.remind(
             r["grid_id"], level - 1, text, {"request_pk": rid, "vessel_id": r["vessel_id"]}
         )
@@ -81,7 +78,11 @@ class RequestService(DeadlineLoop):
             now,
             "system",
             "reminded",
-            f"提醒{who}：{'、'.join(told) or r['grid_id']}",
+            render(
+                Phrase(
+                    "request.reminded", {"level": level - 1, "who": "、".join(told) or r["grid_id"]}
+                )
+            ),
             reminded=level,
         )
         self._events.publish(
@@ -114,7 +115,7 @@ class RequestService(DeadlineLoop):
         now = self._clock.now()
         msg_id = f"rq{rid}-{int(str(r['replies'])) + 1}"
         msg = DownMessage(msg_id=msg_id, kind=DownKind.REPLY, priority=3,
-                          title=f"回复：{CATEGORY_ZH.get(str(r['category']), r['category'])}", body=text, issued=now,
+                          title=render(Phrase("down.reply.title", {"category": r["category"]}), BOAT_LANG), body=text, issued=now,
                           expires=now + timedelta(days=3), ack="read", in_reply_to=r["request_id"])  # fmt: skip
         delivery = {"msg_id": msg_id, "vessel_id": r["vessel_id"], "grid_id": r["grid_id"], "kind": "reply",
                     "priority": 3, "payload": msg.model_dump_json(exclude_none=True), "state": "queued", "rank": 0,

@@ -34,8 +34,9 @@ from seaLink.errors import Refused
 from seaLink.services.outbox import Outbox
 from seaLink.settings import AlertingSettings
 from seaLink.store.db import Database
-from seaLink.store.distress_writes import NATURE_ZH
+from seaLink.store.phrases import BOAT_LANG, log_columns
 from seaLink.store.tables import Alert, Delivery, Incident, IncidentLog, Vessel, VesselState
+from seaLink.texts import Phrase, render, word
 from seaLink.wire.payloads import DownKind, DownMessage
 
 _a: Any = Alert.__table__  # type: ignore[attr-defined]
@@ -173,8 +174,9 @@ class RescueService:
         if c["lat"] is None:  # the rescue_task names the scene: without one, nowhere to send boats
             raise Refused("no_position", "the distress gave no position")
         now = self._clock.now()
-        nature = NATURE_ZH.get(c["data"].get("nature", ""), "遇险")
         persons = c["persons_at_risk"]
+        task_args = {"vessel": c["hull_name"], "nature": c["data"].get("nature") or "undesignated",
+                     "persons": persons, "where": [c["lat"], c["lon"]]}  # fmt: skip
         async with self._db.engine.connect() as conn:
             found = (
                 await conn.execute(
@@ -203,11 +205,8 @@ class RescueService:
                 msg_id=msg_id,
                 kind=DownKind.RESCUE_TASK,
                 priority=DISTRESS_PRIORITY,
-                title="【救援任务】请立即前往救援",
-                body=(
-                    f"{c['hull_name']} {nature}，船上{persons if persons is not None else '若干'}人，"
-                    f"位置 {format_position(c['lat'], c['lon'])}。请回复接受（含预计到达时间）或拒绝。"
-                ),
+                title=render(Phrase("down.rescue_task.title"), BOAT_LANG),
+                body=render(Phrase("down.rescue_task.body", task_args), BOAT_LANG),
                 issued=now,
                 expires=now + timedelta(hours=12),
                 ack="confirm",
@@ -224,11 +223,17 @@ class RescueService:
             msg_ids.append(msg_id)
         async with self._db.engine.begin() as conn:
             await conn.execute(self._db.insert_ignore(_d), rows)
+            tasked = Phrase(
+                "log.tasked",
+                {
+                    "vessels": "、".join(
+                        names[v] + (f"（{grids[v]}）" if grids[v] != c["grid_id"] else "")
+                        for v in vessel_ids
+                    )
+                },
+            )
             await conn.execute(_log.insert().values(
-                incident_id=incident_id, ts=now, actor=actor, kind="tasked",
-                text="指派救援：" + "、".join(
-                    names[v] + (f"（{grids[v]} 网格）" if grids[v] != c["grid_id"] else "")
-                    for v in vessel_ids)))  # fmt: skip
+                incident_id=incident_id, ts=now, actor=actor, kind="tasked", **log_columns(tasked)))  # fmt: skip
         self._outbox.kick()
         return msg_ids
 
@@ -241,16 +246,7 @@ class RescueService:
                 .where(_d.c.msg_id.like(f"rt{incident_id}-%"))
             )).all()  # fmt: skip
         if tasks:
-            words = {
-                "accepted": "已接受",
-                "declined": "已拒绝",
-                "delivered": "已收到",
-                "read": "已阅",
-                "acknowledged": "已确认",
-                "sent": "已发出",
-                "queued": "待发",
-            }
-            assistance = "已指派 " + "、".join(f"{t[2]}（{words.get(t[1], t[1])}）" for t in tasks)
+            assistance = "已指派 " + "、".join(f"{t[2]}（{word('delivery', t[1])}）" for t in tasks)
         else:
             assistance = "请求附近渔船及海上搜救中心（12395）支援"
         now = self._clock.now()
@@ -258,7 +254,7 @@ class RescueService:
         text = sitrep(SitrepFacts(
             number=number, hull_name=c["hull_name"], mmsi=c["mmsi"], beidou_card=c["beidou_card"],
             persons_aboard=c["persons"], lat=c["lat"], lon=c["lon"], position_ts=c["event_ts"] or now,
-            situation=f"{NATURE_ZH.get(c['data'].get('nature', ''), '遇险')}；{c['data'].get('text') or ''}".rstrip("；"),
+            situation=f"{word('nature', c['data'].get('nature') or 'undesignated')}；{c['data'].get('text') or ''}".rstrip("；"),
             persons_at_risk=c["persons_at_risk"], assistance=assistance,
             coordinating_centre=f"{self._settings.county_desk_name} / SeaLink 值班 {actor}", issued=now, final=final,
         ))  # fmt: skip
@@ -275,7 +271,7 @@ class RescueService:
 
     async def cap(self, incident_id: int) -> str:
         c = await self.case(incident_id)
-        nature = NATURE_ZH.get(c["data"].get("nature", ""), "遇险")
+        nature = word("nature", c["data"].get("nature") or "undesignated")
         persons = c["persons_at_risk"]
         return cap_alert(CapFacts(
             identifier=f"sealink-nanao-incident-{incident_id}",

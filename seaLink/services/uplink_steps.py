@@ -19,6 +19,8 @@ from seaLink.links.mqtt_link import RawUplink
 from seaLink.services.registry import RegistryCache
 from seaLink.store.batch import BatchPlan, Heard
 from seaLink.store.distress_writes import DistressItem
+from seaLink.store.phrases import log_columns
+from seaLink.texts import Phrase
 from seaLink.wire.codec import Rejection, RejectReason
 from seaLink.wire.payloads import (
     AckPayload,
@@ -246,18 +248,14 @@ def _rescue_reply(vid: str, a: AckPayload, ctx: PlanContext, plan: BatchPlan) ->
         return
     info = ctx.registry.get(vid)
     name = info.hull_name if info and info.hull_name else vid
-    if a.state is AckState.ACCEPTED:
-        eta = f"，预计 {a.eta_min} 分钟到达" if a.eta_min is not None else ""
-        text = f"{name} 接受救援任务{eta}" + (f"：{a.text}" if a.text else "")
-    else:
-        text = f"{name} 拒绝救援任务" + (f"：{a.text}" if a.text else "")
+    answer = Phrase(f"log.task_{a.state.value}", {"vessel": name, "eta": a.eta_min, "text": a.text})
     plan.incident_logs.append(
         {
             "incident_id": incident_id,
             "ts": ctx.now,
             "actor": f"vessel:{vid}",
             "kind": f"task_{a.state.value}",
-            "text": text,
+            **log_columns(answer),
         }
     )
 

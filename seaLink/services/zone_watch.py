@@ -20,18 +20,13 @@ from seaLink.services.registry import RegistryCache
 from seaLink.store import zone_store
 from seaLink.store.db import Database
 from seaLink.store.outage import StoreOutage, is_store_outage
+from seaLink.store.phrases import detail_columns
 from seaLink.store.zone_alert_writes import record_batch
+from seaLink.texts import Phrase, render
 
 log = logging.getLogger(__name__)
 
 _NO_PERMITS: frozenset[int] = frozenset()
-
-KIND_ZH = {
-    "protected": "保护区",
-    "moratorium": "休渔期海域",
-    "sensitive": "敏感海域",
-    "shipping_lane": "航道附近",
-}
 
 
 class ZoneWatch:
@@ -60,7 +55,7 @@ class ZoneWatch:
         self._clear = separation_clear_nmi
         self._fresh = mate_fresh
         self.tracker = ZoneTracker([])
-        self._names: dict[int, tuple[str, ZoneKind]] = {}
+        self._names: dict[int, tuple[str, str, ZoneKind]] = {}
         self._permits: dict[str, set[int]] = {}
         self._sea: dict[
             str, tuple[float, float, datetime]
@@ -94,7 +89,7 @@ class ZoneWatch:
         last = self.tracker.last
         self.tracker = ZoneTracker(zones)
         self.tracker.inside, self.tracker.last = inside, last
-        self._names = {z.id: (z.name, z.kind) for z in zones}
+        self._names = {z.id: (z.name, z.name_en or z.name, z.kind) for z in zones}
 
     def observe_stored(self, ev: PositionsStored) -> None:
         self._queue.extend(ev.fixes)
@@ -163,7 +158,7 @@ class ZoneWatch:
                         "alerted": ev.alert,
                     }
                 )
-                name, kind = self._names.get(ev.zone_id, ("?", ZoneKind.PROTECTED))
+                name, name_en, kind = self._names.get(ev.zone_id, ("?", "?", ZoneKind.PROTECTED))
                 type_ = f"zone:{ev.zone_id}"
                 if ev.kind == "enter" and ev.alert:
                     raise_.append(
@@ -174,11 +169,21 @@ class ZoneWatch:
                             kind.value,
                             ev.ts,
                             now,
-                            f"进入{KIND_ZH.get(kind.value, '')}：{name}",
+                            Phrase(
+                                "alert.zone",
+                                {
+                                    "kind": kind.value,
+                                    "zone": name,
+                                    "zone_en": name_en,
+                                    "zone_id": ev.zone_id,
+                                },
+                            ),
                         )
                     )
                 elif ev.kind == "exit" and ev.alert:
-                    resolve_.append((info.id, type_, now, f"离开 {name}"))
+                    resolve_.append(
+                        (info.id, type_, now, render(Phrase("trail.left_zone", {"zone": name})))
+                    )
             if not o.backfill:
                 # In time order, so the newest live fix of each vessel is the one kept.
                 newest[o.vessel_id] = (o, in_port, info.grid_id, info.group_id)
@@ -227,7 +232,7 @@ class ZoneWatch:
         if in_port:
             if vid in self._separated:
                 self._separated.discard(vid)
-                resolve_.append((vid, "separation", now, "已回港"))
+                resolve_.append((vid, "separation", now, render(Phrase("trail.back_in_port"))))
             return
         if not group:
             return
@@ -251,16 +256,17 @@ class ZoneWatch:
                     "separation",
                     o.ts,
                     now,
-                    f"脱离编队 {group}：距最近同伴 {gap:.1f} 海里",
+                    Phrase("alert.separation", {"group": group, "gap": round(gap, 1)}),
                 )
             )
         elif gap <= self._clear and vid in self._separated:
             self._separated.discard(vid)
-            resolve_.append((vid, "separation", now, f"回到编队附近（{gap:.1f} 海里）"))
+            back = Phrase("trail.back_with_group", {"gap": round(gap, 1)})
+            resolve_.append((vid, "separation", now, render(back)))
 
     @staticmethod
     def _alert(
-        vid: str, grid_id: str, type_: str, phase: str, ts: datetime, now: datetime, detail: str
+        vid: str, grid_id: str, type_: str, phase: str, ts: datetime, now: datetime, detail: Phrase
     ) -> dict[str, Any]:
         return {
             "vessel_id": vid,
@@ -271,7 +277,7 @@ class ZoneWatch:
             "state": "raised",
             "raised_at": now,
             "updated_at": now,
-            "detail": detail,
+            **detail_columns(detail),
             "event_ts": ts,
             "escalation_level": 0,
         }

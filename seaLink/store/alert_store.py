@@ -10,6 +10,8 @@ from sqlalchemy import and_, or_, select, update
 
 from seaLink.services.notifiers import Recipient
 from seaLink.store.db import Database
+from seaLink.store.distress_status import display_name, queue_status
+from seaLink.store.phrases import log_columns
 from seaLink.store.tables import (
     Alert,
     AlertEvent,
@@ -22,6 +24,7 @@ from seaLink.store.tables import (
     Notification,
     Vessel,
 )
+from seaLink.texts import Phrase
 
 _a: Any = Alert.__table__  # type: ignore[attr-defined]
 _ev: Any = AlertEvent.__table__  # type: ignore[attr-defined]
@@ -160,6 +163,47 @@ async def book_escalation(db: Database, alert_id: int, at: datetime | None) -> N
         )
 
 
+async def _trail(conn: Any, alert_id: int, now: datetime, action: str, who: str, note: str) -> None:
+    await conn.execute(
+        _ev.insert().values(
+            alert_id=alert_id, ts=now, action=action, phase="", actor=who, note=note
+        )
+    )
+
+
+async def silence(db: Database, alert_id: int, who: str, now: datetime, until: datetime) -> bool:
+    """Stop the alert's sound until `until` (it stays open and unacknowledged)."""
+    async with db.engine.begin() as conn:
+        result = await conn.execute(
+            update(_a)
+            .where(_a.c.id == alert_id, _a.c.state != "resolved")
+            .values(silenced_until=until, silenced_by=who, updated_at=now)
+        )
+        if not result.rowcount:
+            return False
+        await _trail(conn, alert_id, now, "silenced", who, until.isoformat())
+    return True
+
+
+async def assign(db: Database, alert_id: int, who: str, now: datetime, to: str) -> bool:
+    async with db.engine.begin() as conn:
+        result = await conn.execute(
+            update(_a)
+            .where(_a.c.id == alert_id, _a.c.state != "resolved")
+            .values(assigned_to=to, updated_at=now)
+        )
+        if not result.rowcount:
+            return False
+        await _trail(conn, alert_id, now, "assigned", who, to)
+    return True
+
+
+async def comment(db: Database, alert_id: int, who: str, now: datetime, text: str) -> None:
+    async with db.engine.begin() as conn:
+        await _trail(conn, alert_id, now, "comment", who, text)
+        await conn.execute(update(_a).where(_a.c.id == alert_id).values(updated_at=now))
+
+
 async def acknowledge(db: Database, alert_id: int, who: str, now: datetime, note: str) -> bool:
     async with db.engine.begin() as conn:
         result = await conn.execute(
@@ -184,9 +228,12 @@ async def acknowledge(db: Database, alert_id: int, who: str, now: datetime, note
                     ts=now,
                     actor=who,
                     kind="acknowledged",
-                    text=note or "值班员已确认报警",
+                    **log_columns(Phrase("log.acknowledged", {"by": who, "note": note})),
                 )
             )
+        name = await display_name(conn, who)
+        seen = Phrase("down.distress_status.seen", {"by": name, "at": now})
+        await queue_status(conn, db, alert_id, "seen", seen, {"by": name}, now)
     return True
 
 
@@ -222,7 +269,7 @@ async def resolve(
                     ts=now,
                     actor=who,
                     kind="resolved",
-                    text=f"结案：{outcome} {note}".strip(),
+                    **log_columns(Phrase("log.resolved", {"outcome": outcome, "note": note})),
                 )
             )
             await conn.execute(
@@ -230,4 +277,6 @@ async def resolve(
                 .where(and_(_inc.c.id == inc, _inc.c.closed_at.is_(None)))
                 .values(closed_at=now)
             )
+        closed = Phrase("down.distress_status.closed", {"outcome": outcome})
+        await queue_status(conn, db, alert_id, "closed", closed, {"outcome": outcome}, now)
     return True

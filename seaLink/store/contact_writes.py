@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seaLink.domain.contact import PHASE_SEVERITY, ContactState
 from seaLink.domain.contact_book import ContactChange
 from seaLink.store.db import Database
+from seaLink.store.phrases import detail_columns
 from seaLink.store.tables import Alert, AlertEvent, VesselState
+from seaLink.texts import Phrase, render
 
 LOST_CONTACT = "lost_contact"
 MAINTENANCE = "maintenance"
@@ -72,11 +74,17 @@ _UPDATE_STATE = (
     .where(_vs.c.vessel_id == bindparam("vid"))
     .values(contact_state=bindparam("state"), contact_since=bindparam("since"))
 )
+# A new SAR phase is a new situation: the alert waits for acknowledgement again, and the
+# alerting service tells people and books its escalation afresh (from `phase_at`).
 _ADVANCE = (
     update(_alert)
     .where(_alert.c.id == bindparam("aid"))
-    .values(phase=bindparam("phase"), severity=bindparam("severity"), updated_at=bindparam("at"))
-)
+    .values(
+        phase=bindparam("phase"), severity=bindparam("severity"), updated_at=bindparam("at"),
+        phase_at=bindparam("at"), state="raised", acked_by=None, acked_at=None,
+        escalation_level=0, escalate_at=None,
+    )
+)  # fmt: skip
 _RESOLVE = (
     update(_alert)
     .where(_alert.c.id == bindparam("aid"))
@@ -101,30 +109,46 @@ class _Step:
     severity: str
     note: str
     alert_id: int = 0
+    phrase: Phrase | None = None  # the detail of an alert raised or moved on
+
+
+def _detail(type_: str, last_heard: datetime | None) -> Phrase:
+    """What a lost-contact or silent-in-port alert says."""
+    if last_heard is None:
+        return Phrase(f"alert.{type_}.never")
+    return Phrase(f"alert.{type_}", {"last_heard": last_heard})
+
+
+def _heard_again(link: str | None) -> str:
+    return (
+        render(Phrase("trail.heard_again", {"link": link}))
+        if link
+        else render(Phrase("trail.heard_again.any"))
+    )
 
 
 def _steps(c: ContactChange, open_: dict[tuple[str, str], int]) -> list[_Step]:
     """What `_alerts_for` does for one change, decided against the open alerts."""
     steps: list[_Step] = []
-    heard = c.last_heard.isoformat() if c.last_heard else "never"
-    resolve_note = f"heard again via {c.link}" if c.link else "heard again"
+    resolve_note = _heard_again(c.link)
     for type_, was in ((LOST_CONTACT, ContactState.LOST), (MAINTENANCE, ContactState.MAINTENANCE)):
         if c.old_state is was and c.state is not was:
             alert_id = open_.get((c.vessel_id, type_))
             if alert_id is not None:
                 steps.append(_Step(c, type_, "resolved", "", "", resolve_note, alert_id))
-    raise_: tuple[str, str, str, str] | None = None
+    raise_: tuple[str, str, str] | None = None
     if c.state is ContactState.LOST and c.phase is not None:
-        raise_ = (LOST_CONTACT, c.phase.value, PHASE_SEVERITY[c.phase], f"last heard {heard}")
+        raise_ = (LOST_CONTACT, c.phase.value, PHASE_SEVERITY[c.phase])
     elif c.state is ContactState.MAINTENANCE and c.old_state is not ContactState.MAINTENANCE:
-        raise_ = (MAINTENANCE, "", "notice", f"silent in port since {heard}")
+        raise_ = (MAINTENANCE, "", "notice")
     if raise_ is not None:
-        type_, phase, severity, detail = raise_
+        type_, phase, severity = raise_
+        phrase = _detail(type_, c.last_heard)
         existing = open_.get((c.vessel_id, type_))
-        if existing is not None:
-            steps.append(_Step(c, type_, "phase", phase, severity, detail, existing))
-        else:
-            steps.append(_Step(c, type_, "raised", phase, severity, detail))
+        action = "phase" if existing is not None else "raised"
+        steps.append(
+            _Step(c, type_, action, phase, severity, render(phrase), existing or 0, phrase)
+        )
     return steps
 
 
@@ -149,7 +173,8 @@ async def _alerts_set_wise(
             [
                 {"vessel_id": s.change.vessel_id, "grid_id": s.change.grid_id, "type": s.type,
                  "severity": s.severity, "phase": s.phase, "state": "raised",
-                 "raised_at": s.change.at, "updated_at": s.change.at, "detail": s.note}
+                 "raised_at": s.change.at, "updated_at": s.change.at,
+                 **detail_columns(s.phrase or Phrase(""))}
                 for s in new
             ],
         )  # fmt: skip
@@ -200,14 +225,14 @@ async def _open_alert(conn: AsyncConnection, vessel_id: str, type_: str) -> int 
 
 
 async def _raise(
-    conn: AsyncConnection, c: ContactChange, type_: str, phase: str, severity: str, detail: str
+    conn: AsyncConnection, c: ContactChange, type_: str, phase: str, severity: str
 ) -> AlertChange:
+    phrase = _detail(type_, c.last_heard)
+    detail = render(phrase)
     existing = await _open_alert(conn, c.vessel_id, type_)
     if existing is not None:
         await conn.execute(
-            update(_alert)
-            .where(_alert.c.id == existing)
-            .values(phase=phase, severity=severity, updated_at=c.at)
+            _ADVANCE, {"aid": existing, "phase": phase, "severity": severity, "at": c.at}
         )
         await conn.execute(
             _event.insert().values(
@@ -225,7 +250,7 @@ async def _raise(
             state="raised",
             raised_at=c.at,
             updated_at=c.at,
-            detail=detail,
+            **detail_columns(phrase),
         )
     )
     alert_id = int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -241,7 +266,7 @@ async def _resolve(conn: AsyncConnection, c: ContactChange, type_: str) -> Alert
     existing = await _open_alert(conn, c.vessel_id, type_)
     if existing is None:
         return None
-    note = f"heard again via {c.link}" if c.link else "heard again"
+    note = _heard_again(c.link)
     await conn.execute(
         update(_alert)
         .where(_alert.c.id == existing)
@@ -255,7 +280,6 @@ async def _resolve(conn: AsyncConnection, c: ContactChange, type_: str) -> Alert
 
 async def _alerts_for(conn: AsyncConnection, c: ContactChange) -> list[AlertChange]:
     out: list[AlertChange] = []
-    heard = c.last_heard.isoformat() if c.last_heard else "never"
     if c.old_state is ContactState.LOST and c.state is not ContactState.LOST:
         r = await _resolve(conn, c, LOST_CONTACT)
         if r:
@@ -265,13 +289,7 @@ async def _alerts_for(conn: AsyncConnection, c: ContactChange) -> list[AlertChan
         if r:
             out.append(r)
     if c.state is ContactState.LOST and c.phase is not None:
-        out.append(
-            await _raise(
-                conn, c, LOST_CONTACT, c.phase.value, PHASE_SEVERITY[c.phase], f"last heard {heard}"
-            )
-        )
+        out.append(await _raise(conn, c, LOST_CONTACT, c.phase.value, PHASE_SEVERITY[c.phase]))
     elif c.state is ContactState.MAINTENANCE and c.old_state is not ContactState.MAINTENANCE:
-        out.append(
-            await _raise(conn, c, MAINTENANCE, "", "notice", f"silent in port since {heard}")
-        )
+        out.append(await _raise(conn, c, MAINTENANCE, "", "notice"))
     return out

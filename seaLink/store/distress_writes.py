@@ -4,6 +4,7 @@ in the outbox. The terminal repeats its distress until that ack reaches it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seaLink.domain.events import DistressCancelRequested, DistressRaised, DistressRepeated
 from seaLink.domain.messaging import DISTRESS_PRIORITY
 from seaLink.store.db import Database
+from seaLink.store.phrases import BOAT_LANG, detail_columns, log_columns
 from seaLink.store.tables import Alert, AlertEvent, Delivery, Incident, IncidentLog, VesselState
+from seaLink.texts import Phrase, render
 from seaLink.wire.payloads import DistressPayload, DownKind, DownMessage
 
 _a: Any = Alert.__table__  # type: ignore[attr-defined]
@@ -24,12 +27,6 @@ _d: Any = Delivery.__table__  # type: ignore[attr-defined]
 _inc: Any = Incident.__table__  # type: ignore[attr-defined]
 _ilog: Any = IncidentLog.__table__  # type: ignore[attr-defined]
 _vs: Any = VesselState.__table__  # type: ignore[attr-defined]
-
-NATURE_ZH = {
-    "fire": "火灾", "flooding": "进水", "collision": "碰撞", "grounding": "搁浅", "listing": "倾斜",
-    "sinking": "沉没", "adrift": "失去动力漂流", "man_overboard": "人员落水", "piracy": "海盗",
-    "abandoning": "弃船", "medical": "医疗急救", "undesignated": "未说明",
-}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +43,10 @@ class DistressItem:
 
 def _ack_message(item: DistressItem, now: datetime, msg_id: str) -> str:
     p = item.payload
-    if p.cancel:
-        title, body = "已收到取消报警申请", "岸基值班员将核实后确认取消。"
-    else:
-        title = "岸基已收到您的遇险报警"
-        body = f"{item.hull_name}：已收到（{NATURE_ZH.get(p.nature.value, p.nature.value)}），正在组织救援，请保持通信畅通。"
+    which = "down.distress_cancel_ack" if p.cancel else "down.distress_ack"
+    args = {"vessel": item.hull_name, "nature": p.nature.value}
+    title = render(Phrase(f"{which}.title", args), BOAT_LANG)
+    body = render(Phrase(f"{which}.body", args), BOAT_LANG)
     msg = DownMessage(
         msg_id=msg_id,
         kind=DownKind.DISTRESS_ACK,
@@ -71,7 +67,10 @@ async def _queue_ack(
 ) -> None:
     """Queue the distress_ack once; a repeat means the terminal has not got it yet: send again."""
     suffix = "cancel" if item.payload.cancel else "ack"
-    msg_id = f"da-{item.vessel_id}-{item.payload.distress_id}-{suffix}"[:64]
+    # Collision-free by construction (a 64-character distress id must not make the cancel's
+    # receipt share the alarm's): the ids enter as a digest.
+    digest = hashlib.sha256(f"{item.vessel_id}|{item.payload.distress_id}".encode()).hexdigest()
+    msg_id = f"da-{digest[:24]}-{suffix}"
     row = {
         "msg_id": msg_id, "vessel_id": item.vessel_id, "grid_id": item.grid_id,
         "kind": DownKind.DISTRESS_ACK.value, "priority": DISTRESS_PRIORITY,
@@ -87,14 +86,12 @@ async def _queue_ack(
 
 
 async def _log_entry(
-    conn: AsyncConnection, incident_id: int | None, now: datetime, actor: str, kind: str, text: str
-) -> None:
+    conn: AsyncConnection, incident_id: int | None, now: datetime, actor: str, kind: str,
+    phrase: Phrase,
+) -> None:  # fmt: skip
     if incident_id is not None:
-        await conn.execute(
-            _ilog.insert().values(
-                incident_id=incident_id, ts=now, actor=actor, kind=kind, text=text
-            )
-        )
+        await conn.execute(_ilog.insert().values(incident_id=incident_id, ts=now, actor=actor,
+                                                 kind=kind, **log_columns(phrase)))  # fmt: skip
 
 
 async def apply_distress(
@@ -118,12 +115,7 @@ async def apply_distress(
             )
         ).first()
         lat, lon = (last[0], last[1]) if last is not None and last[1] is not None else (None, None)
-    if lat is None or lon is None:
-        where = "不明"
-    else:
-        where = f"{lat:.5f}N {lon:.5f}E" if lat >= 0 else f"{lat:.5f} {lon:.5f}"
-        if not item.position_known:
-            where = f"{where}（最后已知位置）"
+    where = [lat, lon]  # [None, None]: the position is unknown
     who = f"vessel:{item.vessel_id}"
     if item.link != "ais":  # an AIS beacon cannot receive; a terminal repeats until acknowledged
         await _queue_ack(conn, db, item, now)
@@ -141,9 +133,8 @@ async def apply_distress(
                 note=p.reason or "",
             )
         )
-        await _log_entry(
-            conn, incident_id, now, who, "cancel_requested", f"船方申请取消报警：{p.reason}"
-        )
+        await _log_entry(conn, incident_id, now, who, "cancel_requested",
+                         Phrase("log.cancel_requested", {"reason": p.reason}))  # fmt: skip
         await conn.execute(
             update(_a)
             .where(_a.c.id == alert_id)
@@ -169,14 +160,8 @@ async def apply_distress(
                 values.update(lat=lat, lon=lon)
         await conn.execute(update(_a).where(_a.c.id == alert_id).values(**values))
         if existing[3] != p.distress_id:
-            await _log_entry(
-                conn,
-                incident_id,
-                now,
-                who,
-                "distress",
-                f"新的报警编号 {p.distress_id}，位置 {where}",
-            )
+            await _log_entry(conn, incident_id, now, who, "distress",
+                             Phrase("log.new_distress_id", {"distress_id": p.distress_id, "where": where}))  # fmt: skip
         return DistressRepeated(alert_id, incident_id, item.vessel_id, item.grid_id, now)
     result = await conn.execute(
         _a.insert().values(
@@ -188,7 +173,12 @@ async def apply_distress(
             state="raised",
             raised_at=now,
             updated_at=now,
-            detail=f"{NATURE_ZH.get(p.nature.value, p.nature.value)}，{p.persons if p.persons is not None else '?'}人，{where}",
+            **detail_columns(
+                Phrase(
+                    "alert.distress",
+                    {"nature": p.nature.value, "persons": p.persons, "where": where},
+                )
+            ),
             ref=p.distress_id,
             lat=lat,
             lon=lon,
@@ -226,9 +216,7 @@ async def apply_distress(
     assert ikey is not None
     incident_id = int(ikey[0])
     await conn.execute(update(_a).where(_a.c.id == alert_id).values(incident_id=incident_id))
-    text = (
-        f"{item.hull_name} 遇险报警：{NATURE_ZH.get(p.nature.value)}，船上 {p.persons if p.persons is not None else '未知'} 人，"
-        f"位置 {where}（{p.ts.isoformat()}）" + (f"，{p.text}" if p.text else "")
-    )
-    await _log_entry(conn, incident_id, now, who, "alarm", text)
+    alarm = Phrase("log.alarm", {"vessel": item.hull_name, "nature": p.nature.value,
+                                 "persons": p.persons, "where": where, "at": p.ts, "text": p.text})  # fmt: skip
+    await _log_entry(conn, incident_id, now, who, "alarm", alarm)
     return DistressRaised(alert_id, incident_id, item.vessel_id, item.grid_id, now)

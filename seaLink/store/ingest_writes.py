@@ -12,13 +12,14 @@ at once: nothing of it was stored, and nothing was acknowledged to the broker ye
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from datetime import timedelta
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Float, String, and_, bindparam, case, or_, update
+from sqlalchemy import Float, String, and_, bindparam, case, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from seaLink.domain.events import (
@@ -35,17 +36,28 @@ from seaLink.domain.events import (
 from seaLink.domain.messaging import DeliveryState
 from seaLink.store.batch import BatchPlan
 from seaLink.store.db import Database
+from seaLink.store.distress_status import queue_status
 from seaLink.store.distress_writes import apply_distress
 from seaLink.store.outage import is_write_conflict
 from seaLink.store.outbox_store import ACK_STATEMENTS
 from seaLink.store.raw_rows import RawRows
 from seaLink.store.request_store import insert_requests
-from seaLink.store.tables import AckEvent, DeadLetter, IncidentLog, Position, Uplink, VesselState
+from seaLink.store.tables import (
+    AckEvent,
+    DeadLetter,
+    Incident,
+    IncidentLog,
+    Position,
+    Uplink,
+    VesselState,
+)
 from seaLink.store.types import UTCDateTime
+from seaLink.texts import Phrase
 
 log = logging.getLogger(__name__)
 
 _vs = VesselState.__table__  # type: ignore[attr-defined]
+_inc = Incident.__table__  # type: ignore[attr-defined]
 
 CONFLICT_RETRIES = 5  # runs of a batch rolled back by a deadlock before the caller's own retry
 # Acknowledgements are applied state by state, always in this order (lowest rank first).
@@ -173,6 +185,8 @@ class IngestWriter:
                 stored.extend(RequestArrived(pk, grid, due[key]) for pk, (grid, key) in new.items())
             if plan.incident_logs:
                 await conn.execute(IncidentLog.__table__.insert(), plan.incident_logs)  # type: ignore[attr-defined]
+                for entry in plan.incident_logs:
+                    await _tell_the_boat_in_distress(conn, self._db, entry)
             if plan.journal:
                 await conn.execute(self._insert_journal, sorted(plan.journal, key=_by_journal))
             if plan.dead_letters:
@@ -200,7 +214,7 @@ def _plan_events(plan: BatchPlan) -> list[DomainEvent]:
     if plan.acks:
         events.append(AcksApplied(tuple(a["state"] for a in plan.acks)))
     events.extend(
-        IncidentLogged(e["incident_id"], e["ts"], e["actor"], e["kind"], e["text"])
+        IncidentLogged(e["incident_id"], e["ts"], e["actor"], e["kind"], e["text"], e.get("phrase"))
         for e in plan.incident_logs
     )
     return events
@@ -233,3 +247,20 @@ def _latest_rows(plan: BatchPlan) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+async def _tell_the_boat_in_distress(conn: Any, db: Database, entry: dict[str, Any]) -> None:
+    """A tasked boat accepted: the boat in distress hears who is coming and when."""
+    if entry["kind"] != "task_accepted" or not entry.get("phrase"):
+        return
+    args = json.loads(entry["phrase"])["args"]
+    alert_id = (await conn.execute(
+        select(_inc.c.alert_id).where(_inc.c.id == entry["incident_id"]))).scalar()  # fmt: skip
+    if alert_id is None:
+        return
+    eta = args.get("eta")
+    key = "down.distress_status.organised" + ("" if eta is not None else "_no_eta")
+    phrase = Phrase(key, {"vessel": args["vessel"], "eta": eta})
+    await queue_status(conn, db, int(alert_id), "organised", phrase,
+                       {"helper": args["vessel"], "eta_min": eta}, entry["ts"],
+                       extra=entry["actor"])  # fmt: skip

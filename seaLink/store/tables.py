@@ -158,6 +158,9 @@ class Alert(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     outcome: str | None = Field(default=None, max_length=24)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # The detail as a catalogue phrase (seaLink.texts), put into words in the reader's language;
+    # `detail` keeps its Chinese wording for reports that read the table directly.
+    detail_phrase: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     ref: str | None = Field(default=None, max_length=96, description="source id, e.g. distress_id")
     lat: float | None = None
     lon: float | None = None
@@ -168,7 +171,14 @@ class Alert(SQLModel, table=True):
     acked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     escalation_level: int = 0
     escalate_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True, index=True))
+    # When it entered its current SAR phase: escalation counts from here after a phase change.
+    phase_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     incident_id: int | None = None
+    assigned_to: str | None = Field(default=None, max_length=64, description="who works it")
+    # Silenced: its sound stops on every console until then; it stays unacknowledged.
+    silenced_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    silenced_by: str | None = Field(default=None, max_length=64)
+    exercise: bool = Field(default=False, description="a drill (演练): never a real alert")
 
 
 class AlertEvent(SQLModel, table=True):
@@ -342,6 +352,7 @@ class IncidentLog(SQLModel, table=True):
     actor: str = Field(max_length=64)
     kind: str = Field(max_length=32)
     text: str = Field(sa_column=Column(Text, nullable=False))
+    phrase: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # of `text`
 
 
 class ZoneRecord(SQLModel, table=True):

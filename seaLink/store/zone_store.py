@@ -30,6 +30,7 @@ def zone_from_row(r: Any) -> Zone:
         buffer_nmi=r.buffer_nmi,
         calendar=parse_calendar(r.calendar or None),
         exempt_gear=frozenset(g for g in (r.exempt_gear or "").split(",") if g),
+        name_en=r.name_en or "",
     )
 
 

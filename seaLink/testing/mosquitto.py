@@ -29,6 +29,7 @@ class Mosquitto:
         extra_conf: str = "",
         websockets: bool = False,
         websockets_port: int | None = None,
+        anonymous: bool = True,
     ) -> None:
         self.workdir = workdir
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -46,7 +47,7 @@ class Mosquitto:
                     # As root, mosquitto would drop to its own user, who cannot reach our temp
                     # folders (persistence, password and ACL files): stay as we are.
                     "user root" if os.geteuid() == 0 else "",
-                    "allow_anonymous true",
+                    f"allow_anonymous {'true' if anonymous else 'false'}",
                     "persistence true",
                     f"persistence_location {workdir}/",
                     "autosave_interval 1",

@@ -201,6 +201,7 @@ class DownKind(StrEnum):
     RESCUE_TASK = "rescue_task"
     REPLY = "reply"
     DISTRESS_ACK = "distress_ack"
+    DISTRESS_STATUS = "distress_status"  # what the shore has done about the boat's distress
     PING = "ping"
 
 

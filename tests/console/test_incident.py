@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import aiohttp
 from playwright.async_api import Page, expect
@@ -83,6 +84,29 @@ async def test_a_distress_opens_an_incident_page_to_acknowledge_task_and_report(
         await expect(sitrep).to_contain_text("SITREP 001")
         assert (await sitrep.inner_text()).startswith("SITREP 001")
         await shot(page, "incident-zh")
+
+        # Words, not codes, in the reader's language: the alarm's log line and the alert's detail.
+        alarm = page.locator('.log-entry[data-kind="alarm"]')
+        await expect(alarm.locator(".log-kind")).to_have_text("遇险报警")
+        await expect(alarm).to_contain_text("进水，船上 6 人，位置 23°00.00′N 117°30.00′E")
+        await expect(page.locator(".incident-summary")).to_contain_text("进水，船上 6 人")
+        await page.click('.lang-switch button[data-lang="en"]')
+        await expect(page.locator(".incident-page h1")).to_contain_text("Distress incident")
+        alarm = page.locator('.log-entry[data-kind="alarm"]')
+        await expect(alarm.locator(".log-kind")).to_have_text("Distress call")
+        await expect(alarm).to_contain_text(
+            "distress call: flooding, 6 aboard, at 23°00.00′N 117°30.00′E"
+        )
+        await expect(page.locator('.log-entry[data-kind="tasked"] .log-kind')).to_have_text(
+            "Tasked"
+        )
+        await expect(page.locator(".incident-summary")).to_contain_text("flooding, 6 aboard")
+        for kind in await page.locator(".log-entry .log-kind").all_inner_texts():
+            assert not re.fullmatch(r"[a-z_]+", kind), kind  # a word, not a code
+        for text in await page.locator(".log-entry").all_inner_texts():
+            assert "vessel:" not in text and "+00:00" not in text, text
+        await shot(page, "incident-en")
+        await page.click('.lang-switch button[data-lang="zh-CN"]')
     finally:
         for v in boats.values():
             v.close()

@@ -24,7 +24,7 @@ def data_lines(*parts: str) -> list[bytes]:
 
 
 class Collector:
-    """A subscriber in its own thread that keeps every message it gets."""
+    """A subscriber in its own thread that keeps every message it gets (with the URL's account)."""
 
     def __init__(self, url: str, topic_filter: str) -> None:
         addr = parse_broker_url(url)
@@ -35,6 +35,8 @@ class Collector:
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=f"sub-{uuid.uuid4().hex[:8]}",
         )
+        if addr.username:
+            self._client.username_pw_set(addr.username, addr.password)
         self._client.on_message = self._on_message
         self._client.on_subscribe = lambda *a: self._subscribed.set()
         self._client.on_connect = lambda c, *a: c.subscribe(topic_filter, 1)

@@ -15,6 +15,7 @@ from pathlib import Path
 from gateway.app import GatewayConfig, GatewayProcess
 from seaLink.wire.gateway import AIS_BATCH, GatewayKind, GatewayStatus
 from simulators.ais_pty import AisPtySimulator, Faults, nanao_targets
+from tests.brokers import ShippedMosquitto
 from tests.gateway.conftest import DATA, Collector, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +79,39 @@ async def test_a_gateway_publishes_decoded_traffic_and_its_status(
     assert len(sub.payloads(ais_topic)) < expected  # several events per MQTT message
     online = next(s for s in statuses(sub, status_topic) if s.state == "online")
     assert (online.kind, online.gateway_id, online.port) == ("ais", "ais-test", sim.path)
+
+
+async def test_with_its_own_account_on_the_shipped_broker_it_does_all_it_must(
+    tmp_path: Path,
+) -> None:
+    """`gw-ais-1` may post only its status and its AIS (the broker refuses it the Beidou topics):
+    that is all an AIS gateway needs, from online through traffic to offline."""
+    broker = ShippedMosquitto(tmp_path / "broker")
+    broker.start()
+    prefix = "sealink/v1"  # the accounts' topics are under the configured prefix
+    sim = AisPtySimulator(nanao_targets(6))
+    sub: Collector | None = None
+    try:
+        gw, hub = broker.credentials("gateway", "ais-1", "--link", "ais"), broker.credentials("hub")
+        sub = Collector(f"mqtt://sealink-hub:{hub}@127.0.0.1:{broker.port}", f"{prefix}/gateways/#")
+        url = f"mqtt://gw-ais-1:{gw}@127.0.0.1:{broker.port}"
+        config = GatewayConfig(
+            GatewayKind.AIS, "ais-1", url, prefix, port=sim.path, status_interval_s=0.2
+        )
+        ais_topic, status_topic = f"{prefix}/gateways/ais-1/ais", f"{prefix}/gateways/ais-1/status"
+        async with running(config):
+            await eventually(
+                lambda: any(s.port_open for s in statuses(sub, status_topic)), what="online"
+            )
+            await sim.write_lines(sim.next_round())
+            expected = sim.traffic.stats.messages
+            await eventually(lambda: len(events(sub, ais_topic)) == expected, what="all events")
+        await eventually(lambda: statuses(sub, status_topic)[-1].state == "offline", what="offline")
+    finally:
+        sim.close()
+        if sub is not None:
+            sub.close()
+        broker.stop()
 
 
 async def test_several_gateways_run_at_once(broker, collector, prefix) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,8 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -27,6 +29,7 @@ from seaLink.wire.gateway import (
 from seaLink.wire.payloads import AckState, DistressNature, DownKind
 from simulators.beidou_pty import ShoreTerminalPty
 from simulators.beidou_terminal import BeidouNetwork, BoatTerminal, Position, SimulatedBoat
+from tests.brokers import ShippedMosquitto
 from tests.gateway.conftest import Collector, advance_until, eventually
 
 SHORE, BOAT = "4207733", "166166"
@@ -197,6 +200,39 @@ async def test_messages_round_trip_in_each_family(broker, collector, prefix, fam
         assert all(m.card == BOAT and m.family == family for m in r.rx())
         ok = [f for f in r.feedback() if f.result == "ok"]
         assert {f.request_id for f in ok} == {"w0", "n1", "t1", "k1"}
+
+
+async def test_with_its_own_account_on_the_shipped_broker_it_does_all_it_must(
+    tmp_path: Path,
+) -> None:
+    """`gw-bd-40` may post only its status and Beidou topics and read only its own requests: that
+    is all a Beidou gateway needs (a request in, the terminal's feedback and the result out, a
+    boat's distress in)."""
+    broker = ShippedMosquitto(tmp_path / "broker")
+    broker.start()
+    made: list[Collector] = []
+    try:
+        gw = broker.credentials("gateway", "bd-40", "--link", "beidou")
+        hub = f"mqtt://sealink-hub:{broker.credentials('hub')}@127.0.0.1:{broker.port}"
+
+        def as_hub(topic_filter: str) -> Collector:
+            made.append(Collector(hub, topic_filter))
+            return made[-1]
+
+        account = SimpleNamespace(url=f"mqtt://gw-bd-40:{gw}@127.0.0.1:{broker.port}")
+        async with rig(account, as_hub, "sealink/v1", "4.0") as r:
+            r.down("w0", "notice", "早上好", ack="read")
+            await advance_until(r.clock, lambda: "w0" in r.results(), what="w0 sent")
+            assert r.results()["w0"].outcome == "sent"
+            assert {f.request_id for f in r.feedback() if f.result == "ok"} == {"w0"}
+            r.boat.raise_distress(DistressNature.FIRE, persons=3, text="机舱起火")
+            await advance_until(
+                r.clock, lambda: any(m.distress for m in r.rx()), what="the distress", max_s=2000
+            )
+    finally:
+        for c in made:
+            c.close()
+        broker.stop()
 
 
 async def test_a_too_soon_refusal_is_waited_out_as_the_terminal_says(

@@ -10,9 +10,6 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -43,12 +40,11 @@ from seaLink.wire.nmea import parse_nmea_fixes
 from seaLink.wire.payloads import Fix, HelloPayload
 from seaLink.wire.topics import UplinkKind
 from simulators.ais_pty import PtyPort
-from tests.brokers import Mosquitto
+from tests.brokers import Mosquitto, ShippedMosquitto
 from tests.gateway.conftest import DATA, Collector, eventually
 from tests.test_ingest import wait_for
 
 VID = "NA52445"
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto"
 # The gateway's clock: it dates the sentences that carry only a time of day (GGA, GLL).
 TODAY = dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -454,29 +450,13 @@ class Listener:
         self._client.loop_stop()
 
 
-def creds(kind: str, name: str, passwd: Path, acl: Path) -> str:
-    """`sealink credentials ...` as an operator runs it; returns the password it made."""
-    out = subprocess.run(
-        [sys.executable, "-m", "seaLink.cli", "credentials", kind, name, "--passwd", str(passwd),
-         "--acl", str(acl)], capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    return out.split("password: ")[1].strip()
-
-
 @pytest.fixture
 def acl_broker(tmp_path: Path) -> Iterator[tuple[Mosquitto, dict[str, str]]]:
-    """A Mosquitto that wants accounts, with the shipped ACL: a vessel speaks only as itself."""
-    assert shutil.which("mosquitto_passwd")
-    passwd, acl = tmp_path / "passwd", tmp_path / "acl"
-    acl.write_text(DEPLOY.joinpath("sealink.acl").read_text())
-    pw = {"hub": creds("hub", "hub", passwd, acl), VID: creds("vessel", VID, passwd, acl)}
-    b = Mosquitto(tmp_path / "broker")
-    b.conf.write_text(
-        f"listener {b.port} 127.0.0.1\nallow_anonymous false\npassword_file {passwd}\n"
-        f"acl_file {acl}\nlog_dest stderr\nlog_type all\n"
-        + ("user root\n" if os.geteuid() == 0 else "")
-    )
+    """The shipped Mosquitto configuration with accounts made by `sealink credentials`: a vessel
+    speaks only as itself, with its own client id."""
+    b = ShippedMosquitto(tmp_path / "broker", log_all=True)
     b.start()
+    pw = {"hub": b.credentials("hub"), VID: b.credentials("vessel", VID)}
     yield b, pw
     b.stop()
 

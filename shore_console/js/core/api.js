@@ -1,4 +1,6 @@
-/** The hub's REST API v1. Every call carries the bearer token; a 401 ends the session. */
+/** The hub's REST API v1. Every call carries the bearer token; a 401 ends the session. The hub
+ * answers in the console's language (alert details, incident logs: Accept-Language). */
+import { getLang } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(status, code, message, body) {
@@ -11,7 +13,7 @@ export class ApiError extends Error {
 
 export function createApi({ getToken, onUnauthorized }) {
   async function request(path, { method = "GET", body, auth = true, query } = {}) {
-    const headers = { Accept: "application/json" };
+    const headers = { Accept: "application/json", "Accept-Language": getLang() };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (auth) headers.Authorization = `Bearer ${getToken()}`;
     let url = path;

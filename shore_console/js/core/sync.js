@@ -4,6 +4,7 @@
  * the snapshot loads are held and applied after it. Positions are volatile (never replayed), so
  * every (re)connection, and every "resync", reads the snapshot again.
  */
+import { onLangChange } from "./i18n.js";
 import { perf } from "./perf.js";
 
 const HELLO_WAIT_MS = 3000;
@@ -52,6 +53,8 @@ export function startSync({ api, live, fleet, alerts, onError }) {
   const offs = [
     live.on("hello", reload),
     live.on("resync", reload),
+    // The hub words alerts in the reader's language: read them again in the new one.
+    onLangChange(() => reload()),
     ...["positions", "contact", "alert"].map((type) =>
       live.on(type, (data) => (loading ? held.push([type, data]) : apply(type, data))),
     ),

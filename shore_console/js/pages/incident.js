@@ -101,6 +101,11 @@ export function mount(el, ctx, [iid]) {
     );
   }
 
+  /** "vessel:V1" is the boat itself; people are shown by their user name. */
+  function actorName(actor) {
+    return actor?.startsWith("vessel:") ? t("incident.actor.vessel", { id: actor.slice(7) }) : actor === "system" ? t("incident.actor.system") : actor;
+  }
+
   function renderLog(entries) {
     setChildren(
       log,
@@ -109,7 +114,8 @@ export function mount(el, ctx, [iid]) {
         ? h("ol", { class: "log-list" }, entries.map((e) =>
             h("li", { class: `log-entry log-${e.kind}`, "data-kind": e.kind },
               h("span", { class: "time" }, formatTime(e.ts)), " ",
-              raw(e.kind, "log-kind"), " · ", raw(e.actor, "log-actor"), " — ", raw(e.text, "log-text"))))
+              h("span", { class: "log-kind" }, t(`incident.kind.${e.kind}`)), " · ",
+              raw(actorName(e.actor), "log-actor"), " — ", raw(e.text, "log-text"))))
         : h("p", { class: "muted" }, t("incident.log_empty")),
     );
   }

@@ -1,0 +1,73 @@
+"""The boat in distress is told the truth, stage by stage (issue 13.7), as down messages of kind
+`distress_status` (docs/protocol.md §2.9):
+
+    received   the shore system has stored the call (automatic: that is the `distress_ack`)
+    seen       a duty officer (named) acknowledged the alert, at a time
+    organised  a tasked boat accepted: who is on the way and when it will be there
+    closed     the alert was resolved, with its outcome
+
+Each is queued in the outbox in the same transaction as what it reports (an acknowledgement, a
+boat's acceptance, a resolution), at the most urgent priority: it survives a crash, reaches the
+boat however its links come and go, and is never sent twice (its id is its stage's)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from seaLink.domain.messaging import DISTRESS_PRIORITY
+from seaLink.store.db import Database
+from seaLink.store.phrases import BOAT_LANG
+from seaLink.store.tables import Alert, Delivery, UserAccount
+from seaLink.texts import Phrase, render
+from seaLink.wire.payloads import DownKind, DownMessage
+
+_a: Any = Alert.__table__  # type: ignore[attr-defined]
+_d: Any = Delivery.__table__  # type: ignore[attr-defined]
+_u: Any = UserAccount.__table__  # type: ignore[attr-defined]
+LIFETIME = timedelta(hours=12)
+
+
+def status_msg_id(vessel_id: str, distress_id: str, stage: str, extra: str = "") -> str:
+    """Unique by construction whatever the lengths of the ids: they enter as a digest."""
+    digest = hashlib.sha256(f"{vessel_id}|{distress_id}|{stage}|{extra}".encode()).hexdigest()
+    return f"ds-{digest[:24]}-{stage}"
+
+
+async def display_name(conn: AsyncConnection, username: str) -> str:
+    name = (await conn.execute(select(_u.c.display_name).where(_u.c.username == username))).scalar()
+    return str(name or username)
+
+
+async def queue_status(
+    conn: AsyncConnection, db: Database, alert_id: int, stage: str, phrase: Phrase,
+    fields: dict[str, Any], now: datetime, extra: str = "",
+) -> None:  # fmt: skip
+    """Queue one stage for the distress alert's boat (nothing for another kind of alert, or for
+    a beacon, which cannot receive)."""
+    row = (await conn.execute(select(_a.c.vessel_id, _a.c.grid_id, _a.c.ref, _a.c.incident_id,
+                                     _a.c.type, _a.c.data).where(_a.c.id == alert_id))).first()  # fmt: skip
+    if row is None or row[4] != "distress" or row[2] is None:
+        return
+    if json.loads(row[5] or "{}").get("link") == "ais":
+        return
+    vessel_id, grid_id, distress_id, incident_id = row[0], row[1], str(row[2]), row[3]
+    msg_id = status_msg_id(vessel_id, distress_id, stage, extra)
+    msg = DownMessage(
+        msg_id=msg_id, kind=DownKind.DISTRESS_STATUS, priority=DISTRESS_PRIORITY,
+        title=render(Phrase(f"down.distress_status.{stage}.title"), BOAT_LANG),
+        body=render(phrase, BOAT_LANG), issued=now, expires=now + LIFETIME, ack="none",
+        distress_id=distress_id, stage=stage, incident_id=incident_id, **fields,
+    )  # fmt: skip
+    await conn.execute(db.insert_ignore(_d), [{
+        "msg_id": msg_id, "vessel_id": vessel_id, "grid_id": grid_id,
+        "kind": DownKind.DISTRESS_STATUS.value, "priority": DISTRESS_PRIORITY,
+        "payload": msg.model_dump_json(exclude_none=True), "state": "queued", "rank": 0,
+        "attempts": 0, "next_attempt_at": now, "queued_at": now, "expires_at": now + LIFETIME,
+        "last_error": "",
+    }])  # fmt: skip

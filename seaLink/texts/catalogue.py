@@ -1,0 +1,198 @@
+"""Every sentence the hub says to people, in Simplified Chinese (the default) and English.
+
+A sentence is a key with named slots. A slot may say how its value is shown: `{at:time}` (Beijing
+time), `{at:age}` ("5 分钟前"), `{where:pos}` (degrees and minutes, from [lat, lon]),
+`{persons:persons}` ("船上 3 人" / "3 aboard", or unknown), `{nature:nature}` (a code looked up in the word table
+`nature`), `{gap:nm}` (one decimal), `{note:suffix}` (", note" when there is one),
+`{detail:phrase}` (a phrase within the phrase). Plain `{name}` is the value as it is.
+
+The console reads this same catalogue (`GET /api/v1/texts`), so a stored phrase reads the same in
+the console, an SMS and a log, in whichever language the reader chose.
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh-CN", "en")
+DEFAULT_LANG = "zh-CN"
+
+# word tables: code -> (zh-CN, en)
+WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "nature": {
+        "fire": ("火灾", "fire"), "flooding": ("进水", "flooding"),
+        "collision": ("碰撞", "collision"), "grounding": ("搁浅", "grounding"),
+        "listing": ("倾斜", "listing"), "sinking": ("沉没", "sinking"),
+        "adrift": ("失去动力漂流", "adrift without power"),
+        "man_overboard": ("人员落水", "man overboard"), "piracy": ("海盗", "piracy"),
+        "abandoning": ("弃船", "abandoning ship"), "medical": ("医疗急救", "medical emergency"),
+        "undesignated": ("遇险（未说明）", "distress (undesignated)"),
+    },
+    "alert_type": {
+        "distress": ("遇险", "Distress"), "lost_contact": ("失联", "Lost contact"),
+        "maintenance": ("在港静默", "Silent in port"), "zone": ("区域", "Zone"),
+        "separation": ("脱离编队", "Separated from group"),
+        "recall": ("撤离未归", "Recall: unaccounted"), "request": ("求助待回复", "Request waiting"),
+    },
+    "phase": {
+        "uncertainty": ("不明阶段", "uncertainty phase"), "alert": ("告警阶段", "alert phase"),
+        "distress": ("遇险阶段", "distress phase"),
+    },
+    "level": {
+        "0": ("值班员", "duty officer"), "1": ("网格长", "grid leader"),
+        "2": ("县应急办", "county emergency desk"),
+    },
+    "zone_kind": {
+        "protected": ("保护区", "protected area"), "moratorium": ("休渔期海域", "moratorium area"),
+        "sensitive": ("敏感海域", "sensitive area"),
+        "shipping_lane": ("航道附近", "near a shipping lane"),
+    },
+    "outcome": {
+        "rescued": ("人员已获救", "rescued"), "false_alarm": ("误报", "false alarm"),
+        "contact_restored": ("已恢复联系", "contact restored"), "other": ("其他", "other"),
+    },
+    "link": {
+        "mqtt": ("4G/5G 网络", "mobile network"), "beidou": ("北斗短报文", "Beidou"),
+        "ais": ("AIS", "AIS"), "nmea": ("GNSS 终端", "GNSS box"),
+    },
+    "delivery": {
+        "accepted": ("已接受", "accepted"), "declined": ("已拒绝", "declined"),
+        "delivered": ("已收到", "delivered"), "read": ("已阅", "read"),
+        "acknowledged": ("已确认", "acknowledged"), "sent": ("已发出", "sent"),
+        "queued": ("待发", "queued"), "expired": ("已过期", "expired"),
+    },
+    "category": {
+        "equipment": ("设备", "equipment"), "policy": ("政策", "policy"),
+        "medical": ("医疗", "medical"), "legal": ("法律", "legal"),
+        "supplies": ("补给", "supplies"), "weather": ("天气", "weather"), "other": ("其他", "other"),
+    },
+    "signal": {
+        "white": ("白色", "white"), "blue": ("蓝色", "blue"), "yellow": ("黄色", "yellow"),
+        "orange": ("橙色", "orange"), "red": ("红色", "red"),
+    },
+}  # fmt: skip
+
+# phrases: key -> (zh-CN, en)
+PHRASES: dict[str, tuple[str, str]] = {
+    # shown with alerts (their `detail`)
+    "alert.distress": (
+        "{nature:nature}，{persons:persons}，{where:pos}",
+        "{nature:nature}, {persons:persons}, {where:pos}",
+    ),
+    "alert.distress.cancel_requested": (
+        "船方申请取消报警：{reason}", "The boat asks to cancel the alarm: {reason}",
+    ),
+    "alert.lost_contact": (
+        "最后联系 {last_heard:time}（{last_heard:age}）",
+        "Last heard {last_heard:time} ({last_heard:age})",
+    ),
+    "alert.lost_contact.never": ("从未收到该船信号", "Never heard from"),
+    "alert.maintenance": (
+        "在港静默，最后联系 {last_heard:time}（{last_heard:age}）",
+        "Silent in port, last heard {last_heard:time} ({last_heard:age})",
+    ),
+    "alert.maintenance.never": ("在港静默，从未收到该船信号", "Silent in port, never heard from"),
+    "alert.zone": ("进入{kind:zone_kind}：{zone}", "Entered {kind:zone_kind}: {zone_en}"),
+    "alert.separation": (
+        "脱离编队 {group}：距最近同伴 {gap:nm} 海里",
+        "Separated from group {group}: {gap:nm} nmi from the nearest mate",
+    ),
+    "alert.recall": (
+        "撤离时限已到仍未归港或报告：{vessel}",
+        "Recall deadline passed, not in port and no report: {vessel}",
+    ),
+    # the alert's trail
+    "trail.heard_again": ("经{link:link}重新收到信号", "Heard again via {link:link}"),
+    "trail.heard_again.any": ("重新收到信号", "Heard again"),
+    "trail.escalated": ("无人确认，升级至{level:level}", "Not acknowledged: escalated to the {level:level}"),
+    "trail.left_zone": ("离开 {zone}", "Left {zone}"),
+    "trail.back_in_port": ("已回港", "Back in port"),
+    "trail.back_with_group": (
+        "回到编队附近（{gap:nm} 海里）", "Back near the group ({gap:nm} nmi)",
+    ),
+    # an incident's log
+    "log.alarm": (
+        "{vessel} 遇险报警：{nature:nature}，{persons:persons}，位置 {where:pos}（{at:time}）{text:suffix}",
+        "{vessel} distress call: {nature:nature}, {persons:persons}, at {where:pos} ({at:time}){text:suffix}",
+    ),
+    "log.new_distress_id": (
+        "新的报警编号 {distress_id}，位置 {where:pos}", "New distress number {distress_id}, at {where:pos}",
+    ),
+    "log.cancel_requested": ("船方申请取消报警：{reason}", "The boat asks to cancel: {reason}"),
+    "log.acknowledged": ("{by} 已确认报警{note:suffix}", "{by} acknowledged the alarm{note:suffix}"),
+    "log.resolved": ("结案：{outcome:outcome}{note:suffix}", "Closed: {outcome:outcome}{note:suffix}"),
+    "log.tasked": ("指派救援：{vessels}", "Tasked to assist: {vessels}"),
+    "log.task_accepted": (
+        "{vessel} 接受救援任务{eta:eta}{text:suffix}", "{vessel} accepts the task{eta:eta}{text:suffix}",
+    ),
+    "log.task_declined": ("{vessel} 拒绝救援任务{text:suffix}", "{vessel} declines the task{text:suffix}"),
+    "log.sitrep": ("发出情况报告第 {number} 号", "SITREP {number} issued"),
+    # notifications (SMS, webhook, e-mail, console)
+    "notify.alert": (
+        "【{type:alert_type}】{vessel}：{detail:phrase}（告警#{alert_id}，通知{level:level}）请立即处置",
+        "[{type:alert_type}] {vessel}: {detail:phrase} (alert #{alert_id}, to the {level:level}). Act now.",
+    ),
+    "notify.alert.phase": (
+        "【{type:alert_type}·{phase:phase}】{vessel}：{detail:phrase}（告警#{alert_id}，通知{level:level}）请立即处置",
+        "[{type:alert_type}, {phase:phase}] {vessel}: {detail:phrase} (alert #{alert_id}, to the {level:level}). Act now.",
+    ),
+    "notify.storm": (
+        "【{type:alert_type}】网格 {grid}：{count} 艘船——{vessels}（通知{level:level}，请在控制台逐一处置）",
+        "[{type:alert_type}] grid {grid}: {count} boats - {vessels} (to the {level:level}; work each in the console)",
+    ),
+    "notify.digest": (
+        "【告警汇总】另有 {count} 条告警未逐条发送：{list}",
+        "[Digest] {count} more alerts not sent one by one: {list}",
+    ),
+    "notify.request": (
+        "【渔民求助待回复】{vessel}：{category:category}——{text}（已等待 {minutes} 分钟）",
+        "[Fisher's request waiting] {vessel}: {category:category} - {text} (waiting {minutes} min)",
+    ),
+    "notify.grid": ("网格 {grid}", "grid {grid}"),
+    "request.reminded": ("提醒{level:level}：{who}", "Reminded the {level:level}: {who}"),
+    # down messages to boats (their terminals show them)
+    "down.distress_ack.title": ("岸基系统已收到您的报警（自动）", "The shore system has your call (automatic)"),
+    "down.distress_ack.body": (
+        "{vessel}：报警（{nature:nature}）已自动送达岸基，正在通知值班员。请保持通信畅通。",
+        "{vessel}: your call ({nature:nature}) reached the shore automatically; the duty officer is being alerted. Stay on the air.",
+    ),
+    "down.distress_status.seen.title": ("值班员已看到您的报警", "The duty officer has your call"),
+    "down.distress_status.seen": (
+        "值班员 {by} 已于 {at:clock} 确认您的报警，正在组织救援。",
+        "Duty officer {by} acknowledged your call at {at:clock}; help is being organised.",
+    ),
+    "down.distress_status.organised.title": ("救援已组织", "Help is on the way"),
+    "down.distress_status.organised": (
+        "{vessel} 正在前往，预计 {eta} 分钟到达。", "{vessel} is on its way, ETA {eta} min.",
+    ),
+    "down.distress_status.organised_no_eta": ("{vessel} 正在前往。", "{vessel} is on its way."),
+    "down.distress_status.closed.title": ("报警已结案", "Your distress is closed"),
+    "down.distress_status.closed": ("岸基已结案：{outcome:outcome}。", "Closed by the shore: {outcome:outcome}."),
+    "down.distress_cancel_ack.title": ("已收到取消报警申请", "Your cancellation request is received"),
+    "down.distress_cancel_ack.body": (
+        "岸基值班员将核实后确认取消。", "The duty officer will check and confirm the cancellation.",
+    ),
+    "down.rescue_task.title": ("【救援任务】请立即前往救援", "[Rescue task] Go to assist now"),
+    "down.rescue_task.body": (
+        "{vessel} {nature:nature}，{persons:persons}，位置 {where:pos}。请回复接受（含预计到达时间）或拒绝。",
+        "{vessel}: {nature:nature}, {persons:persons}, at {where:pos}. Reply accept (with your ETA) or decline.",
+    ),
+    "down.recall_reminder.title": ("【再次提醒】{title}", "[Reminder] {title}"),
+    "down.reply.title": ("回复：{category:category}", "Reply: {category:category}"),
+    "down.typhoon.title": ("【台风{signal:signal}预警】{title}", "[Typhoon {signal:signal} warning] {title}"),
+    "down.training_pack.title": ("【学习资料】{title}", "[Study pack] {title}"),
+    "down.training_start.title": ("【培训开始】{title}", "[Training starts] {title}"),
+    # small words the renderer needs
+    "count.unknown": ("不详", "unknown"),
+    "persons": ("船上 {n} 人", "{n} aboard"),
+    "persons.unknown": ("船上人数不详", "persons aboard unknown"),
+    "pos.unknown": ("位置不明", "position unknown"),
+    "pos.last_known": ("{where:pos}（最后已知位置）", "{where:pos} (last known position)"),
+    "time.never": ("从未", "never"),
+    "age.future": ("稍后", "in the future"),
+    "age.seconds": ("{n} 秒前", "{n} s ago"),
+    "age.minutes": ("{n} 分钟前", "{n} min ago"),
+    "age.hours": ("{n} 小时前", "{n} h ago"),
+    "age.days": ("{n} 天前", "{n} days ago"),
+    "suffix": ("：{value}", ": {value}"),
+    "eta": ("，预计 {n} 分钟到达", ", ETA {n} min"),
+    "list.sep": ("、", ", "),
+}  # fmt: skip
