@@ -123,7 +123,8 @@ async def test_a_zone_alert_is_silenced_assigned_commented_acknowledged_and_reso
         "alert.ack",
         "alert.resolve",
     }
-    assert not [e for e in audit if e["username"] == "cb"]
+    # cb's refused attempts changed nothing (his login is all the log has of him).
+    assert not [e for e in audit if e["username"] == "cb" and not e["action"].startswith("auth.")]
 
 
 async def test_a_filtered_list_is_acknowledged_in_one_action(setup: Any) -> None:  # noqa: F811
