@@ -391,6 +391,44 @@ async def test_failed_logins_slow_the_attacker_not_the_owner_and_tell_no_names(s
         assert not [e for e in audit["audit"] if "wrong-password" in json.dumps(e)]
 
 
+async def test_a_name_that_does_not_exist_is_refused_as_slowly_as_a_wrong_password(
+    site: Site,
+) -> None:
+    import statistics
+    import time
+
+    samples: dict[str, list[float]] = {"ca": [], "ghost": [], "disabled": []}
+    async with aiohttp.ClientSession() as s:
+        body = {"username": "disabled", "password": "disabled-pass-1", "role": "viewer"}
+        assert (await site.call(s, "admin", "POST", "/api/v1/users", body))[0] == 201
+        assert (await site.call(s, "admin", "PATCH", "/api/v1/users/disabled",
+                                {"disabled": True}))[0] == 200  # fmt: skip
+        for i in range(7):
+            for name in samples:  # interleaved: the machine's load falls on each alike
+                started = time.perf_counter()
+                r = await site.try_login(s, name, "wrong-password", f"192.0.2.{i + 1}")
+                samples[name].append(time.perf_counter() - started)
+                assert r.status == 401
+    median = {name: statistics.median(times) for name, times in samples.items()}
+    for name in ("ghost", "disabled"):
+        assert 0.4 < median[name] / median["ca"] < 2.5, median
+
+
+async def test_behind_a_trusted_proxy_each_client_has_its_own_login_rate(
+    registered: Settings,
+) -> None:
+    settings = secure_settings(registered, login_rate_per_min=3)
+    hub = Hub(settings, clock=FakeClock(datetime.now(UTC).replace(microsecond=0)))
+    async with hub.running(), aiohttp.ClientSession() as s:
+        site = Site(hub, f"http://127.0.0.1:{settings.api.port}")
+        for _ in range(3):
+            assert (await site.try_login(s, "nobody", "x", "198.51.100.7")).status == 401
+        r = await site.try_login(s, "admin", ADMIN_PW, "198.51.100.7")
+        assert r.status == 429 and (await r.json())["error"] == "too_many_attempts"
+        # Another office behind the same proxy is not held up by that one.
+        await site.login(s, "admin", frm="198.51.100.8")
+
+
 def test_x_forwarded_for_counts_only_from_a_trusted_proxy() -> None:
     from aiohttp.test_utils import make_mocked_request
 
