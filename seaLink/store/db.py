@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, event, inspect, text
+from sqlalchemy import Connection, Table, event, inspect, literal, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -32,9 +32,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _add_missing_columns(conn: Connection) -> None:
-    """Add the nullable columns a newer SeaLink declares to the tables an older one created
-    (create_all makes missing tables only). A missing column that must have a value is a schema
-    this cannot upgrade: the start stops and says which."""
+    """Add the columns a newer SeaLink declares to the tables an older one created (create_all
+    makes missing tables only): a nullable one as it is, one that must have a value with its
+    default as the existing rows' value. A missing column with no default is a schema this
+    cannot upgrade: the start stops and says which."""
     found = inspect(conn)
     quote = conn.dialect.identifier_preparer.quote
     for table in SQLModel.metadata.sorted_tables:
@@ -44,9 +45,15 @@ def _add_missing_columns(conn: Connection) -> None:
         for column in table.columns:
             if column.name in have:
                 continue
+            ddl = str(CreateColumn(column).compile(dialect=conn.dialect))
             if not column.nullable and column.server_default is None:
-                raise ConfigError(f"table {table.name} lacks column {column.name}: recreate it")
-            ddl = CreateColumn(column).compile(dialect=conn.dialect)
+                default = getattr(column.default, "arg", None)
+                if default is None or callable(default):
+                    raise ConfigError(f"table {table.name} lacks column {column.name}: recreate it")
+                value = literal(default, column.type).compile(
+                    dialect=conn.dialect, compile_kwargs={"literal_binds": True}
+                )
+                ddl += f" DEFAULT {value}"
             conn.execute(text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {ddl}"))
             log.warning("store: added column %s.%s", table.name, column.name)
 
