@@ -50,12 +50,14 @@ def _summed(rows: list[dict[str, Any]], key: str) -> dict[str, int]:
 
 def _progress(data: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
     """A broadcast's roll-up counted over the reader's grids only."""
-    return data | {
+    out = data | {
         "grids": rows,
         "total": sum(int(r["total"]) for r in rows),
         "done": sum(int(r["done"]) for r in rows),
-        "states": _summed(rows, "states") if "states" in data else None,
     }
+    if "states" in data:
+        out["states"] = _summed(rows, "states")
+    return out
 
 
 def _recall(data: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
