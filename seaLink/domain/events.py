@@ -105,6 +105,13 @@ class DistressCancelRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class DistressReceiptQueued:
+    """A receipt (`distress_ack`) waits in the outbox for the boat: send it now."""
+
+    vessel_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class RequestArrived:
     request_id: int
     grid_id: str
@@ -214,6 +221,7 @@ DomainEvent = (
     | DistressRaised
     | DistressRepeated
     | DistressCancelRequested
+    | DistressReceiptQueued
     | RequestArrived
     | IncidentLogged
     | BeidouResultsArrived
@@ -247,6 +255,7 @@ _TYPES: dict[str, type[Any]] = {
         DistressRaised,
         DistressRepeated,
         DistressCancelRequested,
+        DistressReceiptQueued,
         RequestArrived,
         IncidentLogged,
         BeidouResultsArrived,

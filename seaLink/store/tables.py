@@ -331,6 +331,18 @@ class Notification(SQLModel, table=True):
     error: str = Field(default="", max_length=512)
 
 
+class DistressReport(SQLModel, table=True):
+    """Every distress id a vessel has used, and the alert it went to: a repeat of the same id
+    (a missed receipt, a retained copy, a replay after a restart) never raises a second alert,
+    even after the first was resolved."""
+
+    __tablename__ = "distress_report"
+    vessel_id: str = Field(primary_key=True, max_length=32)
+    distress_id: str = Field(primary_key=True, max_length=64)
+    alert_id: int = Field(index=True)
+    first_at: datetime = Field(sa_column=_ts())
+
+
 class Incident(SQLModel, table=True):
     """A distress case: persons at risk, situation reports, one chronological log."""
 

@@ -166,6 +166,11 @@ PHRASES: dict[str, tuple[str, str]] = {
     "down.distress_status.organised_no_eta": ("{vessel} 正在前往。", "{vessel} is on its way."),
     "down.distress_status.closed.title": ("报警已结案", "Your distress is closed"),
     "down.distress_status.closed": ("岸基已结案：{outcome:outcome}。", "Closed by the shore: {outcome:outcome}."),
+    "down.distress_cancel_unknown.title": ("没有这个报警", "No such distress"),
+    "down.distress_cancel_unknown.body": (
+        "岸基没有编号为 {distress_id} 的报警，无需取消。",
+        "The shore has no distress {distress_id}: nothing to cancel.",
+    ),
     "down.distress_cancel_ack.title": ("已收到取消报警申请", "Your cancellation request is received"),
     "down.distress_cancel_ack.body": (
         "岸基值班员将核实后确认取消。", "The duty officer will check and confirm the cancellation.",
