@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from seaLink.domain.geo import destination, haversine_nm, initial_bearing_deg
+from seaLink.texts import position as format_position
 
 STALE_FIX = "stale_fix"  # the last fix is older than the rule allows: where is it now?
 NO_LINK = "no_link"  # a SeaLink boat that no link reaches now: a task would wait
@@ -141,21 +142,6 @@ def rank(
 def nearest_ready(ranked: Iterable[Ranked], n: int) -> list[Ranked]:
     """What "task the nearest N" tasks: the first N SeaLink boats that are ready, in rank order."""
     return [x for x in ranked if x.ready and x.source == "sealink"][:n]
-
-
-def format_position(lat: float, lon: float) -> str:
-    """23°06.07'N 117°33.19'E"""
-
-    def part(value: float, pos: str, neg: str, width: int) -> str:
-        hemi = pos if value >= 0 else neg
-        value = abs(value)
-        deg = int(value)
-        minutes = (value - deg) * 60
-        if round(minutes, 2) >= 60:
-            deg, minutes = deg + 1, 0.0
-        return f"{deg:0{width}d}°{minutes:05.2f}'{hemi}"
-
-    return f"{part(lat, 'N', 'S', 2)} {part(lon, 'E', 'W', 3)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,6 @@ from seaLink.domain.rescue import (
     Ranked,
     SitrepFacts,
     SurpicRules,
-    format_position,
     rank,
     sitrep,
 )
@@ -37,6 +36,7 @@ from seaLink.store.db import Database
 from seaLink.store.phrases import BOAT_LANG, log_columns
 from seaLink.store.tables import Alert, Delivery, Incident, IncidentLog, Vessel, VesselState
 from seaLink.texts import Phrase, render, word
+from seaLink.texts import position as format_position
 from seaLink.wire.payloads import DownKind, DownMessage
 
 _a: Any = Alert.__table__  # type: ignore[attr-defined]
