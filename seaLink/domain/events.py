@@ -82,6 +82,7 @@ class DistressRaised:
     vessel_id: str
     grid_id: str
     at: datetime
+    exercise: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ class DistressRepeated:
     vessel_id: str
     grid_id: str
     at: datetime
+    exercise: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,7 @@ class DistressCancelRequested:
     vessel_id: str
     grid_id: str
     at: datetime
+    exercise: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +150,7 @@ class AlertFacts:
     phase: str | None
     severity: str
     at: datetime
+    exercise: bool = False  # a drill (演练)
 
 
 def alert_facts(alert: dict[str, Any], at: datetime) -> dict[str, Any]:
@@ -154,7 +158,7 @@ def alert_facts(alert: dict[str, Any], at: datetime) -> dict[str, Any]:
     return {
         "alert_id": int(alert["id"]), "vessel_id": alert["vessel_id"],
         "grid_id": alert["grid_id"], "type": alert["type"], "phase": alert["phase"],
-        "severity": alert["severity"], "at": at,
+        "severity": alert["severity"], "at": at, "exercise": bool(alert.get("exercise")),
     }  # fmt: skip
 
 

@@ -160,6 +160,7 @@ class SitrepFacts:
     coordinating_centre: str
     issued: datetime
     final: bool = False
+    exercise: bool = False  # a drill: every SITREP of it says so, first
 
 
 def sitrep(f: SitrepFacts) -> str:
@@ -170,7 +171,7 @@ def sitrep(f: SitrepFacts) -> str:
         ident.append(f"MMSI {f.mmsi}")
     if f.beidou_card:
         ident.append(f"北斗卡 {f.beidou_card}")
-    head = "FINAL " if f.final else ""
+    head = ("EXERCISE 演练 " if f.exercise else "") + ("FINAL " if f.final else "")
     return "\n".join(
         [
             f"{head}SITREP {f.number:03d} 情况报告第{f.number}号 — {f.hull_name}",

@@ -26,7 +26,7 @@ from seaLink.store.tables import (
     IncidentLog,
     VesselState,
 )
-from seaLink.texts import Phrase, render
+from seaLink.texts import Phrase, exercised, render
 from seaLink.wire.payloads import DistressPayload, DownKind, DownMessage
 
 _a: Any = Alert.__table__  # type: ignore[attr-defined]
@@ -56,7 +56,7 @@ def _ack_message(item: DistressItem, now: datetime, msg_id: str, unknown: bool =
     if p.cancel:
         which = "down.distress_cancel_unknown" if unknown else "down.distress_cancel_ack"
     args = {"vessel": item.hull_name, "nature": p.nature.value, "distress_id": p.distress_id}
-    title = render(Phrase(f"{which}.title", args), BOAT_LANG)
+    title = render(exercised(Phrase(f"{which}.title", args), p.exercise), BOAT_LANG)
     body = render(Phrase(f"{which}.body", args), BOAT_LANG)
     msg = DownMessage(
         msg_id=msg_id,
@@ -70,6 +70,7 @@ def _ack_message(item: DistressItem, now: datetime, msg_id: str, unknown: bool =
         distress_id=p.distress_id,
         cancel=p.cancel or None,
         unknown=unknown or None,  # a cancel of a distress id the shore never had
+        exercise=p.exercise or None,
     )
     return msg.model_dump_json(exclude_none=True)
 
@@ -118,8 +119,8 @@ async def apply_distress(
         existing = (await conn.execute(select(*columns).where(_a.c.id == known))).first()
     else:  # another distress id while one is open is the same emergency
         existing = (await conn.execute(select(*columns).where(
-            _a.c.vessel_id == item.vessel_id, _a.c.type == "distress",
-            _a.c.state != "resolved"))).first()  # fmt: skip
+            _a.c.vessel_id == item.vessel_id, _a.c.type == "distress", _a.c.state != "resolved",
+            _a.c.exercise.is_(p.exercise)))).first()  # a drill never merges with a real call  # fmt: skip
     lat: float | None = p.lat
     lon: float | None = p.lon
     if not item.position_known:
@@ -167,7 +168,9 @@ async def apply_distress(
                 ),
             )
         )
-        return DistressCancelRequested(alert_id, incident_id, item.vessel_id, item.grid_id, now)
+        return DistressCancelRequested(
+            alert_id, incident_id, item.vessel_id, item.grid_id, now, p.exercise
+        )
     data = json.dumps(
         {"nature": p.nature.value, "persons": p.persons, "text": p.text, "link": item.link},
         ensure_ascii=False,
@@ -177,15 +180,17 @@ async def apply_distress(
         newer = event_ts is None or p.ts > event_ts
         values: dict[str, Any] = {"repeats": _a.c.repeats + 1, "updated_at": now}
         if newer:  # the newest report stands: nature, persons, position, in words too
-            values.update(event_ts=p.ts, data=data, **detail_columns(Phrase(
-                "alert.distress", {"nature": p.nature.value, "persons": p.persons, "where": where})))  # fmt: skip
+            values.update(event_ts=p.ts, data=data, **detail_columns(exercised(Phrase(
+                "alert.distress", {"nature": p.nature.value, "persons": p.persons, "where": where}), p.exercise)))  # fmt: skip
             if lat is not None:
                 values.update(lat=lat, lon=lon)
         await conn.execute(update(_a).where(_a.c.id == alert_id).values(**values))
         if existing[3] != p.distress_id:
             await _log_entry(conn, incident_id, now, who, "distress",
                              Phrase("log.new_distress_id", {"distress_id": p.distress_id, "where": where}))  # fmt: skip
-        return DistressRepeated(alert_id, incident_id, item.vessel_id, item.grid_id, now)
+        return DistressRepeated(
+            alert_id, incident_id, item.vessel_id, item.grid_id, now, p.exercise
+        )
     result = await conn.execute(
         _a.insert().values(
             vessel_id=item.vessel_id,
@@ -197,9 +202,12 @@ async def apply_distress(
             raised_at=now,
             updated_at=now,
             **detail_columns(
-                Phrase(
-                    "alert.distress",
-                    {"nature": p.nature.value, "persons": p.persons, "where": where},
+                exercised(
+                    Phrase(
+                        "alert.distress",
+                        {"nature": p.nature.value, "persons": p.persons, "where": where},
+                    ),
+                    p.exercise,
                 )
             ),
             ref=p.distress_id,
@@ -210,6 +218,7 @@ async def apply_distress(
             repeats=0,
             escalation_level=0,
             escalate_at=escalate_at,
+            exercise=p.exercise,
         )
     )
     key = result.inserted_primary_key
@@ -241,7 +250,7 @@ async def apply_distress(
     assert ikey is not None
     incident_id = int(ikey[0])
     await conn.execute(update(_a).where(_a.c.id == alert_id).values(incident_id=incident_id))
-    alarm = Phrase("log.alarm", {"vessel": item.hull_name, "nature": p.nature.value,
-                                 "persons": p.persons, "where": where, "at": p.ts, "text": p.text})  # fmt: skip
+    alarm = exercised(Phrase("log.alarm", {"vessel": item.hull_name, "nature": p.nature.value,
+                                 "persons": p.persons, "where": where, "at": p.ts, "text": p.text}), p.exercise)  # fmt: skip
     await _log_entry(conn, incident_id, now, who, "alarm", alarm)
-    return DistressRaised(alert_id, incident_id, item.vessel_id, item.grid_id, now)
+    return DistressRaised(alert_id, incident_id, item.vessel_id, item.grid_id, now, p.exercise)

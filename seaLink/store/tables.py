@@ -141,6 +141,7 @@ class Alert(SQLModel, table=True):
             "uq_alert_open",
             "vessel_id",
             "type",
+            "exercise",  # a drill's alert stands beside a real one, never in its way
             unique=True,
             sqlite_where=text("state != 'resolved'"),
             postgresql_where=text("state != 'resolved'"),
