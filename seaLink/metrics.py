@@ -15,6 +15,11 @@ class HubMetrics:
         self.rejected = Counter(
             "sealink_uplink_rejected_total", "Uplinks refused, by reason", ["reason"], registry=r
         )
+        self.retained_cleared = Counter(
+            "sealink_uplink_retained_cleared_total",
+            "Uplinks other than status published retained: taken, and cleared from the broker",
+            registry=r,
+        )
         self.duplicates = Counter(
             "sealink_uplink_duplicates_total", "Redelivered uplinks already stored", registry=r
         )

@@ -29,6 +29,7 @@ from seaLink.services.auth import AuthService, hash_password
 from seaLink.services.broadcasts import BroadcastService
 from seaLink.services.cluster import Cluster, default_hub_id
 from seaLink.services.contact_watch import ContactWatch
+from seaLink.services.drills import DrillService
 from seaLink.services.event_routes import EventRouter, hub_routes
 from seaLink.services.events import EventBus
 from seaLink.services.gateway_uplinks import BeidouRouteView
@@ -137,6 +138,7 @@ class Hub:
             db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
         )
         self.alert_desk = AlertDesk(db=self.db, clock=self.clock, emit=emit)
+        self.drills = DrillService(db=self.db, clock=self.clock, outbox=self.outbox)
         self.live = LiveView(self.events, self.registry, self.rescue.incident_grids.get)
         self.router.live, self.router.schedule = hub_routes(
             live=self.live, watch=self.watch, outbox=self.outbox, zones=self.zones,

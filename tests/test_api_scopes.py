@@ -75,6 +75,7 @@ def bodies(grid: str, now: datetime) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/alerts/{aid}/silence"): {"minutes": 5},
         ("POST", "/api/v1/alerts/{aid}/assign"): {"username": "ca"},
         ("POST", "/api/v1/alerts/{aid}/comment"): {"text": "已电话联系"},
+        ("POST", "/api/v1/drills"): {"vessel_id": vessel, "kind": "distress"},
         ("POST", "/api/v1/incidents/{iid}/task"): {"vessels": [vessel]},
         ("POST", "/api/v1/incidents/{iid}/sitrep"): {},
         ("POST", "/api/v1/duty"): {

@@ -268,7 +268,7 @@ async def test_tasking_the_nearest_boats_and_their_replies_in_the_log_sitrep_and
         assert status == 201 and text.startswith("SITREP 001")
         for line in (
             "A 识别 IDENTITY",
-            "B 位置 POSITION: 23°00.00'N 117°30.00'E",
+            "B 位置 POSITION: 23°00.00′N 117°30.00′E",
             "C 情况 SITUATION: 进水",
             "D 遇险人员 PERSONS AT RISK: 6",
             "E 所需援助",

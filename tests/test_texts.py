@@ -31,6 +31,9 @@ def _keys_used_in_code() -> set[str]:
                 keys |= {f"down.distress_ack.{part}", f"down.distress_cancel_ack.{part}"}
             elif key == "down.distress_status.{stage}.title":
                 keys |= {f"down.distress_status.{s}.title" for s in ("seen", "organised", "closed")}
+            elif key in ("down.drill.{kind}.title", "down.drill.{kind}.body"):
+                part = key.split(".")[-1]
+                keys |= {f"down.drill.{k}.{part}" for k in ("distress", "man_overboard")}
             elif key.startswith("alert.{type_}"):
                 suffix = key.removeprefix("alert.{type_}")
                 keys |= {f"alert.lost_contact{suffix}", f"alert.maintenance{suffix}"}

@@ -56,6 +56,11 @@ class BulkAckIn(_Body):
     note: Annotated[str, Field(max_length=1000)] = ""
 
 
+class DrillIn(_Body):
+    vessel_id: Annotated[str, Field(min_length=1, max_length=32)]
+    kind: Literal["distress", "man_overboard"] = "distress"
+
+
 class ResolveIn(_Body):
     outcome: Literal["rescued", "false_alarm", "contact_restored", "other"]
     note: Annotated[str, Field(max_length=2000)] = ""
@@ -140,6 +145,12 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         body: BulkAckIn = await _body(request, BulkAckIn)
         results = await desk.acknowledge_many(body.ids, principal(request), body.note)
         return out.respond(out.BulkAckOut, {"results": {str(k): v for k, v in results.items()}})
+
+    async def drill(request: web.Request) -> web.Response:
+        body: DrillIn = await _body(request, DrillIn)
+        msg_id = await hub.drills.start(body.vessel_id, body.kind, principal(request))
+        return out.respond(out.DrillOut, {"msg_id": msg_id, "vessel_id": body.vessel_id,
+                                          "kind": body.kind}, status=201)  # fmt: skip
 
     async def resolve(request: web.Request) -> web.Response:
         alert_id = _int(request, "aid")
@@ -320,6 +331,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
     return [
         web.get("/api/v1/alerts/{aid}", get_alert),
         web.post("/api/v1/alerts/ack", ack_many),
+        web.post("/api/v1/drills", drill),
         web.post("/api/v1/alerts/{aid}/ack", ack),
         web.post("/api/v1/alerts/{aid}/silence", silence),
         web.post("/api/v1/alerts/{aid}/assign", assign),

@@ -42,6 +42,7 @@ STATUS_OF: dict[str, int] = {
     "too_many": 429,
     "unavailable": 503,
     "bad_assignee": 400,
+    "bad_drill": 400,
 }
 # Headers a refusal must keep (405 names the methods the path takes).
 _KEPT = ("Allow",)

@@ -18,6 +18,7 @@ from seaLink.api.alerts_api import (
     AckIn,
     BulkAckIn,
     CommentIn,
+    DrillIn,
     DutyIn,
     ResolveIn,
     SilenceIn,
@@ -93,6 +94,11 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
         200,
     ),
     ("POST", "/api/v1/alerts/{aid}/comment"): ("Add a comment to an alert's trail", CommentIn, 200),
+    ("POST", "/api/v1/drills"): (
+        "Ask a boat's crew to run a drill (演练): marked EXERCISE end to end, never counted",
+        DrillIn,
+        201,
+    ),
     ("GET", "/api/v1/incidents/{iid}"): ("An incident with its log", None, 200),
     ("GET", "/api/v1/incidents/{iid}/nearest"): (
         "Boats ranked by time to the scene (?limit=)",

@@ -198,6 +198,12 @@ class NotificationOut(Out):
     error: str
 
 
+class DrillOut(Out):
+    msg_id: str = Field(description="the drill order sent to the boat")
+    vessel_id: str
+    kind: str
+
+
 class BulkAckOut(Out):
     results: dict[str, str] = Field(
         description="per alert id: acknowledged, or why not (not_found, not_open)"

@@ -121,6 +121,7 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
         },
     ),
     ("POST", "/api/v1/alerts/{aid}/comment"): RouteDoc(r.AlertDetailOut, errors={404: _NOT_FOUND}),
+    ("POST", "/api/v1/drills"): RouteDoc(r.DrillOut, errors={404: "no such vessel in your grids"}),
     ("GET", "/api/v1/incidents/{iid}"): RouteDoc(r.IncidentOut, errors={404: _NOT_FOUND}),
     ("GET", "/api/v1/incidents/{iid}/nearest"): RouteDoc(
         r.NearestOut,

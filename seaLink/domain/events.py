@@ -82,6 +82,7 @@ class DistressRaised:
     vessel_id: str
     grid_id: str
     at: datetime
+    exercise: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ class DistressRepeated:
     vessel_id: str
     grid_id: str
     at: datetime
+    exercise: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,14 @@ class DistressCancelRequested:
     vessel_id: str
     grid_id: str
     at: datetime
+    exercise: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DistressReceiptQueued:
+    """A receipt (`distress_ack`) waits in the outbox for the boat: send it now."""
+
+    vessel_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +150,7 @@ class AlertFacts:
     phase: str | None
     severity: str
     at: datetime
+    exercise: bool = False  # a drill (演练)
 
 
 def alert_facts(alert: dict[str, Any], at: datetime) -> dict[str, Any]:
@@ -147,7 +158,7 @@ def alert_facts(alert: dict[str, Any], at: datetime) -> dict[str, Any]:
     return {
         "alert_id": int(alert["id"]), "vessel_id": alert["vessel_id"],
         "grid_id": alert["grid_id"], "type": alert["type"], "phase": alert["phase"],
-        "severity": alert["severity"], "at": at,
+        "severity": alert["severity"], "at": at, "exercise": bool(alert.get("exercise")),
     }  # fmt: skip
 
 
@@ -214,6 +225,7 @@ DomainEvent = (
     | DistressRaised
     | DistressRepeated
     | DistressCancelRequested
+    | DistressReceiptQueued
     | RequestArrived
     | IncidentLogged
     | BeidouResultsArrived
@@ -247,6 +259,7 @@ _TYPES: dict[str, type[Any]] = {
         DistressRaised,
         DistressRepeated,
         DistressCancelRequested,
+        DistressReceiptQueued,
         RequestArrived,
         IncidentLogged,
         BeidouResultsArrived,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from seaLink.domain.geo import destination, haversine_nm, initial_bearing_deg
+from seaLink.texts import position as format_position
 
 STALE_FIX = "stale_fix"  # the last fix is older than the rule allows: where is it now?
 NO_LINK = "no_link"  # a SeaLink boat that no link reaches now: a task would wait
@@ -143,21 +144,6 @@ def nearest_ready(ranked: Iterable[Ranked], n: int) -> list[Ranked]:
     return [x for x in ranked if x.ready and x.source == "sealink"][:n]
 
 
-def format_position(lat: float, lon: float) -> str:
-    """23°06.07'N 117°33.19'E"""
-
-    def part(value: float, pos: str, neg: str, width: int) -> str:
-        hemi = pos if value >= 0 else neg
-        value = abs(value)
-        deg = int(value)
-        minutes = (value - deg) * 60
-        if round(minutes, 2) >= 60:
-            deg, minutes = deg + 1, 0.0
-        return f"{deg:0{width}d}°{minutes:05.2f}'{hemi}"
-
-    return f"{part(lat, 'N', 'S', 2)} {part(lon, 'E', 'W', 3)}"
-
-
 @dataclass(frozen=True, slots=True)
 class SitrepFacts:
     number: int
@@ -174,6 +160,7 @@ class SitrepFacts:
     coordinating_centre: str
     issued: datetime
     final: bool = False
+    exercise: bool = False  # a drill: every SITREP of it says so, first
 
 
 def sitrep(f: SitrepFacts) -> str:
@@ -184,7 +171,7 @@ def sitrep(f: SitrepFacts) -> str:
         ident.append(f"MMSI {f.mmsi}")
     if f.beidou_card:
         ident.append(f"北斗卡 {f.beidou_card}")
-    head = "FINAL " if f.final else ""
+    head = ("EXERCISE 演练 " if f.exercise else "") + ("FINAL " if f.final else "")
     return "\n".join(
         [
             f"{head}SITREP {f.number:03d} 情况报告第{f.number}号 — {f.hull_name}",

@@ -32,7 +32,7 @@ from seaLink.settings import AlertingSettings
 from seaLink.store import alert_store
 from seaLink.store.db import Database
 from seaLink.store.outage import is_store_outage
-from seaLink.texts import Phrase, render
+from seaLink.texts import Phrase, exercised, render
 
 log = logging.getLogger(__name__)
 
@@ -334,6 +334,10 @@ def notice_phrase(alert: dict[str, Any], level: int) -> Phrase:
     """What people are told of an alert: its kind in words, the boat, what happened, who is told."""
     detail: Any = Phrase.from_json(alert.get("detail_phrase"))
     phased = alert["type"] == "lost_contact" and alert.get("phase")
+    return exercised(_notice(alert, level, phased, detail), bool(alert.get("exercise")))
+
+
+def _notice(alert: dict[str, Any], level: int, phased: Any, detail: Any) -> Phrase:
     return Phrase(
         "notify.alert.phase" if phased else "notify.alert",
         {

@@ -26,6 +26,7 @@ from seaLink.domain.events import (
     ContactChanged,
     DistressCancelRequested,
     DistressRaised,
+    DistressReceiptQueued,
     DistressRepeated,
     DomainEvent,
     IncidentLogged,
@@ -67,11 +68,13 @@ def hub_routes(
         outbox.acks_applied()
 
     def alert_raised(e: AlertRaised) -> None:
-        metrics.alerts_raised.labels(e.type).inc()
+        if not e.exercise:
+            metrics.alerts_raised.labels(e.type.split(":", 1)[0]).inc()
         alerting.raised(e.alert_id)
 
     def distress_raised(e: DistressRaised) -> None:
-        metrics.alerts_raised.labels("distress").inc()
+        if not e.exercise:  # a drill is never counted as a real alert
+            metrics.alerts_raised.labels("distress").inc()
         alerting.raised(e.alert_id)
         outbox.kick()  # its distress_ack is queued in the same commit
 
@@ -96,6 +99,7 @@ def hub_routes(
         DistressRaised: [distress_raised],
         DistressRepeated: [lambda e: outbox.kick()],
         DistressCancelRequested: [lambda e: outbox.kick()],
+        DistressReceiptQueued: [lambda e: outbox.kick()],
         RequestArrived: [lambda e: requests.arrived([e.request_id], e.due_at, {e.request_id: e.grid_id})],
         BeidouResultsArrived: [lambda e: outbox.kick()],
         AlertRaised: [alert_raised],

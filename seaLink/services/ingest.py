@@ -188,6 +188,14 @@ class IngestPipeline:
     def _judge_vessel(self, raw: RawUplink, topic: VesselTopic, now: datetime) -> list[Verdict]:
         vid = topic.vessel_id
         self._uplinks_seen[topic.kind] += 1
+        if not raw.payload:
+            return []  # empty: how MQTT clears a retained message (ours too); nothing to judge
+        if raw.retain and topic.kind is not UplinkKind.STATUS:
+            # Only the status may be retained: any other retained uplink would come back after
+            # every restart. It is taken (a distress is never refused for how it was sent; its
+            # id keeps a replay from raising it again) and cleared from the broker.
+            self._link.publish(raw.topic, b"", qos=1, retain=True)
+            self._metrics.retained_cleared.inc()
         if self._registry.get(vid) is None:
             detail = f"vessel {vid!r} is not registered"
             return [Refused(raw, vid, Rejection(RejectReason.UNKNOWN_VESSEL, detail))]

@@ -89,6 +89,7 @@ class LiveView:
                 "severity": "critical",
                 "incident_id": ev.incident_id,
                 "sound": action == "raised",
+                "exercise": ev.exercise,
                 "at": ev.at.isoformat(),
             },
         )
@@ -104,6 +105,7 @@ class LiveView:
             "phase": ev.phase,
             "severity": ev.severity,
             "at": ev.at.isoformat(),
+            "exercise": ev.exercise,
         }
         if isinstance(ev, AlertEscalated):
             data["level"] = ev.level

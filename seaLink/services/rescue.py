@@ -25,7 +25,6 @@ from seaLink.domain.rescue import (
     Ranked,
     SitrepFacts,
     SurpicRules,
-    format_position,
     rank,
     sitrep,
 )
@@ -37,6 +36,7 @@ from seaLink.store.db import Database
 from seaLink.store.phrases import BOAT_LANG, log_columns
 from seaLink.store.tables import Alert, Delivery, Incident, IncidentLog, Vessel, VesselState
 from seaLink.texts import Phrase, render, word
+from seaLink.texts import position as format_position
 from seaLink.wire.payloads import DownKind, DownMessage
 
 _a: Any = Alert.__table__  # type: ignore[attr-defined]
@@ -75,6 +75,7 @@ class RescueService:
                 _a.c.event_ts,
                 _a.c.data,
                 _a.c.state,
+                _a.c.exercise,
                 _v.c.hull_name,
                 _v.c.mmsi,
                 _v.c.beidou_card,
@@ -257,6 +258,7 @@ class RescueService:
             situation=f"{word('nature', c['data'].get('nature') or 'undesignated')}；{c['data'].get('text') or ''}".rstrip("；"),
             persons_at_risk=c["persons_at_risk"], assistance=assistance,
             coordinating_centre=f"{self._settings.county_desk_name} / SeaLink 值班 {actor}", issued=now, final=final,
+            exercise=bool(c["exercise"]),
         ))  # fmt: skip
         async with self._db.engine.begin() as conn:
             await conn.execute(
@@ -277,7 +279,7 @@ class RescueService:
             identifier=f"sealink-nanao-incident-{incident_id}",
             sender="sealink@nanao.shantou.gd.cn",
             sent=self._clock.now(),
-            status="Actual",
+            status="Exercise" if c["exercise"] else "Actual",
             msg_type="Alert" if c["closed_at"] is None else "Update",
             event="渔船遇险 Fishing vessel in distress",
             headline=f"{c['hull_name']} {nature}，{persons if persons is not None else '若干'}人待救",

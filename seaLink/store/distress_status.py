@@ -24,7 +24,7 @@ from seaLink.domain.messaging import DISTRESS_PRIORITY
 from seaLink.store.db import Database
 from seaLink.store.phrases import BOAT_LANG
 from seaLink.store.tables import Alert, Delivery, UserAccount
-from seaLink.texts import Phrase, render
+from seaLink.texts import Phrase, exercised, render
 from seaLink.wire.payloads import DownKind, DownMessage
 
 _a: Any = Alert.__table__  # type: ignore[attr-defined]
@@ -51,7 +51,8 @@ async def queue_status(
     """Queue one stage for the distress alert's boat (nothing for another kind of alert, or for
     a beacon, which cannot receive)."""
     row = (await conn.execute(select(_a.c.vessel_id, _a.c.grid_id, _a.c.ref, _a.c.incident_id,
-                                     _a.c.type, _a.c.data).where(_a.c.id == alert_id))).first()  # fmt: skip
+                                     _a.c.type, _a.c.data, _a.c.exercise)
+                              .where(_a.c.id == alert_id))).first()  # fmt: skip
     if row is None or row[4] != "distress" or row[2] is None:
         return
     if json.loads(row[5] or "{}").get("link") == "ais":
@@ -60,9 +61,10 @@ async def queue_status(
     msg_id = status_msg_id(vessel_id, distress_id, stage, extra)
     msg = DownMessage(
         msg_id=msg_id, kind=DownKind.DISTRESS_STATUS, priority=DISTRESS_PRIORITY,
-        title=render(Phrase(f"down.distress_status.{stage}.title"), BOAT_LANG),
+        title=render(exercised(Phrase(f"down.distress_status.{stage}.title"), bool(row[6])), BOAT_LANG),
         body=render(phrase, BOAT_LANG), issued=now, expires=now + LIFETIME, ack="none",
         distress_id=distress_id, stage=stage, incident_id=incident_id, **fields,
+        exercise=bool(row[6]) or None,
     )  # fmt: skip
     await conn.execute(db.insert_ignore(_d), [{
         "msg_id": msg_id, "vessel_id": vessel_id, "grid_id": grid_id,

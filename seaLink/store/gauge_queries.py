@@ -15,7 +15,7 @@ async def open_alerts(db: Database) -> list[tuple[str, str, int]]:
     """(type, state, count) of alerts not yet resolved."""
     q = (
         select(_a.c.type, _a.c.state, func.count())
-        .where(_a.c.state != "resolved")
+        .where(_a.c.state != "resolved", _a.c.exercise.is_(False))  # drills are not real alerts
         .group_by(_a.c.type, _a.c.state)
     )
     async with db.engine.connect() as conn:

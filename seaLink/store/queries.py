@@ -265,7 +265,7 @@ async def alert_timings(
             _a.c.resolved_at, by_person.c.resolved_by,
         )
         .select_from(_a.outerjoin(by_person, by_person.c.alert_id == _a.c.id))
-        .where(_a.c.raised_at >= since)
+        .where(_a.c.raised_at >= since, _a.c.exercise.is_(False))  # drills never count
         .order_by(_a.c.raised_at)
         .limit(limit)
     )  # fmt: skip

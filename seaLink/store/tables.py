@@ -141,6 +141,7 @@ class Alert(SQLModel, table=True):
             "uq_alert_open",
             "vessel_id",
             "type",
+            "exercise",  # a drill's alert stands beside a real one, never in its way
             unique=True,
             sqlite_where=text("state != 'resolved'"),
             postgresql_where=text("state != 'resolved'"),
@@ -329,6 +330,18 @@ class Notification(SQLModel, table=True):
     ts: datetime = Field(sa_column=_ts())
     ok: bool = False
     error: str = Field(default="", max_length=512)
+
+
+class DistressReport(SQLModel, table=True):
+    """Every distress id a vessel has used, and the alert it went to: a repeat of the same id
+    (a missed receipt, a retained copy, a replay after a restart) never raises a second alert,
+    even after the first was resolved."""
+
+    __tablename__ = "distress_report"
+    vessel_id: str = Field(primary_key=True, max_length=32)
+    distress_id: str = Field(primary_key=True, max_length=64)
+    alert_id: int = Field(index=True)
+    first_at: datetime = Field(sa_column=_ts())
 
 
 class Incident(SQLModel, table=True):

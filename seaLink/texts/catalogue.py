@@ -166,6 +166,11 @@ PHRASES: dict[str, tuple[str, str]] = {
     "down.distress_status.organised_no_eta": ("{vessel} 正在前往。", "{vessel} is on its way."),
     "down.distress_status.closed.title": ("报警已结案", "Your distress is closed"),
     "down.distress_status.closed": ("岸基已结案：{outcome:outcome}。", "Closed by the shore: {outcome:outcome}."),
+    "down.distress_cancel_unknown.title": ("没有这个报警", "No such distress"),
+    "down.distress_cancel_unknown.body": (
+        "岸基没有编号为 {distress_id} 的报警，无需取消。",
+        "The shore has no distress {distress_id}: nothing to cancel.",
+    ),
     "down.distress_cancel_ack.title": ("已收到取消报警申请", "Your cancellation request is received"),
     "down.distress_cancel_ack.body": (
         "岸基值班员将核实后确认取消。", "The duty officer will check and confirm the cancellation.",
@@ -180,6 +185,17 @@ PHRASES: dict[str, tuple[str, str]] = {
     "down.typhoon.title": ("【台风{signal:signal}预警】{title}", "[Typhoon {signal:signal} warning] {title}"),
     "down.training_pack.title": ("【学习资料】{title}", "[Study pack] {title}"),
     "down.training_start.title": ("【培训开始】{title}", "[Training starts] {title}"),
+    "exercise": ("【演练】{inner:phrase}", "[EXERCISE] {inner:phrase}"),
+    "down.drill.distress.title": ("【演练】遇险报警演练", "[EXERCISE] Distress drill"),
+    "down.drill.distress.body": (
+        "这是演练，不是真实报警。请船长按实际流程在终端上发出遇险报警（终端会标记为演练），并等待岸基的各阶段回复。",
+        "This is a drill, not a real alarm. Skipper: raise the distress on the terminal as you would for real (it is marked as a drill) and follow the shore's replies.",
+    ),
+    "down.drill.man_overboard.title": ("【演练】人员落水演练", "[EXERCISE] Man overboard drill"),
+    "down.drill.man_overboard.body": (
+        "这是演练，不是真实报警。请按人员落水程序操作，并在终端上发出“人员落水”报警（标记为演练）。",
+        "This is a drill, not a real alarm. Follow the man-overboard procedure and raise a man-overboard alarm on the terminal (marked as a drill).",
+    ),
     # small words the renderer needs
     "count.unknown": ("不详", "unknown"),
     "persons": ("船上 {n} 人", "{n} aboard"),

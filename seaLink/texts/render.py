@@ -46,6 +46,11 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
+def exercised(phrase: Phrase, exercise: bool) -> Phrase:
+    """The phrase marked 【演练】 / [EXERCISE] when it belongs to a drill."""
+    return Phrase("exercise", {"inner": phrase.as_dict()}) if exercise else phrase
+
+
 def lang_of(value: str | None) -> str:
     """The catalogue language for an `Accept-Language`-like value (English, else Chinese)."""
     if value and value.strip().lower().startswith("en"):

@@ -124,11 +124,12 @@ def _decode_fixes(payload: bytes, max_fixes: int) -> list[Fix] | Rejection:
 
 
 def _decode_status(payload: bytes) -> str | Rejection:
-    text = payload.decode("utf-8", "replace").strip().strip('"').lower()
-    if text in ("online", "offline"):
-        return text
+    """Exactly `online` or `offline` (protocol §2.8): nothing else is taken for either."""
+    if payload in (b"online", b"offline"):
+        return payload.decode()
+    shown = payload[:40].decode("utf-8", "replace")
     return Rejection(
-        RejectReason.BAD_STATUS, f"status must be 'online' or 'offline', got {text[:40]!r}"
+        RejectReason.BAD_STATUS, f"status must be exactly 'online' or 'offline', got {shown!r}"
     )
 
 

@@ -177,6 +177,9 @@ class DistressPayload(_Payload):
     text: Annotated[CleanedText, Field(max_length=1000)] | None = None
     cancel: bool = False
     reason: Annotated[CleanedText, Field(max_length=500)] | None = None
+    exercise: bool = Field(
+        False, description="a drill (演练): handled end to end, marked EXERCISE, never counted"
+    )
 
     @model_validator(mode="after")
     def _cancel_needs_reason(self) -> DistressPayload:
@@ -202,6 +205,7 @@ class DownKind(StrEnum):
     REPLY = "reply"
     DISTRESS_ACK = "distress_ack"
     DISTRESS_STATUS = "distress_status"  # what the shore has done about the boat's distress
+    DRILL = "drill"  # run an exercise (演练): the terminal's distress is sent with exercise=true
     PING = "ping"
 
 
