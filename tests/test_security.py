@@ -242,20 +242,22 @@ async def test_a_database_made_before_the_creator_scope_gets_its_columns_and_a_n
             for column in ("creator_role", "creator_grids"):
                 await conn.execute(text(f"ALTER TABLE training DROP COLUMN {column}"))
             # A column that must have a value (with a default in the code), on a table with rows.
-            await conn.execute(text("ALTER TABLE alert DROP COLUMN exercise"))
+            await conn.execute(text("ALTER TABLE user_account DROP COLUMN failed_logins"))
             await conn.execute(text(
-                "INSERT INTO alert (vessel_id, grid_id, type, severity, state, phase, raised_at,"
-                " updated_at, escalation_level, repeats, detail, data) VALUES ('V1', 'G01', 'lost_contact',"
-                " 'warning', 'raised', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0, 0, '', '{}')"
+                "INSERT INTO user_account (username, password_hash, role, display_name, grid_ids,"
+                " disabled, created_at) VALUES ('old', 'x', 'viewer', '', '', false,"
+                " CURRENT_TIMESTAMP)"
             ))  # fmt: skip
         await db.create_all()  # the start of a newer hub on the older database
         async with db.engine.connect() as conn:
             columns = await conn.run_sync(
                 lambda c: {x["name"] for x in inspect(c).get_columns("training")}
             )
-            exercise = (await conn.execute(text("SELECT exercise FROM alert"))).scalar_one()
+            failed = (
+                await conn.execute(text("SELECT failed_logins FROM user_account"))
+            ).scalar_one()
         assert {"creator_role", "creator_grids"} <= columns
-        assert exercise in (False, 0)
+        assert failed == 0
     finally:
         await db.dispose()
     legacy = {"created_by": "admin", "creator_role": None, "creator_grids": None, "grid_ids": "G02"}
