@@ -133,11 +133,13 @@ async def test_a_filtered_list_is_acknowledged_in_one_action(setup: Any) -> None
     ids = await _zone_alerts(hub, base, admin, ["V1", "V2", "V3", "V4"])  # V4 is in G02
     mine = [ids["V1"], ids["V2"], ids["V3"]]
     # One id of another grid: nothing is done (not even the others).
-    status, refused = await _post(base, ca, "/api/v1/alerts/ack", {"ids": [*mine, ids["V4"]]})
+    status, refused = await _post(base, ca, "/api/v1/acknowledgements", {"ids": [*mine, ids["V4"]]})
     assert (status, refused["error"]) == (404, "not_found")
     assert {a["state"] for a in (await _get(base, admin, "/api/v1/alerts"))["alerts"]} == {"raised"}
     status, _ = await _post(base, ca, f"/api/v1/alerts/{ids['V3']}/ack", {})
-    status, done = await _post(base, ca, "/api/v1/alerts/ack", {"ids": mine, "note": "批量确认"})
+    status, done = await _post(
+        base, ca, "/api/v1/acknowledgements", {"ids": mine, "note": "批量确认"}
+    )
     assert status == 200
     assert done["results"] == {str(ids["V1"]): "acknowledged", str(ids["V2"]): "acknowledged",
                                str(ids["V3"]): "not_open"}  # fmt: skip

@@ -253,7 +253,7 @@ async def test_a_coordinator_of_one_grid_can_neither_read_nor_change_another_gri
     w = world
     a, b = w.grid["G01"], w.grid["G02"]
     on_b = bodies("G02", w.hub.clock.now())
-    on_b[("POST", "/api/v1/alerts/ack")] = {"ids": [b.aid], "note": "收到"}
+    on_b[("POST", "/api/v1/acknowledgements")] = {"ids": [b.aid], "note": "收到"}
     async with aiohttp.ClientSession() as s:
         for method, template in _walked():
             own = "{" in template

@@ -330,7 +330,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
 
     return [
         web.get("/api/v1/alerts/{aid}", get_alert),
-        web.post("/api/v1/alerts/ack", ack_many),
+        web.post("/api/v1/acknowledgements", ack_many),
         web.post("/api/v1/drills", drill),
         web.post("/api/v1/alerts/{aid}/ack", ack),
         web.post("/api/v1/alerts/{aid}/silence", silence),

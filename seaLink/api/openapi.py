@@ -78,7 +78,7 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
         200,
     ),
     ("POST", "/api/v1/alerts/{aid}/resolve"): ("Resolve an alert with an outcome", ResolveIn, 200),
-    ("POST", "/api/v1/alerts/ack"): (
+    ("POST", "/api/v1/acknowledgements"): (
         "Acknowledge several alerts at once (e.g. a filtered list)",
         BulkAckIn,
         200,

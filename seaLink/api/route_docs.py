@@ -108,7 +108,9 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ("POST", "/api/v1/alerts/{aid}/resolve"): RouteDoc(
         r.AlertDetailOut, errors={404: _NOT_FOUND, 409: "the alert is already resolved"}
     ),
-    ("POST", "/api/v1/alerts/ack"): RouteDoc(r.BulkAckOut),
+    ("POST", "/api/v1/acknowledgements"): RouteDoc(
+        r.BulkAckOut, errors={404: "one of the alerts is not in your grids (nothing was done)"}
+    ),
     ("POST", "/api/v1/alerts/{aid}/silence"): RouteDoc(
         r.AlertDetailOut, errors={404: _NOT_FOUND, 409: "the alert is already resolved"}
     ),
