@@ -312,7 +312,7 @@ async def test_a_distress_needs_a_hold_reaches_the_hub_and_shows_the_hubs_acknow
     # The hub stored it and answered with distress_ack: the terminal says so and stops repeating.
     await expect(panel).to_have_attribute("data-state", "acked")
     await expect(page.locator("#distress-status")).to_have_text("✓ 岸基已收到求救")
-    await expect(page.locator("#distress-ack-body")).to_contain_text("已收到（进水）")
+    await expect(page.locator("#distress-ack-body")).to_contain_text("报警（进水）已自动送达岸基")
     await expect(page.locator("#distress-detail")).to_contain_text("进水 · 船上人数 6")
     await shot(page, "terminal-distress-acknowledged-zh")
 
