@@ -24,6 +24,7 @@ from seaLink.errors import StoreError
 from seaLink.links.mqtt_link import MqttLink
 from seaLink.metrics import HubMetrics
 from seaLink.services.alert_desk import AlertDesk
+from seaLink.services.alert_links import AlertLinks
 from seaLink.services.alerting import Alerting
 from seaLink.services.auth import AuthService, hash_password
 from seaLink.services.broadcasts import BroadcastService
@@ -112,6 +113,10 @@ class Hub:
             settings=settings.messaging,
             events=self.events,
         )
+        self.links = AlertLinks(
+            settings.api.public_url, settings.api.link_secret,
+            timedelta(seconds=settings.api.link_ttl_s),
+        )  # fmt: skip
         self.alerting = Alerting(
             db=self.db,
             clock=self.clock,
@@ -119,6 +124,7 @@ class Hub:
             events=self.events,
             metrics=self.metrics,
             emit=emit,
+            links=self.links,
         )
         self.zones = ZoneWatch(
             db=self.db, clock=self.clock, registry=self.registry, ports=self.ports,

@@ -112,6 +112,20 @@ class MessagingSettings(_Section):
     )
 
 
+class RobotSettings(_Section):
+    """A group robot of WeCom, DingTalk or Feishu: one per grid, or per escalation level."""
+
+    kind: Literal["wecom", "dingtalk", "feishu"]
+    url: str = Field(description="the robot's webhook URL (its key or access token included)")
+    secret: str = Field("", description="signing secret (DingTalk 加签 / Feishu 签名校验)")
+    grids: list[str] = Field(
+        default_factory=list, description="only these grids' alerts (empty: all)"
+    )
+    levels: list[int] = Field(
+        default_factory=lambda: [0, 1, 2], description="escalation levels it is told of"
+    )
+
+
 class AlertingSettings(_Section):
     distress_leader_after_s: int = Field(
         120, description="unacknowledged distress: escalate to the grid leader after this"
@@ -142,6 +156,13 @@ class AlertingSettings(_Section):
     )
     recall_county_after_s: int = Field(
         1800, description="a boat unaccounted at a recall deadline: the county desk after this"
+    )
+    robots: list[RobotSettings] = Field(
+        default_factory=list, description="group robots (WeCom, DingTalk, Feishu) told of alerts"
+    )
+    retry_failed_s: list[int] = Field(
+        default_factory=lambda: [30, 120, 600],
+        description="a failed notification is sent again after each of these waits",
     )
     storm_window_s: int = Field(
         120,
@@ -200,6 +221,13 @@ class ApiSettings(_Section):
     )
     lockout_s: int = Field(900, description="the longest wait after failed logins, in seconds")
     login_rate_per_min: int = Field(20, description="login attempts per minute per client address")
+    public_url: str = Field(
+        "", description="the console's address as people reach it (links in robot messages)"
+    )
+    link_secret: str = Field(
+        "", description="signs alert links (empty: a new one each start, older links die)"
+    )
+    link_ttl_s: int = Field(86400, description="how long an alert link in a message stays valid")
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For names"

@@ -259,6 +259,15 @@ def build_app(hub: Hub) -> web.Application:
         return web.json_response(words)
 
     app.router.add_get("/api/v1/texts", texts_json)
+
+    async def alert_link(request: web.Request) -> web.Response:
+        """A signed link from a message: open the alert in the console (login there)."""
+        alert_id = hub.links.alert_of(request.match_info["token"], hub.clock.now())
+        if alert_id is None:
+            return _error(410, "link_expired", "this link is not valid any more: open the console")
+        raise web.HTTPFound(f"/console/#/alerts?alert={alert_id}")
+
+    app.router.add_get("/a/{token}", alert_link)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/api/v1/vessels", vessels)

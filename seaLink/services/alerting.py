@@ -7,7 +7,6 @@ each type's own schedule. Escalations are booked in the store, so they survive a
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +15,9 @@ from seaLink.clock import Clock
 from seaLink.domain.escalation import PHASE_FLOOR, Level, Policy, policy_key
 from seaLink.domain.events import AlertEscalated, Emit, alert_facts
 from seaLink.metrics import HubMetrics
+from seaLink.services.alert_links import AlertLinks
 from seaLink.services.deadlines import DeadlineLoop
+from seaLink.services.dispatch import Dispatcher
 from seaLink.services.events import EventBus
 from seaLink.services.notifiers import (
     Channel,
@@ -27,7 +28,8 @@ from seaLink.services.notifiers import (
     SmsChannel,
     WebhookChannel,
 )
-from seaLink.services.storm import RateLimit, StormGate, urgent
+from seaLink.services.robots import RobotChannel
+from seaLink.services.storm import StormGate, urgent
 from seaLink.settings import AlertingSettings
 from seaLink.store import alert_store
 from seaLink.store.db import Database
@@ -38,8 +40,7 @@ log = logging.getLogger(__name__)
 
 _SEEN_MAX = 100_000
 # Deadline keys that are not alert ids (those are positive): the storm window, the digest.
-_STORM, _DIGEST = -1, -2
-_LIMITED = ("sms", "email")  # channels a person pays for, or reads one by one
+_STORM, _DISPATCH = -1, -2  # the storm window; retries and digests
 
 
 class Alerting(DeadlineLoop):
@@ -54,21 +55,25 @@ class Alerting(DeadlineLoop):
         events: EventBus,
         metrics: HubMetrics,
         emit: Emit,
+        links: AlertLinks | None = None,
     ) -> None:
         super().__init__(clock)
         self._db = db
         self._settings = settings
         self._emit = emit
         self._metrics = metrics
-        self.channels: list[Channel] = [ConsoleChannel(events)]
+        channels: list[Channel] = [ConsoleChannel(events)]
         if settings.webhook_url:
-            self.channels.append(WebhookChannel(settings.webhook_url))
+            channels.append(WebhookChannel(settings.webhook_url))
         if settings.sms_webhook_url:
-            self.channels.append(SmsChannel(settings.sms_webhook_url))
+            channels.append(SmsChannel(settings.sms_webhook_url))
         if settings.smtp_host:
-            self.channels.append(
+            channels.append(
                 EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_from)
             )
+        robots = [RobotChannel(r, lambda aid: links.url(aid, clock.now()) if links else None)
+                  for r in settings.robots]  # fmt: skip
+        self.dispatch = Dispatcher(clock=clock, settings=settings, channels=channels, robots=robots)
         # Every kind of alert climbs the chain while nobody acknowledges it, on its own timers.
         self.policies = {
             kind: Policy((getattr(settings, f"{kind}_leader_after_s"),
@@ -78,7 +83,6 @@ class Alerting(DeadlineLoop):
         self._new: list[int] = []
         self._phased: list[int] = []  # alerts that entered a new SAR phase
         self._storm = StormGate(timedelta(seconds=settings.storm_window_s))
-        self._limit = RateLimit(settings.notify_max_per_hour)
         # Alerts already taken (a raised alert may be told of twice: by its event and by a
         # cluster holder's re-read of the store); bounded, oldest forgotten first.
         self._seen: dict[int, None] = {}
@@ -173,8 +177,10 @@ class Alerting(DeadlineLoop):
         if alert_id == _STORM:
             await self._flush_storm(now)
             return
-        if alert_id == _DIGEST:
-            await self._flush_digests()
+        if alert_id == _DISPATCH:
+            self._unrecorded.extend(await self.dispatch.due(now))
+            await self._record()
+            self._book_dispatch()
             return
         alert = await alert_store.get_alert(self._db, alert_id)
         if alert is None or alert["state"] != "raised" or alert["escalate_at"] is None:
@@ -212,25 +218,11 @@ class Alerting(DeadlineLoop):
         if nxt is not None:
             self.book(nxt, _STORM)
 
-    async def _flush_digests(self) -> None:
-        """One message per person and channel for all that the hourly limit held back."""
-        for (_rid, channel), held in self._limit.take_digests().items():
-            ch = next(c for c in self.channels if c.name == channel)
-            r, address = held[0][0], held[0][1]
-            notices = [n for _r, _a, n in held]
-            phrase = Phrase("notify.digest", {
-                "count": len(notices), "list": "；".join(n.text for n in notices[:20])})  # fmt: skip
-            first = notices[0]
-            digest = Notice(first.alert_id, first.grid_id, first.vessel_id, first.type,
-                            first.severity, first.level, render(phrase, self._settings.language),
-                            {"alert_ids": [n.alert_id for n in notices]}, phrase.as_dict())  # fmt: skip
-            row = await self._send(ch, digest, r, address, limited=False)
-            self._unrecorded.extend(
-                row | {"alert_id": aid}
-                for n in notices
-                for aid in n.data.get("alert_ids", [n.alert_id])
-            )
-        await self._record()
+    def _book_dispatch(self) -> None:
+        """Retries and digests have their own time: booked under one key."""
+        nxt = self.dispatch.next_due()
+        if nxt is not None:
+            self.book(nxt, _DISPATCH)
 
     async def _notify(self, alerts: list[dict[str, Any]], level: Level) -> list[dict[str, object]]:
         """Tell the people of this level on every channel: of one alert, or of several gathered
@@ -259,14 +251,10 @@ class Alerting(DeadlineLoop):
             {"phase": alert.get("phase"), "alert_ids": ids},
             phrase.as_dict(),
         )
-        jobs = []
         grid_name = render(Phrase("notify.grid", {"grid": grid_id}), self._settings.language)
-        for r in people or [Recipient("grid:" + grid_id, grid_name)]:
-            for ch in self.channels:
-                address = ch.addresses(r)
-                if address:
-                    jobs.append(self._send(ch, notice, r, address, limited=not urgent(alert)))
-        rows = list(await asyncio.gather(*jobs))
+        rows = await self.dispatch.send(notice, people or [Recipient("grid:" + grid_id, grid_name)],
+                                        grid_id, limited=not urgent(alert))  # fmt: skip
+        self._book_dispatch()
         # Each alert of a gathered message has its own record of who was told.
         return [row | {"alert_id": aid} for row in rows for aid in ids]
 
@@ -289,45 +277,9 @@ class Alerting(DeadlineLoop):
         notice = Notice(
             0, grid_id, str(data.get("vessel_id", "")), "request", "notice", level, text, dict(data)
         )
-        jobs = [
-            self._send(ch, notice, r, a)
-            for r in people
-            for ch in self.channels
-            if ch.name != "console" and (a := ch.addresses(r))
-        ]
-        await asyncio.gather(*jobs)
+        await self.dispatch.remind(notice, people)
+        self._book_dispatch()
         return [r.name for r in people]
-
-    async def _send(
-        self, ch: Channel, notice: Notice, r: Recipient, address: str, *, limited: bool = False
-    ) -> dict[str, object]:
-        ok, error = True, ""
-        now = self._clock.now()
-        if limited and ch.name in _LIMITED and not self._limit.allow(r.id, ch.name, now):
-            # Over this person's hourly limit on a paid channel: in the next digest instead.
-            if not self._limit.digest:
-                self.book(now + timedelta(seconds=self._settings.digest_every_s), _DIGEST)
-            self._limit.defer(r.id, ch.name, (r, address, notice))
-            return self._row(notice, ch, r, address, False, "held for the digest (hourly limit)")
-        try:
-            await asyncio.wait_for(ch.send(notice, r, address), self._settings.channel_timeout_s)
-        except Exception as exc:  # a failing channel is recorded, never blocks the others
-            ok, error = False, f"{type(exc).__name__}: {exc}"[:500]
-            log.warning("alert %d: %s to %s failed: %s", notice.alert_id, ch.name, address, error)
-        return self._row(notice, ch, r, address, ok, error)
-
-    def _row(
-        self, notice: Notice, ch: Channel, r: Recipient, address: str, ok: bool, error: str
-    ) -> dict[str, object]:
-        return {
-            "alert_id": notice.alert_id,
-            "level": notice.level,
-            "channel": ch.name,
-            "recipient": f"{r.id} {address}"[:128],
-            "ts": self._clock.now(),
-            "ok": ok,
-            "error": error,
-        }
 
 
 def notice_phrase(alert: dict[str, Any], level: int) -> Phrase:
