@@ -71,6 +71,11 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
     ),
     ("GET", "/api/v1/alerts"): ("Alerts (?state=open|all&grid=&vessel=)", None, 200),
     ("GET", "/api/v1/alerts/{aid}"): ("One alert with its trail and notifications", None, 200),
+    ("GET", "/api/v1/alerts/{aid}/assignees"): (
+        "Who the alert may be given to (its grid's coordinators, the admins)",
+        None,
+        200,
+    ),
     ("POST", "/api/v1/alerts/{aid}/ack"): (
         "Acknowledge an alert (stops its escalation)",
         AckIn,

@@ -99,6 +99,7 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
         ),
     ),
     ("GET", "/api/v1/alerts/{aid}"): RouteDoc(r.AlertDetailOut, errors={404: _NOT_FOUND}),
+    ("GET", "/api/v1/alerts/{aid}/assignees"): RouteDoc(r.AssigneesOut, errors={404: _NOT_FOUND}),
     ("POST", "/api/v1/alerts/{aid}/ack"): RouteDoc(
         r.AlertDetailOut, errors={404: _NOT_FOUND, 409: "the alert is not waiting for that"}
     ),
