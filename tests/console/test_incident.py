@@ -36,7 +36,7 @@ async def test_a_distress_opens_an_incident_page_to_acknowledge_task_and_report(
         await wait_for(reachable)
         await hub.drained()
         await login(page, console.base, "admin", ADMIN_PW)
-        before = await page.evaluate("() => window.__sealinkSounds.critical")
+        before = await page.evaluate("() => window.__sealinkSounds.distress")
 
         boats["V1"].publish(
             "distress",
@@ -53,7 +53,7 @@ async def test_a_distress_opens_an_incident_page_to_acknowledge_task_and_report(
         await hub.drained()
         await expect(page.locator(".banner-item")).to_contain_text("粤南澳渔00001")
         await page.wait_for_function(
-            "(n) => window.__sealinkSounds.critical > n", arg=before, timeout=5000
+            "(n) => window.__sealinkSounds.distress > n", arg=before, timeout=5000
         )
 
         await page.click('.nav-link[data-route="alerts"]')
@@ -64,8 +64,9 @@ async def test_a_distress_opens_an_incident_page_to_acknowledge_task_and_report(
         await expect(page.locator(".incident-summary")).to_contain_text("粤南澳渔00001")
         await expect(page.locator(".incident-state")).to_have_text("待确认")
 
-        await page.click(".incident-ack")
-        await expect(page.locator(".incident-state")).to_have_text("已确认")
+        # Acknowledged by a named person: the one logged in.
+        await page.click(".incident-page .alert-ack")
+        await expect(page.locator(".incident-state")).to_contain_text("已确认（admin ")
 
         await expect(page.locator(".nearest-row")).not_to_have_count(0)
         await page.click(".task-top2")
