@@ -600,7 +600,7 @@ export default {
   "banner.phase": "Worse phase",
   "banner.open_incident": "Open the incident",
   "banner.unacked": "Not acknowledged",
-  "banner.level_duty": "Duty officer told",
+  "banner.level_duty": "Level: duty officer",
   "banner.level_up": "Escalated to the {level}",
   "banner.ack_as": "Acknowledge as {name}",
   "banner.silence": "Silence {n} min",

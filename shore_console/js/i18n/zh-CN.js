@@ -600,7 +600,7 @@ export default {
   "banner.phase": "阶段升级",
   "banner.open_incident": "打开遇险事件",
   "banner.unacked": "待确认",
-  "banner.level_duty": "已通知值班员",
+  "banner.level_duty": "通知级别：值班员",
   "banner.level_up": "已升级至{level}",
   "banner.ack_as": "确认（{name}）",
   "banner.silence": "静音 {n} 分钟",

@@ -16,7 +16,7 @@ import {
   stateText,
   toldText,
 } from "../ui/alert_words.js";
-import { h, raw, setChildren } from "../ui/dom.js";
+import { h, raw, restoreTyped, setChildren } from "../ui/dom.js";
 import { icon } from "../ui/icons.js";
 import { formatLatLon, severityLabel } from "../ui/labels.js";
 
@@ -54,7 +54,7 @@ export function mount(el, ctx, [aid]) {
     const a = alert;
     // News from another console redraws the page: keep what this person was typing.
     const typed = {};
-    if (keepTyped) for (const f of actions.querySelectorAll("textarea, input")) typed[f.name] = f.value;
+    if (keepTyped) for (const f of actions.querySelectorAll("textarea, input, select")) typed[f.name] = f.value;
     const v = fleet.get(a.vessel_id);
     el.querySelector(".alert-page").dataset.state = a.state;
     el.querySelector(".alert-page").dataset.exercise = a.exercise ? "1" : "0";
@@ -110,7 +110,7 @@ export function mount(el, ctx, [aid]) {
         onError: ctx.reportError,
       }),
     );
-    for (const f of actions.querySelectorAll("textarea, input")) if (typed[f.name]) f.value = typed[f.name];
+    restoreTyped(actions, typed);
     setChildren(trail, h("h2", null, t("alert.trail")), alertTrail(a.events));
     setChildren(told, h("h2", null, t("alert.notifications")), notificationList(a.notifications));
   }

@@ -12,7 +12,7 @@ import { SceneLayer } from "../map/scene_layer.js";
 import { alertActions } from "../ui/alert_actions.js";
 import { notificationList } from "../ui/alert_trail.js";
 import { alertTitle, drillBadge, levelLabel, silenceText, stateText, toldText } from "../ui/alert_words.js";
-import { h, raw, setChildren } from "../ui/dom.js";
+import { h, raw, restoreTyped, setChildren } from "../ui/dom.js";
 import { icon } from "../ui/icons.js";
 import { nearestTable, sceneBoats, tasksTable } from "../ui/incident_boats.js";
 import { formatLatLon } from "../ui/labels.js";
@@ -126,7 +126,7 @@ export function mount(el, ctx, [iid]) {
       ),
     );
     const typed = {};
-    for (const f of actions.querySelectorAll("textarea, input")) typed[f.name] = f.value;
+    for (const f of actions.querySelectorAll("textarea, input, select")) typed[f.name] = f.value;
     setChildren(
       actions,
       h("h2", null, t("alert.actions")),
@@ -141,7 +141,7 @@ export function mount(el, ctx, [iid]) {
         onError: ctx.reportError,
       }),
     );
-    for (const f of actions.querySelectorAll("textarea, input")) if (typed[f.name]) f.value = typed[f.name];
+    restoreTyped(actions, typed);
     setChildren(told, h("h2", null, t("alert.notifications")), notificationList(a.notifications));
   }
 

@@ -59,5 +59,5 @@ export function silenceText(a) {
 
 /** The drill mark: 演练 / EXERCISE, on everything of a drill. */
 export function drillBadge() {
-  return h("span", { class: "drill-badge", title: t("alert.exercise_hint") }, icon("drill"), t("alert.exercise"));
+  return h("span", { class: "drill-badge", title: t("alert.exercise_hint") }, t("alert.exercise"));
 }
