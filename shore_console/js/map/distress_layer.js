@@ -8,9 +8,14 @@ import { ICONS } from "../ui/icons.js";
 
 const L = window.L;
 
-function label(text) {
+/** "演练 · 粤南澳渔00003 遇险": the name as data, as text never HTML. */
+function label(exercise, name) {
   const span = document.createElement("span");
-  span.textContent = text;
+  const n = document.createElement("span");
+  n.dataset.raw = "";
+  n.textContent = name;
+  const [before, after] = t("map.in_distress", { name: "\u0000" }).split("\u0000");
+  span.append(exercise ? `${t("alert.exercise")} · ` : "", before, n, after);
   return span;
 }
 
@@ -33,9 +38,8 @@ export class DistressLayer {
         iconSize: [40, 40],
         iconAnchor: [20, 20],
       });
-      const words = `${m.exercise ? `${t("alert.exercise")} · ` : ""}${t("map.in_distress", { name: m.name })}`;
-      L.marker([m.lat, m.lon], { icon, zIndexOffset: m.exercise ? 900 : 1000, title: words })
-        .bindTooltip(label(words), { direction: "top", offset: [0, -20] })
+      L.marker([m.lat, m.lon], { icon, zIndexOffset: m.exercise ? 900 : 1000 })
+        .bindTooltip(label(m.exercise, m.name), { direction: "top", offset: [0, -20] })
         .on("click", () => this._onOpen(m))
         .addTo(this._group);
       this._points.push({ ...m });

@@ -9,9 +9,16 @@ import { ICONS } from "../ui/icons.js";
 
 const L = window.L;
 
-function label(text) {
+/** A tooltip's content: the boat's name (data, marked so) and our words, as text never HTML. */
+function label(name, words) {
   const span = document.createElement("span");
-  span.textContent = text;
+  if (name) {
+    const n = document.createElement("span");
+    n.dataset.raw = "";
+    n.textContent = name;
+    span.append(n, " · ");
+  }
+  span.append(words);
   return span;
 }
 
@@ -32,7 +39,7 @@ export class SceneLayer {
     this._fitted = false;
   }
 
-  /** scene: {lat, lon, exercise, when}; boats: [{id, name, lat, lon, role, tip}] (role: ready,
+  /** scene: {lat, lon, exercise}; boats: [{id, name, words, lat, lon, role}] (role: ready,
    * apart, tasked, accepted, declined). */
   show(scene, boats) {
     this._group.clearLayers();
@@ -43,7 +50,7 @@ export class SceneLayer {
       const style = STYLE[b.role] || STYLE.ready;
       const m = L.circleMarker([b.lat, b.lon], { ...style, className: `scene-boat role-${b.role}` });
       const permanent = b.role === "tasked" || b.role === "accepted" || b.role === "declined";
-      m.bindTooltip(label(b.tip), { permanent, direction: "right", offset: [8, 0], className: `scene-tip role-${b.role}` });
+      m.bindTooltip(label(b.name, b.words), { permanent, direction: "right", offset: [8, 0], className: `scene-tip role-${b.role}` });
       m.addTo(this._group);
       if (permanent) {
         // The way to the scene of a boat sent there.
@@ -55,7 +62,7 @@ export class SceneLayer {
         }
       }
       latlngs.push([b.lat, b.lon]);
-      this._points.push({ id: b.id, role: b.role, lat: b.lat, lon: b.lon, tip: b.tip });
+      this._points.push({ id: b.id, role: b.role, lat: b.lat, lon: b.lon, tip: `${b.name} · ${b.words}` });
     }
     if (scene?.lat != null) {
       const icon = L.divIcon({
@@ -66,7 +73,7 @@ export class SceneLayer {
       });
       const where = `${scene.exercise ? `${t("alert.exercise")} · ` : ""}${t("scene.distress")} ${formatLatLon(scene.lat, scene.lon)}`;
       L.marker([scene.lat, scene.lon], { icon, keyboard: false, zIndexOffset: 1000 })
-        .bindTooltip(label(where), { permanent: true, direction: "top", offset: [0, -22], className: "scene-tip scene-here" })
+        .bindTooltip(label("", where), { permanent: true, direction: "left", offset: [-22, 0], className: "scene-tip scene-here" })
         .addTo(this._group);
       latlngs.push([scene.lat, scene.lon]);
       this._points.push({ id: "scene", role: "distress", lat: scene.lat, lon: scene.lon });

@@ -14,7 +14,7 @@ import {
   levelLabel,
   silenceText,
   stateText,
-  toldText,
+  toldWords,
 } from "../ui/alert_words.js";
 import { h, raw, restoreTyped, setChildren } from "../ui/dom.js";
 import { icon } from "../ui/icons.js";
@@ -63,7 +63,7 @@ export function mount(el, ctx, [aid]) {
     setChildren(drill, drillBadge(), " ", t("alert.exercise_strip"));
     const level = Number(a.escalation_level) || 0;
     const row = (key, value, cls) => [h("dt", null, t(key)), h("dd", { class: cls }, value)];
-    const toldNow = toldText(alerts.toldOf(a.id));
+    const toldNow = toldWords(alerts.toldOf(a.id), { prefix: false });
     setChildren(
       summary,
       h("h2", null, t("alert.summary")),

@@ -11,7 +11,7 @@ import { createBaseMap } from "../map/base_map.js";
 import { SceneLayer } from "../map/scene_layer.js";
 import { alertActions } from "../ui/alert_actions.js";
 import { notificationList } from "../ui/alert_trail.js";
-import { alertTitle, drillBadge, levelLabel, silenceText, stateText, toldText } from "../ui/alert_words.js";
+import { alertTitle, drillBadge, levelLabel, silenceText, stateText, toldWords } from "../ui/alert_words.js";
 import { h, raw, restoreTyped, setChildren } from "../ui/dom.js";
 import { icon } from "../ui/icons.js";
 import { nearestTable, sceneBoats, tasksTable } from "../ui/incident_boats.js";
@@ -119,7 +119,7 @@ export function mount(el, ctx, [iid]) {
             ? h("span", { class: "muted" }, " ", t("alert.next_level", { when: fromNow(a.escalate_at) }))
             : null,
         ], "incident-level"),
-        row("alert.told_label", toldText(alerts.toldOf(a.id)) || "—", "incident-told-now"),
+        row("alert.told_label", toldWords(alerts.toldOf(a.id), { prefix: false }) || "—", "incident-told-now"),
         row("alert.assigned", a.assigned_to ? raw(a.assigned_to) : "—", "incident-assigned"),
         row("alert.sound", isSilenced(a) ? silenceText(a) : t("alert.sound_on"), "incident-sound"),
         src === "terminal" || src === "beidou" ? row("incident.boat_told", t("incident.boat_told_text")) : null,

@@ -3,7 +3,7 @@
 import { alarmClass, distressSource } from "../core/alarm_kinds.js";
 import { t } from "../core/i18n.js";
 import { clockTime } from "../core/time.js";
-import { h } from "./dom.js";
+import { h, raw } from "./dom.js";
 import { icon } from "./icons.js";
 import { alertTypeLabel, phaseLabel } from "./labels.js";
 
@@ -45,11 +45,16 @@ export function levelLabel(level) {
   return t(`alert.level.${n}`);
 }
 
-/** "已通知：值班员 张三；网格长 李四" (empty when nobody is known to have been told yet). */
-export function toldText(told) {
-  if (!told.length) return "";
-  const parts = told.map(({ level, names }) => `${levelLabel(level)} ${names.join("、")}`);
-  return t("alert.told", { list: parts.join(t("alert.told_sep")) });
+/** "已通知：值班员 张三；网格长 李四" (the names are data); null when nobody is known to have been
+ * told yet. */
+export function toldWords(told, { prefix = true } = {}) {
+  if (!told.length) return null;
+  const parts = prefix ? [t("alert.told")] : [];
+  told.forEach(({ level, names }, i) => {
+    if (i) parts.push(t("alert.told_sep"));
+    parts.push(`${levelLabel(level)} `, raw(names.join("、"), "told-names"));
+  });
+  return parts;
 }
 
 /** "已静音至 08:51（ca）". */

@@ -9,7 +9,7 @@
 import { alertPath, isSilenced, precedence } from "../core/alarm_kinds.js";
 import { t } from "../core/i18n.js";
 import { timeWithAge } from "../core/time.js";
-import { alertIcon, alertTitle, drillBadge, levelLabel, silenceText, toldText } from "./alert_words.js";
+import { alertIcon, alertTitle, drillBadge, levelLabel, silenceText, toldWords } from "./alert_words.js";
 import { h, raw, setChildren } from "./dom.js";
 
 const SHOWN = 3;
@@ -92,7 +92,7 @@ export class AlertBanner {
   _item(a) {
     const v = this._fleet.get(a.vessel_id);
     const level = Number(a.escalation_level) || 0;
-    const told = toldText(this._alerts.toldOf(a.id));
+    const told = toldWords(this._alerts.toldOf(a.id));
     const cls = [
       "banner-item",
       `kind-${a.type === "distress" ? "distress" : a.phase === "distress" ? "sar-distress" : "attention"}`,

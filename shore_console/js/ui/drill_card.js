@@ -22,7 +22,7 @@ export function drillCard(vesselId, { api, onError }) {
     kind.disabled = on;
   };
   start.addEventListener("click", () => {
-    status.className = "form-status";
+    status.className = "form-status drill-status";
     status.textContent = t("drill.are_you_sure", { kind: t(`drill.kind.${kind.value}`) });
     arm(true);
   });
@@ -34,11 +34,11 @@ export function drillCard(vesselId, { api, onError }) {
     confirm.disabled = true;
     try {
       const r = await api.drill(vesselId, kind.value);
-      status.className = "form-status ok";
+      status.className = "form-status drill-status ok";
       status.textContent = t("drill.sent", { kind: t(`drill.kind.${r.kind}`) });
     } catch (err) {
       onError?.(err);
-      status.className = "form-status failed";
+      status.className = "form-status drill-status failed";
       status.textContent = t("drill.failed", { msg: err?.message || String(err) });
     } finally {
       confirm.disabled = false;

@@ -75,7 +75,8 @@ export function sceneBoats(nearest, tasks, fleet) {
   for (const b of nearest) {
     boats.set(b.id, {
       id: b.id, lat: b.lat, lon: b.lon, role: b.ready ? "ready" : "apart",
-      tip: `${b.name || b.id} · ${t("incident.fix_age", { min: Math.round(Number(b.fix_age_min)) })}`,
+      name: b.name || b.id,
+      words: t("incident.fix_age", { min: Math.round(Number(b.fix_age_min)) }),
     });
   }
   for (const k of tasks.values()) {
@@ -83,7 +84,8 @@ export function sceneBoats(nearest, tasks, fleet) {
     const p = fleet.get(k.vessel_id)?.last_position;
     boats.set(k.vessel_id, {
       id: k.vessel_id, lat: known?.lat ?? p?.lat, lon: known?.lon ?? p?.lon, role: taskRole(k),
-      tip: `${k.hull_name} · ${taskWords(k)}`,
+      name: k.hull_name,
+      words: taskWords(k),
     });
   }
   return [...boats.values()];
