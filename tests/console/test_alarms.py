@@ -12,7 +12,7 @@ from typing import Any
 from playwright.async_api import Page, expect
 
 from tests.console.conftest import ADMIN_PW, COORD_PW, Console, shot
-from tests.console.helpers import at, login, publish, sounds
+from tests.console.helpers import CJK_OUTSIDE_DATA, at, login, publish, sounds
 from tests.test_broadcasts import online, receive
 from tests.test_distress import distress
 
@@ -123,6 +123,15 @@ async def test_a_lost_contact_at_its_distress_phase_does_not_look_or_sound_like_
             page, ".alert-row.kind-lost"
         )
         await shot(page, "alarm-call-vs-lost-contact-list-zh")
+        # In English too, words only: the banner, the list.
+        await page.click('.lang-switch button[data-lang="en"]')
+        await expect(call).to_contain_text("Distress · terminal")
+        await expect(sar).to_contain_text("Lost contact · Distress phase")
+        await expect(sar_row.locator(".alert-state")).to_have_text("waiting for acknowledgement")
+        leaks = await page.evaluate(CJK_OUTSIDE_DATA)
+        assert leaks == [], leaks
+        await shot(page, "alarm-call-vs-lost-contact-list-en")
+        await page.click('.lang-switch button[data-lang="zh-CN"]')
     finally:
         boat.close()
 

@@ -5,7 +5,7 @@
 import { alarmClass, alertPath } from "../core/alarm_kinds.js";
 import { isCritical } from "../core/alerts_store.js";
 import { t } from "../core/i18n.js";
-import { formatTime } from "../core/time.js";
+import { ago, formatTime } from "../core/time.js";
 import { alertIcon, alertTitle, drillBadge, stateText } from "./alert_words.js";
 import { h, raw } from "./dom.js";
 import { severityLabel } from "./labels.js";
@@ -94,7 +94,7 @@ export function alertsTable(list, fleet, { showVessel = true, selection = null, 
               )
             : null,
           showVessel ? h("td", null, raw(fleet.gridName(a.grid_id))) : null,
-          h("td", { class: "time" }, formatTime(a.raised_at)),
+          h("td", { class: "time" }, formatTime(a.raised_at), h("small", { class: "muted age" }, ago(a.raised_at))),
           h("td", { class: "time" }, formatTime(a.updated_at)),
           h("td", { class: `alert-state state-${a.state}` }, stateText(a)),
           h("td", { class: "detail" }, raw(a.detail || "")),
