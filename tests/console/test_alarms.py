@@ -74,6 +74,12 @@ async def test_a_distress_sounds_every_30_s_until_acknowledged_and_silence_stops
         await shot(page, "alarm-distress-silenced-escalated-zh")
         await page.clock.run_for(2 * REPEAT_MS)
         assert (await sounds(page))["repeat"] == 3
+        # Each step on the incident too: the log in words, who was told at which level.
+        await banner.locator(".banner-view").click()
+        escalated = page.locator('.log-entry[data-kind="escalated"]')
+        await expect(escalated).to_contain_text("无人确认，升级至网格长")
+        await expect(page.locator('.told-row[data-level="1"]')).to_contain_text("网格长")
+        await expect(page.locator(".incident-level")).to_contain_text("网格长")
 
         # Acknowledged by a named person: the banner goes, the sound never comes back.
         await banner.locator(".banner-ack").click()
