@@ -346,12 +346,16 @@ def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_terminal(args: argparse.Namespace, settings: Settings) -> int:
-    from seaLink.terminal.server import TerminalConfig, serve_terminal
+    from seaLink.errors import RegistryError
+    from seaLink.terminal.server import TerminalConfig, registered_persons, serve_terminal
 
     password = ""
     if args.password_file:
         password = Path(args.password_file).read_text(encoding="utf-8").strip()
     try:
+        persons = args.persons
+        if persons is None and args.fleet:
+            persons = registered_persons(Path(args.fleet), args.vessel)
         config = TerminalConfig(
             vessel_id=args.vessel,
             broker_ws=args.broker_ws,
@@ -361,8 +365,9 @@ def cmd_terminal(args: argparse.Namespace, settings: Settings) -> int:
             password=password,
             lat=args.lat,
             lon=args.lon,
+            persons=persons,
         )
-    except ValueError as exc:
+    except (ValueError, RegistryError) as exc:
         raise SystemExit(f"sealink terminal: {exc}") from None
     asyncio.run(run_until_signal(lambda: serve_terminal(config, "127.0.0.1", args.port)))
     return 0
@@ -499,8 +504,19 @@ def build_parser() -> argparse.ArgumentParser:
     term.add_argument(
         "--password-file", help="file with the vessel's broker password (user = vessel id)"
     )
-    term.add_argument("--lat", type=float, help="preset latitude when the tablet has no GNSS")
-    term.add_argument("--lon", type=float, help="preset longitude when the tablet has no GNSS")
+    term.add_argument(
+        "--lat",
+        type=float,
+        help="a latitude entered by hand, used while the tablet has no GNSS fix (shown as such)",
+    )
+    term.add_argument("--lon", type=float, help="the longitude entered by hand with --lat")
+    term.add_argument(
+        "--persons", type=int, help="persons aboard, where the distress form's count starts"
+    )
+    term.add_argument(
+        "--fleet",
+        help="fleet CSV folder (as for `sealink fleet import`): persons aboard from the registry",
+    )
 
     sim = sub.add_parser("sim", help="simulators")
     ssub = sim.add_subparsers(dest="sim_cmd", required=True)

@@ -59,10 +59,14 @@ async def embedded_broker(port: int, ws_port: int = 0) -> AsyncIterator[str]:
         await broker.shutdown()
 
 
-def _terminal_config(settings: Settings, vessel_id: str, ws_url: str) -> TerminalConfig:
-    # At sea east of the Nanpeng reserve (WGS-84) until the browser's own geolocation answers.
+def _terminal_config(
+    settings: Settings, vessel_id: str, ws_url: str, persons: int | None = None
+) -> TerminalConfig:
+    # Entered by hand at sea east of the Nanpeng reserve (WGS-84), and shown as such, until the
+    # browser's own geolocation answers; persons aboard as the demo fleet registers them.
     return TerminalConfig(
         vessel_id=vessel_id,
+        persons=persons,
         broker_ws=ws_url,
         prefix=settings.mqtt.prefix,
         protocol=settings.mqtt.protocol,
@@ -99,12 +103,14 @@ def demo_settings(settings: Settings, broker_url: str, embedded: bool) -> Settin
 
 async def _prepare_fleet(
     settings: Settings, vessels: int, seed: int, folder: Path, spare_one: bool = False
-) -> str | None:
+) -> tuple[str, int] | None:
     """Register the fleet; with `spare_one`, its last boat is left out of the simulator's CSV
-    (a vessel id is an MQTT client id: the tablet terminal, not the simulator, is that boat)."""
+    (a vessel id is an MQTT client id: the tablet terminal, not the simulator, is that boat):
+    then its id and persons aboard."""
     fleet = generate_fleet(vessels, ports_from_geojson(load_zones_document()), seed=seed)
-    spare = fleet.vessels[-1].id if spare_one and fleet.vessels else None
-    simulated = [v for v in fleet.vessels if v.id != spare]
+    last = fleet.vessels[-1] if spare_one and fleet.vessels else None
+    spare = (last.id, int(last.persons)) if last is not None else None
+    simulated = [v for v in fleet.vessels if last is None or v.id != last.id]
     write_fleet_csv(Fleet(fleet.grids, fleet.coordinators, simulated), folder)
     db = Database(settings.store.url)
     try:
@@ -205,10 +211,11 @@ async def run_demo(settings: Settings, vessels: int | None = None) -> None:
         api = f"http://{s.api.host}:{s.api.port}"
         terminal = "  terminal   off (demo.terminal_port, demo.terminal_broker_ws)"
         if tablet is not None:
+            config = _terminal_config(s, tablet[0], ws_url, persons=tablet[1])
             term_url = await stack.enter_async_context(
-                terminal_server(_terminal_config(s, tablet, ws_url), port=d.terminal_port)
+                terminal_server(config, port=d.terminal_port)
             )
-            terminal = f"  terminal   {term_url}  (vessel {tablet}: the tablet page, MQTT over WebSocket {ws_url})"
+            terminal = f"  terminal   {term_url}  (vessel {tablet[0]}: the tablet page, MQTT over WebSocket {ws_url})"
         print(
             "\n".join(
                 [

@@ -83,6 +83,14 @@ async def test_a_zone_alert_is_silenced_assigned_commented_acknowledged_and_reso
                 base, ca, f"/api/v1/alerts/{aid}/assign", {"username": "cb"}
             )
             assert (status, refused["error"]) == (400, "bad_assignee")  # cb has no G01
+            # Who may be chosen, as the console offers them: G01's coordinators, then admins.
+            people = (await _get(base, ca, f"/api/v1/alerts/{aid}/assignees"))["people"]
+            assert [(p["username"], p["role"]) for p in people] == [
+                ("ca", "coordinator"), ("admin", "admin"),
+            ]  # fmt: skip
+            async with aiohttp.ClientSession(headers=cb) as other:
+                r = await other.get(f"{base}/api/v1/alerts/{aid}/assignees")
+                assert r.status == 404
             status, a = await _post(base, ca, f"/api/v1/alerts/{aid}/assign", {"username": "ca"})
             assert status == 200 and a["assigned_to"] == "ca"
             status, a = await _post(

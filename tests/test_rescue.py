@@ -262,6 +262,12 @@ async def test_tasking_the_nearest_boats_and_their_replies_in_the_log_sitrep_and
             and "task_declined" in kinds
         )
         assert any("预计 25 分钟" in e["text"] for e in log)
+        # Who was tasked and what each answered, as the incident page shows it.
+        tasked_boats = (await _get(base, h, f"/api/v1/incidents/{iid}"))["tasks"]
+        assert [(t["vessel_id"], t["answer"], t["eta_min"]) for t in tasked_boats] == [
+            ("V4", "accepted", 25), ("V2", "declined", None),
+        ]  # fmt: skip
+        assert tasked_boats[0]["hull_name"] == "粤南澳渔00004"
 
         status, rep = await _post(base, h, f"/api/v1/incidents/{iid}/sitrep", {})
         text = rep["text"]

@@ -112,7 +112,21 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         alert = await alert_store.get_alert(hub.db, alert_id)
         assert alert is not None  # alerts are never deleted
         worded = alert_in_words(alert, reader_lang(request), hub.clock.now())
+        await _name_recipients(worded.get("notifications") or [])
         return out.respond(out.AlertDetailOut, worded)
+
+    async def _name_recipients(notes: list[dict[str, Any]]) -> None:
+        """Who was told, by name: a notification's recipient is "<id> <address>"."""
+        ids = {str(n["recipient"]).split(" ", 1)[0] for n in notes}
+        names = await alert_store.coordinator_names(hub.db, ids)
+        names["county-desk"] = hub.settings.alerting.county_desk_name
+        for n in notes:
+            rid = str(n["recipient"]).split(" ", 1)[0]
+            n["recipient_id"], n["recipient_name"] = rid, names.get(rid) or rid
+
+    async def assignees(request: web.Request) -> web.Response:
+        people = await desk.assignees(_int(request, "aid"), principal(request))
+        return out.respond(out.AssigneesOut, {"people": people})
 
     async def get_alert(request: web.Request) -> web.Response:
         return await detail(request, (await visible_alert(request))["id"])
@@ -178,6 +192,9 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         body["log"] = [log_in_words({k: _iso(v) for k, v in e.items()}, lang, now) for e in entries]
         alert = await alert_store.get_alert(hub.db, int(row["alert_id"]))
         body["alert"] = alert_in_words(alert, lang, now) if alert is not None else None
+        if body["alert"] is not None:
+            await _name_recipients(body["alert"].get("notifications") or [])
+        body["tasks"] = [{k: _iso(v) for k, v in t.items()} for t in await hub.rescue.tasks(iid)]
         return out.respond(out.IncidentOut, body)
 
     async def visible_incident(request: web.Request, write: bool = False) -> int:
@@ -330,6 +347,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
 
     return [
         web.get("/api/v1/alerts/{aid}", get_alert),
+        web.get("/api/v1/alerts/{aid}/assignees", assignees),
         web.post("/api/v1/acknowledgements", ack_many),
         web.post("/api/v1/drills", drill),
         web.post("/api/v1/alerts/{aid}/ack", ack),

@@ -121,9 +121,9 @@ async def events_ws(request: web.Request, hub: Hub) -> web.StreamResponse:
 
     read_task = asyncio.create_task(reader(), name="ws-reader")
     try:
-        await ws.send_str(
-            json.dumps({"id": None, "type": "hello", "data": {"last_event_id": hub.events.last_id}})
-        )
+        # `now`: the hub's time, so a console on a PC whose clock is off still tells ages right.
+        hello = {"last_event_id": hub.events.last_id, "now": hub.clock.now().isoformat()}
+        await ws.send_str(json.dumps({"id": None, "type": "hello", "data": hello}))
         if last_id:
             missed = hub.events.since(last_id)
             if missed is None:

@@ -46,6 +46,11 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
     ("GET", "/healthz"): ("Liveness and broker connection", None, 200),
     ("GET", "/metrics"): ("Prometheus metrics", None, 200),
     ("GET", "/api/v1/openapi.json"): ("This document", None, 200),
+    ("GET", "/a/{token}"): (
+        "Open an alert from a signed link in a message: 302 to the console (login there)",
+        None,
+        302,
+    ),
     ("GET", "/api/v1/texts"): (
         "The hub's text catalogue (phrases and word tables, zh-CN and en)",
         None,
@@ -72,6 +77,11 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
     ),
     ("GET", "/api/v1/alerts"): ("Alerts (?state=open|all&grid=&vessel=)", None, 200),
     ("GET", "/api/v1/alerts/{aid}"): ("One alert with its trail and notifications", None, 200),
+    ("GET", "/api/v1/alerts/{aid}/assignees"): (
+        "Who the alert may be given to (its grid's coordinators, the admins)",
+        None,
+        200,
+    ),
     ("POST", "/api/v1/alerts/{aid}/ack"): (
         "Acknowledge an alert (stops its escalation)",
         AckIn,
@@ -157,7 +167,7 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
         200,
     ),
 }
-PUBLIC = {"/healthz", "/metrics", "/api/v1/openapi.json", "/api/v1/auth/login"}
+PUBLIC = {"/healthz", "/metrics", "/api/v1/openapi.json", "/api/v1/auth/login", "/a/{token}"}
 
 _DEFAULT_ERRORS = {
     400: "the body breaks the schema (the message names the field), or the path, query or body"

@@ -192,10 +192,24 @@ class NotificationOut(Out):
     alert_id: int
     level: int
     channel: str
-    recipient: str
+    recipient: str = Field(description="the person's id and address on the channel")
+    recipient_id: str | None = None
+    recipient_name: str | None = Field(None, description="who was told, by name")
     ts: Iso
     ok: bool
     error: str
+
+
+class AssigneeOut(Out):
+    username: str
+    display_name: str
+    role: Literal["admin", "coordinator"]
+
+
+class AssigneesOut(Out):
+    people: list[AssigneeOut] = Field(
+        description="who may be given the alert: its grid's coordinators, then the admins"
+    )
 
 
 class DrillOut(Out):
@@ -231,6 +245,16 @@ class IncidentLogOut(Out):
     phrase: PhraseOut | None = None
 
 
+class RescueTaskOut(Out):
+    vessel_id: str
+    hull_name: str
+    delivery: str = Field(description="how far the order got: queued, sent, delivered, read, ...")
+    tasked_at: Iso
+    answer: Literal["accepted", "declined"] | None = Field(description="None: no answer yet")
+    eta_min: int | None = Field(description="the crew's ETA, when accepted with one")
+    answered_at: Iso | None
+
+
 class IncidentOut(Out):
     id: int
     alert_id: int
@@ -242,6 +266,9 @@ class IncidentOut(Out):
     sitrep_count: int
     log: list[IncidentLogOut]
     alert: AlertDetailOut | None
+    tasks: list[RescueTaskOut] = Field(
+        default_factory=list, description="the boats tasked, and their answers"
+    )
 
 
 class NearbyVesselOut(Out):

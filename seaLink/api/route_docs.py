@@ -52,6 +52,7 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ("GET", "/metrics"): RouteDoc(media="text/plain", alternatives={}),
     ("GET", "/api/v1/openapi.json"): RouteDoc(),
     ("GET", "/api/v1/texts"): RouteDoc(),
+    ("GET", "/a/{token}"): RouteDoc(errors={410: "the link is forged or has expired"}),
     ("POST", "/api/v1/auth/login"): RouteDoc(
         r.LoginOut,
         errors={
@@ -102,6 +103,7 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
         ),
     ),
     ("GET", "/api/v1/alerts/{aid}"): RouteDoc(r.AlertDetailOut, errors={404: _NOT_FOUND}),
+    ("GET", "/api/v1/alerts/{aid}/assignees"): RouteDoc(r.AssigneesOut, errors={404: _NOT_FOUND}),
     ("POST", "/api/v1/alerts/{aid}/ack"): RouteDoc(
         r.AlertDetailOut, errors={404: _NOT_FOUND, 409: "the alert is not waiting for that"}
     ),

@@ -91,20 +91,22 @@ class AlertDesk:
                     target=f"alert/{alert_id}", detail=until.isoformat())  # fmt: skip
         self._emit([AlertSilenced(**alert_facts(alert, now), by=who.username, until=until)])
 
+    async def assignees(self, alert_id: int, who: Principal) -> list[dict[str, Any]]:
+        """The people the alert may be given to: the enabled coordinators of its grid, then the
+        enabled admins (names only: what a coordinator needs to choose, nothing of the account)."""
+        alert = await self.visible(alert_id, who)
+        people = [u for u in await list_users(self._db) if _may_act(u, alert["grid_id"])]
+        people.sort(key=lambda u: (u["role"] != "coordinator", u["username"]))
+        return [{"username": u["username"], "display_name": u["display_name"] or u["username"],
+                 "role": u["role"]} for u in people]  # fmt: skip
+
     async def assign(self, alert_id: int, who: Principal, username: str) -> None:
         """Give the alert to a person who may act on its grid (an enabled coordinator or admin)."""
         alert = await self.visible(alert_id, who, write=True)
         grid = alert["grid_id"]
         people = {u["username"]: u for u in await list_users(self._db)}
         person = people.get(username)
-        if (
-            person is None
-            or person["disabled"]
-            or not (
-                person["role"] == "admin"
-                or (person["role"] == "coordinator" and grid in person["grids"])
-            )
-        ):
+        if person is None or not _may_act(person, grid):
             raise Refused("bad_assignee", f"{username!r} cannot act on grid {grid}'s alerts")
         now = self._clock.now()
         if not await alert_store.assign(self._db, alert_id, who.username, now, username):
@@ -120,3 +122,12 @@ class AlertDesk:
         await audit(self._db, ts=now, username=who.username, action="alert.comment",
                     target=f"alert/{alert_id}", detail=text[:200])  # fmt: skip
         self._emit([AlertCommented(**alert_facts(alert, now), by=who.username, text=text)])
+
+
+def _may_act(person: dict[str, Any], grid: str) -> bool:
+    """An enabled admin, or an enabled coordinator of the grid."""
+    if person["disabled"]:
+        return False
+    return person["role"] == "admin" or (
+        person["role"] == "coordinator" and grid in person["grids"]
+    )

@@ -34,17 +34,27 @@ from seaLink.services.outbox import Outbox
 from seaLink.settings import AlertingSettings
 from seaLink.store.db import Database
 from seaLink.store.phrases import BOAT_LANG, log_columns
-from seaLink.store.tables import Alert, Delivery, Incident, IncidentLog, Vessel, VesselState
+from seaLink.store.tables import (
+    AckEvent,
+    Alert,
+    Delivery,
+    Incident,
+    IncidentLog,
+    Vessel,
+    VesselState,
+)
 from seaLink.texts import Phrase, render, word
 from seaLink.texts import position as format_position
 from seaLink.wire.payloads import DownKind, DownMessage
 
 _a: Any = Alert.__table__  # type: ignore[attr-defined]
+_ack: Any = AckEvent.__table__  # type: ignore[attr-defined]
 _d: Any = Delivery.__table__  # type: ignore[attr-defined]
 _inc: Any = Incident.__table__  # type: ignore[attr-defined]
 _log: Any = IncidentLog.__table__  # type: ignore[attr-defined]
 _v: Any = Vessel.__table__  # type: ignore[attr-defined]
 _vs: Any = VesselState.__table__  # type: ignore[attr-defined]
+_ANSWERS = ("accepted", "declined")
 
 
 class RescueService:
@@ -237,6 +247,33 @@ class RescueService:
                 incident_id=incident_id, ts=now, actor=actor, kind="tasked", **log_columns(tasked)))  # fmt: skip
         self._outbox.kick()
         return msg_ids
+
+    async def tasks(self, incident_id: int) -> list[dict[str, Any]]:
+        """The boats tasked for the incident, in the order they were tasked: how far the order got
+        (the delivery's state: queued, sent, delivered, read) and the crew's answer (accepted,
+        with its ETA, or declined)."""
+        q = (
+            select(_d.c.vessel_id, _v.c.hull_name, _d.c.state, _d.c.queued_at, _d.c.acked_at,
+                   _ack.c.state.label("answer"), _ack.c.eta_min, _ack.c.ts.label("answered_at"))
+            .select_from(
+                _d.outerjoin(_v, _v.c.id == _d.c.vessel_id).outerjoin(
+                    _ack, (_ack.c.msg_id == _d.c.msg_id) & _ack.c.state.in_(_ANSWERS)
+                )
+            )
+            .where(_d.c.msg_id.like(f"rt{incident_id}-%"))
+            .order_by(_d.c.id, _ack.c.ts)
+        )  # fmt: skip
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(q)).mappings().all()
+        tasks: dict[str, dict[str, Any]] = {}
+        for r in rows:  # a boat that changed its mind: its latest answer holds
+            tasks[r["vessel_id"]] = {
+                "vessel_id": r["vessel_id"], "hull_name": r["hull_name"] or r["vessel_id"],
+                "delivery": r["state"], "tasked_at": r["queued_at"], "answer": r["answer"],
+                "eta_min": r["eta_min"] if r["answer"] == "accepted" else None,
+                "answered_at": r["answered_at"],
+            }  # fmt: skip
+        return list(tasks.values())
 
     async def next_sitrep(self, incident_id: int, actor: str, final: bool = False) -> str:
         c = await self.case(incident_id)

@@ -118,6 +118,15 @@ async def recipients(db: Database, grid_id: str, level: int, now: datetime) -> l
     return [_recipient(r) for r in rows]
 
 
+async def coordinator_names(db: Database, ids: set[str]) -> dict[str, str]:
+    """The names of the coordinators (grid workers, leaders) with these ids."""
+    if not ids:
+        return {}
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(select(_c.c.id, _c.c.name).where(_c.c.id.in_(ids)))).all()
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
 async def record_notifications(db: Database, rows: list[dict[str, Any]]) -> None:
     if rows:
         async with db.engine.begin() as conn:
@@ -148,9 +157,11 @@ async def escalate(
         )
         inc = (await conn.execute(select(_a.c.incident_id).where(_a.c.id == alert_id))).scalar()
         if inc is not None:
+            # In words of the reader's language, like the rest of the log.
+            escalated = log_columns(Phrase("trail.escalated", {"level": level}))
             await conn.execute(
                 _log.insert().values(
-                    incident_id=inc, ts=now, actor="system", kind="escalated", text=note
+                    incident_id=inc, ts=now, actor="system", kind="escalated", **escalated
                 )
             )
     return True

@@ -36,10 +36,13 @@ class TerminalConfig:
     protocol: str = "5"
     username: str = ""
     password: str = ""
-    # Where the boat is when the tablet has no GNSS and nobody typed a position (WGS-84).
+    # A position entered by hand when the tablet was set up (WGS-84): used while the tablet has no
+    # GNSS fix and nobody typed another, always shown and sent as entered by hand, never as a fix.
     lat: float | None = None
     lon: float | None = None
     terminal: str = TERMINAL_NAME
+    # Persons aboard as the registry has them: where the distress form's count starts.
+    persons: int | None = None
 
     def __post_init__(self) -> None:
         if not re.match(VESSEL_ID_PATTERN, self.vessel_id):
@@ -48,6 +51,18 @@ class TerminalConfig:
             raise ValueError(f"the broker URL must be ws:// or wss://, not {self.broker_ws!r}")
         if self.protocol not in ("5", "3.1.1"):
             raise ValueError(f"MQTT protocol must be 5 or 3.1.1, not {self.protocol!r}")
+        if self.persons is not None and not 0 <= self.persons <= 500:
+            raise ValueError(f"persons aboard must be 0-500, not {self.persons}")
+
+
+def registered_persons(fleet_folder: Path, vessel_id: str) -> int:
+    """Persons aboard of a vessel as the fleet CSV (`sealink fleet import`'s folder) has them."""
+    from seaLink.store.fleet_io import read_fleet_csv
+
+    for v in read_fleet_csv(fleet_folder).vessels:
+        if v.id == vessel_id:
+            return int(v.persons)
+    raise ValueError(f"vessel {vessel_id!r} is not in {fleet_folder / 'vessels.csv'}")
 
 
 def terminal_app(config: TerminalConfig) -> web.Application:

@@ -9,7 +9,8 @@ import { FleetStore } from "./core/fleet_store.js";
 import { onLangChange, t } from "./core/i18n.js";
 import { LiveConnection } from "./core/live.js";
 import { navigate, startRouter } from "./core/router.js";
-import { audioReady, soundEvents, unlockAudio } from "./core/sound.js";
+import { AlarmBell } from "./core/alarm_bell.js";
+import { audioReady, playAlarm, soundEvents, unlockAudio } from "./core/sound.js";
 import { startSync } from "./core/sync.js";
 import { DEFAULT_PATH, ROUTES } from "./routes.js";
 import { AlertBanner } from "./ui/banner.js";
@@ -26,6 +27,7 @@ export function mountApp(root, { session, onUnauthorized, onLogout }) {
   });
   const memory = {}; // what pages keep between visits: map view, filters, selected vessel
   const ctx = { api, fleet, alerts, live, session, memory, navigate, reportError };
+  const bell = new AlarmBell(alerts, playAlarm);
   let shell = null;
   let banner = null;
   let current = null; // {route, params, unmount}
@@ -51,7 +53,7 @@ export function mountApp(root, { session, onUnauthorized, onLogout }) {
     shell.setSound(audioReady());
     updateAlertCount();
     if (banner) banner.attach(shell.banner);
-    else banner = new AlertBanner(shell.banner, { fleet, alerts, navigate });
+    else banner = new AlertBanner(shell.banner, { fleet, alerts, api, session, navigate, reportError });
   }
 
   function updateAlertCount() {
@@ -94,6 +96,7 @@ export function mountApp(root, { session, onUnauthorized, onLogout }) {
     for (const off of offs) off();
     current?.unmount?.();
     banner?.destroy();
+    bell.destroy();
     delete window.__sealinkLive;
     root.replaceChildren();
   };

@@ -93,3 +93,46 @@ async def dot(page: Page, vid: str) -> dict[str, Any] | None:
         vid,
     )
     return result
+
+
+RESERVE = {"lat": 23.28, "lon": 117.25}  # inside the Nanpeng Islands reserve (the shipped zones)
+CJK_OUTSIDE_DATA = """() => {
+    const bad = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const el = n.parentElement;
+        if (!el || el.closest('[data-raw], script, style, noscript')) continue;
+        if (!el.checkVisibility()) continue;
+        if (/[\\u3400-\\u9fff]/.test(n.textContent)) bad.push(n.textContent.trim());
+    }
+    return bad;
+}"""
+
+
+async def add_coordinator(
+    hub: Hub, clock: FakeClock, name: str, password: str, grids: list[str]
+) -> None:
+    from seaLink.domain.roles import Role
+    from seaLink.services.auth import hash_password
+    from seaLink.store import users
+
+    await users.create_user(
+        hub.db,
+        username=name,
+        password_hash=hash_password(password),
+        role=Role.COORDINATOR,
+        grid_ids=grids,
+        now=clock.now(),
+    )
+
+
+async def sounds(page: Page) -> dict[str, int]:
+    """How often the page sounded each kind of alarm, and its repeats (window.__sealinkSounds)."""
+    result: dict[str, int] = await page.evaluate("() => ({ ...window.__sealinkSounds })")
+    return result
+
+
+async def zone_alerts(hub: Hub, clock: FakeClock, *vids: str) -> None:
+    """Each boat reports a fix inside the reserve: one zone alert each."""
+    for vid in vids:
+        await publish(hub, clock, vid, at(clock, 0, **RESERVE))

@@ -24,7 +24,7 @@ async def test_a_silent_vessel_turns_amber_then_raises_a_lost_contact_alert_with
     hub, clock = console.hub, console.clock
     await publish(hub, clock, "V1", at(clock, 0, lat=23.30, lon=117.60))
     await login(page, console.base, "admin", ADMIN_PW)
-    assert await sounds(page) == {"alert": 0, "critical": 0, "repeat": 0}
+    assert await sounds(page) == {"alert": 0, "critical": 0, "distress": 0, "drill": 0, "repeat": 0}
 
     clock.advance(timedelta(minutes=21))  # two report intervals missed: overdue, no alert yet
     await hub.watch.settle()
@@ -52,29 +52,34 @@ async def test_a_silent_vessel_turns_amber_then_raises_a_lost_contact_alert_with
     await page.click('.nav-link[data-route="alerts"]')
     row = page.locator(".alert-row")
     await expect(row).to_have_count(1)
-    await expect(row.locator("td").nth(0)).to_have_text("警告")
-    await expect(row.locator("td").nth(1)).to_have_text("失联")
-    await expect(row.locator("td").nth(2)).to_have_text("不确定阶段")
+    await expect(row.locator("td").nth(1)).to_have_text("警告")
+    await expect(row.locator(".alert-what")).to_have_text("失联 · 不确定阶段")
     await expect(row.locator(".vessel-link")).to_have_text("粤南澳渔00001")
     await expect(row.locator("td").nth(4)).to_have_text("云澳第1网格")
     # Raised when the watch judged it (the fake clock had jumped 41 min), shown in Beijing time.
-    await expect(row.locator("td").nth(5)).to_have_text(beijing(clock.now()))
+    await expect(row.locator("td").nth(5)).to_contain_text(beijing(clock.now()))
+    await expect(row.locator("td.time .age").first).to_contain_text("前")  # and its age
+    await expect(row.locator(".alert-state")).to_have_text("待确认")
     await shot(page, "alerts-page-zh")
 
     # Four hours of silence: the distress phase, critical. A louder alarm and a red banner.
     clock.advance(timedelta(hours=3, minutes=30))
     await hub.watch.settle()
-    await expect(row.locator("td").nth(2)).to_have_text("遇险阶段")
-    await expect(row.locator("td").nth(0)).to_have_text("危急")
-    await expect(page.locator(".banner-item.critical")).to_contain_text("告警升级")
-    await expect(page.locator(".banner-item.critical")).to_contain_text("遇险阶段")
+    await expect(row.locator(".alert-what")).to_have_text("失联 · 遇险阶段")
+    await expect(row.locator("td").nth(1)).to_have_text("危急")
+    # Its distress phase reaches everyone up to the county desk at once: each step on the banner.
+    sar = page.locator(".banner-item.kind-sar-distress")
+    await expect(sar).to_contain_text("遇险阶段")
+    await expect(sar.locator(".banner-level")).to_have_text("已升级至县应急值班室")
+    await expect(sar.locator(".banner-told")).to_contain_text("县应急值班室 县渔业应急办")
     assert (await sounds(page))["critical"] >= 1
     await shot(page, "alerts-distress-zh")
 
-    # "Got it" clears the banner; the vessel reporting again resolves the alert.
-    await page.click(".banner-item .banner-dismiss")
-    await expect(page.locator(".banner-item")).to_have_count(0)
+    # The banner stays until someone acknowledges (there is no "got it" that only hides it); the
+    # vessel reporting again resolves the alert.
+    await expect(page.locator(".banner-item .banner-dismiss")).to_have_count(0)
     await publish(hub, clock, "V1", at(clock, 0, lat=23.31, lon=117.61))
+    await expect(page.locator(".banner-item")).to_have_count(0)
     await expect(row).to_have_count(0)
     await expect(page.locator(".alerts-body .empty")).to_have_text("没有告警")
     await page.click('.tab[data-view="all"]')

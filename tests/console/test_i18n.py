@@ -8,21 +8,9 @@ from pathlib import Path
 from playwright.async_api import Page, expect
 
 from tests.console.conftest import ADMIN_PW, Console, shot
-from tests.console.helpers import at, login, publish, wait_loaded
+from tests.console.helpers import CJK_OUTSIDE_DATA, at, login, publish, wait_loaded
 
 CONSOLE = Path(__file__).resolve().parents[2] / "shore_console"
-# Text nodes with Chinese characters outside data (hull, grid and zone names are data).
-CJK_OUTSIDE_DATA = """() => {
-    const bad = [];
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        const el = n.parentElement;
-        if (!el || el.closest('[data-raw], script, style, noscript')) continue;
-        if (!el.checkVisibility()) continue;
-        if (/[\\u3400-\\u9fff]/.test(n.textContent)) bad.push(n.textContent.trim());
-    }
-    return bad;
-}"""
 
 
 def dictionary_keys(name: str) -> set[str]:
@@ -37,7 +25,11 @@ def test_both_dictionaries_have_every_key_the_code_uses() -> None:
     for js in (CONSOLE / "js").rglob("*.js"):
         source = js.read_text(encoding="utf-8")
         used |= set(re.findall(r'\bt\("([a-z_.]+)"', source))
-        used |= set(re.findall(r'"((?:field|nav|alerts\.col)\.[a-z_]+)"', source))
+        used |= set(
+            re.findall(
+                r'"((?:field|nav|alerts\.col|incident\.col|trail\.col|alert)\.[a-z_]+)"', source
+            )
+        )
     assert used - zh == set()
     for family, codes in {
         "state": ["ok", "overdue", "lost", "maintenance", "unknown"],
@@ -47,6 +39,28 @@ def test_both_dictionaries_have_every_key_the_code_uses() -> None:
         "conn": ["connecting", "open", "closed"],
         "zone": ["protected", "sensitive", "moratorium", "port"],
         "alerts.tab": ["open", "all"],
+        # the duty room: words chosen from codes at run time
+        "alert.level": ["0", "1", "2"],
+        "alert.source": ["terminal", "beidou", "epirb", "sart", "mob", "ais"],
+        "alert.outcome": ["rescued", "false_alarm", "contact_restored", "other"],
+        "alerts.kind": ["distress", "lost", "zone", "recall", "separation", "maintenance", "drill"],
+        "alerts.state": ["raised", "acknowledged", "resolved"],
+        "trail.channel": ["console", "sms", "email", "webhook"],
+        "incident.delivery": ["queued", "sent", "delivered", "read", "expired", "failed"],
+        "incident.kind": [
+            "alarm",
+            "distress",
+            "cancel_requested",
+            "acknowledged",
+            "resolved",
+            "tasked",
+            "task_accepted",
+            "task_declined",
+            "sitrep",
+            "escalated",
+        ],
+        "drill.kind": ["distress", "man_overboard"],
+        "banner": ["new", "escalated", "phase"],
     }.items():
         assert {f"{family}.{c}" for c in codes} <= zh, family
 

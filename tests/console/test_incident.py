@@ -8,12 +8,13 @@ import re
 
 import aiohttp
 from playwright.async_api import Page, expect
+from sqlalchemy import update
 
 from tests.console.conftest import ADMIN_PW, COORD_PW, Console, shot
-from tests.console.helpers import login
-from tests.test_broadcasts import online, receive
+from tests.console.helpers import CJK_OUTSIDE_DATA, login
+from tests.test_broadcasts import ack, online, receive
 from tests.test_ingest import wait_for
-from tests.test_rescue import at_sea, gone_offline, register
+from tests.test_rescue import _vessel, at_sea, gone_offline, register
 from tests.vessel_client import TestVessel, announce_gateway
 
 
@@ -36,7 +37,7 @@ async def test_a_distress_opens_an_incident_page_to_acknowledge_task_and_report(
         await wait_for(reachable)
         await hub.drained()
         await login(page, console.base, "admin", ADMIN_PW)
-        before = await page.evaluate("() => window.__sealinkSounds.critical")
+        before = await page.evaluate("() => window.__sealinkSounds.distress")
 
         boats["V1"].publish(
             "distress",
@@ -53,7 +54,7 @@ async def test_a_distress_opens_an_incident_page_to_acknowledge_task_and_report(
         await hub.drained()
         await expect(page.locator(".banner-item")).to_contain_text("粤南澳渔00001")
         await page.wait_for_function(
-            "(n) => window.__sealinkSounds.critical > n", arg=before, timeout=5000
+            "(n) => window.__sealinkSounds.distress > n", arg=before, timeout=5000
         )
 
         await page.click('.nav-link[data-route="alerts"]')
@@ -64,8 +65,9 @@ async def test_a_distress_opens_an_incident_page_to_acknowledge_task_and_report(
         await expect(page.locator(".incident-summary")).to_contain_text("粤南澳渔00001")
         await expect(page.locator(".incident-state")).to_have_text("待确认")
 
-        await page.click(".incident-ack")
-        await expect(page.locator(".incident-state")).to_have_text("已确认")
+        # Acknowledged by a named person: the one logged in.
+        await page.click(".incident-page .alert-ack")
+        await expect(page.locator(".incident-state")).to_contain_text("已确认（admin ")
 
         await expect(page.locator(".nearest-row")).not_to_have_count(0)
         await page.click(".task-top2")
@@ -217,3 +219,84 @@ async def test_an_unregistered_beacons_incident_opens_with_its_nearest_boats(
         gw.close()
         for v in boats.values():
             v.close()
+
+
+async def test_an_epirb_opens_a_working_incident_with_its_scene_from_the_banner_and_the_map(
+    page: Page, console: Console
+) -> None:
+    """V3's own EPIRB goes off (its MMSI registered as V3's beacon): the banner says a distress
+    call from an EPIRB and opens the incident; the fleet map marks V3; the incident page draws the
+    scene with the nearest boats and the age of their fix; the boats tasked, and their answers,
+    show in the tables and on the map."""
+    hub, clock = console.hub, console.clock
+    async with hub.db.engine.begin() as conn:
+        await conn.execute(update(_vessel).where(_vessel.c.id == "V3").values(beacons="974000003"))
+    await hub.registry.load()
+    boats = await at_sea(hub, {"V1": (23.32, 117.60, 3), "V2": (23.36, 117.66, 1)})
+    gw = TestVessel(hub.settings.mqtt.url, "gw-ais-1", prefix=hub.settings.mqtt.prefix)
+    try:
+        await login(page, console.base, "coord1", COORD_PW)
+        epirb = {"mmsi": "974000003", "class": "epirb", "msg_type": 1, "ts": clock.now().isoformat(),
+                 "lat": 23.30, "lon": 117.60, "nav_status": 14}  # fmt: skip
+        announce_gateway(gw, hub.settings.mqtt.prefix, "ais-1", "ais")
+        gw.publish_raw(f"{hub.settings.mqtt.prefix}/gateways/ais-1/ais", json.dumps([epirb]))
+
+        banner = page.locator('.banner-item[data-type="distress"]')
+        await expect(banner).to_contain_text("遇险报警 · EPIRB 示位标")
+        await expect(banner).to_contain_text("粤南澳渔00003")
+        # The fleet map marks the boat in distress where its beacon is.
+        await page.wait_for_function("() => window.__sealinkMap?.distress?.points().length === 1")
+        mark = (await page.evaluate("() => window.__sealinkMap.distress.points()"))[0]
+        assert (mark["vessel_id"], mark["lat"], mark["lon"], mark["exercise"]) == (
+            "V3", 23.30, 117.60, False,
+        )  # fmt: skip
+        await shot(page, "incident-epirb-fleet-map-zh")
+
+        await banner.locator(".banner-view").click()
+        await expect(page.locator(".incident-page h1")).to_contain_text("遇险事件")
+        await expect(page.locator(".incident-what")).to_have_text("遇险报警 · EPIRB 示位标")
+        await expect(page.locator(".incident-position")).to_have_text("23°18.00′N 117°36.00′E")
+        scene = "() => window.__sealinkScene?.points() || []"
+        await page.wait_for_function(f"() => ({scene})().length === 3")
+        points = {p["id"]: p for p in await page.evaluate(scene)}
+        assert points["scene"]["role"] == "distress"
+        assert points["V1"]["role"] == "ready" and "3 分钟前" in points["V1"]["tip"]
+        assert points["V2"]["role"] == "ready" and "1 分钟前" in points["V2"]["tip"]
+
+        await page.click(".incident-page .alert-ack")
+        await expect(page.locator(".incident-state")).to_contain_text("已确认（coord1 ")
+        await page.click(".task-top2")
+        tasks = page.locator(".tasks-table .task-row")
+        await expect(tasks).to_have_count(2)
+        orders = {vid: await receive(boats[vid]) for vid in ("V1", "V2")}
+        ack(boats["V1"], orders["V1"]["msg_id"], "accepted", clock, eta_min=25)
+        ack(boats["V2"], orders["V2"]["msg_id"], "declined", clock, text="网具缠车")
+        v1 = page.locator('.nearest-row[data-vessel-id="V1"] .task-state')
+        v2 = page.locator('.nearest-row[data-vessel-id="V2"] .task-state')
+        await expect(v1).to_have_text("已接受，预计 25 分钟到达")
+        await expect(v2).to_have_text("已拒绝")
+        await expect(page.locator('.task-row[data-vessel-id="V1"]')).to_have_attribute(
+            "data-task", "accepted"
+        )
+        await page.wait_for_function(
+            f"() => ({scene})().some((p) => p.id === 'V1' && p.role === 'accepted')"
+        )
+        points = {p["id"]: p for p in await page.evaluate(scene)}
+        assert points["V2"]["role"] == "declined"
+        await page.locator(".incident-page .page-head").scroll_into_view_if_needed()
+        await shot(page, "incident-epirb-scene-zh")
+
+        await page.click(".cap-button")
+        await expect(page.locator("pre.cap-text")).to_contain_text("<status>Actual</status>")
+        await page.click(".sitrep-button")
+        await expect(page.locator("pre.sitrep-text")).to_contain_text("SITREP 001")
+        await page.click('.lang-switch button[data-lang="en"]')
+        await expect(page.locator(".incident-what")).to_have_text("Distress · EPIRB beacon")
+        await expect(v1).to_have_text("accepted, ETA 25 min")
+        leaks = await page.evaluate(CJK_OUTSIDE_DATA)
+        assert leaks == [], "\n".join(leaks)
+        await shot(page, "incident-epirb-scene-en")
+    finally:
+        gw.close()
+        for b in boats.values():
+            b.close()

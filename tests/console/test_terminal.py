@@ -310,9 +310,17 @@ async def test_a_distress_needs_a_hold_reaches_the_hub_and_shows_the_hubs_acknow
     assert abs(alert["lat"] - 23.35) < 1e-6 and abs(alert["lon"] - 117.25) < 1e-6
 
     # The hub stored it and answered with distress_ack: the terminal says so and stops repeating.
+    # The shore *system* has it; nobody has seen it yet, and the screen does not pretend otherwise.
     await expect(panel).to_have_attribute("data-state", "acked")
-    await expect(page.locator("#distress-status")).to_have_text("✓ 岸基已收到求救")
+    await expect(page.locator("#distress-status")).to_have_text(
+        "✓ 岸基系统已自动收到求救，正在通知值班员"
+    )
     await expect(page.locator("#distress-ack-body")).to_contain_text("报警（进水）已自动送达岸基")
+    stages = page.locator("#distress-stages .stage")
+    await expect(stages.nth(0)).to_contain_text("求救已发出")
+    await expect(stages.nth(1)).to_contain_text("岸基系统已自动收到")
+    await expect(stages.nth(2)).to_have_attribute("data-state", "waiting")
+    await expect(stages.nth(2)).to_have_text("正在通知值班员，等待值班员查看…")
     await expect(page.locator("#distress-detail")).to_contain_text("进水 · 船上人数 6")
     await shot(page, "terminal-distress-acknowledged-zh")
 
@@ -427,7 +435,8 @@ async def test_link_loss_is_shown_and_what_was_queued_goes_out_once_after_the_br
         await page.fill("#manual-lat", "23.4")
         await page.fill("#manual-lon", "117.3")
         await page.click("#manual-use")
-        await expect(page.locator("#position-source")).to_have_text("手动输入")
+        await expect(page.locator("#position-source")).to_have_text("手动输入（非本机定位）")
+        await expect(page.locator("#position-warning")).to_be_visible()
 
         async def marker_seen() -> bool:
             return len(spy.of("position", lat=23.4, lon=117.3)) == 1
@@ -497,7 +506,7 @@ async def test_the_terminal_command_serves_the_page_with_its_vessel_broker_and_p
     cmd = [
         sys.executable, "-m", "seaLink.cli", "terminal", "--vessel", "NA52445",
         "--broker-ws", "wss://mqtt.example.cn:8084/mqtt", "--port", str(port),
-        "--password-file", str(secret), "--lat", "23.3", "--lon", "117.6",
+        "--password-file", str(secret), "--lat", "23.3", "--lon", "117.6", "--persons", "7",
     ]  # fmt: skip
     env = dict(os.environ, SEALINK_MQTT__PREFIX="nanao/v1")
     proc = await asyncio.create_subprocess_exec(*cmd, env=env, stdout=asyncio.subprocess.PIPE)
@@ -522,6 +531,7 @@ async def test_the_terminal_command_serves_the_page_with_its_vessel_broker_and_p
             "lat": 23.3,
             "lon": 117.6,
             "terminal": "",
+            "persons": 7,
         }
         assert "海联船载终端" in page and "vendor/mqtt/mqtt.min.js" in page
         assert "http" not in page.replace("http-equiv", "")  # nothing from the internet
@@ -770,3 +780,167 @@ async def test_a_message_is_no_longer_shown_once_it_has_expired(
     await page.click('.tab[data-target="inbox"]')
     await expect(card).to_have_count(0)
     await expect(page.locator("#inbox-empty")).to_be_visible()
+
+
+async def _raise_on_tablet(page: Page) -> None:
+    await page.click('.tab[data-target="distress"]')
+    hold = page.locator("#distress-hold")
+    await hold.hover()
+    await page.mouse.down()
+    await expect(page.locator("#distress-active")).to_be_visible(timeout=HOLD_MS + 5000)
+    await page.mouse.up()
+
+
+async def test_the_terminal_tells_each_stage_seen_by_whom_who_is_coming_and_the_end(
+    tablet: Page, console: Console
+) -> None:
+    """Issue 13.5: sent -> received by the shore system (automatic) -> seen by the duty officer
+    (named) at a time -> rescue organised: a boat on its way and its ETA -> closed, with the
+    outcome; each from the hub's own messages, never before it happened."""
+    page, clock = tablet, console.clock
+    await _raise_on_tablet(page)
+
+    async def raised() -> bool:
+        return len(await distress_alerts_of_v1(console)) == 1
+
+    await until(raised)
+    alert = (await distress_alerts_of_v1(console))[0]
+    stages = page.locator("#distress-stages .stage")
+    await expect(page.locator("#distress-active")).to_have_attribute("data-state", "acked")
+    await expect(stages).to_have_count(3)
+
+    acked = await api(console, "POST", f"/api/v1/alerts/{alert['id']}/ack", {"note": ""})
+    at = beijing_clock(acked["acked_at"])
+    seen = page.locator('#distress-stages .stage[data-stage="seen"]')
+    await expect(seen).to_have_text(f"值班员 管理员 已于 {at} 看到您的报警")  # by display name
+    await expect(seen).to_have_attribute("data-state", "done")
+    await expect(page.locator("#distress-status")).to_have_text("✓ 值班员已看到您的求救")
+    await expect(page.locator('.stage[data-stage="organised"]')).to_have_text("正在组织救援…")
+
+    helper = TestVessel(
+        console.hub.settings.mqtt.url, "V2", prefix=console.hub.settings.mqtt.prefix
+    )
+    try:
+        task = await api(console, "POST", f"/api/v1/incidents/{alert['incident_id']}/task",
+                         {"vessels": ["V2"]})  # fmt: skip
+        helper.publish("ack", {"msg_id": task["msg_ids"][0], "state": "accepted", "eta_min": 53,
+                               "ts": clock.now().isoformat()})  # fmt: skip
+        organised = page.locator('#distress-stages .stage[data-stage="organised"]')
+        await expect(organised).to_have_text("救援已组织：粤南澳渔00002 正在前往，预计 53 分钟到达")
+        await expect(organised).to_have_attribute("data-state", "done")
+        await expect(page.locator("#distress-status")).to_have_text("✓ 救援已组织，正在赶来")
+        await shot(page, "terminal-distress-organised-zh")
+    finally:
+        helper.close()
+
+    await api(console, "POST", f"/api/v1/alerts/{alert['id']}/resolve", {"outcome": "rescued"})
+    closed = page.locator('#distress-stages .stage[data-stage="closed"]')
+    await expect(closed).to_contain_text("岸基已结案：已救援")
+    await expect(page.locator("#distress-cancel")).to_be_hidden()
+    assert [await s.get_attribute("data-stage") for s in await stages.all()] == [
+        "sent", "received", "seen", "organised", "closed",
+    ]  # fmt: skip
+    await page.click("#lang")
+    await expect(seen).to_have_text(f"Seen by the duty officer 管理员 at {at}")
+    await expect(page.locator('.stage[data-stage="received"]')).to_contain_text(
+        "Received by the shore system (automatic) at "
+    )
+    await shot(page, "terminal-distress-stages-en")
+
+
+def beijing_clock(iso: str) -> str:
+    when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return (when.astimezone(UTC) + timedelta(hours=8)).strftime("%H:%M")
+
+
+async def test_persons_start_from_the_registry_and_a_position_entered_by_hand_says_so(
+    browser: Browser, console: Console, broker: Mosquitto, page_errors: PageErrors
+) -> None:
+    """No GNSS on this tablet: the position given at set-up is shown, and sent with the distress,
+    as entered by hand; the persons aboard start from the registry's figure (--persons)."""
+    config = TerminalConfig(vessel_id="V1", broker_ws=broker.ws_url,
+                            prefix=console.hub.settings.mqtt.prefix, lat=23.3, lon=117.6, persons=6)  # fmt: skip
+    async with terminal_server(config, port=free_port()) as url:
+        context = await browser.new_context(viewport={"width": 800, "height": 1280}, locale="zh-CN")
+        try:
+            page = await context.new_page()
+            page.on("pageerror", lambda exc: page_errors.seen.append(f"exception: {exc}"))
+            await page.goto(url)
+            await expect(page.locator("#link")).to_have_attribute("data-state", "online")
+            await page.click('.tab[data-target="position"]')
+            await expect(page.locator("#position-source")).to_have_text(
+                "手动输入（安装时设定，非本机定位）"
+            )
+            await expect(page.locator("#position-warning")).to_be_visible()
+            await page.click('.tab[data-target="distress"]')
+            await expect(page.locator("#persons")).to_have_text("6")
+            await expect(page.locator("#persons-registry")).to_have_text(
+                "登记在册：6 人（可按实际调整）"
+            )
+            await expect(page.locator("#distress-where")).to_have_text(
+                "将发送的位置：23.30000°N  117.60000°E（手动输入（安装时设定，非本机定位））"
+            )
+            await shot(page, "terminal-distress-form-registry-zh")
+            await _raise_on_tablet(page)
+
+            async def raised() -> bool:
+                return len(await distress_alerts_of_v1(console)) == 1
+
+            await until(raised)
+            alert = (await distress_alerts_of_v1(console))[0]
+            assert alert["data"]["persons"] == 6
+            assert "位置为手动输入" in alert["data"]["text"]  # the shore knows it is no fix
+        finally:
+            await context.close()
+    assert page_errors.unexpected() == []
+
+
+async def test_a_drill_order_shows_a_drill_banner_and_the_distress_then_is_an_exercise(
+    tablet: Page, console: Console
+) -> None:
+    page = tablet
+    order = await api(console, "POST", "/api/v1/drills", {"vessel_id": "V1", "kind": "distress"})
+    banner = page.locator("#drill-banner")
+    await expect(banner).to_be_visible()
+    await expect(page.locator("#drill-title")).to_have_text("【演练】遇险报警演练")
+    await expect(page.locator("#drill-text")).to_contain_text("此期间发出的求救都标为演练")
+    await expect(page.locator("#screen-distress")).to_be_visible()  # brought to the front
+    await expect(page.locator("#distress-hold .hold-text")).to_have_text("按住 2 秒发出演练求救")
+    await shot(page, "terminal-drill-order-zh")
+    await _raise_on_tablet(page)
+    await expect(page.locator("#distress-active")).to_have_attribute("data-exercise", "1")
+
+    async def raised() -> bool:
+        return len(await distress_alerts_of_v1(console)) == 1
+
+    await until(raised)
+    alert = (await distress_alerts_of_v1(console))[0]
+    assert alert["exercise"] is True, alert
+    await expect(page.locator("#distress-status")).to_contain_text("【演练】")
+    await shot(page, "terminal-drill-distress-zh")
+
+    # Once the drill order has expired (2 h after it was given), the tablet is back to real alarms.
+    await page.click("#distress-done")
+    await page.clock.set_fixed_time(datetime.now(UTC) + timedelta(hours=2, minutes=1))
+    await page.click('.tab[data-target="inbox"]')
+    await page.click('.tab[data-target="distress"]')
+    await expect(banner).to_be_hidden()
+    await expect(page.locator("#distress-hold .hold-text")).to_have_text("按住 2 秒发出求救")
+    assert order["kind"] == "distress"
+
+
+def test_the_terminal_takes_persons_aboard_from_the_fleet_csv(tmp_path: Path) -> None:
+    from seaLink.store.fleet_io import write_fleet_csv
+    from seaLink.terminal.server import registered_persons
+    from tests.conftest import small_fleet
+
+    write_fleet_csv(small_fleet(), tmp_path)
+    assert registered_persons(tmp_path, "V2") == 6
+    with pytest.raises(ValueError, match="not in"):
+        registered_persons(tmp_path, "NA99999")
+    run = subprocess.run(
+        [sys.executable, "-m", "seaLink.cli", "terminal", "--vessel", "NA99999", "--fleet",
+         str(tmp_path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode != 0 and "sealink terminal:" in run.stderr and "NA99999" in run.stderr

@@ -12,8 +12,8 @@ export class ApiError extends Error {
 }
 
 export function createApi({ getToken, onUnauthorized }) {
-  async function request(path, { method = "GET", body, auth = true, query } = {}) {
-    const headers = { Accept: "application/json", "Accept-Language": getLang() };
+  async function request(path, { method = "GET", body, auth = true, query, text = false } = {}) {
+    const headers = { Accept: text ? "*/*" : "application/json", "Accept-Language": getLang() };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (auth) headers.Authorization = `Bearer ${getToken()}`;
     let url = path;
@@ -32,6 +32,7 @@ export function createApi({ getToken, onUnauthorized }) {
     } catch (err) {
       throw new ApiError(0, "network", String(err));
     }
+    if (text && res.ok) return res.text();
     const data = await res.json().catch(() => null);
     if (!res.ok) {
       if (res.status === 401 && auth) onUnauthorized();
@@ -51,12 +52,21 @@ export function createApi({ getToken, onUnauthorized }) {
     track: (id, query) => request(`/api/v1/vessels/${enc(id)}/track`, { query }),
     alerts: (state = "open") => request("/api/v1/alerts", { query: { state } }),
     alert: (id) => request(`/api/v1/alerts/${enc(id)}`),
+    alertsOf: (vessel) => request("/api/v1/alerts", { query: { state: "all", vessel } }),
     ack: (id, note = "") => request(`/api/v1/alerts/${enc(id)}/ack`, { method: "POST", body: { note } }),
-    resolve: (id, outcome) => request(`/api/v1/alerts/${enc(id)}/resolve`, { method: "POST", body: { outcome } }),
+    ackMany: (ids, note = "") => request("/api/v1/acknowledgements", { method: "POST", body: { ids, note } }),
+    silence: (id, minutes) => request(`/api/v1/alerts/${enc(id)}/silence`, { method: "POST", body: { minutes } }),
+    assign: (id, username) => request(`/api/v1/alerts/${enc(id)}/assign`, { method: "POST", body: { username } }),
+    assignees: (id) => request(`/api/v1/alerts/${enc(id)}/assignees`),
+    comment: (id, text) => request(`/api/v1/alerts/${enc(id)}/comment`, { method: "POST", body: { text } }),
+    resolve: (id, outcome, note = "") =>
+      request(`/api/v1/alerts/${enc(id)}/resolve`, { method: "POST", body: { outcome, note } }),
+    drill: (vesselId, kind) => request("/api/v1/drills", { method: "POST", body: { vessel_id: vesselId, kind } }),
     incident: (id) => request(`/api/v1/incidents/${enc(id)}`),
     nearest: (id, limit = 10) => request(`/api/v1/incidents/${enc(id)}/nearest`, { query: { limit } }),
     task: (id, body) => request(`/api/v1/incidents/${enc(id)}/task`, { method: "POST", body }),
     sitrep: (id) => request(`/api/v1/incidents/${enc(id)}/sitrep`, { method: "POST", body: {} }),
+    cap: (id) => request(`/api/v1/incidents/${enc(id)}/cap`, { text: true }),
     grids: () => request("/api/v1/grids"),
     zones: () => request("/api/v1/zones"),
     // trainings

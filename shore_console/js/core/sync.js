@@ -6,6 +6,7 @@
  */
 import { onLangChange } from "./i18n.js";
 import { perf } from "./perf.js";
+import { noteHubTime } from "./time.js";
 
 const HELLO_WAIT_MS = 3000;
 
@@ -14,10 +15,35 @@ export function startSync({ api, live, fleet, alerts, onError }) {
   let again = false;
   let held = [];
 
+  // A live event says what happened, not all of the alert (its words, position, source): read
+  // the alert of a new one, a few at a time (a storm raises dozens at once).
+  const toRead = [];
+  let reading = 0;
+  function readAlert(id) {
+    if (!toRead.includes(id)) toRead.push(id);
+    while (reading < 4 && toRead.length) {
+      const next = toRead.shift();
+      reading++;
+      api
+        .alert(next)
+        .then((a) => alerts.upsert(a))
+        .catch(onError)
+        .finally(() => {
+          reading--;
+          if (toRead.length) readAlert(toRead[0]);
+        });
+    }
+  }
+
   function apply(type, data) {
     if (type === "positions") fleet.applyPositions(data.positions || []);
     else if (type === "contact") fleet.applyContact(data);
-    else if (type === "alert") alerts.apply(data);
+    else if (type === "alert") {
+      alerts.apply(data);
+      const a = alerts.open.get(data.alert_id);
+      if (a && (a.data === undefined || data.action === "phase")) readAlert(a.id);
+    }
+    else if (type === "alert_notify") alerts.applyNotify(data);
   }
 
   async function reload() {
@@ -51,11 +77,14 @@ export function startSync({ api, live, fleet, alerts, onError }) {
   }
 
   const offs = [
-    live.on("hello", reload),
+    live.on("hello", (data) => {
+      noteHubTime(data.now, { exact: true });
+      return reload();
+    }),
     live.on("resync", reload),
     // The hub words alerts in the reader's language: read them again in the new one.
     onLangChange(() => reload()),
-    ...["positions", "contact", "alert"].map((type) =>
+    ...["positions", "contact", "alert", "alert_notify"].map((type) =>
       live.on(type, (data) => (loading ? held.push([type, data]) : apply(type, data))),
     ),
   ];

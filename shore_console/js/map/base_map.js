@@ -3,6 +3,7 @@
  * background colour, land comes from the bundled Natural Earth file, zones and ports from the hub.
  */
 import { getLang, t } from "../core/i18n.js";
+import { formatLatLon } from "../ui/labels.js";
 
 const L = window.L;
 export const HOME = { center: [23.3, 117.1], zoom: 9 };
@@ -96,7 +97,7 @@ function addCoordinates(map) {
       const div = L.DomUtil.create("div", "map-coords");
       div.setAttribute("aria-hidden", "true");
       map.on("mousemove", (e) => {
-        div.textContent = `${e.latlng.lat.toFixed(4)}°N ${e.latlng.lng.toFixed(4)}°E`;
+        div.textContent = formatLatLon(e.latlng.lat, e.latlng.lng);
       });
       return div;
     },

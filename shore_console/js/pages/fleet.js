@@ -4,7 +4,9 @@
  */
 import { t } from "../core/i18n.js";
 import { hoursBefore } from "../core/time.js";
+import { alertPath } from "../core/alarm_kinds.js";
 import { HOME, createBaseMap } from "../map/base_map.js";
+import { DistressLayer } from "../map/distress_layer.js";
 import { TrackLayer } from "../map/track_layer.js";
 import { VesselLayer } from "../map/vessel_layer.js";
 import { Counters } from "../ui/counters.js";
@@ -17,7 +19,7 @@ const TRACK_HOURS = 24;
 const TRACK_LIMIT = 2000;
 
 export function mount(el, ctx) {
-  const { fleet, api, memory } = ctx;
+  const { fleet, api, memory, alerts } = ctx;
   const countersEl = h("div", { class: "counters", role: "group", "aria-label": t("counters.label") });
   const mapEl = h("div", { class: "map", role: "region", "aria-label": t("map.label") });
   const panelEl = h("section", { class: "vessel-panel", "aria-live": "polite" });
@@ -36,6 +38,25 @@ export function mount(el, ctx) {
   const vessels = new VesselLayer();
   map.addLayer(vessels);
   const track = new TrackLayer(map);
+  const distress = new DistressLayer(map, {
+    onOpen: (m) => ctx.navigate(alertPath({ id: m.alert_id, type: "distress", incident_id: m.incident_id })),
+  });
+
+  /** The boats in distress now: every open distress call, where it was raised. */
+  function markDistress() {
+    const marks = [];
+    for (const a of alerts.open.values()) {
+      if (a.type !== "distress") continue;
+      const v = fleet.get(a.vessel_id);
+      const p = v?.last_position;
+      marks.push({
+        alert_id: a.id, incident_id: a.incident_id, vessel_id: a.vessel_id,
+        name: v?.hull_name || a.hull_name || a.vessel_id,
+        lat: a.lat ?? p?.lat, lon: a.lon ?? p?.lon, exercise: !!a.exercise, acked: a.state !== "raised",
+      });
+    }
+    distress.show(marks);
+  }
   const counters = new Counters(countersEl, { onPick: (state) => list.setState(state) });
   const panel = new VesselPanel(panelEl, { fleet, onClose: () => select(null) });
   const list = new FleetList(listEl, {
@@ -90,6 +111,7 @@ export function mount(el, ctx) {
       fitToFleet();
     }
     if (panel.id) panel.update();
+    markDistress();
   }
 
   async function loadTrack(v) {
@@ -145,6 +167,7 @@ export function mount(el, ctx) {
 
   vessels.on("vesselclick", (e) => select(e.id));
   const offs = [
+    alerts.on("change", markDistress),
     fleet.on("reset", loadAll),
     fleet.on("positions", (moved) => {
       vessels.move(
@@ -165,8 +188,9 @@ export function mount(el, ctx) {
   ];
 
   // Checks for the tests and the benchmark: where and in what colour a vessel is drawn.
-  window.__sealinkMap = { map, vessels, track };
+  window.__sealinkMap = { map, vessels, track, distress };
   if (fleet.loaded) loadAll();
+  markDistress();
   if (memory.selected && fleet.get(memory.selected)) select(memory.selected);
 
   return () => {

@@ -1,30 +1,40 @@
-/** One distress incident (#/incident/ID): the alert, acknowledge/resolve, the log, the nearest boats,
- * tasking them and the SITREP. The log is read again on live `incident_log` and `alert` events. */
+/** One distress incident (#/incident/ID), whatever raised it (the crew's terminal, an AIS beacon,
+ * a Beidou distress): the alert and its actions (acknowledge, silence, assign, comment, resolve),
+ * how far it has climbed and who was told, the scene map, the nearest boats and the boats tasked
+ * with their answers, the log in words, the SITREP and the CAP message. Read again on live
+ * `incident_log`, `alert` and `alert_notify` events. */
 import { ApiError } from "../core/api.js";
+import { distressSource, isSilenced } from "../core/alarm_kinds.js";
 import { t } from "../core/i18n.js";
-import { formatTime } from "../core/time.js";
-import { h, raw, setChildren } from "../ui/dom.js";
+import { formatTime, fromNow, timeWithAge } from "../core/time.js";
+import { createBaseMap } from "../map/base_map.js";
+import { SceneLayer } from "../map/scene_layer.js";
+import { alertActions } from "../ui/alert_actions.js";
+import { notificationList } from "../ui/alert_trail.js";
+import { alertTitle, drillBadge, levelLabel, silenceText, stateText, toldWords } from "../ui/alert_words.js";
+import { h, raw, restoreTyped, setChildren } from "../ui/dom.js";
 import { icon } from "../ui/icons.js";
+import { nearestTable, sceneBoats, tasksTable } from "../ui/incident_boats.js";
+import { formatLatLon } from "../ui/labels.js";
 
-const OUTCOMES = ["rescued", "false_alarm", "contact_restored", "other"];
-const STATE_KEYS = {
-  raised: "incident.state.raised",
-  acknowledged: "incident.state.acknowledged",
-  resolved: "incident.state.resolved",
-};
-const OUTCOME_KEYS = {
-  rescued: "incident.outcome.rescued",
-  false_alarm: "incident.outcome.false_alarm",
-  contact_restored: "incident.outcome.contact_restored",
-  other: "incident.outcome.other",
-};
+const LOG_KINDS = new Set([
+  "alarm", "distress", "cancel_requested", "acknowledged", "resolved", "tasked", "task_accepted",
+  "task_declined", "sitrep", "escalated",
+]);
 
 export function mount(el, ctx, [iid]) {
-  const { api, fleet, live } = ctx;
+  const { api, fleet, live, alerts, session } = ctx;
+  const head = h("h1", null, t("incident.title", { id: iid }));
+  const drill = h("div", { class: "drill-strip", hidden: true });
   const summary = h("div", { class: "card incident-summary" });
+  const actions = h("div", { class: "card incident-actions-card" });
+  const mapEl = h("div", { class: "map scene-map", role: "region", "aria-label": t("scene.label") });
+  const mapNote = h("p", { class: "muted scene-note" });
   const log = h("div", { class: "card incident-log" });
   const boats = h("div", { class: "card incident-nearest" });
-  const sitrep = h("div", { class: "card incident-sitrep" });
+  const tasked = h("div", { class: "card incident-tasks" });
+  const told = h("div", { class: "card incident-told" });
+  const reports = h("div", { class: "card incident-sitrep" });
   const message = h("p", { class: "incident-message", role: "status" });
   setChildren(
     el,
@@ -35,19 +45,29 @@ export function mount(el, ctx, [iid]) {
         "div",
         { class: "page-head" },
         h("a", { href: "#/alerts", class: "back-link" }, icon("back"), t("incident.back")),
-        h("h1", null, t("incident.title", { id: iid })),
+        head,
       ),
+      drill,
       h("p", { class: "muted tz-note" }, t("time.zone_note")),
       message,
-      h("div", { class: "incident-grid" }, summary, log),
+      h("div", { class: "incident-grid" }, summary, actions),
+      h("div", { class: "incident-grid scene-grid" },
+        h("div", { class: "card scene-card" }, h("h2", null, t("scene.title")), mapEl, mapNote), log),
+      tasked,
       boats,
-      sitrep,
+      h("div", { class: "incident-grid" }, told, reports),
     ),
   );
 
+  const map = createBaseMap(mapEl, api, { onLayerError: ctx.reportError });
+  const scene = new SceneLayer(map);
+  window.__sealinkScene = scene;
   let gone = false;
-  let alert = null;
+  let doc = null; // the incident
+  let nearest = []; // the nearest boats
   let timer = 0;
+  let sitrepText = "";
+  let capText = "";
   const picked = new Set();
 
   function fail(err) {
@@ -67,43 +87,68 @@ export function mount(el, ctx, [iid]) {
     }
   }
 
+  const tasks = () => new Map((doc?.tasks || []).map((k) => [k.vessel_id, k]));
+
   function renderSummary() {
-    const a = alert;
+    const a = doc.alert;
     const v = fleet.get(a.vessel_id);
-    const outcome = h("select", { name: "outcome", "aria-label": t("incident.resolve") },
-      OUTCOMES.map((o) => h("option", { value: o }, t(OUTCOME_KEYS[o]))));
-    const ackBtn = h("button", { type: "button", class: "incident-ack", disabled: a.state !== "raised" }, t("incident.ack"));
-    const resolveBtn = h("button", { type: "button", class: "incident-resolve", disabled: a.state === "resolved" }, t("incident.resolve"));
-    ackBtn.addEventListener("click", () => act(ackBtn, async () => {
-      alert = await api.ack(a.id, "");
-      renderSummary();
-      await loadIncident();
-    }));
-    resolveBtn.addEventListener("click", () => act(resolveBtn, async () => {
-      alert = await api.resolve(a.id, outcome.value);
-      renderSummary();
-      await loadIncident();
-    }));
+    const page = el.querySelector(".incident-page");
+    page.dataset.state = a.state;
+    page.dataset.exercise = a.exercise ? "1" : "0";
+    setChildren(head, icon("distress"), " ", t("incident.title", { id: iid }), a.exercise ? [" ", drillBadge()] : null);
+    drill.hidden = !a.exercise;
+    setChildren(drill, drillBadge(), " ", t("incident.exercise_strip"));
+    const level = Number(a.escalation_level) || 0;
     const row = (key, value, cls) => [h("dt", null, t(key)), h("dd", { class: cls }, value)];
+    const src = distressSource(a);
     setChildren(
       summary,
       h("h2", null, t("incident.summary")),
       h(
         "dl",
         { class: "details" },
-        row("incident.vessel", [raw(v?.hull_name || a.vessel_id, "hull"), h("span", { class: "muted" }, " ", raw(a.vessel_id))]),
+        row("incident.vessel", [raw(v?.hull_name || a.hull_name || a.vessel_id, "hull"), h("span", { class: "muted" }, " ", raw(a.vessel_id))]),
+        row("incident.what", alertTitle(a), "incident-what"),
         row("incident.nature", raw(a.detail || "")),
-        row("incident.raised", formatTime(a.raised_at), "time"),
-        row("incident.state", STATE_KEYS[a.state] ? t(STATE_KEYS[a.state]) : raw(a.state), "incident-state"),
-        row("incident.level", String(a.escalation_level ?? 0), "incident-level"),
+        row("incident.position", a.lat != null ? formatLatLon(a.lat, a.lon) : t("incident.no_position_short"), "incident-position"),
+        row("incident.raised", timeWithAge(a.raised_at), "time"),
+        row("incident.state", stateText(a), "incident-state"),
+        row("incident.level", [
+          levelLabel(level),
+          a.state === "raised" && a.escalate_at
+            ? h("span", { class: "muted" }, " ", t("alert.next_level", { when: fromNow(a.escalate_at) }))
+            : null,
+        ], "incident-level"),
+        row("alert.told_label", toldWords(alerts.toldOf(a.id), { prefix: false }) || "—", "incident-told-now"),
+        row("alert.assigned", a.assigned_to ? raw(a.assigned_to) : "—", "incident-assigned"),
+        row("alert.sound", isSilenced(a) ? silenceText(a) : t("alert.sound_on"), "incident-sound"),
+        src === "terminal" || src === "beidou" ? row("incident.boat_told", t("incident.boat_told_text")) : null,
       ),
-      h("div", { class: "incident-actions" }, ackBtn, outcome, resolveBtn),
     );
+    const typed = {};
+    for (const f of actions.querySelectorAll("textarea, input, select")) typed[f.name] = f.value;
+    setChildren(
+      actions,
+      h("h2", null, t("alert.actions")),
+      alertActions(a, {
+        api,
+        session,
+        onDone: (updated) => {
+          alerts.upsert(updated);
+          for (const f of actions.querySelectorAll("textarea, input")) f.value = "";
+          loadAll().catch(fail);
+        },
+        onError: ctx.reportError,
+      }),
+    );
+    restoreTyped(actions, typed);
+    setChildren(told, h("h2", null, t("alert.notifications")), notificationList(a.notifications));
   }
 
   /** "vessel:V1" is the boat itself; people are shown by their user name. */
   function actorName(actor) {
-    return actor?.startsWith("vessel:") ? t("incident.actor.vessel", { id: actor.slice(7) }) : actor === "system" ? t("incident.actor.system") : actor;
+    if (actor?.startsWith("vessel:")) return t("incident.actor.vessel", { id: actor.slice(7) });
+    return actor === "system" ? t("incident.actor.system") : actor;
   }
 
   function renderLog(entries) {
@@ -114,58 +159,55 @@ export function mount(el, ctx, [iid]) {
         ? h("ol", { class: "log-list" }, entries.map((e) =>
             h("li", { class: `log-entry log-${e.kind}`, "data-kind": e.kind },
               h("span", { class: "time" }, formatTime(e.ts)), " ",
-              h("span", { class: "log-kind" }, t(`incident.kind.${e.kind}`)), " · ",
+              h("span", { class: "log-kind" }, LOG_KINDS.has(e.kind) ? t(`incident.kind.${e.kind}`) : raw(e.kind)), " · ",
               raw(actorName(e.actor), "log-actor"), " — ", raw(e.text, "log-text"))))
         : h("p", { class: "muted" }, t("incident.log_empty")),
     );
   }
 
+  function renderTasks() {
+    setChildren(tasked, h("h2", null, t("incident.tasks_title")), tasksTable(doc?.tasks || []));
+  }
+
+  function renderScene() {
+    if (!doc) return;
+    const a = doc.alert;
+    const drawn = sceneBoats(nearest, tasks(), fleet);
+    scene.show({ lat: a.lat, lon: a.lon, exercise: a.exercise }, drawn);
+    const hidden = nearest.filter((b) => b.lat == null).length;
+    mapNote.textContent = [
+      a.lat == null ? t("incident.no_position") : t("scene.legend"),
+      hidden ? t("scene.hidden", { n: hidden }) : "",
+    ].filter(Boolean).join(" ");
+  }
+
   /** The nearest boats in two tables: the ready ones by ETA (what "task nearest two" picks from),
    * and apart those with a stale fix or no link now, with the reason. The rule is stated above
    * them with the server's own numbers (docs/operations.md, section 9). */
-  function renderBoats(doc) {
-    const list = doc.vessels || [];
-    const rule = doc.rule;
-    const topBtn = h("button", { type: "button", class: "task-top2" }, t("incident.task_top2"));
-    const selBtn = h("button", { type: "button", class: "task-selected" }, t("incident.task_selected"));
+  function renderBoats(r) {
+    const list = r.vessels || [];
+    const rule = r.rule;
+    const open = doc?.alert?.state !== "resolved";
+    const topBtn = h("button", { type: "button", class: "task-top2", disabled: !open || session.role === "viewer" }, t("incident.task_top2"));
+    const selBtn = h("button", { type: "button", class: "task-selected", disabled: !open || session.role === "viewer" }, t("incident.task_selected"));
     topBtn.addEventListener("click", () => act(topBtn, async () => {
       await api.task(iid, { top: 2 });
-      await loadIncident();
+      await loadAll();
     }));
     selBtn.addEventListener("click", () => act(selBtn, async () => {
       if (!picked.size) return;
       await api.task(iid, { vessels: [...picked] });
       picked.clear();
-      await loadIncident();
-      await loadBoats();
+      await loadAll();
     }));
-    const name = (b) => [
-      raw(b.name || b.id, "hull"),
-      h("span", { class: "muted" }, " ", raw(b.id)),
-      b.other_grid ? h("span", { class: "other-grid" }, " · ", t("incident.other_grid", { grid: b.grid_id })) : null,
-    ];
     const status = (b) => [
       b.same_group ? t("incident.same_group") : null,
       b.link ? t(`incident.link.${b.link}`) : null,
     ].filter(Boolean).join(" · ");
-    const why = (b) => (b.apart || []).map((r) => t(`incident.apart.${r}`)).join(" · ");
-    const table = (rows, last, lastCell) => h("table", { class: "nearest-table" },
-      h("thead", null, h("tr", null,
-        ["incident.col.pick", "incident.col.name", "incident.col.distance", "incident.col.eta", "incident.col.fix_age", last]
-          .map((k) => h("th", { scope: "col" }, t(k))))),
-      h("tbody", null, rows.map((b) => {
-        const box = h("input", { type: "checkbox", value: b.id, checked: picked.has(b.id), "aria-label": b.id });
-        box.addEventListener("change", () => (box.checked ? picked.add(b.id) : picked.delete(b.id)));
-        return h("tr", { class: "nearest-row", "data-vessel-id": b.id, "data-ready": b.ready ? "1" : "0" },
-          h("td", null, box),
-          h("td", null, name(b)),
-          h("td", { class: "distance" }, Number(b.distance_nm).toFixed(1)),
-          h("td", { class: "eta" }, Number(b.eta_min).toFixed(0)),
-          h("td", { class: "fix-age" }, t("incident.fix_age", { min: Math.round(Number(b.fix_age_min)) })),
-          h("td", { class: "nearest-status" }, lastCell(b)));
-      })));
+    const why = (b) => (b.apart || []).map((x) => t(`incident.apart.${x}`)).join(" · ");
     const ready = list.filter((b) => b.ready);
     const apart = list.filter((b) => !b.ready);
+    const k = tasks();
     setChildren(
       boats,
       h("h2", null, t("incident.nearest")),
@@ -175,12 +217,14 @@ export function mount(el, ctx, [iid]) {
           }))
         : null,
       ready.length
-        ? h("div", { class: "table-wrap nearest-ready" }, table(ready, "incident.col.status", status))
+        ? h("div", { class: "table-wrap nearest-ready" },
+            nearestTable(ready, { tasks: k, picked, last: "incident.col.status", lastCell: status }))
         : h("p", { class: "muted nearest-none-ready" }, t(list.length ? "incident.none_ready" : "incident.nearest_empty")),
       apart.length
         ? h("div", { class: "nearest-apart" },
             h("h3", null, t("incident.apart_title")),
-            h("div", { class: "table-wrap" }, table(apart, "incident.col.apart", why)))
+            h("div", { class: "table-wrap" },
+              nearestTable(apart, { tasks: k, picked, last: "incident.col.apart", lastCell: why })))
         : null,
       h("div", { class: "incident-actions" }, topBtn, selBtn),
     );
@@ -196,65 +240,102 @@ export function mount(el, ctx, [iid]) {
     );
   }
 
-  function renderSitrep(text) {
-    const btn = h("button", { type: "button", class: "sitrep-button" }, t("incident.sitrep"));
-    btn.addEventListener("click", () => act(btn, async () => {
-      const r = await api.sitrep(iid);
-      renderSitrep(r.text);
+  function renderReports() {
+    const viewer = session.role === "viewer";
+    const sitrepBtn = h("button", { type: "button", class: "sitrep-button", disabled: viewer }, t("incident.sitrep"));
+    sitrepBtn.addEventListener("click", () => act(sitrepBtn, async () => {
+      sitrepText = (await api.sitrep(iid)).text;
+      renderReports();
       await loadIncident();
     }));
-    setChildren(sitrep, h("div", { class: "incident-actions" }, btn), text ? h("pre", { class: "sitrep-text", "data-raw": true }, text) : null);
+    const capBtn = h("button", { type: "button", class: "cap-button" }, t("incident.cap"));
+    capBtn.addEventListener("click", () => act(capBtn, async () => {
+      capText = await api.cap(iid);
+      renderReports();
+    }));
+    setChildren(
+      reports,
+      h("h2", null, t("incident.reports")),
+      h("p", { class: "muted" }, t("incident.reports_hint")),
+      h("div", { class: "incident-actions" }, sitrepBtn, capBtn),
+      sitrepText ? h("pre", { class: "sitrep-text", "data-raw": true }, sitrepText) : null,
+      capText
+        ? [
+            h("pre", { class: "cap-text", "data-raw": true }, capText),
+            h("a", {
+              class: "button cap-download",
+              download: `sealink-incident-${iid}.cap.xml`,
+              href: URL.createObjectURL(new Blob([capText], { type: "application/cap+xml" })),
+            }, t("incident.cap_download")),
+          ]
+        : null,
+    );
   }
 
   async function loadIncident() {
-    const doc = await api.incident(iid);
+    const d = await api.incident(iid);
     if (gone) return;
-    alert = doc.alert;
+    doc = d;
+    if (d.alert) alerts.upsert(d.alert);
     renderSummary();
-    renderLog(doc.log || []);
+    renderLog(d.log || []);
+    renderTasks();
+    renderScene();
+  }
+
+  async function loadAll() {
+    await loadIncident();
+    await loadBoats();
   }
 
   async function loadBoats() {
     try {
       const r = await api.nearest(iid, 10);
-      if (!gone) renderBoats(r);
+      if (gone) return;
+      nearest = r.vessels || [];
+      renderBoats(r);
+      renderScene();
     } catch (err) {
       // The incident is there (it has loaded): a list that cannot be made must not hide it.
       if (gone || err?.status === 401) return;
       renderNoBoats(err);
+      renderScene();
     }
   }
 
   function refreshSoon() {
     timer ||= setTimeout(() => {
       timer = 0;
-      if (!gone) loadIncident().catch(fail);
+      if (!gone) loadAll().catch(fail);
     }, 200);
   }
 
   setChildren(log, h("p", { class: "muted" }, t("common.loading")));
-  renderSitrep("");
-  loadIncident()
-    .then(() => loadBoats())
-    .catch((err) => {
-      if (gone) return;
-      if (err instanceof ApiError && err.status === 404) {
-        setChildren(el, h("section", { class: "page" }, h("p", { class: "empty" }, t("incident.not_found", { id: iid }))));
-        return;
-      }
-      fail(err);
-    });
+  renderReports();
+  loadAll().catch((err) => {
+    if (gone) return;
+    if (err instanceof ApiError && err.status === 404) {
+      setChildren(el, h("section", { class: "page" }, h("p", { class: "empty" }, t("incident.not_found", { id: iid }))));
+      return;
+    }
+    fail(err);
+  });
   const offs = [
     live.on("incident_log", (d) => {
       if (String(d.incident_id) === String(iid)) refreshSoon();
     }),
-    live.on("alert", (d) => {
-      if (String(d.incident_id) === String(iid) || (alert && d.alert_id === alert.id)) refreshSoon();
+    alerts.on("event", ({ ev }) => {
+      if (String(ev.incident_id) === String(iid) || (doc && ev.alert_id === doc.alert_id)) refreshSoon();
+    }),
+    live.on("alert_notify", (d) => {
+      if (doc && d.alert_id === doc.alert_id) refreshSoon();
     }),
   ];
   return () => {
     gone = true;
     clearTimeout(timer);
     for (const off of offs) off();
+    map.remove();
+    if (window.__sealinkScene === scene) delete window.__sealinkScene;
   };
 }

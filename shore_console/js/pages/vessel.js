@@ -8,13 +8,14 @@ import { VesselLayer } from "../map/vessel_layer.js";
 import { alertsTable } from "../ui/alerts_table.js";
 import { h, raw, setChildren } from "../ui/dom.js";
 import { icon } from "../ui/icons.js";
+import { drillCard } from "../ui/drill_card.js";
 import { vesselDetails } from "../ui/vessel_details.js";
 
 const TRACK_HOURS = 72;
 const TRACK_LIMIT = 2000;
 
 export function mount(el, ctx, [id]) {
-  const { api, fleet, alerts } = ctx;
+  const { api, fleet, alerts, session } = ctx;
   const title = h("h1", { class: "vessel-title" });
   const details = h("div", { class: "card details-card" });
   const mapEl = h("div", { class: "map small-map", role: "region", "aria-label": t("vessel.track_map") });
@@ -38,6 +39,8 @@ export function mount(el, ctx, [id]) {
         h("div", { class: "card" }, h("h2", null, t("vessel.track")), mapEl, trackNote),
       ),
       h("div", { class: "card" }, h("h2", null, t("vessel.history")), history),
+      // Coordinators and admins may order a drill; a viewer is not shown the button.
+      session.role === "viewer" ? null : drillCard(id, { api, onError: ctx.reportError }),
     ),
   );
 
@@ -80,13 +83,10 @@ export function mount(el, ctx, [id]) {
 
   async function loadHistory() {
     try {
-      // The API has no per-vessel filter yet: read the recent alerts and keep this vessel's.
-      const r = await api.alerts("all");
+      const r = await api.alertsOf(vessel.id);
       if (gone) return;
-      const mine = r.alerts
-        .filter((a) => a.vessel_id === vessel.id)
-        .sort((a, b) => Date.parse(b.raised_at) - Date.parse(a.raised_at));
-      setChildren(history, alertsTable(mine, fleet, { showState: true, showVessel: false }));
+      const mine = r.alerts.sort((a, b) => Date.parse(b.raised_at) - Date.parse(a.raised_at));
+      setChildren(history, alertsTable(mine, fleet, { showVessel: false }));
     } catch (err) {
       ctx.reportError(err);
     }

@@ -39,3 +39,14 @@ export function setChildren(el, ...children) {
 export function raw(text, cls) {
   return h("span", { class: cls, "data-raw": true }, text ?? "—");
 }
+
+/** Put back what a person had typed or chosen in the fields of `el` after a redraw ({name: value});
+ * a choice no longer offered is left as drawn. */
+export function restoreTyped(el, typed) {
+  for (const f of el.querySelectorAll("textarea, input, select")) {
+    const v = typed[f.name];
+    if (!v) continue;
+    if (f.tagName === "SELECT" && ![...f.options].some((o) => o.value === v)) continue;
+    f.value = v;
+  }
+}

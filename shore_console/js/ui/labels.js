@@ -9,9 +9,11 @@ function label(prefix, code) {
 
 const KNOWN = new Set([
   ...["ok", "overdue", "lost", "maintenance", "unknown"].map((s) => `state.${s}`),
-  ...["uncertainty", "alert", "distress"].map((s) => `phase.${s}`),
+  ...["uncertainty", "alert", "distress", "unaccounted"].map((s) => `phase.${s}`),
   ...["critical", "major", "warning", "notice"].map((s) => `severity.${s}`),
-  ...["lost_contact", "maintenance", "distress", "zone", "separation"].map((s) => `alert_type.${s}`),
+  ...["lost_contact", "maintenance", "distress", "zone", "separation", "recall"].map(
+    (s) => `alert_type.${s}`,
+  ),
   ...["protected", "sensitive", "moratorium", "port", "shipping_lane"].map((s) => `zone.${s}`),
   ...["trawl", "pair_trawl", "gillnet", "hook_and_line", "purse_seine", "trap"].map(
     (s) => `gear.${s}`,
@@ -38,12 +40,20 @@ export const linkLabel = (code) => label("link", code);
 export const linkStatusLabel = (code) => label("link_status", code);
 export const navLabel = (code) => label("navstate", code);
 
-/** "23.4512°N 117.0801°E" */
+/** "23°27.07′N 117°04.81′E": degrees and minutes, as seafarers read them (and as the hub writes). */
 export function formatLatLon(lat, lon) {
   if (lat == null || lon == null) return "—";
-  const ns = lat >= 0 ? "N" : "S";
-  const ew = lon >= 0 ? "E" : "W";
-  return `${Math.abs(lat).toFixed(4)}°${ns} ${Math.abs(lon).toFixed(4)}°${ew}`;
+  const part = (value, pos, neg, width) => {
+    const v = Math.abs(value);
+    let deg = Math.floor(v);
+    let min = (v - deg) * 60;
+    if (Math.round(min * 100) >= 6000) {
+      deg += 1;
+      min = 0;
+    }
+    return `${String(deg).padStart(width, "0")}°${min.toFixed(2).padStart(5, "0")}′${value >= 0 ? pos : neg}`;
+  };
+  return `${part(lat, "N", "S", 2)} ${part(lon, "E", "W", 3)}`;
 }
 
 export function formatNumber(value, digits = 1) {

@@ -49,7 +49,7 @@ export function vesselDetails(v, fleet) {
       "field.speed_course",
       p ? `${formatNumber(p.sog)} ${t("unit.knots")} / ${formatNumber(p.cog, 0)}°` : "—",
     ],
-    ["field.fix_time", p ? formatTime(p.ts) : "—"],
+    ["field.fix_time", p ? [formatTime(p.ts), h("span", { class: "muted" }, ` (${ago(p.ts)})`)] : "—"],
     ["field.nav_state", navLabel(p?.state)],
   ];
   return h(

@@ -2,6 +2,7 @@
 // MQTT link and the four screens. Nothing here talks to the hub's API.
 
 import { Distress } from "./distress.js";
+import { Drill } from "./drill.js";
 import { applyStatic, t, toggleLang } from "./i18n.js";
 import { Inbox } from "./inbox.js";
 import { VesselLink } from "./link.js";
@@ -18,7 +19,8 @@ async function main() {
   const link = new VesselLink(config, outbox);
   const position = new Position(store, link, config);
   const inbox = new Inbox(store, link, outbox);
-  const distress = new Distress(store, link, position);
+  const drill = new Drill(store, link);
+  const distress = new Distress(store, link, position, drill, config);
   const requests = new Requests(store, link);
 
   const renderLink = () => {
@@ -33,6 +35,7 @@ async function main() {
     applyStatic();
     renderLink();
     inbox.render();
+    drill.render();
     distress.render();
     requests.render();
     position.render();
@@ -43,6 +46,13 @@ async function main() {
   inbox.addEventListener("message", (e) => {
     if (e.detail.ack === "confirm" && e.detail.kind !== "distress_ack") show("inbox");
   });
+  // A drill order: the crew go to the distress screen, which says it is a drill.
+  drill.addEventListener("start", () => {
+    show("distress");
+    distress.render();
+  });
+  // The position shown with the distress form follows the position screen.
+  position.onChange = () => distress.render();
 
   for (const tab of document.querySelectorAll(".tab")) {
     tab.addEventListener("click", () => show(tab.dataset.target));
@@ -59,13 +69,15 @@ async function main() {
       tab.classList.toggle("active", tab.dataset.target === screen);
     }
     if (screen === "inbox") inbox.render(); // cards now on screen count as read
+    drill.render(); // a drill ends by itself: look again at each screen change
+    if (screen === "distress") distress.render();
   }
 
   show(store.get("distress", null) ? "distress" : "inbox");
   renderAll();
   link.start();
   // For tests and for a technician's console: the parts, read-only by convention.
-  window.__terminal = { config, link, outbox, inbox, store };
+  window.__terminal = { config, link, outbox, inbox, store, drill };
 }
 
 main();

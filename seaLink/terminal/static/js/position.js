@@ -1,6 +1,7 @@
-// The boat's own position: the tablet's GNSS if the crew allowed it, else what they typed, else
-// the position the operator preset. Reported every interval; fixes taken while the link is down
-// are kept and sent after the next hello as one array marked `backfill` (protocol §2.2).
+// The boat's position: the tablet's own GNSS fix if the crew allowed it, else a position entered
+// by hand (typed by the crew, or given when the tablet was set up, `--lat/--lon`), always shown as
+// entered by hand and never passed off as a fix. Reported every interval; fixes taken while the
+// link is down are kept and sent after the next hello as one array marked `backfill` (§2.2).
 
 import { t } from "./i18n.js";
 import { beijingTime, formatPosition, nowIso } from "./store.js";
@@ -51,6 +52,17 @@ export class Position {
     this.current = fix;
     this.store.set("position", fix);
     this.render();
+    this.onChange?.();
+  }
+
+  /** Where the position comes from: gnss, manual, config (entered at set-up), none. */
+  source() {
+    return this.current ? this.current.source : "none";
+  }
+
+  /** Whether the position is this tablet's own satellite fix. */
+  isOwnFix() {
+    return this.current?.source === "gnss";
   }
 
   /** A fresh fix for a report or a distress: GNSS time if we have it, else now. */
@@ -106,6 +118,7 @@ export class Position {
     const p = this.current;
     document.getElementById("position-text").textContent = p ? formatPosition(p.lat, p.lon) : t("noPosition");
     document.getElementById("position-source").textContent = t(`src.${p ? p.source : "none"}`);
+    document.getElementById("position-warning").hidden = !p || p.source === "gnss";
     const last = this.store.get("last-report", null);
     document.getElementById("position-sent").textContent = last ? `${t("beijing")} ${beijingTime(last)}` : "—";
   }

@@ -46,3 +46,8 @@ export function formatPosition(lat, lon) {
   const ew = `${Math.abs(lon).toFixed(5)}°${lon >= 0 ? "E" : "W"}`;
   return `${ns}  ${ew}`;
 }
+
+/** "23:04": the hour and minute of a UTC instant in Beijing time. */
+export function beijingClock(iso) {
+  return beijingTime(iso).slice(6);
+}

@@ -1,0 +1,143 @@
+"""Issue 13.1 in the console: every kind of alert is worked to the end by named people, live on
+every open console; a filtered list is acknowledged in one action."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.console.conftest import ADMIN_PW, COORD_PW, Console, PageErrors, shot
+from tests.console.helpers import CJK_OUTSIDE_DATA, add_coordinator, login, sounds, zone_alerts
+
+COORD2_PW = "coord-pass-2"
+
+
+@pytest.fixture
+async def second(
+    browser: Browser, console: Console, page_errors: PageErrors
+) -> AsyncIterator[Page]:
+    """Another duty officer's console, on another PC: the admin's."""
+    context = await browser.new_context(
+        viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="UTC"
+    )
+    p = await context.new_page()
+    p.set_default_timeout(10_000)
+    p.on("pageerror", lambda exc: page_errors.seen.append(f"exception (2nd console): {exc}"))
+    yield p
+    await context.close()
+
+
+async def _open_alert(page: Page, vid: str) -> None:
+    await page.click('.nav-link[data-route="alerts"]')
+    hull = page.locator(".vessel-link", has_text=f"粤南澳渔0000{vid[1:]}")
+    await page.locator(".alert-row").filter(has=hull).locator(".alert-link").click()
+    await expect(page.locator(".alert-page .alert-state")).to_be_visible()
+
+
+async def test_a_zone_alert_is_silenced_assigned_commented_acknowledged_and_resolved_live(
+    page: Page, second: Page, console: Console
+) -> None:
+    hub, clock = console.hub, console.clock
+    await add_coordinator(hub, clock, "coord2", COORD2_PW, ["G01"])
+    await login(page, console.base, "coord1", COORD_PW)  # G01's duty officer
+    await login(second, console.base, "admin", ADMIN_PW)  # the county's admin, elsewhere
+    await zone_alerts(hub, clock, "V1")
+
+    banner = page.locator(".banner-item")
+    await expect(banner).to_have_count(1)
+    await expect(banner).to_contain_text("进入管控海域")
+    await expect(banner.locator(".banner-unacked")).to_have_text("待确认")
+    assert (await sounds(page))["alert"] == 1  # a chime: attention, not a distress alarm
+    await expect(second.locator(".banner-item")).to_have_count(1)
+
+    await _open_alert(page, "V1")
+    state = page.locator(".alert-page .alert-state")
+    await expect(state).to_have_text("待确认")
+    await expect(page.locator(".alert-page .alert-level")).to_contain_text("值班员")
+
+    # Silence: the sound only. Still waiting for acknowledgement, here and on the admin's console.
+    await page.select_option(".alert-page select[name=silence_minutes]", "30")
+    await page.click(".alert-page .alert-silence")
+    await expect(page.locator(".alert-page .alert-sound")).to_contain_text("已静音至")
+    await expect(page.locator(".alert-page .alert-sound")).to_contain_text("coord1")
+    await expect(state).to_have_text("待确认")
+    await expect(second.locator(".banner-item .banner-silenced")).to_contain_text("coord1")
+    await expect(second.locator(".banner-item .banner-unacked")).to_have_text("待确认")
+
+    # Assign to a colleague of the grid (offered by name), then comment.
+    await page.select_option(".alert-page select[name=assignee]", "coord2")
+    await page.click(".alert-page .alert-assign")
+    await expect(page.locator(".alert-page .alert-assigned")).to_have_text("coord2")
+    await page.fill(".alert-page textarea[name=comment]", "已电话联系船长，正在驶离")
+    await page.click(".alert-page .alert-comment")
+    await expect(page.locator(".trail-entry[data-action=comment]")).to_contain_text("正在驶离")
+
+    # The admin's console follows: its own page of the alert shows who did what.
+    await second.click(".banner-item .banner-view")
+    await expect(second.locator(".alert-page .alert-assigned")).to_have_text("coord2")
+    await expect(second.locator(".trail-entry[data-action=silenced]")).to_contain_text("coord1")
+    await expect(second.locator(".trail-entry[data-action=assigned]")).to_contain_text("coord2")
+    await expect(second.locator(".trail-entry[data-action=comment]")).to_contain_text("正在驶离")
+    await shot(second, "duty-alert-page-second-console-zh")
+
+    # Acknowledged by a named person: the banner goes on both consoles, both name him.
+    await page.fill(".alert-page input[name=ack_note]", "船已掉头")
+    await page.click(".alert-page .alert-ack")
+    await expect(state).to_contain_text("已确认（coord1 ")
+    await expect(second.locator(".alert-page .alert-state")).to_contain_text("已确认（coord1 ")
+    await expect(page.locator(".banner-item")).to_have_count(0)
+    await expect(second.locator(".banner-item")).to_have_count(0)
+    await shot(page, "duty-alert-page-zh")
+
+    # Words, not codes, in English too.
+    await page.click('.lang-switch button[data-lang="en"]')
+    await expect(state).to_contain_text("acknowledged by coord1 at ")
+    await expect(page.locator(".trail-entry[data-action=silenced]")).to_contain_text(
+        "silenced until"
+    )
+    assert await page.evaluate(CJK_OUTSIDE_DATA) == []
+    await shot(page, "duty-alert-page-en")
+    await page.click('.lang-switch button[data-lang="zh-CN"]')
+
+    # Resolved with an outcome: gone from the open list on both consoles.
+    await page.select_option(".alert-page select[name=outcome]", "other")
+    await page.fill(".alert-page input[name=resolve_note]", "已离开保护区")
+    await page.click(".alert-page .alert-resolve")
+    await expect(state).to_have_text("已结案：其他")
+    await expect(second.locator(".alert-page .alert-state")).to_have_text("已结案：其他")
+    await second.click('.nav-link[data-route="alerts"]')
+    await expect(second.locator(".alerts-body .empty")).to_have_text("没有告警")
+    # The history says what became of it, in words (not "未处理").
+    await second.click('.tab[data-view="all"]')
+    await expect(second.locator(".alert-row .alert-state")).to_have_text("已结案：其他")
+
+
+async def test_a_filtered_list_of_alerts_is_acknowledged_in_one_action(
+    page: Page, console: Console
+) -> None:
+    hub, clock = console.hub, console.clock
+    await login(page, console.base, "admin", ADMIN_PW)
+    await zone_alerts(hub, clock, "V1", "V2", "V4")  # V1, V2 in grid G01; V4 in G02
+    await page.click('.nav-link[data-route="alerts"]')
+    rows = page.locator(".alert-row")
+    await expect(rows).to_have_count(3)
+
+    await page.select_option(".alert-filters select[name=grid]", "G01")
+    await expect(rows).to_have_count(2)
+    await page.check(".bulk-bar .pick-all")
+    ack = page.locator(".bulk-bar .bulk-ack")
+    await expect(ack).to_have_text("以 admin 名义确认所选 2 条")
+    await page.fill(".bulk-bar input[name=bulk_note]", "已广播提醒驶离")
+    await shot(page, "duty-bulk-ack-zh")
+    await ack.click()
+    await expect(page.locator(".form-status.ok")).to_contain_text("已确认 2 条")
+    await expect(rows.locator(".alert-state")).to_contain_text(["已确认（admin ", "已确认（admin "])
+
+    # The one outside the filter still waits.
+    await page.select_option(".alert-filters select[name=grid]", "")
+    waiting = page.locator('.alert-row[data-state="raised"]')
+    await expect(waiting).to_have_count(1)
+    await expect(waiting.locator(".vessel-link")).to_have_text("粤南澳渔00004")
+    await expect(page.locator(".banner-item")).to_have_count(1)
