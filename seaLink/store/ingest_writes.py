@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from seaLink.domain.events import (
     AcksApplied,
+    DistressReceiptQueued,
     DomainEvent,
     IncidentLogged,
     LinkStatusChanged,
@@ -179,6 +180,8 @@ class IngestWriter:
                 )
                 if event is not None:
                     stored.append(event)
+                if item.link != "ais":  # a beacon cannot receive; a terminal gets its receipt
+                    stored.append(DistressReceiptQueued(item.vessel_id))
             if plan.requests:
                 due = {(r["vessel_id"], r["request_id"]): r["due_at"] for r in plan.requests}
                 new = await insert_requests(conn, self._db, sorted(plan.requests, key=_by_request))
