@@ -32,12 +32,13 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from seaLink.wire import DownKind, DownMessage, Topics, UplinkKind
+from seaLink.wire.geo import haversine_nm
 from seaLink.wire.mqtt import BrokerAddress, PahoAsyncio
 from simulators import uplinks
 from simulators.clock import Scheduler, SimClock
 from simulators.coverage import CoverageModel, CoverageSettings
 from simulators.fleet_csv import SimVessel
-from simulators.geo import haversine_nm, nearest_port_nm
+from simulators.geo import nearest_port_nm
 from simulators.inbox import Inbox, Outcome, PlannedAck, as_utc, crew_names
 from simulators.movement import Track
 from simulators.scenario import REQUEST_TEXTS, ScenarioEvent
