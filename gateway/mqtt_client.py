@@ -17,14 +17,14 @@ import paho.mqtt.client as paho
 from paho.mqtt.reasoncodes import ReasonCode
 
 from seaLink.wire.mqtt import parse_broker_url
-from seaLink.wire.session import MqttSession, SessionSettings
+from seaLink.wire.session import MqttSession, SessionOwner, SessionSettings
 
 log = logging.getLogger(__name__)
 
 MessageHandler = Callable[[str, bytes], None]
 
 
-class GatewayMqtt:
+class GatewayMqtt(SessionOwner):
     def __init__(
         self,
         broker_url: str,
@@ -56,11 +56,7 @@ class GatewayMqtt:
                 reconnect_first_s=min_backoff_s,
                 reconnect_max_s=max_backoff_s,
             ),
-            subscriptions=lambda: [(t, qos) for t, (qos, _h) in self._subscriptions.items()],
-            on_connect=self._on_connect,
-            on_offline=lambda _lost: self.connected.clear(),
-            on_message=self._on_message,
-            on_publish=self._on_publish,
+            self,
             logger=log,
         )
 
@@ -115,7 +111,10 @@ class GatewayMqtt:
 
     # -- session callbacks (on the loop) -------------------------------------------------------
 
-    def _on_connect(self, _session_present: bool) -> None:
+    def mqtt_subscriptions(self) -> list[tuple[str, int]]:
+        return [(topic, qos) for topic, (qos, _handler) in self._subscriptions.items()]
+
+    def mqtt_connected(self, session_present: bool) -> None:
         self.connected.set()
         for hook in self._on_connect_hooks:
             try:
@@ -123,7 +122,10 @@ class GatewayMqtt:
             except Exception:
                 log.exception("mqtt: on-connect hook failed")
 
-    def _on_message(self, msg: paho.MQTTMessage) -> None:
+    def mqtt_offline(self, lost: bool) -> None:
+        self.connected.clear()
+
+    def mqtt_message(self, msg: paho.MQTTMessage) -> None:
         for topic, (_qos, handler) in self._subscriptions.items():
             if paho.topic_matches_sub(topic, msg.topic):
                 try:
@@ -131,7 +133,7 @@ class GatewayMqtt:
                 except Exception:
                     log.exception("mqtt: handler for %s failed", msg.topic)
 
-    def _on_publish(self, mid: int, _rc: ReasonCode | None) -> None:
+    def mqtt_published(self, mid: int, reason: ReasonCode | None) -> None:
         self._unacked.discard(mid)
         if not self._unacked:
             self._drained.set()

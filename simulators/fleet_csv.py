@@ -20,7 +20,7 @@ from seaLink.wire import VESSEL_ID_PATTERN
 from seaLink.wire.fleet_csv import (
     VESSEL_COLUMNS,
     FleetCsvError,
-    VesselRow,
+    VesselSpec,
     parse_vessel,
     read_rows,
 )
@@ -72,7 +72,7 @@ def read_vessels(folder: str | Path) -> list[SimVessel]:
     return vessels
 
 
-def _vessel(r: VesselRow) -> SimVessel:
+def _vessel(r: VesselSpec) -> SimVessel:
     """Only what a terminal could know."""
     return SimVessel(
         id=r.id,

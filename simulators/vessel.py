@@ -31,7 +31,7 @@ from seaLink.wire import DownKind, DownMessage, Topics, UplinkKind
 from seaLink.wire.backoff import doubling_delay
 from seaLink.wire.geo import haversine_nm
 from seaLink.wire.mqtt import BrokerAddress, PahoAsyncio
-from seaLink.wire.session import MqttSession, SessionSettings
+from seaLink.wire.session import MqttSession, SessionOwner, SessionSettings
 from simulators import uplinks
 from simulators.clock import Scheduler, SimClock
 from simulators.coverage import CoverageModel, CoverageSettings
@@ -118,7 +118,7 @@ class _Distress:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-class Terminal:
+class Terminal(SessionOwner):
     def __init__(
         self, spec: SimVessel, index: int, track: Track, interval_s: float, ctx: SimContext
     ) -> None:
@@ -169,18 +169,12 @@ class Terminal:
                 connect_in_thread=False,
                 quiet=True,
             ),
+            self,
             adapter=ctx.adapter,
-            subscriptions=self._subscriptions,
-            on_connect=self._on_connect,
-            on_offline=self._on_offline,
-            on_message=self._on_message,
-            on_publish=self._on_publish,
-            on_connect_failed=self._on_connect_failed,
-            wanted=self._wanted,
             timer=ctx.scheduler.after_real,  # real seconds, whatever the simulation's speed
             jitter=self._jitter,  # no reconnect storms
         )
-        self.session.start()  # connects whenever `_wanted()`
+        self.session.start()  # connects whenever `mqtt_wanted()`
 
     @property
     def _rng(self) -> random.Random:
@@ -202,7 +196,7 @@ class Terminal:
     def _jitter(self) -> float:
         return self._rng.uniform(0.5, 1.5)
 
-    def _wanted(self) -> bool:
+    def mqtt_wanted(self) -> bool:
         return (
             self.powered
             and not self.ctx.stopping
@@ -212,7 +206,7 @@ class Terminal:
 
     def _reconcile(self) -> None:
         """Bring the connection in line with power, silence and coverage."""
-        if self._wanted():
+        if self.mqtt_wanted():
             self.session.ensure_connected()
         elif self.session.online or self.session.connecting:
             self._drop()
@@ -223,14 +217,14 @@ class Terminal:
         self.ctx.counters.drops += 1
         self.record.drops += 1
 
-    def _subscriptions(self) -> list[tuple[str, int]]:
+    def mqtt_subscriptions(self) -> list[tuple[str, int]]:
         # Subscribed before `hello`: the hub replays pending messages in answer to it.
         return [(self._t_down, 1)]
 
-    def _on_connect_failed(self) -> None:
+    def mqtt_connect_failed(self) -> None:
         self.ctx.counters.connect_errors += 1
 
-    def _on_connect(self, _session_present: bool) -> None:
+    def mqtt_connected(self, session_present: bool) -> None:
         c = self.ctx.counters
         c.online += 1
         c.connects += 1
@@ -244,7 +238,7 @@ class Terminal:
         self._flush_backfill()
         self._flush_pending()
 
-    def _on_offline(self, lost: bool) -> None:
+    def mqtt_offline(self, lost: bool) -> None:
         self.ctx.counters.online -= 1
         if lost and not self.ctx.stopping:  # not by us: broker restart, keepalive timeout
             self.ctx.counters.disconnects += 1
@@ -259,7 +253,7 @@ class Terminal:
         if not retain and info.rc in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
             self._unacked[info.mid] = _Unacked(topic, payload, no_subscribers)
 
-    def _on_publish(self, mid: int, reason: ReasonCode | None) -> None:
+    def mqtt_published(self, mid: int, reason: ReasonCode | None) -> None:
         sent = self._unacked.pop(mid, None)
         if sent is None or getattr(reason, "value", 0) != NO_MATCHING_SUBSCRIBERS:
             return
@@ -351,7 +345,7 @@ class Terminal:
 
     # -- down messages -------------------------------------------------------------------------
 
-    def _on_message(self, msg: paho.MQTTMessage) -> None:
+    def mqtt_message(self, msg: paho.MQTTMessage) -> None:
         if msg.topic != self._t_down:
             return
         c = self.ctx.counters

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import paho.mqtt.client as paho
 import pytest
 
 from seaLink.links.mqtt_link import MqttLink
@@ -20,7 +21,7 @@ from seaLink.metrics import HubMetrics
 from seaLink.settings import MqttSettings
 from seaLink.wire.backoff import Backoff, doubling_delay
 from seaLink.wire.mqtt import BrokerAddress, PahoAsyncio
-from seaLink.wire.session import MqttSession, SessionSettings
+from seaLink.wire.session import MqttSession, SessionOwner, SessionSettings
 from seaLink.wire.topics import Topics
 from tests.brokers import Mosquitto, Probe, ShippedMosquitto, free_port
 from tests.sim.watcher import wait_until
@@ -115,10 +116,12 @@ def publish(broker: Mosquitto, topic: str, payload: bytes) -> None:
         probe.close()
 
 
-class Owner:
+class Owner(SessionOwner):
     """What an owner of a session sees."""
 
-    def __init__(self) -> None:
+    def __init__(self, subs: list[tuple[str, int]] | None = None) -> None:
+        self.subs = subs or []
+        self.wanted = True
         self.messages: list[tuple[str, bytes, int]] = []
         self.connects: list[bool] = []
         self.offline: list[bool] = []
@@ -127,15 +130,26 @@ class Owner:
     def session(
         self, broker: BrokerAddress, settings: SessionSettings, subs: list[tuple[str, int]]
     ) -> MqttSession:
-        return MqttSession(
-            broker,
-            settings,
-            subscriptions=lambda: subs,
-            on_connect=self.connects.append,
-            on_offline=self.offline.append,
-            on_message=lambda m: self.messages.append((m.topic, bytes(m.payload), m.mid)),
-            on_refused=self.refused.append,
-        )
+        self.subs = subs
+        return MqttSession(broker, settings, self)
+
+    def mqtt_subscriptions(self) -> list[tuple[str, int]]:
+        return self.subs
+
+    def mqtt_wanted(self) -> bool:
+        return self.wanted
+
+    def mqtt_connected(self, session_present: bool) -> None:
+        self.connects.append(session_present)
+
+    def mqtt_offline(self, lost: bool) -> None:
+        self.offline.append(lost)
+
+    def mqtt_message(self, msg: paho.MQTTMessage) -> None:
+        self.messages.append((msg.topic, bytes(msg.payload), msg.mid))
+
+    def mqtt_refused(self, filters: list[str]) -> None:
+        self.refused.append(filters)
 
 
 @pytest.mark.parametrize("protocol", ["5", "3.1.1"])
@@ -282,25 +296,17 @@ async def test_a_drop_makes_the_broker_publish_the_will(own_broker: Mosquitto) -
     watcher.connect()
     assert not watcher.sub("allowed/status").is_failure
     adapter = PahoAsyncio()
-    wanted = True
     settings = SessionSettings(
         client_id=f"s-{uuid.uuid4().hex[:8]}",
         will=("allowed/status", b"offline"),
         connect_in_thread=False,
     )
     owner = Owner()
-    session = MqttSession(
-        addr(own_broker),
-        settings,
-        adapter=adapter,
-        on_connect=owner.connects.append,
-        on_offline=owner.offline.append,
-        wanted=lambda: wanted,
-    )
+    session = MqttSession(addr(own_broker), settings, owner, adapter=adapter)
     try:
         session.start()
         await wait_until(lambda: session.online, 10, "connected")
-        wanted = False
+        owner.wanted = False
         session.drop()
         assert not session.online and owner.offline == [False]
         await wait_until(lambda: session.client.socket() is None, 5, "the socket closed")

@@ -21,7 +21,7 @@ from seaLink.metrics import HubMetrics
 from seaLink.settings import MqttSettings
 from seaLink.wire.gateway import hub_gateway_subscriptions
 from seaLink.wire.mqtt import parse_broker_url
-from seaLink.wire.session import MqttSession, SessionSettings
+from seaLink.wire.session import MqttSession, SessionOwner, SessionSettings
 from seaLink.wire.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class RawUplink:
     connection: int  # which connection delivered it; packet ids are only valid on that one
 
 
-class MqttLink:
+class MqttLink(SessionOwner):
     """The hub's `MqttSession`: subscribes to the uplinks, queues them for the pipeline, and
     acknowledges them when the pipeline says they are committed.
 
@@ -88,12 +88,7 @@ class MqttLink:
                 buffered=True,
                 new_client_each_time=True,
             ),
-            subscriptions=self._subscriptions,
-            on_connect=self._on_connect,
-            on_offline=self._on_offline,
-            on_message=self._on_message,
-            on_publish=self._on_publish,
-            on_refused=self._on_refused,
+            self,
             logger=log,
         )
 
@@ -151,7 +146,9 @@ class MqttLink:
         """Stay connected until cancelled (with `reconnect` off: until the link is lost)."""
         await self._session.run()
 
-    def _subscriptions(self) -> list[tuple[str, int]]:
+    # -- the session's callbacks ---------------------------------------------------------------
+
+    def mqtt_subscriptions(self) -> list[tuple[str, int]]:
         subs = self._topics.hub_subscriptions(self._settings.shared_group)
         # Gateway traffic is not shared: every hub keeps the whole picture of AIS traffic, gateway
         # status and Beidou send results (the outbox on the schedule holder needs them); the store's
@@ -160,26 +157,26 @@ class MqttLink:
         subs += self.internal_filters
         return [(f, 1) for f in subs]
 
-    def _on_connect(self, _session_present: bool) -> None:
+    def mqtt_connected(self, session_present: bool) -> None:
         self.connected.set()
         if self.reconnect:  # an adopted session is not the hub's own connection
             self._metrics.mqtt_connected.set(1)
         for callback in self.on_connected:
             callback()
 
-    def _on_offline(self, _lost: bool) -> None:
+    def mqtt_offline(self, lost: bool) -> None:
         self.connected.clear()
         if self.reconnect:
             self._metrics.mqtt_connected.set(0)
 
-    def _on_refused(self, filters: list[str]) -> None:
+    def mqtt_refused(self, filters: list[str]) -> None:
         self._metrics.mqtt_subscriptions_refused.inc(len(filters))
 
-    def _on_publish(self, mid: int, _rc: ReasonCode | None) -> None:
+    def mqtt_published(self, mid: int, reason: ReasonCode | None) -> None:
         self.published.append((self._session.connections, mid))
         self.published_ready.set()
 
-    def _on_message(self, msg: paho.MQTTMessage) -> None:
+    def mqtt_message(self, msg: paho.MQTTMessage) -> None:
         if self.internal_prefix and msg.topic.startswith(self.internal_prefix):
             if self.on_internal is not None:
                 self.on_internal(msg.topic, bytes(msg.payload))

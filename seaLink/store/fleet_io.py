@@ -7,12 +7,13 @@ An import is an upsert by id, in one transaction: it either all lands or none of
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
 
-from seaLink.domain.fleetgen import CoordinatorSpec, Fleet, GridSpec, VesselSpec
+from seaLink.domain.fleetgen import CoordinatorSpec, Fleet, GridSpec
 from seaLink.errors import RegistryError
 from seaLink.store.db import Database
 from seaLink.store.tables import Coordinator, Grid, GridCoordinator, Vessel, VesselState
@@ -22,6 +23,7 @@ from seaLink.wire.fleet_csv import (
     VESSEL_COLUMNS,
     VESSEL_OPTIONAL_COLUMNS,
     FleetCsvError,
+    VesselSpec,
     parse_vessel,
     read_rows,
     vessel_cells,
@@ -78,22 +80,7 @@ def _read_fleet_csv(folder: Path) -> Fleet:
             if mmsi in seen_mmsi:
                 raise RegistryError(f"vessels.csv line {n}: duplicate MMSI {mmsi}")
             seen_mmsi.add(mmsi)
-        fleet.vessels.append(
-            VesselSpec(
-                v.id,
-                v.hull_name,
-                mmsi,
-                v.beidou_card,
-                v.grid_id,
-                v.group_id,
-                v.home_port,
-                v.gear,
-                v.persons,
-                v.links,
-                v.report_interval_s,
-                v.beacons,
-            )
-        )
+        fleet.vessels.append(replace(v, mmsi=mmsi))
     return fleet
 
 

@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from seaLink.wire.topics import VESSEL_ID_PATTERN
 
@@ -67,8 +66,8 @@ def _list(cell: str | None, sep: str = ",") -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class VesselRow:
-    """One line of `vessels.csv`, its cells checked and typed (text stripped, empty = None)."""
+class VesselSpec:
+    """One vessel of a fleet, as `vessels.csv` has it (text stripped, empty cells None)."""
 
     id: str
     hull_name: str
@@ -80,11 +79,11 @@ class VesselRow:
     gear: str
     persons: int
     links: tuple[str, ...]
-    report_interval_s: int | None
-    beacons: tuple[str, ...]  # MMSIs, nine digits
+    report_interval_s: int | None = None
+    beacons: tuple[str, ...] = ()  # MMSIs, nine digits
 
 
-def parse_vessel(row: dict[str, str], line: int, where: str = "vessels.csv") -> VesselRow:
+def parse_vessel(row: dict[str, str], line: int, where: str = "vessels.csv") -> VesselSpec:
     """Check and type one row; `FleetCsvError` names `where` and the line of the problem."""
     vid = row["id"].strip()
     if not _VID.match(vid):
@@ -99,7 +98,7 @@ def parse_vessel(row: dict[str, str], line: int, where: str = "vessels.csv") -> 
         ) from None
     if interval is not None and interval <= 0:
         raise FleetCsvError(f"{where} line {line}: report_interval_s must be positive")
-    return VesselRow(
+    return VesselSpec(
         id=vid,
         hull_name=row["hull_name"].strip(),
         mmsi=row["mmsi"].strip() or None,
@@ -115,34 +114,7 @@ def parse_vessel(row: dict[str, str], line: int, where: str = "vessels.csv") -> 
     )
 
 
-class VesselLike(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def hull_name(self) -> str: ...
-    @property
-    def mmsi(self) -> str | None: ...
-    @property
-    def beidou_card(self) -> str | None: ...
-    @property
-    def grid_id(self) -> str: ...
-    @property
-    def group_id(self) -> str: ...
-    @property
-    def home_port(self) -> str: ...
-    @property
-    def gear(self) -> str: ...
-    @property
-    def persons(self) -> int: ...
-    @property
-    def links(self) -> tuple[str, ...]: ...
-    @property
-    def report_interval_s(self) -> int | None: ...
-    @property
-    def beacons(self) -> tuple[str, ...]: ...
-
-
-def vessel_cells(v: VesselLike) -> list[object]:
+def vessel_cells(v: VesselSpec) -> list[object]:
     """The cells of `VESSEL_COLUMNS + VESSEL_OPTIONAL_COLUMNS` for one vessel."""
     return [
         v.id,

@@ -16,7 +16,7 @@ For one client id it
 
 It runs on callbacks, with no task of its own (a simulator runs thousands of terminals on one
 loop through one `PahoAsyncio`); `run()` wraps it for the owners that want a task. Whether it
-should be connected is `start()`/`stop()`, narrowed by an optional `wanted()` (a simulated
+should be connected is `start()`/`stop()`, narrowed by the owner's `mqtt_wanted()` (a simulated
 terminal out of coverage); `drop()` loses the link without DISCONNECT, so the broker publishes
 the will, as for a boat that sailed out of range.
 """
@@ -86,6 +86,36 @@ def _shut(sock: object) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
+class SessionOwner:
+    """What a session asks and tells its owner (the hub's link, a gateway, a simulated
+    terminal). Override what is needed; all of it runs on the loop."""
+
+    def mqtt_subscriptions(self) -> Sequence[tuple[str, int]]:
+        """(filter, QoS) to subscribe to, asked on every connection."""
+        return ()
+
+    def mqtt_wanted(self) -> bool:
+        """Whether to be connected now (while started): a terminal out of coverage is not."""
+        return True
+
+    def mqtt_connected(self, session_present: bool) -> None:
+        """Connected, the subscriptions sent."""
+
+    def mqtt_offline(self, lost: bool) -> None:
+        """A connection ended; `lost`: not by us (the broker, the network)."""
+
+    def mqtt_message(self, msg: paho.MQTTMessage) -> None: ...
+
+    def mqtt_published(self, mid: int, reason: ReasonCode | None) -> None:
+        """The broker acknowledged our QoS 1 publish `mid` (MQTT 5: with a reason code)."""
+
+    def mqtt_connect_failed(self) -> None:
+        """An attempt ended without an accepted CONNACK."""
+
+    def mqtt_refused(self, filters: list[str]) -> None:
+        """The broker refused these subscriptions (already logged)."""
+
+
 class MqttSession:
     """One client id kept connected; see the module's docstring. Callbacks run on the loop."""
 
@@ -97,20 +127,14 @@ class MqttSession:
         "_closing",
         "_done",
         "_log",
-        "_on_connect",
-        "_on_connect_failed",
         "_on_message",
-        "_on_offline",
-        "_on_publish",
-        "_on_refused",
         "_outage_since",
         "_own_adapter",
+        "_owner",
         "_retry_due",
         "_retry_handle",
         "_sub_mids",
-        "_subscriptions",
         "_timer",
-        "_wanted",
         "broker",
         "client",
         "connect_errors",
@@ -127,37 +151,22 @@ class MqttSession:
         self,
         broker: BrokerAddress,
         settings: SessionSettings,
+        owner: SessionOwner,
         *,
         adapter: PahoAsyncio | None = None,
-        subscriptions: Callable[[], Sequence[tuple[str, int]]] | None = None,
-        on_connect: Callable[[bool], None] | None = None,
-        on_offline: Callable[[bool], None] | None = None,
-        on_message: Callable[[paho.MQTTMessage], None] | None = None,
-        on_publish: Callable[[int, ReasonCode | None], None] | None = None,
-        on_connect_failed: Callable[[], None] | None = None,
-        on_refused: Callable[[list[str]], None] | None = None,
-        wanted: Callable[[], bool] | None = None,
         timer: Timer | None = None,
         jitter: Callable[[], float] | None = None,
         logger: logging.Logger | None = None,
     ) -> None:
-        """`subscriptions()` is asked on every connection; `on_connect(session_present)` runs
-        after they are sent; `on_offline(lost)` when a connection ends (`lost`: not by us);
-        `on_refused(filters)` for subscriptions the broker refused. `timer(delay, action)`
-        replaces `loop.call_later` (the simulator's scheduler); `jitter()` multiplies each
-        reconnection delay."""
+        """`adapter`: shared by many sessions (else the session makes its own when started).
+        `timer(delay, action)` replaces `loop.call_later` (the simulator's scheduler);
+        `jitter()` multiplies each reconnection delay."""
         self.broker = broker
         self.settings = settings
+        self._owner = owner
+        self._on_message = owner.mqtt_message  # the hot path: one lookup less per message
         self._adapter = adapter
         self._own_adapter = False
-        self._subscriptions = subscriptions
-        self._on_connect = on_connect
-        self._on_offline = on_offline
-        self._on_message = on_message
-        self._on_publish = on_publish
-        self._on_connect_failed = on_connect_failed
-        self._on_refused = on_refused
-        self._wanted = wanted
         self._timer = timer
         self._log = logger or log
         self._backoff = Backoff(settings.reconnect_first_s, settings.reconnect_max_s, jitter)
@@ -184,10 +193,10 @@ class MqttSession:
 
     @property
     def wanted(self) -> bool:
-        return self._active and (self._wanted is None or self._wanted())
+        return self._active and self._owner.mqtt_wanted()
 
     def start(self) -> None:
-        """Be connected from now on (as far as `wanted()` agrees)."""
+        """Be connected from now on (as far as the owner's `mqtt_wanted()` agrees)."""
         if self._adapter is None:
             self._adapter = PahoAsyncio()
             self._own_adapter = True
@@ -353,8 +362,7 @@ class MqttSession:
             return
         self.connecting = False
         self.connect_errors += 1
-        if self._on_connect_failed is not None:
-            self._on_connect_failed()
+        self._owner.mqtt_connect_failed()
         if self._outage_since is None:  # once per outage, not once per attempt
             self._outage_since = time.monotonic()
             if not logged:
@@ -396,11 +404,10 @@ class MqttSession:
         if not self.online:
             return
         self.online = False
-        if self._on_offline is not None:
-            try:
-                self._on_offline(lost)
-            except Exception:
-                self._log.exception("mqtt: %s: the owner's on_offline failed", self._name)
+        try:
+            self._owner.mqtt_offline(lost)
+        except Exception:
+            self._log.exception("mqtt: %s: the owner's mqtt_offline failed", self._name)
 
     def _subscribe(self, filters: list[tuple[str, int]]) -> None:
         rc, mid = self.client.subscribe(filters)
@@ -448,14 +455,13 @@ class MqttSession:
                 time.monotonic() - self._outage_since,
             )
             self._outage_since = None
-        subs = list(self._subscriptions()) if self._subscriptions is not None else []
+        subs = list(self._owner.mqtt_subscriptions())
         if subs:
             self._subscribe(subs)  # one SUBSCRIBE, so one SUBACK tells what was refused
-        if self._on_connect is not None:
-            try:
-                self._on_connect(bool(flags.session_present))
-            except Exception:
-                self._log.exception("mqtt: %s: the owner's on_connect failed", self._name)
+        try:
+            self._owner.mqtt_connected(bool(flags.session_present))
+        except Exception:
+            self._log.exception("mqtt: %s: the owner's mqtt_connected failed", self._name)
         self._log.log(
             self._level(logging.INFO),
             "mqtt: connected to %s:%s as %s (session present: %s), subscribed to %s",
@@ -485,14 +491,14 @@ class MqttSession:
 
     def _paho_message(self, client: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
         # A dropped socket: our PUBACK cannot reach the broker, so it will send this again.
-        if client is self.client and not self._closing and self._on_message is not None:
+        if client is self.client and not self._closing:
             self._on_message(msg)
 
     def _paho_publish(
         self, client: paho.Client, _u: Any, mid: int, rc: ReasonCode | None, _p: Any = None
     ) -> None:
-        if client is self.client and self._on_publish is not None:
-            self._on_publish(mid, rc)
+        if client is self.client:
+            self._owner.mqtt_published(mid, rc)
 
     def _paho_subscribe(
         self, client: paho.Client, _u: Any, mid: int, codes: list[ReasonCode], _p: Any = None
@@ -514,5 +520,4 @@ class MqttSession:
             refused,
             ", ".join(str(rc) for rc in codes if rc.is_failure),
         )
-        if self._on_refused is not None:
-            self._on_refused(refused)
+        self._owner.mqtt_refused(refused)
