@@ -26,7 +26,6 @@ from seaLink.wire.topics import Topics
 from tests.brokers import Mosquitto, Probe, ShippedMosquitto, free_port
 from tests.sim.watcher import wait_until
 
-ACL = "topic readwrite allowed/#\n"
 P = "sealink/v1"
 VESSEL = "NA00077"
 
@@ -67,11 +66,8 @@ async def test_backoff_waits_on_the_sleep_it_is_given() -> None:
 
 @pytest.fixture
 def own_broker(tmp_path: Path) -> Iterator[Mosquitto]:
-    """A broker this test may stop and restart, whose ACL lets anonymous clients use only
-    `allowed/#`."""
-    acl = tmp_path / "acl"
-    acl.write_text(ACL, encoding="utf-8")
-    b = Mosquitto(tmp_path / "mosquitto", extra_conf=f"acl_file {acl}")
+    """A broker this test may stop and restart."""
+    b = Mosquitto(tmp_path / "mosquitto")
     b.start()
     yield b
     b.stop()
