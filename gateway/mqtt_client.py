@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import paho.mqtt.client as paho
 from paho.mqtt.reasoncodes import ReasonCode
@@ -125,7 +126,7 @@ class GatewayMqtt(SessionOwner):
     def mqtt_offline(self, lost: bool) -> None:
         self.connected.clear()
 
-    def mqtt_message(self, msg: paho.MQTTMessage) -> None:
+    def mqtt_message(self, client: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
         for topic, (_qos, handler) in self._subscriptions.items():
             if paho.topic_matches_sub(topic, msg.topic):
                 try:

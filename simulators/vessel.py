@@ -345,7 +345,7 @@ class Terminal(SessionOwner):
 
     # -- down messages -------------------------------------------------------------------------
 
-    def mqtt_message(self, msg: paho.MQTTMessage) -> None:
+    def mqtt_message(self, client: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
         if msg.topic != self._t_down:
             return
         c = self.ctx.counters

@@ -141,7 +141,7 @@ class Owner(SessionOwner):
     def mqtt_offline(self, lost: bool) -> None:
         self.offline.append(lost)
 
-    def mqtt_message(self, msg: paho.MQTTMessage) -> None:
+    def mqtt_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         self.messages.append((msg.topic, bytes(msg.payload), msg.mid))
 
     def mqtt_refused(self, filters: list[str]) -> None:

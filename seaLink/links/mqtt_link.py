@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import paho.mqtt.client as paho
 from paho.mqtt.reasoncodes import ReasonCode
@@ -176,12 +177,12 @@ class MqttLink(SessionOwner):
         self.published.append((self._session.connections, mid))
         self.published_ready.set()
 
-    def mqtt_message(self, msg: paho.MQTTMessage) -> None:
+    def mqtt_message(self, client: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
         if self.internal_prefix and msg.topic.startswith(self.internal_prefix):
             if self.on_internal is not None:
                 self.on_internal(msg.topic, bytes(msg.payload))
             if msg.qos > 0:
-                self._session.client.ack(msg.mid, msg.qos)
+                client.ack(msg.mid, msg.qos)
             return
         sender = None
         prop_name = self._settings.sender_property

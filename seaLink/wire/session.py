@@ -104,7 +104,8 @@ class SessionOwner:
     def mqtt_offline(self, lost: bool) -> None:
         """A connection ended; `lost`: not by us (the broker, the network)."""
 
-    def mqtt_message(self, msg: paho.MQTTMessage) -> None: ...
+    def mqtt_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
+        """A message: paho's own `on_message`, which paho calls directly (the hot path)."""
 
     def mqtt_published(self, mid: int, reason: ReasonCode | None) -> None:
         """The broker acknowledged our QoS 1 publish `mid` (MQTT 5: with a reason code)."""
@@ -164,7 +165,10 @@ class MqttSession:
         self.broker = broker
         self.settings = settings
         self._owner = owner
-        self._on_message = owner.mqtt_message  # the hot path: one lookup less per message
+        # The hot path: paho hands messages straight to the owner. A client we gave up (dropped,
+        # closed, replaced) gets `on_message = None`: what it still reads is not news (with a
+        # dropped socket our PUBACK cannot reach the broker, so it will send that again).
+        self._on_message = owner.mqtt_message
         self._adapter = adapter
         self._own_adapter = False
         self._timer = timer
@@ -217,6 +221,7 @@ class MqttSession:
         self._closing = False
         self.connecting = True
         client = self._next_client()
+        client.on_message = self._on_message
         if self.settings.connect_in_thread:
             loop = asyncio.get_running_loop()
             done = loop.run_in_executor(None, self._open, client)
@@ -238,6 +243,7 @@ class MqttSession:
         """Lose the link abruptly: no DISCONNECT, so the broker publishes the will."""
         self._attempt += 1  # whatever the attempt under way still reports is void
         self._closing = True
+        self.client.on_message = None
         _shut(self.client.socket())
         self.connecting = False
         self._went_offline(lost=False)
@@ -247,6 +253,7 @@ class MqttSession:
         if self.online:
             self._attempt += 1
             self._closing = True
+            self.client.on_message = None
             self.client.disconnect()
             self._went_offline(lost=False)
         elif self.connecting:
@@ -303,7 +310,6 @@ class MqttSession:
         client.connect_timeout = s.connect_timeout_s
         client.on_connect = self._paho_connect
         client.on_disconnect = self._paho_disconnect
-        client.on_message = self._paho_message
         client.on_publish = self._paho_publish
         client.on_subscribe = self._paho_subscribe
         return client
@@ -314,6 +320,7 @@ class MqttSession:
         old = self.client
         if self._adapter is not None:
             self._adapter.detach(old)
+        old.on_message = None
         _shut(old.socket())
         self.client = self._make_client()
         if self._adapter is not None:
@@ -353,6 +360,7 @@ class MqttSession:
     def _connack_overdue(self, attempt: int) -> None:
         if attempt == self._attempt and self.connecting:
             self._closing = True
+            self.client.on_message = None
             _shut(self.client.socket())
             self._failed(attempt, f"no CONNACK within {self.settings.connack_timeout_s:g}s")
 
@@ -488,11 +496,6 @@ class MqttSession:
             )
             self._went_offline(lost=True)
             self._after_loss()
-
-    def _paho_message(self, client: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
-        # A dropped socket: our PUBACK cannot reach the broker, so it will send this again.
-        if client is self.client and not self._closing:
-            self._on_message(msg)
 
     def _paho_publish(
         self, client: paho.Client, _u: Any, mid: int, rc: ReasonCode | None, _p: Any = None
