@@ -1,12 +1,14 @@
 """The hub's MQTT receive path alone: `MqttLink` (its `MqttSession`, paho, `BufferedClient`), no
 pipeline and no store.
 
-    python -m bench.mqtt_link [--messages 100000] [--publishers 4]
+    python -m bench.mqtt_link [--messages 100000] [--publishers 4] [--calls]
 
 `mosquitto_pub -l` processes flood QoS 1 positions into a private Mosquitto; the link queues them
 and acknowledges every batch it takes, as the ingest pipeline does after a commit. Prints the
-process CPU per message (all threads) and the receive rate. Run it from two checkouts one after the
-other to compare a change to the link (`PYTHONPATH=<checkout>`).
+process CPU per message (all threads) and the receive rate; with `--calls`, under cProfile, the
+Python function calls per message instead (the same from run to run, whatever the machine's load).
+Run it from two checkouts one after the other to compare a change to the link
+(`PYTHONPATH=<checkout>`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
+import pstats
 import resource
 import subprocess
 import tempfile
@@ -88,16 +92,26 @@ def main() -> None:
     )
     p.add_argument("--messages", type=int, default=100_000)
     p.add_argument("--publishers", type=int, default=4)
+    p.add_argument("--calls", action="store_true", help="count function calls (cProfile)")
     args = p.parse_args()
     print(f"machine: {machine()}")
     work = Path(tempfile.mkdtemp(prefix="sealink-bench-link-"))
     broker = Mosquitto(work / "broker")
     broker.start()
+    profile = cProfile.Profile() if args.calls else None
     try:
+        if profile is not None:
+            profile.enable()
         us, rate = asyncio.run(measure(broker, work, args.messages, args.publishers))
     finally:
+        if profile is not None:
+            profile.disable()
         broker.stop()
-    print(f"  hub MQTT link: {us:.1f} us CPU/message, {rate:,.0f} messages/s received")
+    if profile is not None:
+        calls = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
+        print(f"  hub MQTT link: {calls / args.messages:.1f} function calls/message (cProfile)")
+    else:
+        print(f"  hub MQTT link: {us:.1f} us CPU/message, {rate:,.0f} messages/s received")
 
 
 if __name__ == "__main__":
