@@ -35,12 +35,13 @@ from paho.mqtt.enums import CallbackAPIVersion
 from playwright.async_api import Page, async_playwright
 
 from bench._common import machine, percentile
-from seaLink.domain.fleetgen import CoordinatorSpec, Fleet, GridSpec, VesselSpec
+from seaLink.domain.fleetgen import CoordinatorSpec, Fleet, GridSpec
 from seaLink.runtime import Hub
 from seaLink.settings import Settings
 from seaLink.store.db import Database
 from seaLink.store.fleet_io import import_fleet
 from seaLink.testing.mosquitto import Mosquitto, free_port
+from seaLink.wire.fleet_csv import VesselSpec
 from seaLink.wire.topics import Topics
 
 CHROMIUM = "/usr/bin/chromium"

@@ -27,11 +27,12 @@ from sqlalchemy import update
 from bench._common import cpu_seconds, machine, peak_rss_mb
 from seaLink.domain.contact import ContactRules
 from seaLink.domain.contact_book import ContactBook, VesselContact
-from seaLink.domain.fleetgen import Fleet, GridSpec, VesselSpec
+from seaLink.domain.fleetgen import Fleet, GridSpec
 from seaLink.store.db import Database
 from seaLink.store.fleet_io import import_fleet
 from seaLink.store.tables import VesselState
 from seaLink.testing.mosquitto import Mosquitto, free_port
+from seaLink.wire.fleet_csv import VesselSpec
 
 
 def pure_book(n: int) -> None:

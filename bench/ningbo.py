@@ -23,7 +23,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from bench._common import machine
 from bench._stack import PREFIX, Stack
-from seaLink.domain.geo import destination, haversine_nm
+from seaLink.wire.geo import destination, haversine_nm
 from seaLink.wire.mqtt import PahoAsyncio
 
 SCENE = destination(23.42, 117.08, 150.0, 30.0)  # 30 nmi SSE of 云澳 (Nan'ao)

@@ -19,6 +19,7 @@ import serial
 import serial_asyncio_fast
 
 from gateway.clock import Clock, SystemClock
+from seaLink.wire.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -114,18 +115,18 @@ class SerialLink:
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """Bytes as they come, across reopenings; ends only when cancelled."""
-        backoff = self._min_backoff
+        backoff = Backoff(self._min_backoff, self._max_backoff)
         while True:
             try:
                 port = await open_port(self.url, self._baudrate)
             except (OSError, serial.SerialException, ValueError) as exc:
                 self.failures += 1
-                log.warning("port %s: cannot open (%s); retry in %.1f s", self.url, exc, backoff)
-                await self._clock.sleep(backoff)
-                backoff = min(backoff * 2, self._max_backoff)
+                delay = backoff.next()
+                log.warning("port %s: cannot open (%s); retry in %.1f s", self.url, exc, delay)
+                await self._clock.sleep(delay)
                 continue
             self._set(port)
-            backoff = self._min_backoff
+            backoff.reset()
             try:
                 while True:
                     data = await port.read()
@@ -138,8 +139,7 @@ class SerialLink:
             finally:
                 self._set(None)
                 port.close()
-            await self._clock.sleep(backoff)
-            backoff = min(backoff * 2, self._max_backoff)
+            await backoff.wait(self._clock.sleep)
 
     async def write(self, data: bytes) -> None:
         port = self._port

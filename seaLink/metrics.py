@@ -53,6 +53,11 @@ class HubMetrics:
         self.mqtt_connected = Gauge(
             "sealink_mqtt_connected", "1 while the hub is connected to the broker", registry=r
         )
+        self.mqtt_subscriptions_refused = Counter(
+            "sealink_mqtt_subscriptions_refused_total",
+            "Subscriptions the broker refused the hub (SUBACK 0x80 or above: its roles or ACL)",
+            registry=r,
+        )
         self.cluster_leader = Gauge(
             "sealink_cluster_scheduler",
             "1 while this hub holds the scheduler lease (several hubs); a single hub always does",

@@ -48,6 +48,7 @@ from seaLink.store.db import Database
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.outage import FIRST_DELAY_S, MAX_DELAY_S, is_store_outage
 from seaLink.store.users import ensure_admin
+from seaLink.wire.backoff import Backoff
 from seaLink.wire.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -211,7 +212,7 @@ class Hub:
         database) stops the start at once."""
         timeout = self.settings.store.start_timeout_s
         started = time.monotonic()
-        delay = FIRST_DELAY_S
+        backoff = Backoff(FIRST_DELAY_S, MAX_DELAY_S)
         where = make_url(self.settings.store.url).render_as_string(hide_password=True)
         tries = 0
         while True:
@@ -232,14 +233,14 @@ class Hub:
                         f"the database at {where} did not answer within {timeout:g}s "
                         f"(store.start_timeout_s): {type(exc).__name__}: {exc}"
                     ) from exc
+                delay = min(backoff.next(), timeout - waited)
                 log.warning(
                     "waiting for the database at %s (%s: %s); retry in %.1fs, %.0fs left "
                     "(store.start_timeout_s)",
                     where, type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "",
-                    min(delay, timeout - waited), timeout - waited,
+                    delay, timeout - waited,
                 )  # fmt: skip
-                await asyncio.sleep(min(delay, timeout - waited))
-                delay = min(delay * 2, MAX_DELAY_S)
+                await asyncio.sleep(delay)
         if tries > 1:
             log.warning("database at %s answered after %.1fs", where, time.monotonic() - started)
 

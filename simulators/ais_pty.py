@@ -20,11 +20,11 @@ import tty
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import reduce
-from operator import xor
 from typing import Any
 
 from pyais import encode_dict
+
+from seaLink.wire.checksum import nmea_checksum
 
 
 class TargetKind(StrEnum):
@@ -116,10 +116,6 @@ def nanao_targets(count: int = 20, seed: int = 7) -> list[Target]:
             )
         )
     return targets
-
-
-def nmea_checksum(body: str) -> str:
-    return f"{reduce(xor, body.encode(), 0):02X}"
 
 
 class AisTraffic:

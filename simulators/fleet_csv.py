@@ -2,13 +2,11 @@
 generate` command, or made up in memory (for tests that need no files).
 
 Only the columns a terminal could know are used. The CSV format is the one `sealink fleet
-import/export` reads and writes: id,hull_name,mmsi,beidou_card,grid_id,group_id,home_port,gear,
-persons,links,report_interval_s (UTF-8, header first).
+import/export` reads and writes, `seaLink.wire.fleet_csv`.
 """
 
 from __future__ import annotations
 
-import csv
 import random
 import re
 import shutil
@@ -19,21 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seaLink.wire import VESSEL_ID_PATTERN
+from seaLink.wire.fleet_csv import (
+    VESSEL_COLUMNS,
+    FleetCsvError,
+    VesselSpec,
+    parse_vessel,
+    read_rows,
+)
 from simulators.geo import PORTS
 
-COLUMNS = (
-    "id",
-    "hull_name",
-    "mmsi",
-    "beidou_card",
-    "grid_id",
-    "group_id",
-    "home_port",
-    "gear",
-    "persons",
-    "links",
-    "report_interval_s",
-)
 _VID = re.compile(VESSEL_ID_PATTERN)
 
 
@@ -65,12 +57,11 @@ def read_vessels(folder: str | Path) -> list[SimVessel]:
     path = Path(folder) / "vessels.csv"
     if not path.is_file():
         raise FleetError(f"no vessels.csv in {folder}")
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise FleetError(f"{path}: missing columns {', '.join(missing)}")
-        vessels = [_row(path, n, row) for n, row in enumerate(reader, start=2)]
+    try:
+        rows = read_rows(path, VESSEL_COLUMNS, str(path))
+        vessels = [_vessel(parse_vessel(row, n, str(path))) for n, row in enumerate(rows, start=2)]
+    except FleetCsvError as exc:
+        raise FleetError(str(exc)) from None
     seen: set[str] = set()
     for n, v in enumerate(vessels, start=2):
         if v.id in seen:
@@ -81,31 +72,20 @@ def read_vessels(folder: str | Path) -> list[SimVessel]:
     return vessels
 
 
-def _row(path: Path, n: int, r: dict[str, str]) -> SimVessel:
-    vid = r["id"].strip()
-    if not _VID.match(vid):
-        raise FleetError(f"{path} line {n}: id {vid!r} must match {VESSEL_ID_PATTERN}")
-    try:
-        persons = int(r["persons"] or 0)
-        interval = int(r["report_interval_s"]) if (r["report_interval_s"] or "").strip() else None
-    except ValueError:
-        raise FleetError(
-            f"{path} line {n}: persons and report_interval_s must be integers"
-        ) from None
-    if interval is not None and interval <= 0:
-        raise FleetError(f"{path} line {n}: report_interval_s must be positive")
+def _vessel(r: VesselSpec) -> SimVessel:
+    """Only what a terminal could know."""
     return SimVessel(
-        id=vid,
-        hull_name=r["hull_name"].strip(),
-        grid_id=r["grid_id"].strip(),
-        group_id=r["group_id"].strip(),
-        home_port=r["home_port"].strip(),
-        gear=r["gear"].strip() or "trawl",
-        persons=persons,
-        mmsi=r["mmsi"].strip() or None,
-        beidou_card=r["beidou_card"].strip() or None,
-        links=tuple(x for x in r["links"].split(",") if x),
-        report_interval_s=interval,
+        id=r.id,
+        hull_name=r.hull_name,
+        grid_id=r.grid_id,
+        group_id=r.group_id,
+        home_port=r.home_port,
+        gear=r.gear or "trawl",
+        persons=r.persons,
+        mmsi=r.mmsi,
+        beidou_card=r.beidou_card,
+        links=r.links,
+        report_interval_s=r.report_interval_s,
     )
 
 

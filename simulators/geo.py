@@ -1,7 +1,8 @@
-"""Spherical geometry in nautical miles and the Nan'ao home ports the simulator knows.
+"""The Nan'ao home ports the simulator knows, and the cheap plane geometry of its small steps.
 
 The simulator may not import the hub's port zones, so the four ports live here as a small table
-(WGS-84, approximate positions from map apps; the hub's zone file agrees).
+(WGS-84, approximate positions from map apps; the hub's zone file agrees). Great-circle distance and
+bearing are the protocol package's (`seaLink.wire.geo`), shared with the hub.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-EARTH_RADIUS_NM = 3440.065
+from seaLink.wire.geo import haversine_nm
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,23 +38,6 @@ NANAO_CENTRE = (23.43, 117.05)
 def port_named(name: str) -> PortPoint:
     """The port of a `home_port` cell; unknown names fall back to Yun'ao (the biggest port)."""
     return PORTS.get(name.strip(), PORTS[DEFAULT_PORT])
-
-
-def haversine_nm(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp = p2 - p1
-    dl = math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_NM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Initial course from point 1 to point 2, degrees true in [0, 360)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dl = math.radians(lon2 - lon1)
-    x = math.sin(dl) * math.cos(p2)
-    y = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
-    return math.degrees(math.atan2(x, y)) % 360.0
 
 
 def destination(lat: float, lon: float, course_deg: float, dist_nm: float) -> tuple[float, float]:

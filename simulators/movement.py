@@ -19,16 +19,8 @@ from collections import deque
 from dataclasses import dataclass
 from enum import Enum
 
-from simulators.geo import (
-    NANAO_CENTRE,
-    PORTS,
-    angle_diff,
-    bearing_deg,
-    destination,
-    haversine_nm,
-    port_named,
-    turn,
-)
+from seaLink.wire.geo import haversine_nm, initial_bearing_deg
+from simulators.geo import NANAO_CENTRE, PORTS, angle_diff, destination, port_named, turn
 from simulators.routing import LatLon, Router
 
 IN_PORT, STEAMING, FISHING, DRIFTING = "in_port", "steaming", "fishing", "drifting"
@@ -323,7 +315,7 @@ class Track:
             wlat, wlon = self._waypoints[0]
             dist = haversine_nm(lat, lon, wlat, wlon)
             if dist > 1e-6:
-                self.cog = bearing_deg(lat, lon, wlat, wlon)
+                self.cog = initial_bearing_deg(lat, lon, wlat, wlon)
             if dist <= todo:
                 lat, lon = wlat, wlon
                 todo -= dist
@@ -371,7 +363,7 @@ class Track:
         gap = haversine_nm(self.lat, self.lon, *self._ground)
         if gap > self._radius_nm:
             self.cog = turn(
-                bearing_deg(self.lat, self.lon, *self._ground), self._rng.uniform(-30, 30)
+                initial_bearing_deg(self.lat, self.lon, *self._ground), self._rng.uniform(-30, 30)
             )
         else:
             side = 1.0 if self._rng.random() < 0.5 else -1.0
@@ -402,7 +394,7 @@ class Track:
         """Outside the ground and heading further out: time to haul and turn back."""
         if haversine_nm(self.lat, self.lon, *self._ground) <= self._radius_nm:
             return False
-        back = bearing_deg(self.lat, self.lon, *self._ground)
+        back = initial_bearing_deg(self.lat, self.lon, *self._ground)
         return abs(angle_diff(self.cog, back)) > 90.0
 
     def _drift(self) -> None:
@@ -431,7 +423,7 @@ class Track:
             nxt = destination(self.lat, self.lon, course, step_nm)
             if self.router.clear_line(here, nxt):
                 # Prefer turning towards the ground when pushed off course by the coast.
-                if delta and abs(angle_diff(course, bearing_deg(*nxt, *self._ground))) > 90:
+                if delta and abs(angle_diff(course, initial_bearing_deg(*nxt, *self._ground))) > 90:
                     alt = turn(self.cog, -delta)
                     alt_nxt = destination(self.lat, self.lon, alt, step_nm)
                     if self.router.clear_line(here, alt_nxt):

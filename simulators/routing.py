@@ -16,7 +16,8 @@ from array import array
 from collections import deque
 from functools import cache
 
-from simulators.geo import PORTS, PortPoint, haversine_nm
+from seaLink.wire.geo import haversine_nm
+from simulators.geo import PORTS, PortPoint
 from simulators.landmask import LandMask, default_mask
 
 LatLon = tuple[float, float]

@@ -7,18 +7,16 @@
 - out of coverage or switched off, the socket is closed without DISCONNECT, so the broker
   publishes the will exactly as it would for a boat that sailed out of range.
 
-All clients of a process share one asyncio loop through `seaLink.wire.mqtt.PahoAsyncio`; every
+Each terminal is a `seaLink.wire.session.MqttSession` (the hub's and the gateways' session class);
+all of a process share one asyncio loop through one `seaLink.wire.mqtt.PahoAsyncio`, and every
 callback here runs on that loop, so no locking is needed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import random
-import socket
-import struct
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,17 +25,18 @@ from functools import partial
 from typing import Any
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from seaLink.wire import DownKind, DownMessage, Topics, UplinkKind
+from seaLink.wire.backoff import doubling_delay
+from seaLink.wire.geo import haversine_nm
 from seaLink.wire.mqtt import BrokerAddress, PahoAsyncio
+from seaLink.wire.session import MqttSession, SessionOwner, SessionSettings
 from simulators import uplinks
 from simulators.clock import Scheduler, SimClock
 from simulators.coverage import CoverageModel, CoverageSettings
 from simulators.fleet_csv import SimVessel
-from simulators.geo import haversine_nm, nearest_port_nm
+from simulators.geo import nearest_port_nm
 from simulators.inbox import Inbox, Outcome, PlannedAck, as_utc, crew_names
 from simulators.movement import Track
 from simulators.scenario import REQUEST_TEXTS, ScenarioEvent
@@ -51,6 +50,10 @@ _STEAM_KN = 8.0  # what a skipper assumes when estimating time to a scene
 NO_MATCHING_SUBSCRIBERS = 0x10
 RESEND_FIRST_S = 2.0
 RESEND_MAX_S = 30.0
+# A lost or refused connection is tried again after 1 s (times a random 0.5-1.5, so that a fleet
+# does not come back all at once), doubling to 30 s.
+RECONNECT_FIRST_S = 1.0
+RECONNECT_MAX_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +118,7 @@ class _Distress:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-class Terminal:
+class Terminal(SessionOwner):
     def __init__(
         self, spec: SimVessel, index: int, track: Track, interval_s: float, ctx: SimContext
     ) -> None:
@@ -138,14 +141,8 @@ class Terminal:
         self._t_down = t.down(self.vid)
         self.powered = False
         self.link_up = True
-        self.online = False
-        self.connecting = False
         self.silent_until = -math.inf
         self.no_coverage_until = -math.inf
-        self._closing = False
-        self._retry_pending = False
-        self._backoff_s = 1.0
-        self._attempt = 0
         self._backfill: deque[dict[str, Any]] = deque(maxlen=ctx.settings.max_backfill)
         self._pending: deque[_Pending] = deque(maxlen=ctx.settings.max_pending)
         # Packet id -> uplink, until its PUBACK (paho sends in-flight ones again on reconnect).
@@ -154,7 +151,30 @@ class Terminal:
         self._distress: _Distress | None = None
         self._distress_no = 0
         self._request_no = 0
-        self.client = self._make_client()
+        s = ctx.settings
+        self.session = MqttSession(
+            ctx.broker,
+            SessionSettings(
+                client_id=self.vid,
+                protocol=s.protocol,
+                keepalive_s=s.keepalive_s,
+                session_expiry_s=s.session_expiry_s,
+                username=self.vid,
+                will=(self._t_status, b"offline"),
+                max_inflight=s.max_inflight,
+                connect_timeout_s=s.connect_timeout_s,
+                connack_timeout_s=s.connack_timeout_s,
+                reconnect_first_s=RECONNECT_FIRST_S,
+                reconnect_max_s=RECONNECT_MAX_S,
+                connect_in_thread=False,
+                quiet=True,
+            ),
+            self,
+            adapter=ctx.adapter,
+            timer=ctx.scheduler.after_real,  # real seconds, whatever the simulation's speed
+            jitter=self._jitter,  # no reconnect storms
+        )
+        self.session.start()  # connects whenever `mqtt_wanted()`
 
     @property
     def _rng(self) -> random.Random:
@@ -163,32 +183,20 @@ class Terminal:
             self._rng_made = random.Random(f"terminal:{self.ctx.seed}:{self.index}")
         return self._rng_made
 
-    # -- MQTT client ---------------------------------------------------------------------------
+    # -- MQTT session --------------------------------------------------------------------------
 
-    def _make_client(self) -> paho.Client:
-        b = self.ctx.broker
-        v5 = self.ctx.settings.protocol == "5"
-        client = paho.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=self.vid,
-            protocol=paho.MQTTv5 if v5 else paho.MQTTv311,
-            clean_session=None if v5 else False,
-            transport="websockets" if b.websocket else "tcp",
-        )
-        client.username_pw_set(self.vid, b.password)
-        if b.tls:
-            client.tls_set()
-        client.will_set(self._t_status, b"offline", qos=1, retain=True)
-        client.max_inflight_messages_set(self.ctx.settings.max_inflight)
-        client.connect_timeout = self.ctx.settings.connect_timeout_s
-        client.on_connect = self._on_connect
-        client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
-        client.on_publish = self._on_publish
-        self.ctx.adapter.attach(client)
-        return client
+    @property
+    def client(self) -> paho.Client:
+        return self.session.client
 
-    def _wanted(self) -> bool:
+    @property
+    def online(self) -> bool:
+        return self.session.online
+
+    def _jitter(self) -> float:
+        return self._rng.uniform(0.5, 1.5)
+
+    def mqtt_wanted(self) -> bool:
         return (
             self.powered
             and not self.ctx.stopping
@@ -198,102 +206,29 @@ class Terminal:
 
     def _reconcile(self) -> None:
         """Bring the connection in line with power, silence and coverage."""
-        if self._wanted():
-            if not (self.online or self.connecting or self._retry_pending):
-                self._connect()
-        elif self.online or self.connecting:
+        if self.mqtt_wanted():
+            self.session.ensure_connected()
+        elif self.session.online or self.session.connecting:
             self._drop()
 
-    def _connect(self) -> None:
-        s, b = self.ctx.settings, self.ctx.broker
-        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        props.SessionExpiryInterval = s.session_expiry_s
-        self._closing = False
-        self.connecting = True
-        self._attempt += 1
-        try:
-            # Blocks for the TCP handshake only: microseconds to a broker on this host or LAN.
-            if s.protocol == "5":
-                self.client.connect(
-                    b.host, b.port, s.keepalive_s, clean_start=False, properties=props
-                )
-            else:
-                self.client.connect(b.host, b.port, s.keepalive_s)
-        except (OSError, ValueError) as exc:
-            self.connecting = False
-            self.ctx.counters.connect_errors += 1
-            log.debug("sim: %s cannot connect: %s", self.vid, exc)
-            self._retry_later()
-            return
-        self.ctx.scheduler.after_real(
-            s.connack_timeout_s, partial(self._check_connack, self._attempt)
-        )
+    def _drop(self) -> None:
+        """Lose the link abruptly: no DISCONNECT, so the broker publishes the will."""
+        self.session.drop()
+        self.ctx.counters.drops += 1
+        self.record.drops += 1
 
-    def _check_connack(self, attempt: int) -> None:
-        if attempt == self._attempt and self.connecting:
-            self.ctx.counters.connect_errors += 1
-            self._drop(count=False)
-            self._retry_later()
+    def mqtt_subscriptions(self) -> list[tuple[str, int]]:
+        # Subscribed before `hello`: the hub replays pending messages in answer to it.
+        return [(self._t_down, 1)]
 
-    def _retry_later(self) -> None:
-        if self._retry_pending or self.ctx.stopping:
-            return
-        self._retry_pending = True
-        delay = self._backoff_s * self._rng.uniform(0.5, 1.5)  # jitter: no reconnect storms
-        self._backoff_s = min(self._backoff_s * 2, 30.0)
-        self.ctx.scheduler.after_real(delay, self._retry)
+    def mqtt_connect_failed(self) -> None:
+        self.ctx.counters.connect_errors += 1
 
-    def _retry(self) -> None:
-        self._retry_pending = False
-        self._reconcile()
-
-    def _went_offline(self) -> None:
-        if self.online:
-            self.ctx.counters.online -= 1
-        self.online = False
-        self.connecting = False
-
-    def _drop(self, count: bool = True) -> None:
-        """Lose the link abruptly: no DISCONNECT, so the broker publishes the will.
-
-        Only the socket is shut here; the loop's reader sees the end of stream and paho cleans
-        up from there. Reading here instead would let paho dispatch a CONNACK already in the
-        buffer, and a drop from inside that callback deadlocks on paho's non-reentrant callback
-        lock. Until then `_closing` makes the callbacks ignore what is still buffered.
-        """
-        self._closing = True
-        sock = self.client.socket()
-        if isinstance(sock, socket.socket):
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.shutdown(socket.SHUT_RDWR)
-        self._went_offline()
-        if count:
-            self.ctx.counters.drops += 1
-            self.record.drops += 1
-
-    def _on_connect(
-        self, client: paho.Client, _u: Any, _flags: Any, reason: Any, _props: Any = None
-    ) -> None:
-        if self._closing:
-            return  # read off a socket we already shut: that connection is gone
-        self.connecting = False
-        if reason.is_failure:
-            self.ctx.counters.connect_errors += 1
-            log.warning("sim: broker refused %s: %s", self.vid, reason)
-            self._retry_later()
-            return
-        self.online = True
-        self._backoff_s = 1.0
+    def mqtt_connected(self, session_present: bool) -> None:
         c = self.ctx.counters
         c.online += 1
         c.connects += 1
         self.record.connects += 1
-        if not self._wanted():  # silenced or stopped while the CONNACK was on its way
-            self._drop(count=False)
-            return
-        # Subscribe before `hello`: the hub replays pending messages in answer to it.
-        client.subscribe(self._t_down, qos=1)
         self._publish(self._t_status, b"online", retain=True)
         now = uplinks.now_utc()
         self._publish(
@@ -303,16 +238,10 @@ class Terminal:
         self._flush_backfill()
         self._flush_pending()
 
-    def _on_disconnect(
-        self, _c: paho.Client, _u: Any, _flags: Any, reason: Any, _props: Any = None
-    ) -> None:
-        self._went_offline()
-        if self._closing or self.ctx.stopping:
-            self._closing = False
-            return
-        self.ctx.counters.disconnects += 1
-        log.debug("sim: %s disconnected: %s", self.vid, reason)
-        self._retry_later()
+    def mqtt_offline(self, lost: bool) -> None:
+        self.ctx.counters.online -= 1
+        if lost and not self.ctx.stopping:  # not by us: broker restart, keepalive timeout
+            self.ctx.counters.disconnects += 1
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -324,16 +253,14 @@ class Terminal:
         if not retain and info.rc in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
             self._unacked[info.mid] = _Unacked(topic, payload, no_subscribers)
 
-    def _on_publish(
-        self, _c: paho.Client, _u: Any, mid: int, reason: Any, _props: Any = None
-    ) -> None:
+    def mqtt_published(self, mid: int, reason: ReasonCode | None) -> None:
         sent = self._unacked.pop(mid, None)
         if sent is None or getattr(reason, "value", 0) != NO_MATCHING_SUBSCRIBERS:
             return
         # No hub was subscribed, so nobody has it: keep it and send it again shortly.
         self.ctx.counters.resent_no_subscribers += 1
         sent.no_subscribers += 1
-        delay = min(RESEND_FIRST_S * 2 ** (sent.no_subscribers - 1), RESEND_MAX_S)
+        delay = doubling_delay(RESEND_FIRST_S, RESEND_MAX_S, sent.no_subscribers)
         self._resends_due += 1
         self.ctx.scheduler.after_real(delay, partial(self._resend, sent))
 
@@ -418,9 +345,8 @@ class Terminal:
 
     # -- down messages -------------------------------------------------------------------------
 
-    def _on_message(self, _c: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
-        if self._closing or msg.topic != self._t_down:
-            # A shut socket: our PUBACK cannot reach the broker, so it will send this again.
+    def mqtt_message(self, client: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
+        if msg.topic != self._t_down:
             return
         c = self.ctx.counters
         c.down_received += 1
@@ -579,10 +505,9 @@ class Terminal:
         self.powered = False
         if self.online:
             self._publish(self._t_status, b"offline", retain=True)
-            self._closing = True
-            self.client.disconnect()
-        elif self.connecting:
-            self._drop(count=False)
+            self.session.disconnect()
+        elif self.session.connecting:
+            self.session.drop()
 
     def closed(self) -> bool:
-        return self.client.socket() is None
+        return self.session.client.socket() is None

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from seaLink.clock import FakeClock
-from seaLink.domain.fleetgen import CoordinatorSpec, Fleet, GridSpec, VesselSpec
+from seaLink.domain.fleetgen import CoordinatorSpec, Fleet, GridSpec
 from seaLink.settings import Settings
 from seaLink.store.db import Database
 from seaLink.store.fleet_io import import_fleet
+from seaLink.wire.fleet_csv import VesselSpec
 from tests.brokers import Mosquitto, free_port
 
 PG_ADMIN_URL = os.environ.get("SEALINK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -21,6 +21,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from seaLink.wire.backoff import doubling_delay
 from seaLink.wire.mqtt import PahoAsyncio, parse_broker_url
 from seaLink.wire.topics import Topics
 
@@ -99,7 +100,7 @@ class TerminalFleet:
         # No hub had subscribed (a broker restart): nobody has it, so send it again shortly.
         topic, payload, n = sent
         t.resent += 1
-        delay = min(RESEND_FIRST_S * 2**n, RESEND_MAX_S)
+        delay = doubling_delay(RESEND_FIRST_S, RESEND_MAX_S, n + 1)
         asyncio.get_running_loop().call_later(delay, self._resend, t, c, topic, payload, n + 1)
 
     def _resend(self, t: Terminal, c: paho.Client, topic: str, payload: bytes, n: int) -> None:

@@ -42,6 +42,23 @@ def test_the_demo_fleet_looks_like_nanao() -> None:
     assert generate_fleet(400, PORTS, seed=3) == fleet  # deterministic for a seed
 
 
+def test_beacons_survive_an_export_and_the_simulator_reads_the_same_file(tmp_path: Path) -> None:
+    """One CSV schema (`seaLink.wire.fleet_csv`): the export writes the optional `beacons`
+    column, the import reads it back, and the simulator reads the very same file."""
+    from dataclasses import replace
+
+    from simulators.fleet_csv import read_vessels
+
+    fleet = generate_fleet(20, PORTS, seed=6)
+    fleet.vessels[0] = replace(fleet.vessels[0], beacons=("970123456", "972000001"))
+    write_fleet_csv(fleet, tmp_path)
+    assert read_fleet_csv(tmp_path) == fleet
+    sim = read_vessels(tmp_path)
+    assert [(v.id, v.mmsi, v.links, v.report_interval_s) for v in sim] == [
+        (v.id, v.mmsi, v.links, v.report_interval_s) for v in fleet.vessels
+    ]
+
+
 async def test_csv_round_trip_through_the_store(clean_store: str, tmp_path: Path) -> None:
     fleet = generate_fleet(60, PORTS, seed=5)
     write_fleet_csv(fleet, tmp_path / "in")

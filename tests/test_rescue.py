@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import update
 
 from seaLink.domain.cap import CAP_NS
-from seaLink.domain.fleetgen import Fleet, VesselSpec
+from seaLink.domain.fleetgen import Fleet
 from seaLink.domain.rescue import Candidate, SurpicRules, nearest_ready, rank
 from seaLink.domain.roles import Role
 from seaLink.services.auth import hash_password
@@ -28,6 +28,7 @@ from seaLink.store import users
 from seaLink.store.fleet_io import import_fleet
 from seaLink.store.queries import count_positions
 from seaLink.store.tables import Vessel
+from seaLink.wire.fleet_csv import VesselSpec
 from tests.test_broadcasts import nothing_received, online, receive
 from tests.test_distress import _get, _post, clock, distress, setup  # noqa: F401  (fixtures)
 from tests.test_ingest import wait_for

@@ -8,12 +8,11 @@ sequential message id, channel, armored payload, fill bits. Both `!` and `$` sta
 from __future__ import annotations
 
 import re
-from functools import reduce
-from operator import xor
 from typing import NamedTuple
 
 from gateway.ais.reasons import AisReject
 from gateway.ais.tagblock import TagBlock, parse_tag_block, parse_uscg_trailer
+from seaLink.wire.checksum import xor_checksum
 
 # The six-bit armoring alphabet: '0'..'W' and '`'..'w'.
 _ARMOR = bytes(range(48, 88)) + bytes(range(96, 120))
@@ -60,21 +59,6 @@ def _talker_of(head: bytes) -> bytes | None:
     if len(_TALKERS) < 64:
         _TALKERS[head] = head[:2]
     return head[:2]
-
-
-def xor_checksum(body: bytes) -> int:
-    """XOR of all bytes. Folding one big integer is faster than a byte loop for NMEA lengths."""
-    if len(body) > 128:
-        return reduce(xor, body, 0)
-    x = int.from_bytes(body, "little")
-    x ^= x >> 512
-    x ^= x >> 256
-    x ^= x >> 128
-    x ^= x >> 64
-    x ^= x >> 32
-    x ^= x >> 16
-    x ^= x >> 8
-    return x & 0xFF
 
 
 # The shape nearly every line has: no tag block, no trailer, at most a CR after the checksum.

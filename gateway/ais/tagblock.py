@@ -7,8 +7,8 @@ sentence group (g:). A tag block whose checksum is wrong is refused as a whole.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import reduce
-from operator import xor
+
+from seaLink.wire.checksum import xor_checksum
 
 # c: values outside these years are not times (seconds); milliseconds are accepted too.
 _MIN_UNIX = 946_684_800  # 2000-01-01
@@ -34,7 +34,7 @@ def parse_tag_block(raw: bytes) -> TagBlock | None:
         except ValueError:
             return None
         raw = raw[:star]
-        if reduce(xor, raw, 0) != expected:
+        if xor_checksum(raw) != expected:
             return None
     if not raw.isascii():
         return None

@@ -16,9 +16,6 @@ of a "too soon" FKXX is read little-endian, as the reference implementation does
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import xor
-
 from gateway.beidou.content import MIXED_MARKER, ContentMode
 from gateway.beidou.events import (
     CardInfo,
@@ -31,6 +28,7 @@ from gateway.beidou.events import (
     TerminalEvent,
 )
 from gateway.beidou.limits import LEVEL_BITS_BDS2
+from seaLink.wire.checksum import xor_checksum
 from seaLink.wire.gateway import FeedbackResult
 
 NAMES = (b"TXSQ", b"TXXX", b"FKXX", b"ICJC", b"ICXX")
@@ -52,14 +50,10 @@ FLAGS: dict[int, tuple[FeedbackResult, str]] = {
 }
 
 
-def checksum(data: bytes) -> int:
-    return reduce(xor, data, 0)
-
-
 def frame(name: bytes, address: int, body: bytes) -> bytes:
     length = 1 + 4 + 2 + 3 + len(body) + 1
     head = b"$" + name + length.to_bytes(2, "big") + address.to_bytes(3, "big") + body
-    return head + bytes([checksum(head)])
+    return head + bytes([xor_checksum(head)])
 
 
 class BinaryFamily:
@@ -157,7 +151,7 @@ class BinaryFamily:
                 buf = buf[later:]
                 continue
             candidate = buf[:length]
-            if checksum(candidate[:-1]) != candidate[-1]:
+            if xor_checksum(candidate[:-1]) != candidate[-1]:
                 events.append(Rejected("bad_checksum", candidate))
                 buf = buf[1:]
                 continue
@@ -202,7 +196,7 @@ def _valid_frame_at(buf: bytes, start: int) -> int | None:
         if (
             buf[at + 1 : at + 5] in NAMES
             and _MIN_FRAME <= length <= len(buf) - at
-            and checksum(buf[at : at + length - 1]) == buf[at + length - 1]
+            and xor_checksum(buf[at : at + length - 1]) == buf[at + length - 1]
         ):
             return at
         at = buf.find(b"$", at + 1)

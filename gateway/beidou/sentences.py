@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pynmea2
 
+from seaLink.wire.checksum import xor_checksum
+
 
 class TXA(pynmea2.TalkerSentence):  # type: ignore[misc]
     """2.1 send request: $CCTXA,card,class(0 urgent/1 normal),mode(0/1/2),content."""
@@ -161,7 +163,7 @@ def parse(line: bytes) -> pynmea2.TalkerSentence:
         expected = int(given, 16) if len(given) == 2 else -1
     except ValueError:
         expected = -1
-    if expected != pynmea2.NMEASentence.checksum(body):
+    if expected != xor_checksum(body.encode("latin-1")):
         raise pynmea2.ChecksumError("checksum does not match", text)
     head, *fields = body.split(",")
     if len(head) != 5 or not head.isalnum():

@@ -27,6 +27,7 @@ from gateway.beidou.send_queue import OutboundJob, Pacer, SendQueue
 from gateway.clock import Clock
 from gateway.counters import Counters
 from gateway.serial_link import PortClosed
+from seaLink.wire.backoff import Backoff
 from seaLink.wire.gateway import FeedbackResult
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,9 @@ Writer = Callable[[bytes], Awaitable[None]]
 # is in flight at a time.
 NOT_SEND_COMMANDS = frozenset({"ICA", "ICR", "ICJC", "DWA", "DWSQ", "RMO", "ZDC", "PRS", "YPS"})
 ResultHandler = Callable[[OutboundJob, bool, str | None, str | None], None]
+# A terminal that does not answer the card query is asked again after 1 s, doubling to a minute.
+CARD_QUERY_FIRST_S = 1.0
+CARD_QUERY_MAX_S = 60.0
 
 
 async def wait_event(event: asyncio.Event, timeout_s: float, clock: Clock) -> bool:
@@ -165,7 +169,7 @@ class TerminalSession:
             tg.create_task(self._send_loop(), name="beidou-send")
 
     async def _read_card(self) -> None:
-        backoff = 1.0
+        backoff = Backoff(CARD_QUERY_FIRST_S, CARD_QUERY_MAX_S)
         while True:
             await self._need_card.wait()
             try:
@@ -174,11 +178,10 @@ class TerminalSession:
                 await self._clock.sleep(1.0)
                 continue
             if await wait_event(self.card_known, self._card_timeout, self._clock):
-                backoff = 1.0
+                backoff.reset()
                 continue
             self.counters.inc("beidou_card_query_timeouts")
-            await self._clock.sleep(backoff)
-            backoff = min(backoff * 2, 60.0)
+            await backoff.wait(self._clock.sleep)
 
     async def _send_loop(self) -> None:
         while True:

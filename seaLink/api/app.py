@@ -52,7 +52,9 @@ async def healthz(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     mqtt_ok = hub.link.connected.is_set()
     ingest = hub.ingest.health()
-    parts = {"mqtt": "ok" if mqtt_ok else "down", "ingest": ingest["writer"]}
+    # Connected but refused some subscriptions (the broker's roles or ACL): uplinks are lost.
+    mqtt_part = ("refused" if hub.link.refused_subscriptions else "ok") if mqtt_ok else "down"
+    parts = {"mqtt": mqtt_part, "ingest": ingest["writer"]}
     healthy = all(v == "ok" for v in parts.values())
     body: dict[str, Any] = {
         "status": "ok" if healthy else "degraded",

@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass, field
 
 from seaLink.domain.ports import Port
+from seaLink.wire.fleet_csv import VesselSpec
 
 SURNAMES = "陈林黄李吴蔡郑许张杨王刘谢周曾洪翁庄詹"
 GIVEN = [
@@ -59,22 +60,6 @@ class CoordinatorSpec:
     phone: str
     email: str
     grid_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class VesselSpec:
-    id: str
-    hull_name: str
-    mmsi: str | None
-    beidou_card: str | None
-    grid_id: str
-    group_id: str
-    home_port: str
-    gear: str
-    persons: int
-    links: tuple[str, ...]
-    report_interval_s: int | None = None
-    beacons: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from seaLink.domain.geo import haversine_nm
+from seaLink.wire.geo import haversine_nm
 
 
 class DeliveryState(StrEnum):

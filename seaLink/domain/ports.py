@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from seaLink.domain.geo import haversine_nm
+from seaLink.wire.geo import haversine_nm
 
 
 @dataclass(frozen=True, slots=True)

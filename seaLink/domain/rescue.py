@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from seaLink.domain.geo import destination, haversine_nm, initial_bearing_deg
 from seaLink.texts import position as format_position
+from seaLink.wire.geo import destination, haversine_nm, initial_bearing_deg
 
 STALE_FIX = "stale_fix"  # the last fix is older than the rule allows: where is it now?
 NO_LINK = "no_link"  # a SeaLink boat that no link reaches now: a task would wait

@@ -16,15 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from seaLink.metrics import HubMetrics
 from seaLink.settings import MqttSettings
 from seaLink.wire.gateway import hub_gateway_subscriptions
-from seaLink.wire.mqtt import BufferedClient, PahoAsyncio, masked_url, parse_broker_url
+from seaLink.wire.mqtt import parse_broker_url
+from seaLink.wire.session import MqttSession, SessionOwner, SessionSettings
 from seaLink.wire.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -47,8 +45,17 @@ class RawUplink:
     connection: int  # which connection delivered it; packet ids are only valid on that one
 
 
-class MqttLink:
-    """Connects, subscribes, reconnects with backoff, and queues uplinks for the pipeline."""
+class MqttLink(SessionOwner):
+    """The hub's `MqttSession`: subscribes to the uplinks, queues them for the pipeline, and
+    acknowledges them when the pipeline says they are committed.
+
+    A lost connection is tried again after 0.2 s, doubling to 2 s at most: the hub subscribes on
+    every connect, and until it has, a broker that forgot its (shared) subscriptions over a
+    restart, as Mosquitto 2.0 does, answers vessels' uplinks "no matching subscribers" (they send
+    them again, docs/protocol.md §4). A refused connection costs the broker next to nothing, so
+    the hub is back within 2 s of the broker. Every connection uses a new paho client: packet ids
+    of an earlier connection mean nothing on a new one (the broker redelivers those uplinks, and
+    the outbox re-sends what was not confirmed)."""
 
     def __init__(self, settings: MqttSettings, metrics: HubMetrics, topics: Topics) -> None:
         self._settings = settings
@@ -57,9 +64,6 @@ class MqttLink:
         self.inbox: deque[RawUplink] = deque()
         self.inbox_ready = asyncio.Event()
         self.connected = asyncio.Event()
-        self._connection = 0
-        self._client: paho.Client | None = None
-        self._disconnected = asyncio.Event()
         # Packet ids of our publishes that the broker has acknowledged, for the outbox.
         self.published: deque[tuple[int, int]] = deque()  # (connection, mid)
         self.published_ready = asyncio.Event()
@@ -68,187 +72,112 @@ class MqttLink:
         self.internal_filters: list[str] = []
         self.internal_prefix = ""
         self.on_internal: Callable[[str, bytes], None] | None = None
-        # A hub that adopts a dead hub's session connects once: when that hub returns and takes
-        # its session back, the adopter must not take it again (its cluster loop decides).
-        self.reconnect = True
+        s = settings
+        self._session = MqttSession(
+            parse_broker_url(s.url),
+            SessionSettings(
+                client_id=s.client_id,
+                protocol=s.protocol,
+                keepalive_s=s.keepalive_s,
+                session_expiry_s=s.session_expiry_s,
+                receive_maximum=s.receive_maximum,
+                manual_ack=True,
+                max_inflight=1000,
+                max_queued=0,
+                reconnect_first_s=RECONNECT_FIRST_S,
+                reconnect_max_s=RECONNECT_MAX_S,
+                buffered=True,
+                new_client_each_time=True,
+            ),
+            self,
+            logger=log,
+        )
 
     @property
     def checks_sender(self) -> bool:
         return bool(self._settings.sender_property)
 
+    @property
+    def reconnect(self) -> bool:
+        """False for a hub that adopts a dead hub's session: it connects once, because when that
+        hub returns and takes its session back, the adopter must not take it again (its cluster
+        loop decides)."""
+        return self._session.reconnect
+
+    @reconnect.setter
+    def reconnect(self, value: bool) -> None:
+        self._session.reconnect = value
+
+    @property
+    def refused_subscriptions(self) -> tuple[str, ...]:
+        """Subscriptions the broker refused on this connection (the hub hears nothing there)."""
+        return self._session.refused if self._session.online else ()
+
     # -- pipeline side -------------------------------------------------------------------------
 
     def ack(self, uplinks: Iterable[RawUplink]) -> int:
         """PUBACK what is committed. Uplinks of an earlier connection are redelivered anyway."""
-        client = self._client
-        if client is None:
+        session = self._session
+        if not session.online:
             return 0
+        client, connection = session.client, session.connections
         n = 0
         for up in uplinks:
-            if up.qos > 0 and up.connection == self._connection:
+            if up.qos > 0 and up.connection == connection:
                 client.ack(up.mid, up.qos)
                 n += 1
         return n
 
     @property
     def connection(self) -> int:
-        return self._connection
+        return self._session.connections
 
     def publish(
         self, topic: str, payload: bytes | str, qos: int = 1, retain: bool = False
     ) -> int | None:
         """Queue a publish; returns its packet id, or None while disconnected."""
-        client = self._client
-        if client is None or not self.connected.is_set():
+        if not self._session.online:
             return None
-        info = client.publish(topic, payload, qos=qos, retain=retain)
+        info = self._session.client.publish(topic, payload, qos=qos, retain=retain)
         return info.mid if info.rc == paho.MQTT_ERR_SUCCESS else None
 
     # -- connection ----------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Stay connected until cancelled.
+        """Stay connected until cancelled (with `reconnect` off: until the link is lost)."""
+        await self._session.run()
 
-        A lost connection is tried again after 0.2 s, doubling to 2 s at most: the hub
-        subscribes on every connect, and until it has, a broker that forgot its (shared)
-        subscriptions over a restart, as Mosquitto 2.0 does, answers vessels' uplinks "no matching
-        subscribers" (they send them again, docs/protocol.md §4). A refused connection costs the
-        broker next to nothing, so the hub is back within 2 s of the broker."""
-        adapter = PahoAsyncio()
-        backoff = RECONNECT_FIRST_S
-        unreachable_since: float | None = None
-        try:
-            while True:
-                client = self._make_client()
-                adapter.attach(client)
-                self._disconnected.clear()
-                try:
-                    await self._connect(client)
-                    backoff = RECONNECT_FIRST_S
-                    if unreachable_since is not None:
-                        log.warning(
-                            "mqtt: broker %s reachable again after %.1fs",
-                            masked_url(self._settings.url),
-                            time.monotonic() - unreachable_since,
-                        )
-                        unreachable_since = None
-                    await self._disconnected.wait()
-                except (OSError, ConnectionError) as exc:
-                    if unreachable_since is None:  # once per outage, not once per attempt
-                        unreachable_since = time.monotonic()
-                        log.warning(
-                            "mqtt: cannot reach broker %s: %s", masked_url(self._settings.url), exc
-                        )
-                    else:
-                        log.debug("mqtt: still cannot reach broker: %s", exc)
-                finally:
-                    self.connected.clear()
-                    if self.reconnect:  # an adopted session is not the hub's own connection
-                        self._metrics.mqtt_connected.set(0)
-                    adapter.detach(client)
-                    if client.socket() is not None:
-                        client.disconnect()
-                    self._client = None
-                if not self.reconnect:
-                    log.info("mqtt: session %s closed; not reconnecting", self._settings.client_id)
-                    return
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, RECONNECT_MAX_S)
-        finally:
-            adapter.close()
+    # -- the session's callbacks ---------------------------------------------------------------
 
-    def _make_client(self) -> paho.Client:
-        s = self._settings
-        v5 = s.protocol == "5"
-        client = BufferedClient(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=s.client_id,
-            protocol=paho.MQTTv5 if v5 else paho.MQTTv311,
-            clean_session=None if v5 else False,
-            manual_ack=True,
-        )
-        addr = parse_broker_url(s.url)
-        if addr.username:
-            client.username_pw_set(addr.username, addr.password)
-        if addr.tls:
-            client.tls_set()
-        client.max_inflight_messages_set(1000)
-        client.max_queued_messages_set(0)
-        client.on_connect = self._on_connect
-        client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
-        client.on_publish = self._on_publish
-        return client
-
-    async def _connect(self, client: paho.Client) -> None:
-        s = self._settings
-        addr = parse_broker_url(s.url)
-        props = None
-        kwargs: dict[str, Any] = {}
-        if s.protocol == "5":
-            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-            props.SessionExpiryInterval = s.session_expiry_s
-            props.ReceiveMaximum = s.receive_maximum
-            kwargs["clean_start"] = False
-        self._client = client
-        # connect() blocks only for the TCP handshake; run it off the loop.
-        await asyncio.to_thread(
-            client.connect, addr.host, addr.port, s.keepalive_s, properties=props, **kwargs
-        )
-        await asyncio.wait_for(self._wait_connack(), timeout=15)
-
-    async def _wait_connack(self) -> None:
-        connected = asyncio.ensure_future(self.connected.wait())
-        lost = asyncio.ensure_future(self._disconnected.wait())
-        try:
-            await asyncio.wait([connected, lost], return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            connected.cancel()
-            lost.cancel()
-        if not self.connected.is_set():
-            raise ConnectionError("broker closed the connection before CONNACK")
-
-    def _on_connect(
-        self, client: paho.Client, _u: Any, flags: Any, rc: ReasonCode, _p: Any = None
-    ) -> None:
-        if rc.is_failure:
-            log.error("mqtt: broker refused the hub: %s", rc)
-            self._disconnected.set()
-            return
-        self._connection += 1
+    def mqtt_subscriptions(self) -> list[tuple[str, int]]:
         subs = self._topics.hub_subscriptions(self._settings.shared_group)
         # Gateway traffic is not shared: every hub keeps the whole picture of AIS traffic, gateway
         # status and Beidou send results (the outbox on the schedule holder needs them); the store's
         # natural keys make the copies harmless, and there are few gateways.
         subs += hub_gateway_subscriptions(self._topics)
         subs += self.internal_filters
-        client.subscribe([(f, 1) for f in subs])
+        return [(f, 1) for f in subs]
+
+    def mqtt_connected(self, session_present: bool) -> None:
         self.connected.set()
-        if self.reconnect:
+        if self.reconnect:  # an adopted session is not the hub's own connection
             self._metrics.mqtt_connected.set(1)
         for callback in self.on_connected:
             callback()
-        log.info(
-            "mqtt: connected to %s as %s (session present: %s), subscribed to %s",
-            masked_url(self._settings.url),
-            self._settings.client_id,
-            flags.session_present,
-            subs,
-        )
 
-    def _on_publish(
-        self, _c: paho.Client, _u: Any, mid: int, _rc: Any = None, _p: Any = None
-    ) -> None:
-        self.published.append((self._connection, mid))
+    def mqtt_offline(self, lost: bool) -> None:
+        self.connected.clear()
+        if self.reconnect:
+            self._metrics.mqtt_connected.set(0)
+
+    def mqtt_refused(self, filters: list[str]) -> None:
+        self._metrics.mqtt_subscriptions_refused.inc(len(filters))
+
+    def mqtt_published(self, mid: int, reason: ReasonCode | None) -> None:
+        self.published.append((self._session.connections, mid))
         self.published_ready.set()
 
-    def _on_disconnect(
-        self, _c: paho.Client, _u: Any, _f: Any, rc: ReasonCode, _p: Any = None
-    ) -> None:
-        log.warning("mqtt: disconnected (%s)", rc)
-        self._disconnected.set()
-
-    def _on_message(self, client: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
+    def mqtt_message(self, client: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
         if self.internal_prefix and msg.topic.startswith(self.internal_prefix):
             if self.on_internal is not None:
                 self.on_internal(msg.topic, bytes(msg.payload))
@@ -270,7 +199,7 @@ class MqttLink:
                 retain=bool(msg.retain),
                 sender=sender,
                 received_mono=time.monotonic(),
-                connection=self._connection,
+                connection=self._session.connections,
             )
         )
         self.inbox_ready.set()

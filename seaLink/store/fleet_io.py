@@ -1,108 +1,78 @@
 """Fleet CSV import and export (`sealink fleet import/export`).
 
-Three files in one folder: `grids.csv`, `coordinators.csv`, `vessels.csv` (UTF-8 with header).
+Three files in one folder: `grids.csv`, `coordinators.csv`, `vessels.csv`, in the format of
+`seaLink.wire.fleet_csv` (which the simulators read too).
 An import is an upsert by id, in one transaction: it either all lands or none of it does.
 """
 
 from __future__ import annotations
 
-import csv
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
 
-from seaLink.domain.fleetgen import CoordinatorSpec, Fleet, GridSpec, VesselSpec
+from seaLink.domain.fleetgen import CoordinatorSpec, Fleet, GridSpec
 from seaLink.errors import RegistryError
 from seaLink.store.db import Database
 from seaLink.store.tables import Coordinator, Grid, GridCoordinator, Vessel, VesselState
-
-GRID_FIELDS = ["id", "name", "leader_id"]
-COORD_FIELDS = ["id", "name", "phone", "email", "grid_ids"]
-VESSEL_FIELDS = [
-    "id",
-    "hull_name",
-    "mmsi",
-    "beidou_card",
-    "grid_id",
-    "group_id",
-    "home_port",
-    "gear",
-    "persons",
-    "links",
-    "report_interval_s",
-]
+from seaLink.wire.fleet_csv import (
+    COORDINATOR_COLUMNS,
+    GRID_COLUMNS,
+    VESSEL_COLUMNS,
+    VESSEL_OPTIONAL_COLUMNS,
+    FleetCsvError,
+    VesselSpec,
+    parse_vessel,
+    read_rows,
+    vessel_cells,
+    write_rows,
+)
 
 
 def write_fleet_csv(fleet: Fleet, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "grids.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(GRID_FIELDS)
-        w.writerows([g.id, g.name, g.leader_id] for g in fleet.grids)
-    with open(folder / "coordinators.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(COORD_FIELDS)
-        w.writerows(
-            [c.id, c.name, c.phone, c.email, ";".join(c.grid_ids)] for c in fleet.coordinators
-        )
-    with open(folder / "vessels.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(VESSEL_FIELDS)
-        for v in fleet.vessels:
-            w.writerow(
-                [
-                    v.id,
-                    v.hull_name,
-                    v.mmsi or "",
-                    v.beidou_card or "",
-                    v.grid_id,
-                    v.group_id,
-                    v.home_port,
-                    v.gear,
-                    v.persons,
-                    ",".join(v.links),
-                    "" if v.report_interval_s is None else v.report_interval_s,
-                ]
-            )
-
-
-def _rows(path: Path, fields: list[str]) -> list[dict[str, str]]:
-    if not path.is_file():
-        raise RegistryError(f"missing {path.name} in {path.parent}")
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in fields if c not in (reader.fieldnames or [])]
-        if missing:
-            raise RegistryError(f"{path.name}: missing columns {', '.join(missing)}")
-        return list(reader)
+    write_rows(
+        folder / "grids.csv", GRID_COLUMNS, ([g.id, g.name, g.leader_id] for g in fleet.grids)
+    )
+    write_rows(
+        folder / "coordinators.csv",
+        COORDINATOR_COLUMNS,
+        ([c.id, c.name, c.phone, c.email, ";".join(c.grid_ids)] for c in fleet.coordinators),
+    )
+    write_rows(
+        folder / "vessels.csv",
+        VESSEL_COLUMNS + VESSEL_OPTIONAL_COLUMNS,
+        (vessel_cells(v) for v in fleet.vessels),
+    )
 
 
 def read_fleet_csv(folder: Path) -> Fleet:
     """Parse and check the three files; every problem names the file and line."""
-    import re
+    try:
+        return _read_fleet_csv(folder)
+    except FleetCsvError as exc:
+        raise RegistryError(str(exc)) from None
 
-    from seaLink.wire.topics import VESSEL_ID_PATTERN
 
-    vid_re = re.compile(VESSEL_ID_PATTERN)
+def _read_fleet_csv(folder: Path) -> Fleet:
     fleet = Fleet()
-    for r in _rows(folder / "grids.csv", GRID_FIELDS):
+    for r in read_rows(folder / "grids.csv", GRID_COLUMNS):
         fleet.grids.append(GridSpec(r["id"].strip(), r["name"].strip(), r["leader_id"].strip()))
     grid_ids = {g.id for g in fleet.grids}
-    for n, r in enumerate(_rows(folder / "coordinators.csv", COORD_FIELDS), start=2):
+    for n, r in enumerate(read_rows(folder / "coordinators.csv", COORDINATOR_COLUMNS), start=2):
         gids = tuple(x for x in r["grid_ids"].split(";") if x)
         unknown = [g for g in gids if g not in grid_ids]
         if unknown:
             raise RegistryError(f"coordinators.csv line {n}: unknown grid {unknown[0]!r}")
         fleet.coordinators.append(CoordinatorSpec(r["id"], r["name"], r["phone"], r["email"], gids))
     seen_mmsi: set[str] = set()
-    for n, r in enumerate(_rows(folder / "vessels.csv", VESSEL_FIELDS), start=2):
-        vid = r["id"].strip()
-        if not vid_re.match(vid):
-            raise RegistryError(f"vessels.csv line {n}: id {vid!r} must match {VESSEL_ID_PATTERN}")
-        if r["grid_id"] not in grid_ids:
-            raise RegistryError(f"vessels.csv line {n}: unknown grid {r['grid_id']!r}")
-        mmsi = r["mmsi"].strip() or None
+    for n, r in enumerate(read_rows(folder / "vessels.csv", VESSEL_COLUMNS), start=2):
+        v = parse_vessel(r, n)
+        if v.grid_id not in grid_ids:
+            raise RegistryError(f"vessels.csv line {n}: unknown grid {v.grid_id!r}")
+        mmsi = v.mmsi
         if mmsi is not None:
             if not mmsi.isdigit() or len(mmsi) > 9:
                 raise RegistryError(f"vessels.csv line {n}: MMSI {mmsi!r} is not 1-9 digits")
@@ -110,29 +80,7 @@ def read_fleet_csv(folder: Path) -> Fleet:
             if mmsi in seen_mmsi:
                 raise RegistryError(f"vessels.csv line {n}: duplicate MMSI {mmsi}")
             seen_mmsi.add(mmsi)
-        try:
-            persons = int(r["persons"] or 0)
-            interval = int(r["report_interval_s"]) if r["report_interval_s"].strip() else None
-        except ValueError:
-            raise RegistryError(
-                f"vessels.csv line {n}: persons and report_interval_s are integers"
-            ) from None
-        fleet.vessels.append(
-            VesselSpec(
-                vid,
-                r["hull_name"],
-                mmsi,
-                r["beidou_card"].strip() or None,
-                r["grid_id"],
-                r["group_id"],
-                r["home_port"],
-                r["gear"],
-                persons,
-                tuple(x for x in r["links"].split(",") if x),
-                interval,
-                tuple(b.strip().zfill(9) for b in (r.get("beacons") or "").split(",") if b.strip()),
-            )
-        )
+        fleet.vessels.append(replace(v, mmsi=mmsi))
     return fleet
 
 

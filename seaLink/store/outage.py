@@ -23,6 +23,8 @@ from typing import Protocol, TypeVar
 import asyncpg
 from sqlalchemy import exc as sa_exc
 
+from seaLink.wire.backoff import Backoff
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -108,10 +110,8 @@ class StoreOutage:
     ) -> None:
         self.name = name
         self._errors = errors
-        self._first = first_s
-        self._max = max_s
+        self._backoff = Backoff(first_s, max_s)
         self._log = logger or log
-        self.delay = first_s
         self.since: float | None = None  # monotonic time of the outage's first failure
         self.failures = 0  # in the current outage
         self.outages = 0  # since start
@@ -135,14 +135,12 @@ class StoreOutage:
                 what,
                 type(exc).__name__,
                 str(exc).splitlines()[0][:300] if str(exc) else "",
-                self._max,
+                self._backoff.max_s,
                 exc_info=exc if not is_store_outage(exc) else None,
             )
         else:
             self._log.debug("%s: still failing (%s)", self.name, type(exc).__name__)
-        wait = self.delay
-        self.delay = min(self.delay * 2, self._max)
-        return wait
+        return self._backoff.next()
 
     async def failed(self, exc: BaseException) -> None:
         """`note` the failure and wait the backoff."""
@@ -159,7 +157,7 @@ class StoreOutage:
             )
         self.since = None
         self.failures = 0
-        self.delay = self._first
+        self._backoff.reset()
 
     async def until_done(self, op: Callable[[], Awaitable[T]], *, only_outages: bool = True) -> T:
         """Run `op` until it succeeds, waiting out store outages. Any other error is raised,

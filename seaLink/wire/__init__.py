@@ -2,7 +2,9 @@
 
 This package is the contract shared by the hub, the gateways, the simulators and any vendor's
 terminal. It imports nothing else from SeaLink, so `gateway/` and `simulators/` can depend on it
-alone.
+alone; what all of them need besides the protocol lives here too, once: the MQTT session
+(`session`, on `mqtt`), the backoff rule (`backoff`), the NMEA checksum (`checksum`), geodesy
+(`geo`) and the fleet CSV schema (`fleet_csv`).
 """
 
 from seaLink.wire.codec import Rejection, RejectReason, decode_uplink, encode_json

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.ais.framing import REFUSED_TAG, Sentence, frame_any_line, frame_line, xor_checksum
+from gateway.ais.framing import REFUSED_TAG, Sentence, frame_any_line, frame_line
 from gateway.ais.reasons import AisReject
 from gateway.ais.tagblock import parse_tag_block, parse_uscg_trailer
+from seaLink.wire.checksum import xor_checksum
 from tests.fuzzing import fuzz_settings
 from tests.gateway.conftest import data_lines
 from tests.gateway.nmea_util import rechecksum, with_checksum

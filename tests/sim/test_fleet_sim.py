@@ -496,7 +496,7 @@ async def test_dropping_a_link_whose_connack_is_already_buffered_does_not_hang(
         term.silence(sim.clock.now() if sim.clock else 0.0, 1e9)  # off, and stays off
         await wait_until(term.closed, 5, "the socket closed")
         term.silent_until = 0.0
-        term._connect()
+        term.session.connect()
         term.client.loop_write()  # send the CONNECT now (paho leaves writing to the loop)
         time.sleep(0.3)  # noqa: ASYNC251 - block the loop on purpose: the CONNACK waits unread
         term.silent_until = 1e12

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from seaLink.wire.geo import haversine_nm, initial_bearing_deg
 from simulators.coverage import CoverageModel, CoverageSettings
-from simulators.geo import NANAO_CENTRE, PORTS, bearing_deg, haversine_nm, nearest_port_nm
+from simulators.geo import NANAO_CENTRE, PORTS, nearest_port_nm
 from simulators.landmask import default_mask
 from simulators.movement import MoveFix, MovementSettings, Track
 from simulators.routing import Router, default_router
@@ -124,7 +125,9 @@ def test_boats_leave_port_fish_offshore_and_come_home(long_run: Run) -> None:
     assert max(offshore) > 25.0  # some grounds beyond the 4G coverage radius
     assert max(offshore) < 45.0
     lat0, lon0 = NANAO_CENTRE
-    southeast = [f for f in fishing if 50.0 <= bearing_deg(lat0, lon0, f.lat, f.lon) <= 250.0]
+    southeast = [
+        f for f in fishing if 50.0 <= initial_bearing_deg(lat0, lon0, f.lat, f.lon) <= 250.0
+    ]
     assert len(southeast) >= 0.8 * len(fishing)  # mostly S/SE/E of the island
 
 

@@ -1,4 +1,9 @@
-"""Geodesy on WGS-84 coordinates (spherical approximations, good to well under 1% at these ranges)."""
+"""Geodesy on WGS-84 coordinates (spherical approximations, good to well under 1% at these ranges).
+
+Shared by the hub's rules (distances to ports and scenes, bearings), the simulators (ports,
+routing, a skipper's estimate of time to a scene) and the benchmarks; `seaLink.wire` is the one
+package every one of them may import.
+"""
 
 from __future__ import annotations
 
