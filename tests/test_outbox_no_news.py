@@ -1,0 +1,188 @@
+"""A boat that is reachable gets its messages without saying anything new.
+
+The outbox parks a message for a boat it believes offline and re-arms it on news from the boat
+(hello, status online). A boat that stays connected sends no such news, so what the outbox knows
+must come from the store when it has not seen the news itself:
+
+- a hub killed -9 after it published a message that the broker never got (the publish died with
+  the hub's connection): the new hub must send it again, not wait for the resend backoff;
+- a schedule holder that believes a boat offline while the store says online (another hub's
+  news came late, or never: that hub died between its commit and its news): the parked message
+  must go out all the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from seaLink.clock import FakeClock
+from seaLink.domain.messaging import BroadcastKind, Target, next_resend
+from seaLink.domain.roles import Principal, Role
+from seaLink.runtime import Hub
+from seaLink.services.broadcasts import BroadcastSpec
+from seaLink.services.outbox import RECHECK_S
+from seaLink.settings import Settings
+from seaLink.store.batch import BatchPlan
+from seaLink.store.db import Database
+from seaLink.store.outbox_store import PARKED, OutboxStore
+from seaLink.store.tables import Delivery, VesselState
+from tests.test_ingest import wait_for
+from tests.vessel_client import TestVessel
+
+_vs: Any = VesselState.__table__  # type: ignore[attr-defined]
+_d: Any = Delivery.__table__  # type: ignore[attr-defined]
+ADMIN = Principal("admin", Role.ADMIN, frozenset())
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def boats(registered: Settings) -> Iterator[dict[str, TestVessel]]:
+    made: dict[str, TestVessel] = {}
+    yield made
+    for v in made.values():
+        v.close()
+
+
+def connect(settings: Settings, vid: str, boats: dict[str, TestVessel], status: bool) -> TestVessel:
+    """A boat's terminal, subscribed to its down topic; with its retained `online` if `status`."""
+    v = TestVessel(settings.mqtt.url, vid, prefix=settings.mqtt.prefix)
+    boats[vid] = v
+    if status:
+        v.client.publish(v.topics.status(vid), b"online", qos=1, retain=True).wait_for_publish(10)
+    return v
+
+
+async def received(v: TestVessel, timeout: float = 10.0) -> str:
+    try:
+        msg = await asyncio.to_thread(v.received.get, True, timeout)
+    except queue.Empty:
+        raise AssertionError(f"{v.vessel_id} received nothing in {timeout:g} s") from None
+    return str(msg["msg_id"])
+
+
+async def nothing_more(v: TestVessel, wait: float = 1.0) -> None:
+    with pytest.raises(queue.Empty):
+        await asyncio.to_thread(v.received.get, True, wait)
+
+
+async def set_status(url: str, vid: str, status: str, at: datetime) -> None:
+    db = Database(url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                update(_vs)
+                .where(_vs.c.vessel_id == vid)
+                .values(link_status=status, status_ts=at, last_heard=at, last_link="mqtt")
+            )
+    finally:
+        await db.dispose()
+
+
+async def test_a_restarted_hub_sends_what_the_killed_one_left_to_boats_that_stay_silent(
+    registered: Settings, clock: FakeClock, boats: dict[str, TestVessel]
+) -> None:
+    now = clock.now()
+    expires = now + timedelta(seconds=25)
+    url = registered.store.url
+    for vid in ("V1", "V2", "V3"):
+        await set_status(url, vid, "online", now - timedelta(seconds=5))
+
+    def row(vid: str, **state: Any) -> dict[str, Any]:
+        base = {"msg_id": f"m-{vid}", "vessel_id": vid, "grid_id": "G01", "kind": "notice",
+                "priority": 3, "payload": f'{{"msg_id": "m-{vid}"}}', "queued_at": now,
+                "expires_at": expires, "next_attempt_at": now, "attempts": 0, "link": None}  # fmt: skip
+        return base | state
+
+    # What the killed hub left behind: V1's message was published but the broker never had it
+    # (it died with the hub's connection), so it is waiting for its resend backoff; V2's was
+    # parked while the hub had not yet heard that V2 was back; V3's was never sent.
+    db = Database(url)
+    try:
+        async with db.engine.begin() as conn:
+            await OutboxStore(db).insert(
+                conn,
+                [
+                    row("V1", attempts=1, link="mqtt", next_attempt_at=next_resend(1, now)),
+                    row("V2", next_attempt_at=now + PARKED),
+                    row("V3"),
+                ],
+            )
+    finally:
+        await db.dispose()
+    # The boats stayed connected throughout: their retained status says online, nothing more.
+    for vid in ("V1", "V2", "V3"):
+        connect(registered, vid, boats, status=True)
+    hub = Hub(registered, clock=clock, with_api=False)
+    async with hub.running():
+        await hub.drained()
+        assert await received(boats["V2"]) == "m-V2"
+        assert await received(boats["V3"]) == "m-V3"
+        # V1's copy may still be with the broker: the replay grace first, as for a hello.
+        clock.advance(timedelta(seconds=registered.messaging.replay_grace_s))
+        await hub.outbox.settle()
+        assert clock.now() < expires
+        assert await received(boats["V1"]) == "m-V1"
+        for vid in ("V1", "V2", "V3"):
+            await nothing_more(boats[vid], 0.5)
+
+
+@pytest.mark.parametrize("missed", ["late offline news", "lost online news"])
+async def test_a_boat_the_holder_wrongly_believes_offline_still_gets_its_message(
+    registered: Settings, clock: FakeClock, boats: dict[str, TestVessel], missed: str
+) -> None:
+    url = registered.store.url
+    if missed == "lost online news":
+        await set_status(url, "V1", "offline", clock.now() - timedelta(minutes=5))
+    hub = Hub(registered, clock=clock, with_api=False)
+    async with hub.running():
+        if missed == "late offline news":
+            # V1 is online and the holder knows it ...
+            v1 = connect(registered, "V1", boats, status=True)
+            await wait_for(lambda: _reachable(hub, "V1", clock))
+            # ... then another hub's news of V1's earlier will arrives after the news of its
+            # return (the store orders statuses by time and keeps `online`).
+            late = BatchPlan()
+            late.online["V1"] = False
+            hub.ingest.apply_news(late)
+        else:
+            # V1 came back through another hub, which committed `online` and died before its
+            # news reached the holder: the boat is connected and says nothing more.
+            v1 = connect(registered, "V1", boats, status=False)
+            await set_status(url, "V1", "online", clock.now())
+        assert not hub.outbox.reachable("V1", clock.now())
+        spec = BroadcastSpec(BroadcastKind.NOTICE, "t", "b", Target(vessels=("V1",)), reply="none")
+        bid = await hub.broadcasts.create(spec, ADMIN)
+        await hub.outbox.settle()
+        assert await _next_attempt(url, bid) > clock.now() + PARKED / 2  # parked
+        await nothing_more(v1, 0.5)
+        clock.advance(timedelta(seconds=RECHECK_S))
+        await hub.outbox.settle()
+        assert await received(v1) == f"b{bid}-V1"
+        assert hub.outbox.reachable("V1", clock.now())
+        await nothing_more(v1, 0.5)
+
+
+async def _reachable(hub: Hub, vid: str, clock: FakeClock) -> bool:
+    return hub.outbox.reachable(vid, clock.now())
+
+
+async def _next_attempt(url: str, bid: int) -> datetime:
+    db = Database(url)
+    try:
+        async with db.engine.connect() as conn:
+            q = select(_d.c.next_attempt_at).where(_d.c.broadcast_id == bid)
+            value: datetime = (await conn.execute(q)).scalar_one()
+            return value
+    finally:
+        await db.dispose()
