@@ -5,7 +5,8 @@ The outbox parks a message for a boat it believes offline and re-arms it on news
 must come from the store when it has not seen the news itself:
 
 - a hub killed -9 after it published a message that the broker never got (the publish died with
-  the hub's connection): the new hub must send it again, not wait for the resend backoff;
+  the hub's connection; here the broker is held still while the hub publishes and dies, as a
+  busy machine does): the new hub must send it again, not wait for the resend backoff;
 - a schedule holder that believes a boat offline while the store says online (another hub's
   news came late, or never: that hub died between its commit and its news): the parked message
   must go out all the same.
@@ -14,13 +15,17 @@ must come from the store when it has not seen the news itself:
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
+import signal
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from seaLink.clock import FakeClock
 from seaLink.domain.messaging import BroadcastKind, Target, next_resend
@@ -33,6 +38,10 @@ from seaLink.store.batch import BatchPlan
 from seaLink.store.db import Database
 from seaLink.store.outbox_store import PARKED, OutboxStore
 from seaLink.store.tables import Delivery, VesselState
+from tests.brokers import Mosquitto
+from tests.hub_process import HubProcess
+from tests.terminal_fleet import TerminalFleet
+from tests.test_broadcast_fanout import _TOKENS, _api
 from tests.test_ingest import wait_for
 from tests.vessel_client import TestVessel
 
@@ -186,3 +195,71 @@ async def _next_attempt(url: str, bid: int) -> datetime:
             return value
     finally:
         await db.dispose()
+
+
+async def test_a_publish_that_died_with_a_killed_hub_reaches_the_boats_that_stay_connected(
+    registered: Settings, broker: Mosquitto, tmp_path: Path
+) -> None:
+    _TOKENS.clear()
+    vids = ["V1", "V2", "V3"]
+    url = registered.store.url
+    env = {"SEALINK_ADMIN_PASSWORD": "fanout-admin-1", "SEALINK_MESSAGING__REPLAY_GRACE_S": "2"}
+    hub = HubProcess(registered, tmp_path, env)
+    hub.start()
+    fleet = TerminalFleet(registered.mqtt.url, registered.mqtt.prefix, vids)
+    try:
+        await fleet.connect(vids)
+        await _until(lambda: _count(url, "vessel_state where link_status = 'online'", 3), 20)
+        await _api(hub, "GET", "/api/v1/broadcasts")  # logged in while the broker still runs
+        assert broker.proc is not None
+        # The broker is not scheduled (a busy machine) while the hub publishes the notice,
+        # records the attempts, and is killed: the publishes die with its connection.
+        os.kill(broker.proc.pid, signal.SIGSTOP)
+        try:
+            expires = datetime.now(UTC) + timedelta(seconds=25)
+            created = await _api(hub, "POST", "/api/v1/broadcasts", {
+                "kind": "notice", "title": "禁渔期提醒", "body": "5月1日12时起伏季休渔。",
+                "reply": "none", "target": {"vessels": vids}, "expires_at": expires.isoformat(),
+            })  # fmt: skip
+            await _until(lambda: _count(url, "delivery where attempts = 1", 3), 20)
+            hub.kill9()
+        finally:
+            os.kill(broker.proc.pid, signal.SIGCONT)
+        hub.start()  # the boats stay connected and say nothing new
+
+        async def all_shown() -> bool:
+            return all(fleet.terminals[v].shown for v in vids)
+
+        await _until(
+            all_shown,
+            (expires - datetime.now(UTC)).total_seconds(),
+            lambda: (
+                f"not shown before expiry on {[v for v in vids if not fleet.terminals[v].shown]}"
+            ),
+        )
+    finally:
+        await fleet.close()
+        hub.stop()
+    bid = created["broadcast"]["id"]
+    for vid in vids:
+        assert [m["msg_id"] for m in fleet.terminals[vid].shown] == [f"b{bid}-{vid}"]
+
+
+async def _count(url: str, where: str, n: int) -> bool:
+    db = Database(url)
+    try:
+        async with db.engine.connect() as conn:
+            got = (await conn.execute(text(f"select count(*) from {where}"))).scalar_one()
+    finally:
+        await db.dispose()
+    return bool(got == n)
+
+
+async def _until(predicate: Any, timeout: float, explain: Any = None) -> None:
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"condition not met in {timeout:.0f} s: {explain() if explain else ''}"
+            )
+        await asyncio.sleep(0.1)
