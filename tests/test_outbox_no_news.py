@@ -9,7 +9,10 @@ must come from the store when it has not seen the news itself:
   busy machine does): the new hub must send it again, not wait for the resend backoff;
 - a schedule holder that believes a boat offline while the store says online (another hub's
   news came late, or never: that hub died between its commit and its news): the parked message
-  must go out all the same.
+  must go out all the same;
+- a will that reaches the hub after the boat's newer `online` (it waited in the session of a hub
+  that died): store and holder both say offline, but the boat is heard over MQTT since, so it is
+  back.
 """
 
 from __future__ import annotations
@@ -85,14 +88,16 @@ async def nothing_more(v: TestVessel, wait: float = 1.0) -> None:
         await asyncio.to_thread(v.received.get, True, wait)
 
 
-async def set_status(url: str, vid: str, status: str, at: datetime) -> None:
+async def set_status(
+    url: str, vid: str, status: str, at: datetime, heard: datetime | None = None
+) -> None:
     db = Database(url)
     try:
         async with db.engine.begin() as conn:
             await conn.execute(
                 update(_vs)
                 .where(_vs.c.vessel_id == vid)
-                .values(link_status=status, status_ts=at, last_heard=at, last_link="mqtt")
+                .values(link_status=status, status_ts=at, last_heard=heard or at, last_link="mqtt")
             )
     finally:
         await db.dispose()
@@ -106,6 +111,9 @@ async def test_a_restarted_hub_sends_what_the_killed_one_left_to_boats_that_stay
     url = registered.store.url
     for vid in ("V1", "V2", "V3"):
         await set_status(url, vid, "online", now - timedelta(seconds=5))
+    # V4's will reached the store after it was back (it waited in a dead hub's session); V4 has
+    # been heard over MQTT since.
+    await set_status(url, "V4", "offline", now - timedelta(seconds=10), now - timedelta(seconds=5))
 
     def row(vid: str, **state: Any) -> dict[str, Any]:
         base = {"msg_id": f"m-{vid}", "vessel_id": vid, "grid_id": "G01", "kind": "notice",
@@ -115,7 +123,8 @@ async def test_a_restarted_hub_sends_what_the_killed_one_left_to_boats_that_stay
 
     # What the killed hub left behind: V1's message was published but the broker never had it
     # (it died with the hub's connection), so it is waiting for its resend backoff; V2's was
-    # parked while the hub had not yet heard that V2 was back; V3's was never sent.
+    # parked while the hub had not yet heard that V2 was back; V3's was never sent; V4's was
+    # parked on the late will.
     db = Database(url)
     try:
         async with db.engine.begin() as conn:
@@ -125,24 +134,27 @@ async def test_a_restarted_hub_sends_what_the_killed_one_left_to_boats_that_stay
                     row("V1", attempts=1, link="mqtt", next_attempt_at=next_resend(1, now)),
                     row("V2", next_attempt_at=now + PARKED),
                     row("V3"),
+                    row("V4", next_attempt_at=now + PARKED),
                 ],
             )
     finally:
         await db.dispose()
-    # The boats stayed connected throughout: their retained status says online, nothing more.
-    for vid in ("V1", "V2", "V3"):
-        connect(registered, vid, boats, status=True)
+    # The boats stayed connected throughout: their retained status says online, nothing more
+    # (a hub subscribed through $share/ gets no retained message: V4's is not seen).
+    for vid in ("V1", "V2", "V3", "V4"):
+        connect(registered, vid, boats, status=vid != "V4")
     hub = Hub(registered, clock=clock, with_api=False)
     async with hub.running():
         await hub.drained()
         assert await received(boats["V2"]) == "m-V2"
         assert await received(boats["V3"]) == "m-V3"
+        assert await received(boats["V4"]) == "m-V4"
         # V1's copy may still be with the broker: the replay grace first, as for a hello.
         clock.advance(timedelta(seconds=registered.messaging.replay_grace_s))
         await hub.outbox.settle()
         assert clock.now() < expires
         assert await received(boats["V1"]) == "m-V1"
-        for vid in ("V1", "V2", "V3"):
+        for vid in ("V1", "V2", "V3", "V4"):
             await nothing_more(boats[vid], 0.5)
 
 
@@ -180,6 +192,34 @@ async def test_a_boat_the_holder_wrongly_believes_offline_still_gets_its_message
         assert await received(v1) == f"b{bid}-V1"
         assert hub.outbox.reachable("V1", clock.now())
         await nothing_more(v1, 0.5)
+
+
+async def test_a_boat_heard_over_mqtt_after_a_late_will_gets_its_message(
+    registered: Settings, clock: FakeClock, boats: dict[str, TestVessel]
+) -> None:
+    hub = Hub(registered, clock=clock, with_api=False)
+    async with hub.running():
+        v1 = connect(registered, "V1", boats, status=True)
+        await wait_for(lambda: _reachable(hub, "V1", clock))
+        # The will of an earlier connection, delivered only now by a hub that had died with it
+        # in its session: the store and the holder take it as the latest status.
+        v1.client.publish(v1.topics.status("V1"), b"offline", qos=1).wait_for_publish(10)
+        await wait_for(lambda: _unreachable(hub, "V1", clock))
+        spec = BroadcastSpec(BroadcastKind.NOTICE, "t", "b", Target(vessels=("V1",)), reply="none")
+        bid = await hub.broadcasts.create(spec, ADMIN)
+        await hub.outbox.settle()
+        assert await _next_attempt(url := registered.store.url, bid) > clock.now() + PARKED / 2
+        await nothing_more(v1, 0.5)
+        # The boat, connected, reports as usual: a position, no hello, no status.
+        clock.advance(timedelta(seconds=1))
+        v1.publish("position", {"ts": clock.now().isoformat(), "lat": 23.4, "lon": 117.1})
+        assert await received(v1) == f"b{bid}-V1"
+        assert await _next_attempt(url, bid) < clock.now() + PARKED / 2
+        await nothing_more(v1, 0.5)
+
+
+async def _unreachable(hub: Hub, vid: str, clock: FakeClock) -> bool:
+    return not hub.outbox.reachable(vid, clock.now())
 
 
 async def _reachable(hub: Hub, vid: str, clock: FakeClock) -> bool:
