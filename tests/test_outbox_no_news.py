@@ -118,7 +118,8 @@ async def test_a_restarted_hub_sends_what_the_killed_one_left_to_boats_that_stay
     def row(vid: str, **state: Any) -> dict[str, Any]:
         base = {"msg_id": f"m-{vid}", "vessel_id": vid, "grid_id": "G01", "kind": "notice",
                 "priority": 3, "payload": f'{{"msg_id": "m-{vid}"}}', "queued_at": now,
-                "expires_at": expires, "next_attempt_at": now, "attempts": 0, "link": None}  # fmt: skip
+                "expires_at": expires, "next_attempt_at": now, "attempts": 0,
+                "link": None}  # fmt: skip
         return base | state
 
     # What the killed hub left behind: V1's message was published but the broker never had it

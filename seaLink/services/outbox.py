@@ -3,9 +3,9 @@
 The store is the truth. A message goes out only while its vessel is reachable (status `online`,
 or heard over MQTT since its last `offline`, or heard recently when no status is known);
 otherwise it waits, parked, and is re-armed when the vessel says hello or comes online, then sent
-in priority order. Sent but not delivered: sent again
-with backoff while the vessel is reachable. Expired: closed, never sent again. Acknowledgements
-are applied by the ingest pipeline in the same transaction as the rest of their batch.
+in priority order. Sent but not delivered: sent again with backoff while the vessel is reachable.
+Expired: closed, never sent again. Acknowledgements are applied by the ingest pipeline in the
+same transaction as the rest of their batch.
 
 A reachable vessel never waits for news of its own: an outbox that starts (hub start, schedule
 takeover) arms every vessel the store says is reachable, as if each had said hello, and every
@@ -81,11 +81,11 @@ class Reach:
         """What the store says of the vessel (its `vessel_state` row)."""
         self.status = status
         self.offline_since = status_ts if status == "offline" else None
-        if heard is not None and (self.last_heard is None or heard > self.last_heard):
-            self.last_heard = heard
-        newer_mqtt = self.mqtt_heard is None or (heard is not None and heard > self.mqtt_heard)
-        if heard is not None and link == MQTT and newer_mqtt:
-            self.mqtt_heard = heard
+        if heard is not None:
+            if self.last_heard is None or heard > self.last_heard:
+                self.last_heard = heard
+            if link == MQTT and (self.mqtt_heard is None or heard > self.mqtt_heard):
+                self.mqtt_heard = heard
 
 
 class Outbox:
@@ -279,9 +279,10 @@ class Outbox:
 
     async def _recheck(self, now: datetime) -> None:
         """Arm the vessels whose messages are parked although the store says they are reachable.
-        The store is right: it orders statuses by time, and it has every committed status, while
-        this hub may have missed the news (another hub died between its commit and its news) or
-        had it out of order (another hub's older `offline` after the `online`)."""
+        The store has every committed status, in the order of their times, and the last signs of
+        life, whichever hub committed them, while this hub may have missed the news (another hub
+        died between its commit and its news) or had it out of order (another hub's older
+        `offline` after the `online`)."""
         mark = self._news
         heard_since = now - timedelta(seconds=self._settings.online_window_s)
         for vid, status, status_ts, heard, link in await self.store.parked_but_reachable(
