@@ -10,9 +10,9 @@ must come from the store when it has not seen the news itself:
 - a schedule holder that believes a boat offline while the store says online (another hub's
   news came late, or never: that hub died between its commit and its news): the parked message
   must go out all the same;
-- a will that reaches the hub after the boat's newer `online` (it waited in the session of a hub
-  that died): store and holder both say offline, but the boat is heard over MQTT since, so it is
-  back.
+- several hubs: a boat's will must not reach a hub (and the store) after the boat's newer
+  `online`, as it did when statuses went through the shared group and the will waited in the
+  session of a hub that was dead: store and holder then said offline for good.
 """
 
 from __future__ import annotations
@@ -21,13 +21,18 @@ import asyncio
 import os
 import queue
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import paho.mqtt.client as paho
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from sqlalchemy import select, text, update
 
 from seaLink.clock import FakeClock
@@ -41,6 +46,8 @@ from seaLink.store.batch import BatchPlan
 from seaLink.store.db import Database
 from seaLink.store.outbox_store import PARKED, OutboxStore
 from seaLink.store.tables import Delivery, VesselState
+from seaLink.wire.mqtt import parse_broker_url
+from seaLink.wire.topics import Topics
 from tests.brokers import Mosquitto
 from tests.hub_process import HubProcess
 from tests.terminal_fleet import TerminalFleet
@@ -88,16 +95,14 @@ async def nothing_more(v: TestVessel, wait: float = 1.0) -> None:
         await asyncio.to_thread(v.received.get, True, wait)
 
 
-async def set_status(
-    url: str, vid: str, status: str, at: datetime, heard: datetime | None = None
-) -> None:
+async def set_status(url: str, vid: str, status: str, at: datetime) -> None:
     db = Database(url)
     try:
         async with db.engine.begin() as conn:
             await conn.execute(
                 update(_vs)
                 .where(_vs.c.vessel_id == vid)
-                .values(link_status=status, status_ts=at, last_heard=heard or at, last_link="mqtt")
+                .values(link_status=status, status_ts=at, last_heard=at, last_link="mqtt")
             )
     finally:
         await db.dispose()
@@ -111,9 +116,6 @@ async def test_a_restarted_hub_sends_what_the_killed_one_left_to_boats_that_stay
     url = registered.store.url
     for vid in ("V1", "V2", "V3"):
         await set_status(url, vid, "online", now - timedelta(seconds=5))
-    # V4's will reached the store after it was back (it waited in a dead hub's session); V4 has
-    # been heard over MQTT since.
-    await set_status(url, "V4", "offline", now - timedelta(seconds=10), now - timedelta(seconds=5))
 
     def row(vid: str, **state: Any) -> dict[str, Any]:
         base = {"msg_id": f"m-{vid}", "vessel_id": vid, "grid_id": "G01", "kind": "notice",
@@ -124,8 +126,7 @@ async def test_a_restarted_hub_sends_what_the_killed_one_left_to_boats_that_stay
 
     # What the killed hub left behind: V1's message was published but the broker never had it
     # (it died with the hub's connection), so it is waiting for its resend backoff; V2's was
-    # parked while the hub had not yet heard that V2 was back; V3's was never sent; V4's was
-    # parked on the late will.
+    # parked while the hub had not yet heard that V2 was back; V3's was never sent.
     db = Database(url)
     try:
         async with db.engine.begin() as conn:
@@ -135,27 +136,24 @@ async def test_a_restarted_hub_sends_what_the_killed_one_left_to_boats_that_stay
                     row("V1", attempts=1, link="mqtt", next_attempt_at=next_resend(1, now)),
                     row("V2", next_attempt_at=now + PARKED),
                     row("V3"),
-                    row("V4", next_attempt_at=now + PARKED),
                 ],
             )
     finally:
         await db.dispose()
-    # The boats stayed connected throughout: their retained status says online, nothing more
-    # (a hub subscribed through $share/ gets no retained message: V4's is not seen).
-    for vid in ("V1", "V2", "V3", "V4"):
-        connect(registered, vid, boats, status=vid != "V4")
+    # The boats stayed connected throughout: their retained status says online, nothing more.
+    for vid in ("V1", "V2", "V3"):
+        connect(registered, vid, boats, status=True)
     hub = Hub(registered, clock=clock, with_api=False)
     async with hub.running():
         await hub.drained()
         assert await received(boats["V2"]) == "m-V2"
         assert await received(boats["V3"]) == "m-V3"
-        assert await received(boats["V4"]) == "m-V4"
         # V1's copy may still be with the broker: the replay grace first, as for a hello.
         clock.advance(timedelta(seconds=registered.messaging.replay_grace_s))
         await hub.outbox.settle()
         assert clock.now() < expires
         assert await received(boats["V1"]) == "m-V1"
-        for vid in ("V1", "V2", "V3", "V4"):
+        for vid in ("V1", "V2", "V3"):
             await nothing_more(boats[vid], 0.5)
 
 
@@ -193,34 +191,6 @@ async def test_a_boat_the_holder_wrongly_believes_offline_still_gets_its_message
         assert await received(v1) == f"b{bid}-V1"
         assert hub.outbox.reachable("V1", clock.now())
         await nothing_more(v1, 0.5)
-
-
-async def test_a_boat_heard_over_mqtt_after_a_late_will_gets_its_message(
-    registered: Settings, clock: FakeClock, boats: dict[str, TestVessel]
-) -> None:
-    hub = Hub(registered, clock=clock, with_api=False)
-    async with hub.running():
-        v1 = connect(registered, "V1", boats, status=True)
-        await wait_for(lambda: _reachable(hub, "V1", clock))
-        # The will of an earlier connection, delivered only now by a hub that had died with it
-        # in its session: the store and the holder take it as the latest status.
-        v1.client.publish(v1.topics.status("V1"), b"offline", qos=1).wait_for_publish(10)
-        await wait_for(lambda: _unreachable(hub, "V1", clock))
-        spec = BroadcastSpec(BroadcastKind.NOTICE, "t", "b", Target(vessels=("V1",)), reply="none")
-        bid = await hub.broadcasts.create(spec, ADMIN)
-        await hub.outbox.settle()
-        assert await _next_attempt(url := registered.store.url, bid) > clock.now() + PARKED / 2
-        await nothing_more(v1, 0.5)
-        # The boat, connected, reports as usual: a position, no hello, no status.
-        clock.advance(timedelta(seconds=1))
-        v1.publish("position", {"ts": clock.now().isoformat(), "lat": 23.4, "lon": 117.1})
-        assert await received(v1) == f"b{bid}-V1"
-        assert await _next_attempt(url, bid) < clock.now() + PARKED / 2
-        await nothing_more(v1, 0.5)
-
-
-async def _unreachable(hub: Hub, vid: str, clock: FakeClock) -> bool:
-    return not hub.outbox.reachable(vid, clock.now())
 
 
 async def _reachable(hub: Hub, vid: str, clock: FakeClock) -> bool:
@@ -304,3 +274,77 @@ async def _until(predicate: Any, timeout: float, explain: Any = None) -> None:
                 f"condition not met in {timeout:.0f} s: {explain() if explain else ''}"
             )
         await asyncio.sleep(0.1)
+
+
+class HubSession:
+    """A hub's MQTT session as a cluster member has it: persistent, the hub's subscriptions."""
+
+    def __init__(self, url: str, client_id: str, topics: Topics) -> None:
+        self.statuses: list[tuple[str, bool]] = []  # (payload, retained), in arrival order
+        self.subscribed = threading.Event()
+        self._addr = parse_broker_url(url)
+        self._topics = topics
+        self.client = paho.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=paho.MQTTv5,
+        )
+        self.client.on_connect = lambda c, u, f, rc, p=None: c.subscribe(
+            [(f, 1) for f in topics.hub_subscriptions("sealink-hubs")]
+        )
+        self.client.on_subscribe = lambda c, u, mid, rc, p=None: self.subscribed.set()
+        self.client.on_message = lambda c, u, m: self.statuses.append(
+            (m.payload.decode(), bool(m.retain))
+        )
+
+    def connect(self) -> None:
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        props.SessionExpiryInterval = 3600
+        self.subscribed.clear()
+        self.client.connect(
+            self._addr.host, self._addr.port, 30, clean_start=False, properties=props
+        )
+        self.client.loop_start()
+        assert self.subscribed.wait(10)
+
+    def leave(self) -> None:
+        self.client.disconnect()  # the session stays: the broker queues for it meanwhile
+        self.client.loop_stop()
+
+
+async def test_every_hub_gets_every_status_of_a_boat_in_order_also_what_waited_while_away(
+    broker: Mosquitto,
+) -> None:
+    topics = Topics(f"t{os.getpid()}{time.monotonic_ns() % 10**6}/v1")
+    a = HubSession(broker.url, f"{topics.prefix}-hub-a", topics)
+    b = HubSession(broker.url, f"{topics.prefix}-hub-b", topics)
+    boat = TestVessel(broker.url, "V1", client_id=f"{topics.prefix}-V1", prefix=topics.prefix)
+    try:
+        a.connect()
+        b.connect()
+        b.leave()  # hub-b is away (killed, restarting) ...
+        status = topics.status("V1")
+        # ... while V1's link drops (the broker publishes its will) and V1 comes back.
+        boat.client.publish(status, b"offline", qos=1, retain=True).wait_for_publish(10)
+        boat.client.publish(status, b"online", qos=1, retain=True).wait_for_publish(10)
+
+        def live(h: HubSession) -> list[str]:
+            return [payload for payload, retained in h.statuses if not retained]
+
+        async def a_has_both() -> bool:
+            return len(live(a)) >= 2
+
+        await _until(a_has_both, 10, lambda: f"hub-a got {a.statuses}")
+        b.connect()  # hub-b is back: what waited for it, then the retained status
+
+        async def b_is_current() -> bool:
+            return len(live(b)) >= 2 and ("online", True) in b.statuses
+
+        await _until(b_is_current, 10, lambda: f"hub-b got {b.statuses}")
+        assert live(a) == ["offline", "online"]
+        assert live(b) == ["offline", "online"]
+    finally:
+        boat.close()
+        for h in (a, b):
+            h.client.disconnect()
+            h.client.loop_stop()

@@ -195,7 +195,7 @@ class Cluster:
             ).all()
         for vid, heard, link in rows:
             hub.watch.heard(vid, heard, link or "mqtt", None)
-            hub.outbox.vessel_heard(vid, heard, link)
+            hub.outbox.vessel_heard(vid, heard)
         settle = now - timedelta(seconds=self.settings.refresh_s)
         for alert_id in await leases.unannounced_alerts(hub.db, raised_before=settle):
             self._announce(alert_id)

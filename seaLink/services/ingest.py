@@ -445,7 +445,7 @@ class IngestPipeline:
         now = self._clock.now()
         for vid, heard in plan.heard.items():
             self._watch.heard(vid, heard.at, heard.link, heard.in_port)
-            self._outbox.vessel_heard(vid, heard.at, heard.link)
+            self._outbox.vessel_heard(vid, heard.at)
         for vid, online in plan.online.items():
             self._outbox.vessel_status(vid, online, now)
         for vid in plan.hellos:

@@ -1,19 +1,15 @@
 """The outbox dispatcher: hands each vessel what it still has to receive, over the best link.
 
 The store is the truth. A message goes out only while its vessel is reachable (status `online`,
-or heard over MQTT since its last `offline`, or heard recently when no status is known);
-otherwise it waits, parked, and is re-armed when the vessel says hello or comes online, then sent
-in priority order. Sent but not delivered: sent again with backoff while the vessel is reachable.
-Expired: closed, never sent again. Acknowledgements are applied by the ingest pipeline in the
-same transaction as the rest of their batch.
+or heard recently when no status is known); otherwise it waits, parked, and is re-armed when the
+vessel says hello or comes online, then sent in priority order. Sent but not delivered: sent again
+with backoff while the vessel is reachable. Expired: closed, never sent again. Acknowledgements
+are applied by the ingest pipeline in the same transaction as the rest of their batch.
 
 A reachable vessel never waits for news of its own: an outbox that starts (hub start, schedule
 takeover) arms every vessel the store says is reachable, as if each had said hello, and every
 `RECHECK_S` it arms the vessels that have parked messages although the store says they are
-reachable (news this hub never saw, or saw out of order). An `offline` is not the last word
-either: with several hubs, a will can reach the store after the boat's newer `online` (it waited
-in the session of a hub that died), so a boat heard over MQTT since its `offline` counts as
-reachable.
+reachable (news this hub never saw, or saw out of order).
 """
 
 from __future__ import annotations
@@ -60,32 +56,12 @@ class BeidouRoute(Protocol):
     def gateway(self) -> str | None: ...
 
 
-MQTT = "mqtt"
-
-
 @dataclass(slots=True)
 class Reach:
     status: str | None = None  # online / offline from the status topic and the will
     last_heard: datetime | None = None
     offline_since: datetime | None = None
-    mqtt_heard: datetime | None = None  # last sign of life over MQTT (the boat's own time)
     news: int = 0  # Outbox._news when news of this vessel last came in
-
-    def learn(
-        self,
-        status: str | None,
-        status_ts: datetime | None,
-        heard: datetime | None,
-        link: str | None,
-    ) -> None:
-        """What the store says of the vessel (its `vessel_state` row)."""
-        self.status = status
-        self.offline_since = status_ts if status == "offline" else None
-        if heard is not None:
-            if self.last_heard is None or heard > self.last_heard:
-                self.last_heard = heard
-            if link == MQTT and (self.mqtt_heard is None or heard > self.mqtt_heard):
-                self.mqtt_heard = heard
 
 
 class Outbox:
@@ -129,17 +105,15 @@ class Outbox:
         (never seen by the broker), which only a send again after the replay grace makes good."""
         mark = self._news
         vs = VesselState.__table__  # type: ignore[attr-defined]
-        q = select(
-            vs.c.vessel_id, vs.c.link_status, vs.c.status_ts, vs.c.last_heard, vs.c.last_link
-        )
         async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(q)).all()
-        for vid, status, status_ts, heard, link in rows:
+            rows = (
+                await conn.execute(select(vs.c.vessel_id, vs.c.link_status, vs.c.last_heard))
+            ).all()
+        for vid, status, heard in rows:
             r = self._reach.get(vid)
             if r is not None and r.news > mark:
                 continue  # news committed after our read (a takeover while ingesting): newer
-            r = self._reach[vid] = Reach()
-            r.learn(status, status_ts, heard, link)
+            self._reach[vid] = Reach(status, heard)
         now = self._clock.now()
         self._arm_queue.extend(v for v in self._reach if self.reachable(v, now))
         self._recheck_at = None
@@ -169,13 +143,11 @@ class Outbox:
         self._arm_queue.append(vessel_id)
         self.kick()
 
-    def vessel_heard(self, vessel_id: str, at: datetime, link: str | None = None) -> None:
+    def vessel_heard(self, vessel_id: str, at: datetime) -> None:
         r = self._news_of(vessel_id)
         was = self.reachable(vessel_id, at)
         if r.last_heard is None or at > r.last_heard:
             r.last_heard = at
-        if link == MQTT and (r.mqtt_heard is None or at > r.mqtt_heard):
-            r.mqtt_heard = at
         if not was and self.reachable(vessel_id, at):
             self._arm_queue.append(vessel_id)
             self.kick()
@@ -187,12 +159,6 @@ class Outbox:
         r = self._reach.get(vessel_id)
         if r is None:
             return False
-        if r.status == "offline":
-            # The will may have come late (out of a dead hub's session, after the boat's newer
-            # `online`): a boat heard over MQTT since has reconnected (a newer drop would have
-            # brought a newer will).
-            since = r.offline_since
-            return since is not None and r.mqtt_heard is not None and r.mqtt_heard > since
         if r.status is not None:
             return r.status == "online"
         window = timedelta(seconds=self._settings.online_window_s)
@@ -279,19 +245,19 @@ class Outbox:
 
     async def _recheck(self, now: datetime) -> None:
         """Arm the vessels whose messages are parked although the store says they are reachable.
-        The store has every committed status, in the order of their times, and the last signs of
-        life, whichever hub committed them, while this hub may have missed the news (another hub
-        died between its commit and its news) or had it out of order (another hub's older
-        `offline` after the `online`)."""
+        The store has every committed status and sign of life, whichever hub committed it, while
+        this hub may have missed the news (another hub died between its commit and its news) or
+        had it out of order (another hub's older `offline` after the `online`)."""
         mark = self._news
         heard_since = now - timedelta(seconds=self._settings.online_window_s)
-        for vid, status, status_ts, heard, link in await self.store.parked_but_reachable(
-            now, heard_since
-        ):
+        for vid, status, heard in await self.store.parked_but_reachable(now, heard_since):
             r = self._reach.setdefault(vid, Reach())
             if r.news > mark:
                 continue  # news during our read: newer than what we read, and acted upon
-            r.learn(status, status_ts, heard, link)
+            r.status = status
+            r.offline_since = None
+            if heard is not None and (r.last_heard is None or heard > r.last_heard):
+                r.last_heard = heard
             self._arm_queue.append(vid)
 
     def _beidou_route(self, vessel_id: str, now: datetime) -> tuple[str, str] | None:

@@ -185,12 +185,11 @@ class OutboxStore:
 
     async def parked_but_reachable(
         self, now: datetime, heard_since: datetime
-    ) -> list[tuple[str, str | None, datetime | None, datetime | None, str | None]]:
+    ) -> list[tuple[str, str | None, datetime | None]]:
         """Vessels that have parked messages although the store says they are reachable (status
-        `online`; or `offline` but heard over MQTT since; or no status and heard since
-        `heard_since`): (vessel id, status, status time, last heard, its link). The store keeps
-        every committed status, whichever hub committed it; a holder that missed or misordered a
-        vessel's news finds its vessels here."""
+        `online`, or no status and heard since `heard_since`): (vessel id, status, last heard).
+        The store orders statuses by time, whichever hub committed them; a holder that missed or
+        misordered a vessel's news finds its vessels here."""
         parked = (
             select(_d.c.vessel_id)
             .where(
@@ -201,22 +200,11 @@ class OutboxStore:
             .distinct()
         )
         q = (
-            select(
-                _vs.c.vessel_id,
-                _vs.c.link_status,
-                _vs.c.status_ts,
-                _vs.c.last_heard,
-                _vs.c.last_link,
-            )
+            select(_vs.c.vessel_id, _vs.c.link_status, _vs.c.last_heard)
             .where(
                 _vs.c.vessel_id.in_(parked),
                 or_(
                     _vs.c.link_status == "online",
-                    and_(
-                        _vs.c.link_status == "offline",
-                        _vs.c.last_link == "mqtt",
-                        _vs.c.last_heard > _vs.c.status_ts,
-                    ),
                     and_(_vs.c.link_status.is_(None), _vs.c.last_heard >= heard_since),
                 ),
             )
@@ -224,7 +212,7 @@ class OutboxStore:
         )
         async with self._db.engine.connect() as conn:
             rows = (await conn.execute(q)).all()
-        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        return [(r[0], r[1], r[2]) for r in rows]
 
     async def arm(self, vessel_ids: Sequence[str], now: datetime, *, grace: timedelta) -> int:
         """Vessels are reachable again: what was never sent is due now; what was sent and is still
