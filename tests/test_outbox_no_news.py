@@ -227,12 +227,14 @@ async def test_a_publish_that_died_with_a_killed_hub_reaches_the_boats_that_stay
         # records the attempts, and is killed: the publishes die with its connection.
         os.kill(broker.proc.pid, signal.SIGSTOP)
         try:
-            expires = datetime.now(UTC) + timedelta(seconds=25)
+            # The dead hub's resend would come 60 s after its attempt, after this expiry; the
+            # new hub's after the replay grace (2 s here), however slowly it starts.
+            expires = datetime.now(UTC) + timedelta(seconds=55)
             created = await _api(hub, "POST", "/api/v1/broadcasts", {
                 "kind": "notice", "title": "禁渔期提醒", "body": "5月1日12时起伏季休渔。",
                 "reply": "none", "target": {"vessels": vids}, "expires_at": expires.isoformat(),
             })  # fmt: skip
-            await _until(lambda: _count(url, "delivery where attempts = 1", 3), 20)
+            await _until(lambda: _count(url, "delivery where attempts = 1", 3), 30)
             hub.kill9()
         finally:
             os.kill(broker.proc.pid, signal.SIGCONT)
