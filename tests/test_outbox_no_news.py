@@ -171,7 +171,7 @@ async def test_a_boat_the_holder_wrongly_believes_offline_still_gets_its_message
             v1 = connect(registered, "V1", boats, status=True)
             await wait_for(lambda: _reachable(hub, "V1", clock))
             # ... then another hub's news of V1's earlier will arrives after the news of its
-            # return (the store orders statuses by time and keeps `online`).
+            # return (the store kept `online`: it had the newer one).
             late = BatchPlan()
             late.online["V1"] = False
             hub.ingest.apply_news(late)
@@ -183,8 +183,7 @@ async def test_a_boat_the_holder_wrongly_believes_offline_still_gets_its_message
         assert not hub.outbox.reachable("V1", clock.now())
         spec = BroadcastSpec(BroadcastKind.NOTICE, "t", "b", Target(vessels=("V1",)), reply="none")
         bid = await hub.broadcasts.create(spec, ADMIN)
-        await hub.outbox.settle()
-        assert await _next_attempt(url, bid) > clock.now() + PARKED / 2  # parked
+        await wait_for(lambda: _parked(url, bid, clock))
         await nothing_more(v1, 0.5)
         clock.advance(timedelta(seconds=RECHECK_S))
         await hub.outbox.settle()
@@ -195,6 +194,10 @@ async def test_a_boat_the_holder_wrongly_believes_offline_still_gets_its_message
 
 async def _reachable(hub: Hub, vid: str, clock: FakeClock) -> bool:
     return hub.outbox.reachable(vid, clock.now())
+
+
+async def _parked(url: str, bid: int, clock: FakeClock) -> bool:
+    return await _next_attempt(url, bid) > clock.now() + PARKED / 2
 
 
 async def _next_attempt(url: str, bid: int) -> datetime:
