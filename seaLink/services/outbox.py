@@ -5,6 +5,11 @@ or heard recently when no status is known); otherwise it waits, parked, and is r
 vessel says hello or comes online, then sent in priority order. Sent but not delivered: sent again
 with backoff while the vessel is reachable. Expired: closed, never sent again. Acknowledgements
 are applied by the ingest pipeline in the same transaction as the rest of their batch.
+
+A reachable vessel never waits for news of its own: an outbox that starts (hub start, schedule
+takeover) arms every vessel the store says is reachable, as if each had said hello, and every
+`RECHECK_S` it arms the vessels that have parked messages although the store says they are
+reachable (news this hub never saw, or saw out of order).
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ log = logging.getLogger(__name__)
 
 
 BEIDOU_RETRY_S = 1800
+# At most this long between two looks at the store for vessels whose messages are parked although
+# they are reachable there (their news went to a hub that died, or came out of order).
+RECHECK_S = 10
 
 
 class BeidouRoute(Protocol):
@@ -53,6 +61,7 @@ class Reach:
     status: str | None = None  # online / offline from the status topic and the will
     last_heard: datetime | None = None
     offline_since: datetime | None = None
+    news: int = 0  # Outbox._news when news of this vessel last came in
 
 
 class Outbox:
@@ -78,6 +87,8 @@ class Outbox:
         self._reach: dict[str, Reach] = {}
         self._inflight: dict[tuple[int, int], int] = {}  # (connection, mid) -> delivery id
         self._arm_queue: list[str] = []
+        self._news = 0  # counts news of vessels; a store read taken before news must not undo it
+        self._recheck_at: datetime | None = None  # next look at the store for parked vessels
         self._beidou_inflight: dict[str, int] = {}  # msg_id -> delivery id
         self._unconfirmed: list[int] = []  # broker-confirmed sends not yet marked (store away)
         self.beidou: BeidouRoute | None = None
@@ -87,22 +98,36 @@ class Outbox:
         link.on_connected.append(self.kick)
 
     async def load(self) -> None:
+        """Reachability from the store (start, schedule takeover). Every reachable vessel is then
+        armed on the first round, as if it had said hello: news that came while no outbox was
+        listening (a hub killed after committing a hello, a schedule changing hands) is not heard
+        again, and what the last holder published may have died with its connection unconfirmed
+        (never seen by the broker), which only a send again after the replay grace makes good."""
+        mark = self._news
         vs = VesselState.__table__  # type: ignore[attr-defined]
         async with self._db.engine.connect() as conn:
             rows = (
                 await conn.execute(select(vs.c.vessel_id, vs.c.link_status, vs.c.last_heard))
             ).all()
         for vid, status, heard in rows:
+            r = self._reach.get(vid)
+            if r is not None and r.news > mark:
+                continue  # news committed after our read (a takeover while ingesting): newer
             self._reach[vid] = Reach(status, heard)
-        # Messages parked for a vessel that came back while no outbox was listening (a hub killed
-        # after committing its hello, a schedule changing hands) would wait for its next hello.
         now = self._clock.now()
-        await self.store.unpark([v for v in self._reach if self.reachable(v, now)], now)
+        self._arm_queue.extend(v for v in self._reach if self.reachable(v, now))
+        self._recheck_at = None
 
     # -- news from the ingest pipeline (after commit) ----------------------------------------------
 
-    def vessel_status(self, vessel_id: str, online: bool, at: datetime) -> None:
+    def _news_of(self, vessel_id: str) -> Reach:
+        self._news += 1
         r = self._reach.setdefault(vessel_id, Reach())
+        r.news = self._news
+        return r
+
+    def vessel_status(self, vessel_id: str, online: bool, at: datetime) -> None:
+        r = self._news_of(vessel_id)
         was = self.reachable(vessel_id, at)
         r.status = "online" if online else "offline"
         r.offline_since = None if online else at
@@ -111,7 +136,7 @@ class Outbox:
             self.kick()
 
     def vessel_hello(self, vessel_id: str, at: datetime) -> None:
-        r = self._reach.setdefault(vessel_id, Reach())
+        r = self._news_of(vessel_id)
         r.status = "online"
         r.offline_since = None
         r.last_heard = at
@@ -119,7 +144,7 @@ class Outbox:
         self.kick()
 
     def vessel_heard(self, vessel_id: str, at: datetime) -> None:
-        r = self._reach.setdefault(vessel_id, Reach())
+        r = self._news_of(vessel_id)
         was = self.reachable(vessel_id, at)
         if r.last_heard is None or at > r.last_heard:
             r.last_heard = at
@@ -188,6 +213,8 @@ class Outbox:
 
     async def _next_wake(self, now: datetime) -> datetime:
         candidates = [now + timedelta(seconds=60)]
+        if self._recheck_at is not None:
+            candidates.append(self._recheck_at)
         for t in (await self.store.next_due(), await self.store.next_expiry(now)):
             if t is not None:
                 candidates.append(t)
@@ -201,6 +228,9 @@ class Outbox:
         if self._link.published or self._unconfirmed:
             await self._confirm_sent(now)
             busy = True
+        if self._recheck_at is None or now >= self._recheck_at:
+            await self._recheck(now)
+            self._recheck_at = now + timedelta(seconds=RECHECK_S)
         if self._arm_queue:
             vessels, self._arm_queue = self._arm_queue, []
             grace = timedelta(seconds=self._settings.replay_grace_s)
@@ -221,6 +251,23 @@ class Outbox:
             await self._dispatch(due, now)
             busy = True
         return busy
+
+    async def _recheck(self, now: datetime) -> None:
+        """Arm the vessels whose messages are parked although the store says they are reachable.
+        The store has every committed status and sign of life, whichever hub committed it, while
+        this hub may have missed the news (another hub died between its commit and its news) or
+        had it out of order (another hub's older `offline` after the `online`)."""
+        mark = self._news
+        heard_since = now - timedelta(seconds=self._settings.online_window_s)
+        for vid, status, heard in await self.store.parked_but_reachable(now, heard_since):
+            r = self._reach.setdefault(vid, Reach())
+            if r.news > mark:
+                continue  # news during our read: newer than what we read, and acted upon
+            r.status = status
+            r.offline_since = None
+            if heard is not None and (r.last_heard is None or heard > r.last_heard):
+                r.last_heard = heard
+            self._arm_queue.append(vid)
 
     def _beidou_route(self, vessel_id: str, now: datetime) -> tuple[str, str] | None:
         """(gateway, card) when the vessel has been unreachable on MQTT long enough to use Beidou."""

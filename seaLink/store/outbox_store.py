@@ -11,12 +11,13 @@ from sqlalchemy import and_, bindparam, case, func, or_, select, update
 
 from seaLink.domain.messaging import RANK, DeliveryState
 from seaLink.store.db import Database
-from seaLink.store.tables import AckEvent, Delivery
+from seaLink.store.tables import AckEvent, Delivery, VesselState
 
 _d: Any = Delivery.__table__  # type: ignore[attr-defined]
 _ack: Any = AckEvent.__table__  # type: ignore[attr-defined]
+_vs: Any = VesselState.__table__  # type: ignore[attr-defined]
 
-PARKED = timedelta(days=3650)  # "not until the vessel is back": re-armed by hello / online
+PARKED = timedelta(days=3650)  # "not until the vessel is back": re-armed when it is reachable
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,20 +183,36 @@ class OutboxStore:
                 .values(next_attempt_at=now + PARKED)
             )
 
-    async def unpark(self, vessel_ids: Sequence[str], now: datetime) -> None:
-        """Never-sent messages parked for these (reachable) vessels are due now."""
-        async with self._db.engine.begin() as conn:
-            for start in range(0, len(vessel_ids), 500):
-                await conn.execute(
-                    update(_d)
-                    .where(
-                        _d.c.vessel_id.in_(list(vessel_ids[start : start + 500])),
-                        _d.c.rank == 0,
-                        _d.c.closed_at.is_(None),
-                        _d.c.next_attempt_at > now + PARKED / 2,  # parked, not backing off
-                    )
-                    .values(next_attempt_at=now)
-                )
+    async def parked_but_reachable(
+        self, now: datetime, heard_since: datetime
+    ) -> list[tuple[str, str | None, datetime | None]]:
+        """Vessels that have parked messages although the store says they are reachable (status
+        `online`, or no status and heard since `heard_since`): (vessel id, status, last heard).
+        The store orders statuses by time, whichever hub committed them; a holder that missed or
+        misordered a vessel's news finds its vessels here."""
+        parked = (
+            select(_d.c.vessel_id)
+            .where(
+                _d.c.rank.in_([0, 1]),
+                _d.c.closed_at.is_(None),
+                _d.c.next_attempt_at > now + PARKED / 2,  # parked, not backing off
+            )
+            .distinct()
+        )
+        q = (
+            select(_vs.c.vessel_id, _vs.c.link_status, _vs.c.last_heard)
+            .where(
+                _vs.c.vessel_id.in_(parked),
+                or_(
+                    _vs.c.link_status == "online",
+                    and_(_vs.c.link_status.is_(None), _vs.c.last_heard >= heard_since),
+                ),
+            )
+            .order_by(_vs.c.vessel_id)
+        )
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(q)).all()
+        return [(r[0], r[1], r[2]) for r in rows]
 
     async def arm(self, vessel_ids: Sequence[str], now: datetime, *, grace: timedelta) -> int:
         """Vessels are reachable again: what was never sent is due now; what was sent and is still

@@ -56,14 +56,16 @@ class Topics:
         return "/".join((f"{self.prefix}/gateways/{gateway_id}", *parts))
 
     def hub_subscriptions(self, shared_group: str = "") -> list[str]:
-        """Topic filters the hub subscribes to (through a shared group when several hubs run)."""
-        filters = [
-            f"{self.prefix}/vessels/+/up/+",
-            f"{self.prefix}/vessels/+/status",
-        ]
+        """Topic filters the hub subscribes to: uplinks through a shared group when several hubs
+        run, so each is ingested once. Link statuses never: they are state, decided by their
+        order, and a shared group gives each to one hub, so a will queued for a hub that is
+        away (or dead) would reach the store after the boat's newer `online` and park its
+        messages for good. Every hub gets every status, in the broker's order (also what waited
+        while it was away), and the retained one of every boat when it subscribes."""
+        uplinks = f"{self.prefix}/vessels/+/up/+"
         if shared_group:
-            return [f"$share/{shared_group}/{f}" for f in filters]
-        return filters
+            uplinks = f"$share/{shared_group}/{uplinks}"
+        return [uplinks, f"{self.prefix}/vessels/+/status"]
 
     def parse_vessel(self, topic: str) -> VesselTopic:
         """Split an uplink topic into vessel id and kind, or raise `TopicError`."""
