@@ -36,13 +36,13 @@ from paho.mqtt.properties import Properties
 from sqlalchemy import select, text, update
 
 from seaLink.clock import FakeClock
+from seaLink.domain.events import LinkStatusChanged
 from seaLink.domain.messaging import BroadcastKind, Target, next_resend
 from seaLink.domain.roles import Principal, Role
 from seaLink.runtime import Hub
 from seaLink.services.broadcasts import BroadcastSpec
 from seaLink.services.outbox import RECHECK_S
 from seaLink.settings import Settings
-from seaLink.store.batch import BatchPlan
 from seaLink.store.db import Database
 from seaLink.store.outbox_store import PARKED, OutboxStore
 from seaLink.store.tables import Delivery, VesselState
@@ -172,9 +172,7 @@ async def test_a_boat_the_holder_wrongly_believes_offline_still_gets_its_message
             await wait_for(lambda: _reachable(hub, "V1", clock))
             # ... then another hub's news of V1's earlier will arrives after the news of its
             # return (the store kept `online`: it had the newer one).
-            late = BatchPlan()
-            late.online["V1"] = False
-            hub.ingest.apply_news(late)
+            hub.router.replay([LinkStatusChanged("V1", False, clock.now() - timedelta(seconds=1))])
         else:
             # V1 came back through another hub, which committed `online` and died before its
             # news reached the holder: the boat is connected and says nothing more.
