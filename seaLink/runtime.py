@@ -81,7 +81,13 @@ class Hub:
         self.router = EventRouter()
         emit = self.router.dispatch
         self.topics = Topics(settings.mqtt.prefix)
-        self.db = Database(settings.store.url, echo=settings.store.echo)
+        self.db = Database(
+            settings.store.url,
+            echo=settings.store.echo,
+            pool_size=settings.store.pool_size,
+            max_overflow=settings.store.max_overflow,
+            name=f"sealink-hub {settings.cluster.hub_id or settings.mqtt.client_id}",
+        )
         self.registry = RegistryCache(self.db)
         self.zones_document = load_zones_document()
         self.ports = PortIndex(
@@ -272,6 +278,7 @@ class Hub:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self.link.run(), name="mqtt-link")
                 tg.create_task(self.ingest.run(), name="ingest")
+                tg.create_task(self.ingest.run_urgent(), name="distress-lane")
                 if self.cluster is None:
                     self.metrics.cluster_leader.set(1)
                     await self.start_schedule(tg)
@@ -322,7 +329,7 @@ class Hub:
         """Wait until every delivered uplink is committed and the watch has written its changes."""
 
         async def _wait() -> None:
-            while self.link.inbox or not self.ingest.idle.is_set():
+            while not self.ingest.drained:
                 await asyncio.sleep(0.02)
             await self.watch.settle()
             await self.outbox.settle()

@@ -87,7 +87,13 @@ class TrainingService:
         options: dict[str, Any] = (
             {"connect_args": {"timeout": 30}}
             if url.startswith("sqlite")
-            else {"pool_pre_ping": True}
+            # The job store reads rarely: two connections at most, named in pg_stat_activity.
+            else {
+                "pool_pre_ping": True,
+                "pool_size": 1,
+                "max_overflow": 1,
+                "connect_args": {"application_name": "sealink-scheduler"},
+            }
         )
         store = SQLAlchemyJobStore(url=url, tablename="apscheduler_jobs", engine_options=options)
         self.scheduler = BackgroundScheduler(
