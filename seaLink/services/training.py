@@ -23,6 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from seaLink.clock import Clock
 from seaLink.domain.messaging import BroadcastKind, Target
@@ -84,17 +85,14 @@ class TrainingService:
         # A thread-based scheduler: its job store talks to the database synchronously, which must
         # never block the hub's event loop (on SQLite that could even deadlock with our writer).
         url = sync_url(db.url)
-        options: dict[str, Any] = (
-            {"connect_args": {"timeout": 30}}
+        # The job store reads rarely, so it keeps no connection open: a pooled one that the
+        # scheduler's thread returns after the store was shut down would stay open for good.
+        connect: dict[str, Any] = (
+            {"timeout": 30}
             if url.startswith("sqlite")
-            # The job store reads rarely: two connections at most, named in pg_stat_activity.
-            else {
-                "pool_pre_ping": True,
-                "pool_size": 1,
-                "max_overflow": 1,
-                "connect_args": {"application_name": "sealink-scheduler"},
-            }
+            else {"application_name": "sealink-scheduler"}
         )
+        options: dict[str, Any] = {"poolclass": NullPool, "connect_args": connect}
         store = SQLAlchemyJobStore(url=url, tablename="apscheduler_jobs", engine_options=options)
         self.scheduler = BackgroundScheduler(
             jobstores={"default": store},
