@@ -23,6 +23,7 @@ from seaLink.domain.ports import PortIndex, load_zones_document, ports_from_geoj
 from seaLink.errors import StoreError
 from seaLink.links.mqtt_link import MqttLink
 from seaLink.metrics import HubMetrics
+from seaLink.services.accounts import Accounts
 from seaLink.services.alert_desk import AlertDesk
 from seaLink.services.alert_links import AlertLinks
 from seaLink.services.alerting import Alerting
@@ -42,6 +43,7 @@ from seaLink.services.registry import RegistryCache
 from seaLink.services.requests import RequestService
 from seaLink.services.rescue import RescueService
 from seaLink.services.training import TrainingService
+from seaLink.services.zone_admin import ZoneAdmin
 from seaLink.services.zone_watch import ZoneWatch
 from seaLink.settings import Settings, gateway_kinds
 from seaLink.store.db import Database
@@ -138,6 +140,10 @@ class Hub:
             emit=emit, zones_document=self.zones_document,
             port_radius_nmi=settings.contact.port_radius_nmi,
         )  # fmt: skip
+        self.accounts = Accounts(db=self.db, clock=self.clock)
+        self.zone_admin = ZoneAdmin(
+            db=self.db, clock=self.clock, registry=self.registry, watch=self.zones
+        )
         self.requests = RequestService(
             db=self.db, clock=self.clock, outbox=self.outbox, alerting=self.alerting, events=self.events,
             settings=settings.requests,
