@@ -42,6 +42,7 @@ from seaLink.services.recall import RecallService
 from seaLink.services.registry import RegistryCache
 from seaLink.services.requests import RequestService
 from seaLink.services.rescue import RescueService
+from seaLink.services.stats import FleetStats
 from seaLink.services.training import TrainingService
 from seaLink.services.zone_admin import ZoneAdmin
 from seaLink.services.zone_watch import ZoneWatch
@@ -141,6 +142,9 @@ class Hub:
             port_radius_nmi=settings.contact.port_radius_nmi,
         )  # fmt: skip
         self.accounts = Accounts(db=self.db, clock=self.clock)
+        self.stats = FleetStats(
+            db=self.db, clock=self.clock, contact=settings.contact, ports=self.ports
+        )
         self.zone_admin = ZoneAdmin(
             db=self.db, clock=self.clock, registry=self.registry, watch=self.zones
         )
