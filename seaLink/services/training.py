@@ -34,6 +34,7 @@ from seaLink.services.broadcasts import BroadcastService, BroadcastSpec
 from seaLink.store.db import Database
 from seaLink.store.outage import StoreOutage
 from seaLink.store.tables import AckEvent, Delivery, Training, TrainingRun, Vessel
+from seaLink.store.users import audit
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,14 @@ class TrainingService:
             id=f"training-{tid}",
             replace_existing=True,
             name=spec.title,
+        )
+        await audit(
+            self._db,
+            ts=now,
+            username=who.username,
+            action="training.create",
+            target=f"training/{tid}",
+            detail=spec.title,
         )
         return tid
 
