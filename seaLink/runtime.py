@@ -106,6 +106,7 @@ class Hub:
             emit=emit,
         )
         self.link = MqttLink(settings.mqtt, self.metrics, self.topics)
+        self.urgent_link = MqttLink(settings.mqtt, self.metrics, self.topics, urgent_of=self.link)
         self.outbox = Outbox(
             db=self.db,
             clock=self.clock,
@@ -287,6 +288,7 @@ class Hub:
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self.link.run(), name="mqtt-link")
+                tg.create_task(self.urgent_link.run(), name="mqtt-urgent-link")
                 tg.create_task(self.ingest.run(), name="ingest")
                 tg.create_task(self.ingest.run_urgent(), name="distress-lane")
                 if self.cluster is None:

@@ -54,7 +54,13 @@ async def healthz(request: web.Request) -> web.Response:
     ingest = hub.ingest.health()
     # Connected but refused some subscriptions (the broker's roles or ACL): uplinks are lost.
     mqtt_part = ("refused" if hub.link.refused_subscriptions else "ok") if mqtt_ok else "down"
-    parts = {"mqtt": mqtt_part, "ingest": ingest["writer"]}
+    urgent = hub.urgent_link
+    urgent_part = (
+        ("refused" if urgent.refused_subscriptions else "ok")
+        if urgent.connected.is_set()
+        else "down"
+    )
+    parts = {"mqtt": mqtt_part, "distress_session": urgent_part, "ingest": ingest["writer"]}
     healthy = all(v == "ok" for v in parts.values())
     body: dict[str, Any] = {
         "status": "ok" if healthy else "degraded",

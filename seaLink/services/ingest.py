@@ -106,7 +106,10 @@ class IngestPipeline:
         """The distress lane: the same steps as `run`, for distress calls only, in a task of its
         own, so that a call is stored, acknowledged and announced while a large batch of positions
         (or a commit stuck behind a lock on the positions) is still in progress. Each lane
-        commits in its own transaction; on PostgreSQL on its own connection."""
+        commits in its own transaction; on PostgreSQL on its own connection. The lane is fed by
+        the main session (its copies of distress calls) and by the hub's urgent session, whose
+        copies do not wait in the broker behind the main session's backlog; the second copy of
+        a call is a no-op."""
         urgent = self._link.urgent
         while True:
             if not urgent:
@@ -147,7 +150,8 @@ class IngestPipeline:
             now, self._registry, self._request_due, self._settings.dead_letter_payload_bytes
         )
         events = await self._store(judged, ctx, top=True)
-        self._link.ack(batch)
+        for link in {raw.via or self._link for raw in batch}:
+            link.ack(batch)  # each session acknowledges what it delivered
         self.committed += len(batch)
         self._metrics.ingest_latency.observe(time.monotonic() - batch[0].received_mono)
         if self.on_committed is not None:
