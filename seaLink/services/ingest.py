@@ -85,6 +85,7 @@ class IngestPipeline:
         self.idle = asyncio.Event()
         self.urgent_idle = asyncio.Event()
         self.urgent_idle.set()
+        self._urgent_lane_running = False
         # A probe of committed batches (benchmarks measure publish-to-commit latency here).
         self.on_committed: Callable[[list[RawUplink]], None] | None = None
         self._request_due = request_due
@@ -111,6 +112,7 @@ class IngestPipeline:
         copies do not wait in the broker behind the main session's backlog; the second copy of
         a call is a no-op."""
         urgent = self._link.urgent
+        self._urgent_lane_running = True
         while True:
             if not urgent:
                 self.urgent_idle.set()
@@ -119,7 +121,7 @@ class IngestPipeline:
                 continue
             self.urgent_idle.clear()
             batch = [urgent.popleft() for _ in range(len(urgent))]
-            await self.process(batch)
+            await self.process(batch, urgent=True)
 
     @property
     def drained(self) -> bool:
@@ -129,7 +131,19 @@ class IngestPipeline:
             not link.inbox and not link.urgent and self.idle.is_set() and self.urgent_idle.is_set()
         )
 
-    async def process(self, batch: list[RawUplink]) -> None:
+    async def _let_distress_pass(self) -> None:
+        """Before the main lane commits: a distress waiting or being written goes first. On
+        SQLite there is one writer, and a busy writer that begins its next transaction at once
+        would keep a waiting one out for many batches."""
+        if not self._urgent_lane_running:
+            return
+        while self._link.urgent or not self.urgent_idle.is_set():
+            if self.urgent_idle.is_set():
+                await asyncio.sleep(0)  # queued: the lane's task has not woken yet
+            else:
+                await self.urgent_idle.wait()
+
+    async def process(self, batch: list[RawUplink], *, urgent: bool = False) -> None:
         now = self._clock.now()
         self._future_limit = now + timedelta(seconds=self._settings.future_skew_s)
         parsed = [self._parse_topic(raw) for raw in batch]
@@ -149,6 +163,8 @@ class IngestPipeline:
         ctx = PlanContext(
             now, self._registry, self._request_due, self._settings.dead_letter_payload_bytes
         )
+        if not urgent:
+            await self._let_distress_pass()
         events = await self._store(judged, ctx, top=True)
         for link in {raw.via or self._link for raw in batch}:
             link.ack(batch)  # each session acknowledges what it delivered
