@@ -236,6 +236,7 @@ async def test_a_database_made_before_the_creator_scope_gets_its_columns_and_a_n
 
     from seaLink.services.training import creator_scope
     from seaLink.store.db import Database
+    from seaLink.store.schema import SchemaError
 
     db = Database(clean_store)
     try:
@@ -249,7 +250,11 @@ async def test_a_database_made_before_the_creator_scope_gets_its_columns_and_a_n
                 " disabled, created_at) VALUES ('old', 'x', 'viewer', '', '', false,"
                 " CURRENT_TIMESTAMP)"
             ))  # fmt: skip
-        await db.create_all()  # the start of a newer hub on the older database
+            await conn.execute(text("DROP TABLE alembic_version"))  # made before migrations
+        with pytest.raises(SchemaError, match="sealink db upgrade"):
+            await db.create_all()  # a newer hub will not start on it ...
+        await db.upgrade(report=lambda _: None)  # ... until `sealink db upgrade` adopted it
+        await db.create_all()
         async with db.engine.connect() as conn:
             columns = await conn.run_sync(
                 lambda c: {x["name"] for x in inspect(c).get_columns("training")}
