@@ -54,6 +54,13 @@ class SchemaState:
         return self.version is None and not self.tables
 
 
+def include_name(name: str | None, type_: str, _parents: Any) -> bool:
+    """What autogenerate compares: not the monthly partitions of `position`, which the store
+    makes and drops at run time (seaLink.store.partitions)."""
+    return not (type_ == "table" and name is not None and name.startswith("position_")
+                and name != "position_archive")  # fmt: skip
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))

@@ -8,6 +8,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from seaLink.store import tables  # noqa: F401  (the tables' metadata, for autogenerate)
+from seaLink.store.schema import include_name
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -19,6 +20,7 @@ context.configure(
     # SQLite cannot ALTER most things: Alembic's batch mode copies the table instead.
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=include_name,
 )
 with context.begin_transaction():
     context.run_migrations()
