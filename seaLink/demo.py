@@ -114,7 +114,8 @@ async def _prepare_fleet(
     write_fleet_csv(Fleet(fleet.grids, fleet.coordinators, simulated), folder)
     db = Database(settings.store.url)
     try:
-        await db.create_all()
+        # The demo's own database follows the code: an older one is upgraded in place.
+        await db.upgrade(report=lambda said: log.info("demo store: %s", said))
         await import_fleet(db, fleet)
     finally:
         await db.dispose()

@@ -41,12 +41,14 @@ from seaLink.services.recall import RecallService
 from seaLink.services.registry import RegistryCache
 from seaLink.services.requests import RequestService
 from seaLink.services.rescue import RescueService
+from seaLink.services.retention import RetentionLoop
 from seaLink.services.training import TrainingService
 from seaLink.services.zone_watch import ZoneWatch
 from seaLink.settings import Settings, gateway_kinds
 from seaLink.store.db import Database
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.outage import FIRST_DELAY_S, MAX_DELAY_S, is_store_outage
+from seaLink.store.retention import PositionRetention
 from seaLink.store.users import ensure_admin
 from seaLink.wire.backoff import Backoff
 from seaLink.wire.topics import Topics
@@ -145,6 +147,12 @@ class Hub:
             db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
         )
         self.alert_desk = AlertDesk(db=self.db, clock=self.clock, emit=emit)
+        st = settings.store
+        self.retention = RetentionLoop(
+            PositionRetention(self.db, keep_days=st.retention_days, archive_every_s=st.archive_every_s,
+                              archive_days=st.archive_days, batch=st.retention_batch),
+            self.clock, st.retention_interval_s,
+        )  # fmt: skip
         self.drills = DrillService(db=self.db, clock=self.clock, outbox=self.outbox)
         self.live = LiveView(self.events, self.registry, self.rescue.incident_grids.get)
         self.router.live, self.router.schedule = hub_routes(
@@ -264,6 +272,7 @@ class Hub:
         tg.create_task(self.requests.run(), name="requests")
         tg.create_task(self.recall.run(), name="recall")
         tg.create_task(self.broadcasts.report_progress(), name="broadcast-progress")
+        tg.create_task(self.retention.run(), name="retention")
 
     async def serve(self) -> None:
         """Run until cancelled."""
