@@ -230,7 +230,8 @@ class Hub:
                 if self.settings.admin_password and await ensure_admin(
                     self.db, hash_password(self.settings.admin_password), self.clock.now()
                 ):
-                    log.warning("created user 'admin' from the admin_password setting")
+                    # A first start's normal step, not a warning.
+                    log.info("created user 'admin' from the admin_password setting")
                 break
             except Exception as exc:
                 if not is_store_outage(exc):
