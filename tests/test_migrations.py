@@ -4,6 +4,7 @@ an old schema."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -163,3 +164,20 @@ async def test_sealink_db_current_and_upgrade_on_an_old_sqlite_database(tmp_path
     assert f"to {schema.head()}" in done.stdout
     after = _cli(url, "current")
     assert after.returncode == 0 and f"revision {schema.head()} (the newest)" in after.stdout
+
+
+async def test_the_hub_will_not_start_on_an_old_schema_and_says_what_to_run(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/old.db"
+    db = Database(url)
+    try:
+        await _at(db, "0001")
+    finally:
+        await db.dispose()
+    env = {**os.environ, "SEALINK_STORE__URL": url, "PYTHONPATH": str(ROOT),
+           "SEALINK_MQTT__URL": "mqtt://127.0.0.1:9"}  # fmt: skip
+    hub = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "seaLink.cli", "hub"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert hub.returncode == 1
+    assert "schema revision 0001" in hub.stderr and "`sealink db upgrade`" in hub.stderr

@@ -3,7 +3,9 @@ PostgreSQL, batches on SQLite), one fix per vessel and period stays in the archi
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select, text
 
@@ -18,14 +20,17 @@ EVERY = 600
 
 
 def _fixes() -> list[dict[str, object]]:
-    """Two boats, a fix every 4 minutes for an hour on one day of June, July and August, and one
-    fix years before (outside every partition)."""
+    """Two boats, a fix every 4 minutes for an hour on one day of June, July and August, one fix
+    years before (outside every partition) and one this month."""
     rows = []
     starts = [datetime(2026, m, 10, 8, 0, tzinfo=UTC) for m in (6, 7, 8)]
     starts.append(datetime(2020, 1, 5, 3, 0, tzinfo=UTC))
+    # September has no partition yet on PostgreSQL: its fixes wait in the default one until
+    # retention makes the month, and move into it then.
+    starts.append(datetime(2026, 9, 14, 23, 0, tzinfo=UTC))
     for vessel in ("V1", "V2"):
         for start in starts:
-            count = 1 if start.year == 2020 else 15
+            count = 1 if start.year == 2020 or start.month == 9 else 15
             for k in range(count):
                 ts = start + timedelta(minutes=4 * k)
                 rows.append({"vessel_id": vessel, "ts": ts, "lat": 23.0 + k / 100, "lon": 117.0,
@@ -80,5 +85,47 @@ async def test_retention_removes_what_is_past_and_archives_one_fix_per_period(
         # The archive's own limit.
         trim = PositionRetention(db, archive_days=30)
         assert (await trim.run_once(now)).archive_deleted == len(periods)
+    finally:
+        await db.dispose()
+
+
+async def test_batched_retention_on_sqlite_lets_the_ingest_writer_commit_between_batches(
+    tmp_path: Path,
+) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/r.db")
+    await db.create_all()
+    old = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [{"vessel_id": f"V{k % 50}", "ts": old + timedelta(seconds=k), "lat": 23.0, "lon": 117.0,
+             "link": "mqtt", "received_at": old, "backfill": False} for k in range(6000)]  # fmt: skip
+    commits: list[str] = []  # who committed, in order
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(POS.insert(), rows)
+        retention = PositionRetention(db, keep_days=30, batch=500)
+        done = asyncio.Event()
+
+        async def ingest() -> None:
+            k = 0
+            while not done.is_set():
+                ts = datetime(2026, 9, 1, tzinfo=UTC) + timedelta(seconds=k)
+                async with db.engine.begin() as conn:
+                    await conn.execute(db.insert_ignore(POS), [{**rows[0], "ts": ts}])
+                commits.append("ingest")
+                k += 1
+                await asyncio.sleep(0)
+
+        writer = asyncio.create_task(ingest())
+        result = await retention.run_once(datetime(2026, 9, 2, tzinfo=UTC))
+        done.set()
+        await writer
+        assert result.rows_deleted == 6000
+        async with db.engine.connect() as conn:
+            left = (
+                await conn.execute(select(POS.c.ts).where(POS.c.ts < old + timedelta(days=1)))
+            ).all()
+        assert left == []
+        # The writer went on committing while the 12 batches ran (it stops at its next commit
+        # once retention is done): it never waited for the whole deletion.
+        assert len(commits) >= 12
     finally:
         await db.dispose()
