@@ -64,8 +64,13 @@ def status_line(hub: Hub, now: datetime, log_path: Path) -> str:
 
 async def show_status(hub: Hub, log_path: Path, stream: IO[str] = sys.stdout) -> None:
     live = stream.isatty()
-    while True:
-        line = status_line(hub, hub.clock.now(), log_path)
-        stream.write(f"{_CLEAR}{line}" if live else f"{line}\n")
-        stream.flush()
-        await asyncio.sleep(LIVE_EVERY_S if live else PLAIN_EVERY_S)
+    try:
+        while True:
+            line = status_line(hub, hub.clock.now(), log_path)
+            stream.write(f"{_CLEAR}{line}" if live else f"{line}\n")
+            stream.flush()
+            await asyncio.sleep(LIVE_EVERY_S if live else PLAIN_EVERY_S)
+    finally:
+        if live:  # the shell's prompt on a line of its own, the last status kept above it
+            stream.write("\n")
+            stream.flush()
