@@ -129,3 +129,27 @@ async def test_batched_retention_on_sqlite_lets_the_ingest_writer_commit_between
         assert len(commits) >= 12
     finally:
         await db.dispose()
+
+
+async def test_a_month_behind_a_long_query_is_dropped_next_round_not_waited_for(
+    pg_database: str,
+) -> None:
+    db = Database(pg_database)
+    reader = Database(pg_database)
+    now = datetime(2026, 9, 15, tzinfo=UTC)
+    try:
+        await db.drop_all()
+        await db.create_all()
+        async with db.engine.begin() as conn:
+            await conn.run_sync(partitions.ensure_month, date(2026, 6, 1))
+            await conn.execute(POS.insert(), [f for f in _fixes() if f["ts"].month == 6])  # type: ignore[attr-defined]
+        retention = PositionRetention(db, keep_days=45, archive_every_s=EVERY)
+        async with reader.engine.connect() as long_query:
+            await long_query.execute(select(POS.c.ts).limit(1))  # its transaction holds a lock
+            first = await retention.run_once(now)
+        assert first.months_dropped == [] and first.rows_archived == 0
+        second = await retention.run_once(now)
+        assert second.months_dropped == [date(2026, 6, 1)] and second.rows_archived > 0
+    finally:
+        await reader.dispose()
+        await db.dispose()

@@ -17,6 +17,9 @@ DEFAULT = "position_default"
 _NAME = re.compile(r"^position_y(\d{4})m(\d{2})$")
 # Taken while months are made or dropped: two hubs (or a hub and a migration) never race on one.
 PARTITION_LOCK = 7312027
+# Detaching a month locks the whole table: behind a long query it would hold up every insert
+# queued after it. It waits this long at most; then it gives up until the next round.
+LOCK_TIMEOUT = "2s"
 
 
 def month_start(ts: datetime) -> date:
@@ -72,6 +75,7 @@ def ensure_month(conn: Connection, month: date) -> bool:
         return False
     name = name_of(month)
     start, end = bounds(month)
+    conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
     conn.execute(text(f"CREATE TABLE {name} (LIKE position INCLUDING DEFAULTS)"))
     conn.execute(
         text(
@@ -89,8 +93,15 @@ def ensure_month(conn: Connection, month: date) -> bool:
     return True
 
 
+def is_lock_timeout(exc: BaseException) -> bool:
+    """PostgreSQL gave up waiting for a lock (SQLSTATE 55P03): busy now, try again later."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == "55P03" or getattr(orig, "pgcode", None) == "55P03"
+
+
 def drop_month(conn: Connection, month: date) -> None:
     conn.execute(text(f"SELECT pg_advisory_xact_lock({PARTITION_LOCK})"))
+    conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
     if month in months(conn):
         name = name_of(month)
         conn.execute(text(f"ALTER TABLE position DETACH PARTITION {name}"))

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, column, delete, select, table, text, tuple_
+from sqlalchemy.exc import DBAPIError
 
 from seaLink.store import partitions
 from seaLink.store.db import Database
@@ -86,9 +87,14 @@ class PositionRetention:
         first = partitions.month_start(now)
         for n in range(MONTHS_AHEAD + 1):
             month = partitions.add_months(first, n)
-            async with self._db.engine.begin() as conn:
-                if await conn.run_sync(partitions.ensure_month, month):
-                    made.append(month)
+            try:
+                async with self._db.engine.begin() as conn:
+                    if await conn.run_sync(partitions.ensure_month, month):
+                        made.append(month)
+            except DBAPIError as exc:
+                if not partitions.is_lock_timeout(exc):
+                    raise
+                log.info("retention: partition %s not made now (the table is busy)", month)
         return made
 
     async def run_once(self, now: datetime) -> Pruned:
@@ -119,10 +125,18 @@ class PositionRetention:
         for month in months:
             if partitions.bounds(month)[1] > cutoff:
                 break  # this month and the later ones still hold fixes to keep
-            async with self._db.engine.begin() as conn:
-                if self.archive_every_s > 0:
-                    done.rows_archived += await conn.run_sync(self._archive_month, month)
-                await conn.run_sync(partitions.drop_month, month)
+            try:
+                async with self._db.engine.begin() as conn:
+                    archived = 0
+                    if self.archive_every_s > 0:
+                        archived = await conn.run_sync(self._archive_month, month)
+                    await conn.run_sync(partitions.drop_month, month)
+            except DBAPIError as exc:
+                if not partitions.is_lock_timeout(exc):
+                    raise
+                log.info("retention: month %s not dropped now (the table is busy)", month)
+                return  # all of it rolled back, archive included: the next round does it
+            done.rows_archived += archived
             done.months_dropped.append(month)
 
     def _archive_month(self, conn: Connection, month: date) -> int:
