@@ -53,6 +53,11 @@ class HubMetrics:
         self.mqtt_connected = Gauge(
             "sealink_mqtt_connected", "1 while the hub is connected to the broker", registry=r
         )
+        self.mqtt_urgent_connected = Gauge(
+            "sealink_mqtt_urgent_connected",
+            "1 while the hub's distress session (client id <client_id>-urgent) is connected",
+            registry=r,
+        )
         self.mqtt_subscriptions_refused = Counter(
             "sealink_mqtt_subscriptions_refused_total",
             "Subscriptions the broker refused the hub (SUBACK 0x80 or above: its roles or ACL)",

@@ -23,6 +23,7 @@ from seaLink.domain.ports import PortIndex, load_zones_document, ports_from_geoj
 from seaLink.errors import StoreError
 from seaLink.links.mqtt_link import MqttLink
 from seaLink.metrics import HubMetrics
+from seaLink.services.accounts import Accounts
 from seaLink.services.alert_desk import AlertDesk
 from seaLink.services.alert_links import AlertLinks
 from seaLink.services.alerting import Alerting
@@ -42,7 +43,9 @@ from seaLink.services.registry import RegistryCache
 from seaLink.services.requests import RequestService
 from seaLink.services.rescue import RescueService
 from seaLink.services.retention import RetentionLoop
+from seaLink.services.stats import FleetStats
 from seaLink.services.training import TrainingService
+from seaLink.services.zone_admin import ZoneAdmin
 from seaLink.services.zone_watch import ZoneWatch
 from seaLink.settings import Settings, gateway_kinds
 from seaLink.store.db import Database
@@ -83,7 +86,13 @@ class Hub:
         self.router = EventRouter()
         emit = self.router.dispatch
         self.topics = Topics(settings.mqtt.prefix)
-        self.db = Database(settings.store.url, echo=settings.store.echo)
+        self.db = Database(
+            settings.store.url,
+            echo=settings.store.echo,
+            pool_size=settings.store.pool_size,
+            max_overflow=settings.store.max_overflow,
+            name=f"sealink-hub {settings.cluster.hub_id or settings.mqtt.client_id}",
+        )
         self.registry = RegistryCache(self.db)
         self.zones_document = load_zones_document()
         self.ports = PortIndex(
@@ -99,6 +108,7 @@ class Hub:
             emit=emit,
         )
         self.link = MqttLink(settings.mqtt, self.metrics, self.topics)
+        self.urgent_link = MqttLink(settings.mqtt, self.metrics, self.topics, urgent_of=self.link)
         self.outbox = Outbox(
             db=self.db,
             clock=self.clock,
@@ -134,6 +144,13 @@ class Hub:
             emit=emit, zones_document=self.zones_document,
             port_radius_nmi=settings.contact.port_radius_nmi,
         )  # fmt: skip
+        self.accounts = Accounts(db=self.db, clock=self.clock)
+        self.stats = FleetStats(
+            db=self.db, clock=self.clock, contact=settings.contact, ports=self.ports
+        )
+        self.zone_admin = ZoneAdmin(
+            db=self.db, clock=self.clock, registry=self.registry, watch=self.zones
+        )
         self.requests = RequestService(
             db=self.db, clock=self.clock, outbox=self.outbox, alerting=self.alerting, events=self.events,
             settings=settings.requests,
@@ -281,7 +298,9 @@ class Hub:
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self.link.run(), name="mqtt-link")
+                tg.create_task(self.urgent_link.run(), name="mqtt-urgent-link")
                 tg.create_task(self.ingest.run(), name="ingest")
+                tg.create_task(self.ingest.run_urgent(), name="distress-lane")
                 if self.cluster is None:
                     self.metrics.cluster_leader.set(1)
                     await self.start_schedule(tg)
@@ -332,7 +351,7 @@ class Hub:
         """Wait until every delivered uplink is committed and the watch has written its changes."""
 
         async def _wait() -> None:
-            while self.link.inbox or not self.ingest.idle.is_set():
+            while not self.ingest.drained:
                 await asyncio.sleep(0.02)
             await self.watch.settle()
             await self.outbox.settle()

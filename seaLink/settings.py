@@ -83,6 +83,12 @@ class StoreSettings(_Section):
     retention_batch: int = Field(
         2000, gt=0, description="fixes deleted per transaction (SQLite): ingest waits at most one"
     )
+    pool_size: int = Field(
+        10, ge=1, description="PostgreSQL: connections the hub keeps open (its writer, API readers)"
+    )
+    max_overflow: int = Field(
+        10, ge=0, description="PostgreSQL: extra connections opened in a burst and closed after"
+    )
 
 
 class IngestSettings(_Section):

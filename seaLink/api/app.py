@@ -55,7 +55,13 @@ async def healthz(request: web.Request) -> web.Response:
     ingest = hub.ingest.health()
     # Connected but refused some subscriptions (the broker's roles or ACL): uplinks are lost.
     mqtt_part = ("refused" if hub.link.refused_subscriptions else "ok") if mqtt_ok else "down"
-    parts = {"mqtt": mqtt_part, "ingest": ingest["writer"]}
+    urgent = hub.urgent_link
+    urgent_part = (
+        ("refused" if urgent.refused_subscriptions else "ok")
+        if urgent.connected.is_set()
+        else "down"
+    )
+    parts = {"mqtt": mqtt_part, "distress_session": urgent_part, "ingest": ingest["writer"]}
     healthy = all(v == "ok" for v in parts.values())
     body: dict[str, Any] = {
         "status": "ok" if healthy else "degraded",
@@ -63,7 +69,7 @@ async def healthz(request: web.Request) -> web.Response:
         "ingest": ingest,
         "mqtt": mqtt_ok,
         "vessels": len(hub.registry),
-        "backlog": len(hub.link.inbox),
+        "backlog": len(hub.link.inbox) + len(hub.link.urgent),
         "contact": hub.watch.book.counts(),
         # Several hubs: whether this one holds the schedule (a single hub always does).
         "scheduler": hub.cluster.leader if hub.cluster is not None else True,

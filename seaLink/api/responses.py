@@ -54,8 +54,9 @@ class IngestHealthOut(Out):
 class HealthOut(Out):
     status: Literal["ok", "degraded"]
     parts: dict[str, Literal["ok", "down", "stalled", "refused"]] = Field(
-        description="each part of the hub: mqtt, ingest; `status` is ok only when all are. "
-        "mqtt `refused`: connected, but the broker refused some of the hub's subscriptions"
+        description="each part of the hub: mqtt (its main session), distress_session (its "
+        "second session, for distress calls only), ingest; `status` is ok only when all are. "
+        "`refused`: connected, but the broker refused some of the hub's subscriptions"
     )
     ingest: IngestHealthOut
     mqtt: bool

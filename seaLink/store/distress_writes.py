@@ -48,6 +48,9 @@ class DistressItem:
     # False: the message gave no position (an AIS MAYDAY text), its lat/lon are placeholders;
     # the vessel's last known position stands in, or none.
     position_known: bool = True
+    # The report's key in the uplink journal: a second copy of the same report (a broker
+    # redelivery, or the copy of the hub's other session) changes nothing.
+    journal_key: str | None = None
 
 
 def _ack_message(item: DistressItem, now: datetime, msg_id: str, unknown: bool = False) -> str:

@@ -65,6 +65,7 @@ CONFLICT_RETRIES = 5  # runs of a batch rolled back by a deadlock before the cal
 _ACK_ORDER = {s.value: i for i, s in enumerate(ACK_STATEMENTS)}
 _by_position = itemgetter("vessel_id", "ts")
 _by_journal = itemgetter("vessel_id", "kind", "key")
+_journal: Any = Uplink.__table__  # type: ignore[attr-defined]
 _by_ack_event = itemgetter("vessel_id", "msg_id", "state")
 _by_request = itemgetter("vessel_id", "request_id")
 
@@ -143,6 +144,11 @@ class IngestWriter:
                 await asyncio.sleep(random.uniform(0.0, 0.05 * attempt))
         raise AssertionError("unreachable")
 
+    @staticmethod
+    async def _journalled(conn: Any, item: Any) -> bool:
+        found = await conn.execute(_is_journalled(item.vessel_id, item.journal_key))
+        return found.first() is not None
+
     async def _commit_once(self, plan: BatchPlan) -> list[DomainEvent]:
         stored: list[DomainEvent] = []
         async with self._db.engine.begin() as conn:
@@ -175,6 +181,8 @@ class IngestWriter:
             for item in sorted(plan.distress, key=lambda d: d.vessel_id):
                 now = plan.distress_now
                 assert now is not None
+                if item.journal_key is not None and await self._journalled(conn, item):
+                    continue  # the same report again (a redelivery, the other session's copy)
                 event = await apply_distress(
                     conn, self._db, item, now, now + self._first_escalation
                 )
@@ -195,6 +203,12 @@ class IngestWriter:
             if plan.dead_letters:
                 await conn.execute(self._insert_dead, plan.dead_letters)
         return _plan_events(plan) + stored
+
+
+def _is_journalled(vessel_id: str, key: str) -> Any:
+    return select(_journal.c.id).where(
+        _journal.c.vessel_id == vessel_id, _journal.c.kind == "distress", _journal.c.key == key
+    )
 
 
 def _plan_events(plan: BatchPlan) -> list[DomainEvent]:

@@ -67,6 +67,14 @@ class Topics:
             uplinks = f"$share/{shared_group}/{uplinks}"
         return [uplinks, f"{self.prefix}/vessels/+/status"]
 
+    def hub_urgent_subscriptions(self, shared_group: str = "") -> list[str]:
+        """The distress calls alone, for the hub's second session: its own queue and in-flight
+        window at the broker, so that a call never waits behind a backlog of positions."""
+        distress = f"{self.prefix}/vessels/+/up/{UplinkKind.DISTRESS.value}"
+        if shared_group:
+            distress = f"$share/{shared_group}/{distress}"
+        return [distress]
+
     def parse_vessel(self, topic: str) -> VesselTopic:
         """Split an uplink topic into vessel id and kind, or raise `TopicError`."""
         head = f"{self.prefix}/vessels/"
