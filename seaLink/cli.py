@@ -339,6 +339,12 @@ def cmd_credentials(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from seaLink.dbcli import cmd_db as run
+
+    return run(args, settings)
+
+
 def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.cli import run_gateway
 
@@ -410,6 +416,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("disable", "enable"):
         usub.add_parser(name, help=f"{name} an account").add_argument("username")
     usub.add_parser("list", help="list accounts")
+
+    from seaLink.dbcli import add_db_parser
+
+    add_db_parser(sub)
 
     from gateway.cli import add_gateway_parser  # loads no gateway code until a gateway runs
 
@@ -556,6 +566,7 @@ def main(argv: list[str] | None = None) -> int:
         "broadcast": cmd_broadcast,
         "credentials": cmd_credentials,
         "terminal": cmd_terminal,
+        "db": cmd_db,
     }
     return handlers[args.cmd](args, settings)
 

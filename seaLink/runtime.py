@@ -42,6 +42,7 @@ from seaLink.services.recall import RecallService
 from seaLink.services.registry import RegistryCache
 from seaLink.services.requests import RequestService
 from seaLink.services.rescue import RescueService
+from seaLink.services.retention import RetentionLoop
 from seaLink.services.stats import FleetStats
 from seaLink.services.training import TrainingService
 from seaLink.services.zone_admin import ZoneAdmin
@@ -50,6 +51,7 @@ from seaLink.settings import Settings, gateway_kinds
 from seaLink.store.db import Database
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.outage import FIRST_DELAY_S, MAX_DELAY_S, is_store_outage
+from seaLink.store.retention import PositionRetention
 from seaLink.store.users import ensure_admin
 from seaLink.wire.backoff import Backoff
 from seaLink.wire.topics import Topics
@@ -162,6 +164,12 @@ class Hub:
             db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
         )
         self.alert_desk = AlertDesk(db=self.db, clock=self.clock, emit=emit)
+        st = settings.store
+        self.retention = RetentionLoop(
+            PositionRetention(self.db, keep_days=st.retention_days, archive_every_s=st.archive_every_s,
+                              archive_days=st.archive_days, batch=st.retention_batch),
+            self.clock, st.retention_interval_s,
+        )  # fmt: skip
         self.drills = DrillService(db=self.db, clock=self.clock, outbox=self.outbox)
         self.live = LiveView(self.events, self.registry, self.rescue.incident_grids.get)
         self.router.live, self.router.schedule = hub_routes(
@@ -239,7 +247,8 @@ class Hub:
                 if self.settings.admin_password and await ensure_admin(
                     self.db, hash_password(self.settings.admin_password), self.clock.now()
                 ):
-                    log.warning("created user 'admin' from the admin_password setting")
+                    # A first start's normal step, not a warning.
+                    log.info("created user 'admin' from the admin_password setting")
                 break
             except Exception as exc:
                 if not is_store_outage(exc):
@@ -281,6 +290,7 @@ class Hub:
         tg.create_task(self.requests.run(), name="requests")
         tg.create_task(self.recall.run(), name="recall")
         tg.create_task(self.broadcasts.report_progress(), name="broadcast-progress")
+        tg.create_task(self.retention.run(), name="retention")
 
     async def serve(self) -> None:
         """Run until cancelled."""

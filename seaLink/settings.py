@@ -60,6 +60,29 @@ class StoreSettings(_Section):
     start_timeout_s: float = Field(
         60.0, description="at start, how long the hub waits for an unreachable database (backoff)"
     )
+    retention_days: int = Field(
+        0,
+        ge=0,
+        description="fixes older than this many days leave the position table (0: keep all); "
+        "PostgreSQL drops whole months, once every fix of the month is past",
+    )
+    archive_every_s: int = Field(
+        0,
+        ge=0,
+        description="when retention removes fixes, keep one per vessel per this many seconds "
+        "in position_archive (0: keep none, e.g. 600)",
+    )
+    archive_days: int = Field(
+        0, ge=0, description="archived fixes older than this many days are deleted (0: keep all)"
+    )
+    retention_interval_s: float = Field(
+        3600.0,
+        gt=0,
+        description="how often retention runs (and the next months' partitions are made)",
+    )
+    retention_batch: int = Field(
+        2000, gt=0, description="fixes deleted per transaction (SQLite): ingest waits at most one"
+    )
     pool_size: int = Field(
         10, ge=1, description="PostgreSQL: connections the hub keeps open (its writer, API readers)"
     )

@@ -44,6 +44,11 @@ class LoginIn(BaseModel):
 # (method, path) -> (summary, request body model, success status)
 ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
     ("GET", "/healthz"): ("Liveness and broker connection", None, 200),
+    ("GET", "/readyz"): (
+        "Readiness: store, broker, ingest, start; names the part that is down",
+        None,
+        200,
+    ),
     ("GET", "/metrics"): ("Prometheus metrics", None, 200),
     ("GET", "/api/v1/openapi.json"): ("This document", None, 200),
     ("GET", "/a/{token}"): (
@@ -167,7 +172,14 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
         200,
     ),
 }
-PUBLIC = {"/healthz", "/metrics", "/api/v1/openapi.json", "/api/v1/auth/login", "/a/{token}"}
+PUBLIC = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/api/v1/openapi.json",
+    "/api/v1/auth/login",
+    "/a/{token}",
+}
 
 _DEFAULT_ERRORS = {
     400: "the body breaks the schema (the message names the field), or the path, query or body"

@@ -66,6 +66,15 @@ class HealthOut(Out):
     scheduler: bool = Field(description="whether this hub holds the schedule (several hubs)")
 
 
+class ReadyOut(Out):
+    status: Literal["ready", "not_ready"]
+    parts: dict[str, Literal["ok", "down", "stalled", "refused", "starting", "old_schema"]] = Field(
+        description="store (the database answers, at this code's schema revision), mqtt, ingest, "
+        "hub (started); `status` is ready only when all are ok"
+    )
+    down: list[str] = Field(description="the parts that are not ok, for a load balancer's log")
+
+
 class LoginOut(Out):
     token: str
     expires_at: Iso
