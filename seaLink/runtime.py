@@ -140,6 +140,8 @@ class Hub:
         self.recall = RecallService(
             db=self.db, clock=self.clock, outbox=self.outbox, emit=emit, watch=self.watch,
             ports=self.ports, events=self.events, resend_s=settings.messaging.recall_resend_s,
+            window_s=settings.messaging.recall_track_window_s,
+            judge_every_s=settings.messaging.recall_judge_s,
         )  # fmt: skip
         self.rescue = RescueService(
             db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
@@ -149,7 +151,8 @@ class Hub:
         self.live = LiveView(self.events, self.registry, self.rescue.incident_grids.get)
         self.router.live, self.router.schedule = hub_routes(
             live=self.live, watch=self.watch, outbox=self.outbox, zones=self.zones,
-            alerting=self.alerting, requests=self.requests, metrics=self.metrics,
+            alerting=self.alerting, requests=self.requests, recall=self.recall,
+            metrics=self.metrics,
         )  # fmt: skip
         self.ingest = self.make_ingest(self.link)
         self.auth = AuthService(

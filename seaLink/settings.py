@@ -110,6 +110,13 @@ class MessagingSettings(_Section):
         900,
         description="a typhoon recall order is repeated this often to boats that have not answered",
     )
+    recall_track_window_s: int = Field(
+        1800,
+        description="a recalled boat is judged closing on its harbour over its fixes of this span",
+    )
+    recall_judge_s: int = Field(
+        30, description="recalled boats are judged against their tracks at most this often"
+    )
 
 
 class RobotSettings(_Section):

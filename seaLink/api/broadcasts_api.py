@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -11,11 +12,13 @@ from seaLink.api import responses as out
 from seaLink.api.ids import path_id
 from seaLink.api.models import BroadcastIn
 from seaLink.api.security import json_error, principal
+from seaLink.errors import Refused
 from seaLink.services.broadcasts import BroadcastSpec
-from seaLink.store import broadcast_store
+from seaLink.store import broadcast_store, recall_store
 from seaLink.wire.codec import describe_errors
 
 if TYPE_CHECKING:
+    from seaLink.domain.roles import Principal
     from seaLink.runtime import Hub
 
 
@@ -48,6 +51,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             expires_at=body.expires_at,
             signal=body.signal,
             recall_deadline=body.recall.deadline if body.recall else None,
+            recall_shelter=body.recall.shelter if body.recall else None,
         )
         bid = await hub.broadcasts.create(spec, principal(request))
         return out.respond(
@@ -93,9 +97,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             or not any(who.can_read_grid(g) for g in b["grids"])
         ):
             return json_error(404, "not_found", f"no recall order {bid} in your grids")
-        board = await hub.recall.board(bid)
-        board["grids"] = [g for g in board["grids"] if who.can_read_grid(g["grid_id"])]
-        board["vessels"] = [v for v in board["vessels"] if who.can_read_grid(v["grid_id"])]
+        board = await scoped_board(hub, bid, who, _at(request))
         return out.respond(out.RecallBoardOut, board)
 
     return [
@@ -105,6 +107,30 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         web.get("/api/v1/broadcasts/{bid}", get),
         web.post("/api/v1/broadcasts/{bid}/resend", resend),
     ]
+
+
+def _at(request: web.Request) -> datetime | None:
+    """`?at=` (ISO 8601 with its offset): the board as it stood then."""
+    raw = request.query.get("at")
+    if raw is None:
+        return None
+    try:
+        at = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise Refused("bad_query", "at must be an ISO 8601 time with its offset")
+    return at.astimezone(UTC)
+
+
+async def scoped_board(hub: Hub, bid: int, who: Principal, at: datetime | None) -> dict[str, Any]:
+    """The board of the reader's grids only, its totals counted over them: a grid coordinator
+    sees their own grids' figures, the county desk all (the server decides, not the console)."""
+    board = await hub.recall.board(bid, at)
+    board["grids"] = [g for g in board["grids"] if who.can_read_grid(g["grid_id"])]
+    board["vessels"] = [v for v in board["vessels"] if who.can_read_grid(v["grid_id"])]
+    board["total"] = recall_store.totals(board["grids"])
+    return board
 
 
 async def _one(hub: Hub, bid: int, *, deliveries: bool) -> dict[str, object]:

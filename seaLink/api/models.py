@@ -68,6 +68,9 @@ class TargetIn(_Body):
 
 class RecallIn(_Body):
     deadline: AwareDatetime
+    shelter: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="the harbour to make for (a port of the zones document)"
+    )
 
 
 class BroadcastIn(_Body):

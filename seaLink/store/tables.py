@@ -482,6 +482,9 @@ class Recall(SQLModel, table=True):
     next_resend_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     reminders: int = 0
     closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    shelter: str | None = Field(default=None, max_length=64, description="the harbour it names")
+    # When every boat was first in a harbour with its crew ashore (the time to 100%).
+    complete_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class HubMember(SQLModel, table=True):

@@ -31,6 +31,12 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "maintenance": ("在港静默", "Silent in port"), "zone": ("区域", "Zone"),
         "separation": ("脱离编队", "Separated from group"),
         "recall": ("撤离未归", "Recall: unaccounted"), "request": ("求助待回复", "Request waiting"),
+        "recall_track": ("与轨迹不符", "Recall answer contradicted by track"),
+        "left_port": ("离港", "Left port during a recall"),
+    },
+    "recall_answer": {
+        "returning": ("正在返港", "returning"), "sheltering": ("在他港避风", "sheltering elsewhere"),
+        "in_port": ("已在港", "in port"), "none": ("未回复", "no answer"),
     },
     "phase": {
         "uncertainty": ("不明阶段", "uncertainty phase"), "alert": ("告警阶段", "alert phase"),
@@ -99,7 +105,16 @@ PHRASES: dict[str, tuple[str, str]] = {
         "撤离时限已到仍未归港或报告：{vessel}",
         "Recall deadline passed, not in port and no report: {vessel}",
     ),
+    "alert.recall_track": (
+        "撤离回复与轨迹不符：{vessel} 回复“{answer:recall_answer}”，距{port} {distance:nm} 海里且未在靠近",
+        "Recall answer contradicted by the track: {vessel} answered \"{answer:recall_answer}\", "
+        "{distance:nm} nmi from {port} and not closing",
+    ),
+    "alert.left_port": (
+        "撤离令生效期间离港：{vessel}", "Left port while a recall is in force: {vessel}",
+    ),
     # the alert's trail
+    "trail.track_agrees": ("轨迹已与撤离要求相符", "The track agrees with the recall again"),
     "trail.heard_again": ("经{link:link}重新收到信号", "Heard again via {link:link}"),
     "trail.heard_again.any": ("重新收到信号", "Heard again"),
     "trail.escalated": ("无人确认，升级至{level:level}", "Not acknowledged: escalated to the {level:level}"),
