@@ -230,9 +230,35 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
         from datetime import UTC, datetime, timedelta
 
         body["expires_at"] = (datetime.now(UTC) + timedelta(hours=args.expires_in)).isoformat()
+    if args.recall or args.deadline or args.shelter:
+        if not (args.recall and args.deadline):
+            raise SystemExit("sealink broadcast: a recall needs --recall and --deadline")
+        body["kind"] = "warning"  # a recall order is a typhoon warning
+        body["recall"] = {"deadline": recall_deadline(args.deadline)}
+        if args.shelter:
+            body["recall"]["shelter"] = args.shelter
     r = call("POST", "/api/v1/broadcasts", body, token=token)
     print(f"broadcast {r['broadcast']['id']} queued for {r['rollup']['total']} vessels")
     return 0
+
+
+def recall_deadline(text: str) -> str:
+    """`--deadline`: an ISO 8601 time; without an offset it is Beijing time (what the desk reads
+    on the wall clock), e.g. `2026-09-01T17:00` or `17:00` (today, Beijing time)."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    beijing = timezone(timedelta(hours=8))
+    try:
+        if len(text) <= 5 and ":" in text:  # a time of day, today in Beijing
+            hh, mm = (int(x) for x in text.split(":"))
+            at = datetime.now(beijing).replace(hour=hh, minute=mm, second=0, microsecond=0)
+        else:
+            at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise SystemExit(f"sealink broadcast: --deadline {text!r} is not a time") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=beijing)
+    return at.astimezone(UTC).isoformat()
 
 
 def _admin_password(path: Path) -> str:
@@ -437,6 +463,14 @@ def build_parser() -> argparse.ArgumentParser:
     bsend.add_argument("--reply", choices=["none", "read", "confirm"])
     bsend.add_argument("--signal", choices=["white", "blue", "yellow", "orange", "red"])
     bsend.add_argument("--expires-in", type=float, help="hours until it expires (default 24)")
+    bsend.add_argument(
+        "--recall", action="store_true", help="a typhoon recall order (kind warning)"
+    )
+    bsend.add_argument(
+        "--deadline",
+        help="recall deadline: ISO 8601, Beijing time unless an offset is given, or HH:MM today",
+    )
+    bsend.add_argument("--shelter", help="recall: the harbour to make for (a port's name)")
     bstat = bsub.add_parser("status", help="the roll-up of a broadcast: who has it, who is missing")
     bstat.add_argument("id", type=int)
 
