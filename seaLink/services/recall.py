@@ -192,9 +192,13 @@ class RecallService(DeadlineLoop):
                     ).values(complete_at=now))  # fmt: skip
             self._publish(board, now)
         raise_ = [self._flag_alert(type_, v, now) for (_vid, type_), v in flagged.items()]
-        resolve_ = [(vid, type_, now, render(Phrase("trail.track_agrees"), BOAT_LANG))
-                    for vid in seen for type_ in FLAG_ALERTS.values()
+        note = render(Phrase("trail.track_agrees"), BOAT_LANG)
+        resolve_ = [(vid, type_, now, note) for vid in seen for type_ in FLAG_ALERTS.values()
                     if (vid, type_) not in flagged]  # fmt: skip
+        # A boat not back at the deadline that reaches a harbour after it: its recall alert ends.
+        arrived = render(Phrase("trail.in_harbour"), BOAT_LANG)
+        resolve_ += [(vid, "recall", now, arrived) for vid, v in seen.items()
+                     if v["line"] in ("in_port", "sheltering")]  # fmt: skip
         self._emit(await record_batch(self._db, [], raise_, resolve_))
 
     @staticmethod

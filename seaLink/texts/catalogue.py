@@ -115,6 +115,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     ),
     # the alert's trail
     "trail.track_agrees": ("轨迹已与撤离要求相符", "The track agrees with the recall again"),
+    "trail.in_harbour": ("已进港避风", "In a harbour now"),
     "trail.heard_again": ("经{link:link}重新收到信号", "Heard again via {link:link}"),
     "trail.heard_again.any": ("重新收到信号", "Heard again"),
     "trail.escalated": ("无人确认，升级至{level:level}", "Not acknowledged: escalated to the {level:level}"),
