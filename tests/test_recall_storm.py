@@ -8,12 +8,15 @@ as it stood at an earlier time equals that time's truth."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
@@ -256,9 +259,45 @@ async def test_the_board_counts_the_truth_of_a_scripted_storm(
         at5 = (t0 + 5 * STEP).isoformat()
         then = await _board(base, admin, bid, at5)
         assert figures(then["total"]) == expected(5, {"G01", "G02"})
+        await _exports_say_the_same(base, admin, bid, at5, expected(5, {"G01", "G02"}))
     finally:
         for v in boats.values():
             v.close()
+
+
+async def _exports_say_the_same(
+    base: str, h: dict[str, str], bid: int, at: str, truth_at: dict[str, int]
+) -> None:
+    """The XLSX and CSV of the board at `at` carry that time's figures, in Chinese."""
+    async with aiohttp.ClientSession(headers=h) as s:
+        r = await s.get(
+            f"{base}/api/v1/broadcasts/{bid}/recall", params={"at": at, "format": "xlsx"}
+        )
+        assert r.status == 200 and "attachment" in r.headers["Content-Disposition"]
+        book = openpyxl.load_workbook(io.BytesIO(await r.read()))
+        r = await s.get(
+            f"{base}/api/v1/broadcasts/{bid}/recall", params={"at": at, "format": "csv"}
+        )
+        assert r.status == 200
+        text = await r.text()
+        for bad in ({"at": "yesterday"}, {"at": "2026-09-01T01:00:00"}, {"format": "pdf"}):
+            r = await s.get(f"{base}/api/v1/broadcasts/{bid}/recall", params=bad)
+            assert (r.status, (await r.json())["error"]) == (400, "bad_query"), bad
+    summary = [list(row) for row in book["汇总"].iter_rows(values_only=True)]
+    head = next(row for row in summary if row and row[0] == "网格")
+    total = dict(zip(head, next(row for row in summary if row and row[0] == "合计"), strict=True))
+    words = {"已回港": "in_port", "返港中（按时）": "returning_on_time",
+             "返港中（超时）": "returning_late", "在他港避风": "sheltering", "失联": "lost_contact",
+             "未落实": "unaccounted", "与轨迹不符": "contradicted", "离港": "left_port",
+             "船数": "total", "遇险": "distress"}  # fmt: skip
+    assert {words[k]: v for k, v in total.items() if k in words and v} == truth_at
+    boats = [list(row) for row in book["船舶"].iter_rows(values_only=True)]
+    assert boats[0][:4] == ["网格", "船舶编号", "船名", "状态"] and len(boats) == 1 + len(SCRIPT)
+    lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    by_vessel = {row[1]: row for row in lines if len(row) > 3 and row[1] in {b.vid for b in SCRIPT}}
+    assert {vid: words[row[3]] for vid, row in by_vessel.items()} == {
+        b.vid: truth(b, 5)[0] for b in SCRIPT
+    }
 
 
 async def _report(

@@ -12,7 +12,9 @@ from seaLink.api import responses as out
 from seaLink.api.ids import path_id
 from seaLink.api.models import BroadcastIn
 from seaLink.api.security import json_error, principal
+from seaLink.api.words import reader_lang
 from seaLink.errors import Refused
+from seaLink.services import recall_export
 from seaLink.services.broadcasts import BroadcastSpec
 from seaLink.store import broadcast_store, recall_store
 from seaLink.wire.codec import describe_errors
@@ -31,6 +33,9 @@ async def read_body(request: web.Request, model: type[BroadcastIn]) -> Broadcast
             text=json_error(400, "invalid_body", describe_errors(exc, 5)).text,
             content_type="application/json",
         ) from None
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _bid(request: web.Request) -> int:
@@ -97,8 +102,21 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             or not any(who.can_read_grid(g) for g in b["grids"])
         ):
             return json_error(404, "not_found", f"no recall order {bid} in your grids")
+        fmt = request.query.get("format", "json")
+        if fmt not in ("json", "csv", "xlsx"):
+            return json_error(400, "bad_query", "format must be json, csv or xlsx")
         board = await scoped_board(hub, bid, who, _at(request))
-        return out.respond(out.RecallBoardOut, board)
+        if fmt == "json":
+            return out.respond(out.RecallBoardOut, board)
+        lang = reader_lang(request)
+        stamp = board["at"][:16].replace(":", "").replace("-", "")
+        name = f"recall-{bid}-{stamp}Z.{fmt}"
+        disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+        if fmt == "csv":
+            return web.Response(text=recall_export.to_csv(board, lang), content_type="text/csv",
+                                charset="utf-8", headers=disposition)  # fmt: skip
+        return web.Response(body=recall_export.to_xlsx(board, lang), headers=disposition,
+                            content_type=XLSX)  # fmt: skip
 
     return [
         web.get("/api/v1/broadcasts/{bid}/recall", recall_board),

@@ -129,7 +129,11 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
         200,
     ),
     ("POST", "/api/v1/broadcasts/{bid}/resend"): ("Send again what is not delivered", None, 200),
-    ("GET", "/api/v1/broadcasts/{bid}/recall"): ("The typhoon recall board", None, 200),
+    ("GET", "/api/v1/broadcasts/{bid}/recall"): (
+        "The typhoon recall board (?at=&format=csv|xlsx)",
+        None,
+        200,
+    ),
     ("GET", "/api/v1/zones"): ("Zones in force (GeoJSON)", None, 200),
     ("POST", "/api/v1/zones"): ("Add a zone (admin)", ZoneIn, 201),
     ("DELETE", "/api/v1/zones/{zid}"): ("Retire a zone (admin)", None, 200),

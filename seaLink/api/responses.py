@@ -427,6 +427,16 @@ class RearmedOut(Out):
 
 
 class RecallBoardOut(Out):
+    """The recall board as it stood at `at`: lines per grid (in_port, returning_on_time,
+    returning_late, sheltering, distress, lost_contact, unaccounted, with done, persons and the
+    flags contradicted / left_port), totals over the reader's grids, one row per boat."""
+
+    broadcast_id: int
+    at: str
+    deadline: str
+    shelter: str | None = None
+    complete_at: str | None = None
+    total: dict[str, int]
     grids: list[dict[str, Any]]
     vessels: list[dict[str, Any]]
 

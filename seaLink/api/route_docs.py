@@ -164,7 +164,20 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ),
     ("POST", "/api/v1/broadcasts/{bid}/resend"): RouteDoc(r.RearmedOut, errors={404: _NOT_FOUND}),
     ("GET", "/api/v1/broadcasts/{bid}/recall"): RouteDoc(
-        r.RecallBoardOut, errors={404: _NOT_FOUND}
+        r.RecallBoardOut,
+        alternatives={
+            "text/csv": {"type": "string"},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "type": "string",
+                "format": "binary",
+            },
+        },
+        errors={400: "an unknown format, or at is not a time with its offset", 404: _NOT_FOUND},
+        query=(
+            Query("at", {"type": "string", "format": "date-time"}, "the board as it stood then"),
+            Query("format", {"type": "string", "enum": ["json", "csv", "xlsx"]}),
+            Query("lang", {"type": "string"}, "zh-CN (default) or en, for the export"),
+        ),
     ),
     ("GET", "/api/v1/zones"): RouteDoc(r.FeatureCollectionOut, media=GEOJSON),
     ("POST", "/api/v1/zones"): RouteDoc(r.CreatedOut),
