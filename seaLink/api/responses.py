@@ -435,7 +435,8 @@ class RecallBoardOut(Out):
     at: str
     deadline: str
     shelter: str | None = None
-    complete_at: str | None = None
+    complete_at: str | None = None  # the first time every boat was done: the time to 100%
+    closed_at: str | None = None  # the deadline was reached and the missing became alerts
     total: dict[str, int]
     grids: list[dict[str, Any]]
     vessels: list[dict[str, Any]]

@@ -122,10 +122,11 @@ class RecallService(DeadlineLoop):
         b = await recall_store.board(self._db, bid, self._ports, terms, when,
                                      live=at is None or at >= now, window_s=self._window_s)  # fmt: skip
         async with self._db.engine.connect() as conn:
-            done_at = (await conn.execute(
-                select(_r.c.complete_at).where(_r.c.broadcast_id == bid)
-            )).scalar()  # fmt: skip
+            done_at, closed_at = (await conn.execute(
+                select(_r.c.complete_at, _r.c.closed_at).where(_r.c.broadcast_id == bid)
+            )).one()  # fmt: skip
         b["complete_at"] = done_at.isoformat() if done_at and done_at <= when else None
+        b["closed_at"] = closed_at.isoformat() if closed_at and closed_at <= when else None
         b["issued_at"] = terms.issued_at.isoformat()
         return b
 

@@ -67,6 +67,8 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
     "phase": {
         "uncertainty": ("不明阶段", "uncertainty phase"), "alert": ("告警阶段", "alert phase"),
         "distress": ("遇险阶段", "distress phase"),
+        "unaccounted": ("未落实", "unaccounted"), "returning_late": ("返港超时", "returning, late"),
+        "returning_on_time": ("返港中", "returning"),
     },
     "level": {
         "0": ("值班员", "duty officer"), "1": ("网格长", "grid leader"),
