@@ -345,3 +345,68 @@ async def _alerts_all(base: str, h: dict[str, str]) -> list[dict[str, Any]]:
 
 async def _reachable(hub: Hub, vids: list[str]) -> bool:
     return all(hub.outbox.reachable(v, hub.clock.now()) for v in vids)
+
+
+async def test_crews_ashore_entered_by_a_coordinator_are_audited_and_make_the_100_percent(
+    storm: tuple[Hub, str], clock: FakeClock
+) -> None:
+    """Two boats in port: not done while their crews are aboard; a coordinator's phone check
+    (his grid only, never more than aboard) completes them, and the time to 100% is logged."""
+    hub, base = storm
+    admin = await _token(base, "admin", "admin-pass-123")
+    coord = await _token(base, "ca", "coord-a-pass")
+    boats = {vid: online(hub, vid, clock) for vid in ("V1", "V6")}  # both of grid G01
+    try:
+        for v in boats.values():
+            v.publish("position", {"ts": clock.now().isoformat(), "lat": HOME[0], "lon": HOME[1]})
+
+        async def both_in() -> bool:
+            return await _count(hub, Position) == 2
+
+        await wait_for(both_in)
+        await hub.drained()
+        async with aiohttp.ClientSession(headers=admin) as s:
+            r = await s.post(f"{base}/api/v1/broadcasts", json={
+                "kind": "warning", "title": "撤离令", "body": "回港避风", "target": {"vessels": ["V1", "V6"]},
+                "recall": {"deadline": (clock.now() + timedelta(hours=2)).isoformat(), "shelter": "云澳渔港"},
+            })  # fmt: skip
+            assert r.status == 201
+            bid = (await r.json())["broadcast"]["id"]
+            r = await s.post(f"{base}/api/v1/broadcasts", json={
+                "kind": "warning", "title": "撤离令", "body": "回港避风", "target": {"vessels": ["V1"]},
+                "recall": {"deadline": (clock.now() + timedelta(hours=2)).isoformat(), "shelter": "汕头港"},
+            })  # fmt: skip
+            assert (r.status, (await r.json())["error"]) == (400, "unknown_shelter")
+        board = await _board(base, admin, bid)
+        assert (board["total"]["in_port"], board["total"]["done"], board["complete_at"]) == (
+            2,
+            0,
+            None,
+        )
+
+        async def ashore(h: dict[str, str], vid: str, n: int) -> tuple[int, dict[str, Any]]:
+            async with aiohttp.ClientSession(headers=h) as s:
+                r = await s.post(f"{base}/api/v1/broadcasts/{bid}/recall/{vid}/ashore",
+                                 json={"persons_ashore": n, "note": "电话核实"})  # fmt: skip
+                return r.status, await r.json()
+
+        assert (await ashore(coord, "V1", 7))[1]["error"] == "too_many_persons"  # 6 aboard
+        assert (await ashore(coord, "V4", 1))[0] == 404  # not of this recall (nor his grid)
+        assert (await ashore(coord, "V1", 6))[0] == 200
+        clock.advance(timedelta(minutes=5))
+        assert (await ashore(coord, "V6", 5))[0] == 200
+        await hub.recall.settle()
+        board = await _board(base, admin, bid)
+        rows = {v["vessel_id"]: v for v in board["vessels"]}
+        assert rows["V1"]["ashore_source"] == "coordinator:ca" and rows["V1"]["done"] is True
+        assert (board["total"]["done"], board["total"]["persons_ashore"]) == (2, 11)
+        assert board["complete_at"] == clock.now().isoformat()  # 100% at the second check
+        async with aiohttp.ClientSession(headers=admin) as s:
+            trail = (await (await s.get(f"{base}/api/v1/audit")).json())["audit"]
+        assert [(a["username"], a["target"]) for a in trail if a["action"] == "recall.ashore"] == [
+            ("ca", f"broadcast/{bid}/V6"),
+            ("ca", f"broadcast/{bid}/V1"),
+        ]
+    finally:
+        for v in boats.values():
+            v.close()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 from pydantic import ValidationError
 
 from seaLink.api import responses as out
 from seaLink.api.ids import path_id
-from seaLink.api.models import BroadcastIn
+from seaLink.api.models import AshoreIn, BroadcastIn
 from seaLink.api.security import json_error, principal
 from seaLink.api.words import reader_lang
 from seaLink.errors import Refused
@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from seaLink.runtime import Hub
 
 
-async def read_body(request: web.Request, model: type[BroadcastIn]) -> BroadcastIn:
+M = TypeVar("M", BroadcastIn, AshoreIn)
+
+
+async def read_body(request: web.Request, model: type[M]) -> M:
     try:
         raw = await request.read()
         return model.model_validate_json(raw)
@@ -118,8 +121,20 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         return web.Response(body=recall_export.to_xlsx(board, lang), headers=disposition,
                             content_type=XLSX)  # fmt: skip
 
+    async def ashore(request: web.Request) -> web.Response:
+        body = await read_body(request, AshoreIn)
+        done = await hub.recall.confirm_ashore(
+            _bid(request),
+            request.match_info["vid"],
+            body.persons_ashore,
+            principal(request),
+            body.note,
+        )
+        return out.respond(out.AshoreOut, done)
+
     return [
         web.get("/api/v1/broadcasts/{bid}/recall", recall_board),
+        web.post("/api/v1/broadcasts/{bid}/recall/{vid}/ashore", ashore),
         web.post("/api/v1/broadcasts", create),
         web.get("/api/v1/broadcasts", list_),
         web.get("/api/v1/broadcasts/{bid}", get),

@@ -73,6 +73,13 @@ class RecallIn(_Body):
     )
 
 
+class AshoreIn(_Body):
+    """Persons ashore of a recalled boat, as a coordinator found them (a phone check)."""
+
+    persons_ashore: Annotated[int, Field(ge=0, le=500)]
+    note: Annotated[str, Field(max_length=200)] = ""
+
+
 class BroadcastIn(_Body):
     kind: BroadcastKind
     title: Annotated[str, Field(min_length=1, max_length=200)]

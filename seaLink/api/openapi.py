@@ -26,7 +26,7 @@ from seaLink.api.alerts_api import (
     TaskIn,
 )
 from seaLink.api.alerts_api import AssignIn as AlertAssignIn
-from seaLink.api.models import BroadcastIn
+from seaLink.api.models import AshoreIn, BroadcastIn
 from seaLink.api.requests_api import AssignIn, ReplyIn
 from seaLink.api.requests_api import ResolveIn as RequestResolveIn
 from seaLink.api.responses import ErrorOut
@@ -129,6 +129,11 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
         200,
     ),
     ("POST", "/api/v1/broadcasts/{bid}/resend"): ("Send again what is not delivered", None, 200),
+    ("POST", "/api/v1/broadcasts/{bid}/recall/{vid}/ashore"): (
+        "Persons ashore, as a coordinator checked",
+        AshoreIn,
+        200,
+    ),
     ("GET", "/api/v1/broadcasts/{bid}/recall"): (
         "The typhoon recall board (?at=&format=csv|xlsx)",
         None,

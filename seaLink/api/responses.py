@@ -442,6 +442,14 @@ class RecallBoardOut(Out):
     vessels: list[dict[str, Any]]
 
 
+class AshoreOut(Out):
+    broadcast_id: int
+    vessel_id: str
+    persons_ashore: int
+    at: str
+    by: str
+
+
 class CreatedOut(Out):
     id: int
 

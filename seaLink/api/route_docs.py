@@ -179,6 +179,10 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
             Query("lang", {"type": "string"}, "zh-CN (default) or en, for the export"),
         ),
     ),
+    ("POST", "/api/v1/broadcasts/{bid}/recall/{vid}/ashore"): RouteDoc(
+        r.AshoreOut,
+        errors={404: "no such vessel in the recall in your grids", 400: "more than aboard"},
+    ),
     ("GET", "/api/v1/zones"): RouteDoc(r.FeatureCollectionOut, media=GEOJSON),
     ("POST", "/api/v1/zones"): RouteDoc(r.CreatedOut),
     ("DELETE", "/api/v1/zones/{zid}"): RouteDoc(r.RetiredOut, errors={404: "no such zone"}),

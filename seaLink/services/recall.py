@@ -16,6 +16,8 @@ from seaLink.clock import Clock
 from seaLink.domain.events import Emit
 from seaLink.domain.ports import PortIndex
 from seaLink.domain.recall_judge import Terms
+from seaLink.domain.roles import Principal
+from seaLink.errors import Refused
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.deadlines import DeadlineLoop
 from seaLink.services.events import EventBus
@@ -24,7 +26,8 @@ from seaLink.store import recall_store
 from seaLink.store.broadcast_store import get_broadcast
 from seaLink.store.db import Database
 from seaLink.store.phrases import BOAT_LANG, detail_columns
-from seaLink.store.tables import Broadcast, Delivery, Recall
+from seaLink.store.tables import Broadcast, Delivery, Recall, RecallCrew, Vessel
+from seaLink.store.users import audit
 from seaLink.store.zone_alert_writes import record_batch
 from seaLink.texts import Phrase, render
 from seaLink.wire.payloads import DownKind, DownMessage
@@ -33,6 +36,8 @@ log = logging.getLogger(__name__)
 _r: Any = Recall.__table__  # type: ignore[attr-defined]
 _d: Any = Delivery.__table__  # type: ignore[attr-defined]
 _b: Any = Broadcast.__table__  # type: ignore[attr-defined]
+_c: Any = RecallCrew.__table__  # type: ignore[attr-defined]
+_v: Any = Vessel.__table__  # type: ignore[attr-defined]
 _JUDGE = 0  # the deadline key of the next judgement (recalls are positive, expiries negative)
 # The alert of each flag, escalated on the recall policy (see `policy_key`).
 FLAG_ALERTS = {"contradicted": "recall_track", "left_port": "left_port"}
@@ -129,6 +134,35 @@ class RecallService(DeadlineLoop):
         b["closed_at"] = closed_at.isoformat() if closed_at and closed_at <= when else None
         b["issued_at"] = terms.issued_at.isoformat()
         return b
+
+    async def confirm_ashore(
+        self, bid: int, vessel_id: str, persons: int, who: Principal, note: str = ""
+    ) -> dict[str, Any]:
+        """A coordinator's word on a boat's persons ashore (a phone check): kept, audited, and
+        counted beside the terminal's own (the newer wins)."""
+        if not who.can_write:
+            raise Refused("forbidden", "this role may not enter persons ashore")
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(
+                select(_d.c.grid_id, _v.c.persons).join(_v, _v.c.id == _d.c.vessel_id)
+                .where(_d.c.broadcast_id == bid, _d.c.vessel_id == vessel_id)
+            )).first()  # fmt: skip
+        if row is None or not who.can_write_grid(row[0]):
+            raise Refused("not_found", f"no vessel {vessel_id} in recall {bid} in your grids")
+        if row[1] and persons > int(row[1]):
+            raise Refused(
+                "too_many_persons", f"{vessel_id} has {row[1]} persons aboard, not {persons}"
+            )
+        now = self._clock.now()
+        async with self._db.engine.begin() as conn:
+            await conn.execute(_c.insert().values(broadcast_id=bid, vessel_id=vessel_id,
+                               persons_ashore=persons, ts=now, by=who.username, note=note))  # fmt: skip
+        await audit(self._db, ts=now, username=who.username, action="recall.ashore",
+                    target=f"broadcast/{bid}/{vessel_id}",
+                    detail=f"{persons} persons ashore {note}".strip())  # fmt: skip
+        self.observe()
+        return {"broadcast_id": bid, "vessel_id": vessel_id, "persons_ashore": persons,
+                "at": now.isoformat(), "by": who.username}  # fmt: skip
 
     async def _due(self, bid: int, now: datetime) -> None:
         if bid == _JUDGE:

@@ -17,7 +17,15 @@ from sqlalchemy import or_, select, true
 from seaLink.domain.ports import PortIndex
 from seaLink.domain.recall_judge import FLAGS, LINES, BoatFacts, Fix, Terms, done, judge
 from seaLink.store.db import Database
-from seaLink.store.tables import AckEvent, Alert, Delivery, Position, Vessel, VesselState
+from seaLink.store.tables import (
+    AckEvent,
+    Alert,
+    Delivery,
+    Position,
+    RecallCrew,
+    Vessel,
+    VesselState,
+)
 
 _d: Any = Delivery.__table__  # type: ignore[attr-defined]
 _ack: Any = AckEvent.__table__  # type: ignore[attr-defined]
@@ -25,6 +33,7 @@ _v: Any = Vessel.__table__  # type: ignore[attr-defined]
 _vs: Any = VesselState.__table__  # type: ignore[attr-defined]
 _p: Any = Position.__table__  # type: ignore[attr-defined]
 _a: Any = Alert.__table__  # type: ignore[attr-defined]
+_c: Any = RecallCrew.__table__  # type: ignore[attr-defined]
 
 # Fixes read from this long before the order: the last one before it tells where the boat was
 # when the order went out (in a harbour: leaving later is 离港).
@@ -76,10 +85,22 @@ async def board(
                 or_(_a.c.resolved_at.is_(None), _a.c.resolved_at > at),
             )
         )).all()  # fmt: skip
+        crew = (await conn.execute(
+            select(_c.c.vessel_id, _c.c.persons_ashore, _c.c.ts, _c.c.by).where(
+                _c.c.broadcast_id == bid, true() if live else _c.c.ts <= at
+            ).order_by(_c.c.ts, _c.c.id)
+        )).all()  # fmt: skip
     answers: dict[str, dict[str, Any]] = {}
-    for vid, recall, _ts in acks:
+    # Persons ashore: the newest word, the terminal's (its answer) or a coordinator's entry.
+    ashore: dict[str, tuple[datetime, int, str]] = {}
+    for vid, recall, ts in acks:
         reply = json.loads(recall) if recall else {}
         answers[vid] = reply or answers.get(vid, {})
+        if reply.get("persons_ashore") is not None:
+            ashore[vid] = (ts, int(reply["persons_ashore"]), "terminal")
+    for vid, n, ts, by in crew:
+        if vid not in ashore or ts >= ashore[vid][0]:
+            ashore[vid] = (ts, int(n), f"coordinator:{by}")
     track: dict[str, list[Fix]] = defaultdict(list)
     for vid, ts, lat, lon, sog, cog in fixes:
         track[vid].append(Fix(ts, lat, lon, sog, cog))
@@ -97,7 +118,7 @@ async def board(
                           distress=(vid, "distress") in alerts,
                           lost_contact=(vid, "lost_contact") in alerts)  # fmt: skip
         v = judge(facts, terms, ports, at, window_s)
-        ashore = (reply or {}).get("persons_ashore")
+        _when, ashore_n, ashore_by = ashore.get(vid, (None, None, None))
         row = {
             "vessel_id": vid, "hull_name": hull, "grid_id": grid, "line": v.line,
             "status": _COARSE.get(v.line, v.line), "source": v.source, "flags": list(v.flags),
@@ -110,8 +131,8 @@ async def board(
             "fix_age_s": max(0, int((at - v.fix.ts).total_seconds())) if v.fix else None,
             "link": link, "link_status": link_status if live else None,
             "contact_state": contact if live else None,
-            "persons_aboard": persons, "persons_ashore": ashore,
-            "done": done(v.line, persons or 0, ashore),
+            "persons_aboard": persons, "persons_ashore": ashore_n, "ashore_source": ashore_by,
+            "done": done(v.line, persons or 0, ashore_n),
             "last_heard": heard.isoformat() if heard and live else None,
         }  # fmt: skip
         vessels.append(row)

@@ -487,6 +487,20 @@ class Recall(SQLModel, table=True):
     complete_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
+class RecallCrew(SQLModel, table=True):
+    """Persons ashore of a recalled boat as a coordinator entered them (a phone check): every
+    entry kept, the newest (by then) counts beside the terminal's own word."""
+
+    __tablename__ = "recall_crew"
+    id: int | None = _id()
+    broadcast_id: int = Field(index=True)
+    vessel_id: str = Field(max_length=32)
+    persons_ashore: int
+    ts: datetime = Field(sa_column=_ts())
+    by: str = Field(max_length=64)
+    note: str = Field(default="", max_length=200)
+
+
 class HubMember(SQLModel, table=True):
     """A hub process of a cluster: its heartbeat tells the others it is alive."""
 
