@@ -97,6 +97,7 @@ def bodies(grid: str, now: datetime) -> dict[tuple[str, str], Any]:
             "radius_nmi": 1.0,
         },
         ("POST", "/api/v1/zones/{zid}/permits"): {"vessel_id": vessel},
+        ("POST", "/api/v1/broadcasts/{bid}/recall/{vid}/ashore"): {"persons_ashore": 1},
         ("POST", "/api/v1/requests/{rid}/reply"): {"text": "已联系维修"},
         ("POST", "/api/v1/requests/{rid}/assign"): {"username": "ca"},
         ("POST", "/api/v1/requests/{rid}/resolve"): {"note": "done"},
