@@ -131,6 +131,8 @@ class Hub:
             db=self.db, clock=self.clock, registry=self.registry, ports=self.ports,
             emit=emit, zones_document=self.zones_document,
             port_radius_nmi=settings.contact.port_radius_nmi,
+            confirm_fixes=settings.contact.zone_confirm_fixes,
+            confirm_s=settings.contact.zone_confirm_s,
         )  # fmt: skip
         self.requests = RequestService(
             db=self.db, clock=self.clock, outbox=self.outbox, alerting=self.alerting, events=self.events,

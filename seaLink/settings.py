@@ -89,6 +89,15 @@ class ContactSettings(_Section):
     startup_grace_s: int = Field(
         120, description="after a hub start, no new alert until the broker's backlog is in"
     )
+    zone_confirm_fixes: int = Field(
+        3, ge=1, description="a zone alert is raised (or cleared) after this many fixes in a row"
+    )
+    zone_confirm_s: int = Field(
+        600,
+        ge=0,
+        description="... or once the boat has been inside (outside) this long: 10-minute reports "
+        "alert at their second fix, so one bad GNSS fix neither raises nor clears an alert",
+    )
 
 
 class MessagingSettings(_Section):
