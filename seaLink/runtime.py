@@ -37,6 +37,7 @@ from seaLink.services.gateway_uplinks import BeidouRouteView
 from seaLink.services.ingest import IngestPipeline
 from seaLink.services.live_view import LiveView
 from seaLink.services.outbox import Outbox
+from seaLink.services.port_log import PortLog
 from seaLink.services.recall import RecallService
 from seaLink.services.registry import RegistryCache
 from seaLink.services.requests import RequestService
@@ -134,6 +135,9 @@ class Hub:
             confirm_fixes=settings.contact.zone_confirm_fixes,
             confirm_s=settings.contact.zone_confirm_s,
         )  # fmt: skip
+        self.port_log = PortLog(
+            db=self.db, clock=self.clock, ports=self.ports, registry=self.registry
+        )
         self.requests = RequestService(
             db=self.db, clock=self.clock, outbox=self.outbox, alerting=self.alerting, events=self.events,
             settings=settings.requests,
@@ -154,7 +158,7 @@ class Hub:
         self.router.live, self.router.schedule = hub_routes(
             live=self.live, watch=self.watch, outbox=self.outbox, zones=self.zones,
             alerting=self.alerting, requests=self.requests, recall=self.recall,
-            metrics=self.metrics,
+            port_log=self.port_log, metrics=self.metrics,
         )  # fmt: skip
         self.ingest = self.make_ingest(self.link)
         self.auth = AuthService(
@@ -200,6 +204,7 @@ class Hub:
         await self.broadcasts.load_active()
         await self.alerting.load()
         await self.zones.load()
+        await self.port_log.load()
         await self.requests.load()
         await self.recall.load()
         self.broadcasts.on_recall.append(self.recall.register)
@@ -257,6 +262,7 @@ class Hub:
         await self.broadcasts.load_active()
         await self.alerting.load()
         await self.zones.reload()
+        await self.port_log.load()
         await self.requests.load()
         await self.recall.load()
 
@@ -266,6 +272,7 @@ class Hub:
         tg.create_task(self.outbox.run(), name="outbox")
         tg.create_task(self.alerting.run(), name="alerting")
         tg.create_task(self.zones.run(), name="zone-watch")
+        tg.create_task(self.port_log.run(), name="port-log")
         tg.create_task(self.requests.run(), name="requests")
         tg.create_task(self.recall.run(), name="recall")
         tg.create_task(self.broadcasts.report_progress(), name="broadcast-progress")
@@ -332,6 +339,7 @@ class Hub:
             await self.watch.settle()
             await self.outbox.settle()
             await self.zones.settle()
+            await self.port_log.settle()
             await self.alerting.settle()
             await self.requests.settle()
             await self.recall.settle()

@@ -12,7 +12,8 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from itertools import pairwise
 from typing import Any
 
 import aiohttp
@@ -260,6 +261,7 @@ async def test_the_board_counts_the_truth_of_a_scripted_storm(
         then = await _board(base, admin, bid, at5)
         assert figures(then["total"]) == expected(5, {"G01", "G02"})
         await _exports_say_the_same(base, admin, bid, at5, expected(5, {"G01", "G02"}))
+        await _port_log_says_what_the_script_did(base, admin, coord, t0)
     finally:
         for v in boats.values():
             v.close()
@@ -298,6 +300,55 @@ async def _exports_say_the_same(
     assert {vid: words[row[3]] for vid, row in by_vessel.items()} == {
         b.vid: truth(b, 5)[0] for b in SCRIPT
     }
+
+
+def port_moves() -> set[tuple[str, str, str, int]]:
+    """(vessel, in/out, port, report) of every harbour edge the script's boats crossed."""
+    names = {HOME: "云澳渔港", QINGAO: "青澳湾"}
+    moves = set()
+    for b in SCRIPT:
+        heard = [k for k in range(DEADLINE_STEPS + 2) if b.reports(k)]
+        for k0, k1 in pairwise(heard):
+            was, now = b.distance(k0) <= RADIUS, b.distance(k1) <= RADIUS
+            if was != now:
+                moves.add((b.vid, "in" if now else "out", names[b.harbour], k1))
+    return moves
+
+
+async def _port_log_says_what_the_script_did(
+    base: str, admin: dict[str, str], coord: dict[str, str], t0: datetime
+) -> None:
+    day = t0.astimezone(timezone(timedelta(hours=8))).date().isoformat()
+    async with aiohttp.ClientSession() as s:
+        r = await s.get(f"{base}/api/v1/ports/log", params={"date": day}, headers=admin)
+        log = await r.json()
+        mine = await (
+            await s.get(f"{base}/api/v1/ports/log", params={"date": day}, headers=coord)
+        ).json()
+        r = await s.get(
+            f"{base}/api/v1/ports/log", params={"date": day, "grid": "G02"}, headers=coord
+        )
+        assert r.status == 403
+        r = await s.get(
+            f"{base}/api/v1/ports/log", params={"date": day, "format": "csv"}, headers=admin
+        )
+        text = await r.text()
+
+    def step(ts: str) -> int:
+        return round((datetime.fromisoformat(ts) - t0) / STEP)
+
+    truth = port_moves()
+    assert {"V4", "V6", "V8", "V9"} <= {m[0] for m in truth}  # out, in, in elsewhere, in late
+    assert {(e["vessel_id"], e["kind"], e["port"], step(e["ts"])) for e in log["events"]} == truth
+    assert {(e["vessel_id"], e["kind"]) for e in mine["events"]} == {
+        (m[0], m[1]) for m in truth if next(b for b in SCRIPT if b.vid == m[0]).grid == "G01"
+    }
+    home = next(p for p in log["ports"] if p["port"] == "云澳渔港")
+    assert (home["in"], home["out"]) == (
+        sum(1 for m in truth if m[2] == "云澳渔港" and m[1] == "in"),
+        sum(1 for m in truth if m[2] == "云澳渔港" and m[1] == "out"),
+    )
+    assert "出港" in next(line for line in text.splitlines() if ",V4," in line)
 
 
 async def _report(

@@ -15,6 +15,7 @@ from seaLink.api import (
     alerts_api,
     broadcasts_api,
     openapi,
+    ports_api,
     requests_api,
     stats_api,
     trainings_api,
@@ -284,6 +285,7 @@ def build_app(hub: Hub) -> web.Application:
     app.router.add_routes(trainings_api.routes(hub))
     app.router.add_routes(users_api.routes(hub))
     app.router.add_routes(stats_api.routes(hub))
+    app.router.add_routes(ports_api.routes(hub))
     _add_console(app)
     return app
 

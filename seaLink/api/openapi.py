@@ -134,6 +134,11 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
         AshoreIn,
         200,
     ),
+    ("GET", "/api/v1/ports/log"): (
+        "Port entries and exits of a day (?date=&grid=&port=&format=csv)",
+        None,
+        200,
+    ),
     ("GET", "/api/v1/broadcasts/{bid}/recall"): (
         "The typhoon recall board (?at=&format=csv|xlsx)",
         None,

@@ -450,6 +450,15 @@ class AshoreOut(Out):
     by: str
 
 
+class PortLogOut(Out):
+    """A day's port entries and exits (Beijing day), with counts per port and per grid."""
+
+    date: str
+    events: list[dict[str, Any]]
+    ports: list[dict[str, Any]]
+    grids: list[dict[str, Any]]
+
+
 class CreatedOut(Out):
     id: int
 

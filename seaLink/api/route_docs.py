@@ -183,6 +183,17 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
         r.AshoreOut,
         errors={404: "no such vessel in the recall in your grids", 400: "more than aboard"},
     ),
+    ("GET", "/api/v1/ports/log"): RouteDoc(
+        r.PortLogOut,
+        alternatives={"text/csv": {"type": "string"}},
+        errors={400: "date is not YYYY-MM-DD, or an unknown format", 403: "a grid not yours"},
+        query=(
+            Query("date", {"type": "string", "format": "date"}, "Beijing day (default today)"),
+            Query("grid", {"type": "string"}),
+            Query("port", {"type": "string"}),
+            Query("format", {"type": "string", "enum": ["json", "csv"]}),
+        ),
+    ),
     ("GET", "/api/v1/zones"): RouteDoc(r.FeatureCollectionOut, media=GEOJSON),
     ("POST", "/api/v1/zones"): RouteDoc(r.CreatedOut),
     ("DELETE", "/api/v1/zones/{zid}"): RouteDoc(r.RetiredOut, errors={404: "no such zone"}),

@@ -41,6 +41,7 @@ from seaLink.services.alerting import Alerting
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.live_view import LiveView
 from seaLink.services.outbox import Outbox
+from seaLink.services.port_log import PortLog
 from seaLink.services.recall import RecallService
 from seaLink.services.requests import RequestService
 from seaLink.services.zone_watch import ZoneWatch
@@ -60,6 +61,7 @@ def hub_routes(
     alerting: Alerting,
     requests: RequestService,
     recall: RecallService,
+    port_log: PortLog,
     metrics: HubMetrics,
 ) -> tuple[Routes, Routes]:
     """The table: (live routes, schedule routes)."""
@@ -102,7 +104,7 @@ def hub_routes(
         ],
         LinkStatusChanged: [lambda e: outbox.vessel_status(e.vessel_id, e.online, e.at)],
         TerminalHello: [lambda e: outbox.vessel_hello(e.vessel_id, e.at)],
-        PositionsStored: [zones.observe_stored, recall.observe],
+        PositionsStored: [zones.observe_stored, recall.observe, port_log.observe],
         AcksApplied: [acks_applied, recall.observe],
         DistressRaised: [distress_raised, recall.observe],
         DistressRepeated: [lambda e: outbox.kick()],

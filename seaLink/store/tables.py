@@ -501,6 +501,23 @@ class RecallCrew(SQLModel, table=True):
     note: str = Field(default="", max_length=200)
 
 
+class PortEvent(SQLModel, table=True):
+    """A boat entering or leaving a harbour (进出港), as its track showed it."""
+
+    __tablename__ = "port_event"
+    __table_args__ = (UniqueConstraint("vessel_id", "ts", "kind", name="uq_port_event"),)
+    id: int | None = _id()
+    vessel_id: str = Field(max_length=32, index=True)
+    grid_id: str = Field(max_length=32)
+    port: str = Field(max_length=64)
+    kind: str = Field(max_length=8, description="in / out")
+    ts: datetime = Field(sa_column=_ts(index=True))
+    lat: float
+    lon: float
+    persons: int = 0
+    source: str = Field(default="track", max_length=16)
+
+
 class HubMember(SQLModel, table=True):
     """A hub process of a cluster: its heartbeat tells the others it is alive."""
 

@@ -60,6 +60,13 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "shelter": ("指定避风港", "named shelter"), "complete_at": ("全部落实时间", "100% at"),
         "summary": ("汇总", "summary"), "boats": ("船舶", "vessels"), "all": ("合计", "total"),
     },
+    "port_col": {
+        "time": ("时间（北京时间）", "time (Beijing time)"), "port": ("港口", "port"),
+        "kind": ("进/出港", "in/out"), "grid": ("网格", "grid"), "vessel_id": ("船舶编号", "vessel id"),
+        "hull_name": ("船名", "hull name"), "persons": ("船上人数", "persons aboard"),
+        "source": ("依据", "source"), "in": ("进港", "in"), "out": ("出港", "out"),
+        "track": ("轨迹", "track"), "terminal": ("终端报告", "terminal report"),
+    },
     "recall_answer": {
         "returning": ("正在返港", "returning"), "sheltering": ("在他港避风", "sheltering elsewhere"),
         "in_port": ("已在港", "in port"), "none": ("未回复", "no answer"),
