@@ -242,6 +242,49 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_typhoon(args: argparse.Namespace, settings: Settings) -> int:
+    """`sealink typhoon import FILE`: a forecast through a running hub's API (GeoJSON, or the
+    plain text form), then the boats it puts in danger and the recall proposed for them."""
+    import getpass
+    import json
+    import os
+    import urllib.error
+    import urllib.request
+
+    api = (args.api or f"http://{settings.api.host}:{settings.api.port}").rstrip("/")
+    data = Path(args.file).read_bytes()
+    geo = args.file.endswith((".json", ".geojson"))
+
+    def call(path: str, body: bytes, ctype: str, token: str = "") -> Any:
+        req = urllib.request.Request(api + path, method="POST", data=body)
+        req.add_header("Content-Type", ctype)
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as exc:
+            detail = json.loads(exc.read() or b"{}")
+            raise SystemExit(
+                f"sealink typhoon: {exc.code} {detail.get('message', exc.reason)}"
+            ) from None
+        except OSError as exc:
+            raise SystemExit(f"sealink typhoon: cannot reach the hub at {api}: {exc}") from None
+
+    password = os.environ.get("SEALINK_PASSWORD") or getpass.getpass(f"password of {args.user}: ")
+    login = json.dumps({"username": args.user, "password": password}).encode()
+    token = call("/api/v1/auth/login", login, "application/json")["token"]
+    r = call("/api/v1/typhoons", data, "application/geo+json" if geo else "text/plain", token)
+    print(f"typhoon forecast {r['id']} {r['name']}: {len(r['points'])} positions, "
+          f"{len(r['boats'])} boats in danger")  # fmt: skip
+    for b in r["boats"]:
+        when = "now" if b["inside_now"] else b["enters_at"]
+        print(f"  {b['vessel_id']} {b['hull_name']} ({b['grid_id']}): inside {when}")
+    if r["proposal"]:
+        print(f"proposed recall: {json.dumps(r['proposal'], ensure_ascii=False)}")
+    return 0
+
+
 def recall_deadline(text: str) -> str:
     """`--deadline`: an ISO 8601 time; without an offset it is Beijing time (what the desk reads
     on the wall clock), e.g. `2026-09-01T17:00` or `17:00` (today, Beijing time)."""
@@ -474,6 +517,13 @@ def build_parser() -> argparse.ArgumentParser:
     bstat = bsub.add_parser("status", help="the roll-up of a broadcast: who has it, who is missing")
     bstat.add_argument("id", type=int)
 
+    ty = sub.add_parser("typhoon", help="typhoon forecasts through a running hub")
+    ty.add_argument("--api", help="hub API base URL (default from settings)")
+    ty.add_argument("--user", default="admin", help="account (password from $SEALINK_PASSWORD)")
+    tsub = ty.add_subparsers(dest="typhoon_cmd", required=True)
+    timp = tsub.add_parser("import", help="import a forecast: GeoJSON (.geojson/.json) or text")
+    timp.add_argument("file")
+
     cred = sub.add_parser(
         "credentials",
         help="broker accounts (Mosquitto dynamic security): each bound to its own client id",
@@ -588,6 +638,7 @@ def main(argv: list[str] | None = None) -> int:
         "user": cmd_user,
         "gateway": cmd_gateway,
         "broadcast": cmd_broadcast,
+        "typhoon": cmd_typhoon,
         "credentials": cmd_credentials,
         "terminal": cmd_terminal,
     }

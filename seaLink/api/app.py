@@ -19,6 +19,7 @@ from seaLink.api import (
     requests_api,
     stats_api,
     trainings_api,
+    typhoons_api,
     users_api,
     zones_api,
 )
@@ -286,6 +287,7 @@ def build_app(hub: Hub) -> web.Application:
     app.router.add_routes(users_api.routes(hub))
     app.router.add_routes(stats_api.routes(hub))
     app.router.add_routes(ports_api.routes(hub))
+    app.router.add_routes(typhoons_api.routes(hub))
     _add_console(app)
     return app
 

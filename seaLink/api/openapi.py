@@ -134,6 +134,13 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
         AshoreIn,
         200,
     ),
+    ("POST", "/api/v1/typhoons"): ("Import a typhoon forecast (GeoJSON, or text/plain)", None, 201),
+    ("GET", "/api/v1/typhoons"): ("The newest forecast of each typhoon", None, 200),
+    ("GET", "/api/v1/typhoons/{tid}"): (
+        "A forecast: danger area, boats in danger, proposed recall",
+        None,
+        200,
+    ),
     ("GET", "/api/v1/ports/log"): (
         "Port entries and exits of a day (?date=&grid=&port=&format=csv)",
         None,

@@ -459,6 +459,22 @@ class PortLogOut(Out):
     grids: list[dict[str, Any]]
 
 
+class TyphoonOut(Out):
+    """A typhoon forecast: its track, the danger area (GeoJSON), the boats in danger (the
+    reader's grids) and the recall proposed for them (None when no boat is)."""
+
+    id: int
+    name: str
+    points: list[dict[str, Any]]
+    danger: dict[str, Any]
+    boats: list[dict[str, Any]]
+    proposal: dict[str, Any] | None = None
+
+
+class TyphoonListOut(Out):
+    typhoons: list[dict[str, Any]]
+
+
 class CreatedOut(Out):
     id: int
 

@@ -194,6 +194,11 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
             Query("format", {"type": "string", "enum": ["json", "csv"]}),
         ),
     ),
+    ("POST", "/api/v1/typhoons"): RouteDoc(
+        r.TyphoonOut, errors={400: "not a forecast (specific message)", 413: "over 256 KiB"}
+    ),
+    ("GET", "/api/v1/typhoons"): RouteDoc(r.TyphoonListOut),
+    ("GET", "/api/v1/typhoons/{tid}"): RouteDoc(r.TyphoonOut, errors={404: _NOT_FOUND}),
     ("GET", "/api/v1/zones"): RouteDoc(r.FeatureCollectionOut, media=GEOJSON),
     ("POST", "/api/v1/zones"): RouteDoc(r.CreatedOut),
     ("DELETE", "/api/v1/zones/{zid}"): RouteDoc(r.RetiredOut, errors={404: "no such zone"}),

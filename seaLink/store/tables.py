@@ -518,6 +518,18 @@ class PortEvent(SQLModel, table=True):
     source: str = Field(default="track", max_length=16)
 
 
+class TyphoonForecast(SQLModel, table=True):
+    """An imported typhoon forecast (track and wind circles); a newer one of the same name
+    replaces it on the map."""
+
+    __tablename__ = "typhoon_forecast"
+    id: int | None = _id()
+    name: str = Field(max_length=64, index=True)
+    points: str = Field(sa_column=Column(Text, nullable=False), description="as JSON")
+    created_at: datetime = Field(sa_column=_ts())
+    created_by: str = Field(max_length=64)
+
+
 class HubMember(SQLModel, table=True):
     """A hub process of a cluster: its heartbeat tells the others it is alive."""
 
