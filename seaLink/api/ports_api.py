@@ -79,7 +79,11 @@ def routes(hub: Hub) -> list[web.RouteDef]:
     async def port_log(request: web.Request) -> web.Response:
         raw = request.query.get("date")
         try:
-            day = date.fromisoformat(raw) if raw else hub.clock.now().astimezone(BEIJING).date()
+            day = (
+                date.fromisoformat(raw)
+                if raw is not None
+                else hub.clock.now().astimezone(BEIJING).date()
+            )
         except ValueError:
             return json_error(400, "bad_query", "date must be YYYY-MM-DD")
         fmt = request.query.get("format", "json")

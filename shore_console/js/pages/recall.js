@@ -121,6 +121,23 @@ export function mount(el, ctx, [bid]) {
     );
   }
 
+  // A coordinator's phone check of a boat's persons ashore: audited by the hub.
+  function ashoreButton(v) {
+    const button = h("button", { type: "button", class: "button-link recall-ashore-enter", "data-vessel-id": v.vessel_id }, t("recall.ashore_enter"));
+    button.addEventListener("click", async () => {
+      const answer = window.prompt(t("recall.ashore_enter"), String(v.persons_ashore ?? v.persons_aboard ?? ""));
+      if (answer == null || answer.trim() === "") return;
+      try {
+        await api.ashore(id, v.vessel_id, Number(answer), "");
+        message.textContent = t("recall.ashore_saved", { vessel: v.hull_name || v.vessel_id, n: Number(answer) });
+        load();
+      } catch (err) {
+        message.textContent = apiErrorText(err);
+      }
+    });
+    return button;
+  }
+
   function renderBoard() {
     const total = board.total;
     const tile = (key, n, cls = "") => h("div", { class: `recall-tile ${cls}`, "data-status": key }, h("span", { class: "recall-tile-value" }, String(n)), h("span", { class: "recall-tile-label" }, t(`recall.status.${key}`)));
@@ -174,7 +191,8 @@ export function mount(el, ctx, [bid]) {
             h("td", null, v.link ? raw(v.link) : "—"),
             h("td", { class: `state-text state-${contact || "unknown"}` }, stateLabel(contact)),
             h("td", { class: "num" }, v.persons_aboard == null ? "—" : String(v.persons_aboard)),
-            h("td", { class: "num" }, v.persons_ashore == null ? "—" : String(v.persons_ashore)));
+            h("td", { class: "num recall-ashore", "data-source": v.ashore_source || "" }, v.persons_ashore == null ? "—" : String(v.persons_ashore),
+              ctx.session.role !== "viewer" ? [" ", ashoreButton(v)] : null));
         })))),
     );
   }
