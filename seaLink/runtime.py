@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from seaLink.clock import Clock, SystemClock
 from seaLink.domain.ports import PortIndex, load_zones_document, ports_from_geojson
+from seaLink.domain.zones import ZoneKind
 from seaLink.errors import StoreError
 from seaLink.links.mqtt_link import MqttLink
 from seaLink.metrics import HubMetrics
@@ -136,8 +137,9 @@ class Hub:
             confirm_s=settings.contact.zone_confirm_s,
         )  # fmt: skip
         self.port_log = PortLog(
-            db=self.db, clock=self.clock, ports=self.ports, registry=self.registry
-        )
+            db=self.db, clock=self.clock, ports=self.ports, registry=self.registry, emit=emit,
+            bands=lambda: [z for z in self.zones.tracker.zones if z.kind is ZoneKind.MORATORIUM],
+        )  # fmt: skip
         self.requests = RequestService(
             db=self.db, clock=self.clock, outbox=self.outbox, alerting=self.alerting, events=self.events,
             settings=settings.requests,

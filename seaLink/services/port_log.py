@@ -1,5 +1,8 @@
 """Port entry and exit (进出港): each boat's fixes against the harbours' areas, an entry or an exit
-stored whenever its newest fix is on the other side of a harbour's edge than its last one.
+stored whenever its newest fix is on the other side of a harbour's edge than its last one. A boat
+leaving port (a live fix) while a typhoon signal or a recall is in force for its grid, or into the
+summer moratorium band in season for its gear, raises a `left_port` alert (离港), routed and
+escalated on the recall's timers.
 
 A boat first seen since the hub started is placed without an event (where it was before is not
 known), unless the store holds its last entry or exit. Backfilled fixes (a terminal's buffer
@@ -10,29 +13,38 @@ it was heard. An older fix than the newest judged is history already told and is
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from seaLink.clock import Clock
-from seaLink.domain.events import PositionsStored, StoredFix
+from seaLink.domain.events import Emit, PositionsStored, StoredFix
 from seaLink.domain.ports import PortIndex
+from seaLink.domain.zones import Zone
 from seaLink.services.deadlines import DeadlineLoop
 from seaLink.services.registry import RegistryCache
 from seaLink.store.db import Database
-from seaLink.store.tables import PortEvent, Vessel
+from seaLink.store.phrases import detail_columns
+from seaLink.store.tables import Broadcast, PortEvent, Vessel
+from seaLink.store.zone_alert_writes import record_batch
+from seaLink.texts import Phrase
 
 log = logging.getLogger(__name__)
 _pe: Any = PortEvent.__table__  # type: ignore[attr-defined]
 _v: Any = Vessel.__table__  # type: ignore[attr-defined]
+_b: Any = Broadcast.__table__  # type: ignore[attr-defined]
 
 
 class PortLog(DeadlineLoop):
     name = "port-log"
 
-    def __init__(self, *, db: Database, clock: Clock, ports: PortIndex, registry: RegistryCache) -> None:  # fmt: skip
+    def __init__(self, *, db: Database, clock: Clock, ports: PortIndex, registry: RegistryCache,
+                 emit: Emit | None = None, bands: Callable[[], list[Zone]] = list) -> None:  # fmt: skip
         super().__init__(clock)
+        self._emit = emit
+        self._bands = bands  # the moratorium zones (as the zone watch has them now)
         self._db = db
         self._ports = ports
         self._registry = registry
@@ -103,7 +115,48 @@ class PortLog(DeadlineLoop):
                 r["persons"] = persons.get(r["vessel_id"], 0)
             async with self._db.engine.begin() as conn:
                 await conn.execute(self._db.insert_ignore(_pe), rows)
+            live = {(f.vessel_id, f.ts) for f in batch if not f.backfill}
+            await self._alert_departures(
+                [r for r in rows if r["kind"] == "out" and (r["vessel_id"], r["ts"]) in live]
+            )
         return moved
+
+    async def _alert_departures(self, outs: list[dict[str, Any]]) -> None:
+        if not outs or self._emit is None:
+            return
+        now = self._clock.now()
+        async with self._db.engine.connect() as conn:
+            # Typhoon warnings with a signal or a recall, in force now, and the grids they cover.
+            orders = (await conn.execute(
+                select(_b.c.grid_ids).where(
+                    or_(_b.c.signal.is_not(None), _b.c.recall_deadline.is_not(None)),
+                    _b.c.kind == "warning", _b.c.expires_at > now,
+                )
+            )).scalars().all()  # fmt: skip
+        storm = {g for ids in orders for g in (ids or "").split(",") if g}
+        raise_ = []
+        for r in outs:
+            info = self._registry.get(r["vessel_id"])
+            reason = "typhoon" if r["grid_id"] in storm else None
+            if reason is None and info is not None:
+                for z in self._bands():
+                    if (
+                        z.in_season(r["ts"])
+                        and info.gear not in z.exempt_gear
+                        and z.contains(r["lat"], r["lon"])
+                    ):
+                        reason = "moratorium"
+                        break
+            if reason is None:
+                continue
+            phrase = Phrase("alert.left_port_" + reason,
+                            {"vessel": info.hull_name if info else r["vessel_id"], "port": r["port"]})  # fmt: skip
+            raise_.append({"vessel_id": r["vessel_id"], "grid_id": r["grid_id"], "type": "left_port",
+                           "severity": "major", "phase": "", "state": "raised", "raised_at": now,
+                           "updated_at": now, **detail_columns(phrase), "escalation_level": 0,
+                           "lat": r["lat"], "lon": r["lon"], "event_ts": r["ts"]})  # fmt: skip
+        if raise_:
+            self._emit(await record_batch(self._db, [], raise_, []))
 
     @staticmethod
     def _row(vid: str, grid: str, port: str, kind: str, f: StoredFix) -> dict[str, Any]:

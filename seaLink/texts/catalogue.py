@@ -145,6 +145,12 @@ PHRASES: dict[str, tuple[str, str]] = {
         "Recall answer contradicted by the track: {vessel} answered \"{answer:recall_answer}\", "
         "{distance:nm} nmi from {port} and not closing",
     ),
+    "alert.left_port_typhoon": (
+        "台风预警期间离港：{vessel} 驶离{port}", "Left {port} while a typhoon warning is in force: {vessel}",
+    ),
+    "alert.left_port_moratorium": (
+        "伏季休渔期间离港：{vessel} 驶离{port}", "Left {port} during the summer fishing moratorium: {vessel}",
+    ),
     "alert.left_port": (
         "撤离令生效期间离港：{vessel}", "Left port while a recall is in force: {vessel}",
     ),
