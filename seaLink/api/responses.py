@@ -432,6 +432,8 @@ class RecallBoardOut(Out):
     flags contradicted / left_port), totals over the reader's grids, one row per boat."""
 
     broadcast_id: int
+    title: str
+    signal: str | None = None
     at: str
     deadline: str
     shelter: str | None = None

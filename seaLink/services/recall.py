@@ -133,6 +133,13 @@ class RecallService(DeadlineLoop):
         b["complete_at"] = done_at.isoformat() if done_at and done_at <= when else None
         b["closed_at"] = closed_at.isoformat() if closed_at and closed_at <= when else None
         b["issued_at"] = terms.issued_at.isoformat()
+        # The order's heading: a coordinator of some of its grids reads the board, not the whole
+        # broadcast (the API refuses him that).
+        async with self._db.engine.connect() as conn:
+            title, signal = (await conn.execute(
+                select(_b.c.title, _b.c.signal).where(_b.c.id == bid)
+            )).one()  # fmt: skip
+        b["title"], b["signal"] = title, signal
         return b
 
     async def confirm_ashore(

@@ -157,3 +157,57 @@ async def test_the_recall_board_counts_boats_per_grid_live_with_a_countdown(
     finally:
         for b in boats.values():
             b.close()
+
+
+async def test_a_grid_coordinator_sees_his_grid_only_and_enters_a_phone_check(
+    page: Page, console: Console
+) -> None:
+    """The board the coordinator of G01 works from: his grid's row and figures only (the hub
+    decides, not the page), and the persons ashore he checked by phone counted at once."""
+    import aiohttp
+
+    from seaLink.domain.roles import Role
+    from seaLink.services.auth import hash_password
+    from seaLink.store import users
+
+    hub, clock = console.hub, console.clock
+    await users.create_user(hub.db, username="ca", password_hash=hash_password("coord-a-pass"),
+                            role=Role.COORDINATOR, grid_ids=["G01"], now=clock.now())  # fmt: skip
+    v1 = online(hub, "V1", clock)
+    try:
+        v1.publish(
+            "position", {"ts": clock.now().isoformat(), "lat": IN_PORT[0], "lon": IN_PORT[1]}
+        )
+
+        async def placed() -> bool:
+            return hub.outbox.reachable("V1", clock.now())
+
+        await wait_for(placed)
+        await hub.drained()
+        async with aiohttp.ClientSession() as s:
+            r = await s.post(f"{console.base}/api/v1/auth/login",
+                             json={"username": "admin", "password": ADMIN_PW})  # fmt: skip
+            h = {"Authorization": f"Bearer {(await r.json())['token']}"}
+            r = await s.post(f"{console.base}/api/v1/broadcasts", headers=h, json={
+                "kind": "warning", "title": "撤离令", "body": "回港避风", "target": {"all": True},
+                "recall": {"deadline": (clock.now() + timedelta(hours=2)).isoformat(), "shelter": "云澳渔港"},
+            })  # fmt: skip
+            bid = (await r.json())["broadcast"]["id"]
+        await page.clock.set_fixed_time(clock.now())
+        await login(page, console.base, "ca", "coord-a-pass")
+        await page.goto(f"{console.base}/#/broadcasts/{bid}/recall")
+        await expect(page.locator(".recall-grid-row")).to_have_count(1)
+        await expect(page.locator(".recall-grid-row")).to_have_attribute("data-grid", "G01")
+        assert await _tile(page, "total") == "3"
+        assert await _tile(page, "in_port") == "1"
+        assert await _tile(page, "done") == "0/3"
+        page.once("dialog", lambda d: d.accept("6"))
+        await page.click('.recall-ashore-enter[data-vessel-id="V1"]')
+        await expect(
+            page.locator('.recall-tile[data-status="done"] .recall-tile-value')
+        ).to_have_text("1/3")
+        row = page.locator('.recall-boat-row[data-vessel-id="V1"] .recall-ashore')
+        await expect(row).to_have_attribute("data-source", "coordinator:ca")
+        await shot(page, "recall-board-coordinator")
+    finally:
+        v1.close()

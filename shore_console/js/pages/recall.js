@@ -104,7 +104,7 @@ export function mount(el, ctx, [bid]) {
   boats.after(exporter);
 
   function renderClock() {
-    const deadline = broadcast?.recall_deadline;
+    const deadline = board?.deadline || broadcast?.recall_deadline;
     if (!deadline) {
       setChildren(clock, h("p", { class: "muted" }, t("common.loading")));
       return;
@@ -206,10 +206,12 @@ export function mount(el, ctx, [bid]) {
     try {
       do {
         again = false;
-        const [b, r] = await Promise.all([broadcast ? null : api.broadcast(id), api.recallBoard(id)]);
+        // The board carries the order's heading: a coordinator of some of its grids may read the
+        // board of his grids but not the whole broadcast.
+        const r = await api.recallBoard(id);
         if (gone) return;
-        if (b) {
-          broadcast = b.broadcast;
+        if (!broadcast) {
+          broadcast = { title: r.title, signal: r.signal, recall_deadline: r.deadline };
           setChildren(heading, t("recall.title", { id }), " ", raw(broadcast.title, "bc-title"), broadcast.signal ? h("span", { class: `bc-signal bc-signal-${broadcast.signal}` }, signalLabel(broadcast.signal)) : null);
         }
         board = r;
