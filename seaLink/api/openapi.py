@@ -136,7 +136,7 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
     ),
     ("POST", "/api/v1/typhoons"): ("Import a typhoon forecast (GeoJSON, or text/plain)", None, 201),
     ("GET", "/api/v1/typhoons"): ("The newest forecast of each typhoon", None, 200),
-    ("GET", "/api/v1/typhoons/{tid}"): (
+    ("GET", "/api/v1/typhoons/{fid}"): (
         "A forecast: danger area, boats in danger, proposed recall",
         None,
         200,

@@ -195,10 +195,11 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
         ),
     ),
     ("POST", "/api/v1/typhoons"): RouteDoc(
-        r.TyphoonOut, errors={400: "not a forecast (specific message)", 413: "over 256 KiB"}
+        r.TyphoonOut,
+        errors={400: "not a forecast (specific message)", 403: "admins only", 413: "over 256 KiB"},
     ),
     ("GET", "/api/v1/typhoons"): RouteDoc(r.TyphoonListOut),
-    ("GET", "/api/v1/typhoons/{tid}"): RouteDoc(r.TyphoonOut, errors={404: _NOT_FOUND}),
+    ("GET", "/api/v1/typhoons/{fid}"): RouteDoc(r.TyphoonOut, errors={404: _NOT_FOUND}),
     ("GET", "/api/v1/zones"): RouteDoc(r.FeatureCollectionOut, media=GEOJSON),
     ("POST", "/api/v1/zones"): RouteDoc(r.CreatedOut),
     ("DELETE", "/api/v1/zones/{zid}"): RouteDoc(r.RetiredOut, errors={404: "no such zone"}),
@@ -255,4 +256,4 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
 }
 
 # Path parameters that are numbers in the server (anything else is simply not found).
-INT_PARAMS = frozenset({"aid", "iid", "bid", "rid", "tid", "zid"})
+INT_PARAMS = frozenset({"aid", "iid", "bid", "rid", "tid", "zid", "fid"})

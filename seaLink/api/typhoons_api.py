@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from seaLink.api import responses as out
 from seaLink.api.ids import path_id
 from seaLink.api.security import json_error, principal
+from seaLink.domain.roles import Role
 from seaLink.domain.typhoon import Forecast, danger_geojson, exposure, parse_geojson, parse_text
 from seaLink.errors import Refused
 from seaLink.store.tables import TyphoonForecast, Vessel, VesselState
@@ -71,8 +72,8 @@ def proposal(f: Forecast, boats: list[dict[str, Any]], hub: Hub) -> dict[str, An
 def routes(hub: Hub) -> list[web.RouteDef]:
     async def import_(request: web.Request) -> web.Response:
         who = principal(request)
-        if not who.can_write:
-            raise Refused("forbidden", "this role may not import forecasts")
+        if who.role is not Role.ADMIN:  # a forecast is the whole county's: the county desk's
+            raise Refused("forbidden", "only the county desk (an admin) imports forecasts")
         if (request.content_length or 0) > MAX_BYTES:
             return json_error(413, "too_large", f"a forecast file is at most {MAX_BYTES} bytes")
         raw = await request.read()
@@ -113,13 +114,13 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             for i, n, c, p in rows]})  # fmt: skip
 
     async def get(request: web.Request) -> web.Response:
-        tid = path_id(request, "tid", "typhoon")
+        fid = path_id(request, "fid", "typhoon")
         async with hub.db.engine.connect() as conn:
-            row = (await conn.execute(select(_t.c.name, _t.c.points).where(_t.c.id == tid))).first()
+            row = (await conn.execute(select(_t.c.name, _t.c.points).where(_t.c.id == fid))).first()
         if row is None:
-            return json_error(404, "not_found", f"no typhoon forecast {tid}")
+            return json_error(404, "not_found", f"no typhoon forecast {fid}")
         f = Forecast.from_json(row[0], json.loads(row[1]))
-        return out.respond(out.TyphoonOut, await _view(tid, f, principal(request).grid_filter()))
+        return out.respond(out.TyphoonOut, await _view(fid, f, principal(request).grid_filter()))
 
     async def _view(tid: int, f: Forecast, grids: list[str] | None) -> dict[str, Any]:
         boats = await boats_in_danger(hub, f, grids)
@@ -129,5 +130,5 @@ def routes(hub: Hub) -> list[web.RouteDef]:
     return [
         web.post("/api/v1/typhoons", import_),
         web.get("/api/v1/typhoons", list_),
-        web.get("/api/v1/typhoons/{tid}", get),
+        web.get("/api/v1/typhoons/{fid}", get),
     ]

@@ -27,7 +27,7 @@ export function mount(el, ctx, [tid]) {
     h("section", { class: "page typhoon-page" },
       h("div", { class: "page-head" }, h("h1", null, t("typhoon.title"))),
       h("p", { class: "muted tz-note" }, t("time.zone_note")),
-      session.role !== "viewer" ? h("div", { class: "card typhoon-import-card" }, h("label", { class: "bc-field" }, h("span", { class: "bc-field-label" }, t("typhoon.file")), file), h("p", { class: "muted" }, t("typhoon.file_hint")), importButton) : null,
+      session.role === "admin" ? h("div", { class: "card typhoon-import-card" }, h("label", { class: "bc-field" }, h("span", { class: "bc-field-label" }, t("typhoon.file")), file), h("p", { class: "muted" }, t("typhoon.file_hint")), importButton) : null,
       message, list, mapEl, detail),
   );
   const map = createBaseMap(mapEl, api, { view: HOME, onLayerError: ctx.reportError });
