@@ -60,6 +60,7 @@ async def test_the_recall_board_counts_boats_per_grid_live_with_a_countdown(
         await page.select_option("select[name=signal]", "orange")
         await page.check("input[name=recall]")
         await page.fill("input[name=recall_deadline]", beijing(deadline)[:16].replace(" ", "T"))
+        await page.fill("input[name=recall_shelter]", "云澳渔港")
         await page.fill(
             "input[name=expires_at]",
             beijing(deadline + timedelta(hours=12))[:16].replace(" ", "T"),
@@ -85,6 +86,7 @@ async def test_the_recall_board_counts_boats_per_grid_live_with_a_countdown(
             vid: await asyncio.to_thread(b.received.get, True, 10) for vid, b in boats.items()
         }
         assert all(o["recall"]["deadline"] for o in orders.values())
+        assert {o["recall"]["shelter"] for o in orders.values()} == {"云澳渔港"}
 
         def answer(vid: str, state: str, **recall: Any) -> None:
             body: dict[str, Any] = {
