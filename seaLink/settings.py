@@ -118,6 +118,15 @@ class ContactSettings(_Section):
     startup_grace_s: int = Field(
         120, description="after a hub start, no new alert until the broker's backlog is in"
     )
+    zone_confirm_fixes: int = Field(
+        3, ge=1, description="a zone alert is raised (or cleared) after this many fixes in a row"
+    )
+    zone_confirm_s: int = Field(
+        600,
+        ge=0,
+        description="... or once the boat has been inside (outside) this long: 10-minute reports "
+        "alert at their second fix, so one bad GNSS fix neither raises nor clears an alert",
+    )
 
 
 class MessagingSettings(_Section):
@@ -138,6 +147,13 @@ class MessagingSettings(_Section):
     recall_resend_s: int = Field(
         900,
         description="a typhoon recall order is repeated this often to boats that have not answered",
+    )
+    recall_track_window_s: int = Field(
+        1800,
+        description="a recalled boat is judged closing on its harbour over its fixes of this span",
+    )
+    recall_judge_s: int = Field(
+        30, description="recalled boats are judged against their tracks at most this often"
     )
 
 

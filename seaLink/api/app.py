@@ -16,9 +16,11 @@ from seaLink.api import (
     alerts_api,
     broadcasts_api,
     openapi,
+    ports_api,
     requests_api,
     stats_api,
     trainings_api,
+    typhoons_api,
     users_api,
     zones_api,
 )
@@ -323,6 +325,8 @@ def build_app(hub: Hub) -> web.Application:
     app.router.add_routes(trainings_api.routes(hub))
     app.router.add_routes(users_api.routes(hub))
     app.router.add_routes(stats_api.routes(hub))
+    app.router.add_routes(ports_api.routes(hub))
+    app.router.add_routes(typhoons_api.routes(hub))
     _add_console(app)
     return app
 

@@ -437,8 +437,54 @@ class RearmedOut(Out):
 
 
 class RecallBoardOut(Out):
+    """The recall board as it stood at `at`: lines per grid (in_port, returning_on_time,
+    returning_late, sheltering, distress, lost_contact, unaccounted, with done, persons and the
+    flags contradicted / left_port), totals over the reader's grids, one row per boat."""
+
+    broadcast_id: int
+    title: str
+    signal: str | None = None
+    at: str
+    deadline: str
+    shelter: str | None = None
+    complete_at: str | None = None  # the first time every boat was done: the time to 100%
+    closed_at: str | None = None  # the deadline was reached and the missing became alerts
+    total: dict[str, int]
     grids: list[dict[str, Any]]
     vessels: list[dict[str, Any]]
+
+
+class AshoreOut(Out):
+    broadcast_id: int
+    vessel_id: str
+    persons_ashore: int
+    at: str
+    by: str
+
+
+class PortLogOut(Out):
+    """A day's port entries and exits (Beijing day), with counts per port and per grid."""
+
+    date: str
+    events: list[dict[str, Any]]
+    ports: list[dict[str, Any]]
+    grids: list[dict[str, Any]]
+
+
+class TyphoonOut(Out):
+    """A typhoon forecast: its track, the danger area (GeoJSON), the boats in danger (the
+    reader's grids) and the recall proposed for them (None when no boat is)."""
+
+    id: int
+    name: str
+    points: list[dict[str, Any]]
+    danger: dict[str, Any]
+    boats: list[dict[str, Any]]
+    proposal: dict[str, Any] | None = None
+
+
+class TyphoonListOut(Out):
+    typhoons: list[dict[str, Any]]
 
 
 class CreatedOut(Out):

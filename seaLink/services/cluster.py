@@ -191,6 +191,7 @@ class Cluster:
         await hub.requests.load()
         await hub.recall.load()
         await hub.zones.reload()
+        await hub.port_log.load()
         await hub.broadcasts.load_active()
         hub.training.wakeup()
 
