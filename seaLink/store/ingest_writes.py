@@ -239,7 +239,8 @@ def _latest_rows(plan: BatchPlan) -> list[dict[str, Any]]:
         rows.append(
             {
                 "vid": vid,
-                "fix_ts": f.ts if f else None,
+                # Ahead of the hub's clock (within the tolerance): taken as received now.
+                "fix_ts": min(f.ts, plan.received_at or f.ts) if f else None,
                 "lat": f.lat if f else None,
                 "lon": f.lon if f else None,
                 "sog": f.sog if f else None,

@@ -32,6 +32,7 @@ class RejectReason(StrEnum):
     INVALID_PAYLOAD = "invalid_payload"
     TOO_MANY_FIXES = "too_many_fixes"
     TS_IN_FUTURE = "ts_in_future"
+    TS_TOO_OLD = "ts_too_old"  # stamped further back than the hub keeps history for
     BAD_STATUS = "bad_status"
     BAD_NMEA = "bad_nmea"
     UNKNOWN_MESSAGE = "unknown_message"
