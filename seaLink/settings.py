@@ -62,17 +62,17 @@ class StoreSettings(_Section):
     )
 
 
-# The largest fix the byte limit is sized for: every field, 7-decimal degrees and a timestamp
-# with fraction and offset take about 135 bytes; 4-decimal fixes without speed, about 60.
-FIX_BYTES = 128
+# The fix size the byte limit is sized for: every field, 7-decimal degrees and a timestamp with
+# milliseconds and an offset take 135 bytes; 4-decimal fixes without speed, about 60.
+FIX_BYTES = 160
 
 
 class IngestSettings(_Section):
     max_payload_bytes: int = Field(64 * 1024, description="uplinks larger than this are rejected")
     max_fixes_per_message: int = Field(
-        500,
+        400,
         description="largest position array accepted; max_payload_bytes must hold this many "
-        "fixes of 128 bytes",
+        "fixes of 160 bytes",
     )
     batch_max: int = Field(5000, description="most uplinks committed in one transaction")
     future_skew_s: int = Field(
