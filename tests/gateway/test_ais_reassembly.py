@@ -1,4 +1,4 @@
-"""Multi-sentence AIS messages: joined by talker, channel, sequential id and count; shuffled
+"""Multi-sentence AIS messages: joined by talker, channel, sequential id and count, in order;
 fragments wait for each other; orphans and stale fragments are dropped with their reasons."""
 
 from __future__ import annotations
