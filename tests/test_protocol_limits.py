@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from seaLink.clock import FakeClock
 from seaLink.runtime import Hub
 from seaLink.settings import FIX_BYTES, IngestSettings, Settings
 from seaLink.store import queries
-from seaLink.store.tables import Alert, DeadLetter
+from seaLink.store.tables import Alert, DeadLetter, Vessel
 from tests.test_ingest import wait_for
-from tests.vessel_client import TestVessel
+from tests.vessel_client import TestVessel, announce_gateway
 
 BEIJING = timezone(timedelta(hours=8))
 
@@ -201,3 +201,39 @@ async def _distress(hub: Hub) -> bool:
     async with hub.db.engine.connect() as conn:
         n = (await conn.execute(select(Alert.id).where(Alert.type == "distress"))).all()  # type: ignore[call-overload,arg-type]
     return bool(n)
+
+
+async def test_a_boats_message_by_beidou_keeps_the_same_time_window(
+    registered: Settings, fake_clock: FakeClock
+) -> None:
+    hub = Hub(registered, clock=fake_clock)
+    prefix = registered.mqtt.prefix
+    async with hub.running():
+        async with hub.db.engine.begin() as conn:
+            await conn.execute(update(Vessel).where(Vessel.id == "V2").values(beidou_card="166166"))  # type: ignore[arg-type]
+        await hub.registry.load()
+        pub = TestVessel(registered.mqtt.url, "gw-bd", prefix=prefix)
+        try:
+            announce_gateway(pub, prefix, "bd-1", "beidou")
+            now = fake_clock.now()
+            base = {"card": "166166", "ts": _z(now), "family": "4.0"}
+            old_fix = {"ts": "2001-01-01T00:00:00Z", "lat": 23.3, "lon": 117.6}
+            rx = [
+                base | {"rx_id": "r1", "kind": "position", "fixes": [old_fix]},
+                base | {"rx_id": "r2", "kind": "distress", "distress": {
+                    "distress_id": "V2-d1", "ts": "1970-01-01T00:00:00Z", "lat": 23.3,
+                    "lon": 117.6, "nature": "fire"}},
+            ]  # fmt: skip
+            for message in rx:
+                pub.publish_raw(f"{prefix}/gateways/bd-1/beidou/rx", json.dumps(message))
+            await wait_for(lambda: _distress(hub))
+            await wait_for(lambda: _refusals(hub, 1))
+            await hub.drained()
+        finally:
+            pub.close()
+        assert await _dead_letters(hub) == [("ts_too_old", "V2")]
+        async with hub.db.engine.connect() as conn:
+            event_ts = (
+                await conn.execute(select(Alert.event_ts).where(Alert.type == "distress"))  # type: ignore[arg-type]
+            ).scalar()
+        assert event_ts is not None and event_ts.replace(tzinfo=UTC) == now

@@ -15,7 +15,7 @@ import base64
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,7 +28,15 @@ from seaLink.services.event_routes import EventRouter
 from seaLink.services.gateway_uplinks import GatewayTopic, GatewayUplinks
 from seaLink.services.refusal_notices import NOTICE_PREFIX, RefusalNotices
 from seaLink.services.registry import RegistryCache
-from seaLink.services.uplink_steps import Accepted, PlanContext, Refused, Verdict, plan_verdicts
+from seaLink.services.uplink_steps import (
+    BEIDOU,
+    BEIDOU_NOTE,
+    Accepted,
+    PlanContext,
+    Refused,
+    Verdict,
+    plan_verdicts,
+)
 from seaLink.services.uplink_times import TimeWindow
 from seaLink.settings import IngestSettings
 from seaLink.store.batch import BatchPlan
@@ -187,7 +195,7 @@ class IngestPipeline:
         """Accept or refuse one message; a fault of ours costs that message only."""
         try:
             if isinstance(topic, GatewayTopic):
-                return self.gateways.classify(raw, topic, now)
+                return [self._beidou_timed(v) for v in self.gateways.classify(raw, topic, now)]
             if isinstance(topic, _TopicRefused):
                 return [Refused(raw, topic.vessel_id, topic.rejection)]
             return self._judge_vessel(raw, topic, now)
@@ -253,6 +261,16 @@ class IngestPipeline:
     def _link_sender_mismatch(self, raw: RawUplink, vid: str) -> bool:
         """Where the broker stamps the publisher's client id, it must be the topic's vessel."""
         return self._link.checks_sender and raw.sender != vid
+
+    def _beidou_timed(self, v: Verdict) -> Verdict:
+        """A boat's message relayed by a Beidou gateway keeps the same time window as on MQTT
+        (AIS times are the receiver's, already no later than now)."""
+        if not isinstance(v, Accepted) or v.link != BEIDOU or v.kind == BEIDOU_NOTE:
+            return v
+        timed = self._in_window(v.payload)
+        if isinstance(timed, Rejection):
+            return Refused(v.raw, v.vessel_id, timed)
+        return replace(v, payload=timed)
 
     def _in_window(self, decoded: Decoded) -> Decoded | Rejection:
         """The payload with its times judged against the batch's window (`uplink_times`)."""
