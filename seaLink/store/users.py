@@ -146,3 +146,14 @@ async def audit(
                 ts=ts, username=username, action=action, target=target, detail=detail
             )
         )
+
+
+async def recent_audit(db: Database, limit: int = 500) -> list[dict[str, Any]]:
+    """The newest audit entries first."""
+    async with db.engine.connect() as conn:
+        rows = (
+            (await conn.execute(select(_audit).order_by(_audit.c.id.desc()).limit(limit)))
+            .mappings()
+            .all()
+        )
+    return [dict(r) for r in rows]
