@@ -141,7 +141,6 @@ class IngestPipeline:
 
     async def process(self, batch: list[RawUplink]) -> None:
         now = self._clock.now()
-        self._window = TimeWindow.at(now, self._settings)
         parsed = [self._parse_topic(raw) for raw in batch]
         vessels = {
             p.vessel_id
@@ -221,7 +220,8 @@ class IngestPipeline:
         """Accept or refuse one message; a fault of ours costs that message only."""
         try:
             if isinstance(topic, GatewayTopic):
-                return [self._beidou_timed(v) for v in self.gateways.classify(raw, topic, now)]
+                verdicts = self.gateways.classify(raw, topic, now)
+                return [self._beidou_timed(v, now) for v in verdicts]
             if isinstance(topic, _TopicRefused):
                 return [Refused(raw, topic.vessel_id, topic.rejection)]
             return self._judge_vessel(raw, topic, now)
@@ -257,7 +257,7 @@ class IngestPipeline:
         if isinstance(decoded, Rejection):
             return [Refused(raw, vid, decoded)]
         if topic.kind is not UplinkKind.NMEA:
-            decoded = self._in_window(decoded)
+            decoded = self._in_window(decoded, now)
             if isinstance(decoded, Rejection):
                 return [Refused(raw, vid, decoded)]
         if topic.kind is UplinkKind.NMEA:
@@ -277,7 +277,7 @@ class IngestPipeline:
             )
             out.append(Refused(raw, vid, Rejection(RejectReason.BAD_NMEA, detail)))
         if fixes:
-            timed = self._in_window(fixes)
+            timed = self._in_window(fixes, now)
             if isinstance(timed, Rejection):
                 out.append(Refused(raw, vid, timed))
             else:
@@ -288,19 +288,24 @@ class IngestPipeline:
         """Where the broker stamps the publisher's client id, it must be the topic's vessel."""
         return self._link.checks_sender and raw.sender != vid
 
-    def _beidou_timed(self, v: Verdict) -> Verdict:
+    def _beidou_timed(self, v: Verdict, now: datetime) -> Verdict:
         """A boat's message relayed by a Beidou gateway keeps the same time window as on MQTT
         (AIS times are the receiver's, already no later than now)."""
         if not isinstance(v, Accepted) or v.link != BEIDOU or v.kind == BEIDOU_NOTE:
             return v
-        timed = self._in_window(v.payload)
+        timed = self._in_window(v.payload, now)
         if isinstance(timed, Rejection):
             return Refused(v.raw, v.vessel_id, timed)
         return replace(v, payload=timed)
 
-    def _in_window(self, decoded: Decoded) -> Decoded | Rejection:
-        """The payload with its times judged against the batch's window (`uplink_times`)."""
-        judged, stale = self._window.judge(decoded)
+    def _in_window(self, decoded: Decoded, now: datetime) -> Decoded | Rejection:
+        """The payload with its times judged against the batch's window (`uplink_times`). The
+        window is built once per batch time: the two lanes (distress, the rest) each bring their
+        own `now`."""
+        window = self._window
+        if window.now != now:
+            window = self._window = TimeWindow.at(now, self._settings)
+        judged, stale = window.judge(decoded)
         if stale:
             self._metrics.stale_fixes.inc(stale)
         return judged
