@@ -87,6 +87,14 @@ async def test_limits_hold_and_every_refusal_is_told_to_the_vessel(
             assert notice["topic"] == v.topics.up("V1", "position")
             assert notice["ack"] == "none" and "too_many_fixes" in notice["body"]
 
+            # 2,001 minimal fixes are larger than 64 KiB: still told as too many fixes.
+            many = [{"ts": _z(now - timedelta(hours=4, seconds=i)), "lat": 23.1, "lon": 117.4}
+                    for i in range(2001)]  # fmt: skip
+            assert len(json.dumps(many)) > registered.ingest.max_payload_bytes
+            v.publish("position", many)
+            notice = await _refused(v)
+            assert notice["reason"] == "too_many_fixes" and notice["detail"].startswith("2001 ")
+
             v.publish("request", {"request_id": "V1-r-9", "ts": _z(now), "category": "Bad!",
                                   "text": "x"})  # fmt: skip
             notice = await _refused(v)
@@ -107,10 +115,11 @@ async def test_limits_hold_and_every_refusal_is_told_to_the_vessel(
         assert sorted(await _dead_letters(hub)) == [
             ("invalid_payload", "V1"),
             ("too_many_fixes", "V1"),
+            ("too_many_fixes", "V1"),
             ("unknown_topic", "V1"),
         ]
         sent = hub.metrics.refusal_notices.labels("sent")._value.get()
-        assert sent == 3
+        assert sent == 4
 
 
 async def test_refusal_notices_are_rate_limited(
