@@ -74,7 +74,9 @@ _by_request = itemgetter("vessel_id", "request_id")
 # SET expressions all read the row as it was before the UPDATE, on SQLite and PostgreSQL alike.
 _fix_ts = bindparam("fix_ts", type_=UTCDateTime())
 _heard = bindparam("heard", type_=UTCDateTime())
-_newer_fix = and_(_fix_ts.is_not(None), or_(_vs.c.fix_ts.is_(None), _vs.c.fix_ts < _fix_ts))
+# At or after the last position's time: a fix stamped ahead of the hub's clock counts as received
+# then (`_latest_rows`), so two such fixes may share a time; the one that came later wins.
+_newer_fix = and_(_fix_ts.is_not(None), or_(_vs.c.fix_ts.is_(None), _vs.c.fix_ts <= _fix_ts))
 _newer_heard = and_(_heard.is_not(None), or_(_vs.c.last_heard.is_(None), _vs.c.last_heard < _heard))
 
 
