@@ -20,6 +20,17 @@ class HubMetrics:
             "Uplinks other than status published retained: taken, and cleared from the broker",
             registry=r,
         )
+        self.refusal_notices = Counter(
+            "sealink_refusal_notices_total",
+            "Refusal notices to vessels: sent, suppressed (over the rate), offline (not sent)",
+            ["outcome"],
+            registry=r,
+        )
+        self.stale_fixes = Counter(
+            "sealink_fixes_stale_total",
+            "Live fixes stamped older than ingest.live_max_age_s, stored as history",
+            registry=r,
+        )
         self.duplicates = Counter(
             "sealink_uplink_duplicates_total", "Redelivered uplinks already stored", registry=r
         )

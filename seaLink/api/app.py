@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from seaLink import texts
 from seaLink.api import (
     alerts_api,
+    api_page,
     broadcasts_api,
     openapi,
     ports_api,
@@ -295,6 +296,12 @@ def build_app(hub: Hub) -> web.Application:
         return web.json_response(spec)
 
     app.router.add_get("/api/v1/openapi.json", openapi_json)
+    page = api_page.render(spec)
+
+    async def api_docs(_request: web.Request) -> web.Response:
+        return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+    app.router.add_get("/api/v1/docs", api_docs)
     words = texts.catalogue()
 
     async def texts_json(_request: web.Request) -> web.Response:

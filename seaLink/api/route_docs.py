@@ -56,6 +56,7 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ),
     ("GET", "/metrics"): RouteDoc(media="text/plain", alternatives={}),
     ("GET", "/api/v1/openapi.json"): RouteDoc(),
+    ("GET", "/api/v1/docs"): RouteDoc(media="text/html"),
     ("GET", "/api/v1/texts"): RouteDoc(),
     ("GET", "/a/{token}"): RouteDoc(errors={410: "the link is forged or has expired"}),
     ("POST", "/api/v1/auth/login"): RouteDoc(
