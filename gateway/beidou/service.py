@@ -139,6 +139,9 @@ class BeidouGateway:
             self._accept(request)
 
     def _accept(self, request: BeidouTxRequest) -> None:
+        if request.cancel:
+            self._cancel(request)
+            return
         if request.id in self._seen:
             self.counters.inc("duplicate_requests")
             return
@@ -153,6 +156,18 @@ class BeidouGateway:
         job = self._job_for(request)
         if job is not None:
             self.session.submit(job)
+
+    def _cancel(self, request: BeidouTxRequest) -> None:
+        """The hub reached the boat another way: drop the request unless a part already went out
+        (then it finishes and says `sent`). An id never seen is answered `cancelled` too, so that
+        the hub is not left waiting for a request that was lost on the way."""
+        self.counters.inc("beidou_cancel_requests")
+        if self.session.withdraw(request.id):
+            self.counters.inc("beidou_cancelled")
+            self._seen.pop(request.id, None)
+            self._result(request.id, request.card, False, "cancelled", "withdrawn by the hub", 0, 0)
+        elif request.id not in self._seen:
+            self._result(request.id, request.card, False, "cancelled", "never queued here", 0, 0)
 
     def _job_for(self, request: BeidouTxRequest) -> OutboundJob | None:
         if request.down is not None:
@@ -194,6 +209,8 @@ class BeidouGateway:
     def _on_result(
         self, job: OutboundJob, sent: bool, reason: str | None, detail: str | None
     ) -> None:
+        if not sent:
+            self._seen.pop(job.request_id, None)  # the hub may ask again (same id) later
         self._result(job.request_id, job.card, sent, reason, detail, job.next_part, job.bytes_sent)
 
     def _result(

@@ -163,6 +163,16 @@ class TerminalSession:
         self.queue.put(job)
         self.counters.inc("beidou_tx_queued")
 
+    def withdraw(self, request_id: str) -> bool:
+        """Drop a queued job none of whose parts has gone out; False if there is none such."""
+        for job in self.queue.jobs():
+            if job.request_id == request_id:
+                if job.next_part > 0 or job is self._in_flight:
+                    return False
+                self.queue.remove(job)
+                return True
+        return False
+
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tg:
             tg.create_task(self._read_card(), name="beidou-read-card")

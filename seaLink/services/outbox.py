@@ -1,10 +1,27 @@
 """The outbox dispatcher: hands each vessel what it still has to receive, over the best link.
 
-The store is the truth. A message goes out only while its vessel is reachable (status `online`,
-or heard recently when no status is known); otherwise it waits, parked, and is re-armed when the
-vessel says hello or comes online, then sent in priority order. Sent but not delivered: sent again
-with backoff while the vessel is reachable. Expired: closed, never sent again. Acknowledgements
-are applied by the ingest pipeline in the same transaction as the rest of their batch.
+The store is the truth. The link is chosen per vessel and message, from what reaches the vessel
+now (the rule, in docs/protocol.md "Link choice"):
+
+- MQTT while the vessel's MQTT session is live: its status is `online` (or, no status known, it
+  was heard on MQTT within `online_window_s`). A vessel that also has a Beidou card must in
+  addition have been heard on MQTT (an uplink, its hello or its status) within `online_window_s`:
+  an `online` status with no MQTT uplink that long is a quiet link, not a live one. Signs of life
+  by Beidou or AIS never make MQTT live.
+- Otherwise Beidou when the vessel has a card and a Beidou gateway is online with its card, once
+  MQTT has been offline for `beidou_after_s` (a boat that just dropped gets a moment to come back).
+- Otherwise the message waits, parked, and is re-armed when the vessel says hello or comes online.
+
+A link that goes quiet hands its pending messages to the other within `RECHECK_S` of the switch
+(every `RECHECK_S` the vessels with a card and messages waiting on MQTT are looked at). Back on
+MQTT, a copy the Beidou terminal already sent is not sent again (it waits for its acknowledgement
+or its own resend time), and a copy still queued at the gateway is withdrawn first (`cancel`):
+the boat gets each message once. Each copy's link is recorded in `delivery.copies`, each
+acknowledgement's in `ack_event.link` (and the last one's in `delivery.ack_link`).
+
+Sent but not delivered: sent again with backoff while the vessel is reachable. Expired: closed,
+never sent again. Acknowledgements are applied by the ingest pipeline in the same transaction as
+the rest of their batch.
 
 A reachable vessel never waits for news of its own: an outbox that starts (hub start, schedule
 takeover) arms every vessel the store says is reachable, as if each had said hello, and every
@@ -44,6 +61,8 @@ BEIDOU_RETRY_S = 1800
 # At most this long between two looks at the store for vessels whose messages are parked although
 # they are reachable there (their news went to a hub that died, or came out of order).
 RECHECK_S = 10
+# How long to wait for a Beidou gateway to answer a withdrawal before sending by MQTT anyway.
+WITHDRAW_S = 120
 
 
 class BeidouRoute(Protocol):
@@ -59,9 +78,10 @@ class BeidouRoute(Protocol):
 @dataclass(slots=True)
 class Reach:
     status: str | None = None  # online / offline from the status topic and the will
-    last_heard: datetime | None = None
+    last_heard: datetime | None = None  # on MQTT only (hello, uplinks, status)
     offline_since: datetime | None = None
     news: int = 0  # Outbox._news when news of this vessel last came in
+    status_at: datetime | None = None  # when the status last said so
 
 
 class Outbox:
@@ -90,6 +110,7 @@ class Outbox:
         self._news = 0  # counts news of vessels; a store read taken before news must not undo it
         self._recheck_at: datetime | None = None  # next look at the store for parked vessels
         self._beidou_inflight: dict[str, int] = {}  # msg_id -> delivery id
+        self._withdrawing: dict[str, datetime] = {}  # msg_id -> when its cancel was published
         self._unconfirmed: list[int] = []  # broker-confirmed sends not yet marked (store away)
         self.beidou: BeidouRoute | None = None
         self._wake = asyncio.Event()
@@ -105,15 +126,17 @@ class Outbox:
         (never seen by the broker), which only a send again after the replay grace makes good."""
         mark = self._news
         vs = VesselState.__table__  # type: ignore[attr-defined]
+        q = select(
+            vs.c.vessel_id, vs.c.link_status, vs.c.last_heard, vs.c.last_link, vs.c.status_ts
+        )
         async with self._db.engine.connect() as conn:
-            rows = (
-                await conn.execute(select(vs.c.vessel_id, vs.c.link_status, vs.c.last_heard))
-            ).all()
-        for vid, status, heard in rows:
+            rows = (await conn.execute(q)).all()
+        for vid, status, heard, last_link, status_ts in rows:
             r = self._reach.get(vid)
             if r is not None and r.news > mark:
                 continue  # news committed after our read (a takeover while ingesting): newer
-            self._reach[vid] = Reach(status, heard)
+            mqtt_heard = heard if last_link in (None, "mqtt") else None
+            self._reach[vid] = Reach(status, mqtt_heard, status_at=status_ts)
         now = self._clock.now()
         self._arm_queue.extend(v for v in self._reach if self.reachable(v, now))
         self._recheck_at = None
@@ -130,6 +153,7 @@ class Outbox:
         r = self._news_of(vessel_id)
         was = self.reachable(vessel_id, at)
         r.status = "online" if online else "offline"
+        r.status_at = at
         r.offline_since = None if online else at
         if online and not was:
             self._arm_queue.append(vessel_id)
@@ -138,12 +162,15 @@ class Outbox:
     def vessel_hello(self, vessel_id: str, at: datetime) -> None:
         r = self._news_of(vessel_id)
         r.status = "online"
+        r.status_at = at
         r.offline_since = None
         r.last_heard = at
         self._arm_queue.append(vessel_id)
         self.kick()
 
-    def vessel_heard(self, vessel_id: str, at: datetime) -> None:
+    def vessel_heard(self, vessel_id: str, at: datetime, link: str = "mqtt") -> None:
+        if link != "mqtt":
+            return  # a position by Beidou (or AIS) says nothing of the MQTT session
         r = self._news_of(vessel_id)
         was = self.reachable(vessel_id, at)
         if r.last_heard is None or at > r.last_heard:
@@ -156,13 +183,20 @@ class Outbox:
         self.activity += 1
 
     def reachable(self, vessel_id: str, now: datetime) -> bool:
+        """The vessel's MQTT session is live (the rule is in the module's docstring)."""
         r = self._reach.get(vessel_id)
-        if r is None:
+        if r is None or r.status == "offline":
             return False
-        if r.status is not None:
-            return r.status == "online"
         window = timedelta(seconds=self._settings.online_window_s)
-        return r.last_heard is not None and now - r.last_heard <= window
+        heard = r.last_heard is not None and now - r.last_heard <= window
+        if r.status is None:
+            return heard
+        if self._beidou_card(vessel_id) is None:
+            return True  # no other link: the status is the best word there is
+        return heard or (r.status_at is not None and now - r.status_at <= window)
+
+    def _beidou_card(self, vessel_id: str) -> str | None:
+        return None if self.beidou is None else self.beidou.card_of(vessel_id)
 
     def link_now(self, vessel_id: str, now: datetime) -> str | None:
         """The link a message to this vessel would leave by now (`mqtt`, `beidou`), or None: it
@@ -230,6 +264,7 @@ class Outbox:
             busy = True
         if self._recheck_at is None or now >= self._recheck_at:
             await self._recheck(now)
+            await self._switch_to_beidou(now)
             self._recheck_at = now + timedelta(seconds=RECHECK_S)
         if self._arm_queue:
             vessels, self._arm_queue = self._arm_queue, []
@@ -270,18 +305,55 @@ class Outbox:
             self._arm_queue.append(vid)
 
     def _beidou_route(self, vessel_id: str, now: datetime) -> tuple[str, str] | None:
-        """(gateway, card) when the vessel has been unreachable on MQTT long enough to use Beidou."""
-        if self.beidou is None:
+        """(gateway, card) when MQTT does not reach the vessel now and Beidou can: it has a card,
+        a gateway is online, and MQTT is not offline for less than `beidou_after_s`."""
+        if self.beidou is None or self.reachable(vessel_id, now):
             return None
         card = self.beidou.card_of(vessel_id)
         gateway = self.beidou.gateway()
         if card is None or gateway is None:
             return None
         r = self._reach.get(vessel_id)
-        since = (r.offline_since or r.last_heard) if r else None
+        since = r.offline_since if r else None
         if since is not None and now - since < timedelta(seconds=self._settings.beidou_after_s):
             return None
         return gateway, card
+
+    async def _switch_to_beidou(self, now: datetime) -> None:
+        """Messages waiting on MQTT (parked, or sent and waiting to be sent again) of vessels that
+        MQTT no longer reaches but Beidou does: due now, so that they leave by Beidou."""
+        if self.beidou is None or self.beidou.gateway() is None:
+            return
+        moving = [
+            v
+            for v in await self.store.switch_candidates(now)
+            if self._beidou_route(v, now) is not None
+        ]
+        if moving:
+            await self.store.due_now(moving, now)
+            self._metrics.outbox_link_switches.inc(len(moving))
+
+    def _withdraw(self, m: DueMessage, now: datetime) -> bool:
+        """`m` was handed to a Beidou gateway and no result came yet, and the vessel is back on
+        MQTT: ask the gateway to drop it. True while its answer is awaited (the message waits);
+        False when there is no gateway to ask or it did not answer in `WITHDRAW_S`."""
+        asked = self._withdrawing.get(m.msg_id)
+        if asked is not None:
+            if now - asked < timedelta(seconds=WITHDRAW_S):
+                return True
+            self._withdrawing.pop(m.msg_id, None)
+            self._beidou_inflight.pop(m.msg_id, None)
+            return False
+        gateway = self.beidou.gateway() if self.beidou is not None else None
+        card = self._beidou_card(m.vessel_id)
+        if gateway is None or card is None:
+            return False
+        request = {"id": m.msg_id, "card": card, "cancel": True}
+        topic = self._topics.gateway(gateway, "beidou", "tx")
+        if self._link.publish(topic, json.dumps(request).encode(), qos=1) is None:
+            return False
+        self._withdrawing[m.msg_id] = now
+        return True
 
     def _send_beidou(self, m: DueMessage, gateway: str, card: str) -> bool:
         request = {
@@ -307,6 +379,18 @@ class Outbox:
             self.activity += 1
             due = [m for m in due if m.attempts < limit]
         for m in due:
+            # No MQTT copy while a Beidou gateway may still send one.
+            queued_at_gateway = m.link == "beidou" and m.rank == 0
+            if queued_at_gateway and self.reachable(m.vessel_id, now) and self._withdraw(m, now):
+                attempts.append(
+                    {
+                        "did": m.id,
+                        "link": "beidou",
+                        "attempts": m.attempts,
+                        "next_at": now + timedelta(seconds=WITHDRAW_S),
+                    }
+                )
+                continue
             if not self.reachable(m.vessel_id, now):
                 route = self._beidou_route(m.vessel_id, now)
                 if route is not None and self._send_beidou(m, *route):
@@ -348,20 +432,30 @@ class Outbox:
         results = list(self.beidou.results)
         self.beidou.results.clear()
         try:
+            withdrawn: list[tuple[int, str]] = []
             for r in results:
                 did = self._beidou_inflight.get(r.id)
                 if did is None:
                     did = await self.store.delivery_id(r.id)
                 if did is None:
                     continue
-                (sent if r.outcome == "sent" else failed).append((did, r.reason or "failed"))
-            await self.store.mark_sent([d for d, _ in sent], now)
+                if r.outcome == "sent":
+                    sent.append((did, ""))
+                elif r.reason == "cancelled":
+                    withdrawn.append((did, "withdrawn from Beidou: back on MQTT"))
+                else:
+                    failed.append((did, r.reason or "failed"))
+            # Beidou is slow and metered: a sent copy waits for its acknowledgement.
+            retry = now + timedelta(seconds=BEIDOU_RETRY_S)
+            await self.store.mark_sent([d for d, _ in sent], now, link="beidou", next_at=retry)
             await self.store.record_failures(failed, now + timedelta(seconds=60))
+            await self.store.record_failures(withdrawn, now)
         except Exception:
             self.beidou.results.extendleft(reversed(results))  # applied on the next round
             raise
         for r in results:
             self._beidou_inflight.pop(r.id, None)
+            self._withdrawing.pop(r.id, None)
 
     async def _confirm_sent(self, now: datetime) -> None:
         confirmed = []
@@ -378,7 +472,7 @@ class Outbox:
             self._inflight = {k: v for k, v in self._inflight.items() if k[0] == current}
         confirmed, self._unconfirmed = self._unconfirmed + confirmed, []
         try:
-            await self.store.mark_sent(confirmed, now)
+            await self.store.mark_sent(confirmed, now, link="mqtt")
         except Exception:
             self._unconfirmed = confirmed  # marked on the next round instead
             raise
