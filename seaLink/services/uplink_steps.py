@@ -151,7 +151,7 @@ def _ack(item: Accepted, ctx: PlanContext, plan: BatchPlan) -> None:
     vid, now = item.vessel_id, ctx.now
     plan.hear(vid, Heard(min(a.ts, now), item.link))
     plan.acks.append(
-        {"m": a.msg_id, "v": vid, "ts": min(a.ts, now), "state": a.state.value, "link": item.link}
+        {"m": a.msg_id, "v": vid, "ts": min(a.ts, now), "state": a.state.value, "ln": item.link}
     )
     _rescue_reply(vid, a, ctx, plan)
     plan.ack_events.append(

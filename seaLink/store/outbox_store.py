@@ -39,7 +39,7 @@ def ack_statement(state: DeliveryState) -> Any:
     values: dict[str, Any] = {
         "state": case((_d.c.rank < r, state.value), else_=_d.c.state),
         "rank": case((_d.c.rank < r, r), else_=_d.c.rank),
-        "ack_link": case((_d.c.rank < r, bindparam("link")), else_=_d.c.ack_link),
+        "ack_link": case((_d.c.rank < r, bindparam("ln")), else_=_d.c.ack_link),
         "delivered_at": func.coalesce(_d.c.delivered_at, ts),
     }
     if r >= RANK[DeliveryState.READ]:
