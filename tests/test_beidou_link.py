@@ -1,0 +1,184 @@
+"""Link choice between MQTT and Beidou, over the real chain: hub, broker, the Beidou gateway on a
+pty with the shore terminal simulator, and a boat's Beidou terminal. A boat heard only by Beidou
+gets its warning by Beidou (never a copy to nobody on MQTT); a boat that moves from MQTT to
+Beidou and back gets each message once, and the delivery record names the link of each copy and
+each acknowledgement."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+
+from gateway.app import GatewayConfig, GatewayProcess
+from gateway.clock import ManualClock
+from seaLink.services.outbox import RECHECK_S
+from seaLink.store.tables import Vessel
+from seaLink.wire.gateway import GatewayKind
+from simulators.beidou_pty import ShoreTerminalPty
+from simulators.beidou_terminal import BeidouNetwork, BoatTerminal, Position, SimulatedBoat
+from tests.gateway.conftest import advance_until, eventually
+from tests.test_broadcasts import online
+from tests.test_distress import _get, _post, clock, setup  # noqa: F401  (fixtures)
+from tests.test_ingest import wait_for
+from tests.vessel_client import TestVessel
+
+SHORE, BOAT = "4207733", "166166"
+
+
+@dataclass
+class Rig:
+    clock: ManualClock
+    boat: SimulatedBoat
+
+    def received_ids(self) -> list[str]:
+        return [d.msg_id for d in self.boat.received]
+
+
+@contextlib.asynccontextmanager
+async def beidou_rig(hub: Any, vessel_id: str) -> AsyncIterator[Rig]:
+    async with hub.db.engine.begin() as conn:
+        await conn.execute(update(Vessel).where(Vessel.id == vessel_id).values(beidou_card=BOAT))  # type: ignore[arg-type]
+    await hub.registry.load()
+    gclock = ManualClock(hub.clock.now())
+    network = BeidouNetwork()
+    shore = ShoreTerminalPty("4.0", SHORE, network, gclock, interval_s=60.0, level=2)
+    boat = SimulatedBoat(BoatTerminal(BOAT, network, gclock, interval_s=60.0, max_bytes=250), SHORE,
+                         gclock, Position(23.31, 117.21))  # fmt: skip
+    config = GatewayConfig(GatewayKind.BEIDOU, "bd-1", hub.settings.mqtt.url, hub.settings.mqtt.prefix,
+                           port=shore.path, family="4.0", status_interval_s=5.0, feedback_timeout_s=10.0)  # fmt: skip
+    process = GatewayProcess(config, clock=gclock)
+    tasks = [asyncio.create_task(c, name=n) for c, n in
+             ((shore.run(), "shore"), (boat.terminal.run(), "boat"), (process.run(), "gateway"))]  # fmt: skip
+    try:
+        await advance_until(
+            gclock, lambda: hub.ingest.gateways.beidou_gateway() == "bd-1", what="gateway online"
+        )
+        yield Rig(gclock, boat)
+    finally:
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        shore.close()
+
+
+async def delivery(base: str, h: dict[str, str], bid: int) -> dict[str, Any]:
+    r = await _get(base, h, f"/api/v1/broadcasts/{bid}?deliveries=1")
+    [d] = r["deliveries"]
+    return dict(d)
+
+
+async def broadcast(base: str, h: dict[str, str], vid: str, **body: Any) -> int:
+    status, created = await _post(base, h, "/api/v1/broadcasts", {
+        "kind": "notice", "title": "通知", "body": "明天上午检查消防设备。", "reply": "none",
+        "target": {"vessels": [vid]}, **body})  # fmt: skip
+    assert status == 201, created
+    return int(created["broadcast"]["id"])
+
+
+async def test_a_boat_heard_only_by_beidou_gets_its_warning_by_beidou(setup: Any) -> None:  # noqa: F811
+    hub, base, h, _outside = setup
+    watcher = TestVessel(
+        hub.settings.mqtt.url, "V2", client_id="watch-V2", prefix=hub.settings.mqtt.prefix
+    )
+    try:
+        async with beidou_rig(hub, "V2") as rig:
+            # The boat reports by Beidou: a sign of life, but not of an MQTT session.
+            rig.boat.report_position()
+            await advance_until(rig.clock, lambda: hub.watch.book.vessels["V2"].last_link == "beidou",
+                                what="position over Beidou", max_s=600)  # fmt: skip
+            await hub.drained()
+            assert not hub.outbox.reachable("V2", hub.clock.now())
+            assert hub.outbox.link_now("V2", hub.clock.now()) == "beidou"
+            bid = await broadcast(base, h, "V2", kind="warning", title="台风蓝色预警",
+                                  body="请于今晚18时前回港避风。", reply="confirm", signal="blue")  # fmt: skip
+            await advance_until(rig.clock, lambda: len(rig.boat.received) == 1, what="warning by Beidou",
+                                max_s=600)  # fmt: skip
+            assert rig.boat.received[0].body.startswith("请于今晚18时前回港避风")
+            # The crew confirms (the simulated boat does so on its own), by Beidou.
+            state: dict[str, Any] = {}
+
+            async def acknowledged() -> bool:
+                rig.clock.advance(5)
+                state.update(await delivery(base, h, bid))
+                return bool(state["state"] == "acknowledged")
+
+            await wait_for(acknowledged, timeout=30)
+            assert state["copies"] == ["beidou"] and state["ack_link"] == "beidou"
+            assert state["link"] == "beidou"
+        assert watcher.received.empty()  # no copy went to MQTT, where nobody listens
+    finally:
+        watcher.close()
+
+
+async def test_a_boat_moving_from_mqtt_to_beidou_and_back_gets_each_message_once(
+    setup: Any,  # noqa: F811
+) -> None:
+    hub, base, h, _outside = setup
+    async with beidou_rig(hub, "V2") as rig:
+        v = online(hub, "V2", hub.clock)
+        try:
+            await eventually(lambda: hub.outbox.link_now("V2", hub.clock.now()) == "mqtt", 10)
+            first = await broadcast(base, h, "V2", title="一")
+            got = await asyncio.to_thread(v.received.get, True, 10)
+            assert got["msg_id"] == f"b{first}-V2"
+            v.publish("ack", {"msg_id": got["msg_id"], "state": "delivered",
+                              "ts": hub.clock.now().isoformat()})  # fmt: skip
+            await wait_for(lambda: _state(base, h, first, "delivered"))
+            # The boat leaves MQTT coverage: its status says offline.
+            v.client.publish(
+                v.topics.status("V2"), b"offline", qos=1, retain=True
+            ).wait_for_publish(10)
+        finally:
+            v.close()
+        await eventually(lambda: not hub.outbox.reachable("V2", hub.clock.now()), 10)
+        second = await broadcast(base, h, "V2", title="二")
+        await hub.outbox.settle()
+        assert (await delivery(base, h, second))["copies"] == []  # a moment to come back first
+        hub.clock.advance(timedelta(seconds=hub.settings.messaging.beidou_after_s + RECHECK_S + 1))
+        hub.outbox.kick()
+        await advance_until(rig.clock, lambda: f"b{second}-V2" in rig.received_ids(),
+                            what="second message by Beidou", max_s=600)  # fmt: skip
+        await wait_for(lambda: _copies(base, h, second, ["beidou"]))
+        # A third message goes to the gateway, which must wait out the card's interval...
+        third = await broadcast(base, h, "V2", title="三")
+        await wait_for(lambda: _link(base, h, third, "beidou"))
+        # ... and the boat is back on MQTT before it could go: it is withdrawn and sent by MQTT.
+        back = online(hub, "V2", hub.clock)
+        try:
+            await eventually(lambda: hub.outbox.reachable("V2", hub.clock.now()), 10)
+            hub.clock.advance(timedelta(seconds=hub.settings.messaging.replay_grace_s + 1))
+            hub.outbox.kick()
+            got = await asyncio.to_thread(back.received.get, True, 15)
+            assert got["msg_id"] == f"b{third}-V2"
+            await wait_for(lambda: _copies(base, h, third, ["mqtt"]))
+            await hub.outbox.settle()
+            await advance_until(rig.clock, lambda: rig.boat.terminal.queued == 0, max_s=300)
+            assert rig.received_ids() == [f"b{second}-V2"]  # the third never went by Beidou
+            assert (await delivery(base, h, second))["copies"] == ["beidou"]  # not again by MQTT
+            assert (await delivery(base, h, first))["copies"] == ["mqtt"]
+            with contextlib.suppress(queue.Empty):
+                extra = back.received.get_nowait()
+                raise AssertionError(f"a second copy came by MQTT: {extra}")
+        finally:
+            back.close()
+
+
+async def _state(base: str, h: dict[str, str], bid: int, state: str) -> bool:
+    return bool((await delivery(base, h, bid))["state"] == state)
+
+
+async def _copies(base: str, h: dict[str, str], bid: int, copies: list[str]) -> bool:
+    return bool((await delivery(base, h, bid))["copies"] == copies)
+
+
+async def _link(base: str, h: dict[str, str], bid: int, link: str) -> bool:
+    return bool((await delivery(base, h, bid))["link"] == link)
