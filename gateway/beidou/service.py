@@ -23,7 +23,7 @@ from gateway.beidou.events import CardInfo, Feedback, Received
 from gateway.beidou.family import make_family
 from gateway.beidou.idrefs import IdTable
 from gateway.beidou.segments import Joiner
-from gateway.beidou.send_queue import DISTRESS, ROUTINE, OutboundJob
+from gateway.beidou.send_queue import DISTRESS, REMINDER, ROUTINE, WARNING, OutboundJob
 from gateway.beidou.session import TerminalSession
 from gateway.clock import Clock
 from gateway.counters import Counters
@@ -40,7 +40,13 @@ from seaLink.wire.gateway import (
     TxContentMode,
     TxOutcome,
 )
-from seaLink.wire.payloads import AckPayload, DistressPayload, DownKind, RequestPayload
+from seaLink.wire.payloads import (
+    AckPayload,
+    DistressPayload,
+    DownKind,
+    DownMessage,
+    RequestPayload,
+)
 
 log = logging.getLogger(__name__)
 
@@ -176,14 +182,15 @@ class BeidouGateway:
             if isinstance(text, compact.CompactError):
                 self._result(request.id, request.card, False, text.reason, text.detail, 0, 0)
                 return None
-            traffic = DISTRESS if down.kind in DISTRESS_KINDS else ROUTINE
+            ref = self.ids.ref_for(down.msg_id)
             return OutboundJob(
                 request.id,
                 request.card,
                 ContentMode.MIXED,
                 request.priority,
-                traffic,
+                traffic_class(down),
                 text=text,
+                shorten=lambda room: compact.encode_down_short(down, ref, room),
                 expires=down.expires,
             )
         if request.text is not None:
@@ -308,6 +315,15 @@ class BeidouGateway:
             expired = self._joiner.expire(self._clock.monotonic())
             if expired:
                 self.counters.reject("stale_parts", expired)
+
+
+def traffic_class(down: DownMessage) -> int:
+    """Distress traffic, then warnings and recall orders, then the rest, then reminders."""
+    if down.kind in DISTRESS_KINDS:
+        return DISTRESS
+    if (down.model_extra or {}).get("reminder"):
+        return REMINDER
+    return WARNING if down.kind is DownKind.WARNING else ROUTINE
 
 
 def _request_id(payload: bytes) -> str | None:

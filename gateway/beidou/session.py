@@ -218,6 +218,12 @@ class TerminalSession:
             if job.text is not None:
                 room = limit - 1  # the mixed-mode marker byte
                 parts = split_text(job.text, room, self._segment_ref)
+                short_text = job.shorten(room) if len(parts) > 1 and job.shorten else None
+                if short_text is not None:
+                    short = split_text(short_text, room, self._segment_ref)
+                    if len(short) < len(parts):  # one message of the card's length if it can
+                        parts = short
+                        self.counters.inc("beidou_compact_templates")
                 if len(parts) > 1 and job.mode is ContentMode.CHINESE:
                     job.mode = ContentMode.MIXED  # part headers are ASCII
                 job.parts = [wrap(job.mode, p) for p in parts]

@@ -68,3 +68,18 @@ async def board(db: Database, bid: int, ports: PortIndex) -> dict[str, Any]:
         "grids": sorted(grids.values(), key=lambda g: g["grid_id"]),
         "vessels": vessels,
     }
+
+
+async def unsent_copies(db: Database, bid: int, vessel_ids: list[str]) -> set[str]:
+    """Which of these vessels still have a copy of recall `bid` (the order or a reminder) that
+    has not gone out (never confirmed sent by a link, not closed)."""
+    if not vessel_ids:
+        return set()
+    q = select(_d.c.vessel_id).where(
+        or_(_d.c.broadcast_id == bid, _d.c.msg_id.like(f"rc{bid}-%")),  # the order, reminders
+        _d.c.vessel_id.in_(vessel_ids),
+        _d.c.rank == 0,
+        _d.c.closed_at.is_(None),
+    )
+    async with db.engine.connect() as conn:
+        return {r[0] for r in (await conn.execute(q)).all()}
