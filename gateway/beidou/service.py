@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import logging
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 
 import pydantic_core
@@ -22,6 +23,7 @@ from gateway.beidou.content import ContentMode, decode_text, is_pure_chinese, un
 from gateway.beidou.events import CardInfo, Feedback, Received
 from gateway.beidou.family import make_family
 from gateway.beidou.idrefs import IdTable
+from gateway.beidou.replies import parse_reply
 from gateway.beidou.segments import Joiner
 from gateway.beidou.send_queue import DISTRESS, REMINDER, ROUTINE, WARNING, OutboundJob
 from gateway.beidou.session import TerminalSession
@@ -274,7 +276,7 @@ class BeidouGateway:
         elif compact.is_compact(text):
             fields = self._decode_compact(text)
         else:
-            fields = {"kind": BeidouRxKind.TEXT, "text": text}
+            fields = self._typed(text, rx.sender, now)
         basis = f"{rx.sender}|{joined.data.hex()}|{rx.terminal_time or now.strftime('%Y%m%d%H%M')}"
         message = BeidouRx(
             rx_id=hashlib.sha1(basis.encode()).hexdigest()[:24],
@@ -288,11 +290,22 @@ class BeidouGateway:
         self.counters.inc(f"beidou_rx.{message.kind.value}")
         self._publish(self._topics.beidou_rx, message.model_dump_json(exclude_none=True))
 
+    def _typed(self, text: str, card: str, now: datetime) -> dict[str, Any]:
+        """A reply keyed in by the crew (`n1 回 6`, `SOS`), else plain text for the hub's log."""
+        reply = parse_reply(text, card, now)
+        if reply is None:
+            return {"kind": BeidouRxKind.TEXT, "text": text}
+        self.counters.inc("beidou_typed_replies")
+        return self._fields_of(reply)
+
     def _decode_compact(self, text: str) -> dict[str, Any]:
         decoded = compact.decode_up(text)
         if isinstance(decoded, compact.CompactError):
             self.counters.reject(decoded.reason)
             return {"kind": BeidouRxKind.TEXT, "text": text}
+        return self._fields_of(decoded)
+
+    def _fields_of(self, decoded: compact.UpMessage) -> dict[str, Any]:
         if isinstance(decoded, list):
             return {"kind": BeidouRxKind.POSITION, "fixes": decoded}
         if isinstance(decoded, AckPayload):

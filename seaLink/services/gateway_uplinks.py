@@ -223,6 +223,13 @@ class GatewayUplinks:
         }.get(rx.kind)
         if kind is None or decoded is None:
             return [Accepted(raw, info.id, BEIDOU_NOTE, (rx.rx_id, rx.ts), BEIDOU)]
+        if (
+            isinstance(decoded, DistressPayload)
+            and not decoded.cancel
+            and decoded.lat == decoded.lon == 0
+        ):
+            # a typed SOS carries no position: the store puts the vessel's last known one
+            return [Accepted(raw, info.id, kind, decoded, BEIDOU, position_known=False)]
         return [Accepted(raw, info.id, kind, decoded, BEIDOU)]
 
 

@@ -1,7 +1,7 @@
 """The outbox dispatcher: hands each vessel what it still has to receive, over the best link.
 
 The store is the truth. The link is chosen per vessel and message, from what reaches the vessel
-now (the rule, in docs/protocol.md "Link choice"):
+now (the rule, in docs/protocol.md section 7.10, "Link choice"):
 
 - MQTT while the vessel's MQTT session is live: its status is `online` (or, no status known, it
   was heard on MQTT within `online_window_s`). A vessel that also has a Beidou card must in
