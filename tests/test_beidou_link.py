@@ -2,7 +2,8 @@
 pty with the shore terminal simulator, and a boat's Beidou terminal. A boat heard only by Beidou
 gets its warning by Beidou (never a copy to nobody on MQTT); a boat that moves from MQTT to
 Beidou and back gets each message once, and the delivery record names the link of each copy and
-each acknowledgement."""
+each acknowledgement; a plain terminal's typed recall answer and SOS reach the board and the
+desk, and the distress acknowledgement goes back by Beidou."""
 
 from __future__ import annotations
 
@@ -190,3 +191,45 @@ async def _copies(base: str, h: dict[str, str], bid: int, copies: list[str]) -> 
 
 async def _link(base: str, h: dict[str, str], bid: int, link: str) -> bool:
     return bool((await delivery(base, h, bid))["link"] == link)
+
+
+async def test_a_beidou_only_boat_answers_a_recall_and_raises_a_distress_by_typing(
+    setup: Any,  # noqa: F811
+) -> None:
+    hub, base, h, _outside = setup
+    async with beidou_rig(hub, "V2") as rig:
+        rig.boat.typed_answer = "回 6"  # a plain terminal: the crew types "<ref> 回 6"
+        rig.boat.report_position()
+        await advance_until(rig.clock, lambda: hub.watch.book.vessels["V2"].last_link == "beidou",
+                            what="position over Beidou", max_s=600)  # fmt: skip
+        deadline = hub.clock.now() + timedelta(hours=2)
+        bid = await broadcast(base, h, "V2", kind="warning", title="台风“海葵”撤离令",
+                              body="所有渔船于今日17时前回港避风。", reply="confirm", signal="orange",
+                              recall={"deadline": deadline.isoformat()})  # fmt: skip
+        board: dict[str, Any] = {}
+
+        async def answered() -> bool:
+            rig.clock.advance(5)
+            board.update(await _get(base, h, f"/api/v1/broadcasts/{bid}/recall"))
+            return any(v["vessel_id"] == "V2" and v["acknowledged"] for v in board["vessels"])
+
+        await wait_for(answered, timeout=60)
+        [v2] = [v for v in board["vessels"] if v["vessel_id"] == "V2"]
+        assert (v2["status"], v2["persons_aboard"]) == ("returning", 6)
+        assert (await delivery(base, h, bid))["ack_link"] == "beidou"
+
+        # SOS keyed in by hand: no position, the last one heard by Beidou stands for it.
+        rig.boat.type_text("SOS 5 机舱进水")
+        alerts: list[dict[str, Any]] = []
+
+        async def raised() -> bool:
+            rig.clock.advance(5)
+            found = (await _get(base, h, "/api/v1/alerts"))["alerts"]
+            alerts[:] = [a for a in found if a["type"] == "distress" and a["vessel_id"] == "V2"]
+            return bool(alerts)
+
+        await wait_for(raised, timeout=60)
+        assert (alerts[0]["lat"], alerts[0]["lon"]) == (23.31, 117.21)
+        distress_id = f"bd{BOAT}-{rig.clock.now():%y%m%d}"
+        await advance_until(rig.clock, lambda: distress_id in rig.boat.acked_distress,
+                            what="distress acknowledged by Beidou", max_s=900)  # fmt: skip

@@ -53,7 +53,8 @@ async def board(db: Database, bid: int, ports: PortIndex) -> dict[str, Any]:
         ashore = (reply or {}).get("persons_ashore")
         vessels.append({"vessel_id": vid, "hull_name": hull, "grid_id": grid, "status": status,
                         "acknowledged": reply is not None, "port": (reply or {}).get("port"),
-                        "persons_aboard": persons, "persons_ashore": ashore,
+                        "persons_aboard": (reply or {}).get("persons_aboard", persons),
+                        "persons_ashore": ashore,
                         "last_heard": heard.isoformat() if heard else None})  # fmt: skip
         g = grids.setdefault(
             grid, {"grid_id": grid, "total": 0, **dict.fromkeys(STATUSES, 0), "persons_ashore": 0}
