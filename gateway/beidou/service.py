@@ -67,6 +67,7 @@ class BeidouGateway:
         topics: GatewayTopics,
         family: str,
         source: ByteSource,
+        fki_y_with_reason: str = "ok",
         mqtt: GatewayMqtt,
         clock: Clock,
         counters: Counters,
@@ -87,7 +88,7 @@ class BeidouGateway:
         self._joiner = Joiner(part_timeout_s)
         self._seen: OrderedDict[str, None] = OrderedDict()
         self.session = TerminalSession(
-            make_family(family),
+            make_family(family, fki_y_with_reason),
             source.write,
             clock,
             counters,
@@ -271,7 +272,9 @@ class BeidouGateway:
         now = self._clock.now()
         fields: dict[str, Any] = {}
         text = decode_text(joined.data)
-        if text is None or (rx.mode is ContentMode.CODE and not compact.is_compact(text)):
+        if rx.digits is not None and joined.parts == 1:  # an odd count of code digits, as sent
+            fields = {"kind": BeidouRxKind.DATA, "content_hex": rx.digits}
+        elif text is None or (rx.mode is ContentMode.CODE and not compact.is_compact(text)):
             fields = {"kind": BeidouRxKind.DATA, "content_hex": joined.data.hex().upper()}
         elif compact.is_compact(text):
             fields = self._decode_compact(text)
