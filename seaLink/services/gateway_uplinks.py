@@ -87,7 +87,7 @@ class GatewayUplinks:
         self._announced: dict[str, GatewayKind] = {}
         self.status: dict[str, GatewayStatus] = {}
         self.traffic: dict[str, Candidate] = {}
-        self.tx_results: deque[BeidouTxResult] = deque()
+        self.tx_results: deque[tuple[str, BeidouTxResult]] = deque()  # (gateway id, result)
         self.beacon_tests = 0
 
     def parse_topic(self, topic: str) -> GatewayTopic | None:
@@ -138,7 +138,8 @@ class GatewayUplinks:
             elif topic.sub == "beidou/rx":
                 return self._beidou(BeidouRx.model_validate_json(raw.payload), raw)
             elif topic.sub == "beidou/tx_result":
-                self.tx_results.append(BeidouTxResult.model_validate_json(raw.payload))
+                result = BeidouTxResult.model_validate_json(raw.payload)
+                self.tx_results.append((topic.gateway_id, result))
             elif topic.sub != "beidou/feedback":
                 detail = f"unknown gateway topic {topic.sub!r}"
                 return [Refused(raw, None, Rejection(RejectReason.UNKNOWN_TOPIC, detail))]
@@ -235,20 +236,3 @@ class GatewayUplinks:
 
 def _knots(sog: float | None) -> float | None:
     return sog if sog is not None and sog <= 102.2 else None
-
-
-class BeidouRouteView:
-    """The outbox's view of the Beidou link: cards from the registry, gateways and results from
-    what the gateways publish."""
-
-    def __init__(self, uplinks: GatewayUplinks, registry: RegistryCache) -> None:
-        self._uplinks = uplinks
-        self._registry = registry
-        self.results = uplinks.tx_results
-
-    def card_of(self, vessel_id: str) -> str | None:
-        info = self._registry.get(vessel_id)
-        return info.beidou_card if info else None
-
-    def gateway(self) -> str | None:
-        return self._uplinks.beidou_gateway()

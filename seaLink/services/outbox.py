@@ -66,13 +66,20 @@ WITHDRAW_S = 120
 
 
 class BeidouRoute(Protocol):
-    """What the outbox needs to send by Beidou: a vessel's card, an online gateway, its results."""
+    """What the outbox needs to send by Beidou (`beidou_pool.BeidouPool`): a vessel's card, the
+    pool of shore gateways and the choice among them, their results (gateway id, result)."""
 
-    results: deque[BeidouTxResult]
+    results: deque[tuple[str, BeidouTxResult]]
 
     def card_of(self, vessel_id: str) -> str | None: ...
 
-    def gateway(self) -> str | None: ...
+    def gateway(self, now: datetime | None = None) -> str | None: ...
+
+    def members(self, now: datetime | None = None) -> list[str]: ...
+
+    def pick(self, now: datetime) -> str | None: ...
+
+    def answered(self, gid: str, result: BeidouTxResult, now: datetime) -> None: ...
 
 
 @dataclass(slots=True)
@@ -110,7 +117,9 @@ class Outbox:
         self._news = 0  # counts news of vessels; a store read taken before news must not undo it
         self._recheck_at: datetime | None = None  # next look at the store for parked vessels
         self._beidou_inflight: dict[str, int] = {}  # msg_id -> delivery id
-        self._withdrawing: dict[str, datetime] = {}  # msg_id -> when its cancel was published
+        self._beidou_gw: dict[str, str] = {}  # msg_id -> the gateway it was handed to
+        # msg_id -> when its cancel was published, and the gateways that may still hold it
+        self._withdrawing: dict[str, tuple[datetime, set[str]]] = {}
         self._unconfirmed: list[int] = []  # broker-confirmed sends not yet marked (store away)
         self.beidou: BeidouRoute | None = None
         self._wake = asyncio.Event()
@@ -304,25 +313,24 @@ class Outbox:
                 r.last_heard = heard
             self._arm_queue.append(vid)
 
-    def _beidou_route(self, vessel_id: str, now: datetime) -> tuple[str, str] | None:
-        """(gateway, card) when MQTT does not reach the vessel now and Beidou can: it has a card,
-        a gateway is online, and MQTT is not offline for less than `beidou_after_s`."""
+    def _beidou_route(self, vessel_id: str, now: datetime) -> str | None:
+        """The vessel's card when MQTT does not reach it now and Beidou can: it has a card, a
+        shore gateway is in the pool, and MQTT is not offline for less than `beidou_after_s`."""
         if self.beidou is None or self.reachable(vessel_id, now):
             return None
         card = self.beidou.card_of(vessel_id)
-        gateway = self.beidou.gateway()
-        if card is None or gateway is None:
+        if card is None or self.beidou.gateway(now) is None:
             return None
         r = self._reach.get(vessel_id)
         since = r.offline_since if r else None
         if since is not None and now - since < timedelta(seconds=self._settings.beidou_after_s):
             return None
-        return gateway, card
+        return card
 
     async def _switch_to_beidou(self, now: datetime) -> None:
         """Messages waiting on MQTT (parked, or sent and waiting to be sent again) of vessels that
         MQTT no longer reaches but Beidou does: due now, so that they leave by Beidou."""
-        if self.beidou is None or self.beidou.gateway() is None:
+        if self.beidou is None or self.beidou.gateway(now) is None:
             return
         moving = [
             v
@@ -339,20 +347,28 @@ class Outbox:
         False when there is no gateway to ask or it did not answer in `WITHDRAW_S`."""
         asked = self._withdrawing.get(m.msg_id)
         if asked is not None:
-            if now - asked < timedelta(seconds=WITHDRAW_S):
+            if now - asked[0] < timedelta(seconds=WITHDRAW_S):
                 return True
             self._withdrawing.pop(m.msg_id, None)
             self._beidou_inflight.pop(m.msg_id, None)
+            self._beidou_gw.pop(m.msg_id, None)
             return False
-        gateway = self.beidou.gateway() if self.beidou is not None else None
         card = self._beidou_card(m.vessel_id)
-        if gateway is None or card is None:
+        if self.beidou is None or card is None:
             return False
-        request = {"id": m.msg_id, "card": card, "cancel": True}
-        topic = self._topics.gateway(gateway, "beidou", "tx")
-        if self._link.publish(topic, json.dumps(request).encode(), qos=1) is None:
+        # The gateway it was handed to; after a hub restart, every gateway of the pool.
+        known = self._beidou_gw.get(m.msg_id)
+        gateways = [known] if known else self.beidou.members(now)
+        request = json.dumps({"id": m.msg_id, "card": card, "cancel": True}).encode()
+        asked_now = {
+            gid
+            for gid in gateways
+            if self._link.publish(self._topics.gateway(gid, "beidou", "tx"), request, qos=1)
+            is not None
+        }
+        if not asked_now:
             return False
-        self._withdrawing[m.msg_id] = now
+        self._withdrawing[m.msg_id] = (now, asked_now)
         return True
 
     def _send_beidou(self, m: DueMessage, gateway: str, card: str) -> bool:
@@ -392,8 +408,9 @@ class Outbox:
                 )
                 continue
             if not self.reachable(m.vessel_id, now):
-                route = self._beidou_route(m.vessel_id, now)
-                if route is not None and self._send_beidou(m, *route):
+                card = self._beidou_route(m.vessel_id, now)
+                gateway = self.beidou.pick(now) if card is not None and self.beidou else None
+                if card is not None and gateway is not None and self._send_beidou(m, gateway, card):
                     # Beidou is slow and metered: wait for the gateway's result before trying again.
                     attempts.append(
                         {
@@ -404,6 +421,7 @@ class Outbox:
                         }
                     )
                     self._beidou_inflight[m.msg_id] = m.id
+                    self._beidou_gw[m.msg_id] = gateway
                     self._metrics.outbox_sent.labels("beidou").inc()
                     continue
                 parked.append(m.vessel_id)
@@ -431,9 +449,22 @@ class Outbox:
         failed: list[tuple[int, str]] = []
         results = list(self.beidou.results)
         self.beidou.results.clear()
+        done: list[str] = []
         try:
             withdrawn: list[tuple[int, str]] = []
-            for r in results:
+            for gid, r in results:
+                if r.reason == "unknown_request":
+                    # A gateway that never had it: withdrawn once no asked gateway may hold it.
+                    pending = self._withdrawing.get(r.id)
+                    if pending is None:
+                        continue
+                    pending[1].discard(gid)
+                    if pending[1]:
+                        continue
+                    r = r.model_copy(update={"reason": "cancelled"})
+                elif self._beidou_gw.get(r.id, gid) == gid:
+                    self.beidou.answered(gid, r, now)
+                done.append(r.id)
                 did = self._beidou_inflight.get(r.id)
                 if did is None:
                     did = await self.store.delivery_id(r.id)
@@ -453,9 +484,10 @@ class Outbox:
         except Exception:
             self.beidou.results.extendleft(reversed(results))  # applied on the next round
             raise
-        for r in results:
-            self._beidou_inflight.pop(r.id, None)
-            self._withdrawing.pop(r.id, None)
+        for msg_id in done:
+            self._beidou_inflight.pop(msg_id, None)
+            self._withdrawing.pop(msg_id, None)
+            self._beidou_gw.pop(msg_id, None)
 
     async def _confirm_sent(self, now: datetime) -> None:
         confirmed = []

@@ -264,7 +264,7 @@ class BeidouTxResult(_Model):
     reason: str | None = Field(
         None,
         description="why it failed: invalid_request, too_long, expired, inhibited, "
-        "no_feedback, terminal_failed, replay_mode, unsupported_kind, cancelled",
+        "no_feedback, terminal_failed, replay_mode, unsupported_kind, cancelled, unknown_request",
     )
     detail: str | None = None
     ts: datetime
