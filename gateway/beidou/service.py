@@ -176,7 +176,9 @@ class BeidouGateway:
             self._seen.pop(request.id, None)
             self._result(request.id, request.card, False, "cancelled", "withdrawn by the hub", 0, 0)
         elif request.id not in self._seen:
-            self._result(request.id, request.card, False, "unknown_request", "not queued here", 0, 0)
+            self._result(
+                request.id, request.card, False, "unknown_request", "not queued here", 0, 0
+            )
 
     def _job_for(self, request: BeidouTxRequest) -> OutboundJob | None:
         if request.down is not None:
