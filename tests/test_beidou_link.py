@@ -275,8 +275,12 @@ async def test_two_shore_cards_in_a_pool_share_a_warning_to_four_beidou_only_boa
         assert status == 201, created
         moved = await advance_until(gclock, lambda: all(b.received for b in boats.values()),
                                     what="every boat has the warning", max_s=600)  # fmt: skip
-        sent = [p.counters["beidou_tx_sent"] for p in processes]
-        assert sent == [2, 2], sent  # each card sent half
+
+        def sent() -> list[int]:
+            return [p.counters["beidou_tx_sent"] for p in processes]
+
+        await advance_until(gclock, lambda: sum(sent()) == 4, what="the terminals' feedback")
+        assert sent() == [2, 2], sent()  # each card sent half
         assert moved <= 2 * 60 + 30  # two rounds of the interval, not four
     finally:
         for t in tasks:
