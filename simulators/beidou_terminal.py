@@ -41,11 +41,18 @@ class BeidouNetwork:
     def __init__(self) -> None:
         self._cards: dict[str, Deliver] = {}
         self.carried: list[tuple[str, str, ContentMode, bytes]] = []
+        self.groups: dict[str, list[str]] = {}  # broadcast address -> the cards it reaches
 
     def attach(self, card: str, deliver: Deliver) -> None:
         self._cards[card] = deliver
 
     def send(self, sender: str, recipient: str, mode: ContentMode, content: bytes) -> bool:
+        if recipient in self.groups:  # 通播: one send, every card of the group receives it
+            self.carried.append((sender, recipient, mode, content))
+            for card in self.groups[recipient]:
+                if card in self._cards:
+                    self._cards[card](sender, mode, content)
+            return True
         deliver = self._cards.get(recipient)
         if deliver is None:
             return False

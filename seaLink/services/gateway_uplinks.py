@@ -33,13 +33,14 @@ from seaLink.wire.gateway import (
     GatewayState,
     GatewayStatus,
 )
-from seaLink.wire.payloads import DistressNature, DistressPayload, Fix
+from seaLink.wire.payloads import AckPayload, DistressNature, DistressPayload, Fix
 from seaLink.wire.topics import Topics, UplinkKind
 
 if TYPE_CHECKING:
     from seaLink.links.mqtt_link import RawUplink
 
 _MAYDAY = re.compile(r"\b(MAYDAY|SOS)\b", re.IGNORECASE)
+_GROUP_MSG = re.compile(r"^g(\d+)$")  # a broadcast sent once to a Beidou group address
 _BEACON_NATURE = {
     AisClass.MOB: DistressNature.MAN_OVERBOARD,
     AisClass.SART: DistressNature.ABANDONING,
@@ -224,6 +225,9 @@ class GatewayUplinks:
         }.get(rx.kind)
         if kind is None or decoded is None:
             return [Accepted(raw, info.id, BEIDOU_NOTE, (rx.rx_id, rx.ts), BEIDOU)]
+        if isinstance(decoded, AckPayload) and (group := _GROUP_MSG.match(decoded.msg_id)):
+            # the ack of a group broadcast (`g<bid>`): this boat's own copy of the broadcast
+            decoded = decoded.model_copy(update={"msg_id": f"b{group.group(1)}-{info.id}"})
         if (
             isinstance(decoded, DistressPayload)
             and not decoded.cancel

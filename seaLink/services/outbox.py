@@ -34,10 +34,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
@@ -61,8 +62,29 @@ BEIDOU_RETRY_S = 1800
 # At most this long between two looks at the store for vessels whose messages are parked although
 # they are reachable there (their news went to a hub that died, or came out of order).
 RECHECK_S = 10
+_ATTEMPT = re.compile(r"\.t\d+$")
 # How long to wait for a Beidou gateway to answer a withdrawal before sending by MQTT anyway.
 WITHDRAW_S = 120
+
+
+def beidou_request_id(msg_id: str, attempt: int) -> str:
+    """The id of one attempt's request to a gateway (which deduplicates by id, so a send again
+    needs a new one): `<msg_id>.t<n>` (the bare id when that would be too long)."""
+    request_id = f"{msg_id}.t{attempt}"
+    return request_id if len(request_id) <= 64 else msg_id
+
+
+def message_of(request_id: str) -> str:
+    """The message id a gateway's result is about."""
+    return _ATTEMPT.sub("", request_id)
+
+
+def _broadcast_of(m: DueMessage) -> int | None:
+    """The broadcast a message belongs to, for group sends (`b<bid>-<vessel>` ids only)."""
+    if not m.msg_id.startswith("b"):
+        return None
+    bid = json.loads(m.payload).get("broadcast_id")
+    return bid if isinstance(bid, int) else None
 
 
 class BeidouRoute(Protocol):
@@ -118,6 +140,7 @@ class Outbox:
         self._recheck_at: datetime | None = None  # next look at the store for parked vessels
         self._beidou_inflight: dict[str, int] = {}  # msg_id -> delivery id
         self._beidou_gw: dict[str, str] = {}  # msg_id -> the gateway it was handed to
+        self._group_inflight: dict[str, list[int]] = {}  # "g<bid>-<address>" -> delivery ids
         # msg_id -> when its cancel was published, and the gateways that may still hold it
         self._withdrawing: dict[str, tuple[datetime, set[str]]] = {}
         self._unconfirmed: list[int] = []  # broker-confirmed sends not yet marked (store away)
@@ -359,7 +382,8 @@ class Outbox:
         # The gateway it was handed to; after a hub restart, every gateway of the pool.
         known = self._beidou_gw.get(m.msg_id)
         gateways = [known] if known else self.beidou.members(now)
-        request = json.dumps({"id": m.msg_id, "card": card, "cancel": True}).encode()
+        request_id = beidou_request_id(m.msg_id, m.attempts)
+        request = json.dumps({"id": request_id, "card": card, "cancel": True}).encode()
         asked_now = {
             gid
             for gid in gateways
@@ -373,7 +397,7 @@ class Outbox:
 
     def _send_beidou(self, m: DueMessage, gateway: str, card: str) -> bool:
         request = {
-            "id": m.msg_id,
+            "id": beidou_request_id(m.msg_id, m.attempts + 1),
             "card": card,
             "priority": m.priority,
             "down": json.loads(m.payload),
@@ -383,6 +407,47 @@ class Outbox:
             self._link.publish(topic, json.dumps(request, ensure_ascii=False).encode(), qos=1)
             is not None
         )
+
+    def _group_sends(self, due: list[DueMessage], now: datetime) -> list[dict[str, Any]]:
+        """A broadcast due by Beidou to two or more boats of one Beidou group (通播): one send to
+        the group's address, carrying the broadcast as `g<bid>`; each boat's ack of it counts as
+        the ack of its own copy. Returns the attempts recorded (those messages are handled)."""
+        groups = self._settings.beidou_groups
+        if not groups or self.beidou is None:
+            return []
+        address_of = {card: address for address, cards in groups.items() for card in cards}
+        buckets: dict[tuple[int, str], list[DueMessage]] = {}
+        for m in due:
+            if m.link == "beidou" and m.rank == 0:
+                continue  # possibly still queued at a gateway: the single path handles it
+            card = self._beidou_route(m.vessel_id, now)
+            bid = _broadcast_of(m) if card in address_of else None
+            if card is not None and bid is not None:
+                buckets.setdefault((bid, address_of[card]), []).append(m)
+        attempts: list[dict[str, Any]] = []
+        for (bid, address), members in sorted(buckets.items()):
+            if len(members) < 2:
+                continue
+            gateway = self.beidou.pick(now)
+            if gateway is None:
+                break
+            down = json.loads(members[0].payload) | {"msg_id": f"g{bid}"}
+            attempt = max(m.attempts for m in members) + 1
+            request_id = beidou_request_id(f"g{bid}-{address}", attempt)
+            request = {"id": request_id, "card": address, "priority": members[0].priority,
+                       "down": down}  # fmt: skip
+            topic = self._topics.gateway(gateway, "beidou", "tx")
+            body = json.dumps(request, ensure_ascii=False).encode()
+            if self._link.publish(topic, body, qos=1) is None:
+                continue
+            key = f"g{bid}-{address}"
+            self._group_inflight[key] = [m.id for m in members]
+            self._beidou_gw[key] = gateway
+            self._metrics.outbox_sent.labels("beidou").inc()
+            for m in members:
+                attempts.append({"did": m.id, "link": "beidou", "attempts": m.attempts + 1,
+                                 "next_at": now + timedelta(seconds=BEIDOU_RETRY_S)})  # fmt: skip
+        return attempts
 
     async def _dispatch(self, due: list[DueMessage], now: datetime) -> None:
         attempts = []
@@ -394,6 +459,11 @@ class Outbox:
             self._metrics.outbox_failed.inc(len(given_up))
             self.activity += 1
             due = [m for m in due if m.attempts < limit]
+        grouped = self._group_sends(due, now)
+        if grouped:
+            await self.store.record_attempts(grouped)
+            handled = {a["did"] for a in grouped}
+            due = [m for m in due if m.id not in handled]
         for m in due:
             # No MQTT copy while a Beidou gateway may still send one.
             queued_at_gateway = m.link == "beidou" and m.rank == 0
@@ -453,29 +523,32 @@ class Outbox:
         try:
             withdrawn: list[tuple[int, str]] = []
             for gid, r in results:
+                msg_id = message_of(r.id)
                 if r.reason == "unknown_request":
                     # A gateway that never had it: withdrawn once no asked gateway may hold it.
-                    pending = self._withdrawing.get(r.id)
+                    pending = self._withdrawing.get(msg_id)
                     if pending is None:
                         continue
                     pending[1].discard(gid)
                     if pending[1]:
                         continue
                     r = r.model_copy(update={"reason": "cancelled"})
-                elif self._beidou_gw.get(r.id, gid) == gid:
+                elif self._beidou_gw.get(msg_id, gid) == gid:
                     self.beidou.answered(gid, r, now)
-                done.append(r.id)
-                did = self._beidou_inflight.get(r.id)
-                if did is None:
-                    did = await self.store.delivery_id(r.id)
-                if did is None:
-                    continue
-                if r.outcome == "sent":
-                    sent.append((did, ""))
-                elif r.reason == "cancelled":
-                    withdrawn.append((did, "withdrawn from Beidou: back on MQTT"))
-                else:
-                    failed.append((did, r.reason or "failed"))
+                done.append(msg_id)
+                dids = self._group_inflight.get(msg_id)
+                if dids is None:
+                    did = self._beidou_inflight.get(msg_id)
+                    if did is None:
+                        did = await self.store.delivery_id(msg_id)
+                    dids = [] if did is None else [did]
+                for did in dids:
+                    if r.outcome == "sent":
+                        sent.append((did, ""))
+                    elif r.reason == "cancelled":
+                        withdrawn.append((did, "withdrawn from Beidou: back on MQTT"))
+                    else:
+                        failed.append((did, r.reason or "failed"))
             # Beidou is slow and metered: a sent copy waits for its acknowledgement.
             retry = now + timedelta(seconds=BEIDOU_RETRY_S)
             await self.store.mark_sent([d for d, _ in sent], now, link="beidou", next_at=retry)
@@ -485,6 +558,7 @@ class Outbox:
             self.beidou.results.extendleft(reversed(results))  # applied on the next round
             raise
         for msg_id in done:
+            self._group_inflight.pop(msg_id, None)
             self._beidou_inflight.pop(msg_id, None)
             self._withdrawing.pop(msg_id, None)
             self._beidou_gw.pop(msg_id, None)
