@@ -118,7 +118,7 @@ async def test_a_boat_heard_only_by_beidou_gets_its_warning_by_beidou(setup: Any
             async def acknowledged() -> bool:
                 rig.clock.advance(5)
                 state.update(await delivery(base, h, bid))
-                return bool(state["state"] == "acknowledged")
+                return bool(state["state"] == "acknowledged" and state["copies"])
 
             await wait_for(acknowledged, timeout=30)
             assert state["copies"] == ["beidou"] and state["ack_link"] == "beidou"
@@ -242,22 +242,24 @@ async def test_a_beidou_only_boat_answers_a_recall_and_raises_a_distress_by_typi
                             what="distress acknowledged by Beidou", max_s=900)  # fmt: skip
 
 
-async def test_two_shore_cards_in_a_pool_share_a_warning_to_four_beidou_only_boats(
-    setup: Any,  # noqa: F811
-) -> None:
-    hub, base, h, _outside = setup
-    boats_by_vessel = {"V1": "166101", "V2": "166102", "V3": "166103", "V4": "166104"}
+@contextlib.asynccontextmanager
+async def fleet_rig(
+    hub: Any, boat_cards: dict[str, str], shore_cards: dict[str, str], groups: dict[str, list[str]]
+) -> AsyncIterator[tuple[ManualClock, dict[str, SimulatedBoat], list[GatewayProcess]]]:
+    """Boats heard only by Beidou, and one shore gateway (on its pty) per shore card."""
     async with hub.db.engine.begin() as conn:
-        for vid, card in boats_by_vessel.items():
+        for vid, card in boat_cards.items():
             await conn.execute(update(Vessel).where(Vessel.id == vid).values(beidou_card=card))  # type: ignore[arg-type]
     await hub.registry.load()
     gclock = ManualClock(hub.clock.now())
     network = BeidouNetwork()
+    network.groups.update(groups)
+    first_shore = next(iter(shore_cards.values()))
     boats = {vid: SimulatedBoat(BoatTerminal(card, network, gclock, interval_s=60.0, max_bytes=250),
-                                "4207701", gclock, Position(23.31, 117.21))
-             for vid, card in boats_by_vessel.items()}  # fmt: skip
+                                first_shore, gclock, Position(23.31, 117.21))
+             for vid, card in boat_cards.items()}  # fmt: skip
     shores, processes, tasks = [], [], []
-    for gid, card in (("bd-a", "4207701"), ("bd-b", "4207702")):
+    for gid, card in shore_cards.items():
         shore = ShoreTerminalPty("4.0", card, network, gclock, interval_s=60.0, level=2)
         config = GatewayConfig(GatewayKind.BEIDOU, gid, hub.settings.mqtt.url, hub.settings.mqtt.prefix,
                                port=shore.path, family="4.0", status_interval_s=5.0, feedback_timeout_s=10.0)  # fmt: skip
@@ -268,7 +270,62 @@ async def test_two_shore_cards_in_a_pool_share_a_warning_to_four_beidou_only_boa
     tasks += [asyncio.create_task(b.terminal.run()) for b in boats.values()]
     try:
         await advance_until(gclock, lambda: hub.outbox.beidou is not None
-                            and len(hub.outbox.beidou.members(hub.clock.now())) == 2, what="pool of two")  # fmt: skip
+                            and len(hub.outbox.beidou.members(hub.clock.now())) == len(shore_cards),
+                            what="the pool")  # fmt: skip
+        yield gclock, boats, processes
+    finally:
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        for shore in shores:
+            shore.close()
+
+
+async def test_a_group_broadcast_is_one_send_and_counts_each_boats_acknowledgement(
+    setup: Any,  # noqa: F811
+) -> None:
+    hub, base, h, _outside = setup
+    cards = {"V1": "166101", "V2": "166102", "V3": "166103", "V4": "166104"}
+    address = "4209999"
+    hub.settings.messaging.beidou_groups[address] = list(cards.values())
+    try:
+        async with fleet_rig(hub, cards, {"bd-a": "4207701"}, {address: list(cards.values())}) as (
+            gclock, boats, processes,
+        ):  # fmt: skip
+            status, created = await _post(base, h, "/api/v1/broadcasts", {
+                "kind": "warning", "title": "台风蓝色预警", "body": "请尽快回港避风。",
+                "reply": "confirm", "signal": "blue", "target": {"vessels": list(cards)}})  # fmt: skip
+            assert status == 201, created
+            bid = created["broadcast"]["id"]
+            await advance_until(gclock, lambda: all(b.received for b in boats.values()),
+                                what="every boat has the warning", max_s=300)  # fmt: skip
+            assert [b.received[0].msg_id for b in boats.values()] == [f"g{bid}"] * 4
+            deliveries: list[dict[str, Any]] = []
+
+            async def all_acknowledged() -> bool:
+                gclock.advance(5)
+                r = await _get(base, h, f"/api/v1/broadcasts/{bid}?deliveries=1")
+                deliveries[:] = r["deliveries"]
+                # the ack may come back before the gateway's "sent": wait for both
+                return all(d["state"] == "acknowledged" and d["copies"] for d in deliveries)
+
+            await wait_for(all_acknowledged, timeout=60)
+            assert {d["vessel_id"] for d in deliveries} == set(cards)
+            assert all(d["copies"] == ["beidou"] and d["ack_link"] == "beidou" for d in deliveries)
+            assert processes[0].counters["beidou_tx_sent"] == 1  # one send reached four boats
+    finally:
+        hub.settings.messaging.beidou_groups.clear()
+
+
+async def test_two_shore_cards_in_a_pool_share_a_warning_to_four_beidou_only_boats(
+    setup: Any,  # noqa: F811
+) -> None:
+    hub, base, h, _outside = setup
+    cards = {"V1": "166101", "V2": "166102", "V3": "166103", "V4": "166104"}
+    shores = {"bd-a": "4207701", "bd-b": "4207702"}
+    async with fleet_rig(hub, cards, shores, {}) as (gclock, boats, processes):
         status, created = await _post(base, h, "/api/v1/broadcasts", {
             "kind": "warning", "title": "台风蓝色预警", "body": "请尽快回港避风。", "reply": "none",
             "signal": "blue", "target": {"vessels": list(boats)}})  # fmt: skip
@@ -281,12 +338,4 @@ async def test_two_shore_cards_in_a_pool_share_a_warning_to_four_beidou_only_boa
 
         await advance_until(gclock, lambda: sum(sent()) == 4, what="the terminals' feedback")
         assert sent() == [2, 2], sent()  # each card sent half
-        assert moved <= 2 * 60 + 30  # two rounds of the interval, not four
-    finally:
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
-        for shore in shores:
-            shore.close()
+        assert moved <= 2 * 60 + 30  # two rounds of the interval (simulated), not four
