@@ -103,6 +103,11 @@ class HubMetrics:
         self.outbox_expired = Counter(
             "sealink_outbox_expired_total", "Down messages expired before delivery", registry=r
         )
+        self.outbox_link_switches = Counter(
+            "sealink_outbox_link_switches_total",
+            "Vessels whose waiting messages moved from a quiet MQTT link to Beidou",
+            registry=r,
+        )
         self.outbox_failed = Counter(
             "sealink_outbox_failed_total",
             "Down messages given up after too many attempts",

@@ -29,13 +29,13 @@ from seaLink.services.alert_desk import AlertDesk
 from seaLink.services.alert_links import AlertLinks
 from seaLink.services.alerting import Alerting
 from seaLink.services.auth import AuthService, hash_password
+from seaLink.services.beidou_pool import BeidouPool
 from seaLink.services.broadcasts import BroadcastService
 from seaLink.services.cluster import Cluster, default_hub_id
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.drills import DrillService
 from seaLink.services.event_routes import EventRouter, hub_routes
 from seaLink.services.events import EventBus
-from seaLink.services.gateway_uplinks import BeidouRouteView
 from seaLink.services.ingest import IngestPipeline
 from seaLink.services.live_view import LiveView
 from seaLink.services.outbox import Outbox
@@ -199,7 +199,7 @@ class Hub:
         self.rescue.traffic = (
             self.ingest.gateways.traffic
         )  # AIS targets for the nearest-vessel search
-        self.outbox.beidou = BeidouRouteView(self.ingest.gateways, self.registry)
+        self.outbox.beidou = BeidouPool(self.ingest.gateways, self.registry)
         self._with_api = with_api
         self.api_runner: Any = None
         self.ready = asyncio.Event()

@@ -176,6 +176,12 @@ class MessagingSettings(_Section):
         20, description="sent this often without being delivered, a message is marked failed"
     )
     default_expiry_s: int = Field(86400, description="expiry of a broadcast that names none")
+    beidou_groups: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Beidou group broadcast (通播/组播): a broadcast address a shore command card can"
+        " send to -> the boat cards it reaches. A broadcast due by Beidou to two or more of them"
+        " goes as one send to the address; each boat's acknowledgement still counts on its own",
+    )
     recall_resend_s: int = Field(
         900,
         description="a typhoon recall order is repeated this often to boats that have not answered",

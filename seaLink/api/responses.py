@@ -416,7 +416,9 @@ class DeliveryOut(Out):
     grid_id: str
     msg_id: str
     state: str
-    link: str | None
+    link: str | None = Field(description="the link of the last attempt")
+    copies: list[str] = Field(description="the link that carried each copy sent, in order")
+    ack_link: str | None = Field(description="the link of the acknowledgement that last moved it")
     attempts: int
     queued_at: Iso | None
     sent_at: Iso | None

@@ -259,8 +259,13 @@ class RecallService(DeadlineLoop):
     ) -> None:
         b = await get_broadcast(self._db, bid)
         assert b is not None
+        # A copy that has not gone out yet (slow Beidou queue, or parked) is the reminder: a new
+        # one would only queue behind it.
+        waiting = await recall_store.unsent_copies(self._db, bid, [v["vessel_id"] for v in missing])
         rows = []
         for v in missing:
+            if v["vessel_id"] in waiting:
+                continue
             msg_id = f"rc{bid}-{v['vessel_id']}-{n}"[:64]
             msg = DownMessage(msg_id=msg_id, kind=DownKind.WARNING, priority=1, title=render(Phrase("down.recall_reminder.title", {"title": b["title"]}), BOAT_LANG),
                               body=b["body"], issued=now, expires=deadline, ack="confirm", broadcast_id=bid,
@@ -269,6 +274,8 @@ class RecallService(DeadlineLoop):
                          "priority": 1, "payload": msg.model_dump_json(exclude_none=True), "state": "queued",
                          "rank": 0, "attempts": 0, "next_attempt_at": now, "queued_at": now, "expires_at": deadline,
                          "last_error": ""})  # fmt: skip
+        if not rows:
+            return
         async with self._db.engine.begin() as conn:
             await conn.execute(self._db.insert_ignore(_d), rows)
         self._outbox.kick()

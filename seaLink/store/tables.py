@@ -317,7 +317,11 @@ class Delivery(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     state: str = Field(default="queued", max_length=16)
     rank: int = 0
-    link: str | None = Field(default=None, max_length=16)
+    link: str | None = Field(default=None, max_length=16)  # of the last attempt
+    # The links that carried a copy, in order ("beidou,mqtt"), and the link of the
+    # acknowledgement that last moved the state (each one is in ack_event with its link).
+    copies: str = Field(default="", max_length=256)
+    ack_link: str | None = Field(default=None, max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=_ts())
     queued_at: datetime = Field(sa_column=_ts())

@@ -250,11 +250,19 @@ class BeidouTxRequest(_Model):
     text: Annotated[str, Field(min_length=1, max_length=4000)] | None = None
     content_hex: Annotated[str, Field(pattern=r"^([0-9A-Fa-f]{2})+$")] | None = None
     mode: TxContentMode | None = Field(None, description="default: mixed for text, code for hex")
+    cancel: bool = Field(
+        False,
+        description="withdraw the earlier request with this id if no part of it has gone out yet"
+        " (its result then says `cancelled`); no content with it",
+    )
 
     @model_validator(mode="after")
     def _one_content(self) -> BeidouTxRequest:
         given = [x for x in (self.down, self.text, self.content_hex) if x is not None]
-        if len(given) != 1:
+        if self.cancel:
+            if given:
+                raise ValueError("a cancel request carries no content")
+        elif len(given) != 1:
             raise ValueError("exactly one of down, text or content_hex is required")
         return self
 
@@ -276,7 +284,7 @@ class BeidouTxResult(_Model):
     reason: str | None = Field(
         None,
         description="why it failed: invalid_request, too_long, expired, inhibited, "
-        "no_feedback, terminal_failed, replay_mode, unsupported_kind",
+        "no_feedback, terminal_failed, replay_mode, unsupported_kind, cancelled, unknown_request",
     )
     detail: str | None = None
     ts: datetime

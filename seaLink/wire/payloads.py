@@ -129,6 +129,9 @@ class RecallReply(BaseModel):
         None, description="where it shelters"
     )
     persons_ashore: Annotated[int, Field(ge=0, le=500)] | None = None
+    persons_aboard: Annotated[int, Field(ge=0, le=500)] | None = Field(
+        None, description="persons aboard, with `returning`"
+    )
 
 
 class AckPayload(_Payload):
