@@ -769,4 +769,7 @@ export default {
   "drill.cancel": "Cancel",
   "drill.sent": "The {kind} order is on its way to the boat. Its alarm will be marked EXERCISE everywhere.",
   "drill.failed": "The drill could not be ordered: {msg}",
+  "nav.more": "More",
+  "offline.stale": "Offline: showing data from {time}; it may be out of date",
+  "offline.stale_hint": "Updates by itself when the network is back",
 };

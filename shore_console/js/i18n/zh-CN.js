@@ -769,4 +769,7 @@ export default {
   "drill.cancel": "取消",
   "drill.sent": "“{kind}”指令已发往船上。船员报警后，告警和事件均标为演练。",
   "drill.failed": "下达演练失败：{msg}",
+  "nav.more": "更多",
+  "offline.stale": "离线：显示的是 {time} 的数据，可能已过时",
+  "offline.stale_hint": "网络恢复后自动更新",
 };
