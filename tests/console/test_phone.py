@@ -249,8 +249,11 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 async def test_the_phone_console_installs_and_shows_its_last_data_offline_marked_stale(
-    phone_context: BrowserContext, console: Console
+    phone_context: BrowserContext, console: Console, page_errors: PageErrors
 ) -> None:
+    # Offline, the live link cannot connect and what was never kept cannot load: said, expected.
+    page_errors.allow("ERR_INTERNET_DISCONNECTED")
+    page_errors.allow("Failed to load resource: net::ERR_FAILED")
     page = await phone_context.new_page()
     # Installable: a manifest with icons of the sizes it says.
     res = await page.request.get(f"{console.base}/console/manifest.webmanifest")
