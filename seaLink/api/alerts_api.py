@@ -16,7 +16,8 @@ from seaLink.api.security import json_error, principal
 from seaLink.api.words import alert_in_words, log_in_words, reader_lang
 from seaLink.domain.rescue import nearest_ready
 from seaLink.errors import Refused
-from seaLink.store import alert_store
+from seaLink.services import delivery
+from seaLink.store import alert_store, users
 from seaLink.store.tables import DutyShift, Grid, GridCoordinator, Incident, IncidentLog
 from seaLink.store.users import audit
 from seaLink.wire.codec import describe_errors
@@ -112,8 +113,16 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         alert = await alert_store.get_alert(hub.db, alert_id)
         assert alert is not None  # alerts are never deleted
         worded = alert_in_words(alert, reader_lang(request), hub.clock.now())
-        await _name_recipients(worded.get("notifications") or [])
+        await _with_delivery(worded)
         return out.respond(out.AlertDetailOut, worded)
+
+    async def _with_delivery(alert: dict[str, Any]) -> None:
+        """Name who was told, and say where each person's notification stands (issue 20.3)."""
+        notes = alert.get("notifications") or []
+        await _name_recipients(notes)
+        acker = alert.get("acked_by")
+        ackers = {str(acker), *filter(None, [await users.coordinator_of(hub.db, str(acker))])}
+        alert["delivery"] = delivery.delivery(notes, ackers if acker else set())
 
     async def _name_recipients(notes: list[dict[str, Any]]) -> None:
         """Who was told, by name: a notification's recipient is "<id> <address>"."""
@@ -193,7 +202,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         alert = await alert_store.get_alert(hub.db, int(row["alert_id"]))
         body["alert"] = alert_in_words(alert, lang, now) if alert is not None else None
         if body["alert"] is not None:
-            await _name_recipients(body["alert"].get("notifications") or [])
+            await _with_delivery(body["alert"])
         body["tasks"] = [{k: _iso(v) for k, v in t.items()} for t in await hub.rescue.tasks(iid)]
         return out.respond(out.IncidentOut, body)
 
