@@ -190,7 +190,10 @@ async def test_a_grid_worker_does_the_field_jobs_on_a_phone(
         await expect(card).to_have_count(1)
         await expect(card.locator("td").first).to_have_attribute("data-label", re.compile(".+"))
         await fits(page, f"{tag}-alerts")
-        await card.locator(".alert-link").click()
+        # Opened as from a group robot's message: its signed link, to the alert itself.
+        aid = int(await card.get_attribute("data-alert-id") or 0)
+        await page.goto(f"{console.base}/a/{hub.links.token(aid, clock.now())}")
+        await expect(page.locator(".alert-page h1")).to_contain_text("进入管控海域")
         await page.click(".alert-ack")
         await expect(page.locator(".alert-page")).to_contain_text("已确认（coord1")
         await fits(page, f"{tag}-alert")
@@ -211,6 +214,10 @@ async def test_a_grid_worker_does_the_field_jobs_on_a_phone(
         await page.click(".incident-page .alert-ack")
         await page.click(".task-top2")
         await expect(page.locator('.log-entry[data-kind="tasked"]')).to_have_count(1)
+        # Who was told of the distress, on which channel, where it stands.
+        told = page.locator(".delivery-row[data-recipient=C01L][data-channel=console]")
+        await expect(told).to_contain_text("陈海生")
+        await expect(told).to_contain_text("已发出")
         await fits(page, f"{tag}-incident")
 
         # A broadcast's roll-up and the recall board.
