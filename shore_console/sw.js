@@ -41,7 +41,7 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/api/")) {
     if (url.pathname.endsWith("/events")) return; // the live link (a WebSocket) is not kept
-    event.respondWith(apiAnswer(req));
+    event.respondWith(apiAnswer(req, event));
   } else if (url.pathname.startsWith(new URL(self.registration.scope).pathname)) {
     event.respondWith(shellFile(req));
   }
@@ -61,19 +61,23 @@ async function shellFile(req) {
   }
 }
 
-async function apiAnswer(req) {
+// The answer goes to the page at once; it is kept while the page reads it (a desk's fleet snapshot
+// of 10,000 boats is not held up by the copy).
+async function keep(req, res) {
+  const body = await res.arrayBuffer();
+  const headers = new Headers(res.headers);
+  headers.set("X-SeaLink-Saved", new Date().toISOString());
   const cache = await caches.open(DATA_CACHE);
+  await cache.put(req, new Response(body, { status: res.status, headers }));
+}
+
+async function apiAnswer(req, event) {
   try {
     const res = await fetch(req);
-    if (res.ok) {
-      const body = await res.clone().arrayBuffer();
-      const headers = new Headers(res.headers);
-      headers.set("X-SeaLink-Saved", new Date().toISOString());
-      await cache.put(req, new Response(body, { status: res.status, headers }));
-    }
+    if (res.ok) event.waitUntil(keep(req, res.clone()).catch(() => {}));
     return res;
   } catch (err) {
-    const kept = await cache.match(req);
+    const kept = await caches.match(req, { cacheName: DATA_CACHE });
     if (!kept) throw err;
     const headers = new Headers(kept.headers);
     headers.set("X-SeaLink-Stale", kept.headers.get("X-SeaLink-Saved") || "");
