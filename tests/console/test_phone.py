@@ -16,7 +16,9 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from seaLink.settings import Settings
 from seaLink.store.queries import count_positions
+from tests.brokers import free_port
 from tests.console.conftest import _FAILED, ADMIN_PW, COORD_PW, Console, PageErrors, shot
 from tests.console.helpers import RESERVE, at, drawn, login
 from tests.test_broadcasts import online
@@ -66,6 +68,14 @@ async def fits(page: Page, name: str) -> None:
     found: dict[str, list[str]] = await page.evaluate(LAYOUT)
     assert found["wide"] == [], f"{name}: wider than the screen"
     assert found["small"] == [], f"{name}: touch targets under 44 px"
+
+
+@pytest.fixture
+def registered(registered: Settings) -> Settings:
+    """The hub's webhook is down (nothing listens): its failed sends show on the alert."""
+    down = f"http://127.0.0.1:{free_port()}/hook"
+    return registered.model_copy(update={
+        "alerting": registered.alerting.model_copy(update={"webhook_url": down})})  # fmt: skip
 
 
 @pytest.fixture
@@ -218,6 +228,9 @@ async def test_a_grid_worker_does_the_field_jobs_on_a_phone(
         told = page.locator(".delivery-row[data-recipient=C01L][data-channel=console]")
         await expect(told).to_contain_text("陈海生")
         await expect(told).to_contain_text("已发出")
+        hook = page.locator(".delivery-row[data-recipient=C01L][data-channel=webhook]")
+        await expect(hook).to_contain_text("失败，将重试")
+        await expect(hook).to_have_attribute("data-state", "retrying")
         await fits(page, f"{tag}-incident")
 
         # A broadcast's roll-up and the recall board.

@@ -21,6 +21,14 @@ function recipientName(d) {
   return raw(d.recipient_name || d.recipient_id || "—");
 }
 
+// A retry or a digest happens in the hub with no live event of its own: while one is pending, the
+// page reads the alert again this often.
+export const DELIVERY_RECHECK_MS = 30_000;
+
+export function deliveryPending(list) {
+  return (list || []).some((d) => d.state === "retrying" || d.state === "held");
+}
+
 /** Where each notification stands, per person (or group robot) and channel: sent, retrying,
  * held for the digest, failed, or acknowledged by the person told (issue 20.3). */
 export function deliveryList(list) {
