@@ -291,6 +291,17 @@ async def test_the_phone_console_installs_and_shows_its_last_data_offline_marked
     await expect(page.locator(".vrow")).to_have_count(3)
     await expect(page.locator(".stale-note")).to_be_hidden()
 
+    # In English too: the longer words still fit the bottom bar, each on one line.
+    await page.click(".nav-more")
+    await page.click(".phone-sheet .lang-switch button[data-lang=en]")
+    await expect(page.locator(".nav-link[data-route=fleet] .nav-text")).to_have_text("Fleet map")
+    for link in await page.locator(".main-nav .nav-text").all():
+        assert len(await link.evaluate("e => e.getClientRects()")) == 1
+    await fits(page, "phone-390-fleet-en")
+    await page.click(".nav-more")
+    await page.click(".phone-sheet .lang-switch button[data-lang=zh-CN]")
+    await expect(page.locator(".phone-sheet")).to_be_hidden()
+
     # No network: the page comes back from the worker with the last fleet, marked stale.
     await phone_context.set_offline(True)
     await page.reload()
