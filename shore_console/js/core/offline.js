@@ -24,9 +24,15 @@ export function noteAnswer(res) {
   if (staleSince !== was) offline.emit("stale", staleSince);
 }
 
+// Where the worker is wanted: a phone or an upright tablet (the width of css/phone.css), or the
+// console opened from its icon. A desk PC is left as it was (its browser talks to the hub itself);
+// once registered, the worker stays for this browser whatever the width.
+const WANTED = ["(max-width: 820px)", "(display-mode: standalone)"];
+
 /** Register the service worker (a secure origin only: https, or this PC's own address). */
 export function installOffline() {
   if (!("serviceWorker" in navigator)) return;
+  if (!WANTED.some((q) => window.matchMedia(q).matches)) return;
   navigator.serviceWorker
     .register("sw.js", { scope: "./" })
     .then(() => navigator.serviceWorker.ready)

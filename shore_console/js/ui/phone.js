@@ -15,10 +15,14 @@ import { icon } from "./icons.js";
 export const PHONE = window.matchMedia("(max-width: 820px)");
 
 let placeShell = null; // the shell drawn last (the language switch redraws it)
+let closeSheet = null;
 PHONE.addEventListener("change", () => {
   placeShell?.();
   labelSoon();
 });
+// Going to another page closes the "more" sheet.
+window.addEventListener("hashchange", () => closeSheet?.());
+window.addEventListener("keydown", (e) => e.key === "Escape" && closeSheet?.());
 
 /** Set the shell up for the screen it is on, and again whenever the screen changes. */
 export function phoneShell(shell, { nav, personal }) {
@@ -51,7 +55,7 @@ export function phoneShell(shell, { nav, personal }) {
     }
   };
   placeShell();
-  window.addEventListener("hashchange", () => open(false));
+  closeSheet = () => open(false);
 }
 
 /** Label the cells of every table under `root` with their column's heading, while on a phone. */
