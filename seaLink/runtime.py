@@ -23,6 +23,7 @@ from seaLink.domain.ports import PortIndex, load_zones_document, ports_from_geoj
 from seaLink.errors import StoreError
 from seaLink.links.mqtt_link import MqttLink
 from seaLink.metrics import HubMetrics
+from seaLink.services.accounts import Accounts
 from seaLink.services.alert_desk import AlertDesk
 from seaLink.services.alert_links import AlertLinks
 from seaLink.services.alerting import Alerting
@@ -41,7 +42,9 @@ from seaLink.services.recall import RecallService
 from seaLink.services.registry import RegistryCache
 from seaLink.services.requests import RequestService
 from seaLink.services.rescue import RescueService
+from seaLink.services.stats import FleetStats
 from seaLink.services.training import TrainingService
+from seaLink.services.zone_admin import ZoneAdmin
 from seaLink.services.zone_watch import ZoneWatch
 from seaLink.settings import Settings, gateway_kinds
 from seaLink.store.db import Database
@@ -81,7 +84,13 @@ class Hub:
         self.router = EventRouter()
         emit = self.router.dispatch
         self.topics = Topics(settings.mqtt.prefix)
-        self.db = Database(settings.store.url, echo=settings.store.echo)
+        self.db = Database(
+            settings.store.url,
+            echo=settings.store.echo,
+            pool_size=settings.store.pool_size,
+            max_overflow=settings.store.max_overflow,
+            name=f"sealink-hub {settings.cluster.hub_id or settings.mqtt.client_id}",
+        )
         self.registry = RegistryCache(self.db)
         self.zones_document = load_zones_document()
         self.ports = PortIndex(
@@ -132,6 +141,13 @@ class Hub:
             emit=emit, zones_document=self.zones_document,
             port_radius_nmi=settings.contact.port_radius_nmi,
         )  # fmt: skip
+        self.accounts = Accounts(db=self.db, clock=self.clock)
+        self.stats = FleetStats(
+            db=self.db, clock=self.clock, contact=settings.contact, ports=self.ports
+        )
+        self.zone_admin = ZoneAdmin(
+            db=self.db, clock=self.clock, registry=self.registry, watch=self.zones
+        )
         self.requests = RequestService(
             db=self.db, clock=self.clock, outbox=self.outbox, alerting=self.alerting, events=self.events,
             settings=settings.requests,
@@ -272,6 +288,7 @@ class Hub:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self.link.run(), name="mqtt-link")
                 tg.create_task(self.ingest.run(), name="ingest")
+                tg.create_task(self.ingest.run_urgent(), name="distress-lane")
                 if self.cluster is None:
                     self.metrics.cluster_leader.set(1)
                     await self.start_schedule(tg)
@@ -322,7 +339,7 @@ class Hub:
         """Wait until every delivered uplink is committed and the watch has written its changes."""
 
         async def _wait() -> None:
-            while self.link.inbox or not self.ingest.idle.is_set():
+            while not self.ingest.drained:
                 await asyncio.sleep(0.02)
             await self.watch.settle()
             await self.outbox.settle()

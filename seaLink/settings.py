@@ -60,6 +60,12 @@ class StoreSettings(_Section):
     start_timeout_s: float = Field(
         60.0, description="at start, how long the hub waits for an unreachable database (backoff)"
     )
+    pool_size: int = Field(
+        10, ge=1, description="PostgreSQL: connections the hub keeps open (its writer, API readers)"
+    )
+    max_overflow: int = Field(
+        10, ge=0, description="PostgreSQL: extra connections opened in a burst and closed after"
+    )
 
 
 class IngestSettings(_Section):

@@ -62,7 +62,7 @@ async def healthz(request: web.Request) -> web.Response:
         "ingest": ingest,
         "mqtt": mqtt_ok,
         "vessels": len(hub.registry),
-        "backlog": len(hub.link.inbox),
+        "backlog": len(hub.link.inbox) + len(hub.link.urgent),
         "contact": hub.watch.book.counts(),
         # Several hubs: whether this one holds the schedule (a single hub always does).
         "scheduler": hub.cluster.leader if hub.cluster is not None else True,

@@ -63,6 +63,10 @@ class MqttLink(SessionOwner):
         self._topics = topics
         self.inbox: deque[RawUplink] = deque()
         self.inbox_ready = asyncio.Event()
+        # Distress calls take their own lane: they never wait behind a batch of positions.
+        self.urgent: deque[RawUplink] = deque()
+        self.urgent_ready = asyncio.Event()
+        self._urgent_suffix = "/up/distress"
         self.connected = asyncio.Event()
         # Packet ids of our publishes that the broker has acknowledged, for the outbox.
         self.published: deque[tuple[int, int]] = deque()  # (connection, mid)
@@ -190,16 +194,19 @@ class MqttLink(SessionOwner):
             for key, value in getattr(msg.properties, "UserProperty", []) or []:
                 if key == prop_name:
                     sender = value
-        self.inbox.append(
-            RawUplink(
-                topic=msg.topic,
-                payload=bytes(msg.payload),
-                mid=msg.mid,
-                qos=msg.qos,
-                retain=bool(msg.retain),
-                sender=sender,
-                received_mono=time.monotonic(),
-                connection=self._session.connections,
-            )
+        raw = RawUplink(
+            topic=msg.topic,
+            payload=bytes(msg.payload),
+            mid=msg.mid,
+            qos=msg.qos,
+            retain=bool(msg.retain),
+            sender=sender,
+            received_mono=time.monotonic(),
+            connection=self._session.connections,
         )
-        self.inbox_ready.set()
+        if msg.topic.endswith(self._urgent_suffix):
+            self.urgent.append(raw)
+            self.urgent_ready.set()
+        else:
+            self.inbox.append(raw)
+            self.inbox_ready.set()

@@ -83,6 +83,8 @@ class IngestPipeline:
         self._outage = StoreOutage("ingest", metrics.store_errors, logger=log)
         self.committed = 0  # uplinks committed since start (tests and benchmarks read it)
         self.idle = asyncio.Event()
+        self.urgent_idle = asyncio.Event()
+        self.urgent_idle.set()
         # A probe of committed batches (benchmarks measure publish-to-commit latency here).
         self.on_committed: Callable[[list[RawUplink]], None] | None = None
         self._request_due = request_due
@@ -99,6 +101,30 @@ class IngestPipeline:
             n = min(len(inbox), self._settings.batch_max)
             batch = [inbox.popleft() for _ in range(n)]
             await self.process(batch)
+
+    async def run_urgent(self) -> None:
+        """The distress lane: the same steps as `run`, for distress calls only, in a task of its
+        own, so that a call is stored, acknowledged and announced while a large batch of positions
+        (or a commit stuck behind a lock on the positions) is still in progress. Each lane
+        commits in its own transaction; on PostgreSQL on its own connection."""
+        urgent = self._link.urgent
+        while True:
+            if not urgent:
+                self.urgent_idle.set()
+                self._link.urgent_ready.clear()
+                await self._link.urgent_ready.wait()
+                continue
+            self.urgent_idle.clear()
+            batch = [urgent.popleft() for _ in range(len(urgent))]
+            await self.process(batch)
+
+    @property
+    def drained(self) -> bool:
+        """Nothing delivered is waiting or being committed, in either lane."""
+        link = self._link
+        return (
+            not link.inbox and not link.urgent and self.idle.is_set() and self.urgent_idle.is_set()
+        )
 
     async def process(self, batch: list[RawUplink]) -> None:
         now = self._clock.now()
@@ -138,7 +164,7 @@ class IngestPipeline:
             "writer": "ok" if since is None else "stalled",
             "stalled_s": None if since is None else round(time.monotonic() - since, 1),
             "committed": self.committed,
-            "backlog": len(self._link.inbox),
+            "backlog": len(self._link.inbox) + len(self._link.urgent),
         }
 
     # -- steps ---------------------------------------------------------------------------------

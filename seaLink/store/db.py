@@ -61,7 +61,15 @@ def _add_missing_columns(conn: Connection) -> None:
 class Database:
     """One async engine and the helpers that hide dialect differences."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+        name: str = "sealink",
+    ) -> None:
         parsed = make_url(url)
         self.url = url
         self.dialect = parsed.get_backend_name()
@@ -78,7 +86,14 @@ class Database:
                 raise ConfigError(
                     f"PostgreSQL URLs must use postgresql+asyncpg://, got {parsed.drivername}"
                 )
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # Named, so that an operator (and the suite's connection count) can tell whose
+            # connections pg_stat_activity lists.
+            kwargs.update(
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                pool_pre_ping=True,
+                connect_args={"server_settings": {"application_name": name[:63]}},
+            )
         else:
             raise ConfigError(f"unsupported database {self.dialect!r}: use SQLite or PostgreSQL")
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
