@@ -17,7 +17,7 @@ from seaLink.api.words import alert_in_words, log_in_words, reader_lang
 from seaLink.domain.rescue import nearest_ready
 from seaLink.errors import Refused
 from seaLink.services import delivery
-from seaLink.store import alert_store, users
+from seaLink.store import alert_store
 from seaLink.store.tables import DutyShift, Grid, GridCoordinator, Incident, IncidentLog
 from seaLink.store.users import audit
 from seaLink.wire.codec import describe_errors
@@ -117,21 +117,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         return out.respond(out.AlertDetailOut, worded)
 
     async def _with_delivery(alert: dict[str, Any]) -> None:
-        """Name who was told, and say where each person's notification stands (issue 20.3)."""
-        notes = alert.get("notifications") or []
-        await _name_recipients(notes)
-        acker = alert.get("acked_by")
-        ackers = {str(acker), *filter(None, [await users.coordinator_of(hub.db, str(acker))])}
-        alert["delivery"] = delivery.delivery(notes, ackers if acker else set())
-
-    async def _name_recipients(notes: list[dict[str, Any]]) -> None:
-        """Who was told, by name: a notification's recipient is "<id> <address>"."""
-        ids = {str(n["recipient"]).split(" ", 1)[0] for n in notes}
-        names = await alert_store.coordinator_names(hub.db, ids)
-        names["county-desk"] = hub.settings.alerting.county_desk_name
-        for n in notes:
-            rid = str(n["recipient"]).split(" ", 1)[0]
-            n["recipient_id"], n["recipient_name"] = rid, names.get(rid) or rid
+        await delivery.describe(hub.db, alert, hub.settings.alerting.county_desk_name)
 
     async def assignees(request: web.Request) -> web.Response:
         people = await desk.assignees(_int(request, "aid"), principal(request))

@@ -12,8 +12,28 @@ from __future__ import annotations
 from typing import Any
 
 from seaLink.services.dispatch import HELD_NOTE, retry_booked
+from seaLink.store import alert_store, users
+from seaLink.store.db import Database
 
 STATES = ("acknowledged", "sent", "retrying", "held", "failed")
+
+
+async def describe(db: Database, alert: dict[str, Any], county_desk_name: str) -> None:
+    """Name who was told on each of an alert's notification records (a record's recipient is
+    "<id> <address>"), and add `delivery`: where each person's notification stands."""
+    notes: list[dict[str, Any]] = alert.get("notifications") or []
+    ids = {str(n["recipient"]).split(" ", 1)[0] for n in notes}
+    names = await alert_store.coordinator_names(db, ids)
+    names["county-desk"] = county_desk_name
+    for n in notes:
+        rid = str(n["recipient"]).split(" ", 1)[0]
+        n["recipient_id"], n["recipient_name"] = rid, names.get(rid) or rid
+    acker = alert.get("acked_by")
+    ackers: set[str] = set()
+    if acker:
+        linked = await users.coordinator_of(db, str(acker))
+        ackers = {str(acker), *([linked] if linked else [])}
+    alert["delivery"] = delivery(notes, ackers)
 
 
 def delivery(notes: list[dict[str, Any]], acked_by: set[str]) -> list[dict[str, Any]]:
