@@ -238,7 +238,7 @@ async def test_a_grid_worker_does_the_field_jobs_on_a_phone(
         await page.click(".nav-link[data-route=broadcasts]")
         await expect(page.locator(".bc-row-item")).to_have_count(1)
         await fits(page, f"{tag}-broadcasts")
-        await page.goto(f"{console.base}/console/#/broadcasts/{bid}")
+        await page.click(f".bc-row-item[data-broadcast-id='{bid}'] .bc-title-link")
         await expect(page.locator(".bc-detail-page")).to_be_visible()
         await fits(page, f"{tag}-broadcast")
         await page.click(".bc-summary .bc-recall-link")
