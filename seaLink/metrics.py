@@ -113,6 +113,12 @@ class HubMetrics:
             "Down messages given up after too many attempts",
             registry=r,
         )
+        self.notifications = Counter(
+            "sealink_notifications_total",
+            "Alert notification attempts by channel and result (sent, failed, held)",
+            ["channel", "result"],
+            registry=r,
+        )
         self.acks = Counter(
             "sealink_acks_total", "Acknowledgements applied, by state", ["state"], registry=r
         )

@@ -375,6 +375,7 @@ CONSOLE_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".geojson": "application/geo+json",
     ".png": "image/png",
+    ".webmanifest": "application/manifest+json",
 }
 CONSOLE_DIRS_NOT_SERVED = frozenset({"tools"})
 

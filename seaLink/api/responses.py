@@ -235,10 +235,30 @@ class BulkAckOut(Out):
     )
 
 
+class NotifyDeliveryOut(Out):
+    recipient_id: str = Field(
+        description="a coordinator's id, robot:<kind>, grid:<id> or county-desk"
+    )
+    recipient_name: str
+    channel: str
+    level: int = Field(description="the highest escalation level it was told at")
+    state: Literal["acknowledged", "sent", "retrying", "held", "failed"] = Field(
+        description="where it stands: acknowledged (the person told acknowledged the alert), "
+        "sent, retrying (failed, another try booked), held (for the digest), failed (tries used up)"
+    )
+    attempts: int = Field(description="sends tried (a hold for the digest is not one)")
+    sent_at: Iso | None = Field(description="when it first went through")
+    last_at: Iso
+    error: str = Field(description="why the last attempt failed; empty once sent")
+
+
 class AlertDetailOut(AlertOut):
     hull_name: str | None
     events: list[AlertEventOut]
-    notifications: list[NotificationOut]
+    notifications: list[NotificationOut] = Field(description="every attempt, oldest first")
+    delivery: list[NotifyDeliveryOut] = Field(
+        default_factory=list, description="per recipient and channel, where it stands now"
+    )
 
 
 class AlertListOut(Out):
