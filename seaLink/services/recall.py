@@ -118,6 +118,18 @@ class RecallService(DeadlineLoop):
             )).first()  # fmt: skip
         return Terms(r[2], r[0], r[1]) if r else None
 
+    async def scoped_board(
+        self, bid: int, who: Principal, at: datetime | None = None
+    ) -> dict[str, Any]:
+        """The board of the reader's grids only, its totals counted over them: a grid
+        coordinator sees their own grids' figures, the county desk all (the server decides,
+        not the console)."""
+        board = await self.board(bid, at)
+        board["grids"] = [g for g in board["grids"] if who.can_read_grid(g["grid_id"])]
+        board["vessels"] = [v for v in board["vessels"] if who.can_read_grid(v["grid_id"])]
+        board["total"] = recall_store.totals(board["grids"])
+        return board
+
     async def board(self, bid: int, at: datetime | None = None) -> dict[str, Any]:
         """The board now, or as it stood at `at` (for the export)."""
         terms = await self.terms(bid)
