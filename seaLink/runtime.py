@@ -34,6 +34,7 @@ from seaLink.services.broadcasts import BroadcastService
 from seaLink.services.cluster import Cluster, default_hub_id
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.drills import DrillService
+from seaLink.services.duty import DutyRoster
 from seaLink.services.event_routes import EventRouter, hub_routes
 from seaLink.services.events import EventBus
 from seaLink.services.ingest import IngestPipeline
@@ -153,6 +154,7 @@ class Hub:
             bands=lambda: [z for z in self.zones.tracker.zones if z.kind is ZoneKind.MORATORIUM],
         )  # fmt: skip
         self.accounts = Accounts(db=self.db, clock=self.clock)
+        self.duty = DutyRoster(db=self.db, clock=self.clock)
         self.stats = FleetStats(
             db=self.db, clock=self.clock, contact=settings.contact, ports=self.ports
         )
@@ -173,7 +175,10 @@ class Hub:
         self.rescue = RescueService(
             db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
         )
-        self.alert_desk = AlertDesk(db=self.db, clock=self.clock, emit=emit)
+        self.alert_desk = AlertDesk(
+            db=self.db, clock=self.clock, emit=emit,
+            county_desk_name=settings.alerting.county_desk_name,
+        )  # fmt: skip
         st = settings.store
         self.retention = RetentionLoop(
             PositionRetention(self.db, keep_days=st.retention_days, archive_every_s=st.archive_every_s,
