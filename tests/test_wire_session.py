@@ -350,7 +350,7 @@ async def test_healthz_reports_refused_subscriptions_as_mqtt_refused() -> None:
 
     connected = asyncio.Event()
     connected.set()
-    link = SimpleNamespace(connected=connected, refused_subscriptions=(), inbox=[])
+    link = SimpleNamespace(connected=connected, refused_subscriptions=(), inbox=[], urgent=[])
     hub = SimpleNamespace(
         link=link,
         ingest=SimpleNamespace(
