@@ -37,6 +37,7 @@ from seaLink.services.drills import DrillService
 from seaLink.services.duty import DutyRoster
 from seaLink.services.event_routes import EventRouter, hub_routes
 from seaLink.services.events import EventBus
+from seaLink.services.fleet_view import FleetView
 from seaLink.services.ingest import IngestPipeline
 from seaLink.services.live_view import LiveView
 from seaLink.services.outbox import Outbox
@@ -47,7 +48,9 @@ from seaLink.services.requests import RequestService
 from seaLink.services.rescue import RescueService
 from seaLink.services.retention import RetentionLoop
 from seaLink.services.stats import FleetStats
+from seaLink.services.store_health import StoreHealth
 from seaLink.services.training import TrainingService
+from seaLink.services.typhoons import TyphoonDesk
 from seaLink.services.zone_admin import ZoneAdmin
 from seaLink.services.zone_watch import ZoneWatch
 from seaLink.settings import Settings, gateway_kinds
@@ -154,6 +157,9 @@ class Hub:
             bands=lambda: [z for z in self.zones.tracker.zones if z.kind is ZoneKind.MORATORIUM],
         )  # fmt: skip
         self.accounts = Accounts(db=self.db, clock=self.clock)
+        self.fleet = FleetView(db=self.db)
+        self.typhoons = TyphoonDesk(db=self.db, clock=self.clock, ports=self.ports)
+        self.store_health = StoreHealth(self.db)
         self.duty = DutyRoster(db=self.db, clock=self.clock)
         self.stats = FleetStats(
             db=self.db, clock=self.clock, contact=settings.contact, ports=self.ports

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import logging
 from pathlib import Path
@@ -40,7 +39,6 @@ from seaLink.api.security import (
     trusted_networks,
 )
 from seaLink.api.words import alert_in_words, reader_lang
-from seaLink.store import queries
 
 if TYPE_CHECKING:
     from seaLink.runtime import Hub
@@ -80,27 +78,12 @@ async def healthz(request: web.Request) -> web.Response:
     return out.respond(out.HealthOut, body, status=200 if healthy else 503)
 
 
-READY_STORE_TIMEOUT_S = 2.0
-
-
-async def _store_part(hub: Hub) -> str:
-    """The database answers within READY_STORE_TIMEOUT_S, at the schema this code needs."""
-    from seaLink.store import schema
-
-    try:
-        async with asyncio.timeout(READY_STORE_TIMEOUT_S):
-            state = await hub.db.schema_state()
-    except Exception:
-        return "down"
-    return "ok" if state.version == schema.head() else "old_schema"
-
-
 async def readyz(request: web.Request) -> web.Response:
     """Readiness: whether this hub should be sent work now, and which part is down if not."""
     hub = request.app[HUB]
     mqtt_ok = hub.link.connected.is_set()
     parts = {
-        "store": await _store_part(hub),
+        "store": await hub.store_health.part(),
         "mqtt": ("refused" if hub.link.refused_subscriptions else "ok") if mqtt_ok else "down",
         "ingest": hub.ingest.health()["writer"],
         "hub": "ok" if hub.ready.is_set() else "starting",
@@ -112,11 +95,9 @@ async def readyz(request: web.Request) -> web.Response:
 
 async def _store_gauges(hub: Hub) -> None:
     """What is open now, read from the store (the same on every hub of a cluster)."""
-    from seaLink.store.gauge_queries import open_alerts, pending_deliveries
-
     m = hub.metrics
     try:
-        alerts, pending = await open_alerts(hub.db), await pending_deliveries(hub.db)
+        alerts, pending = await hub.store_health.open_now()
     except Exception:  # the counters still answer while the database is away
         m.store_errors.inc()
         return
@@ -178,9 +159,7 @@ def _page_args(request: web.Request) -> tuple[int | None, str | None]:
 async def vessels(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     limit, cursor = _page_args(request)
-    rows = await queries.list_vessels(
-        hub.db, grid_ids=_scoped_grids(request), contact_state=request.query.get("contact")
-    )
+    rows = await hub.fleet.vessels(_scoped_grids(request), request.query.get("contact"))
     # Pages in the order of the ids (as Python orders them, whatever the database's collation),
     # and the cursor is the last id seen: a vessel added meanwhile shifts no page.
     rows.sort(key=lambda v: v["id"])
@@ -199,11 +178,7 @@ async def vessels(request: web.Request) -> web.Response:
 async def _visible_vessel(request: web.Request) -> dict[str, Any]:
     """The vessel of the URL, if it exists and is in the caller's scope (else 404, not 403, so
     that a coordinator cannot probe which vessels exist in other grids)."""
-    vid = request.match_info["vid"]
-    row = await queries.get_vessel(request.app[HUB].db, vid)
-    if row is None or not principal(request).can_read_grid(row["grid_id"]):
-        raise refusal(404, "not_found", f"no vessel {vid} in your grids")
-    return row
+    return await request.app[HUB].fleet.vessel(request.match_info["vid"], principal(request))
 
 
 async def vessel(request: web.Request) -> web.Response:
@@ -220,18 +195,9 @@ async def vessel_track(request: web.Request) -> web.Response:
         )
     except ValueError:
         return _error(400, "bad_query", "limit must be an integer")
-    fixes = await queries.track(
-        hub.db,
-        vid,
-        since=query_time(request, "since"),
-        until=query_time(request, "until"),
-        limit=max(1, limit),
-    )
-    return out.respond(
-        out.FeatureCollectionOut,
-        queries.track_geojson(vid, fixes),
-        content_type="application/geo+json",
-    )
+    since, until = query_time(request, "since"), query_time(request, "until")
+    track = await hub.fleet.track_geojson(vid, since, until, max(1, limit))
+    return out.respond(out.FeatureCollectionOut, track, content_type="application/geo+json")
 
 
 async def alerts(request: web.Request) -> web.Response:
@@ -239,10 +205,9 @@ async def alerts(request: web.Request) -> web.Response:
     state = request.query.get("state", "open")
     if state not in ("open", "all"):
         return _error(400, "bad_query", "state must be 'open' or 'all'")
-    rows = await queries.list_alerts(
-        hub.db,
+    rows = await hub.fleet.alerts(
         open_only=state == "open",
-        grid_ids=_scoped_grids(request),
+        grids=_scoped_grids(request),
         vessel_id=request.query.get("vessel"),
     )
     lang, now = reader_lang(request), hub.clock.now()
@@ -252,7 +217,7 @@ async def alerts(request: web.Request) -> web.Response:
 
 async def grids(request: web.Request) -> web.Response:
     who = principal(request)
-    rows = [g for g in await queries.list_grids(request.app[HUB].db) if who.can_read_grid(g["id"])]
+    rows = await request.app[HUB].fleet.grids(who)
     return out.respond(out.GridListOut, {"grids": rows})
 
 

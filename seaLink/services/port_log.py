@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -25,6 +25,7 @@ from seaLink.domain.ports import PortIndex
 from seaLink.domain.zones import Zone
 from seaLink.services.deadlines import DeadlineLoop
 from seaLink.services.registry import RegistryCache
+from seaLink.store import port_days
 from seaLink.store.db import Database
 from seaLink.store.phrases import detail_columns
 from seaLink.store.tables import Broadcast, PortEvent, Vessel
@@ -51,6 +52,10 @@ class PortLog(DeadlineLoop):
         self._queue: list[StoredFix] = []
         # Each boat's harbour (None: at sea) as of its newest judged fix, and that fix's time.
         self._where: dict[str, tuple[str | None, datetime]] = {}
+
+    async def day(self, day: date, grids: list[str] | None, port: str | None) -> dict[str, Any]:
+        """A Beijing day's entries and exits (of these grids, this port), with the tallies."""
+        return await port_days.day_list(self._db, day, grids, port)
 
     async def load(self) -> None:
         """Where each boat was at its last entry or exit in the store."""

@@ -127,8 +127,7 @@ async def _stored(hub: object, ts: str) -> int:
 
 
 async def _log(hub: object) -> dict[str, list[object]]:
-    from seaLink.api.ports_api import day_list
     from seaLink.texts.render import BEIJING
 
     now = hub.clock.now()  # type: ignore[attr-defined]
-    return await day_list(hub, now.astimezone(BEIJING).date(), None, None)  # type: ignore[arg-type]
+    return await hub.port_log.day(now.astimezone(BEIJING).date(), None, None)
