@@ -716,7 +716,7 @@ async def test_every_answer_carries_the_security_headers_and_only_console_files_
         assert answers["/console/js/main.js", None].status == 200
         assert answers["/api/v1/vessels", "admin"].headers["Cache-Control"] == "no-store"
         for path in ("/console/README.md", "/console/tools/build_land.mjs",
-                     "/console/tools/README.md", "/console/data/README.md",
+                     "/console/tools/README.md", "/console/tools/make_icons.py", "/console/data/README.md",
                      "/console/vendor/leaflet/LICENSE", "/console/data/LICENSE.world-atlas",
                      "/console/%2e%2e/README.md", "/console/js/../../README.md",
                      "/console/.git/config", "/console/css/"):  # fmt: skip
@@ -725,7 +725,8 @@ async def test_every_answer_carries_the_security_headers_and_only_console_files_
             assert r.status == 404, (path, r.status, body[:80])
             assert b"SeaLink" not in body or b'"error"' in body
         for path in ("/console/css/app.css", "/console/data/land.geojson",
-                     "/console/vendor/leaflet/images/marker-icon.png"):  # fmt: skip
+                     "/console/vendor/leaflet/images/marker-icon.png", "/console/sw.js",
+                     "/console/manifest.webmanifest", "/console/icons/icon-192.png"):  # fmt: skip
             r = await s.get(site.base + path)
             await r.read()
             assert r.status == 200, path

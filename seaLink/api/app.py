@@ -14,11 +14,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from seaLink import texts
 from seaLink.api import (
     alerts_api,
+    api_page,
     broadcasts_api,
     openapi,
+    ports_api,
     requests_api,
     stats_api,
     trainings_api,
+    typhoons_api,
     users_api,
     zones_api,
 )
@@ -293,6 +296,12 @@ def build_app(hub: Hub) -> web.Application:
         return web.json_response(spec)
 
     app.router.add_get("/api/v1/openapi.json", openapi_json)
+    page = api_page.render(spec)
+
+    async def api_docs(_request: web.Request) -> web.Response:
+        return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+    app.router.add_get("/api/v1/docs", api_docs)
     words = texts.catalogue()
 
     async def texts_json(_request: web.Request) -> web.Response:
@@ -323,6 +332,8 @@ def build_app(hub: Hub) -> web.Application:
     app.router.add_routes(trainings_api.routes(hub))
     app.router.add_routes(users_api.routes(hub))
     app.router.add_routes(stats_api.routes(hub))
+    app.router.add_routes(ports_api.routes(hub))
+    app.router.add_routes(typhoons_api.routes(hub))
     _add_console(app)
     return app
 
@@ -364,6 +375,7 @@ CONSOLE_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".geojson": "application/geo+json",
     ".png": "image/png",
+    ".webmanifest": "application/manifest+json",
 }
 CONSOLE_DIRS_NOT_SERVED = frozenset({"tools"})
 

@@ -54,6 +54,7 @@ class BroadcastSpec:
     expires_at: datetime | None = None
     signal: str | None = None
     recall_deadline: datetime | None = None
+    recall_shelter: str | None = None  # the harbour the boats are told to make for
     extra: dict[str, Any] | None = None
 
 
@@ -75,7 +76,7 @@ class BroadcastService:
         self._settings = settings
         self._events = events
         self._active: dict[int, tuple[datetime | None, str]] = {}  # id -> (expires, reply)
-        self.on_recall: list[Callable[[int, datetime], Awaitable[None]]] = []
+        self.on_recall: list[Callable[[int, datetime, str | None], Awaitable[None]]] = []
 
     async def vessel_views(self) -> list[VesselView]:
         v: Any = Vessel.__table__  # type: ignore[attr-defined]
@@ -121,6 +122,10 @@ class BroadcastService:
         expires = spec.expires_at or now + timedelta(seconds=self._settings.default_expiry_s)
         if expires <= now:
             raise Refused("expired", "expires_at is in the past")
+        if spec.recall_deadline is not None and spec.recall_deadline <= now:
+            raise Refused("expired", "the recall deadline is in the past")
+        if spec.recall_shelter and spec.recall_shelter not in {p.name for p in self._ports.ports}:
+            raise Refused("unknown_shelter", f"no harbour named {spec.recall_shelter}")
         priority = spec.priority if spec.priority is not None else DEFAULT_PRIORITY[spec.kind]
         grids = sorted({by_id[vid].grid_id for vid in chosen})
         title = spec.title
@@ -139,6 +144,8 @@ class BroadcastService:
             extra["signal"] = spec.signal
         if spec.recall_deadline:
             extra["recall"] = {"deadline": spec.recall_deadline.isoformat().replace("+00:00", "Z")}
+            if spec.recall_shelter:
+                extra["recall"]["shelter"] = spec.recall_shelter
         if spec.per_crew:
             extra["per_crew"] = True
 
@@ -195,7 +202,7 @@ class BroadcastService:
         self._outbox.kick()
         if spec.recall_deadline is not None:
             for observer in self.on_recall:
-                await observer(bid, spec.recall_deadline)
+                await observer(bid, spec.recall_deadline, spec.recall_shelter)
         await audit(
             self._db,
             ts=now,

@@ -150,7 +150,9 @@ def _ack(item: Accepted, ctx: PlanContext, plan: BatchPlan) -> None:
     a: AckPayload = item.payload
     vid, now = item.vessel_id, ctx.now
     plan.hear(vid, Heard(min(a.ts, now), item.link))
-    plan.acks.append({"m": a.msg_id, "v": vid, "ts": min(a.ts, now), "state": a.state.value})
+    plan.acks.append(
+        {"m": a.msg_id, "v": vid, "ts": min(a.ts, now), "state": a.state.value, "ln": item.link}
+    )
     _rescue_reply(vid, a, ctx, plan)
     plan.ack_events.append(
         {

@@ -75,7 +75,9 @@ _by_request = itemgetter("vessel_id", "request_id")
 # SET expressions all read the row as it was before the UPDATE, on SQLite and PostgreSQL alike.
 _fix_ts = bindparam("fix_ts", type_=UTCDateTime())
 _heard = bindparam("heard", type_=UTCDateTime())
-_newer_fix = and_(_fix_ts.is_not(None), or_(_vs.c.fix_ts.is_(None), _vs.c.fix_ts < _fix_ts))
+# At or after the last position's time: a fix stamped ahead of the hub's clock counts as received
+# then (`_latest_rows`), so two such fixes may share a time; the one that came later wins.
+_newer_fix = and_(_fix_ts.is_not(None), or_(_vs.c.fix_ts.is_(None), _vs.c.fix_ts <= _fix_ts))
 _newer_heard = and_(_heard.is_not(None), or_(_vs.c.last_heard.is_(None), _vs.c.last_heard < _heard))
 
 
@@ -253,7 +255,8 @@ def _latest_rows(plan: BatchPlan) -> list[dict[str, Any]]:
         rows.append(
             {
                 "vid": vid,
-                "fix_ts": f.ts if f else None,
+                # Ahead of the hub's clock (within the tolerance): taken as received now.
+                "fix_ts": min(f.ts, plan.received_at or f.ts) if f else None,
                 "lat": f.lat if f else None,
                 "lon": f.lon if f else None,
                 "sog": f.sog if f else None,

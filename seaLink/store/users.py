@@ -157,3 +157,11 @@ async def recent_audit(db: Database, limit: int = 500) -> list[dict[str, Any]]:
             .all()
         )
     return [dict(r) for r in rows]
+
+
+async def coordinator_of(db: Database, username: str) -> str | None:
+    """The coordinator (grid worker, leader) a login stands for, if it is linked to one."""
+    q = select(_users.c.coordinator_id).where(_users.c.username == username)
+    async with db.engine.connect() as conn:
+        found = (await conn.execute(q)).scalar()
+    return str(found) if found else None
