@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
-from seaLink.store import partitions
+from seaLink.store import partitions, queries
 from seaLink.store.db import Database
 from seaLink.store.retention import PositionRetention, period_of
 from seaLink.store.tables import Position, PositionArchive
@@ -81,6 +81,14 @@ async def test_retention_removes_what_is_past_and_archives_one_fix_per_period(
             assert done.months_dropped == [date(2026, 6, 1), date(2026, 7, 1)]
             assert months == [date(2026, m, 1) for m in (8, 9, 10, 11)]
             assert in_default == 0
+
+        # A past track reads the archive where the full one is gone: June's hour, one fix per
+        # period, in order.
+        june = await queries.track(db, "V1", since=datetime(2026, 6, 10, tzinfo=UTC),
+                                   until=datetime(2026, 6, 11, tzinfo=UTC))  # fmt: skip
+        want = sorted(a["ts"] for a in archived if a["vessel_id"] == "V1" and a["ts"].month == 6)
+        assert [f["ts"] for f in june] == [t.isoformat().replace("+00:00", "Z") for t in want]
+        assert len(june) == 6  # 08:00-08:56 in 10-minute periods
 
         # The archive's own limit.
         trim = PositionRetention(db, archive_days=30)

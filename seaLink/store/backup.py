@@ -154,9 +154,7 @@ def _refuse_live_sessions_pg(url: URL) -> None:
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ).fetchone()
     if others and others[0]:
-        raise BackupError(
-            f"{others[0]} other sessions are connected to {url.database}: stop the hub first"
-        )
+        raise BackupError(f"{others[0]} other connection(s) to {url.database}: stop the hub first")
 
 
 def _pg_restore(url: URL, backup: Path) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select, union_all
 
 from seaLink.store.db import Database
 from seaLink.store.tables import (
@@ -14,6 +14,7 @@ from seaLink.store.tables import (
     DeadLetter,
     Grid,
     Position,
+    PositionArchive,
     Vessel,
     VesselState,
 )
@@ -21,6 +22,7 @@ from seaLink.store.tables import (
 _v = Vessel.__table__  # type: ignore[attr-defined]
 _vs = VesselState.__table__  # type: ignore[attr-defined]
 _p = Position.__table__  # type: ignore[attr-defined]
+_pa = PositionArchive.__table__  # type: ignore[attr-defined]
 _a = Alert.__table__  # type: ignore[attr-defined]
 _g = Grid.__table__  # type: ignore[attr-defined]
 _dl = DeadLetter.__table__  # type: ignore[attr-defined]
@@ -117,15 +119,30 @@ async def track(
     until: datetime | None = None,
     limit: int = 5000,
 ) -> list[dict[str, Any]]:
-    """The latest `limit` fixes in the window, returned oldest first."""
-    q = select(
+    """The latest `limit` fixes in the window, returned oldest first. Where retention has
+    removed the full track, the archive's fixes (one per period) stand in for it."""
+    full = select(
         _p.c.ts, _p.c.lat, _p.c.lon, _p.c.sog, _p.c.cog, _p.c.nav_state, _p.c.backfill, _p.c.link
     ).where(_p.c.vessel_id == vessel_id)
+    kept = select(
+        _pa.c.ts, _pa.c.lat, _pa.c.lon, _pa.c.sog, _pa.c.cog, _pa.c.nav_state,
+        literal(False).label("backfill"), _pa.c.link,
+    ).where(_pa.c.vessel_id == vessel_id)  # fmt: skip
     if since is not None:
-        q = q.where(_p.c.ts >= since)
+        full = full.where(_p.c.ts >= since)
+        # The key is (vessel_id, period): bound the period too, a period being under a day.
+        kept = kept.where(_pa.c.ts >= since, _pa.c.period >= since - timedelta(days=1))
     if until is not None:
-        q = q.where(_p.c.ts <= until)
-    q = q.order_by(_p.c.ts.desc()).limit(limit)
+        full = full.where(_p.c.ts <= until)
+        kept = kept.where(_pa.c.ts <= until, _pa.c.period <= until)
+    # Each part walks its own key backwards and stops at `limit`: (vessel_id, ts), and
+    # (vessel_id, period), whose order is the fixes' own (one fix per period).
+    parts = [
+        select(full.order_by(_p.c.ts.desc()).limit(limit).subquery()),
+        select(kept.order_by(_pa.c.period.desc()).limit(limit).subquery()),
+    ]
+    both = union_all(*parts).subquery()
+    q = select(both).order_by(both.c.ts.desc()).limit(limit)
     async with db.engine.connect() as conn:
         rows = (await conn.execute(q)).all()
     return [

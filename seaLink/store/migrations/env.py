@@ -4,11 +4,25 @@ PostgreSQL advisory lock are the hub's own; there is no URL here."""
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
 from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 from seaLink.store import tables  # noqa: F401  (the tables' metadata, for autogenerate)
 from seaLink.store.schema import include_name
+from seaLink.store.types import UTCDateTime
+
+
+def render_item(type_: str, obj: Any, _context: Any) -> str | Literal[False]:
+    """Revisions are written in plain SQLAlchemy types, frozen against later changes to ours."""
+    if type_ == "type" and isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -21,6 +35,7 @@ context.configure(
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
     include_name=include_name,
+    render_item=render_item,
 )
 with context.begin_transaction():
     context.run_migrations()
