@@ -192,6 +192,7 @@ async def test_a_grid_worker_does_the_field_jobs_on_a_phone(
         await page.click(".vessel-panel a.button")
         await expect(page).to_have_url(re.compile(r"#/vessel/V1$"))
         await expect(page.locator(".vessel-page, .page").first).to_contain_text("粤南澳渔00001")
+        await expect(page.locator(".details").first).to_contain_text("412000001")  # read in
         await fits(page, f"{tag}-vessel")
 
         # My alerts as cards; acknowledge one, then resolve it.
