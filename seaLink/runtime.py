@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from seaLink.clock import Clock, SystemClock
 from seaLink.domain.ports import PortIndex, load_zones_document, ports_from_geojson
+from seaLink.domain.zones import ZoneKind
 from seaLink.errors import StoreError
 from seaLink.links.mqtt_link import MqttLink
 from seaLink.metrics import HubMetrics
@@ -28,20 +29,22 @@ from seaLink.services.alert_desk import AlertDesk
 from seaLink.services.alert_links import AlertLinks
 from seaLink.services.alerting import Alerting
 from seaLink.services.auth import AuthService, hash_password
+from seaLink.services.beidou_pool import BeidouPool
 from seaLink.services.broadcasts import BroadcastService
 from seaLink.services.cluster import Cluster, default_hub_id
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.drills import DrillService
 from seaLink.services.event_routes import EventRouter, hub_routes
 from seaLink.services.events import EventBus
-from seaLink.services.gateway_uplinks import BeidouRouteView
 from seaLink.services.ingest import IngestPipeline
 from seaLink.services.live_view import LiveView
 from seaLink.services.outbox import Outbox
+from seaLink.services.port_log import PortLog
 from seaLink.services.recall import RecallService
 from seaLink.services.registry import RegistryCache
 from seaLink.services.requests import RequestService
 from seaLink.services.rescue import RescueService
+from seaLink.services.retention import RetentionLoop
 from seaLink.services.stats import FleetStats
 from seaLink.services.training import TrainingService
 from seaLink.services.zone_admin import ZoneAdmin
@@ -50,6 +53,7 @@ from seaLink.settings import Settings, gateway_kinds
 from seaLink.store.db import Database
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.outage import FIRST_DELAY_S, MAX_DELAY_S, is_store_outage
+from seaLink.store.retention import PositionRetention
 from seaLink.store.users import ensure_admin
 from seaLink.wire.backoff import Backoff
 from seaLink.wire.topics import Topics
@@ -106,6 +110,7 @@ class Hub:
             emit=emit,
         )
         self.link = MqttLink(settings.mqtt, self.metrics, self.topics)
+        self.urgent_link = MqttLink(settings.mqtt, self.metrics, self.topics, urgent_of=self.link)
         self.outbox = Outbox(
             db=self.db,
             clock=self.clock,
@@ -140,6 +145,12 @@ class Hub:
             db=self.db, clock=self.clock, registry=self.registry, ports=self.ports,
             emit=emit, zones_document=self.zones_document,
             port_radius_nmi=settings.contact.port_radius_nmi,
+            confirm_fixes=settings.contact.zone_confirm_fixes,
+            confirm_s=settings.contact.zone_confirm_s,
+        )  # fmt: skip
+        self.port_log = PortLog(
+            db=self.db, clock=self.clock, ports=self.ports, registry=self.registry, emit=emit,
+            bands=lambda: [z for z in self.zones.tracker.zones if z.kind is ZoneKind.MORATORIUM],
         )  # fmt: skip
         self.accounts = Accounts(db=self.db, clock=self.clock)
         self.stats = FleetStats(
@@ -156,16 +167,25 @@ class Hub:
         self.recall = RecallService(
             db=self.db, clock=self.clock, outbox=self.outbox, emit=emit, watch=self.watch,
             ports=self.ports, events=self.events, resend_s=settings.messaging.recall_resend_s,
+            window_s=settings.messaging.recall_track_window_s,
+            judge_every_s=settings.messaging.recall_judge_s,
         )  # fmt: skip
         self.rescue = RescueService(
             db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
         )
         self.alert_desk = AlertDesk(db=self.db, clock=self.clock, emit=emit)
+        st = settings.store
+        self.retention = RetentionLoop(
+            PositionRetention(self.db, keep_days=st.retention_days, archive_every_s=st.archive_every_s,
+                              archive_days=st.archive_days, batch=st.retention_batch),
+            self.clock, st.retention_interval_s,
+        )  # fmt: skip
         self.drills = DrillService(db=self.db, clock=self.clock, outbox=self.outbox)
         self.live = LiveView(self.events, self.registry, self.rescue.incident_grids.get)
         self.router.live, self.router.schedule = hub_routes(
             live=self.live, watch=self.watch, outbox=self.outbox, zones=self.zones,
-            alerting=self.alerting, requests=self.requests, metrics=self.metrics,
+            alerting=self.alerting, requests=self.requests, recall=self.recall,
+            port_log=self.port_log, metrics=self.metrics,
         )  # fmt: skip
         self.ingest = self.make_ingest(self.link)
         self.auth = AuthService(
@@ -179,7 +199,7 @@ class Hub:
         self.rescue.traffic = (
             self.ingest.gateways.traffic
         )  # AIS targets for the nearest-vessel search
-        self.outbox.beidou = BeidouRouteView(self.ingest.gateways, self.registry)
+        self.outbox.beidou = BeidouPool(self.ingest.gateways, self.registry)
         self._with_api = with_api
         self.api_runner: Any = None
         self.ready = asyncio.Event()
@@ -211,6 +231,7 @@ class Hub:
         await self.broadcasts.load_active()
         await self.alerting.load()
         await self.zones.load()
+        await self.port_log.load()
         await self.requests.load()
         await self.recall.load()
         self.broadcasts.on_recall.append(self.recall.register)
@@ -238,7 +259,8 @@ class Hub:
                 if self.settings.admin_password and await ensure_admin(
                     self.db, hash_password(self.settings.admin_password), self.clock.now()
                 ):
-                    log.warning("created user 'admin' from the admin_password setting")
+                    # A first start's normal step, not a warning.
+                    log.info("created user 'admin' from the admin_password setting")
                 break
             except Exception as exc:
                 if not is_store_outage(exc):
@@ -268,6 +290,7 @@ class Hub:
         await self.broadcasts.load_active()
         await self.alerting.load()
         await self.zones.reload()
+        await self.port_log.load()
         await self.requests.load()
         await self.recall.load()
 
@@ -277,9 +300,11 @@ class Hub:
         tg.create_task(self.outbox.run(), name="outbox")
         tg.create_task(self.alerting.run(), name="alerting")
         tg.create_task(self.zones.run(), name="zone-watch")
+        tg.create_task(self.port_log.run(), name="port-log")
         tg.create_task(self.requests.run(), name="requests")
         tg.create_task(self.recall.run(), name="recall")
         tg.create_task(self.broadcasts.report_progress(), name="broadcast-progress")
+        tg.create_task(self.retention.run(), name="retention")
 
     async def serve(self) -> None:
         """Run until cancelled."""
@@ -287,6 +312,7 @@ class Hub:
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self.link.run(), name="mqtt-link")
+                tg.create_task(self.urgent_link.run(), name="mqtt-urgent-link")
                 tg.create_task(self.ingest.run(), name="ingest")
                 tg.create_task(self.ingest.run_urgent(), name="distress-lane")
                 if self.cluster is None:
@@ -344,6 +370,7 @@ class Hub:
             await self.watch.settle()
             await self.outbox.settle()
             await self.zones.settle()
+            await self.port_log.settle()
             await self.alerting.settle()
             await self.requests.settle()
             await self.recall.settle()

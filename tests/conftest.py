@@ -202,7 +202,8 @@ def settings_for(broker: Mosquitto, clean_store: str) -> Settings:
         },
         store={"url": clean_store},
         api={"port": free_port()},
-        contact={"startup_grace_s": 0},
+        # A zone alert at the first fix inside, as most tests want (test_zone_jitter: the default).
+        contact={"startup_grace_s": 0, "zone_confirm_fixes": 1},
     )  # type: ignore[arg-type]
 
 

@@ -54,8 +54,9 @@ class IngestHealthOut(Out):
 class HealthOut(Out):
     status: Literal["ok", "degraded"]
     parts: dict[str, Literal["ok", "down", "stalled", "refused"]] = Field(
-        description="each part of the hub: mqtt, ingest; `status` is ok only when all are. "
-        "mqtt `refused`: connected, but the broker refused some of the hub's subscriptions"
+        description="each part of the hub: mqtt (its main session), distress_session (its "
+        "second session, for distress calls only), ingest; `status` is ok only when all are. "
+        "`refused`: connected, but the broker refused some of the hub's subscriptions"
     )
     ingest: IngestHealthOut
     mqtt: bool
@@ -63,6 +64,15 @@ class HealthOut(Out):
     backlog: int
     contact: dict[str, int]
     scheduler: bool = Field(description="whether this hub holds the schedule (several hubs)")
+
+
+class ReadyOut(Out):
+    status: Literal["ready", "not_ready"]
+    parts: dict[str, Literal["ok", "down", "stalled", "refused", "starting", "old_schema"]] = Field(
+        description="store (the database answers, at this code's schema revision), mqtt, ingest, "
+        "hub (started); `status` is ready only when all are ok"
+    )
+    down: list[str] = Field(description="the parts that are not ok, for a load balancer's log")
 
 
 class LoginOut(Out):
@@ -426,7 +436,9 @@ class DeliveryOut(Out):
     grid_id: str
     msg_id: str
     state: str
-    link: str | None
+    link: str | None = Field(description="the link of the last attempt")
+    copies: list[str] = Field(description="the link that carried each copy sent, in order")
+    ack_link: str | None = Field(description="the link of the acknowledgement that last moved it")
     attempts: int
     queued_at: Iso | None
     sent_at: Iso | None
@@ -447,8 +459,54 @@ class RearmedOut(Out):
 
 
 class RecallBoardOut(Out):
+    """The recall board as it stood at `at`: lines per grid (in_port, returning_on_time,
+    returning_late, sheltering, distress, lost_contact, unaccounted, with done, persons and the
+    flags contradicted / left_port), totals over the reader's grids, one row per boat."""
+
+    broadcast_id: int
+    title: str
+    signal: str | None = None
+    at: str
+    deadline: str
+    shelter: str | None = None
+    complete_at: str | None = None  # the first time every boat was done: the time to 100%
+    closed_at: str | None = None  # the deadline was reached and the missing became alerts
+    total: dict[str, int]
     grids: list[dict[str, Any]]
     vessels: list[dict[str, Any]]
+
+
+class AshoreOut(Out):
+    broadcast_id: int
+    vessel_id: str
+    persons_ashore: int
+    at: str
+    by: str
+
+
+class PortLogOut(Out):
+    """A day's port entries and exits (Beijing day), with counts per port and per grid."""
+
+    date: str
+    events: list[dict[str, Any]]
+    ports: list[dict[str, Any]]
+    grids: list[dict[str, Any]]
+
+
+class TyphoonOut(Out):
+    """A typhoon forecast: its track, the danger area (GeoJSON), the boats in danger (the
+    reader's grids) and the recall proposed for them (None when no boat is)."""
+
+    id: int
+    name: str
+    points: list[dict[str, Any]]
+    danger: dict[str, Any]
+    boats: list[dict[str, Any]]
+    proposal: dict[str, Any] | None = None
+
+
+class TyphoonListOut(Out):
+    typhoons: list[dict[str, Any]]
 
 
 class CreatedOut(Out):

@@ -183,7 +183,7 @@ class Cluster:
             ).all()
         for vid, heard, link in rows:
             hub.watch.heard(vid, heard, link or "mqtt", None)
-            hub.outbox.vessel_heard(vid, heard)
+            hub.outbox.vessel_heard(vid, heard, link or "mqtt")
         settle = now - timedelta(seconds=self.settings.refresh_s)
         for alert_id in await leases.unannounced_alerts(hub.db, raised_before=settle):
             hub.alerting.raised(alert_id)
@@ -191,6 +191,7 @@ class Cluster:
         await hub.requests.load()
         await hub.recall.load()
         await hub.zones.reload()
+        await hub.port_log.load()
         await hub.broadcasts.load_active()
         hub.training.wakeup()
 

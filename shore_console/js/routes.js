@@ -18,6 +18,8 @@ export const ROUTES = [
   { name: "broadcasts", pattern: /^\/broadcasts\/(\d{1,12})$/, load: () => import("./pages/broadcast.js") },
   { name: "broadcasts", pattern: /^\/broadcasts\/(\d{1,12})\/recall$/, load: () => import("./pages/recall.js") },
   { name: "trainings", path: "/trainings", pattern: /^\/trainings(?:\/(\d{1,12}))?$/, nav: "nav.trainings", load: () => import("./pages/trainings.js") },
+  { name: "typhoons", path: "/typhoons", pattern: /^\/typhoons(?:\/(\d{1,12}))?$/, nav: "nav.typhoons", load: () => import("./pages/typhoons.js") },
+  { name: "ports", path: "/ports", pattern: /^\/ports$/, nav: "nav.ports", load: () => import("./pages/ports.js") },
   { name: "requests", path: "/requests", pattern: /^\/requests$/, nav: "nav.requests", load: () => import("./pages/requests.js") },
   {
     name: "admin",
