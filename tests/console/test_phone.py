@@ -192,6 +192,7 @@ async def test_a_grid_worker_does_the_field_jobs_on_a_phone(
         await page.click(".vessel-panel a.button")
         await expect(page).to_have_url(re.compile(r"#/vessel/V1$"))
         await expect(page.locator(".vessel-page, .page").first).to_contain_text("粤南澳渔00001")
+        await expect(page.locator(".details").first).to_contain_text("412000001")  # read in
         await fits(page, f"{tag}-vessel")
 
         # My alerts as cards; acknowledge one, then resolve it.
@@ -239,7 +240,8 @@ async def test_a_grid_worker_does_the_field_jobs_on_a_phone(
         await expect(page.locator(".bc-row-item")).to_have_count(1)
         await fits(page, f"{tag}-broadcasts")
         await page.click(f".bc-row-item[data-broadcast-id='{bid}'] .bc-title-link")
-        await expect(page.locator(".bc-detail-page")).to_be_visible()
+        await expect(page.locator(".bc-summary h2")).to_contain_text("台风撤离令")
+        await expect(page.locator(".bc-percent-big")).to_be_visible()  # the roll-up is in
         await fits(page, f"{tag}-broadcast")
         await page.click(".bc-summary .bc-recall-link")
         await expect(page.locator(".recall-boat-row")).not_to_have_count(0)
