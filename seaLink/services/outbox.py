@@ -4,10 +4,10 @@ The store is the truth. The link is chosen per vessel and message, from what rea
 now (the rule, in docs/protocol.md section 7.10, "Link choice"):
 
 - MQTT while the vessel's MQTT session is live: its status is `online` (or, no status known, it
-  was heard on MQTT within `online_window_s`). A vessel that also has a Beidou card must in
-  addition have been heard on MQTT (an uplink, its hello or its status) within `online_window_s`:
-  an `online` status with no MQTT uplink that long is a quiet link, not a live one. Signs of life
-  by Beidou or AIS never make MQTT live.
+  was heard on MQTT within `online_window_s`). A vessel that also has a Beidou card, while a
+  Beidou gateway is online, must in addition have been heard on MQTT (an uplink, its hello or its
+  status) within `online_window_s`: an `online` status with no MQTT uplink that long is a quiet
+  link, not a live one. Signs of life by Beidou or AIS never make MQTT live.
 - Otherwise Beidou when the vessel has a card and a Beidou gateway is online with its card, once
   MQTT has been offline for `beidou_after_s` (a boat that just dropped gets a moment to come back).
 - Otherwise the message waits, parked, and is re-armed when the vessel says hello or comes online.
@@ -223,7 +223,11 @@ class Outbox:
         heard = r.last_heard is not None and now - r.last_heard <= window
         if r.status is None:
             return heard
-        if self._beidou_card(vessel_id) is None:
+        if (
+            self._beidou_card(vessel_id) is None
+            or self.beidou is None
+            or not self.beidou.gateway(now)
+        ):
             return True  # no other link: the status is the best word there is
         return heard or (r.status_at is not None and now - r.status_at <= window)
 
