@@ -230,9 +230,78 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
         from datetime import UTC, datetime, timedelta
 
         body["expires_at"] = (datetime.now(UTC) + timedelta(hours=args.expires_in)).isoformat()
+    if args.recall or args.deadline or args.shelter:
+        if not (args.recall and args.deadline):
+            raise SystemExit("sealink broadcast: a recall needs --recall and --deadline")
+        body["kind"] = "warning"  # a recall order is a typhoon warning
+        body["recall"] = {"deadline": recall_deadline(args.deadline)}
+        if args.shelter:
+            body["recall"]["shelter"] = args.shelter
     r = call("POST", "/api/v1/broadcasts", body, token=token)
     print(f"broadcast {r['broadcast']['id']} queued for {r['rollup']['total']} vessels")
     return 0
+
+
+def cmd_typhoon(args: argparse.Namespace, settings: Settings) -> int:
+    """`sealink typhoon import FILE`: a forecast through a running hub's API (GeoJSON, or the
+    plain text form), then the boats it puts in danger and the recall proposed for them."""
+    import getpass
+    import json
+    import os
+    import urllib.error
+    import urllib.request
+
+    api = (args.api or f"http://{settings.api.host}:{settings.api.port}").rstrip("/")
+    data = Path(args.file).read_bytes()
+    geo = args.file.endswith((".json", ".geojson"))
+
+    def call(path: str, body: bytes, ctype: str, token: str = "") -> Any:
+        req = urllib.request.Request(api + path, method="POST", data=body)
+        req.add_header("Content-Type", ctype)
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as exc:
+            detail = json.loads(exc.read() or b"{}")
+            raise SystemExit(
+                f"sealink typhoon: {exc.code} {detail.get('message', exc.reason)}"
+            ) from None
+        except OSError as exc:
+            raise SystemExit(f"sealink typhoon: cannot reach the hub at {api}: {exc}") from None
+
+    password = os.environ.get("SEALINK_PASSWORD") or getpass.getpass(f"password of {args.user}: ")
+    login = json.dumps({"username": args.user, "password": password}).encode()
+    token = call("/api/v1/auth/login", login, "application/json")["token"]
+    r = call("/api/v1/typhoons", data, "application/geo+json" if geo else "text/plain", token)
+    print(f"typhoon forecast {r['id']} {r['name']}: {len(r['points'])} positions, "
+          f"{len(r['boats'])} boats in danger")  # fmt: skip
+    for b in r["boats"]:
+        when = "now" if b["inside_now"] else b["enters_at"]
+        print(f"  {b['vessel_id']} {b['hull_name']} ({b['grid_id']}): inside {when}")
+    if r["proposal"]:
+        print(f"proposed recall: {json.dumps(r['proposal'], ensure_ascii=False)}")
+    return 0
+
+
+def recall_deadline(text: str) -> str:
+    """`--deadline`: an ISO 8601 time; without an offset it is Beijing time (what the desk reads
+    on the wall clock), e.g. `2026-09-01T17:00` or `17:00` (today, Beijing time)."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    beijing = timezone(timedelta(hours=8))
+    try:
+        if len(text) <= 5 and ":" in text:  # a time of day, today in Beijing
+            hh, mm = (int(x) for x in text.split(":"))
+            at = datetime.now(beijing).replace(hour=hh, minute=mm, second=0, microsecond=0)
+        else:
+            at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise SystemExit(f"sealink broadcast: --deadline {text!r} is not a time") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=beijing)
+    return at.astimezone(UTC).isoformat()
 
 
 def _admin_password(path: Path) -> str:
@@ -339,6 +408,12 @@ def cmd_credentials(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from seaLink.dbcli import cmd_db as run
+
+    return run(args, settings)
+
+
 def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.cli import run_gateway
 
@@ -411,6 +486,10 @@ def build_parser() -> argparse.ArgumentParser:
         usub.add_parser(name, help=f"{name} an account").add_argument("username")
     usub.add_parser("list", help="list accounts")
 
+    from seaLink.dbcli import add_db_parser
+
+    add_db_parser(sub)
+
     from gateway.cli import add_gateway_parser  # loads no gateway code until a gateway runs
 
     add_gateway_parser(sub)
@@ -437,8 +516,23 @@ def build_parser() -> argparse.ArgumentParser:
     bsend.add_argument("--reply", choices=["none", "read", "confirm"])
     bsend.add_argument("--signal", choices=["white", "blue", "yellow", "orange", "red"])
     bsend.add_argument("--expires-in", type=float, help="hours until it expires (default 24)")
+    bsend.add_argument(
+        "--recall", action="store_true", help="a typhoon recall order (kind warning)"
+    )
+    bsend.add_argument(
+        "--deadline",
+        help="recall deadline: ISO 8601, Beijing time unless an offset is given, or HH:MM today",
+    )
+    bsend.add_argument("--shelter", help="recall: the harbour to make for (a port's name)")
     bstat = bsub.add_parser("status", help="the roll-up of a broadcast: who has it, who is missing")
     bstat.add_argument("id", type=int)
+
+    ty = sub.add_parser("typhoon", help="typhoon forecasts through a running hub")
+    ty.add_argument("--api", help="hub API base URL (default from settings)")
+    ty.add_argument("--user", default="admin", help="account (password from $SEALINK_PASSWORD)")
+    tsub = ty.add_subparsers(dest="typhoon_cmd", required=True)
+    timp = tsub.add_parser("import", help="import a forecast: GeoJSON (.geojson/.json) or text")
+    timp.add_argument("file")
 
     cred = sub.add_parser(
         "credentials",
@@ -554,8 +648,10 @@ def main(argv: list[str] | None = None) -> int:
         "user": cmd_user,
         "gateway": cmd_gateway,
         "broadcast": cmd_broadcast,
+        "typhoon": cmd_typhoon,
         "credentials": cmd_credentials,
         "terminal": cmd_terminal,
+        "db": cmd_db,
     }
     return handlers[args.cmd](args, settings)
 

@@ -87,7 +87,7 @@ def _existing_objects(w: World) -> str:
     """Schemathesis settings: path ids, vessel and grid names drawn half the time from the
     objects the world holds (both grids), so the success answers of every route are checked
     too, not only its refusals."""
-    names = ("vid", "aid", "iid", "bid", "rid", "tid", "zid", "username")
+    names = ("vid", "aid", "iid", "bid", "rid", "tid", "zid", "fid", "username")
     values: dict[str, list[Any]] = {
         n: sorted({getattr(o, n) for o in w.grid.values()}) for n in names
     }

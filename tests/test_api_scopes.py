@@ -29,6 +29,10 @@ ADMIN_PW = "scope-admin-pass"
 PASSWORDS = {"ca": "coord-a-pass", "cb": "coord-b-pass", "view": "viewer-pass"}
 # Vessels of the test fleet (tests/conftest.py small_fleet): V1-V3 in G01, V4-V5 in G02.
 GRID_VESSEL = {"G01": "V1", "G02": "V4"}
+# A typhoon near Nan'ao, its 7-level circle over every boat of both grids at sea.
+FORECAST = "name 测试台风\n2020-01-01T00:00+08:00 23.0 117.5 300 120\n2100-01-01T00:00+08:00 23.0 117.5 300 120\n"
+# Read by every reader alike (a forecast is the county's); what they show of boats is scoped.
+COUNTY_WIDE = {("GET", "/api/v1/typhoons/{fid}")}
 B_MARKS = ('"G02"', '"V4"', '"V5"', "粤南澳渔00004", "粤南澳渔00005")
 
 
@@ -43,6 +47,7 @@ class Objects:
     rid: int
     tid: int
     zid: int
+    fid: int  # a typhoon forecast: the whole county's, the same for both grids
     username: str
 
     def path(self, template: str) -> str:
@@ -97,6 +102,8 @@ def bodies(grid: str, now: datetime) -> dict[tuple[str, str], Any]:
             "radius_nmi": 1.0,
         },
         ("POST", "/api/v1/zones/{zid}/permits"): {"vessel_id": vessel},
+        ("POST", "/api/v1/broadcasts/{bid}/recall/{vid}/ashore"): {"persons_ashore": 1},
+        ("POST", "/api/v1/typhoons"): {"type": "FeatureCollection", "features": []},
         ("POST", "/api/v1/requests/{rid}/reply"): {"text": "已联系维修"},
         ("POST", "/api/v1/requests/{rid}/assign"): {"username": "ca"},
         ("POST", "/api/v1/requests/{rid}/resolve"): {"note": "done"},
@@ -117,7 +124,7 @@ def bodies(grid: str, now: datetime) -> dict[tuple[str, str], Any]:
 
 async def build_world(hub: Hub, base: str) -> World:
     """Users, and in each grid: a distress (alert and incident), a request, a tracked warning
-    with a recall order, a training and a duty shift."""
+    with a recall order, a training and a duty shift; a typhoon forecast over both."""
     now = hub.clock.now()
     for name, role, grids in (
         ("ca", Role.COORDINATOR, ["G01"]),
@@ -135,6 +142,7 @@ async def build_world(hub: Hub, base: str) -> World:
     async with aiohttp.ClientSession() as s:
         tokens = {n: await _login(s, base, n, pw) for n, pw in PASSWORDS.items()}
         tokens["admin"] = admin = await _login(s, base, "admin", ADMIN_PW)
+        fid = 0
         boats = {g: online(hub, vid, hub.clock) for g, vid in GRID_VESSEL.items()}
         try:
             for g, v in boats.items():
@@ -171,6 +179,14 @@ async def build_world(hub: Hub, base: str) -> World:
             duty = bodies(g, now)[("POST", "/api/v1/duty")]
             r = await s.post(f"{base}/api/v1/duty", json=duty, headers=admin)
             assert r.status == 201, await r.text()
+            if not fid:
+                r = await s.post(
+                    f"{base}/api/v1/typhoons",
+                    data=FORECAST,
+                    headers=admin | {"Content-Type": "text/plain"},
+                )
+                assert r.status == 201, await r.text()
+                fid = (await r.json())["id"]
             grid[g] = Objects(
                 vid=vid,
                 aid=alert["id"],
@@ -179,6 +195,7 @@ async def build_world(hub: Hub, base: str) -> World:
                 rid=next(q["id"] for q in reqs if q["vessel_id"] == vid),
                 tid=tid,
                 zid=zones[0]["properties"]["id"] if zones else 1,
+                fid=fid,
                 username="ca" if g == "G01" else "cb",
             )
         counts = await _counts(s, base, admin)
@@ -261,6 +278,11 @@ async def test_a_coordinator_of_one_grid_can_neither_read_nor_change_another_gri
                 # Control: the same read of grid A's object works, so B's refusal is the scope.
                 status, text = await _call(s, w, "ca", method, a.path(template), None)
                 assert status == 200, f"{template} of the own grid: {status} {text}"
+            if (method, template) in COUNTY_WIDE:
+                status, text = await _call(s, w, "ca", method, b.path(template), None)
+                leaked = [m for m in B_MARKS if m in text]
+                assert status == 200 and not leaked, f"{template} shows grid G02's {leaked}"
+                continue
             if method == "GET" and not own:
                 # A list: B's objects must not be in it, nor may B be asked for.
                 status, text = await _call(s, w, "ca", method, template, None)

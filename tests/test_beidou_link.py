@@ -253,7 +253,9 @@ async def test_a_beidou_only_boat_answers_a_recall_and_raises_a_distress_by_typi
 
         await wait_for(answered, timeout=60)
         [v2] = [v for v in board["vessels"] if v["vessel_id"] == "V2"]
-        assert (v2["status"], v2["persons_aboard"]) == ("returning", 6)
+        # The answer reached the board by Beidou (whether the track bears it out is the board's
+        # own judgement, tested in test_recall_storm).
+        assert (v2["answer"], v2["persons_aboard"]) == ("returning", 6)
         assert (await delivery(base, h, bid))["ack_link"] == "beidou"
 
         # SOS keyed in by hand: no position, the last one heard by Beidou stands for it.

@@ -25,12 +25,13 @@ async def test_the_recall_board_reminders_and_deadline(setup: Any) -> None:  # n
         for vid, (lat, lon) in {
             "V1": (23.2, 117.3),
             "V2": (23.1, 117.6),
-            "V3": (22.9, 117.8),
+            "V3": (23.44, 117.133),  # in 青澳湾, not its home port
             "V4": (23.0, 117.9),
         }.items():
+            # V1, V2 and V4 steam north-west, towards their home port 云澳渔港.
             boats[vid].publish(
                 "position",
-                {"ts": now().isoformat(), "lat": lat, "lon": lon, "sog": 6.0, "cog": 0.0},
+                {"ts": now().isoformat(), "lat": lat, "lon": lon, "sog": 6.0, "cog": 300.0},
             )
         await wait_for(lambda: _reachable(hub, list(boats)))
         deadline = now() + timedelta(hours=2)
@@ -67,18 +68,25 @@ async def test_the_recall_board_reminders_and_deadline(setup: Any) -> None:  # n
         ).isoformat()  # a new fix (same time = same fix, stored once)
         boats["V1"].publish("position", {"ts": later, "lat": 23.4052, "lon": 117.0785, "sog": 0.0})
         ack("V2", orders["V2"]["msg_id"], status="returning")
-        ack("V3", orders["V3"]["msg_id"], status="sheltering", port="汕头港", persons_ashore=6)
+        ack("V3", orders["V3"]["msg_id"], status="sheltering", port="青澳湾", persons_ashore=6)
         await asyncio.sleep(0.5)
         await hub.drained()
         board = await _get(base, h, f"/api/v1/broadcasts/{bid}/recall")
-        assert board["total"] == {
-            "total": 5,
-            "in_port": 1,
-            "returning": 1,
-            "sheltering": 1,
-            "unaccounted": 2,
-            "persons_ashore": 6,
-        }
+        t = board["total"]
+        assert (t["total"], t["in_port"], t["returning"], t["sheltering"], t["unaccounted"]) == (
+            5,
+            1,
+            2,
+            1,
+            1,
+        ), t  # V4 has not answered but its track closes on its harbour: returning (by track)
+        assert (t["persons_ashore"], t["done"], t["contradicted"]) == (6, 1, 0)
+        rows = {v["vessel_id"]: v for v in board["vessels"]}
+        assert (rows["V4"]["line"], rows["V4"]["source"]) == (
+            "returning_late",
+            "track",
+        )  # 50 nmi out
+        assert rows["V1"]["source"] == "track" and rows["V3"]["source"] == "answer"
         g01 = next(g for g in board["grids"] if g["grid_id"] == "G01")
         assert (g01["total"], g01["in_port"], g01["returning"], g01["sheltering"]) == (3, 1, 1, 1)
 
@@ -102,15 +110,18 @@ async def test_the_recall_board_reminders_and_deadline(setup: Any) -> None:  # n
         await asyncio.sleep(0.5)
         await hub.drained()
 
-        hub.clock.advance(deadline - now())  # the deadline: V5 is still unaccounted
+        hub.clock.advance(deadline - now())  # the deadline: V2 and V4 at sea, V5 unaccounted
         await hub.recall.settle()
         await hub.alerting.settle()
         alerts = (await _get(base, h, "/api/v1/alerts"))["alerts"]
-        assert [(a["vessel_id"], a["type"]) for a in alerts if a["type"] == "recall"] == [
-            ("V5", "recall")
-        ]
+        # V2 and V4 fell silent at sea for two hours of a typhoon: lost contact (their own
+        # alerts), not recall alerts; V5 never answered nor was seen.
+        assert sorted(
+            (a["vessel_id"], a["type"], a["phase"]) for a in alerts if a["type"] == "recall"
+        ) == [("V5", "recall", "unaccounted")], alerts
         board = await _get(base, h, f"/api/v1/broadcasts/{bid}/recall")
-        assert board["total"]["unaccounted"] == 1 and board["total"]["returning"] == 2
+        t = board["total"]
+        assert (t["unaccounted"], t["lost_contact"], t["returning"]) == (1, 2, 0), t
     finally:
         for b in boats.values():
             b.close()

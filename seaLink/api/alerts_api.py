@@ -16,6 +16,7 @@ from seaLink.api.security import json_error, principal
 from seaLink.api.words import alert_in_words, log_in_words, reader_lang
 from seaLink.domain.rescue import nearest_ready
 from seaLink.errors import Refused
+from seaLink.services import delivery
 from seaLink.store import alert_store
 from seaLink.store.tables import DutyShift, Grid, GridCoordinator, Incident, IncidentLog
 from seaLink.store.users import audit
@@ -112,17 +113,11 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         alert = await alert_store.get_alert(hub.db, alert_id)
         assert alert is not None  # alerts are never deleted
         worded = alert_in_words(alert, reader_lang(request), hub.clock.now())
-        await _name_recipients(worded.get("notifications") or [])
+        await _with_delivery(worded)
         return out.respond(out.AlertDetailOut, worded)
 
-    async def _name_recipients(notes: list[dict[str, Any]]) -> None:
-        """Who was told, by name: a notification's recipient is "<id> <address>"."""
-        ids = {str(n["recipient"]).split(" ", 1)[0] for n in notes}
-        names = await alert_store.coordinator_names(hub.db, ids)
-        names["county-desk"] = hub.settings.alerting.county_desk_name
-        for n in notes:
-            rid = str(n["recipient"]).split(" ", 1)[0]
-            n["recipient_id"], n["recipient_name"] = rid, names.get(rid) or rid
+    async def _with_delivery(alert: dict[str, Any]) -> None:
+        await delivery.describe(hub.db, alert, hub.settings.alerting.county_desk_name)
 
     async def assignees(request: web.Request) -> web.Response:
         people = await desk.assignees(_int(request, "aid"), principal(request))
@@ -193,7 +188,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         alert = await alert_store.get_alert(hub.db, int(row["alert_id"]))
         body["alert"] = alert_in_words(alert, lang, now) if alert is not None else None
         if body["alert"] is not None:
-            await _name_recipients(body["alert"].get("notifications") or [])
+            await _with_delivery(body["alert"])
         body["tasks"] = [{k: _iso(v) for k, v in t.items()} for t in await hub.rescue.tasks(iid)]
         return out.respond(out.IncidentOut, body)
 

@@ -68,6 +68,16 @@ class TargetIn(_Body):
 
 class RecallIn(_Body):
     deadline: AwareDatetime
+    shelter: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="the harbour to make for (a port of the zones document)"
+    )
+
+
+class AshoreIn(_Body):
+    """Persons ashore of a recalled boat, as a coordinator found them (a phone check)."""
+
+    persons_ashore: Annotated[int, Field(ge=0, le=500)]
+    note: Annotated[str, Field(max_length=200)] = ""
 
 
 class BroadcastIn(_Body):

@@ -54,8 +54,9 @@ class IngestHealthOut(Out):
 class HealthOut(Out):
     status: Literal["ok", "degraded"]
     parts: dict[str, Literal["ok", "down", "stalled", "refused"]] = Field(
-        description="each part of the hub: mqtt, ingest; `status` is ok only when all are. "
-        "mqtt `refused`: connected, but the broker refused some of the hub's subscriptions"
+        description="each part of the hub: mqtt (its main session), distress_session (its "
+        "second session, for distress calls only), ingest; `status` is ok only when all are. "
+        "`refused`: connected, but the broker refused some of the hub's subscriptions"
     )
     ingest: IngestHealthOut
     mqtt: bool
@@ -63,6 +64,15 @@ class HealthOut(Out):
     backlog: int
     contact: dict[str, int]
     scheduler: bool = Field(description="whether this hub holds the schedule (several hubs)")
+
+
+class ReadyOut(Out):
+    status: Literal["ready", "not_ready"]
+    parts: dict[str, Literal["ok", "down", "stalled", "refused", "starting", "old_schema"]] = Field(
+        description="store (the database answers, at this code's schema revision), mqtt, ingest, "
+        "hub (started); `status` is ready only when all are ok"
+    )
+    down: list[str] = Field(description="the parts that are not ok, for a load balancer's log")
 
 
 class LoginOut(Out):
@@ -225,10 +235,30 @@ class BulkAckOut(Out):
     )
 
 
+class NotifyDeliveryOut(Out):
+    recipient_id: str = Field(
+        description="a coordinator's id, robot:<kind>, grid:<id> or county-desk"
+    )
+    recipient_name: str
+    channel: str
+    level: int = Field(description="the highest escalation level it was told at")
+    state: Literal["acknowledged", "sent", "retrying", "held", "failed"] = Field(
+        description="where it stands: acknowledged (the person told acknowledged the alert), "
+        "sent, retrying (failed, another try booked), held (for the digest), failed (tries used up)"
+    )
+    attempts: int = Field(description="sends tried (a hold for the digest is not one)")
+    sent_at: Iso | None = Field(description="when it first went through")
+    last_at: Iso
+    error: str = Field(description="why the last attempt failed; empty once sent")
+
+
 class AlertDetailOut(AlertOut):
     hull_name: str | None
     events: list[AlertEventOut]
-    notifications: list[NotificationOut]
+    notifications: list[NotificationOut] = Field(description="every attempt, oldest first")
+    delivery: list[NotifyDeliveryOut] = Field(
+        default_factory=list, description="per recipient and channel, where it stands now"
+    )
 
 
 class AlertListOut(Out):
@@ -429,8 +459,54 @@ class RearmedOut(Out):
 
 
 class RecallBoardOut(Out):
+    """The recall board as it stood at `at`: lines per grid (in_port, returning_on_time,
+    returning_late, sheltering, distress, lost_contact, unaccounted, with done, persons and the
+    flags contradicted / left_port), totals over the reader's grids, one row per boat."""
+
+    broadcast_id: int
+    title: str
+    signal: str | None = None
+    at: str
+    deadline: str
+    shelter: str | None = None
+    complete_at: str | None = None  # the first time every boat was done: the time to 100%
+    closed_at: str | None = None  # the deadline was reached and the missing became alerts
+    total: dict[str, int]
     grids: list[dict[str, Any]]
     vessels: list[dict[str, Any]]
+
+
+class AshoreOut(Out):
+    broadcast_id: int
+    vessel_id: str
+    persons_ashore: int
+    at: str
+    by: str
+
+
+class PortLogOut(Out):
+    """A day's port entries and exits (Beijing day), with counts per port and per grid."""
+
+    date: str
+    events: list[dict[str, Any]]
+    ports: list[dict[str, Any]]
+    grids: list[dict[str, Any]]
+
+
+class TyphoonOut(Out):
+    """A typhoon forecast: its track, the danger area (GeoJSON), the boats in danger (the
+    reader's grids) and the recall proposed for them (None when no boat is)."""
+
+    id: int
+    name: str
+    points: list[dict[str, Any]]
+    danger: dict[str, Any]
+    boats: list[dict[str, Any]]
+    proposal: dict[str, Any] | None = None
+
+
+class TyphoonListOut(Out):
+    typhoons: list[dict[str, Any]]
 
 
 class CreatedOut(Out):

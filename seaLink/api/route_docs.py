@@ -49,8 +49,14 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
         errors={503: "the broker link is down (the same body, status degraded)"},
         error_models={503: r.HealthOut},
     ),
+    ("GET", "/readyz"): RouteDoc(
+        r.ReadyOut,
+        errors={503: "a part is down: `down` names it (the same body, status not_ready)"},
+        error_models={503: r.ReadyOut},
+    ),
     ("GET", "/metrics"): RouteDoc(media="text/plain", alternatives={}),
     ("GET", "/api/v1/openapi.json"): RouteDoc(),
+    ("GET", "/api/v1/docs"): RouteDoc(media="text/html"),
     ("GET", "/api/v1/texts"): RouteDoc(),
     ("GET", "/a/{token}"): RouteDoc(errors={410: "the link is forged or has expired"}),
     ("POST", "/api/v1/auth/login"): RouteDoc(
@@ -164,8 +170,42 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
     ),
     ("POST", "/api/v1/broadcasts/{bid}/resend"): RouteDoc(r.RearmedOut, errors={404: _NOT_FOUND}),
     ("GET", "/api/v1/broadcasts/{bid}/recall"): RouteDoc(
-        r.RecallBoardOut, errors={404: _NOT_FOUND}
+        r.RecallBoardOut,
+        alternatives={
+            "text/csv": {"type": "string"},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "type": "string",
+                "format": "binary",
+            },
+        },
+        errors={400: "an unknown format, or at is not a time with its offset", 404: _NOT_FOUND},
+        query=(
+            Query("at", {"type": "string", "format": "date-time"}, "the board as it stood then"),
+            Query("format", {"type": "string", "enum": ["json", "csv", "xlsx"]}),
+            Query("lang", {"type": "string"}, "zh-CN (default) or en, for the export"),
+        ),
     ),
+    ("POST", "/api/v1/broadcasts/{bid}/recall/{vid}/ashore"): RouteDoc(
+        r.AshoreOut,
+        errors={404: "no such vessel in the recall in your grids", 400: "more than aboard"},
+    ),
+    ("GET", "/api/v1/ports/log"): RouteDoc(
+        r.PortLogOut,
+        alternatives={"text/csv": {"type": "string"}},
+        errors={400: "date is not YYYY-MM-DD, or an unknown format", 403: "a grid not yours"},
+        query=(
+            Query("date", {"type": "string", "format": "date"}, "Beijing day (default today)"),
+            Query("grid", {"type": "string"}),
+            Query("port", {"type": "string"}),
+            Query("format", {"type": "string", "enum": ["json", "csv"]}),
+        ),
+    ),
+    ("POST", "/api/v1/typhoons"): RouteDoc(
+        r.TyphoonOut,
+        errors={400: "not a forecast (specific message)", 403: "admins only", 413: "over 256 KiB"},
+    ),
+    ("GET", "/api/v1/typhoons"): RouteDoc(r.TyphoonListOut),
+    ("GET", "/api/v1/typhoons/{fid}"): RouteDoc(r.TyphoonOut, errors={404: _NOT_FOUND}),
     ("GET", "/api/v1/zones"): RouteDoc(r.FeatureCollectionOut, media=GEOJSON),
     ("POST", "/api/v1/zones"): RouteDoc(r.CreatedOut),
     ("DELETE", "/api/v1/zones/{zid}"): RouteDoc(r.RetiredOut, errors={404: "no such zone"}),
@@ -222,4 +262,4 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
 }
 
 # Path parameters that are numbers in the server (anything else is simply not found).
-INT_PARAMS = frozenset({"aid", "iid", "bid", "rid", "tid", "zid"})
+INT_PARAMS = frozenset({"aid", "iid", "bid", "rid", "tid", "zid", "fid"})

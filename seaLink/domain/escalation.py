@@ -31,9 +31,14 @@ class Policy:
 PHASE_FLOOR = {"distress": Level.COUNTY}
 
 
+# The typhoon recall's track checks climb on the recall's timers.
+_POLICY_OF = {"recall_track": "recall", "left_port": "recall"}
+
+
 def policy_key(alert_type: str) -> str:
-    """`zone:7` follows the zone policy."""
-    return alert_type.split(":", 1)[0]
+    """`zone:7` follows the zone policy; a recall's track alerts the recall policy."""
+    kind = alert_type.split(":", 1)[0]
+    return _POLICY_OF.get(kind, kind)
 
 
 SEVERITY_OF_TYPE = {

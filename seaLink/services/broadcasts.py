@@ -54,6 +54,7 @@ class BroadcastSpec:
     expires_at: datetime | None = None
     signal: str | None = None
     recall_deadline: datetime | None = None
+    recall_shelter: str | None = None  # the harbour the boats are told to make for
     extra: dict[str, Any] | None = None
 
 
@@ -75,7 +76,7 @@ class BroadcastService:
         self._settings = settings
         self._events = events
         self._active: dict[int, tuple[datetime | None, str]] = {}  # id -> (expires, reply)
-        self.on_recall: list[Callable[[int, datetime], Awaitable[None]]] = []
+        self.on_recall: list[Callable[[int, datetime, str | None], Awaitable[None]]] = []
 
     async def vessel_views(self) -> list[VesselView]:
         v: Any = Vessel.__table__  # type: ignore[attr-defined]
@@ -121,6 +122,10 @@ class BroadcastService:
         expires = spec.expires_at or now + timedelta(seconds=self._settings.default_expiry_s)
         if expires <= now:
             raise Refused("expired", "expires_at is in the past")
+        if spec.recall_deadline is not None and spec.recall_deadline <= now:
+            raise Refused("expired", "the recall deadline is in the past")
+        if spec.recall_shelter and spec.recall_shelter not in {p.name for p in self._ports.ports}:
+            raise Refused("unknown_shelter", f"no harbour named {spec.recall_shelter}")
         priority = spec.priority if spec.priority is not None else DEFAULT_PRIORITY[spec.kind]
         grids = sorted({by_id[vid].grid_id for vid in chosen})
         title = spec.title
@@ -139,6 +144,8 @@ class BroadcastService:
             extra["signal"] = spec.signal
         if spec.recall_deadline:
             extra["recall"] = {"deadline": spec.recall_deadline.isoformat().replace("+00:00", "Z")}
+            if spec.recall_shelter:
+                extra["recall"]["shelter"] = spec.recall_shelter
         if spec.per_crew:
             extra["per_crew"] = True
 
@@ -195,7 +202,7 @@ class BroadcastService:
         self._outbox.kick()
         if spec.recall_deadline is not None:
             for observer in self.on_recall:
-                await observer(bid, spec.recall_deadline)
+                await observer(bid, spec.recall_deadline, spec.recall_shelter)
         await audit(
             self._db,
             ts=now,
@@ -208,6 +215,39 @@ class BroadcastService:
             "broadcast %d (%s) to %d vessels by %s", bid, spec.kind.value, len(chosen), who.username
         )
         return bid
+
+    async def listing(self, who: Principal, *, with_rollup: bool) -> list[dict[str, Any]]:
+        """The broadcasts of the reader's grids, newest first; with each one's counts (no
+        missing list) for the console's list."""
+        rows = await broadcast_store.list_broadcasts(self._db, who.grid_filter())
+        if with_rollup:
+            for b in rows:
+                b["rollup"] = await broadcast_store.rollup(
+                    self._db, b["id"], b["reply"], missing_limit=0
+                )
+        return rows
+
+    async def visible(self, bid: int, who: Principal, *, recall: bool = False) -> dict[str, Any]:
+        """The broadcast if every grid it went to is the reader's (a recall order: any of them,
+        each coordinator works from his grids' part of its board), else `not_found`."""
+        b = await broadcast_store.get_broadcast(self._db, bid)
+        if recall:
+            if b is None or not b["recall_deadline"] or not any(map(who.can_read_grid, b["grids"])):
+                raise Refused("not_found", f"no recall order {bid} in your grids")
+        elif b is None or not all(who.can_read_grid(g) for g in b["grids"]):
+            raise Refused("not_found", f"no broadcast {bid} in your grids")
+        return b
+
+    async def detail(self, bid: int, who: Principal, *, deliveries: bool) -> dict[str, Any]:
+        """The broadcast, its roll-up and (if asked) every delivery."""
+        b = await self.visible(bid, who)
+        out: dict[str, Any] = {
+            "broadcast": b,
+            "rollup": await broadcast_store.rollup(self._db, bid, b["reply"]),
+        }
+        if deliveries:
+            out["deliveries"] = await broadcast_store.deliveries_of(self._db, bid)
+        return out
 
     async def resend(self, bid: int, who: Principal) -> int:
         b = await broadcast_store.get_broadcast(self._db, bid)

@@ -191,6 +191,7 @@ class Cluster:
         await hub.requests.load()
         await hub.recall.load()
         await hub.zones.reload()
+        await hub.port_log.load()
         await hub.broadcasts.load_active()
         hub.training.wakeup()
 
@@ -232,6 +233,7 @@ class Cluster:
         tasks = [
             asyncio.create_task(link.run(), name=f"adopted-link-{client_id}"),
             asyncio.create_task(pipeline.run(), name=f"adopted-ingest-{client_id}"),
+            asyncio.create_task(pipeline.run_urgent(), name=f"adopted-distress-{client_id}"),
         ]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

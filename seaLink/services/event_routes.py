@@ -41,6 +41,8 @@ from seaLink.services.alerting import Alerting
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.live_view import LiveView
 from seaLink.services.outbox import Outbox
+from seaLink.services.port_log import PortLog
+from seaLink.services.recall import RecallService
 from seaLink.services.requests import RequestService
 from seaLink.services.zone_watch import ZoneWatch
 
@@ -58,6 +60,8 @@ def hub_routes(
     zones: ZoneWatch,
     alerting: Alerting,
     requests: RequestService,
+    recall: RecallService,
+    port_log: PortLog,
     metrics: HubMetrics,
 ) -> tuple[Routes, Routes]:
     """The table: (live routes, schedule routes)."""
@@ -71,6 +75,12 @@ def hub_routes(
         if not e.exercise:
             metrics.alerts_raised.labels(e.type.split(":", 1)[0]).inc()
         alerting.raised(e.alert_id)
+        recall_sees(e)
+
+    def recall_sees(e: AlertRaised | AlertResolved | AlertPhaseChanged) -> None:
+        # A recalled boat in distress or out of contact moves to those lines of the board.
+        if e.type in ("distress", "lost_contact") and not e.exercise:
+            recall.observe()
 
     def distress_raised(e: DistressRaised) -> None:
         if not e.exercise:  # a drill is never counted as a real alert
@@ -94,9 +104,9 @@ def hub_routes(
         ],
         LinkStatusChanged: [lambda e: outbox.vessel_status(e.vessel_id, e.online, e.at)],
         TerminalHello: [lambda e: outbox.vessel_hello(e.vessel_id, e.at)],
-        PositionsStored: [zones.observe_stored],
-        AcksApplied: [acks_applied],
-        DistressRaised: [distress_raised],
+        PositionsStored: [zones.observe_stored, recall.observe, port_log.observe],
+        AcksApplied: [acks_applied, recall.observe],
+        DistressRaised: [distress_raised, recall.observe],
         DistressRepeated: [lambda e: outbox.kick()],
         DistressCancelRequested: [lambda e: outbox.kick()],
         DistressReceiptQueued: [lambda e: outbox.kick()],
@@ -106,7 +116,7 @@ def hub_routes(
         AlertPhaseChanged: [lambda e: alerting.phase_changed(e.alert_id)],
         # What the boat in distress is told (queued with the change itself) goes out now.
         AlertAcknowledged: [lambda e: outbox.kick()],
-        AlertResolved: [lambda e: outbox.kick()],
+        AlertResolved: [lambda e: outbox.kick(), recall_sees],
         IncidentLogged: [lambda e: outbox.kick()],
     }  # fmt: skip
     return live_routes, schedule_routes

@@ -10,11 +10,13 @@ import asyncio
 import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from seaLink.clock import Clock
 from seaLink.domain.events import Emit, PositionsStored, StoredFix
 from seaLink.domain.ports import PortIndex
+from seaLink.domain.zone_confirm import ZoneConfirm
 from seaLink.domain.zones import FixInfo, ZoneKind, ZoneTracker, separation_nm
 from seaLink.services.registry import RegistryCache
 from seaLink.store import zone_store
@@ -27,6 +29,10 @@ from seaLink.texts import Phrase, render
 log = logging.getLogger(__name__)
 
 _NO_PERMITS: frozenset[int] = frozenset()
+
+
+def _inside(inside: set[tuple[str, int]], vessel_id: str, zone_id: int) -> bool:
+    return (vessel_id, zone_id) in inside
 
 
 class ZoneWatch:
@@ -43,7 +49,10 @@ class ZoneWatch:
         separation_limit_nmi: float = 5.0,
         separation_clear_nmi: float = 4.5,
         mate_fresh: timedelta = timedelta(minutes=30),
+        confirm_fixes: int = 3,
+        confirm_s: float = 600.0,
     ) -> None:
+        self._confirm_fixes, self._confirm_s = confirm_fixes, confirm_s
         self._db = db
         self._clock = clock
         self._registry = registry
@@ -55,6 +64,7 @@ class ZoneWatch:
         self._clear = separation_clear_nmi
         self._fresh = mate_fresh
         self.tracker = ZoneTracker([])
+        self.confirm = ZoneConfirm(confirm_fixes, confirm_s)
         self._names: dict[int, tuple[str, str, ZoneKind]] = {}
         self._permits: dict[str, set[int]] = {}
         self._sea: dict[
@@ -88,6 +98,7 @@ class ZoneWatch:
         inside = self.tracker.inside
         last = self.tracker.last
         self.tracker = ZoneTracker(zones)
+        self.confirm = ZoneConfirm(self._confirm_fixes, self._confirm_s)
         self.tracker.inside, self.tracker.last = inside, last
         self._names = {z.id: (z.name, z.name_en or z.name, z.kind) for z in zones}
 
@@ -142,45 +153,31 @@ class ZoneWatch:
             in_port: bool | None = o.nav_state == "in_port" or None
             if in_port is None and self.tracker.port_matters(o.ts):
                 in_port = self._in_port(o)
-            for ev in self.tracker.observe(
+            evs = self.tracker.observe(
                 o.vessel_id,
                 FixInfo(o.lat, o.lon, o.ts, bool(in_port)),
                 gear=info.gear,
                 permits=self._permits.get(o.vessel_id, _NO_PERMITS),
                 backfill=o.backfill,
-            ):
-                events.append(
-                    {
-                        "vessel_id": ev.vessel_id,
-                        "zone_id": ev.zone_id,
-                        "kind": ev.kind,
-                        "ts": ev.ts,
-                        "alerted": ev.alert,
-                    }
-                )
-                name, name_en, kind = self._names.get(ev.zone_id, ("?", "?", ZoneKind.PROTECTED))
-                type_ = f"zone:{ev.zone_id}"
-                if ev.kind == "enter" and ev.alert:
+            )
+            events.extend(
+                {"vessel_id": ev.vessel_id, "zone_id": ev.zone_id, "kind": ev.kind,
+                 "ts": ev.ts, "alerted": ev.alert}
+                for ev in evs
+            )  # fmt: skip
+            # Alerts only once the entry (or exit) is sure: one bad fix neither raises nor clears.
+            for d in self.confirm.after_fix(o.vessel_id, o.ts, evs,
+                                            partial(_inside, self.tracker.inside, o.vessel_id),
+                                            live=not o.backfill):  # fmt: skip
+                name, name_en, kind = self._names.get(d.zone_id, ("?", "?", ZoneKind.PROTECTED))
+                type_ = f"zone:{d.zone_id}"
+                if d.action == "raise":
+                    phrase = Phrase("alert.zone", {"kind": kind.value, "zone": name,
+                                                   "zone_en": name_en, "zone_id": d.zone_id})  # fmt: skip
                     raise_.append(
-                        self._alert(
-                            info.id,
-                            info.grid_id,
-                            type_,
-                            kind.value,
-                            ev.ts,
-                            now,
-                            Phrase(
-                                "alert.zone",
-                                {
-                                    "kind": kind.value,
-                                    "zone": name,
-                                    "zone_en": name_en,
-                                    "zone_id": ev.zone_id,
-                                },
-                            ),
-                        )
+                        self._alert(info.id, info.grid_id, type_, kind.value, d.ts, now, phrase)
                     )
-                elif ev.kind == "exit" and ev.alert:
+                else:
                     resolve_.append(
                         (info.id, type_, now, render(Phrase("trail.left_zone", {"zone": name})))
                     )

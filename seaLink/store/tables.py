@@ -6,7 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from seaLink.store.types import UTCDateTime
@@ -87,8 +98,13 @@ class VesselState(SQLModel, table=True):
 
 
 class Position(SQLModel, table=True):
-    """Every fix heard; (vessel_id, ts) is the fix's identity, so a redelivered fix is stored once."""
+    """Every fix heard; (vessel_id, ts) is the fix's identity, so a redelivered fix is stored once.
 
+    On PostgreSQL it is partitioned by month of `ts` (seaLink/store/partitions.py makes the months
+    ahead of time; retention drops whole months); a fix outside every month lands in
+    `position_default`."""
+
+    __table_args__ = {"postgresql_partition_by": "RANGE (ts)"}
     vessel_id: str = Field(primary_key=True, max_length=32)
     ts: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
     lat: float
@@ -99,6 +115,32 @@ class Position(SQLModel, table=True):
     backfill: bool = False
     link: str = Field(default="mqtt", max_length=16)
     received_at: datetime = Field(sa_column=_ts())
+
+
+# A partitioned table takes no row until a partition holds its range: the default one holds all.
+event.listen(
+    Position.__table__,  # type: ignore[attr-defined]
+    "after_create",
+    DDL("CREATE TABLE position_default PARTITION OF position DEFAULT").execute_if(  # type: ignore[no-untyped-call]
+        dialect="postgresql"
+    ),
+)
+
+
+class PositionArchive(SQLModel, table=True):
+    """The track kept after retention removed the full one (`store.retention`): per vessel, the
+    first fix of each `archive_every_s` period, keyed by the period's start."""
+
+    __tablename__ = "position_archive"
+    vessel_id: str = Field(primary_key=True, max_length=32)
+    period: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    ts: datetime = Field(sa_column=_ts())
+    lat: float
+    lon: float
+    sog: float | None = None
+    cog: float | None = None
+    nav_state: str | None = Field(default=None, max_length=16)
+    link: str = Field(default="mqtt", max_length=16)
 
 
 class Uplink(SQLModel, table=True):
@@ -486,6 +528,52 @@ class Recall(SQLModel, table=True):
     next_resend_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     reminders: int = 0
     closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    shelter: str | None = Field(default=None, max_length=64, description="the harbour it names")
+    # When every boat was first in a harbour with its crew ashore (the time to 100%).
+    complete_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class RecallCrew(SQLModel, table=True):
+    """Persons ashore of a recalled boat as a coordinator entered them (a phone check): every
+    entry kept, the newest (by then) counts beside the terminal's own word."""
+
+    __tablename__ = "recall_crew"
+    id: int | None = _id()
+    broadcast_id: int = Field(index=True)
+    vessel_id: str = Field(max_length=32)
+    persons_ashore: int
+    ts: datetime = Field(sa_column=_ts())
+    by: str = Field(max_length=64)
+    note: str = Field(default="", max_length=200)
+
+
+class PortEvent(SQLModel, table=True):
+    """A boat entering or leaving a harbour (进出港), as its track showed it."""
+
+    __tablename__ = "port_event"
+    __table_args__ = (UniqueConstraint("vessel_id", "ts", "kind", name="uq_port_event"),)
+    id: int | None = _id()
+    vessel_id: str = Field(max_length=32, index=True)
+    grid_id: str = Field(max_length=32)
+    port: str = Field(max_length=64)
+    kind: str = Field(max_length=8, description="in / out")
+    ts: datetime = Field(sa_column=_ts(index=True))
+    lat: float
+    lon: float
+    persons: int = 0
+    source: str = Field(default="track", max_length=16)
+
+
+class TyphoonForecast(SQLModel, table=True):
+    """An imported typhoon forecast (track and wind circles); a newer one of the same name
+    replaces it on the map."""
+
+    __tablename__ = "typhoon_forecast"
+    id: int | None = _id()
+    name: str = Field(max_length=64, index=True)
+    points: str = Field(sa_column=Column(Text, nullable=False), description="as JSON")
+    created_at: datetime = Field(sa_column=_ts())
+    created_by: str = Field(max_length=64)
 
 
 class HubMember(SQLModel, table=True):

@@ -31,10 +31,51 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "maintenance": ("在港静默", "Silent in port"), "zone": ("区域", "Zone"),
         "separation": ("脱离编队", "Separated from group"),
         "recall": ("撤离未归", "Recall: unaccounted"), "request": ("求助待回复", "Request waiting"),
+        "recall_track": ("与轨迹不符", "Recall answer contradicted by track"),
+        "left_port": ("离港", "Left port during a recall"),
+    },
+    "recall_line": {
+        "in_port": ("已回港", "in port"), "returning_on_time": ("返港中（按时）", "returning, on time"),
+        "returning_late": ("返港中（超时）", "returning, late"),
+        "sheltering": ("在他港避风", "sheltering elsewhere"), "distress": ("遇险", "in distress"),
+        "lost_contact": ("失联", "lost contact"), "unaccounted": ("未落实", "unaccounted"),
+        "total": ("船数", "vessels"), "done": ("已落实（人员上岸）", "done (crew ashore)"),
+        "persons_aboard": ("船员数", "persons aboard"), "persons_ashore": ("已上岸人数", "persons ashore"),
+        "contradicted": ("与轨迹不符", "contradicted by track"), "left_port": ("离港", "left port"),
+    },
+    "recall_source": {
+        "answer": ("船方回复", "the boat's answer"), "track": ("轨迹", "track"), "none": ("无", "none"),
+    },
+    "recall_col": {
+        "grid": ("网格", "grid"), "vessel_id": ("船舶编号", "vessel id"), "hull_name": ("船名", "hull name"),
+        "line": ("状态", "status"), "flags": ("标记", "flags"), "source": ("依据", "source"),
+        "answer": ("回复", "answer"), "port": ("港口", "harbour"), "distance_nm": ("距港（海里）", "to harbour (nmi)"),
+        "eta": ("预计到港（北京时间）", "ETA (Beijing time)"), "position": ("最后位置", "last position"),
+        "fix_time": ("定位时间（北京时间）", "fix time (Beijing time)"), "fix_age": ("定位距今（分钟）", "fix age (min)"),
+        "link": ("链路", "link"), "contact": ("联系状态", "contact"),
+        "persons_aboard": ("船员数", "persons aboard"), "persons_ashore": ("已上岸人数", "persons ashore"),
+        "done": ("已落实", "done"), "yes": ("是", "yes"), "no": ("否", "no"),
+        "title": ("台风撤离看板 #{id}", "Typhoon recall board #{id}"),
+        "as_of": ("统计时间（北京时间）", "as of (Beijing time)"), "deadline": ("撤离时限（北京时间）", "deadline (Beijing time)"),
+        "shelter": ("指定避风港", "named shelter"), "complete_at": ("全部落实时间", "100% at"),
+        "summary": ("汇总", "summary"), "boats": ("船舶", "vessels"), "all": ("合计", "total"),
+    },
+    "port_col": {
+        "time": ("时间（北京时间）", "time (Beijing time)"), "port": ("港口", "port"),
+        "kind": ("进/出港", "in/out"), "grid": ("网格", "grid"), "vessel_id": ("船舶编号", "vessel id"),
+        "hull_name": ("船名", "hull name"), "persons": ("船上人数", "persons aboard"),
+        "source": ("依据", "source"), "in": ("进港", "in"), "out": ("出港", "out"),
+        "track": ("轨迹", "track"), "terminal": ("终端报告", "terminal report"),
+    },
+    "recall_answer": {
+        "returning": ("正在返港", "returning"), "sheltering": ("在他港避风", "sheltering elsewhere"),
+        "in_port": ("已在港", "in port"), "none": ("未回复", "no answer"),
     },
     "phase": {
         "uncertainty": ("不明阶段", "uncertainty phase"), "alert": ("告警阶段", "alert phase"),
         "distress": ("遇险阶段", "distress phase"),
+        "unaccounted": ("未落实", "unaccounted"), "returning_late": ("返港超时", "returning, late"),
+        "returning_on_time": ("返港中", "returning"),
     },
     "level": {
         "0": ("值班员", "duty officer"), "1": ("网格长", "grid leader"),
@@ -99,7 +140,23 @@ PHRASES: dict[str, tuple[str, str]] = {
         "撤离时限已到仍未归港或报告：{vessel}",
         "Recall deadline passed, not in port and no report: {vessel}",
     ),
+    "alert.recall_track": (
+        "撤离回复与轨迹不符：{vessel} 回复“{answer:recall_answer}”，距{port} {distance:nm} 海里且未在靠近",
+        "Recall answer contradicted by the track: {vessel} answered \"{answer:recall_answer}\", "
+        "{distance:nm} nmi from {port} and not closing",
+    ),
+    "alert.left_port_typhoon": (
+        "台风预警期间离港：{vessel} 驶离{port}", "Left {port} while a typhoon warning is in force: {vessel}",
+    ),
+    "alert.left_port_moratorium": (
+        "伏季休渔期间离港：{vessel} 驶离{port}", "Left {port} during the summer fishing moratorium: {vessel}",
+    ),
+    "alert.left_port": (
+        "撤离令生效期间离港：{vessel}", "Left port while a recall is in force: {vessel}",
+    ),
     # the alert's trail
+    "trail.track_agrees": ("轨迹已与撤离要求相符", "The track agrees with the recall again"),
+    "trail.in_harbour": ("已进港避风", "In a harbour now"),
     "trail.heard_again": ("经{link:link}重新收到信号", "Heard again via {link:link}"),
     "trail.heard_again.any": ("重新收到信号", "Heard again"),
     "trail.escalated": ("无人确认，升级至{level:level}", "Not acknowledged: escalated to the {level:level}"),
@@ -166,6 +223,11 @@ PHRASES: dict[str, tuple[str, str]] = {
     "down.distress_status.organised_no_eta": ("{vessel} 正在前往。", "{vessel} is on its way."),
     "down.distress_status.closed.title": ("报警已结案", "Your distress is closed"),
     "down.distress_status.closed": ("岸基已结案：{outcome:outcome}。", "Closed by the shore: {outcome:outcome}."),
+    "down.refused.title": ("中心拒收了一条上行消息", "The hub refused an uplink"),
+    "down.refused.body": (
+        "拒收原因：{reason}（{detail}）。请改正后用新的编号重发。",
+        "Refused: {reason} ({detail}). Correct it and send it again with a new id.",
+    ),
     "down.distress_cancel_unknown.title": ("没有这个报警", "No such distress"),
     "down.distress_cancel_unknown.body": (
         "岸基没有编号为 {distress_id} 的报警，无需取消。",

@@ -210,6 +210,7 @@ class DownKind(StrEnum):
     DISTRESS_STATUS = "distress_status"  # what the shore has done about the boat's distress
     DRILL = "drill"  # run an exercise (演练): the terminal's distress is sent with exercise=true
     PING = "ping"
+    REFUSED = "refused"  # the hub refused one of the vessel's uplinks: why, and which (§3)
 
 
 class DownMessage(BaseModel):

@@ -8,6 +8,8 @@ export const ROUTES = [
   { name: "fleet", path: "/fleet", pattern: /^\/fleet$/, nav: "nav.fleet", load: () => import("./pages/fleet.js") },
   { name: "alerts", path: "/alerts", pattern: /^\/alerts$/, nav: "nav.alerts", load: () => import("./pages/alerts.js") },
   { name: "alerts", pattern: /^\/alerts\/(\d{1,12})$/, load: () => import("./pages/alert.js") },
+  // Where a signed link of a group robot's message or an SMS lands (GET /a/{token}, after login).
+  { name: "alerts", pattern: /^\/alerts\?alert=(\d{1,12})$/, load: () => import("./pages/alert.js") },
   { name: "stats", path: "/stats", pattern: /^\/stats$/, nav: "nav.stats", load: () => import("./pages/stats.js") },
   // broadcasts: the list in the header; compose, one broadcast and its recall board under it
   // (same name, so the header marks "broadcasts" on all of them)
@@ -16,6 +18,8 @@ export const ROUTES = [
   { name: "broadcasts", pattern: /^\/broadcasts\/(\d{1,12})$/, load: () => import("./pages/broadcast.js") },
   { name: "broadcasts", pattern: /^\/broadcasts\/(\d{1,12})\/recall$/, load: () => import("./pages/recall.js") },
   { name: "trainings", path: "/trainings", pattern: /^\/trainings(?:\/(\d{1,12}))?$/, nav: "nav.trainings", load: () => import("./pages/trainings.js") },
+  { name: "typhoons", path: "/typhoons", pattern: /^\/typhoons(?:\/(\d{1,12}))?$/, nav: "nav.typhoons", load: () => import("./pages/typhoons.js") },
+  { name: "ports", path: "/ports", pattern: /^\/ports$/, nav: "nav.ports", load: () => import("./pages/ports.js") },
   { name: "requests", path: "/requests", pattern: /^\/requests$/, nav: "nav.requests", load: () => import("./pages/requests.js") },
   {
     name: "admin",

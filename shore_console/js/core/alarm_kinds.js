@@ -12,6 +12,7 @@ export function alarmClass(a) {
   if (type === "distress") return "distress";
   if (type === "lost_contact") return "lost";
   if (type.startsWith("zone")) return "zone";
+  if (type === "recall_track" || type === "left_port") return "recall"; // a recall's track checks
   if (type === "recall" || type === "separation" || type === "maintenance") return type;
   return "other";
 }

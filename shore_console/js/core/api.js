@@ -1,6 +1,7 @@
 /** The hub's REST API v1. Every call carries the bearer token; a 401 ends the session. The hub
  * answers in the console's language (alert details, incident logs: Accept-Language). */
 import { getLang } from "./i18n.js";
+import { noteAnswer } from "./offline.js";
 
 export class ApiError extends Error {
   constructor(status, code, message, body) {
@@ -12,9 +13,10 @@ export class ApiError extends Error {
 }
 
 export function createApi({ getToken, onUnauthorized }) {
-  async function request(path, { method = "GET", body, auth = true, query, text = false } = {}) {
+  async function request(path, { method = "GET", body, auth = true, query, text = false, raw, contentType } = {}) {
     const headers = { Accept: text ? "*/*" : "application/json", "Accept-Language": getLang() };
     if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (raw !== undefined) headers["Content-Type"] = contentType; // a file as it is (a forecast)
     if (auth) headers.Authorization = `Bearer ${getToken()}`;
     let url = path;
     if (query) {
@@ -27,11 +29,12 @@ export function createApi({ getToken, onUnauthorized }) {
       res = await fetch(url, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {
       throw new ApiError(0, "network", String(err));
     }
+    if (method === "GET") noteAnswer(res);
     if (text && res.ok) return res.text();
     const data = await res.json().catch(() => null);
     if (!res.ok) {
@@ -100,5 +103,13 @@ export function createApi({ getToken, onUnauthorized }) {
     createBroadcast: (body) => request("/api/v1/broadcasts", { method: "POST", body }),
     resendBroadcast: (id) => request(`/api/v1/broadcasts/${enc(id)}/resend`, { method: "POST", body: {} }),
     recallBoard: (id) => request(`/api/v1/broadcasts/${enc(id)}/recall`),
+    ashore: (bid, vid, persons_ashore, note = "") =>
+      request(`/api/v1/broadcasts/${enc(bid)}/recall/${enc(vid)}/ashore`, { method: "POST", body: { persons_ashore, note } }),
+    portLog: (query) => request("/api/v1/ports/log", { query }),
+    // typhoon forecasts
+    typhoons: () => request("/api/v1/typhoons"),
+    typhoon: (id) => request(`/api/v1/typhoons/${enc(id)}`),
+    importTyphoon: (text, geojson) =>
+      request("/api/v1/typhoons", { method: "POST", raw: text, contentType: geojson ? "application/geo+json" : "text/plain" }),
   };
 }

@@ -52,6 +52,7 @@ export function mount(el, ctx) {
   const signal = h("select", { name: "signal" }, h("option", { value: "" }, t("bc.signal_none")), SIGNALS.map((s) => h("option", { value: s }, signalLabel(s))));
   const recallOn = h("input", { type: "checkbox", name: "recall" });
   const recallDeadline = h("input", { type: "datetime-local", name: "recall_deadline", step: "60" });
+  const recallShelter = h("input", { type: "text", name: "recall_shelter", maxlength: "64", autocomplete: "off", placeholder: t("bc.recall_shelter_hint") });
   const title = h("input", { type: "text", name: "title", maxlength: "200", required: true, autocomplete: "off" });
   const body = h("textarea", { name: "body", rows: "5", maxlength: "5000", required: true });
   const priority = h("select", { name: "priority" }, h("option", { value: "" }, t("bc.priority_default")),
@@ -66,6 +67,7 @@ export function mount(el, ctx) {
     field(t("bc.signal"), signal),
     h("label", { class: "bc-check" }, recallOn, t("bc.recall_order")),
     field(t("bc.recall_deadline"), recallDeadline, { class: "bc-field bc-recall-deadline" }),
+    field(t("bc.recall_shelter"), recallShelter, { class: "bc-field bc-recall-shelter" }),
   );
 
   const all = h("input", { type: "checkbox", name: "target_all" });
@@ -203,6 +205,7 @@ export function mount(el, ctx) {
     const warning = kind.value === "warning";
     warningOnly.hidden = !warning;
     recallDeadline.disabled = !recallOn.checked;
+    recallShelter.disabled = !recallOn.checked;
   }
 
   function changed() {
@@ -232,7 +235,10 @@ export function mount(el, ctx) {
     if (exp) out.expires_at = exp;
     if (kind.value === "warning") {
       if (signal.value) out.signal = signal.value;
-      if (recallOn.checked) out.recall = { deadline: beijingInputToIso(recallDeadline.value) };
+      if (recallOn.checked) {
+        out.recall = { deadline: beijingInputToIso(recallDeadline.value) };
+        if (recallShelter.value.trim()) out.recall.shelter = recallShelter.value.trim();
+      }
     }
     return out;
   }

@@ -62,7 +62,7 @@ export function percentDone(rollup) {
   return rollup?.total ? Math.floor((100 * (rollup.done || 0)) / rollup.total) : 0;
 }
 
-const ERROR_KEYS = new Set(["forbidden", "unknown_vessel", "no_target", "expired", "invalid_body", "not_found", "network"]);
+const ERROR_KEYS = new Set(["forbidden", "unknown_vessel", "no_target", "expired", "invalid_body", "not_found", "network", "unknown_shelter", "bad_forecast", "too_many_persons"]);
 
 /** A refusal of the hub in the coordinator's words, with the hub's own explanation after it. */
 export function apiErrorText(err) {

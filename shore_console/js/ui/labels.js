@@ -9,9 +9,9 @@ function label(prefix, code) {
 
 const KNOWN = new Set([
   ...["ok", "overdue", "lost", "maintenance", "unknown"].map((s) => `state.${s}`),
-  ...["uncertainty", "alert", "distress", "unaccounted"].map((s) => `phase.${s}`),
+  ...["uncertainty", "alert", "distress", "unaccounted", "returning_late", "returning_on_time"].map((s) => `phase.${s}`),
   ...["critical", "major", "warning", "notice"].map((s) => `severity.${s}`),
-  ...["lost_contact", "maintenance", "distress", "zone", "separation", "recall"].map(
+  ...["lost_contact", "maintenance", "distress", "zone", "separation", "recall", "recall_track", "left_port"].map(
     (s) => `alert_type.${s}`,
   ),
   ...["protected", "sensitive", "moratorium", "port", "shipping_lane"].map((s) => `zone.${s}`),

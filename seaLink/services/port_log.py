@@ -1,0 +1,164 @@
+"""Port entry and exit (进出港): each boat's fixes against the harbours' areas, an entry or an exit
+stored whenever its newest fix is on the other side of a harbour's edge than its last one. A boat
+leaving port (a live fix) while a typhoon signal or a recall is in force for its grid, or into the
+summer moratorium band in season for its gear, raises a `left_port` alert (离港), routed and
+escalated on the recall's timers.
+
+A boat first seen since the hub started is placed without an event (where it was before is not
+known), unless the store holds its last entry or exit. Backfilled fixes (a terminal's buffer
+after an outage) count in time order like live ones: the list is of what happened, not of when
+it was heard. An older fix than the newest judged is history already told and is skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from seaLink.clock import Clock
+from seaLink.domain.events import Emit, PositionsStored, StoredFix
+from seaLink.domain.ports import PortIndex
+from seaLink.domain.zones import Zone
+from seaLink.services.deadlines import DeadlineLoop
+from seaLink.services.registry import RegistryCache
+from seaLink.store.db import Database
+from seaLink.store.phrases import detail_columns
+from seaLink.store.tables import Broadcast, PortEvent, Vessel
+from seaLink.store.zone_alert_writes import record_batch
+from seaLink.texts import Phrase
+
+log = logging.getLogger(__name__)
+_pe: Any = PortEvent.__table__  # type: ignore[attr-defined]
+_v: Any = Vessel.__table__  # type: ignore[attr-defined]
+_b: Any = Broadcast.__table__  # type: ignore[attr-defined]
+
+
+class PortLog(DeadlineLoop):
+    name = "port-log"
+
+    def __init__(self, *, db: Database, clock: Clock, ports: PortIndex, registry: RegistryCache,
+                 emit: Emit | None = None, bands: Callable[[], list[Zone]] = list) -> None:  # fmt: skip
+        super().__init__(clock)
+        self._emit = emit
+        self._bands = bands  # the moratorium zones (as the zone watch has them now)
+        self._db = db
+        self._ports = ports
+        self._registry = registry
+        self._queue: list[StoredFix] = []
+        # Each boat's harbour (None: at sea) as of its newest judged fix, and that fix's time.
+        self._where: dict[str, tuple[str | None, datetime]] = {}
+
+    async def load(self) -> None:
+        """Where each boat was at its last entry or exit in the store."""
+        newest = (
+            select(_pe.c.vessel_id, func.max(_pe.c.ts).label("ts"))
+            .group_by(_pe.c.vessel_id)
+            .subquery()
+        )
+        q = select(_pe.c.vessel_id, _pe.c.port, _pe.c.kind, _pe.c.ts).join(
+            newest, (newest.c.vessel_id == _pe.c.vessel_id) & (newest.c.ts == _pe.c.ts)
+        )
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(q)).all()
+        for vid, port, kind, ts in rows:
+            self._where[vid] = (port if kind == "in" else None, ts)
+
+    def observe(self, e: PositionsStored) -> None:
+        if self._ports.ports and e.fixes:
+            self._queue.extend(e.fixes)
+            self.kick()
+
+    def _has_more(self) -> bool:
+        return bool(self._queue)
+
+    async def _before_due(self) -> None:
+        if not self._queue:
+            return
+        batch, self._queue = sorted(self._queue, key=lambda f: f.ts), []
+        try:
+            moved = await self._judge(batch)
+        except Exception:
+            self._queue = batch + self._queue  # judged again once the store is back
+            raise
+        self._where.update(moved)
+
+    async def _judge(self, batch: list[StoredFix]) -> dict[str, tuple[str | None, datetime]]:
+        """Store the batch's entries and exits; returns where its boats are now."""
+        moved: dict[str, tuple[str | None, datetime]] = {}
+        rows: list[dict[str, Any]] = []
+        for f in batch:
+            info = self._registry.get(f.vessel_id)
+            if info is None:
+                continue
+            here = self._ports.port_at(f.lat, f.lon)
+            name = here.name if here else None
+            before = moved.get(f.vessel_id) or self._where.get(f.vessel_id)
+            if before is not None and f.ts <= before[1]:
+                continue
+            moved[f.vessel_id] = (name, f.ts)
+            if before is None or before[0] == name:
+                continue
+            if before[0] is not None:  # out of the harbour it was in (maybe straight into another)
+                rows.append(self._row(info.id, info.grid_id, before[0], "out", f))
+            if name is not None:
+                rows.append(self._row(info.id, info.grid_id, name, "in", f))
+        if rows:
+            ids = sorted({r["vessel_id"] for r in rows})
+            async with self._db.engine.connect() as conn:
+                found = await conn.execute(select(_v.c.id, _v.c.persons).where(_v.c.id.in_(ids)))
+                persons = {vid: int(n or 0) for vid, n in found.all()}
+            for r in rows:
+                r["persons"] = persons.get(r["vessel_id"], 0)
+            async with self._db.engine.begin() as conn:
+                await conn.execute(self._db.insert_ignore(_pe), rows)
+            live = {(f.vessel_id, f.ts) for f in batch if not f.backfill}
+            await self._alert_departures(
+                [r for r in rows if r["kind"] == "out" and (r["vessel_id"], r["ts"]) in live]
+            )
+        return moved
+
+    async def _alert_departures(self, outs: list[dict[str, Any]]) -> None:
+        if not outs or self._emit is None:
+            return
+        now = self._clock.now()
+        async with self._db.engine.connect() as conn:
+            # Typhoon warnings with a signal or a recall, in force now, and the grids they cover.
+            orders = (await conn.execute(
+                select(_b.c.grid_ids).where(
+                    or_(_b.c.signal.is_not(None), _b.c.recall_deadline.is_not(None)),
+                    _b.c.kind == "warning", _b.c.expires_at > now,
+                )
+            )).scalars().all()  # fmt: skip
+        storm = {g for ids in orders for g in (ids or "").split(",") if g}
+        raise_ = []
+        for r in outs:
+            info = self._registry.get(r["vessel_id"])
+            reason = "typhoon" if r["grid_id"] in storm else None
+            if reason is None and info is not None:
+                for z in self._bands():
+                    if (
+                        z.in_season(r["ts"])
+                        and info.gear not in z.exempt_gear
+                        and z.contains(r["lat"], r["lon"])
+                    ):
+                        reason = "moratorium"
+                        break
+            if reason is None:
+                continue
+            phrase = Phrase("alert.left_port_" + reason,
+                            {"vessel": info.hull_name if info else r["vessel_id"], "port": r["port"]})  # fmt: skip
+            raise_.append({"vessel_id": r["vessel_id"], "grid_id": r["grid_id"], "type": "left_port",
+                           "severity": "major", "phase": "", "state": "raised", "raised_at": now,
+                           "updated_at": now, **detail_columns(phrase), "escalation_level": 0,
+                           "lat": r["lat"], "lon": r["lon"], "event_ts": r["ts"]})  # fmt: skip
+        if raise_:
+            self._emit(await record_batch(self._db, [], raise_, []))
+
+    @staticmethod
+    def _row(vid: str, grid: str, port: str, kind: str, f: StoredFix) -> dict[str, Any]:
+        return {"vessel_id": vid, "grid_id": grid, "port": port, "kind": kind, "ts": f.ts,
+                "lat": f.lat, "lon": f.lon, "source": "track"}  # fmt: skip
