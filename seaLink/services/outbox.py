@@ -103,6 +103,8 @@ class BeidouRoute(Protocol):
 
     def answered(self, gid: str, result: BeidouTxResult, now: datetime) -> None: ...
 
+    def release(self, gid: str) -> None: ...
+
 
 @dataclass(slots=True)
 class Reach:
@@ -443,6 +445,7 @@ class Outbox:
             topic = self._topics.gateway(gateway, "beidou", "tx")
             body = json.dumps(request, ensure_ascii=False).encode()
             if self._link.publish(topic, body, qos=1) is None:
+                self.beidou.release(gateway)
                 continue
             key = f"g{bid}-{address}"
             self._group_inflight[key] = [m.id for m in members]
@@ -498,6 +501,8 @@ class Outbox:
                     self._beidou_gw[m.msg_id] = gateway
                     self._metrics.outbox_sent.labels("beidou").inc()
                     continue
+                if gateway is not None and self.beidou is not None:
+                    self.beidou.release(gateway)  # picked, but the request did not go out
                 parked.append(m.vessel_id)
                 continue
             mid = self._link.publish(self._topics.down(m.vessel_id), m.payload.encode(), qos=1)
