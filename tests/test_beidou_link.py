@@ -19,7 +19,7 @@ from sqlalchemy import update
 
 from gateway.app import GatewayConfig, GatewayProcess
 from gateway.clock import ManualClock
-from seaLink.services.outbox import RECHECK_S
+from seaLink.services.outbox import BEIDOU_RETRY_S, RECHECK_S
 from seaLink.store.tables import Vessel
 from seaLink.wire.gateway import GatewayKind
 from simulators.beidou_pty import ShoreTerminalPty
@@ -372,3 +372,13 @@ async def test_two_shore_cards_in_a_pool_share_a_warning_to_four_beidou_only_boa
         await advance_until(gclock, lambda: sum(sent()) == 4, what="the terminals' feedback")
         assert sent() == [2, 2], sent()  # each card sent half
         assert moved <= 2 * 60 + 30  # two rounds of the interval (simulated), not four
+        # No reply was asked: the Beidou copies are done, not sent again every half hour.
+        hub.clock.advance(timedelta(seconds=BEIDOU_RETRY_S + RECHECK_S + 1))
+        hub.outbox.kick()
+        await hub.outbox.settle()
+        for _ in range(3 * 12):  # three intervals of the cards pass
+            gclock.advance(5)
+            for _ in range(4):
+                await asyncio.sleep(0.005)
+        assert [len(b.received) for b in boats.values()] == [1] * 4
+        assert sent() == [2, 2], sent()

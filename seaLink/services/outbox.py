@@ -50,7 +50,7 @@ from seaLink.services.events import EventBus
 from seaLink.settings import MessagingSettings
 from seaLink.store.db import Database
 from seaLink.store.outage import StoreOutage
-from seaLink.store.outbox_store import DueMessage, OutboxStore
+from seaLink.store.outbox_store import PARKED, DueMessage, OutboxStore
 from seaLink.store.tables import VesselState
 from seaLink.wire.gateway import BeidouTxResult
 from seaLink.wire.topics import Topics
@@ -143,6 +143,8 @@ class Outbox:
         self._beidou_inflight: dict[str, int] = {}  # msg_id -> delivery id
         self._beidou_gw: dict[str, str] = {}  # msg_id -> the gateway it was handed to
         self._group_inflight: dict[str, list[int]] = {}  # "g<bid>-<address>" -> delivery ids
+        # Sent by Beidou, no reply asked: no receipt can ever come, so never sent again by Beidou.
+        self._no_reply: set[int] = set()
         # msg_id -> when its cancel was published, and the gateways that may still hold it
         self._withdrawing: dict[str, tuple[datetime, set[str]]] = {}
         self._unconfirmed: list[int] = []  # broker-confirmed sends not yet marked (store away)
@@ -402,17 +404,20 @@ class Outbox:
         return True
 
     def _send_beidou(self, m: DueMessage, gateway: str, card: str) -> bool:
+        down = json.loads(m.payload)
         request = {
             "id": beidou_request_id(m.msg_id, m.attempts + 1),
             "card": card,
             "priority": m.priority,
-            "down": json.loads(m.payload),
+            "down": down,
         }
         topic = self._topics.gateway(gateway, "beidou", "tx")
-        return (
-            self._link.publish(topic, json.dumps(request, ensure_ascii=False).encode(), qos=1)
-            is not None
-        )
+        body = json.dumps(request, ensure_ascii=False).encode()
+        if self._link.publish(topic, body, qos=1) is None:
+            return False
+        if down.get("ack", "none") == "none":
+            self._no_reply.add(m.id)
+        return True
 
     def _group_sends(self, due: list[DueMessage], now: datetime) -> list[dict[str, Any]]:
         """A broadcast due by Beidou to two or more boats of one Beidou group (通播): one send to
@@ -449,6 +454,8 @@ class Outbox:
                 continue
             key = f"g{bid}-{address}"
             self._group_inflight[key] = [m.id for m in members]
+            if down.get("ack", "none") == "none":
+                self._no_reply.update(m.id for m in members)
             self._beidou_gw[key] = gateway
             self._metrics.outbox_sent.labels("beidou").inc()
             for m in members:
@@ -558,14 +565,20 @@ class Outbox:
                         withdrawn.append((did, "withdrawn from Beidou: back on MQTT"))
                     else:
                         failed.append((did, r.reason or "failed"))
-            # Beidou is slow and metered: a sent copy waits for its acknowledgement.
+            # Beidou is slow and metered: a sent copy waits for its acknowledgement; one that asks
+            # for none is done (a Beidou terminal sends no receipt of its own).
             retry = now + timedelta(seconds=BEIDOU_RETRY_S)
-            await self.store.mark_sent([d for d, _ in sent], now, link="beidou", next_at=retry)
+            done_ids = {d for d, _ in sent if d in self._no_reply}
+            await self.store.mark_sent(done_ids, now, link="beidou", next_at=now + PARKED)
+            await self.store.mark_sent(
+                [d for d, _ in sent if d not in done_ids], now, link="beidou", next_at=retry
+            )
             await self.store.record_failures(failed, now + timedelta(seconds=60))
             await self.store.record_failures(withdrawn, now)
         except Exception:
             self.beidou.results.extendleft(reversed(results))  # applied on the next round
             raise
+        self._no_reply.difference_update(d for d, _ in sent + failed + withdrawn)
         for msg_id in done:
             self._group_inflight.pop(msg_id, None)
             self._beidou_inflight.pop(msg_id, None)
