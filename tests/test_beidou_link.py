@@ -19,7 +19,7 @@ from sqlalchemy import update
 
 from gateway.app import GatewayConfig, GatewayProcess
 from gateway.clock import ManualClock
-from seaLink.services.outbox import RECHECK_S
+from seaLink.services.outbox import BEIDOU_RETRY_S, RECHECK_S
 from seaLink.store.tables import Vessel
 from seaLink.wire.gateway import GatewayKind
 from simulators.beidou_pty import ShoreTerminalPty
@@ -177,6 +177,37 @@ async def test_a_boat_moving_from_mqtt_to_beidou_and_back_gets_each_message_once
                 raise AssertionError(f"a second copy came by MQTT: {extra}")
         finally:
             back.close()
+
+
+async def test_a_quiet_mqtt_link_hands_the_waiting_message_to_beidou(setup: Any) -> None:  # noqa: F811
+    """Online on paper (retained status, connection open) but silent: after `online_window_s`
+    without an MQTT uplink, what waits for an acknowledgement leaves by Beidou."""
+    hub, base, h, _outside = setup
+    async with beidou_rig(hub, "V2") as rig:
+        v = online(hub, "V2", hub.clock)
+        try:
+            await eventually(lambda: hub.outbox.link_now("V2", hub.clock.now()) == "mqtt", 10)
+            bid = await broadcast(base, h, "V2", title="一", reply="confirm")
+            got = await asyncio.to_thread(v.received.get, True, 10)
+            assert got["msg_id"] == f"b{bid}-V2"  # the boat's app got it but nobody answers
+            await wait_for(lambda: _copies(base, h, bid, ["mqtt"]))
+            quiet = hub.settings.messaging.online_window_s + RECHECK_S + 1
+            hub.clock.advance(timedelta(seconds=quiet))
+            hub.outbox.kick()
+            assert hub.outbox.link_now("V2", hub.clock.now()) == "beidou"
+            await advance_until(rig.clock, lambda: f"b{bid}-V2" in rig.received_ids(),
+                                what="by Beidou once MQTT went quiet", max_s=600)  # fmt: skip
+            state: dict[str, Any] = {}
+
+            async def carried() -> bool:
+                rig.clock.advance(5)
+                state.update(await delivery(base, h, bid))
+                return bool(state["copies"] and state["copies"][-1] == "beidou")
+
+            await wait_for(carried, timeout=30)
+            assert state["copies"][0] == "mqtt" and state["ack_link"] in (None, "beidou")
+        finally:
+            v.close()
 
 
 async def receive_while_time_passes(hub: Any, v: TestVessel, step_s: int = 5) -> dict[str, Any]:
@@ -341,3 +372,13 @@ async def test_two_shore_cards_in_a_pool_share_a_warning_to_four_beidou_only_boa
         await advance_until(gclock, lambda: sum(sent()) == 4, what="the terminals' feedback")
         assert sent() == [2, 2], sent()  # each card sent half
         assert moved <= 2 * 60 + 30  # two rounds of the interval (simulated), not four
+        # No reply was asked: the Beidou copies are done, not sent again every half hour.
+        hub.clock.advance(timedelta(seconds=BEIDOU_RETRY_S + RECHECK_S + 1))
+        hub.outbox.kick()
+        await hub.outbox.settle()
+        for _ in range(3 * 12):  # three intervals of the cards pass
+            gclock.advance(5)
+            for _ in range(4):
+                await asyncio.sleep(0.005)
+        assert [len(b.received) for b in boats.values()] == [1] * 4
+        assert sent() == [2, 2], sent()

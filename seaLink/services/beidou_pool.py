@@ -76,6 +76,13 @@ class BeidouPool:
         self.handed[gid] = self.handed.get(gid, 0) + 1
         return gid
 
+    def release(self, gid: str) -> None:
+        """A pick that was not used (the request could not be published)."""
+        if self.outstanding.get(gid, 0) > 0:
+            self.outstanding[gid] -= 1
+        if self.handed.get(gid, 0) > 0:
+            self.handed[gid] -= 1
+
     def answered(self, gid: str, result: BeidouTxResult, now: datetime) -> None:
         """A gateway's result for a message: its load and its health."""
         if self.outstanding.get(gid, 0) > 0:

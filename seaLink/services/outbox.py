@@ -4,10 +4,10 @@ The store is the truth. The link is chosen per vessel and message, from what rea
 now (the rule, in docs/protocol.md section 7.10, "Link choice"):
 
 - MQTT while the vessel's MQTT session is live: its status is `online` (or, no status known, it
-  was heard on MQTT within `online_window_s`). A vessel that also has a Beidou card must in
-  addition have been heard on MQTT (an uplink, its hello or its status) within `online_window_s`:
-  an `online` status with no MQTT uplink that long is a quiet link, not a live one. Signs of life
-  by Beidou or AIS never make MQTT live.
+  was heard on MQTT within `online_window_s`). A vessel that also has a Beidou card, while a
+  Beidou gateway is online, must in addition have been heard on MQTT (an uplink, its hello or its
+  status) within `online_window_s`: an `online` status with no MQTT uplink that long is a quiet
+  link, not a live one. Signs of life by Beidou or AIS never make MQTT live.
 - Otherwise Beidou when the vessel has a card and a Beidou gateway is online with its card, once
   MQTT has been offline for `beidou_after_s` (a boat that just dropped gets a moment to come back).
 - Otherwise the message waits, parked, and is re-armed when the vessel says hello or comes online.
@@ -50,7 +50,7 @@ from seaLink.services.events import EventBus
 from seaLink.settings import MessagingSettings
 from seaLink.store.db import Database
 from seaLink.store.outage import StoreOutage
-from seaLink.store.outbox_store import DueMessage, OutboxStore
+from seaLink.store.outbox_store import PARKED, DueMessage, OutboxStore
 from seaLink.store.tables import VesselState
 from seaLink.wire.gateway import BeidouTxResult
 from seaLink.wire.topics import Topics
@@ -103,6 +103,8 @@ class BeidouRoute(Protocol):
 
     def answered(self, gid: str, result: BeidouTxResult, now: datetime) -> None: ...
 
+    def release(self, gid: str) -> None: ...
+
 
 @dataclass(slots=True)
 class Reach:
@@ -141,6 +143,8 @@ class Outbox:
         self._beidou_inflight: dict[str, int] = {}  # msg_id -> delivery id
         self._beidou_gw: dict[str, str] = {}  # msg_id -> the gateway it was handed to
         self._group_inflight: dict[str, list[int]] = {}  # "g<bid>-<address>" -> delivery ids
+        # Sent by Beidou, no reply asked: no receipt can ever come, so never sent again by Beidou.
+        self._no_reply: set[int] = set()
         # msg_id -> when its cancel was published, and the gateways that may still hold it
         self._withdrawing: dict[str, tuple[datetime, set[str]]] = {}
         self._unconfirmed: list[int] = []  # broker-confirmed sends not yet marked (store away)
@@ -223,7 +227,11 @@ class Outbox:
         heard = r.last_heard is not None and now - r.last_heard <= window
         if r.status is None:
             return heard
-        if self._beidou_card(vessel_id) is None:
+        if (
+            self._beidou_card(vessel_id) is None
+            or self.beidou is None
+            or not self.beidou.gateway(now)
+        ):
             return True  # no other link: the status is the best word there is
         return heard or (r.status_at is not None and now - r.status_at <= window)
 
@@ -396,17 +404,20 @@ class Outbox:
         return True
 
     def _send_beidou(self, m: DueMessage, gateway: str, card: str) -> bool:
+        down = json.loads(m.payload)
         request = {
             "id": beidou_request_id(m.msg_id, m.attempts + 1),
             "card": card,
             "priority": m.priority,
-            "down": json.loads(m.payload),
+            "down": down,
         }
         topic = self._topics.gateway(gateway, "beidou", "tx")
-        return (
-            self._link.publish(topic, json.dumps(request, ensure_ascii=False).encode(), qos=1)
-            is not None
-        )
+        body = json.dumps(request, ensure_ascii=False).encode()
+        if self._link.publish(topic, body, qos=1) is None:
+            return False
+        if down.get("ack", "none") == "none":
+            self._no_reply.add(m.id)
+        return True
 
     def _group_sends(self, due: list[DueMessage], now: datetime) -> list[dict[str, Any]]:
         """A broadcast due by Beidou to two or more boats of one Beidou group (通播): one send to
@@ -439,9 +450,12 @@ class Outbox:
             topic = self._topics.gateway(gateway, "beidou", "tx")
             body = json.dumps(request, ensure_ascii=False).encode()
             if self._link.publish(topic, body, qos=1) is None:
+                self.beidou.release(gateway)
                 continue
             key = f"g{bid}-{address}"
             self._group_inflight[key] = [m.id for m in members]
+            if down.get("ack", "none") == "none":
+                self._no_reply.update(m.id for m in members)
             self._beidou_gw[key] = gateway
             self._metrics.outbox_sent.labels("beidou").inc()
             for m in members:
@@ -494,6 +508,8 @@ class Outbox:
                     self._beidou_gw[m.msg_id] = gateway
                     self._metrics.outbox_sent.labels("beidou").inc()
                     continue
+                if gateway is not None and self.beidou is not None:
+                    self.beidou.release(gateway)  # picked, but the request did not go out
                 parked.append(m.vessel_id)
                 continue
             mid = self._link.publish(self._topics.down(m.vessel_id), m.payload.encode(), qos=1)
@@ -549,14 +565,20 @@ class Outbox:
                         withdrawn.append((did, "withdrawn from Beidou: back on MQTT"))
                     else:
                         failed.append((did, r.reason or "failed"))
-            # Beidou is slow and metered: a sent copy waits for its acknowledgement.
+            # Beidou is slow and metered: a sent copy waits for its acknowledgement; one that asks
+            # for none is done (a Beidou terminal sends no receipt of its own).
             retry = now + timedelta(seconds=BEIDOU_RETRY_S)
-            await self.store.mark_sent([d for d, _ in sent], now, link="beidou", next_at=retry)
+            done_ids = {d for d, _ in sent if d in self._no_reply}
+            await self.store.mark_sent(done_ids, now, link="beidou", next_at=now + PARKED)
+            await self.store.mark_sent(
+                [d for d, _ in sent if d not in done_ids], now, link="beidou", next_at=retry
+            )
             await self.store.record_failures(failed, now + timedelta(seconds=60))
             await self.store.record_failures(withdrawn, now)
         except Exception:
             self.beidou.results.extendleft(reversed(results))  # applied on the next round
             raise
+        self._no_reply.difference_update(d for d, _ in sent + failed + withdrawn)
         for msg_id in done:
             self._group_inflight.pop(msg_id, None)
             self._beidou_inflight.pop(msg_id, None)

@@ -214,6 +214,8 @@ class OutboxStore:
                 _d.c.rank.in_([0, 1]),
                 _d.c.closed_at.is_(None),
                 _d.c.next_attempt_at > now + PARKED / 2,  # parked, not backing off
+                # sent by Beidou with no reply asked: done, not waiting for the vessel
+                ~and_(_d.c.rank == 1, _d.c.link == "beidou"),
             )
             .distinct()
         )

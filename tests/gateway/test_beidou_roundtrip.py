@@ -443,3 +443,20 @@ async def test_the_sample_txsq_frames_written_to_the_pty_are_commands_to_the_ter
     first, second = r.shore.commands
     assert (first.card, first.content) == ("2095718", b"123 ")
     assert (second.card, second.content) == ("2095719", b"123456789")
+
+
+async def test_a_long_recall_order_goes_as_one_78_byte_message(broker, collector, prefix) -> None:  # type: ignore[no-untyped-def]
+    """A warning that would take several parts on a 78-byte card goes as its compact template
+    (signal, return deadline in Beijing time, first line), in one message."""
+    async with rig(broker, collector, prefix, "2.1") as r:
+        assert r.status() is not None and r.status().max_bytes == 78  # type: ignore[union-attr]
+        body = "根据省防指通知，今年第9号台风“海葵”预计明日凌晨登陆，所有在外渔船务必于今日17时前回港避风。"
+        r.down("rc1", "warning", body, title="台风“海葵”撤离令", ack="confirm", priority=1,
+               signal="orange", recall={"deadline": "2026-07-01T09:00:00Z"})  # fmt: skip
+        await advance_until(r.clock, lambda: "rc1" in r.results(), what="sent")
+        result = r.results()["rc1"]
+        assert (result.outcome, result.parts) == ("sent", 1)
+        assert r.process.counters["beidou_compact_templates"] == 1
+        [got] = r.boat.received
+        assert (got.kind, got.title, got.ack) == (DownKind.WARNING, "台风橙色预警", "confirm")
+        assert got.body.startswith("1日17:00前回港;根据省防指通知")
