@@ -101,3 +101,25 @@ def test_done_needs_a_harbour_and_every_person_ashore() -> None:
     assert done("in_port", 6, 6) and done("sheltering", 6, 7) and done("in_port", 0, None)
     assert not done("in_port", 6, 5) and not done("in_port", 6, None)
     assert not done("returning_on_time", 6, 6)
+
+
+def test_a_harbour_drawn_as_a_polygon_decides_by_its_outline() -> None:
+    from seaLink.domain.ports import ports_from_geojson
+
+    # A long thin harbour (2 nmi east-west, 0.2 nmi north-south): its ends are beyond any radius.
+    ring = [
+        [117.00, 23.40],
+        [117.036, 23.40],
+        [117.036, 23.4033],
+        [117.00, 23.4033],
+        [117.00, 23.40],
+    ]
+    doc = {"type": "FeatureCollection", "features": [{"type": "Feature",
+           "properties": {"kind": "port", "name": "长港"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}  # fmt: skip
+    [harbour] = ports_from_geojson(doc)
+    index = PortIndex([harbour])
+    assert index.port_at(23.4016, 117.0335) is harbour  # the far east end, ~1 nmi from its middle
+    assert index.port_at(23.4060, 117.018) is None  # 0.17 nmi north of it: outside the outline
+    home = Terms(T0, TERMS.deadline, "长港")
+    v = judge(facts(Fix(now(5), 23.4016, 117.0335)), home, index, now(5))
+    assert (v.line, v.port) == ("in_port", "长港")
