@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -104,8 +105,12 @@ class Stack:
             return json.loads(r.read())
 
     def health(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.api}/healthz", timeout=5) as r:
-            return dict(json.loads(r.read()))
+        """The hub's /healthz (also when it answers 503, degraded: the body says why)."""
+        try:
+            with urllib.request.urlopen(f"{self.api}/healthz", timeout=30) as r:
+                return dict(json.loads(r.read()))
+        except urllib.error.HTTPError as exc:
+            return dict(json.loads(exc.read()))
 
     def metric(self, name: str) -> float:
         with urllib.request.urlopen(f"{self.api}/metrics", timeout=5) as r:

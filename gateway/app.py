@@ -48,6 +48,7 @@ class GatewayConfig:
     interval_override_s: float | None = None
     max_bytes_override: int | None = None
     feedback_timeout_s: float = 10.0
+    fki_y_with_reason: str = "ok"  # terminal model: $BDFKI "Y" with a non-zero reason is ...
 
     @property
     def source_name(self) -> str:
@@ -138,6 +139,7 @@ class GatewayProcess:
         return BeidouGateway(
             topics=self.topics,
             family=cfg.family,
+            fki_y_with_reason=cfg.fki_y_with_reason,
             source=source,
             mqtt=mqtt,
             clock=self.clock,

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 # Kept here (not imported) so that adding the parser to `sealink` loads no gateway code.
 FAMILY_NAMES = ("2.1", "4.0", "bd1")
+FKI_Y_WITH_REASON = ("ok", "failed")  # as gateway.beidou.text_family
 NMEA_KIND = "nmea"
 VESSEL_PASSWORD_ENV = "SEALINK_VESSEL_PASSWORD"
 
@@ -74,6 +75,13 @@ def _add_kinds(kinds: Any) -> None:
         "--interval", type=float, help="override the card's service interval, seconds"
     )
     beidou.add_argument("--max-bytes", type=int, help="override the card's message length, bytes")
+    beidou.add_argument(
+        "--fki-y-with-reason",
+        choices=FKI_Y_WITH_REASON,
+        default="ok",
+        help="what this terminal model means by $BDFKI 'Y' with a non-zero reason: the send was"
+        " accepted (ok, the default) or refused (failed)",
+    )
     nmea = kinds.add_parser(
         NMEA_KIND, help="a plain NMEA 0183 GNSS box, reporting as its vessel's terminal"
     )
@@ -148,6 +156,7 @@ def config_from_args(args: argparse.Namespace, broker_url: str, prefix: str) -> 
         family=args.family,
         interval_override_s=args.interval,
         max_bytes_override=args.max_bytes,
+        fki_y_with_reason=args.fki_y_with_reason,
     )
 
 

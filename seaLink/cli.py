@@ -408,6 +408,12 @@ def cmd_credentials(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from seaLink.dbcli import cmd_db as run
+
+    return run(args, settings)
+
+
 def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.cli import run_gateway
 
@@ -479,6 +485,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("disable", "enable"):
         usub.add_parser(name, help=f"{name} an account").add_argument("username")
     usub.add_parser("list", help="list accounts")
+
+    from seaLink.dbcli import add_db_parser
+
+    add_db_parser(sub)
 
     from gateway.cli import add_gateway_parser  # loads no gateway code until a gateway runs
 
@@ -641,6 +651,7 @@ def main(argv: list[str] | None = None) -> int:
         "typhoon": cmd_typhoon,
         "credentials": cmd_credentials,
         "terminal": cmd_terminal,
+        "db": cmd_db,
     }
     return handlers[args.cmd](args, settings)
 

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+from seaLink.demo_console import logs_to_file, show_status
 from seaLink.domain.fleetgen import Fleet, generate_fleet
 from seaLink.domain.ports import load_zones_document, ports_from_geojson
 from seaLink.runtime import Hub
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 TIME_SCALE = 30.0  # simulated seconds per real second
 DEMO_ADMIN_PASSWORD = "sealink-demo"  # only when none is configured; printed at start
+LOG_PATH = Path("var/demo.log")
 
 
 class _SnapshotKeys(dict[Any, Any]):
@@ -114,14 +116,17 @@ async def _prepare_fleet(
     write_fleet_csv(Fleet(fleet.grids, fleet.coordinators, simulated), folder)
     db = Database(settings.store.url)
     try:
-        await db.create_all()
+        # The demo's own database follows the code: an older one is upgraded in place.
+        await db.upgrade(report=lambda said: log.info("demo store: %s", said))
         await import_fleet(db, fleet)
     finally:
         await db.dispose()
     return spare
 
 
-async def _simulator(settings: Settings, vessels: int, seed: int, folder: Path) -> None:
+async def _simulator(
+    settings: Settings, vessels: int, seed: int, folder: Path, log_path: Path
+) -> None:
     interval = settings.demo.report_interval_s * TIME_SCALE
     cmd = [
         sys.executable, "-m", "seaLink.cli", "sim", "fleet",
@@ -133,7 +138,12 @@ async def _simulator(settings: Settings, vessels: int, seed: int, folder: Path) 
         "--connect-rate", "20",
     ]  # fmt: skip
     env = dict(os.environ, SEALINK_MQTT__PREFIX=settings.mqtt.prefix)
-    proc = await asyncio.create_subprocess_exec(*cmd, env=env)
+    # Its logs beside the hub's, not over the summary.
+    log_file = await asyncio.to_thread(open, log_path, "a", encoding="utf-8")
+    try:
+        proc = await asyncio.create_subprocess_exec(*cmd, env=env, stdout=log_file, stderr=log_file)
+    finally:
+        log_file.close()  # the child has its own copy
     try:
         await proc.wait()
         log.warning("demo: the simulator exited with %s", proc.returncode)
@@ -192,6 +202,8 @@ async def _gateways(settings: Settings, folder: Path) -> None:
 async def run_demo(settings: Settings, vessels: int | None = None) -> None:
     for noisy in ("amqtt", "transitions", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    log_path = LOG_PATH
+    logs_to_file(log_path)  # the screen keeps the summary, the status line and errors
     n = vessels or settings.demo.vessels
     folder = Path("var/demo-fleet")
     embedded = "url" not in settings.mqtt.model_fields_set
@@ -216,6 +228,12 @@ async def run_demo(settings: Settings, vessels: int | None = None) -> None:
                 terminal_server(config, port=d.terminal_port)
             )
             terminal = f"  terminal   {term_url}  (vessel {tablet[0]}: the tablet page, MQTT over WebSocket {ws_url})"
+        why_one_less: list[str] = []
+        if tablet is not None:
+            why_one_less.append(
+                f"             the last one, {tablet[0]}, is the tablet terminal's boat: a vessel id"
+                " is an MQTT client id, so the simulator leaves it to the terminal"
+            )
         print(
             "\n".join(
                 [
@@ -224,12 +242,14 @@ async def run_demo(settings: Settings, vessels: int | None = None) -> None:
                     f"  broker     {url}{'  (embedded amqtt)' if embedded else ''}",
                     f"  store      {s.store.url}",
                     f"  fleet      {n - (tablet is not None)} simulated boats, CSV in {folder}/ ({len(hub.registry)} registered)",
+                    *why_one_less,
                     f"  time       simulated time runs {TIME_SCALE:g}x faster; contact rules scaled",
                     f"  console    {api}/",
-                    f"  API        {api}/api/v1/vessels  {api}/api/v1/alerts  {api}/healthz  {api}/metrics",
+                    f"  API        {api}/api/v1/vessels  {api}/api/v1/alerts  {api}/healthz  {api}/readyz  {api}/metrics",
                     f"  log in     admin / {s.admin_password if s.admin_password == DEMO_ADMIN_PASSWORD else '(configured password)'}",
                     "  gateways   AIS receiver and Beidou terminal simulated on ptys, read by their gateways",
                     terminal,
+                    f"  logs       {log_path} (errors are shown here too)",
                     "",
                 ]
             ),
@@ -237,4 +257,7 @@ async def run_demo(settings: Settings, vessels: int | None = None) -> None:
         )
         async with asyncio.TaskGroup() as tg:
             tg.create_task(_gateways(s, folder), name="demo-gateways")
-            tg.create_task(_simulator(s, n, settings.demo.seed, folder), name="demo-simulator")
+            tg.create_task(
+                _simulator(s, n, settings.demo.seed, folder, log_path), name="demo-simulator"
+            )
+            tg.create_task(show_status(hub, log_path), name="demo-status")

@@ -42,6 +42,8 @@ def setup(level: str | int, fmt: str = FORMAT) -> None:
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
+    # Alembic narrates its import and each step at INFO; `sealink db` says what it did itself.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     root.setLevel(
         level if isinstance(level, int) else getattr(logging, level.upper(), logging.INFO)
     )

@@ -20,6 +20,17 @@ class HubMetrics:
             "Uplinks other than status published retained: taken, and cleared from the broker",
             registry=r,
         )
+        self.refusal_notices = Counter(
+            "sealink_refusal_notices_total",
+            "Refusal notices to vessels: sent, suppressed (over the rate), offline (not sent)",
+            ["outcome"],
+            registry=r,
+        )
+        self.stale_fixes = Counter(
+            "sealink_fixes_stale_total",
+            "Live fixes stamped older than ingest.live_max_age_s, stored as history",
+            registry=r,
+        )
         self.duplicates = Counter(
             "sealink_uplink_duplicates_total", "Redelivered uplinks already stored", registry=r
         )
@@ -52,6 +63,11 @@ class HubMetrics:
         )
         self.mqtt_connected = Gauge(
             "sealink_mqtt_connected", "1 while the hub is connected to the broker", registry=r
+        )
+        self.mqtt_urgent_connected = Gauge(
+            "sealink_mqtt_urgent_connected",
+            "1 while the hub's distress session (client id <client_id>-urgent) is connected",
+            registry=r,
         )
         self.mqtt_subscriptions_refused = Counter(
             "sealink_mqtt_subscriptions_refused_total",
@@ -87,9 +103,20 @@ class HubMetrics:
         self.outbox_expired = Counter(
             "sealink_outbox_expired_total", "Down messages expired before delivery", registry=r
         )
+        self.outbox_link_switches = Counter(
+            "sealink_outbox_link_switches_total",
+            "Vessels whose waiting messages moved from a quiet MQTT link to Beidou",
+            registry=r,
+        )
         self.outbox_failed = Counter(
             "sealink_outbox_failed_total",
             "Down messages given up after too many attempts",
+            registry=r,
+        )
+        self.notifications = Counter(
+            "sealink_notifications_total",
+            "Alert notification attempts by channel and result (sent, failed, held)",
+            ["channel", "result"],
             registry=r,
         )
         self.acks = Counter(

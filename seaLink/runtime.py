@@ -24,17 +24,19 @@ from seaLink.domain.zones import ZoneKind
 from seaLink.errors import StoreError
 from seaLink.links.mqtt_link import MqttLink
 from seaLink.metrics import HubMetrics
+from seaLink.services.accounts import Accounts
 from seaLink.services.alert_desk import AlertDesk
 from seaLink.services.alert_links import AlertLinks
 from seaLink.services.alerting import Alerting
 from seaLink.services.auth import AuthService, hash_password
+from seaLink.services.beidou_pool import BeidouPool
 from seaLink.services.broadcasts import BroadcastService
 from seaLink.services.cluster import Cluster, default_hub_id
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.drills import DrillService
+from seaLink.services.duty import DutyRoster
 from seaLink.services.event_routes import EventRouter, hub_routes
 from seaLink.services.events import EventBus
-from seaLink.services.gateway_uplinks import BeidouRouteView
 from seaLink.services.ingest import IngestPipeline
 from seaLink.services.live_view import LiveView
 from seaLink.services.outbox import Outbox
@@ -43,12 +45,16 @@ from seaLink.services.recall import RecallService
 from seaLink.services.registry import RegistryCache
 from seaLink.services.requests import RequestService
 from seaLink.services.rescue import RescueService
+from seaLink.services.retention import RetentionLoop
+from seaLink.services.stats import FleetStats
 from seaLink.services.training import TrainingService
+from seaLink.services.zone_admin import ZoneAdmin
 from seaLink.services.zone_watch import ZoneWatch
 from seaLink.settings import Settings, gateway_kinds
 from seaLink.store.db import Database
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.outage import FIRST_DELAY_S, MAX_DELAY_S, is_store_outage
+from seaLink.store.retention import PositionRetention
 from seaLink.store.users import ensure_admin
 from seaLink.wire.backoff import Backoff
 from seaLink.wire.topics import Topics
@@ -83,7 +89,13 @@ class Hub:
         self.router = EventRouter()
         emit = self.router.dispatch
         self.topics = Topics(settings.mqtt.prefix)
-        self.db = Database(settings.store.url, echo=settings.store.echo)
+        self.db = Database(
+            settings.store.url,
+            echo=settings.store.echo,
+            pool_size=settings.store.pool_size,
+            max_overflow=settings.store.max_overflow,
+            name=f"sealink-hub {settings.cluster.hub_id or settings.mqtt.client_id}",
+        )
         self.registry = RegistryCache(self.db)
         self.zones_document = load_zones_document()
         self.ports = PortIndex(
@@ -99,6 +111,7 @@ class Hub:
             emit=emit,
         )
         self.link = MqttLink(settings.mqtt, self.metrics, self.topics)
+        self.urgent_link = MqttLink(settings.mqtt, self.metrics, self.topics, urgent_of=self.link)
         self.outbox = Outbox(
             db=self.db,
             clock=self.clock,
@@ -140,6 +153,14 @@ class Hub:
             db=self.db, clock=self.clock, ports=self.ports, registry=self.registry, emit=emit,
             bands=lambda: [z for z in self.zones.tracker.zones if z.kind is ZoneKind.MORATORIUM],
         )  # fmt: skip
+        self.accounts = Accounts(db=self.db, clock=self.clock)
+        self.duty = DutyRoster(db=self.db, clock=self.clock)
+        self.stats = FleetStats(
+            db=self.db, clock=self.clock, contact=settings.contact, ports=self.ports
+        )
+        self.zone_admin = ZoneAdmin(
+            db=self.db, clock=self.clock, registry=self.registry, watch=self.zones
+        )
         self.requests = RequestService(
             db=self.db, clock=self.clock, outbox=self.outbox, alerting=self.alerting, events=self.events,
             settings=settings.requests,
@@ -154,7 +175,16 @@ class Hub:
         self.rescue = RescueService(
             db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
         )
-        self.alert_desk = AlertDesk(db=self.db, clock=self.clock, emit=emit)
+        self.alert_desk = AlertDesk(
+            db=self.db, clock=self.clock, emit=emit,
+            county_desk_name=settings.alerting.county_desk_name,
+        )  # fmt: skip
+        st = settings.store
+        self.retention = RetentionLoop(
+            PositionRetention(self.db, keep_days=st.retention_days, archive_every_s=st.archive_every_s,
+                              archive_days=st.archive_days, batch=st.retention_batch),
+            self.clock, st.retention_interval_s,
+        )  # fmt: skip
         self.drills = DrillService(db=self.db, clock=self.clock, outbox=self.outbox)
         self.live = LiveView(self.events, self.registry, self.rescue.incident_grids.get)
         self.router.live, self.router.schedule = hub_routes(
@@ -174,7 +204,7 @@ class Hub:
         self.rescue.traffic = (
             self.ingest.gateways.traffic
         )  # AIS targets for the nearest-vessel search
-        self.outbox.beidou = BeidouRouteView(self.ingest.gateways, self.registry)
+        self.outbox.beidou = BeidouPool(self.ingest.gateways, self.registry)
         self._with_api = with_api
         self.api_runner: Any = None
         self.ready = asyncio.Event()
@@ -234,7 +264,8 @@ class Hub:
                 if self.settings.admin_password and await ensure_admin(
                     self.db, hash_password(self.settings.admin_password), self.clock.now()
                 ):
-                    log.warning("created user 'admin' from the admin_password setting")
+                    # A first start's normal step, not a warning.
+                    log.info("created user 'admin' from the admin_password setting")
                 break
             except Exception as exc:
                 if not is_store_outage(exc):
@@ -278,6 +309,7 @@ class Hub:
         tg.create_task(self.requests.run(), name="requests")
         tg.create_task(self.recall.run(), name="recall")
         tg.create_task(self.broadcasts.report_progress(), name="broadcast-progress")
+        tg.create_task(self.retention.run(), name="retention")
 
     async def serve(self) -> None:
         """Run until cancelled."""
@@ -285,7 +317,9 @@ class Hub:
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self.link.run(), name="mqtt-link")
+                tg.create_task(self.urgent_link.run(), name="mqtt-urgent-link")
                 tg.create_task(self.ingest.run(), name="ingest")
+                tg.create_task(self.ingest.run_urgent(), name="distress-lane")
                 if self.cluster is None:
                     self.metrics.cluster_leader.set(1)
                     await self.start_schedule(tg)
@@ -336,7 +370,7 @@ class Hub:
         """Wait until every delivered uplink is committed and the watch has written its changes."""
 
         async def _wait() -> None:
-            while self.link.inbox or not self.ingest.idle.is_set():
+            while not self.ingest.drained:
                 await asyncio.sleep(0.02)
             await self.watch.settle()
             await self.outbox.settle()

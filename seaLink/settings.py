@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -60,18 +60,79 @@ class StoreSettings(_Section):
     start_timeout_s: float = Field(
         60.0, description="at start, how long the hub waits for an unreachable database (backoff)"
     )
+    retention_days: int = Field(
+        0,
+        ge=0,
+        description="fixes older than this many days leave the position table (0: keep all); "
+        "PostgreSQL drops whole months, once every fix of the month is past",
+    )
+    archive_every_s: int = Field(
+        0,
+        ge=0,
+        description="when retention removes fixes, keep one per vessel per this many seconds "
+        "in position_archive (0: keep none, e.g. 600)",
+    )
+    archive_days: int = Field(
+        0, ge=0, description="archived fixes older than this many days are deleted (0: keep all)"
+    )
+    retention_interval_s: float = Field(
+        3600.0,
+        gt=0,
+        description="how often retention runs (and the next months' partitions are made)",
+    )
+    retention_batch: int = Field(
+        2000, gt=0, description="fixes deleted per transaction (SQLite): ingest waits at most one"
+    )
+    pool_size: int = Field(
+        10, ge=1, description="PostgreSQL: connections the hub keeps open (its writer, API readers)"
+    )
+    max_overflow: int = Field(
+        10, ge=0, description="PostgreSQL: extra connections opened in a burst and closed after"
+    )
+
+
+# The fix size the byte limit is sized for: every field, 7-decimal degrees and a timestamp with
+# milliseconds and an offset take 135 bytes; 4-decimal fixes without speed, about 60.
+FIX_BYTES = 160
 
 
 class IngestSettings(_Section):
     max_payload_bytes: int = Field(64 * 1024, description="uplinks larger than this are rejected")
-    max_fixes_per_message: int = Field(2000, description="largest position array accepted")
+    max_fixes_per_message: int = Field(
+        400,
+        description="largest position array accepted; max_payload_bytes must hold this many "
+        "fixes of 160 bytes",
+    )
     batch_max: int = Field(5000, description="most uplinks committed in one transaction")
     future_skew_s: int = Field(
-        300, description="fixes stamped further ahead than this are rejected"
+        300, description="uplinks stamped further ahead of the hub's clock than this are rejected"
+    )
+    live_max_age_s: int = Field(
+        3600,
+        description="a live fix older than this is stored as history (backfill); a distress "
+        "stamped outside this window is taken at the time the hub received it",
+    )
+    max_age_days: int = Field(
+        90, description="uplinks stamped further back than this are rejected (ts_too_old)"
+    )
+    refusal_notices_per_min: int = Field(
+        10, description="refusal notices sent to one vessel a minute at most (the rest: counted)"
     )
     dead_letter_payload_bytes: int = Field(
         4096, description="how much of a rejected payload the dead-letter table keeps"
     )
+
+    @model_validator(mode="after")
+    def _fixes_fit(self) -> IngestSettings:
+        """The documented largest array must fit the byte limit: else a terminal sending the
+        allowed number of fixes is refused as `oversized` (issue 15.6)."""
+        need = self.max_fixes_per_message * FIX_BYTES
+        if self.max_payload_bytes < need:
+            raise ValueError(
+                f"max_payload_bytes {self.max_payload_bytes} cannot hold max_fixes_per_message "
+                f"{self.max_fixes_per_message} fixes of {FIX_BYTES} bytes ({need} bytes)"
+            )
+        return self
 
 
 class ContactSettings(_Section):
@@ -115,6 +176,12 @@ class MessagingSettings(_Section):
         20, description="sent this often without being delivered, a message is marked failed"
     )
     default_expiry_s: int = Field(86400, description="expiry of a broadcast that names none")
+    beidou_groups: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Beidou group broadcast (通播/组播): a broadcast address a shore command card can"
+        " send to -> the boat cards it reaches. A broadcast due by Beidou to two or more of them"
+        " goes as one send to the address; each boat's acknowledgement still counts on its own",
+    )
     recall_resend_s: int = Field(
         900,
         description="a typhoon recall order is repeated this often to boats that have not answered",

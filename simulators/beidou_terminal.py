@@ -41,11 +41,18 @@ class BeidouNetwork:
     def __init__(self) -> None:
         self._cards: dict[str, Deliver] = {}
         self.carried: list[tuple[str, str, ContentMode, bytes]] = []
+        self.groups: dict[str, list[str]] = {}  # broadcast address -> the cards it reaches
 
     def attach(self, card: str, deliver: Deliver) -> None:
         self._cards[card] = deliver
 
     def send(self, sender: str, recipient: str, mode: ContentMode, content: bytes) -> bool:
+        if recipient in self.groups:  # 通播: one send, every card of the group receives it
+            self.carried.append((sender, recipient, mode, content))
+            for card in self.groups[recipient]:
+                if card in self._cards:
+                    self._cards[card](sender, mode, content)
+            return True
         deliver = self._cards.get(recipient)
         if deliver is None:
             return False
@@ -137,6 +144,9 @@ class SimulatedBoat:
     clock: Clock
     position: Position
     eta_min: int = 25
+    # When set, a message asking for confirmation is answered as a crew on a plain terminal
+    # would: typed, `<ref> <typed_answer>` (`回 6`: returning, 6 aboard), not the compact form.
+    typed_answer: str | None = None
     received: list[compact.DownDecoded] = field(default_factory=list)
     acked_distress: set[str] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -190,6 +200,10 @@ class SimulatedBoat:
         )
         return self._send(compact.encode_up(payload))
 
+    def type_text(self, text: str) -> int:
+        """What the crew keys in by hand (a typed reply, `SOS 5 机舱进水`)."""
+        return self._send(text)
+
     def _send(self, text: str) -> int:
         return self.terminal.send_text(self.shore_card, text)
 
@@ -204,6 +218,8 @@ class SimulatedBoat:
             self.acked_distress.add(str(down.extra.get("distress_id", "")))
         elif down.kind is DownKind.RESCUE_TASK:
             self.ack(down.msg_id, AckState.ACCEPTED, "马上赶到", eta=self.eta_min)
+        elif down.ack == "confirm" and self.typed_answer:
+            self.type_text(f"{down.msg_id} {self.typed_answer}")
         elif down.ack == "confirm":
             self.ack(down.msg_id, AckState.ACKNOWLEDGED, "收到")
         elif down.ack == "read":

@@ -19,6 +19,81 @@ from seaLink.wire.fleet_csv import VesselSpec
 from tests.brokers import Mosquitto, free_port
 
 PG_ADMIN_URL = os.environ.get("SEALINK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+EXIT_GRACE_S = 60.0
+PG_CONNECTION_CAP = 20  # issue 19: a second run or a running hub must still find connections
+
+# Hubs under test keep few connections open: the whole suite has to fit in a server's default
+# max_connections next to another run (subprocess hubs inherit these).
+os.environ.setdefault("SEALINK_STORE__POOL_SIZE", "2")
+os.environ.setdefault("SEALINK_STORE__MAX_OVERFLOW", "3")
+
+
+class PgConnectionSampler:
+    """Counts, four times a second, the connections open to this session's test databases, and
+    remembers the peak and which test was running then."""
+
+    def __init__(self, dbname: str) -> None:
+        import threading
+
+        self.dbname = dbname
+        self.peak = 0
+        self.peak_test = ""
+        self.samples = 0
+        self.running_test = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pg-connection-sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, application_name="pg-sampler") as conn:
+            while not self._stop.wait(0.25):
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE %s",
+                    (f"{self.dbname}%",),
+                ).fetchone()
+                n = int(row[0]) if row else 0
+                self.samples += 1
+                if n > self.peak:
+                    self.peak, self.peak_test = n, self.running_test
+
+
+PG_SAMPLER: PgConnectionSampler | None = None
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    if PG_SAMPLER is not None:
+        PG_SAMPLER.running_test = nodeid
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A thread left running by a failed test must not keep CI waiting at interpreter exit:
+    after the report, give exit a minute, then name the threads still alive and leave."""
+    import faulthandler
+    import sys
+    import threading
+
+    def watchdog() -> None:
+        if finished.wait(EXIT_GRACE_S):
+            return
+        alive = [t.name for t in threading.enumerate() if not t.daemon and t.is_alive()]
+        print(f"\npytest exit held by threads {alive}; their stacks:", file=sys.stderr)
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        os._exit(int(exitstatus))
+
+    finished = threading.Event()
+    threading.Thread(target=watchdog, name="exit-watchdog", daemon=True).start()
+    import atexit
+
+    atexit.register(finished.set)
 
 
 @pytest.fixture(scope="session")
@@ -65,8 +140,12 @@ def pg_database() -> Iterator[str]:
             await conn.close()
 
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    global PG_SAMPLER
+    PG_SAMPLER = PgConnectionSampler(name)
+    PG_SAMPLER.start()
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     yield f"{base.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+    PG_SAMPLER.stop()
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 

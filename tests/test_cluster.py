@@ -541,7 +541,7 @@ async def test_hubs_starting_together_on_an_empty_postgresql_create_the_tables_o
 
     from tests.conftest import PG_ADMIN_URL
 
-    name = f"sealink_race_{uuid.uuid4().hex[:8]}"
+    name = f"{pg_database.rsplit('/', 1)[1]}_race_{uuid.uuid4().hex[:4]}"  # counted as ours
     admin = await asyncpg.connect(PG_ADMIN_URL)
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = f"{pg_database.rsplit('/', 1)[0]}/{name}"

@@ -137,8 +137,9 @@ def test_k8s_hubs_are_several_with_probes_resources_budget_and_config() -> None:
     assert annotations["prometheus.io/scrape"] == "true"
     assert annotations["prometheus.io/path"] == "/metrics"
     (container,) = pod["spec"]["containers"]
-    for probe in ("readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"]["path"] == "/healthz"
+    # Ready when every part is (store included); alive while the process answers at all.
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["resources"]["requests"] and container["resources"]["limits"]
     sources = {next(iter(s)) for s in container["envFrom"]}
     assert sources == {"configMapRef", "secretRef"}

@@ -3,10 +3,15 @@ a response schema for each status a route can give, and the bearer scheme where 
 
 from __future__ import annotations
 
+import html
+import re
+from pathlib import Path
+
 import aiohttp
 import jsonschema
 
 from seaLink.api.app import build_app
+from seaLink.api.event_docs import EVENTS
 from seaLink.api.openapi import PUBLIC, ROUTES, document
 from seaLink.api.route_docs import DOCS
 from seaLink.runtime import Hub
@@ -106,3 +111,34 @@ def test_two_request_models_with_one_name_keep_their_own_schemas() -> None:
     schemas = doc["components"]["schemas"]
     assert "outcome" in schemas[a_ref]["required"]
     assert "outcome" not in schemas[r_ref]["properties"]
+
+
+async def test_the_document_is_a_page_to_read_served_by_the_hub_itself(
+    registered: Settings,
+) -> None:
+    """Issue 15: a readable page at /api/v1/docs, without a token and without the internet (no
+    script, no style sheet, nothing from another origin), listing every operation and every
+    message of the WebSocket event stream."""
+    hub = Hub(registered)
+    async with hub.running(), aiohttp.ClientSession() as s:
+        r = await s.get(f"http://127.0.0.1:{registered.api.port}/api/v1/docs")
+        assert r.status == 200 and r.content_type == "text/html"
+        page = await r.text()
+    for method, path in ROUTES:
+        assert f"<code>{method} {html.escape(path)}</code>" in page, (method, path)
+    for name in EVENTS:
+        assert f'id="event-{name}"' in page, name
+    assert "<script" not in page and "<link" not in page and "style=" not in page
+    assert re.findall(r'(?:href|src)="(?!/|#)', page) == []  # nothing outside the hub
+
+
+def test_every_event_the_hub_publishes_is_documented() -> None:
+    source = Path(__file__).parent.parent / "seaLink"
+    published = set()
+    for path in source.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        published |= set(re.findall(r'events\.publish\(\s*"(\w+)"', text))
+        if path.name == "events_ws.py":
+            published |= set(re.findall(r'"type": "(\w+)"', text))
+    assert published and published == set(EVENTS), published ^ set(EVENTS)
+    assert document()["x-websocket-events"].keys() == EVENTS.keys()

@@ -114,7 +114,11 @@ async def test_nul_and_control_characters_never_stall_ingest(registered: Setting
         async with aiohttp.ClientSession() as s:
             r = await s.get(f"http://127.0.0.1:{settings.api.port}/healthz")
             health = await r.json()
-        assert r.status == 200 and health["parts"] == {"mqtt": "ok", "ingest": "ok"}
+        assert r.status == 200 and health["parts"] == {
+            "mqtt": "ok",
+            "distress_session": "ok",
+            "ingest": "ok",
+        }
 
 
 async def _refuse_poison_fixes(url: str) -> None:

@@ -6,21 +6,28 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
 import pytest
+from sqlalchemy import select
 
 from seaLink.clock import FakeClock
+from seaLink.domain.fleetgen import Fleet
 from seaLink.runtime import Hub
 from seaLink.settings import Settings
 from seaLink.store import queries
+from seaLink.store.db import Database
+from seaLink.store.fleet_io import import_fleet
+from seaLink.store.tables import FisherRequest
+from seaLink.wire.fleet_csv import VesselSpec
 from seaLink.wire.schemas_export import rendered
-from tests.test_ingest import wait_for
+from tests.conftest import small_fleet
 
 DOCS = Path(__file__).parent.parent / "docs"
 
@@ -40,8 +47,15 @@ def _json_examples() -> list[tuple[str, object, bool]]:
     for block in re.findall(r"```json\n(.*?)```", text, re.S):
         obj = json.loads(block)
         out.append((_kind_of(obj), obj, True))
-    for m in re.finditer(r"-t (\S+)\s*\\?\s*-m '(.*?)'", text, re.S):
-        topic, payload = m.group(1), m.group(2)
+    # A payload is one quoted string, in which §5 splices shell variables: '{"ts":"'$T'"}'.
+    for m in re.finditer(r"-t (\S+)\s*\\?\s*-m '((?:[^']|'\$\w+')*)'", text, re.S):
+        # §5 builds payloads with shell variables: '"'$T'"' is a time, '"'$V'"' the vessel id.
+        topic = m.group(1)
+        payload = re.sub(
+            r"'\$(\w+)'",
+            lambda v: "NA52445" if v.group(1) == "V" else "2026-11-28T04:00:00Z",
+            m.group(2),
+        )
         if "/up/" in topic:
             valid = "breaks the rules" not in text[max(0, m.start() - 150) : m.start()]
             out.append((topic.rsplit("/", 1)[1], json.loads(payload), valid))
@@ -77,73 +91,95 @@ def test_every_example_in_the_protocol_document_is_valid(
 
 
 MOSQUITTO_PUB = shutil.which("mosquitto_pub")
+WORKED_SETTINGS = ("MQTT", "API", "ADMIN_PASSWORD")
 
 
-async def _sh(*args: str) -> None:
-    proc = await asyncio.create_subprocess_exec(
-        *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    _out, err = await proc.communicate()
-    assert proc.returncode == 0, f"{args[0]} failed: {err.decode()}"
+def worked_session() -> str:
+    """The `sh` blocks of §5, in order, as one script."""
+    text = (DOCS / "protocol.md").read_text(encoding="utf-8")
+    section = text[text.index("## 5. A worked session") : text.index("## 6. Gateways")]
+    return "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
 
 
-async def test_a_vessel_played_with_mosquitto_pub_and_sub(registered: Settings) -> None:
+def with_settings(script: str, values: dict[str, str]) -> str:
+    """The script with its three setting lines given these values (nothing else changes)."""
+    for name in WORKED_SETTINGS:
+        script, n = re.subn(rf"^{name}=.*$", f"{name}={shlex.quote(values[name])}", script,
+                            count=1, flags=re.M)  # fmt: skip
+        assert n == 1, f"§5 has no setting line {name}=..."
+    return script
+
+
+async def test_the_worked_session_runs_as_printed(registered: Settings) -> None:
+    """Every command of §5 exactly as printed, the vessel's own client id for both programs, a
+    token for the API: the hub stores what it says, refuses the bad fix and answers it."""
     assert MOSQUITTO_PUB, "mosquitto-clients must be installed (scripts/bootstrap.sh does it)"
-    # The protocol's default prefix, as a vendor would use it; a private hub session id.
+    assert shutil.which("curl"), "curl must be installed"
+    db = Database(registered.store.url)
+    extra = VesselSpec("NA52445", "粤南澳渔52445", "412052445", None, "G01", "G01-F1", "云澳渔港",
+                       "trawl", 6, ("mqtt",))  # fmt: skip
+    await import_fleet(db, Fleet(small_fleet().grids, small_fleet().coordinators, [extra]))
+    await db.dispose()
+    # The protocol's default prefix, as a vendor would use it; a private hub session id; the
+    # hub's clock is the real one's (the session stamps its messages with `date -u`).
     settings = registered.model_copy(
         update={
+            "admin_password": "worked-session-1",
             "mqtt": registered.mqtt.model_copy(
                 update={"prefix": "sealink/v1", "client_id": f"hub-{uuid.uuid4().hex[:6]}"}
-            )
+            ),
         }
     )
-    clock = FakeClock()
-    clock.set(clock.now().replace(year=2026, month=11, day=28, hour=4, minute=5))
-    hub = Hub(settings, clock=clock)
+    hub = Hub(settings, clock=FakeClock(datetime.now(UTC).replace(microsecond=0)))
     port = settings.mqtt.url.rsplit(":", 1)[1]
-    h = ["-h", "127.0.0.1", "-p", port, "-q", "1"]
+    script = with_settings(
+        worked_session(),
+        {
+            "MQTT": f"-h 127.0.0.1 -p {port}",
+            "API": f"http://127.0.0.1:{settings.api.port}",
+            "ADMIN_PASSWORD": "worked-session-1",
+        },
+    )
     async with hub.running():
-        sub = await asyncio.create_subprocess_exec(
-            "mosquitto_sub", *h, "-V", "mqttv5", "-i", "V1-rx", "-c", "-x", "604800",
-            "-t", "sealink/v1/vessels/V1/down", "-v", "-W", "30",
+        proc = await asyncio.create_subprocess_exec(
+            "bash", "-c", "set -euo pipefail\n" + script,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
-        try:
-            await _sh(
-                "mosquitto_pub",
-                *h,
-                "-i",
-                "V1",
-                "-r",
-                "-t",
-                "sealink/v1/vessels/V1/status",
-                "-m",
-                "online",
-            )
-            await _sh("mosquitto_pub", *h, "-i", "V1", "-t", "sealink/v1/vessels/V1/up/hello",
-                      "-m", '{"ts":"2026-11-28T04:00:00Z","terminal":"shell/mosquitto_pub/1"}')  # fmt: skip
-            await _sh("mosquitto_pub", *h, "-i", "V1", "-t", "sealink/v1/vessels/V1/up/position",
-                      "-m", '{"ts":"2026-11-28T04:00:00Z","lat":23.2871,"lon":117.2146,"sog":3.2,"cog":218,"state":"fishing"}')  # fmt: skip
-            await _sh("mosquitto_pub", *h, "-i", "V1", "-t", "sealink/v1/vessels/V1/up/position", "-m",
-                      '[{"ts":"2026-11-28T02:00:00Z","lat":23.10,"lon":117.40,"backfill":true},\n'
-                      ' {"ts":"2026-11-28T02:10:00Z","lat":23.11,"lon":117.39,"backfill":true}]')  # fmt: skip
-            await _sh("mosquitto_pub", *h, "-i", "V1", "-t", "sealink/v1/vessels/V1/up/position",
-                      "-m", '{"ts":"2026-11-28T04:00:00Z","lat":"23.2"}')  # fmt: skip
-            await wait_for(lambda: _stored(hub, 3))
-            await hub.drained()
-        finally:
-            sub.terminate()
-            await sub.wait()
-        vessel = await queries.get_vessel(hub.db, "V1")
-        assert vessel is not None
-        assert vessel["contact"]["state"] == "ok"
-        assert vessel["contact"]["link_status"] == "online"
-        assert vessel["last_position"]["lat"] == 23.2871
-        track = await queries.track(hub.db, "V1")
-        assert [f["backfill"] for f in track] == [True, True, False]
-        assert await queries.dead_letter_counts(hub.db) == {"invalid_payload": 1}
-        clock.advance(timedelta(minutes=1))
+        out_b, err_b = await asyncio.wait_for(proc.communicate(), 60)
+        out, err = out_b.decode(), err_b.decode()
+        assert proc.returncode == 0, f"the worked session failed: {err}\n{out}"
+        await hub.drained()
+        vessel = await queries.get_vessel(hub.db, "NA52445")
+    # curl prints no line end: the vessel's JSON runs into the next output.
+    shown, _end = json.JSONDecoder().raw_decode(out, out.index('{"id": "NA52445"'))
+    assert shown["contact"]["state"] == "ok", shown
+    assert 'sealink_uplink_rejected_total{reason="invalid_payload"} 1.0' in out
+    lines = out.splitlines()
+    topic, _, notice_text = lines[-1].partition(" ")
+    notice = json.loads(notice_text)
+    assert topic == "sealink/v1/vessels/NA52445/down"
+    assert notice["kind"] == "refused" and notice["reason"] == "invalid_payload"
+    assert vessel is not None
+    assert vessel["contact"]["state"] == "ok" and vessel["contact"]["link_status"] == "online"
+    assert vessel["last_position"]["lat"] == 23.3
+    track = await _track(settings, "NA52445")
+    assert [f["backfill"] for f in track] == [True, True, False]
+    assert await _requests(settings) == ["NA52445-r-1"]
 
 
-async def _stored(hub: Hub, n: int) -> bool:
-    return await queries.count_positions(hub.db, "V1") >= n
+async def _track(settings: Settings, vid: str) -> list[dict[str, object]]:
+    db = Database(settings.store.url)
+    try:
+        return await queries.track(db, vid)
+    finally:
+        await db.dispose()
+
+
+async def _requests(settings: Settings) -> list[str]:
+    db = Database(settings.store.url)
+    try:
+        async with db.engine.connect() as conn:
+            rows = await conn.execute(select(FisherRequest.request_id))  # type: ignore[call-overload]
+            return [r[0] for r in rows.all()]
+    finally:
+        await db.dispose()

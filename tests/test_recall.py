@@ -7,6 +7,9 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
+from seaLink.store.tables import Delivery
 from tests.test_broadcasts import online
 from tests.test_distress import _get, _post, clock, setup  # noqa: F401  (fixtures)
 from tests.test_ingest import wait_for
@@ -97,6 +100,12 @@ async def test_the_recall_board_reminders_and_deadline(setup: Any) -> None:  # n
         assert again["msg_id"] == f"rc{bid}-V4-1" and again["title"].startswith("【再次提醒】")
         for vid in ("V1", "V2", "V3"):
             assert boats[vid].received.empty(), f"{vid} answered and must not be reminded"
+        # V5's order has not gone out yet: it stands for the reminder, none queues behind it.
+        async with hub.db.engine.connect() as conn:
+            v5 = (
+                await conn.execute(select(Delivery.msg_id).where(Delivery.vessel_id == "V5"))
+            ).all()  # type: ignore[arg-type]
+        assert [r[0] for r in v5] == [f"b{bid}-V5"]
         ack("V4", again["msg_id"], status="returning")
         await asyncio.sleep(0.5)
         await hub.drained()

@@ -232,14 +232,20 @@ async def test_a_coordinators_training_start_notice_goes_only_to_his_grids(site:
 async def test_a_database_made_before_the_creator_scope_gets_its_columns_and_a_narrow_scope(
     clean_store: str,
 ) -> None:
+    from alembic import command
     from sqlalchemy import inspect, text
 
     from seaLink.services.training import creator_scope
+    from seaLink.store import schema
     from seaLink.store.db import Database
+    from seaLink.store.schema import SchemaError
 
     db = Database(clean_store)
     try:
+        await db.drop_all()
         async with db.engine.begin() as conn:
+            # The first release's tables (revision 0001), as create_all made them before migrations.
+            await conn.run_sync(lambda c: command.upgrade(schema.alembic_config(c), "0001"))
             for column in ("creator_role", "creator_grids"):
                 await conn.execute(text(f"ALTER TABLE training DROP COLUMN {column}"))
             # A column that must have a value (with a default in the code), on a table with rows.
@@ -249,7 +255,11 @@ async def test_a_database_made_before_the_creator_scope_gets_its_columns_and_a_n
                 " disabled, created_at) VALUES ('old', 'x', 'viewer', '', '', false,"
                 " CURRENT_TIMESTAMP)"
             ))  # fmt: skip
-        await db.create_all()  # the start of a newer hub on the older database
+            await conn.execute(text("DROP TABLE alembic_version"))  # made before migrations
+        with pytest.raises(SchemaError, match="sealink db upgrade"):
+            await db.create_all()  # a newer hub will not start on it ...
+        await db.upgrade(report=lambda _: None)  # ... until `sealink db upgrade` adopted it
+        await db.create_all()
         async with db.engine.connect() as conn:
             columns = await conn.run_sync(
                 lambda c: {x["name"] for x in inspect(c).get_columns("training")}
@@ -706,7 +716,7 @@ async def test_every_answer_carries_the_security_headers_and_only_console_files_
         assert answers["/console/js/main.js", None].status == 200
         assert answers["/api/v1/vessels", "admin"].headers["Cache-Control"] == "no-store"
         for path in ("/console/README.md", "/console/tools/build_land.mjs",
-                     "/console/tools/README.md", "/console/data/README.md",
+                     "/console/tools/README.md", "/console/tools/make_icons.py", "/console/data/README.md",
                      "/console/vendor/leaflet/LICENSE", "/console/data/LICENSE.world-atlas",
                      "/console/%2e%2e/README.md", "/console/js/../../README.md",
                      "/console/.git/config", "/console/css/"):  # fmt: skip
@@ -715,7 +725,8 @@ async def test_every_answer_carries_the_security_headers_and_only_console_files_
             assert r.status == 404, (path, r.status, body[:80])
             assert b"SeaLink" not in body or b'"error"' in body
         for path in ("/console/css/app.css", "/console/data/land.geojson",
-                     "/console/vendor/leaflet/images/marker-icon.png"):  # fmt: skip
+                     "/console/vendor/leaflet/images/marker-icon.png", "/console/sw.js",
+                     "/console/manifest.webmanifest", "/console/icons/icon-192.png"):  # fmt: skip
             r = await s.get(site.base + path)
             await r.read()
             assert r.status == 200, path

@@ -8,10 +8,10 @@ from typing import Any
 
 import aiohttp
 
-from seaLink.api.stats_api import contact_series, response_times, sample_times
 from seaLink.clock import FakeClock
 from seaLink.domain.contact import ContactRules
 from seaLink.domain.ports import PortIndex
+from seaLink.domain.stats import contact_series, response_times, sample_times
 from seaLink.runtime import Hub
 from tests.test_api import ADMIN_PW, _login, api  # noqa: F401  (fixture)
 from tests.test_ingest import fix, wait_for

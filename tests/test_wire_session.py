@@ -350,9 +350,12 @@ async def test_healthz_reports_refused_subscriptions_as_mqtt_refused() -> None:
 
     connected = asyncio.Event()
     connected.set()
-    link = SimpleNamespace(connected=connected, refused_subscriptions=(), inbox=[])
+    link = SimpleNamespace(connected=connected, refused_subscriptions=(), inbox=[], urgent=[])
+    urgent_connected = asyncio.Event()
+    urgent_connected.set()
     hub = SimpleNamespace(
         link=link,
+        urgent_link=SimpleNamespace(connected=urgent_connected, refused_subscriptions=()),
         ingest=SimpleNamespace(
             health=lambda: {"writer": "ok", "stalled_s": None, "committed": 0, "backlog": 0}
         ),
@@ -369,11 +372,22 @@ async def test_healthz_reports_refused_subscriptions_as_mqtt_refused() -> None:
         return response.status, json.loads(response.body)
 
     status, body = await ask()
-    assert status == 200 and body["parts"] == {"mqtt": "ok", "ingest": "ok"}
+    assert status == 200 and body["parts"] == {
+        "mqtt": "ok",
+        "distress_session": "ok",
+        "ingest": "ok",
+    }
     link.refused_subscriptions = (f"$share/sealink-hubs/{P}/vessels/+/up/+",)
     status, body = await ask()
-    assert status == 503 and body["parts"] == {"mqtt": "refused", "ingest": "ok"}
+    assert status == 503 and body["parts"] == {
+        "mqtt": "refused",
+        "distress_session": "ok",
+        "ingest": "ok",
+    }
     assert body["status"] == "degraded" and body["mqtt"] is True
     connected.clear()
     status, body = await ask()
     assert status == 503 and body["parts"]["mqtt"] == "down"
+    urgent_connected.clear()  # the distress session down: degraded too (the main one still
+    status, body = await ask()  # carries distress calls, behind its backlog)
+    assert status == 503 and body["parts"]["distress_session"] == "down"

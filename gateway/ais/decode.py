@@ -92,7 +92,39 @@ def _heading(v: int | None) -> int | None:
 
 
 def _text(v: str | None) -> str | None:
-    return v or None
+    """Six-bit text: `@` (value 0) is padding, and everything after the first one is padding
+    too (`IBC G BUOY@?????????` is `IBC G BUOY`), in every text field (issue 15.12)."""
+    if not v:
+        return None
+    return v.split("@", 1)[0].strip() or None
+
+
+def _second(v: Any) -> int | None:
+    """The UTC second of the report (60: not available, 61-63: positioning modes)."""
+    return int(v) if v is not None and 0 <= v <= 59 else None
+
+
+def _dimensions(m: Any, e: Event) -> None:
+    """Length (A + B) and beam (C + D) in metres from the distances of the position reference to
+    bow, stern, port and starboard; 0 means not available, so a sum with a 0 part is left out
+    (A 511 / C, D 63 mean "that or more": kept as the least the vessel measures)."""
+    a, b = getattr(m, "to_bow", None), getattr(m, "to_stern", None)
+    c, d = getattr(m, "to_port", None), getattr(m, "to_starboard", None)
+    if a and b:
+        e["length_m"] = int(a) + int(b)
+    if c and d:
+        e["beam_m"] = int(c) + int(d)
+
+
+def _eta(m: Any) -> dict[str, int] | None:
+    """The ETA as sent (month, day, hour, minute; UTC, no year): None when not available (month
+    0, day 0, hour 24, minute 60) or impossible."""
+    month, day, hour, minute = m.month, m.day, m.hour, m.minute
+    if not (1 <= (month or 0) <= 12 and 1 <= (day or 0) <= 31):
+        return None
+    if hour is None or hour > 23 or minute is None or minute > 59:
+        return {"month": int(month), "day": int(day)}  # the day is known, not the time
+    return {"month": int(month), "day": int(day), "hour": int(hour), "minute": int(minute)}
 
 
 def _int(v: Any) -> int | None:
@@ -133,6 +165,9 @@ def _class_a(m: Any, e: Event) -> None:
         e["heading"] = h
     if m.status is not None:
         e["nav_status"] = int(m.status)
+    v = m.second
+    if v is not None and 0 <= v <= 59:
+        e["utc_second"] = v
 
 
 def _class_b(m: Any, e: Event) -> None:
@@ -140,12 +175,14 @@ def _class_b(m: Any, e: Event) -> None:
     heading = _heading(m.heading)
     if heading is not None:
         e["heading"] = heading
+    _put(e, "utc_second", _second(m.second))
 
 
 def _class_b_extended(m: Any, e: Event) -> None:
     _class_b(m, e)
     _put(e, "name", _text(m.shipname))
     _put(e, "ship_type", _int(m.ship_type))
+    _dimensions(m, e)
 
 
 def _base_station(m: Any, e: Event) -> None:
@@ -161,6 +198,8 @@ def _static_voyage(m: Any, e: Event) -> None:
     _put(e, "imo", m.imo or None)
     _put(e, "destination", _text(m.destination))
     _put(e, "draught", m.draught or None)
+    _put(e, "eta", _eta(m))
+    _dimensions(m, e)
 
 
 def _binary_addressed(m: Any, e: Event) -> None:
@@ -185,6 +224,7 @@ def _sar_aircraft(m: Any, e: Event) -> None:
     cog = _cog(m.course)
     if cog is not None:
         e["cog"] = cog
+    _put(e, "utc_second", _second(m.second))
 
 
 def _safety_addressed(m: Any, e: Event) -> None:
@@ -206,9 +246,14 @@ def trim_text(msg_type: int, text: str, payload_bits: int) -> str:
 
 def _aid_to_navigation(m: Any, e: Event) -> None:
     _base_station(m, e)
-    name = (m.name or "") + (m.name_ext or "")
-    _put(e, "name", name.strip() or None)
+    # The extension continues a name that fills all 20 characters; after padding it is none.
+    name = m.name or ""
+    if len(name) == 20 and "@" not in name:
+        name += m.name_ext or ""
+    _put(e, "name", _text(name))
     _put(e, "aid_type", _int(m.aid_type))
+    _put(e, "utc_second", _second(m.second))
+    _dimensions(m, e)
 
 
 def _class_b_static(m: Any, e: Event) -> None:
@@ -217,6 +262,7 @@ def _class_b_static(m: Any, e: Event) -> None:
     else:
         _put(e, "callsign", _text(getattr(m, "callsign", None)))
         _put(e, "ship_type", _int(m.ship_type))
+        _dimensions(m, e)
 
 
 def _long_range(m: Any, e: Event) -> None:

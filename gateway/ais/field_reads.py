@@ -33,6 +33,7 @@ _CLASS_A = (
     ("lat", "lat", -90.0, 90.0),
     ("cog", "course", 0.0, 359.9),
     ("heading", "heading", 0, 359),
+    ("utc_second", "second", 0, 59),  # the report's own UTC second (60-63: not a time)
 )
 _CLASS_B = _CLASS_A[1:]  # no navigational status
 _WANTED = {1: _CLASS_A, 2: _CLASS_A, 3: _CLASS_A, 18: _CLASS_B}

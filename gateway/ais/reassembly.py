@@ -1,9 +1,14 @@
 """Multi-sentence AIS messages: fragments joined by (talker, channel, sequential id, count).
 
-Fragments may come in any order. A group that is not complete within `timeout_s` of its first
-fragment is dropped: its fragments count as `orphan_fragment` when the first fragment never came,
-else as `stale_fragment`. A fragment number seen twice in one group means the sender reused the
-sequential id for a new message: the old, incomplete group is dropped the same way.
+A station sends the fragments of one message one after the other, in order, and a receiver
+hands them on in that order; the sequential id (0-9) is reused for later messages. So a group
+takes only a fragment numbered above every fragment it holds: a fragment numbered at or below
+(a part 1 after a part 2, say) belongs to a new message that reuses the id, and the old,
+incomplete group is dropped. Without that rule a part 2 whose part 1 was lost would wait and be
+joined to the next message's part 1 (issue 15.11). A fragment seen twice (same number, same
+payload) is a duplicate. A group that is not complete within `timeout_s` of its first fragment
+is dropped. Dropped fragments count as `orphan_fragment` when the group never had its first
+fragment, else as `stale_fragment`.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ class _Group:
     first_seen: float
     parts: list[Sentence | None]
     held: int = 0
+    last: int = 0  # the highest fragment number held
     tag: TagBlock | None = field(default=None)
 
 
@@ -52,18 +58,19 @@ class Reassembler:
         """Hold a fragment; return the message when its last missing fragment arrives."""
         key = (sentence.talker, sentence.channel, sentence.seq, sentence.total)
         group = self._groups.get(key)
-        if group is not None and group.parts[sentence.part - 1] is not None:
+        if group is not None and sentence.part <= group.last:
             held = group.parts[sentence.part - 1]
             if held is not None and held.payload == sentence.payload:
                 self._counters.reject(AisReject.DUPLICATE_FRAGMENT)
                 return None
-            self._drop(key, group)
+            self._drop(key, group)  # a new message reusing the id: the old one cannot end
             group = None
         if group is None:
             group = _Group(now, [None] * sentence.total)
             self._groups[key] = group
         group.parts[sentence.part - 1] = sentence
         group.held += 1
+        group.last = sentence.part
         if sentence.tag is not None and (group.tag is None or sentence.part == 1):
             group.tag = sentence.tag
         if group.held < sentence.total:

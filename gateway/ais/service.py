@@ -33,6 +33,7 @@ class AisGateway:
         max_batch: int = 500,
         fragment_timeout_s: float = 10.0,
         flush_after_s: float = 0.05,
+        quiet_line_s: float = 1.0,
     ) -> None:
         self._topic = topic
         self._source = source
@@ -47,6 +48,11 @@ class AisGateway:
         self._flush_after = flush_after_s
         self._pending: list[dict[str, object]] = []
         self._flush_timer: asyncio.TimerHandle | None = None
+        # A line without its end is taken as whole once the port has been quiet this long (a
+        # receiver sends a line in a few milliseconds): the last sentence before a receiver
+        # goes silent is not lost (issue 15.13).
+        self._quiet_line = quiet_line_s
+        self._line_timer: asyncio.TimerHandle | None = None
 
     async def run(self) -> None:
         """Read and publish until the source ends (a replay) or the task is cancelled."""
@@ -54,27 +60,43 @@ class AisGateway:
             expiry = tg.create_task(self._expire_fragments(), name="ais-expire-fragments")
             try:
                 await self._read()
+                self._take(self._splitter.flush())  # the source ended: its last line is whole
             finally:
                 expiry.cancel()
+                if self._line_timer is not None:
+                    self._line_timer.cancel()
                 self.flush()
 
     async def _read(self) -> None:
-        clock = self._clock
         splitter = self._splitter
+        loop = asyncio.get_running_loop()
         async for chunk in self._source.chunks():
+            if self._line_timer is not None:
+                self._line_timer.cancel()
+                self._line_timer = None
             overflows = splitter.overflows
             lines = splitter.feed(chunk)
             if splitter.overflows != overflows:
                 self.counters.reject("line_too_long")
-            if not lines:
-                continue
-            try:
-                events = self.pipeline.process(lines, clock.now().timestamp(), clock.monotonic())
-            except Exception:  # a bug must not stop the receiver: count it, go on
-                log.exception("ais: pipeline failed on %d lines", len(lines))
-                self.counters.reject("internal_error", len(lines))
-                continue
-            self._collect(events)
+            if splitter.pending:
+                self._line_timer = loop.call_later(self._quiet_line, self._quiet)
+            self._take(lines)
+
+    def _quiet(self) -> None:
+        self._line_timer = None
+        self._take(self._splitter.flush())
+
+    def _take(self, lines: list[bytes]) -> None:
+        if not lines:
+            return
+        clock = self._clock
+        try:
+            events = self.pipeline.process(lines, clock.now().timestamp(), clock.monotonic())
+        except Exception:  # a bug must not stop the receiver: count it, go on
+            log.exception("ais: pipeline failed on %d lines", len(lines))
+            self.counters.reject("internal_error", len(lines))
+            return
+        self._collect(events)
 
     def _collect(self, events: list[dict[str, object]]) -> None:
         pending = self._pending

@@ -27,7 +27,12 @@ from gateway.beidou.events import (
     SendCommand,
     TerminalEvent,
 )
-from gateway.beidou.limits import LEVEL_BITS_BDS2
+from gateway.beidou.limits import (
+    LEVEL_BITS_BDS2,
+    LEVEL_BITS_BDS2_ENCRYPTED,
+    NO_CARD_ADDRESSES,
+    NO_CARD_INTERVAL_S,
+)
 from seaLink.wire.checksum import xor_checksum
 from seaLink.wire.gateway import FeedbackResult
 
@@ -184,8 +189,13 @@ class BinaryFamily:
             return Rejected("bad_format", body)
         interval = int.from_bytes(body[5:7], "big")
         level = body[7]
-        card = str(int.from_bytes(address, "big"))
-        return CardInfo(card, float(interval), level, self.max_bits(level))
+        number = int.from_bytes(address, "big")
+        if number in NO_CARD_ADDRESSES or (interval >= NO_CARD_INTERVAL_S and level == 0):
+            return Rejected("no_card", body)
+        bits = self.max_bits(level)
+        if body[8]:  # the secrecy byte: an encrypted card has its own limits
+            bits = LEVEL_BITS_BDS2_ENCRYPTED.get(level, min(LEVEL_BITS_BDS2_ENCRYPTED.values()))
+        return CardInfo(str(number), float(interval), level, bits)
 
 
 def _valid_frame_at(buf: bytes, start: int) -> int | None:

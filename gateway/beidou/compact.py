@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import ValidationError
@@ -327,6 +327,46 @@ def encode_down(message: DownMessage, ref: str) -> str | CompactError:
     if message.kind is DownKind.REPLY:
         return _join(letter, [*head, str(extra.get("request_id", "")), title, body])
     return _join(letter, [*head, title, body])
+
+
+SIGNAL_NAMES = {"white": "白", "blue": "蓝", "yellow": "黄", "orange": "橙", "red": "红"}
+_BEIJING = timezone(timedelta(hours=8))
+_SENTENCE_END = "。！!；;？?\n"
+SHORT_LINE = 24  # characters of the body kept in the compact template
+
+
+def encode_down_short(message: DownMessage, ref: str, max_bytes: int | None = None) -> str | None:
+    """A warning or recall order as a compact template: signal, return deadline (Beijing time),
+    shelter, and the first short line of the body, cut to fit `max_bytes` (GB18030) when given;
+    the same `W` form, so every terminal reads it. None for other kinds: they go as they are. The
+    gateway uses it when the full text would take several messages of the card's length."""
+    if message.kind is not DownKind.WARNING:
+        return None
+    extra = message.model_extra or {}
+    signal = SIGNAL_NAMES.get(str(extra.get("signal", "")))
+    title = f"台风{signal}色预警" if signal else pack_text(message.title)[:12]
+    if extra.get("reminder"):
+        title = "再次提醒:" + title
+    parts: list[str] = []
+    recall = extra.get("recall")
+    deadline = recall.get("deadline") if isinstance(recall, dict) else None
+    if isinstance(deadline, str):
+        try:
+            when = datetime.fromisoformat(deadline.replace("Z", "+00:00")).astimezone(_BEIJING)
+            parts.append(f"{when.day}日{when:%H:%M}前回港")
+        except ValueError:
+            pass
+    if extra.get("shelter"):
+        parts.append("避风:" + pack_text(str(extra["shelter"]))[:16])
+    body = pack_text(message.body)
+    cut = min((i for i, ch in enumerate(body) if ch in _SENTENCE_END), default=len(body))
+    line = body[: min(cut, SHORT_LINE)]
+    head = [ref, str(message.priority), _minute(message.expires), REPLY_LETTERS[message.ack]]
+    while True:
+        text = _join("W", [*head, _field(title), ";".join([*parts, line] if line else parts)])
+        if max_bytes is None or not line or len(text.encode("gb18030")) <= max_bytes:
+            return text
+        line = line[:-1]
 
 
 def _coord(value: Any) -> str:

@@ -39,6 +39,8 @@ class Received:
     content: bytes  # as transmitted (mixed content starts with its 0xA4 marker)
     terminal_time: str | None = None
     recipient: str | None = None
+    # Code mode counts hex digits: an odd count cannot be bytes, so the digits are kept as sent.
+    digits: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

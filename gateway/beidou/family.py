@@ -27,11 +27,13 @@ class Family(Protocol):
     def max_bits(self, level: int) -> int: ...
 
 
-def make_family(name: str) -> Family21 | Family40 | BinaryFamily:
+def make_family(name: str, fki_y_with_reason: str = "ok") -> Family21 | Family40 | BinaryFamily:
+    """`fki_y_with_reason`: how this terminal model means `$BDFKI` with `Y` and a non-zero
+    reason, "ok" or "failed" (text families only)."""
     if name == "2.1":
-        return Family21()
+        return Family21(fki_y_with_reason)
     if name == "4.0":
-        return Family40()
+        return Family40(fki_y_with_reason)
     if name == "bd1":
         return BinaryFamily()
     raise ValueError(f"unknown Beidou family {name!r}; choose one of {', '.join(FAMILY_NAMES)}")

@@ -9,3 +9,8 @@ from __future__ import annotations
 
 LEVEL_BITS_BDS2: dict[int, int] = {1: 110, 2: 408, 3: 628, 4: 848}
 LEVEL_BITS_BDS3: dict[int, int] = {1: 1000, 2: 2000, 3: 4000, 4: 8000, 5: 14000}
+# Encrypted ("E") BDS-2 cards, as reported by terminal vendors (est.).
+LEVEL_BITS_BDS2_ENCRYPTED: dict[int, int] = {1: 140, 2: 360, 3: 580, 4: 1680}
+# What terminals answer when no card is inserted: address 0, or all ones (0xFFFFFF).
+NO_CARD_ADDRESSES = frozenset({0, 0xFFFFFF})
+NO_CARD_INTERVAL_S = 9999

@@ -1,8 +1,10 @@
 """What to send next, and not before the card allows it.
 
-`SendQueue` orders jobs: distress traffic (distress acknowledgements, rescue tasks) before
-everything else, then by request priority (0 = most urgent), then first come first served. A job
-split into parts keeps its place; a more urgent job arriving meanwhile goes between its parts.
+`SendQueue` orders jobs by traffic class: distress traffic (distress acknowledgements, rescue
+tasks) first, then warnings and recall orders, then everything else (notices, replies, texts),
+then reminders of earlier messages; within a class by request priority (0 = most urgent), then
+first come first served. A job split into parts keeps its place; a more urgent job arriving
+meanwhile goes between its parts.
 
 `Pacer` keeps the card's service interval: after an accepted send nothing goes out before the
 interval has passed, and after a "too soon" feedback nothing goes out before the wait the terminal
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,7 +23,9 @@ from gateway.beidou.content import ContentMode
 from gateway.clock import Clock
 
 DISTRESS = 0
-ROUTINE = 1
+WARNING = 1
+ROUTINE = 2
+REMINDER = 3
 
 
 @dataclass(slots=True)
@@ -31,6 +36,8 @@ class OutboundJob:
     priority: int = 5
     traffic: int = ROUTINE
     text: str | None = None  # split into parts when the card's length is known
+    # A compact rendering for a message length (bytes), used when `text` needs several parts.
+    shorten: Callable[[int], str | None] | None = None
     data: bytes | None = None
     expires: datetime | None = None
     parts: list[bytes] = field(default_factory=list)

@@ -156,7 +156,7 @@ def parse(line: bytes) -> pynmea2.TalkerSentence:
     text = line.decode("latin-1").strip()
     if not text.startswith("$"):
         raise pynmea2.ParseError("no $", text)
-    body, star, given = text[1:].partition("*")
+    body, star, given = text[1:].rpartition("*")  # the last `*`: mixed text may hold one
     if not star:
         raise pynmea2.ChecksumError("checksum missing", text)
     try:

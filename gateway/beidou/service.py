@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import logging
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 
 import pydantic_core
@@ -22,8 +23,9 @@ from gateway.beidou.content import ContentMode, decode_text, is_pure_chinese, un
 from gateway.beidou.events import CardInfo, Feedback, Received
 from gateway.beidou.family import make_family
 from gateway.beidou.idrefs import IdTable
+from gateway.beidou.replies import parse_reply
 from gateway.beidou.segments import Joiner
-from gateway.beidou.send_queue import DISTRESS, ROUTINE, OutboundJob
+from gateway.beidou.send_queue import DISTRESS, REMINDER, ROUTINE, WARNING, OutboundJob
 from gateway.beidou.session import TerminalSession
 from gateway.clock import Clock
 from gateway.counters import Counters
@@ -40,7 +42,13 @@ from seaLink.wire.gateway import (
     TxContentMode,
     TxOutcome,
 )
-from seaLink.wire.payloads import AckPayload, DistressPayload, DownKind, RequestPayload
+from seaLink.wire.payloads import (
+    AckPayload,
+    DistressPayload,
+    DownKind,
+    DownMessage,
+    RequestPayload,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +67,7 @@ class BeidouGateway:
         topics: GatewayTopics,
         family: str,
         source: ByteSource,
+        fki_y_with_reason: str = "ok",
         mqtt: GatewayMqtt,
         clock: Clock,
         counters: Counters,
@@ -79,7 +88,7 @@ class BeidouGateway:
         self._joiner = Joiner(part_timeout_s)
         self._seen: OrderedDict[str, None] = OrderedDict()
         self.session = TerminalSession(
-            make_family(family),
+            make_family(family, fki_y_with_reason),
             source.write,
             clock,
             counters,
@@ -139,6 +148,9 @@ class BeidouGateway:
             self._accept(request)
 
     def _accept(self, request: BeidouTxRequest) -> None:
+        if request.cancel:
+            self._cancel(request)
+            return
         if request.id in self._seen:
             self.counters.inc("duplicate_requests")
             return
@@ -154,6 +166,20 @@ class BeidouGateway:
         if job is not None:
             self.session.submit(job)
 
+    def _cancel(self, request: BeidouTxRequest) -> None:
+        """The hub reached the boat another way: drop the request unless a part already went out
+        (then it finishes and says `sent`). An id never seen is answered `cancelled` too, so that
+        the hub is not left waiting for a request that was lost on the way."""
+        self.counters.inc("beidou_cancel_requests")
+        if self.session.withdraw(request.id):
+            self.counters.inc("beidou_cancelled")
+            self._seen.pop(request.id, None)
+            self._result(request.id, request.card, False, "cancelled", "withdrawn by the hub", 0, 0)
+        elif request.id not in self._seen:
+            self._result(
+                request.id, request.card, False, "unknown_request", "not queued here", 0, 0
+            )
+
     def _job_for(self, request: BeidouTxRequest) -> OutboundJob | None:
         if request.down is not None:
             down = request.down
@@ -161,14 +187,15 @@ class BeidouGateway:
             if isinstance(text, compact.CompactError):
                 self._result(request.id, request.card, False, text.reason, text.detail, 0, 0)
                 return None
-            traffic = DISTRESS if down.kind in DISTRESS_KINDS else ROUTINE
+            ref = self.ids.ref_for(down.msg_id)
             return OutboundJob(
                 request.id,
                 request.card,
                 ContentMode.MIXED,
                 request.priority,
-                traffic,
+                traffic_class(down),
                 text=text,
+                shorten=lambda room: compact.encode_down_short(down, ref, room),
                 expires=down.expires,
             )
         if request.text is not None:
@@ -194,6 +221,8 @@ class BeidouGateway:
     def _on_result(
         self, job: OutboundJob, sent: bool, reason: str | None, detail: str | None
     ) -> None:
+        if not sent:
+            self._seen.pop(job.request_id, None)  # the hub may ask again (same id) later
         self._result(job.request_id, job.card, sent, reason, detail, job.next_part, job.bytes_sent)
 
     def _result(
@@ -245,12 +274,14 @@ class BeidouGateway:
         now = self._clock.now()
         fields: dict[str, Any] = {}
         text = decode_text(joined.data)
-        if text is None or (rx.mode is ContentMode.CODE and not compact.is_compact(text)):
+        if rx.digits is not None and joined.parts == 1:  # an odd count of code digits, as sent
+            fields = {"kind": BeidouRxKind.DATA, "content_hex": rx.digits}
+        elif text is None or (rx.mode is ContentMode.CODE and not compact.is_compact(text)):
             fields = {"kind": BeidouRxKind.DATA, "content_hex": joined.data.hex().upper()}
         elif compact.is_compact(text):
             fields = self._decode_compact(text)
         else:
-            fields = {"kind": BeidouRxKind.TEXT, "text": text}
+            fields = self._typed(text, rx.sender, now)
         basis = f"{rx.sender}|{joined.data.hex()}|{rx.terminal_time or now.strftime('%Y%m%d%H%M')}"
         message = BeidouRx(
             rx_id=hashlib.sha1(basis.encode()).hexdigest()[:24],
@@ -264,11 +295,22 @@ class BeidouGateway:
         self.counters.inc(f"beidou_rx.{message.kind.value}")
         self._publish(self._topics.beidou_rx, message.model_dump_json(exclude_none=True))
 
+    def _typed(self, text: str, card: str, now: datetime) -> dict[str, Any]:
+        """A reply keyed in by the crew (`n1 回 6`, `SOS`), else plain text for the hub's log."""
+        reply = parse_reply(text, card, now)
+        if reply is None:
+            return {"kind": BeidouRxKind.TEXT, "text": text}
+        self.counters.inc("beidou_typed_replies")
+        return self._fields_of(reply)
+
     def _decode_compact(self, text: str) -> dict[str, Any]:
         decoded = compact.decode_up(text)
         if isinstance(decoded, compact.CompactError):
             self.counters.reject(decoded.reason)
             return {"kind": BeidouRxKind.TEXT, "text": text}
+        return self._fields_of(decoded)
+
+    def _fields_of(self, decoded: compact.UpMessage) -> dict[str, Any]:
         if isinstance(decoded, list):
             return {"kind": BeidouRxKind.POSITION, "fixes": decoded}
         if isinstance(decoded, AckPayload):
@@ -291,6 +333,15 @@ class BeidouGateway:
             expired = self._joiner.expire(self._clock.monotonic())
             if expired:
                 self.counters.reject("stale_parts", expired)
+
+
+def traffic_class(down: DownMessage) -> int:
+    """Distress traffic, then warnings and recall orders, then the rest, then reminders."""
+    if down.kind in DISTRESS_KINDS:
+        return DISTRESS
+    if (down.model_extra or {}).get("reminder"):
+        return REMINDER
+    return WARNING if down.kind is DownKind.WARNING else ROUTINE
 
 
 def _request_id(payload: bytes) -> str | None:

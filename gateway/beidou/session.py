@@ -163,6 +163,16 @@ class TerminalSession:
         self.queue.put(job)
         self.counters.inc("beidou_tx_queued")
 
+    def withdraw(self, request_id: str) -> bool:
+        """Drop a queued job none of whose parts has gone out; False if there is none such."""
+        for job in self.queue.jobs():
+            if job.request_id == request_id:
+                if job.next_part > 0 or job is self._in_flight:
+                    return False
+                self.queue.remove(job)
+                return True
+        return False
+
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tg:
             tg.create_task(self._read_card(), name="beidou-read-card")
@@ -208,6 +218,12 @@ class TerminalSession:
             if job.text is not None:
                 room = limit - 1  # the mixed-mode marker byte
                 parts = split_text(job.text, room, self._segment_ref)
+                short_text = job.shorten(room) if len(parts) > 1 and job.shorten else None
+                if short_text is not None:
+                    short = split_text(short_text, room, self._segment_ref)
+                    if len(short) < len(parts):  # one message of the card's length if it can
+                        parts = short
+                        self.counters.inc("beidou_compact_templates")
                 if len(parts) > 1 and job.mode is ContentMode.CHINESE:
                     job.mode = ContentMode.MIXED  # part headers are ASCII
                 job.parts = [wrap(job.mode, p) for p in parts]

@@ -7,8 +7,13 @@
 | feedback | `$BDFKI,TXA,Y/N,freq Y/N,inhibit,mmss` | `$BDFKI,hhmmss,TCQ,Y/N,reason,seconds` |
 | card query | `$CCICA,0,00` -> `$BDICI` | `$CCICR,0,00` -> `$BDICP` |
 
-2.1 modes: 0 Chinese, 1 code, 2 mixed. 4.0 encodings: 1 Chinese, 2 code, 3 mixed (4 and 5, the
-compressed ones, are refused). Content is hexadecimal in every mode (see `content`).
+2.1 modes: 0 Chinese, 1 code, 2 mixed. 4.0 encodings: 1 Chinese, 2 code, 3 mixed, 4 and 5 the
+compressed ones (received as raw data, never sent). Chinese content is sent as raw GB2312 bytes in
+the field, as terminals do; code and mixed content as hexadecimal (see `content`). A card answer
+for "no card" (address 0 or all ones, or a 9999 s interval at level 0) is refused `no_card`; an
+encrypted ("E") BDS-2 card has its own length limits. A sentence of the other family is refused
+`wrong_family`. `$BDFKI` with `Y` and a non-zero reason is read as `fki_y_with_reason` says
+("ok" or "failed": terminal models disagree).
 Each family both writes host commands and parses them, so that simulated terminals reuse it.
 """
 
@@ -32,7 +37,13 @@ from gateway.beidou.events import (
     TerminalEvent,
     normalize_card,
 )
-from gateway.beidou.limits import LEVEL_BITS_BDS2, LEVEL_BITS_BDS3
+from gateway.beidou.limits import (
+    LEVEL_BITS_BDS2,
+    LEVEL_BITS_BDS2_ENCRYPTED,
+    LEVEL_BITS_BDS3,
+    NO_CARD_ADDRESSES,
+    NO_CARD_INTERVAL_S,
+)
 from gateway.lines import LineSplitter
 from seaLink.wire.gateway import FeedbackResult
 
@@ -55,6 +66,10 @@ REASONS_40: dict[str, tuple[FeedbackResult, str]] = {
 }
 _MODES_21 = {"0": ContentMode.CHINESE, "1": ContentMode.CODE, "2": ContentMode.MIXED}
 _MODES_40 = {"1": ContentMode.CHINESE, "2": ContentMode.CODE, "3": ContentMode.MIXED}
+# Received only: the compressed encodings (压缩汉字 4, 压缩代码 5) are kept as raw data.
+_RX_MODES_40 = {**_MODES_40, "4": ContentMode.CODE, "5": ContentMode.CODE}
+_HEX = frozenset("0123456789ABCDEFabcdef")
+FKI_Y_WITH_REASON = ("ok", "failed")
 
 
 class _Refuse(Exception):
@@ -86,10 +101,31 @@ def _content(field: str | None) -> bytes:
     return data
 
 
-def parse_feedback(s: pynmea2.TalkerSentence) -> Feedback:
-    """$BDFKI in either layout: 4.0 starts with a time (digits), 2.1 with the command name."""
+def _odd_digits(mode: ContentMode, field: str | None) -> str | None:
+    text = field or ""
+    if mode is ContentMode.CODE and len(text) % 2 == 1 and all(c in _HEX for c in text):
+        return text.upper()
+    return None
+
+
+def _raw_chinese(mode: ContentMode, content: bytes) -> str:
+    """The content field: raw GB2312 bytes for Chinese (as terminals write it), else hex."""
+    return content.decode("latin-1") if mode is ContentMode.CHINESE else to_field(content)
+
+
+def _no_card(card: str, interval: float, level: str | None) -> bool:
+    if int(card) in NO_CARD_ADDRESSES:
+        return True
+    return interval >= NO_CARD_INTERVAL_S and (level or "0").strip() in ("0", "")
+
+
+def parse_feedback(s: pynmea2.TalkerSentence, y_with_reason: str = "ok") -> Feedback:
+    """$BDFKI in either layout: 4.0 starts with a time (digits), 2.1 with the command name.
+    `y_with_reason`: what `Y` with a non-zero reason means for this terminal model."""
     if (s.f1 or "").replace(".", "").isdigit():
         command, ok, reason, wait = s.f2 or "", s.f3 == "Y", s.f4 or "0", s.f5 or "0"
+        if ok and reason.strip("0") and y_with_reason == "failed":
+            ok = False
         if ok:
             return Feedback(command, FeedbackResult.OK, _number(wait, 0.0), reason)
         result, detail = REASONS_40.get(reason, (FeedbackResult.FAILED, f"reason {reason}"))
@@ -126,13 +162,28 @@ class TextFamily:
     send_name = ""
     level_bits: ClassVar[dict[int, int]] = {}
 
-    def __init__(self) -> None:
+    other_family: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, fki_y_with_reason: str = "ok") -> None:
+        if fki_y_with_reason not in FKI_Y_WITH_REASON:
+            raise ValueError(f"fki_y_with_reason is one of {', '.join(FKI_Y_WITH_REASON)}")
         self._lines = LineSplitter()
         self._parsers: dict[str, Callable[[pynmea2.TalkerSentence], TerminalEvent]] = {}
+        self.fki_y_with_reason = fki_y_with_reason
+
+    def _feedback(self, s: pynmea2.TalkerSentence) -> Feedback:
+        return parse_feedback(s, self.fki_y_with_reason)
 
     def feed(self, chunk: bytes) -> list[TerminalEvent]:
         overflows = self._lines.overflows
-        events: list[TerminalEvent] = [self.parse_line(line) for line in self._lines.feed(chunk)]
+        events: list[TerminalEvent] = []
+        for line in self._lines.feed(chunk):
+            start = line.find(b"$")
+            if start > 0 and line[:start].strip():
+                # Line noise before the sentence: noted, and the sentence is still read.
+                events.append(Rejected("junk_before_sentence", line[:start][:64]))
+                line = line[start:]
+            events.append(self.parse_line(line))
         if self._lines.overflows != overflows:
             events.append(Rejected("line_too_long", b""))
         return events
@@ -154,6 +205,8 @@ class TextFamily:
             return Rejected("bad_format", stripped)
         parser = self._parsers.get(sentence.sentence_type)
         if parser is None:
+            if sentence.sentence_type in self.other_family:
+                return Rejected("wrong_family", stripped)  # the gateway's --family is wrong
             return Other(sentence.talker + sentence.sentence_type)
         try:
             return parser(sentence)
@@ -172,12 +225,13 @@ class Family21(TextFamily):
     name = "2.1"
     send_name = "TXA"
     level_bits = LEVEL_BITS_BDS2
+    other_family = frozenset({"TCI", "ICP", "TCQ", "ICR"})
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, fki_y_with_reason: str = "ok") -> None:
+        super().__init__(fki_y_with_reason)
         self._parsers = {
             "TXR": self._txr,
-            "FKI": parse_feedback,
+            "FKI": self._feedback,
             "ICI": self._ici,
             "TXA": self._txa,
             "ICA": lambda _s: CardQuery(),
@@ -192,7 +246,9 @@ class Family21(TextFamily):
     ) -> bytes:
         code = {v: k for k, v in _MODES_21.items()}[mode]
         return sentences.render(
-            "CC", "TXA", [f"{int(card):07d}", "0" if urgent else "1", code, to_field(content)]
+            "CC",
+            "TXA",
+            [f"{int(card):07d}", "0" if urgent else "1", code, _raw_chinese(mode, content)],
         )
 
     # terminal -> host
@@ -230,11 +286,20 @@ class Family21(TextFamily):
         mode = _MODES_21.get(s.mode or "")
         if mode is None:
             raise _Refuse("unsupported_mode")
-        return Received(_card(s.sender), mode, _content(s.content), s.send_time or None)
+        return Received(
+            _card(s.sender), mode, _content(s.content), s.send_time or None,
+            digits=_odd_digits(mode, s.content),
+        )  # fmt: skip
 
     def _ici(self, s: pynmea2.TalkerSentence) -> CardInfo:
+        card, interval = _card(s.card), _number(s.interval)
+        if _no_card(card, interval, s.level):
+            raise _Refuse("no_card")
         level = _level(s.level)
-        return CardInfo(_card(s.card), _number(s.interval), level, self.max_bits(level))
+        bits = self.max_bits(level)
+        if (s.encryption or "").strip().upper() == "E":
+            bits = LEVEL_BITS_BDS2_ENCRYPTED.get(level, min(LEVEL_BITS_BDS2_ENCRYPTED.values()))
+        return CardInfo(card, interval, level, bits)
 
     def _txa(self, s: pynmea2.TalkerSentence) -> SendCommand:
         mode = _MODES_21.get(s.mode or "")
@@ -249,12 +314,13 @@ class Family40(TextFamily):
     name = "4.0"
     send_name = "TCQ"
     level_bits = LEVEL_BITS_BDS3
+    other_family = frozenset({"TXR", "ICI", "TXA", "ICA"})
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, fki_y_with_reason: str = "ok") -> None:
+        super().__init__(fki_y_with_reason)
         self._parsers = {
             "TCI": self._tci,
-            "FKI": parse_feedback,
+            "FKI": self._feedback,
             "ICP": self._icp,
             "TCQ": self._tcq,
             "ICR": lambda _s: CardQuery(),
@@ -269,7 +335,7 @@ class Family40(TextFamily):
     ) -> bytes:
         code = {v: k for k, v in _MODES_40.items()}[mode]
         return sentences.render(
-            "CC", "TCQ", [str(int(card)), "2", "1", code, to_field(content), "0"]
+            "CC", "TCQ", [str(int(card)), "2", "1", code, _raw_chinese(mode, content), "0"]
         )
 
     def card_info(self, info: CardInfo, broadcast: str = "0") -> bytes:
@@ -323,15 +389,21 @@ class Family40(TextFamily):
         return sentences.render("BD", "FKI", fields)
 
     def _tci(self, s: pynmea2.TalkerSentence) -> Received:
-        mode = _MODES_40.get(s.encoding or "")
+        mode = _RX_MODES_40.get(s.encoding or "")
         if mode is None:
             raise _Refuse("unsupported_mode")
         recipient = normalize_card(s.recipient or "")
-        return Received(_card(s.sender), mode, _content(s.content), s.send_time or None, recipient)
+        return Received(
+            _card(s.sender), mode, _content(s.content), s.send_time or None, recipient,
+            digits=_odd_digits(mode, s.content),
+        )  # fmt: skip
 
     def _icp(self, s: pynmea2.TalkerSentence) -> CardInfo:
+        card = _card(s.card)
+        if int(card) in NO_CARD_ADDRESSES:  # level 0 means 5 here: only the address tells
+            raise _Refuse("no_card")
         level = _level(s.level)
-        return CardInfo(_card(s.card), _number(s.interval), level, self.max_bits(level))
+        return CardInfo(card, _number(s.interval), level, self.max_bits(level))
 
     def _tcq(self, s: pynmea2.TalkerSentence) -> SendCommand:
         mode = _MODES_40.get(s.encoding or "")

@@ -91,22 +91,27 @@ class NmeaGateway:
             lines = splitter.feed(chunk)
             if splitter.overflows != overflows:
                 self._refused_without_line("line_too_long")
-            for raw in lines:
-                self.counters.inc("lines")
-                try:
-                    fixes, refused = self.cycles.feed(raw.decode("latin-1").strip())
-                except Exception:  # a bug must not stop the box's reports: count it, go on
-                    log.exception("nmea: cannot handle line %r", raw[:90])
-                    self._refused_without_line("internal_error")
-                    continue
-                self._take(fixes, refused)
+            self._lines(lines)
             self._arm_cycle_timer()
 
+    def _lines(self, lines: list[bytes]) -> None:
+        for raw in lines:
+            self.counters.inc("lines")
+            try:
+                fixes, refused = self.cycles.feed(raw.decode("latin-1").strip())
+            except Exception:  # a bug must not stop the box's reports: count it, go on
+                log.exception("nmea: cannot handle line %r", raw[:90])
+                self._refused_without_line("internal_error")
+                continue
+            self._take(fixes, refused)
+
     def close_cycle(self) -> None:
-        """Close the cycle being assembled now (the box went quiet, or the input ended)."""
+        """Close the cycle being assembled now (the box went quiet, or the input ended). A last
+        line without its line end is whole by then (`gateway.lines`)."""
         if self._cycle_timer is not None:
             self._cycle_timer.cancel()
             self._cycle_timer = None
+        self._lines(self._splitter.flush())
         self._take(*self.cycles.close())
 
     def _arm_cycle_timer(self) -> None:

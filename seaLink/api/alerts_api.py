@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
 
 from seaLink.api import responses as out
 from seaLink.api.ids import path_id
@@ -16,19 +15,11 @@ from seaLink.api.security import json_error, principal
 from seaLink.api.words import alert_in_words, log_in_words, reader_lang
 from seaLink.domain.rescue import nearest_ready
 from seaLink.errors import Refused
-from seaLink.store import alert_store
-from seaLink.store.tables import DutyShift, Grid, GridCoordinator, Incident, IncidentLog
-from seaLink.store.users import audit
+from seaLink.services.duty import Shift
 from seaLink.wire.codec import describe_errors
 
 if TYPE_CHECKING:
     from seaLink.runtime import Hub
-
-_inc: Any = Incident.__table__  # type: ignore[attr-defined]
-_log: Any = IncidentLog.__table__  # type: ignore[attr-defined]
-_duty: Any = DutyShift.__table__  # type: ignore[attr-defined]
-_grid: Any = Grid.__table__  # type: ignore[attr-defined]
-_gc: Any = GridCoordinator.__table__  # type: ignore[attr-defined]
 
 
 class _Body(BaseModel):
@@ -109,20 +100,10 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         return await desk.visible(_int(request, "aid"), principal(request), write=write)
 
     async def detail(request: web.Request, alert_id: int) -> web.Response:
-        alert = await alert_store.get_alert(hub.db, alert_id)
-        assert alert is not None  # alerts are never deleted
+        alert = await desk.alert(alert_id)
         worded = alert_in_words(alert, reader_lang(request), hub.clock.now())
-        await _name_recipients(worded.get("notifications") or [])
+        await desk.with_delivery(worded)
         return out.respond(out.AlertDetailOut, worded)
-
-    async def _name_recipients(notes: list[dict[str, Any]]) -> None:
-        """Who was told, by name: a notification's recipient is "<id> <address>"."""
-        ids = {str(n["recipient"]).split(" ", 1)[0] for n in notes}
-        names = await alert_store.coordinator_names(hub.db, ids)
-        names["county-desk"] = hub.settings.alerting.county_desk_name
-        for n in notes:
-            rid = str(n["recipient"]).split(" ", 1)[0]
-            n["recipient_id"], n["recipient_name"] = rid, names.get(rid) or rid
 
     async def assignees(request: web.Request) -> web.Response:
         people = await desk.assignees(_int(request, "aid"), principal(request))
@@ -174,26 +155,18 @@ def routes(hub: Hub) -> list[web.RouteDef]:
 
     async def incident(request: web.Request) -> web.Response:
         iid = _int(request, "iid")
-        async with hub.db.engine.connect() as conn:
-            row = (await conn.execute(select(_inc).where(_inc.c.id == iid))).mappings().first()
-            entries = (
-                (
-                    await conn.execute(
-                        select(_log).where(_log.c.incident_id == iid).order_by(_log.c.ts, _log.c.id)
-                    )
-                )
-                .mappings()
-                .all()
-            )
+        try:
+            row, entries = await hub.rescue.record(iid)
+        except Refused:
+            row, entries = None, []
         if row is None or not principal(request).can_read_grid(row["grid_id"]):
             return json_error(404, "not_found", f"no incident {iid} in your grids")
         lang, now = reader_lang(request), hub.clock.now()
         body = {k: _iso(v) for k, v in row.items()}
         body["log"] = [log_in_words({k: _iso(v) for k, v in e.items()}, lang, now) for e in entries]
-        alert = await alert_store.get_alert(hub.db, int(row["alert_id"]))
-        body["alert"] = alert_in_words(alert, lang, now) if alert is not None else None
-        if body["alert"] is not None:
-            await _name_recipients(body["alert"].get("notifications") or [])
+        alert = await desk.alert(int(row["alert_id"]))
+        body["alert"] = alert_in_words(alert, lang, now)
+        await desk.with_delivery(body["alert"])
         body["tasks"] = [{k: _iso(v) for k, v in t.items()} for t in await hub.rescue.tasks(iid)]
         return out.respond(out.IncidentOut, body)
 
@@ -259,14 +232,6 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             return json_error(400, "invalid_body", "name vessels or ask for the top N nearest")
         who = principal(request)
         msg_ids = await hub.rescue.task(iid, vessels, who.username, who)
-        await audit(
-            hub.db,
-            ts=hub.clock.now(),
-            username=who.username,
-            action="incident.task",
-            target=f"incident/{iid}",
-            detail=",".join(vessels),
-        )
         return out.respond(
             out.TaskedOut, {"incident_id": iid, "tasked": vessels, "msg_ids": msg_ids}, status=201
         )
@@ -276,14 +241,6 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         body: SitrepIn = await _body(request, SitrepIn)
         who = principal(request)
         text = await hub.rescue.next_sitrep(iid, who.username, final=body.final)
-        await audit(
-            hub.db,
-            ts=hub.clock.now(),
-            username=who.username,
-            action="incident.sitrep",
-            target=f"incident/{iid}",
-            detail=("final " if body.final else "") + text.splitlines()[0][:200] if text else "",
-        )
         return out.respond(out.SitrepOut, {"incident_id": iid, "text": text}, status=201)
 
     async def cap(request: web.Request) -> web.Response:
@@ -293,56 +250,16 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         )
 
     async def duty_list(request: web.Request) -> web.Response:
-        who = principal(request)
-        async with hub.db.engine.connect() as conn:
-            rows = (await conn.execute(select(_duty).order_by(_duty.c.starts_at))).mappings().all()
-        shifts = [
-            {k: _iso(v) for k, v in r.items()} for r in rows if who.can_read_grid(r["grid_id"])
-        ]
+        rows = await hub.duty.shifts(principal(request))
+        shifts = [{k: _iso(v) for k, v in r.items()} for r in rows]
         return out.respond(out.DutyListOut, {"shifts": shifts})
-
-    async def _check_duty(body: DutyIn) -> None:
-        """The grid exists, and whoever is put on duty serves it (one of its workers, or its
-        leader): a shift never sends a grid's distress to someone of another grid."""
-        async with hub.db.engine.connect() as conn:
-            grid = (
-                await conn.execute(select(_grid.c.leader_id).where(_grid.c.id == body.grid_id))
-            ).first()
-            if grid is None:
-                raise Refused("unknown_grid", f"no grid {body.grid_id}")
-            serving = {
-                r[0]
-                for r in (
-                    await conn.execute(
-                        select(_gc.c.coordinator_id).where(_gc.c.grid_id == body.grid_id)
-                    )
-                ).all()
-            } | ({grid[0]} if grid[0] else set())
-        for cid in (body.coordinator_id, body.backup_id):
-            if cid is not None and cid not in serving:
-                raise Refused(
-                    "not_in_grid",
-                    f"{cid} is neither a coordinator nor the leader of {body.grid_id}",
-                )
 
     async def duty_add(request: web.Request) -> web.Response:
         body: DutyIn = await _body(request, DutyIn)
-        who = principal(request)
-        if not who.can_write_grid(body.grid_id):
-            return json_error(403, "forbidden", f"grid {body.grid_id} is outside your grids")
-        if body.ends_at <= body.starts_at:
-            return json_error(400, "invalid_body", "ends_at must be after starts_at")
-        await _check_duty(body)
-        async with hub.db.engine.begin() as conn:
-            await conn.execute(_duty.insert().values(**body.model_dump()))
-        await audit(
-            hub.db,
-            ts=hub.clock.now(),
-            username=who.username,
-            action="duty.add",
-            target=f"grid/{body.grid_id}",
-            detail=f"{body.coordinator_id} {body.starts_at.isoformat()} - {body.ends_at.isoformat()}",
+        shift = Shift(
+            body.grid_id, body.coordinator_id, body.backup_id, body.starts_at, body.ends_at
         )
+        await hub.duty.add(shift, principal(request))
         return out.respond(out.OkOut, {"ok": True}, status=201)
 
     return [

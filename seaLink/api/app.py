@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import logging
 from pathlib import Path
@@ -13,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from seaLink import texts
 from seaLink.api import (
     alerts_api,
+    api_page,
     broadcasts_api,
     openapi,
     ports_api,
@@ -24,7 +26,7 @@ from seaLink.api import (
     zones_api,
 )
 from seaLink.api import responses as out
-from seaLink.api.errors import json_errors
+from seaLink.api.errors import OUTAGE_LOG, StoreOutageLog, json_errors
 from seaLink.api.events_ws import OPEN_SOCKETS, close_sockets, events_ws
 from seaLink.api.inputs import input_guard, query_time
 from seaLink.api.security import (
@@ -56,7 +58,13 @@ async def healthz(request: web.Request) -> web.Response:
     ingest = hub.ingest.health()
     # Connected but refused some subscriptions (the broker's roles or ACL): uplinks are lost.
     mqtt_part = ("refused" if hub.link.refused_subscriptions else "ok") if mqtt_ok else "down"
-    parts = {"mqtt": mqtt_part, "ingest": ingest["writer"]}
+    urgent = hub.urgent_link
+    urgent_part = (
+        ("refused" if urgent.refused_subscriptions else "ok")
+        if urgent.connected.is_set()
+        else "down"
+    )
+    parts = {"mqtt": mqtt_part, "distress_session": urgent_part, "ingest": ingest["writer"]}
     healthy = all(v == "ok" for v in parts.values())
     body: dict[str, Any] = {
         "status": "ok" if healthy else "degraded",
@@ -64,12 +72,42 @@ async def healthz(request: web.Request) -> web.Response:
         "ingest": ingest,
         "mqtt": mqtt_ok,
         "vessels": len(hub.registry),
-        "backlog": len(hub.link.inbox),
+        "backlog": len(hub.link.inbox) + len(hub.link.urgent),
         "contact": hub.watch.book.counts(),
         # Several hubs: whether this one holds the schedule (a single hub always does).
         "scheduler": hub.cluster.leader if hub.cluster is not None else True,
     }
     return out.respond(out.HealthOut, body, status=200 if healthy else 503)
+
+
+READY_STORE_TIMEOUT_S = 2.0
+
+
+async def _store_part(hub: Hub) -> str:
+    """The database answers within READY_STORE_TIMEOUT_S, at the schema this code needs."""
+    from seaLink.store import schema
+
+    try:
+        async with asyncio.timeout(READY_STORE_TIMEOUT_S):
+            state = await hub.db.schema_state()
+    except Exception:
+        return "down"
+    return "ok" if state.version == schema.head() else "old_schema"
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Readiness: whether this hub should be sent work now, and which part is down if not."""
+    hub = request.app[HUB]
+    mqtt_ok = hub.link.connected.is_set()
+    parts = {
+        "store": await _store_part(hub),
+        "mqtt": ("refused" if hub.link.refused_subscriptions else "ok") if mqtt_ok else "down",
+        "ingest": hub.ingest.health()["writer"],
+        "hub": "ok" if hub.ready.is_set() else "starting",
+    }
+    down = [name for name, state in parts.items() if state != "ok"]
+    body = {"status": "not_ready" if down else "ready", "parts": parts, "down": down}
+    return out.respond(out.ReadyOut, body, status=503 if down else 200)
 
 
 async def _store_gauges(hub: Hub) -> None:
@@ -232,6 +270,7 @@ def build_app(hub: Hub) -> web.Application:
     )
     app[HUB] = hub
     app[OPEN_SOCKETS] = set()
+    app[OUTAGE_LOG] = StoreOutageLog()
     app.on_response_prepare.append(security_headers)
     app.on_shutdown.append(close_sockets)
     limiter = LoginRateLimit(hub.settings.api.login_rate_per_min)
@@ -257,6 +296,12 @@ def build_app(hub: Hub) -> web.Application:
         return web.json_response(spec)
 
     app.router.add_get("/api/v1/openapi.json", openapi_json)
+    page = api_page.render(spec)
+
+    async def api_docs(_request: web.Request) -> web.Response:
+        return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+    app.router.add_get("/api/v1/docs", api_docs)
     words = texts.catalogue()
 
     async def texts_json(_request: web.Request) -> web.Response:
@@ -273,6 +318,7 @@ def build_app(hub: Hub) -> web.Application:
 
     app.router.add_get("/a/{token}", alert_link)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/api/v1/vessels", vessels)
     app.router.add_get("/api/v1/vessels/{vid}", vessel)
@@ -329,6 +375,7 @@ CONSOLE_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".geojson": "application/geo+json",
     ".png": "image/png",
+    ".webmanifest": "application/manifest+json",
 }
 CONSOLE_DIRS_NOT_SERVED = frozenset({"tools"})
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -16,11 +16,9 @@ from seaLink.api.words import reader_lang
 from seaLink.errors import Refused
 from seaLink.services import recall_export
 from seaLink.services.broadcasts import BroadcastSpec
-from seaLink.store import broadcast_store, recall_store
 from seaLink.wire.codec import describe_errors
 
 if TYPE_CHECKING:
-    from seaLink.domain.roles import Principal
     from seaLink.runtime import Hub
 
 
@@ -61,35 +59,27 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             recall_deadline=body.recall.deadline if body.recall else None,
             recall_shelter=body.recall.shelter if body.recall else None,
         )
-        bid = await hub.broadcasts.create(spec, principal(request))
+        who = principal(request)
+        bid = await hub.broadcasts.create(spec, who)
         return out.respond(
-            out.BroadcastDetailOut, await _one(hub, bid, deliveries=False), status=201
+            out.BroadcastDetailOut,
+            await hub.broadcasts.detail(bid, who, deliveries=False),
+            status=201,
         )
 
     async def list_(request: web.Request) -> web.Response:
         if request.query.get("rollup", "0") not in ("0", "1"):
             return json_error(400, "bad_query", "rollup must be 0 or 1")
-        rows = await broadcast_store.list_broadcasts(hub.db, principal(request).grid_filter())
-        if request.query.get("rollup") == "1":
-            # The console's list shows each broadcast's progress: counts only, no missing list.
-            for b in rows:
-                b["rollup"] = await broadcast_store.rollup(
-                    hub.db, b["id"], b["reply"], missing_limit=0
-                )
+        with_rollup = request.query.get("rollup") == "1"
+        rows = await hub.broadcasts.listing(principal(request), with_rollup=with_rollup)
         return out.respond(out.BroadcastListOut, {"broadcasts": rows, "count": len(rows)})
 
     async def get(request: web.Request) -> web.Response:
-        bid = _bid(request)
         if request.query.get("deliveries", "0") not in ("0", "1"):
             return json_error(400, "bad_query", "deliveries must be 0 or 1")
-        b = await broadcast_store.get_broadcast(hub.db, bid)
-        who = principal(request)
-        if b is None or not all(who.can_read_grid(g) for g in b["grids"]):
-            return json_error(404, "not_found", f"no broadcast {bid} in your grids")
-        return out.respond(
-            out.BroadcastDetailOut,
-            await _one(hub, bid, deliveries=request.query.get("deliveries") == "1"),
-        )
+        deliveries = request.query.get("deliveries") == "1"
+        body = await hub.broadcasts.detail(_bid(request), principal(request), deliveries=deliveries)
+        return out.respond(out.BroadcastDetailOut, body)
 
     async def resend(request: web.Request) -> web.Response:
         n = await hub.broadcasts.resend(_bid(request), principal(request))
@@ -97,18 +87,12 @@ def routes(hub: Hub) -> list[web.RouteDef]:
 
     async def recall_board(request: web.Request) -> web.Response:
         bid = _bid(request)
-        b = await broadcast_store.get_broadcast(hub.db, bid)
         who = principal(request)
-        if (
-            b is None
-            or not b["recall_deadline"]
-            or not any(who.can_read_grid(g) for g in b["grids"])
-        ):
-            return json_error(404, "not_found", f"no recall order {bid} in your grids")
+        await hub.broadcasts.visible(bid, who, recall=True)
         fmt = request.query.get("format", "json")
         if fmt not in ("json", "csv", "xlsx"):
             return json_error(400, "bad_query", "format must be json, csv or xlsx")
-        board = await scoped_board(hub, bid, who, _at(request))
+        board = await hub.recall.scoped_board(bid, who, _at(request))
         if fmt == "json":
             return out.respond(out.RecallBoardOut, board)
         lang = reader_lang(request)
@@ -154,25 +138,3 @@ def _at(request: web.Request) -> datetime | None:
     if at is None or at.tzinfo is None:
         raise Refused("bad_query", "at must be an ISO 8601 time with its offset")
     return at.astimezone(UTC)
-
-
-async def scoped_board(hub: Hub, bid: int, who: Principal, at: datetime | None) -> dict[str, Any]:
-    """The board of the reader's grids only, its totals counted over them: a grid coordinator
-    sees their own grids' figures, the county desk all (the server decides, not the console)."""
-    board = await hub.recall.board(bid, at)
-    board["grids"] = [g for g in board["grids"] if who.can_read_grid(g["grid_id"])]
-    board["vessels"] = [v for v in board["vessels"] if who.can_read_grid(v["grid_id"])]
-    board["total"] = recall_store.totals(board["grids"])
-    return board
-
-
-async def _one(hub: Hub, bid: int, *, deliveries: bool) -> dict[str, object]:
-    b = await broadcast_store.get_broadcast(hub.db, bid)
-    assert b is not None
-    out: dict[str, object] = {
-        "broadcast": b,
-        "rollup": await broadcast_store.rollup(hub.db, bid, b["reply"]),
-    }
-    if deliveries:
-        out["deliveries"] = await broadcast_store.deliveries_of(hub.db, bid)
-    return out

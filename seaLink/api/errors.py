@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -48,6 +49,37 @@ STATUS_OF: dict[str, int] = {
 _KEPT = ("Allow",)
 STORE_RETRY_AFTER_S = 5
 REQUEST_ID = web.RequestKey("request_id", str)
+# A store failure this long after the last one starts a new outage (and a new log line).
+OUTAGE_GAP_S = 30.0
+
+
+class StoreOutageLog:
+    """One log line per outage of the store, with the request id of its first failed request;
+    the requests that fail after it are counted, and the count logged when the store answers."""
+
+    def __init__(self) -> None:
+        self.last: float | None = None
+        self.first_rid = ""
+        self.failed = 0
+
+    def failure(self, request: web.Request, exc: Exception, rid: str) -> None:
+        now = time.monotonic()
+        if self.last is None or now - self.last > OUTAGE_GAP_S:
+            self.first_rid, self.failed = rid, 0
+            log.error("request %s %s: the store is unreachable (%s); answering 503 until it is "
+                      "back, logged once [request %s]",
+                      request.method, request.path[:200], type(exc).__name__, rid)  # fmt: skip
+        self.failed += 1
+        self.last = now
+
+    def success(self) -> None:
+        if self.last is not None:
+            log.warning("the store answers again: %d requests got 503 in the outage that began "
+                        "with request %s", self.failed, self.first_rid)  # fmt: skip
+            self.last = None
+
+
+OUTAGE_LOG = web.AppKey("store_outage_log", StoreOutageLog)
 
 
 def _request_id(request: web.Request) -> str:
@@ -56,6 +88,13 @@ def _request_id(request: web.Request) -> str:
         rid = secrets.token_hex(6)
         request[REQUEST_ID] = rid
     return rid
+
+
+_FALLBACK = StoreOutageLog()  # an app built without one (build_app makes its own)
+
+
+def _outage_log(request: web.Request) -> StoreOutageLog:
+    return request.app.get(OUTAGE_LOG, _FALLBACK)
 
 
 @web.middleware
@@ -80,8 +119,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         response = json_error(STATUS_OF.get(exc.code, 400), exc.code, exc.message)
     except Exception as exc:
         if is_store_outage(exc):
-            log.warning("request %s %s: the store is unreachable (%s) [request %s]",
-                        request.method, request.path[:200], type(exc).__name__, rid)  # fmt: skip
+            _outage_log(request).failure(request, exc, rid)
             response = json_error(503, "store_unavailable",
                                   "the database cannot be reached now; try again shortly")  # fmt: skip
             response.headers["Retry-After"] = str(STORE_RETRY_AFTER_S)
@@ -98,5 +136,9 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         body = response.body
         if isinstance(body, bytes) and body.startswith(b"{") and b'"request_id"' not in body:
             response.body = body[:-1] + f',"request_id":"{rid}"}}'.encode()
+    if response.status < 500:
+        outage = request.app.get(OUTAGE_LOG)
+        if outage is not None and outage.last is not None:
+            outage.success()
     response.headers["X-Request-Id"] = rid
     return response

@@ -26,6 +26,7 @@ from seaLink.api.alerts_api import (
     TaskIn,
 )
 from seaLink.api.alerts_api import AssignIn as AlertAssignIn
+from seaLink.api.event_docs import openapi_events
 from seaLink.api.models import AshoreIn, BroadcastIn
 from seaLink.api.requests_api import AssignIn, ReplyIn
 from seaLink.api.requests_api import ResolveIn as RequestResolveIn
@@ -44,8 +45,14 @@ class LoginIn(BaseModel):
 # (method, path) -> (summary, request body model, success status)
 ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
     ("GET", "/healthz"): ("Liveness and broker connection", None, 200),
+    ("GET", "/readyz"): (
+        "Readiness: store, broker, ingest, start; names the part that is down",
+        None,
+        200,
+    ),
     ("GET", "/metrics"): ("Prometheus metrics", None, 200),
     ("GET", "/api/v1/openapi.json"): ("This document", None, 200),
+    ("GET", "/api/v1/docs"): ("This document as a page to read (HTML)", None, 200),
     ("GET", "/a/{token}"): (
         "Open an alert from a signed link in a message: 302 to the console (login there)",
         None,
@@ -188,7 +195,15 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, int]] = {
         200,
     ),
 }
-PUBLIC = {"/healthz", "/metrics", "/api/v1/openapi.json", "/api/v1/auth/login", "/a/{token}"}
+PUBLIC = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/api/v1/auth/login",
+    "/a/{token}",
+}
 
 _DEFAULT_ERRORS = {
     400: "the body breaks the schema (the message names the field), or the path, query or body"
@@ -283,6 +298,9 @@ def document() -> dict[str, Any]:
             "`message` a sentence for people.",
         },
         "paths": paths,
+        # The live event stream's messages (GET /api/v1/events is a WebSocket: OpenAPI has no
+        # words for its frames).
+        "x-websocket-events": openapi_events(),
         "components": {
             "schemas": schemas.all,
             "securitySchemes": {

@@ -11,8 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from seaLink.api import responses as out
 from seaLink.api.ids import path_id
 from seaLink.api.security import json_error, principal
-from seaLink.store import request_store
-from seaLink.store.users import audit
 from seaLink.wire.codec import describe_errors
 
 if TYPE_CHECKING:
@@ -48,10 +46,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             ) from None
 
     async def inbox(request: web.Request) -> web.Response:
-        state = request.query.get("state")
-        if state not in (None, "open", "answered", "resolved"):
-            return json_error(400, "bad_query", "state must be open, answered or resolved")
-        rows = await request_store.list_requests(hub.db, principal(request).grid_filter(), state)
+        rows = await hub.requests.inbox(principal(request), request.query.get("state"))
         return out.respond(out.RequestListOut, {"requests": rows, "count": len(rows)})
 
     async def one(request: web.Request) -> web.Response:
@@ -63,14 +58,6 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         assert isinstance(b, ReplyIn)
         who = principal(request)
         msg_id = await hub.requests.reply(rid_of(request), who, b.text)
-        await audit(
-            hub.db,
-            ts=hub.clock.now(),
-            username=who.username,
-            action="request.reply",
-            target=f"request/{rid_of(request)}",
-            detail=b.text[:200],
-        )
         return out.respond(out.MsgIdOut, {"msg_id": msg_id}, status=201)
 
     async def assign(request: web.Request) -> web.Response:
@@ -78,14 +65,6 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         assert isinstance(b, AssignIn)
         who = principal(request)
         await hub.requests.assign(rid_of(request), who, b.username)
-        await audit(
-            hub.db,
-            ts=hub.clock.now(),
-            username=who.username,
-            action="request.assign",
-            target=f"request/{rid_of(request)}",
-            detail=b.username,
-        )
         return out.respond(out.AssignedOut, {"assigned_to": b.username})
 
     async def resolve(request: web.Request) -> web.Response:
@@ -93,14 +72,6 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         assert isinstance(b, ResolveIn)
         who = principal(request)
         await hub.requests.resolve(rid_of(request), who, b.note)
-        await audit(
-            hub.db,
-            ts=hub.clock.now(),
-            username=who.username,
-            action="request.resolve",
-            target=f"request/{rid_of(request)}",
-            detail=b.note[:200],
-        )
         return out.respond(out.ResolvedOut, {"resolved": True})
 
     return [

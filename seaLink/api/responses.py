@@ -54,8 +54,9 @@ class IngestHealthOut(Out):
 class HealthOut(Out):
     status: Literal["ok", "degraded"]
     parts: dict[str, Literal["ok", "down", "stalled", "refused"]] = Field(
-        description="each part of the hub: mqtt, ingest; `status` is ok only when all are. "
-        "mqtt `refused`: connected, but the broker refused some of the hub's subscriptions"
+        description="each part of the hub: mqtt (its main session), distress_session (its "
+        "second session, for distress calls only), ingest; `status` is ok only when all are. "
+        "`refused`: connected, but the broker refused some of the hub's subscriptions"
     )
     ingest: IngestHealthOut
     mqtt: bool
@@ -63,6 +64,15 @@ class HealthOut(Out):
     backlog: int
     contact: dict[str, int]
     scheduler: bool = Field(description="whether this hub holds the schedule (several hubs)")
+
+
+class ReadyOut(Out):
+    status: Literal["ready", "not_ready"]
+    parts: dict[str, Literal["ok", "down", "stalled", "refused", "starting", "old_schema"]] = Field(
+        description="store (the database answers, at this code's schema revision), mqtt, ingest, "
+        "hub (started); `status` is ready only when all are ok"
+    )
+    down: list[str] = Field(description="the parts that are not ok, for a load balancer's log")
 
 
 class LoginOut(Out):
@@ -225,10 +235,30 @@ class BulkAckOut(Out):
     )
 
 
+class NotifyDeliveryOut(Out):
+    recipient_id: str = Field(
+        description="a coordinator's id, robot:<kind>, grid:<id> or county-desk"
+    )
+    recipient_name: str
+    channel: str
+    level: int = Field(description="the highest escalation level it was told at")
+    state: Literal["acknowledged", "sent", "retrying", "held", "failed"] = Field(
+        description="where it stands: acknowledged (the person told acknowledged the alert), "
+        "sent, retrying (failed, another try booked), held (for the digest), failed (tries used up)"
+    )
+    attempts: int = Field(description="sends tried (a hold for the digest is not one)")
+    sent_at: Iso | None = Field(description="when it first went through")
+    last_at: Iso
+    error: str = Field(description="why the last attempt failed; empty once sent")
+
+
 class AlertDetailOut(AlertOut):
     hull_name: str | None
     events: list[AlertEventOut]
-    notifications: list[NotificationOut]
+    notifications: list[NotificationOut] = Field(description="every attempt, oldest first")
+    delivery: list[NotifyDeliveryOut] = Field(
+        default_factory=list, description="per recipient and channel, where it stands now"
+    )
 
 
 class AlertListOut(Out):
@@ -406,7 +436,9 @@ class DeliveryOut(Out):
     grid_id: str
     msg_id: str
     state: str
-    link: str | None
+    link: str | None = Field(description="the link of the last attempt")
+    copies: list[str] = Field(description="the link that carried each copy sent, in order")
+    ack_link: str | None = Field(description="the link of the acknowledgement that last moved it")
     attempts: int
     queued_at: Iso | None
     sent_at: Iso | None

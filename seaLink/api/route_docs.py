@@ -49,8 +49,14 @@ DOCS: dict[tuple[str, str], RouteDoc] = {
         errors={503: "the broker link is down (the same body, status degraded)"},
         error_models={503: r.HealthOut},
     ),
+    ("GET", "/readyz"): RouteDoc(
+        r.ReadyOut,
+        errors={503: "a part is down: `down` names it (the same body, status not_ready)"},
+        error_models={503: r.ReadyOut},
+    ),
     ("GET", "/metrics"): RouteDoc(media="text/plain", alternatives={}),
     ("GET", "/api/v1/openapi.json"): RouteDoc(),
+    ("GET", "/api/v1/docs"): RouteDoc(media="text/html"),
     ("GET", "/api/v1/texts"): RouteDoc(),
     ("GET", "/a/{token}"): RouteDoc(errors={410: "the link is forged or has expired"}),
     ("POST", "/api/v1/auth/login"): RouteDoc(

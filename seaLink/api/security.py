@@ -19,7 +19,16 @@ if TYPE_CHECKING:
     from seaLink.runtime import Hub
 
 PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal", Principal)
-OPEN_PATHS = frozenset({"/healthz", "/metrics", "/api/v1/auth/login", "/api/v1/openapi.json"})
+OPEN_PATHS = frozenset(
+    {
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/api/v1/auth/login",
+        "/api/v1/openapi.json",
+        "/api/v1/docs",
+    }
+)
 # Writes any role may make: its own session's end.
 ANY_ROLE_WRITES = frozenset({"/api/v1/auth/logout"})
 

@@ -14,7 +14,6 @@ from seaLink.api.inputs import query_int
 from seaLink.api.models import TargetIn
 from seaLink.api.security import json_error, principal
 from seaLink.services.training import TrainingSpec, attendance_csv
-from seaLink.store.users import audit
 from seaLink.wire.codec import describe_errors
 
 if TYPE_CHECKING:
@@ -78,14 +77,6 @@ def routes(hub: Hub) -> list[web.RouteDef]:
                             pass_mark=body.pass_mark)  # fmt: skip
         who = principal(request)
         tid = await hub.training.create(spec, who)
-        await audit(
-            hub.db,
-            ts=hub.clock.now(),
-            username=who.username,
-            action="training.create",
-            target=f"training/{tid}",
-            detail=body.title,
-        )
         return out.respond(out.TrainingOut, await hub.training.get(tid), status=201)
 
     async def list_(request: web.Request) -> web.Response:

@@ -17,6 +17,7 @@ from typing import Any
 
 import paho.mqtt.client as paho
 from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from seaLink.metrics import HubMetrics
 from seaLink.settings import MqttSettings
@@ -27,6 +28,7 @@ from seaLink.wire.topics import Topics
 
 log = logging.getLogger(__name__)
 
+URGENT_SUFFIX = "-urgent"  # the client id of the hub's distress session: `<client id>-urgent`
 RECONNECT_FIRST_S = 0.2  # not at once: two clients with one id would take turns in a tight loop
 RECONNECT_MAX_S = 2.0
 
@@ -43,6 +45,7 @@ class RawUplink:
     sender: str | None  # client id stamped by a trusted broker, when configured
     received_mono: float  # for latency figures; the pipeline stamps times from its Clock
     connection: int  # which connection delivered it; packet ids are only valid on that one
+    via: MqttLink | None = None  # the session that delivered it (None: the hub's main one)
 
 
 class MqttLink(SessionOwner):
@@ -57,12 +60,26 @@ class MqttLink(SessionOwner):
     of an earlier connection mean nothing on a new one (the broker redelivers those uplinks, and
     the outbox re-sends what was not confirmed)."""
 
-    def __init__(self, settings: MqttSettings, metrics: HubMetrics, topics: Topics) -> None:
+    def __init__(
+        self,
+        settings: MqttSettings,
+        metrics: HubMetrics,
+        topics: Topics,
+        *,
+        urgent_of: MqttLink | None = None,
+    ) -> None:
+        """`urgent_of`: this is the hub's urgent session beside that main link: it subscribes to
+        distress calls only and queues them in the main link's urgent lane."""
         self._settings = settings
         self._metrics = metrics
         self._topics = topics
+        self._urgent_only = urgent_of is not None
         self.inbox: deque[RawUplink] = deque()
         self.inbox_ready = asyncio.Event()
+        # Distress calls take their own lane: they never wait behind a batch of positions.
+        self.urgent: deque[RawUplink] = urgent_of.urgent if urgent_of else deque()
+        self.urgent_ready: asyncio.Event = urgent_of.urgent_ready if urgent_of else asyncio.Event()
+        self._urgent_suffix = "/up/distress"
         self.connected = asyncio.Event()
         # Packet ids of our publishes that the broker has acknowledged, for the outbox.
         self.published: deque[tuple[int, int]] = deque()  # (connection, mid)
@@ -76,7 +93,7 @@ class MqttLink(SessionOwner):
         self._session = MqttSession(
             parse_broker_url(s.url),
             SessionSettings(
-                client_id=s.client_id,
+                client_id=f"{s.client_id}{URGENT_SUFFIX}" if self._urgent_only else s.client_id,
                 protocol=s.protocol,
                 keepalive_s=s.keepalive_s,
                 session_expiry_s=s.session_expiry_s,
@@ -123,7 +140,7 @@ class MqttLink(SessionOwner):
         client, connection = session.client, session.connections
         n = 0
         for up in uplinks:
-            if up.qos > 0 and up.connection == connection:
+            if up.qos > 0 and up.connection == connection and up.via in (self, None):
                 client.ack(up.mid, up.qos)
                 n += 1
         return n
@@ -149,7 +166,17 @@ class MqttLink(SessionOwner):
 
     # -- the session's callbacks ---------------------------------------------------------------
 
-    def mqtt_subscriptions(self) -> list[tuple[str, int]]:
+    def mqtt_subscriptions(self) -> list[tuple[str, int | SubscribeOptions]]:
+        if self._urgent_only:
+            # Retained copies (there should be none: the hub clears them) are the main
+            # session's to take; this one wants what is sent from now on.
+            qos: int | SubscribeOptions = (
+                SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_DO_NOT_SEND)
+                if self._settings.protocol == "5"
+                else 1
+            )
+            filters = self._topics.hub_urgent_subscriptions(self._settings.shared_group)
+            return [(f, qos) for f in filters]
         subs = self._topics.hub_subscriptions(self._settings.shared_group)
         # Gateway traffic is not shared: every hub keeps the whole picture of AIS traffic, gateway
         # status and Beidou send results (the outbox on the schedule holder needs them); the store's
@@ -160,14 +187,18 @@ class MqttLink(SessionOwner):
 
     def mqtt_connected(self, session_present: bool) -> None:
         self.connected.set()
-        if self.reconnect:  # an adopted session is not the hub's own connection
+        if self._urgent_only:
+            self._metrics.mqtt_urgent_connected.set(1)
+        elif self.reconnect:  # an adopted session is not the hub's own connection
             self._metrics.mqtt_connected.set(1)
         for callback in self.on_connected:
             callback()
 
     def mqtt_offline(self, lost: bool) -> None:
         self.connected.clear()
-        if self.reconnect:
+        if self._urgent_only:
+            self._metrics.mqtt_urgent_connected.set(0)
+        elif self.reconnect:
             self._metrics.mqtt_connected.set(0)
 
     def mqtt_refused(self, filters: list[str]) -> None:
@@ -190,16 +221,20 @@ class MqttLink(SessionOwner):
             for key, value in getattr(msg.properties, "UserProperty", []) or []:
                 if key == prop_name:
                     sender = value
-        self.inbox.append(
-            RawUplink(
-                topic=msg.topic,
-                payload=bytes(msg.payload),
-                mid=msg.mid,
-                qos=msg.qos,
-                retain=bool(msg.retain),
-                sender=sender,
-                received_mono=time.monotonic(),
-                connection=self._session.connections,
-            )
+        raw = RawUplink(
+            topic=msg.topic,
+            payload=bytes(msg.payload),
+            mid=msg.mid,
+            qos=msg.qos,
+            retain=bool(msg.retain),
+            sender=sender,
+            received_mono=time.monotonic(),
+            connection=self._session.connections,
+            via=self,
         )
-        self.inbox_ready.set()
+        if self._urgent_only or msg.topic.endswith(self._urgent_suffix):
+            self.urgent.append(raw)
+            self.urgent_ready.set()
+        else:
+            self.inbox.append(raw)
+            self.inbox_ready.set()

@@ -20,6 +20,7 @@ from seaLink.domain.events import (
 )
 from seaLink.domain.roles import Principal
 from seaLink.errors import Refused
+from seaLink.services import delivery
 from seaLink.store import alert_store
 from seaLink.store.db import Database
 from seaLink.store.users import audit, list_users
@@ -28,10 +29,24 @@ MAX_SILENCE_MIN = 60  # a silenced alarm sounds again after an hour at the most
 
 
 class AlertDesk:
-    def __init__(self, *, db: Database, clock: Clock, emit: Emit) -> None:
+    def __init__(
+        self, *, db: Database, clock: Clock, emit: Emit, county_desk_name: str = ""
+    ) -> None:
         self._db = db
         self._clock = clock
         self._emit = emit
+        self._county_desk_name = county_desk_name
+
+    async def alert(self, alert_id: int) -> dict[str, Any]:
+        """An alert with its trail (alerts are never deleted)."""
+        found = await alert_store.get_alert(self._db, alert_id)
+        if found is None:
+            raise Refused("not_found", f"no alert {alert_id}")
+        return found
+
+    async def with_delivery(self, alert: dict[str, Any]) -> None:
+        """Name who was told and where each person's notification stands (`delivery`)."""
+        await delivery.describe(self._db, alert, self._county_desk_name)
 
     async def visible(
         self, alert_id: int, who: Principal, *, write: bool = False

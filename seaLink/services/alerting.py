@@ -73,7 +73,8 @@ class Alerting(DeadlineLoop):
             )
         robots = [RobotChannel(r, lambda aid: links.url(aid, clock.now()) if links else None)
                   for r in settings.robots]  # fmt: skip
-        self.dispatch = Dispatcher(clock=clock, settings=settings, channels=channels, robots=robots)
+        self.dispatch = Dispatcher(clock=clock, settings=settings, channels=channels, robots=robots,
+                                   metrics=metrics)  # fmt: skip
         # Every kind of alert climbs the chain while nobody acknowledges it, on its own timers.
         self.policies = {
             kind: Policy((getattr(settings, f"{kind}_leader_after_s"),

@@ -216,6 +216,39 @@ class BroadcastService:
         )
         return bid
 
+    async def listing(self, who: Principal, *, with_rollup: bool) -> list[dict[str, Any]]:
+        """The broadcasts of the reader's grids, newest first; with each one's counts (no
+        missing list) for the console's list."""
+        rows = await broadcast_store.list_broadcasts(self._db, who.grid_filter())
+        if with_rollup:
+            for b in rows:
+                b["rollup"] = await broadcast_store.rollup(
+                    self._db, b["id"], b["reply"], missing_limit=0
+                )
+        return rows
+
+    async def visible(self, bid: int, who: Principal, *, recall: bool = False) -> dict[str, Any]:
+        """The broadcast if every grid it went to is the reader's (a recall order: any of them,
+        each coordinator works from his grids' part of its board), else `not_found`."""
+        b = await broadcast_store.get_broadcast(self._db, bid)
+        if recall:
+            if b is None or not b["recall_deadline"] or not any(map(who.can_read_grid, b["grids"])):
+                raise Refused("not_found", f"no recall order {bid} in your grids")
+        elif b is None or not all(who.can_read_grid(g) for g in b["grids"]):
+            raise Refused("not_found", f"no broadcast {bid} in your grids")
+        return b
+
+    async def detail(self, bid: int, who: Principal, *, deliveries: bool) -> dict[str, Any]:
+        """The broadcast, its roll-up and (if asked) every delivery."""
+        b = await self.visible(bid, who)
+        out: dict[str, Any] = {
+            "broadcast": b,
+            "rollup": await broadcast_store.rollup(self._db, bid, b["reply"]),
+        }
+        if deliveries:
+            out["deliveries"] = await broadcast_store.deliveries_of(self._db, bid)
+        return out
+
     async def resend(self, bid: int, who: Principal) -> int:
         b = await broadcast_store.get_broadcast(self._db, bid)
         if b is None or not all(who.can_write_grid(g) for g in b["grids"]):

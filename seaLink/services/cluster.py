@@ -183,7 +183,7 @@ class Cluster:
             ).all()
         for vid, heard, link in rows:
             hub.watch.heard(vid, heard, link or "mqtt", None)
-            hub.outbox.vessel_heard(vid, heard)
+            hub.outbox.vessel_heard(vid, heard, link or "mqtt")
         settle = now - timedelta(seconds=self.settings.refresh_s)
         for alert_id in await leases.unannounced_alerts(hub.db, raised_before=settle):
             hub.alerting.raised(alert_id)
@@ -233,6 +233,7 @@ class Cluster:
         tasks = [
             asyncio.create_task(link.run(), name=f"adopted-link-{client_id}"),
             asyncio.create_task(pipeline.run(), name=f"adopted-ingest-{client_id}"),
+            asyncio.create_task(pipeline.run_urgent(), name=f"adopted-distress-{client_id}"),
         ]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

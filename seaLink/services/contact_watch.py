@@ -185,8 +185,8 @@ class ContactWatch:
             for c in changes
         ]  # fmt: skip
         for a in alerts:
-            if a.action == "raised":
-                log.warning(
+            if a.action == "raised":  # the duty officer is told by the alert itself: a normal event
+                log.info(
                     "alert %d raised: %s %s for vessel %s", a.alert_id, a.type, a.phase, a.vessel_id
                 )
             emitted.append(_alert_event(a))

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from seaLink.clock import Clock
+from seaLink.metrics import HubMetrics
 from seaLink.services.notifiers import Channel, Notice, Recipient
 from seaLink.services.robots import RobotChannel
 from seaLink.services.storm import RateLimit
@@ -23,6 +25,16 @@ log = logging.getLogger(__name__)
 # Channels a person pays for, or reads one by one: held to an hourly limit, the rest in a digest.
 LIMITED = ("sms", "email", "wecom", "dingtalk", "feishu")
 Row = dict[str, object]
+# What a record's error says when the send is to be tried again, and when it waits for the digest:
+# read back by services/delivery.py to say where each person's notification stands.
+RETRY_NOTE = " (try {attempt} in {wait} s)"
+HELD_NOTE = "held for the digest (hourly limit)"
+_RETRY_BOOKED = re.compile(r" \(try \d+ in \d+ s\)$")
+
+
+def retry_booked(error: str) -> bool:
+    """Does a failed attempt's error say another try is booked?"""
+    return bool(_RETRY_BOOKED.search(error))
 
 
 @dataclass
@@ -38,9 +50,10 @@ class _Retry:
 class Dispatcher:
     def __init__(
         self, *, clock: Clock, settings: AlertingSettings, channels: list[Channel],
-        robots: list[RobotChannel],
+        robots: list[RobotChannel], metrics: HubMetrics | None = None,
     ) -> None:  # fmt: skip
         self._clock = clock
+        self._metrics = metrics
         self._settings = settings
         self.channels = channels
         self.robots = robots
@@ -116,17 +129,17 @@ class Dispatcher:
             if self._digest_at is None:
                 self._digest_at = now + timedelta(seconds=self._settings.digest_every_s)
             self._limit.defer(r.id, ch.name, (ch, r, address, notice))
-            return self._row(notice, ch, r, address, False, "held for the digest (hourly limit)")
+            return self._row(notice, ch, r, address, False, HELD_NOTE)
         ok, error = True, ""
         try:
             await asyncio.wait_for(ch.send(notice, r, address), self._settings.channel_timeout_s)
         except Exception as exc:  # a failing channel is recorded and retried, never blocks others
-            ok, error = False, f"{type(exc).__name__}: {exc}"[:500]
+            ok, error = False, f"{type(exc).__name__}: {exc}"[:480]  # the note fits in 512
             waits = self._settings.retry_failed_s
             if attempt < len(waits) and ch.name != "console":
                 self._retries.append(_Retry(now + timedelta(seconds=waits[attempt]), attempt + 1,
                                             ch, notice, r, address))  # fmt: skip
-                error += f" (try {attempt + 2} in {waits[attempt]} s)"
+                error += RETRY_NOTE.format(attempt=attempt + 2, wait=waits[attempt])
             shown = ch.robot.kind if isinstance(ch, RobotChannel) else address  # no robot keys
             log.warning("alert %d: %s to %s failed: %s", notice.alert_id, ch.name, shown, error)
         return self._row(notice, ch, r, address, ok, error)
@@ -135,6 +148,9 @@ class Dispatcher:
         self, notice: Notice, ch: Any, r: Recipient, address: str, ok: bool, error: str
     ) -> Row:
         shown = address if not isinstance(ch, RobotChannel) else ch.robot.kind  # no URL keys
+        if self._metrics is not None:
+            result = "sent" if ok else "held" if error == HELD_NOTE else "failed"
+            self._metrics.notifications.labels(ch.name, result).inc()
         return {
             "alert_id": notice.alert_id,
             "level": notice.level,

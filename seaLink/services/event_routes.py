@@ -100,7 +100,7 @@ def hub_routes(
     schedule_routes: Routes = {
         VesselHeard: [
             lambda e: watch.heard(e.vessel_id, e.at, e.link, e.in_port),
-            lambda e: outbox.vessel_heard(e.vessel_id, e.at),
+            lambda e: outbox.vessel_heard(e.vessel_id, e.at, e.link),
         ],
         LinkStatusChanged: [lambda e: outbox.vessel_status(e.vessel_id, e.online, e.at)],
         TerminalHello: [lambda e: outbox.vessel_hello(e.vessel_id, e.at)],

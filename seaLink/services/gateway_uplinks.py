@@ -33,13 +33,14 @@ from seaLink.wire.gateway import (
     GatewayState,
     GatewayStatus,
 )
-from seaLink.wire.payloads import DistressNature, DistressPayload, Fix
+from seaLink.wire.payloads import AckPayload, DistressNature, DistressPayload, Fix
 from seaLink.wire.topics import Topics, UplinkKind
 
 if TYPE_CHECKING:
     from seaLink.links.mqtt_link import RawUplink
 
 _MAYDAY = re.compile(r"\b(MAYDAY|SOS)\b", re.IGNORECASE)
+_GROUP_MSG = re.compile(r"^g(\d+)$")  # a broadcast sent once to a Beidou group address
 _BEACON_NATURE = {
     AisClass.MOB: DistressNature.MAN_OVERBOARD,
     AisClass.SART: DistressNature.ABANDONING,
@@ -87,7 +88,7 @@ class GatewayUplinks:
         self._announced: dict[str, GatewayKind] = {}
         self.status: dict[str, GatewayStatus] = {}
         self.traffic: dict[str, Candidate] = {}
-        self.tx_results: deque[BeidouTxResult] = deque()
+        self.tx_results: deque[tuple[str, BeidouTxResult]] = deque()  # (gateway id, result)
         self.beacon_tests = 0
 
     def parse_topic(self, topic: str) -> GatewayTopic | None:
@@ -138,7 +139,8 @@ class GatewayUplinks:
             elif topic.sub == "beidou/rx":
                 return self._beidou(BeidouRx.model_validate_json(raw.payload), raw)
             elif topic.sub == "beidou/tx_result":
-                self.tx_results.append(BeidouTxResult.model_validate_json(raw.payload))
+                result = BeidouTxResult.model_validate_json(raw.payload)
+                self.tx_results.append((topic.gateway_id, result))
             elif topic.sub != "beidou/feedback":
                 detail = f"unknown gateway topic {topic.sub!r}"
                 return [Refused(raw, None, Rejection(RejectReason.UNKNOWN_TOPIC, detail))]
@@ -223,25 +225,18 @@ class GatewayUplinks:
         }.get(rx.kind)
         if kind is None or decoded is None:
             return [Accepted(raw, info.id, BEIDOU_NOTE, (rx.rx_id, rx.ts), BEIDOU)]
+        if isinstance(decoded, AckPayload) and (group := _GROUP_MSG.match(decoded.msg_id)):
+            # the ack of a group broadcast (`g<bid>`): this boat's own copy of the broadcast
+            decoded = decoded.model_copy(update={"msg_id": f"b{group.group(1)}-{info.id}"})
+        if (
+            isinstance(decoded, DistressPayload)
+            and not decoded.cancel
+            and decoded.lat == decoded.lon == 0
+        ):
+            # a typed SOS carries no position: the store puts the vessel's last known one
+            return [Accepted(raw, info.id, kind, decoded, BEIDOU, position_known=False)]
         return [Accepted(raw, info.id, kind, decoded, BEIDOU)]
 
 
 def _knots(sog: float | None) -> float | None:
     return sog if sog is not None and sog <= 102.2 else None
-
-
-class BeidouRouteView:
-    """The outbox's view of the Beidou link: cards from the registry, gateways and results from
-    what the gateways publish."""
-
-    def __init__(self, uplinks: GatewayUplinks, registry: RegistryCache) -> None:
-        self._uplinks = uplinks
-        self._registry = registry
-        self.results = uplinks.tx_results
-
-    def card_of(self, vessel_id: str) -> str | None:
-        info = self._registry.get(vessel_id)
-        return info.beidou_card if info else None
-
-    def gateway(self) -> str | None:
-        return self._uplinks.beidou_gateway()

@@ -15,7 +15,8 @@ import base64
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from seaLink.clock import Clock
@@ -25,17 +26,26 @@ from seaLink.links.mqtt_link import MqttLink, RawUplink
 from seaLink.metrics import HubMetrics
 from seaLink.services.event_routes import EventRouter
 from seaLink.services.gateway_uplinks import GatewayTopic, GatewayUplinks
+from seaLink.services.refusal_notices import NOTICE_PREFIX, RefusalNotices
 from seaLink.services.registry import RegistryCache
-from seaLink.services.uplink_steps import Accepted, PlanContext, Refused, Verdict, plan_verdicts
+from seaLink.services.uplink_steps import (
+    BEIDOU,
+    BEIDOU_NOTE,
+    Accepted,
+    PlanContext,
+    Refused,
+    Verdict,
+    plan_verdicts,
+)
+from seaLink.services.uplink_times import TimeWindow
 from seaLink.settings import IngestSettings
 from seaLink.store.batch import BatchPlan
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.outage import StoreOutage
 from seaLink.store.outbox_store import OutboxStore
-from seaLink.wire.codec import Rejection, RejectReason, decode_uplink
+from seaLink.wire.codec import Decoded, Rejection, RejectReason, decode_uplink
 from seaLink.wire.gateway import GatewayKind
 from seaLink.wire.nmea import parse_nmea_fixes
-from seaLink.wire.payloads import Fix
 from seaLink.wire.topics import TopicError, Topics, UplinkKind, VesselTopic
 
 log = logging.getLogger(__name__)
@@ -74,7 +84,10 @@ class IngestPipeline:
         # Vessel topics already parsed (a vessel's position topic repeats all day). Bounded: an
         # unregistered or hostile publisher cannot grow it without limit.
         self._vessel_topics: dict[str, VesselTopic] = {}
-        self._future_limit = datetime.min.replace(tzinfo=UTC)
+        self._window = TimeWindow.at(clock.now(), settings)
+        self.notices = RefusalNotices(
+            link, registry, topics, metrics, settings.refusal_notices_per_min
+        )
         self._ports = ports
         self._clock = clock
         self._settings = settings
@@ -83,6 +96,9 @@ class IngestPipeline:
         self._outage = StoreOutage("ingest", metrics.store_errors, logger=log)
         self.committed = 0  # uplinks committed since start (tests and benchmarks read it)
         self.idle = asyncio.Event()
+        self.urgent_idle = asyncio.Event()
+        self.urgent_idle.set()
+        self._urgent_lane_running = False
         # A probe of committed batches (benchmarks measure publish-to-commit latency here).
         self.on_committed: Callable[[list[RawUplink]], None] | None = None
         self._request_due = request_due
@@ -100,11 +116,54 @@ class IngestPipeline:
             batch = [inbox.popleft() for _ in range(n)]
             await self.process(batch)
 
-    async def process(self, batch: list[RawUplink]) -> None:
+    async def run_urgent(self) -> None:
+        """The distress lane: the same steps as `run`, for distress calls only, in a task of its
+        own, so that a call is stored, acknowledged and announced while a large batch of positions
+        (or a commit stuck behind a lock on the positions) is still in progress. Each lane
+        commits in its own transaction; on PostgreSQL on its own connection. The lane is fed by
+        the main session (its copies of distress calls) and by the hub's urgent session, whose
+        copies do not wait in the broker behind the main session's backlog; the second copy of
+        a call is a no-op."""
+        urgent = self._link.urgent
+        self._urgent_lane_running = True
+        while True:
+            if not urgent:
+                self.urgent_idle.set()
+                self._link.urgent_ready.clear()
+                await self._link.urgent_ready.wait()
+                continue
+            self.urgent_idle.clear()
+            batch = [urgent.popleft() for _ in range(len(urgent))]
+            await self.process(batch, urgent=True)
+
+    @property
+    def drained(self) -> bool:
+        """Nothing delivered is waiting or being committed, in either lane."""
+        link = self._link
+        return (
+            not link.inbox and not link.urgent and self.idle.is_set() and self.urgent_idle.is_set()
+        )
+
+    async def _let_distress_pass(self) -> None:
+        """Before the main lane commits: a distress waiting or being written goes first. On
+        SQLite there is one writer, and a busy writer that begins its next transaction at once
+        would keep a waiting one out for many batches."""
+        if not self._urgent_lane_running:
+            return
+        while self._link.urgent or not self.urgent_idle.is_set():
+            if self.urgent_idle.is_set():
+                await asyncio.sleep(0)  # queued: the lane's task has not woken yet
+            else:
+                await self.urgent_idle.wait()
+
+    async def process(self, batch: list[RawUplink], *, urgent: bool = False) -> None:
         now = self._clock.now()
-        self._future_limit = now + timedelta(seconds=self._settings.future_skew_s)
         parsed = [self._parse_topic(raw) for raw in batch]
-        vessels = {p.vessel_id for p in parsed if isinstance(p, VesselTopic)}
+        vessels = {
+            p.vessel_id
+            for p in parsed
+            if isinstance(p, VesselTopic | _TopicRefused) and p.vessel_id
+        }
         # The batch is held (not acknowledged) however long the store is away.
         await self._outage.until_done(lambda: self._registry.resolve(vessels))
         judged: list[list[Verdict]] = []
@@ -120,8 +179,14 @@ class IngestPipeline:
         ctx = PlanContext(
             now, self._registry, self._request_due, self._settings.dead_letter_payload_bytes
         )
+        if not urgent:
+            await self._let_distress_pass()
         events = await self._store(judged, ctx, top=True)
-        self._link.ack(batch)
+        for link in {raw.via or self._link for raw in batch}:
+            link.ack(batch)  # each session acknowledges what it delivered
+        self.notices.tell(
+            [v for verdicts in judged for v in verdicts if isinstance(v, Refused)], now
+        )
         self.committed += len(batch)
         self._metrics.ingest_latency.observe(time.monotonic() - batch[0].received_mono)
         if self.on_committed is not None:
@@ -138,7 +203,7 @@ class IngestPipeline:
             "writer": "ok" if since is None else "stalled",
             "stalled_s": None if since is None else round(time.monotonic() - since, 1),
             "committed": self.committed,
-            "backlog": len(self._link.inbox),
+            "backlog": len(self._link.inbox) + len(self._link.urgent),
         }
 
     # -- steps ---------------------------------------------------------------------------------
@@ -153,7 +218,7 @@ class IngestPipeline:
                 self._uplink_counters[kind].inc(n)
                 seen[kind] = 0
 
-    def _parse_topic(self, raw: RawUplink) -> VesselTopic | GatewayTopic | Rejection:
+    def _parse_topic(self, raw: RawUplink) -> VesselTopic | GatewayTopic | _TopicRefused:
         known = self._vessel_topics.get(raw.topic)
         if known is not None:
             return known
@@ -163,21 +228,22 @@ class IngestPipeline:
         try:
             parsed = self._topics.parse_vessel(raw.topic)
         except TopicError as exc:
-            return Rejection(RejectReason(exc.reason), exc.detail)
+            return _TopicRefused(Rejection(RejectReason(exc.reason), exc.detail), exc.vessel_id)
         if len(self._vessel_topics) >= _VESSEL_TOPICS_MAX:
             self._vessel_topics.clear()
         self._vessel_topics[raw.topic] = parsed
         return parsed
 
     def _judge(
-        self, raw: RawUplink, topic: VesselTopic | GatewayTopic | Rejection, now: datetime
+        self, raw: RawUplink, topic: VesselTopic | GatewayTopic | _TopicRefused, now: datetime
     ) -> list[Verdict]:
         """Accept or refuse one message; a fault of ours costs that message only."""
         try:
             if isinstance(topic, GatewayTopic):
-                return self.gateways.classify(raw, topic, now)
-            if isinstance(topic, Rejection):
-                return [Refused(raw, None, topic)]
+                verdicts = self.gateways.classify(raw, topic, now)
+                return [self._beidou_timed(v, now) for v in verdicts]
+            if isinstance(topic, _TopicRefused):
+                return [Refused(raw, topic.vessel_id, topic.rejection)]
             return self._judge_vessel(raw, topic, now)
         except Exception as exc:
             log.exception("ingest: judging the uplink on %s failed", raw.topic[:120])
@@ -210,10 +276,10 @@ class IngestPipeline:
         )
         if isinstance(decoded, Rejection):
             return [Refused(raw, vid, decoded)]
-        future = self._future_ts(decoded)
-        if future is not None:
-            detail = f"timestamp {future.isoformat()} is ahead of the hub's clock {now.isoformat()}"
-            return [Refused(raw, vid, Rejection(RejectReason.TS_IN_FUTURE, detail))]
+        if topic.kind is not UplinkKind.NMEA:
+            decoded = self._in_window(decoded, now)
+            if isinstance(decoded, Rejection):
+                return [Refused(raw, vid, decoded)]
         if topic.kind is UplinkKind.NMEA:
             assert isinstance(decoded, list)
             return self._judge_nmea(raw, vid, decoded, now)  # type: ignore[arg-type]
@@ -231,24 +297,38 @@ class IngestPipeline:
             )
             out.append(Refused(raw, vid, Rejection(RejectReason.BAD_NMEA, detail)))
         if fixes:
-            out.append(Accepted(raw, vid, UplinkKind.POSITION, fixes))
+            timed = self._in_window(fixes, now)
+            if isinstance(timed, Rejection):
+                out.append(Refused(raw, vid, timed))
+            else:
+                out.append(Accepted(raw, vid, UplinkKind.POSITION, timed))
         return out
 
     def _link_sender_mismatch(self, raw: RawUplink, vid: str) -> bool:
         """Where the broker stamps the publisher's client id, it must be the topic's vessel."""
         return self._link.checks_sender and raw.sender != vid
 
-    def _future_ts(self, decoded: object) -> datetime | None:
-        limit = self._future_limit  # now + the allowed skew, once per batch
-        if isinstance(decoded, list):
-            for item in decoded:
-                if isinstance(item, Fix) and item.ts > limit:
-                    return item.ts
-            return None
-        ts = getattr(decoded, "ts", None)
-        if isinstance(ts, datetime) and ts > limit:
-            return ts
-        return None
+    def _beidou_timed(self, v: Verdict, now: datetime) -> Verdict:
+        """A boat's message relayed by a Beidou gateway keeps the same time window as on MQTT
+        (AIS times are the receiver's, already no later than now)."""
+        if not isinstance(v, Accepted) or v.link != BEIDOU or v.kind == BEIDOU_NOTE:
+            return v
+        timed = self._in_window(v.payload, now)
+        if isinstance(timed, Rejection):
+            return Refused(v.raw, v.vessel_id, timed)
+        return replace(v, payload=timed)
+
+    def _in_window(self, decoded: Decoded, now: datetime) -> Decoded | Rejection:
+        """The payload with its times judged against the batch's window (`uplink_times`). The
+        window is built once per batch time: the two lanes (distress, the rest) each bring their
+        own `now`."""
+        window = self._window
+        if window.now != now:
+            window = self._window = TimeWindow.at(now, self._settings)
+        judged, stale = window.judge(decoded)
+        if stale:
+            self._metrics.stale_fixes.inc(stale)
+        return judged
 
     async def _check_acks(self, judged: list[list[Verdict]]) -> None:
         """Acks must name a message the hub sent to this very vessel (one store read a batch)."""
@@ -258,6 +338,14 @@ class IngestPipeline:
             for i, v in enumerate(verdicts)
             if isinstance(v, Accepted) and v.kind == UplinkKind.ACK
         ]
+        if not acks:
+            return
+        # A `delivered` for a refusal notice (never in the outbox) is taken and ignored: refusing
+        # it would answer a notice with a notice.
+        for verdicts, i, v in reversed(acks):
+            if v.payload.msg_id.startswith(NOTICE_PREFIX):
+                del verdicts[i]
+        acks = [a for a in acks if not a[2].payload.msg_id.startswith(NOTICE_PREFIX)]
         if not acks:
             return
         keys = {(v.payload.msg_id, v.vessel_id) for _verdicts, _i, v in acks}
@@ -349,6 +437,14 @@ class IngestPipeline:
         if plan.in_batch_duplicates:
             self._metrics.duplicates.inc(plan.in_batch_duplicates)
         return events
+
+
+@dataclass(frozen=True, slots=True)
+class _TopicRefused:
+    """A topic the hub refuses, and the vessel whose branch it is in (when well-formed)."""
+
+    rejection: Rejection
+    vessel_id: str | None
 
 
 def _first_line(exc: BaseException) -> str:

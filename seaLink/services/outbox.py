@@ -1,10 +1,27 @@
 """The outbox dispatcher: hands each vessel what it still has to receive, over the best link.
 
-The store is the truth. A message goes out only while its vessel is reachable (status `online`,
-or heard recently when no status is known); otherwise it waits, parked, and is re-armed when the
-vessel says hello or comes online, then sent in priority order. Sent but not delivered: sent again
-with backoff while the vessel is reachable. Expired: closed, never sent again. Acknowledgements
-are applied by the ingest pipeline in the same transaction as the rest of their batch.
+The store is the truth. The link is chosen per vessel and message, from what reaches the vessel
+now (the rule, in docs/protocol.md section 7.10, "Link choice"):
+
+- MQTT while the vessel's MQTT session is live: its status is `online` (or, no status known, it
+  was heard on MQTT within `online_window_s`). A vessel that also has a Beidou card must in
+  addition have been heard on MQTT (an uplink, its hello or its status) within `online_window_s`:
+  an `online` status with no MQTT uplink that long is a quiet link, not a live one. Signs of life
+  by Beidou or AIS never make MQTT live.
+- Otherwise Beidou when the vessel has a card and a Beidou gateway is online with its card, once
+  MQTT has been offline for `beidou_after_s` (a boat that just dropped gets a moment to come back).
+- Otherwise the message waits, parked, and is re-armed when the vessel says hello or comes online.
+
+A link that goes quiet hands its pending messages to the other within `RECHECK_S` of the switch
+(every `RECHECK_S` the vessels with a card and messages waiting on MQTT are looked at). Back on
+MQTT, a copy the Beidou terminal already sent is not sent again (it waits for its acknowledgement
+or its own resend time), and a copy still queued at the gateway is withdrawn first (`cancel`):
+the boat gets each message once. Each copy's link is recorded in `delivery.copies`, each
+acknowledgement's in `ack_event.link` (and the last one's in `delivery.ack_link`).
+
+Sent but not delivered: sent again with backoff while the vessel is reachable. Expired: closed,
+never sent again. Acknowledgements are applied by the ingest pipeline in the same transaction as
+the rest of their batch.
 
 A reachable vessel never waits for news of its own: an outbox that starts (hub start, schedule
 takeover) arms every vessel the store says is reachable, as if each had said hello, and every
@@ -17,10 +34,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
@@ -44,24 +62,55 @@ BEIDOU_RETRY_S = 1800
 # At most this long between two looks at the store for vessels whose messages are parked although
 # they are reachable there (their news went to a hub that died, or came out of order).
 RECHECK_S = 10
+_ATTEMPT = re.compile(r"\.t\d+$")
+# How long to wait for a Beidou gateway to answer a withdrawal before sending by MQTT anyway.
+WITHDRAW_S = 120
+
+
+def beidou_request_id(msg_id: str, attempt: int) -> str:
+    """The id of one attempt's request to a gateway (which deduplicates by id, so a send again
+    needs a new one): `<msg_id>.t<n>` (the bare id when that would be too long)."""
+    request_id = f"{msg_id}.t{attempt}"
+    return request_id if len(request_id) <= 64 else msg_id
+
+
+def message_of(request_id: str) -> str:
+    """The message id a gateway's result is about."""
+    return _ATTEMPT.sub("", request_id)
+
+
+def _broadcast_of(m: DueMessage) -> int | None:
+    """The broadcast a message belongs to, for group sends (`b<bid>-<vessel>` ids only)."""
+    if not m.msg_id.startswith("b"):
+        return None
+    bid = json.loads(m.payload).get("broadcast_id")
+    return bid if isinstance(bid, int) else None
 
 
 class BeidouRoute(Protocol):
-    """What the outbox needs to send by Beidou: a vessel's card, an online gateway, its results."""
+    """What the outbox needs to send by Beidou (`beidou_pool.BeidouPool`): a vessel's card, the
+    pool of shore gateways and the choice among them, their results (gateway id, result)."""
 
-    results: deque[BeidouTxResult]
+    results: deque[tuple[str, BeidouTxResult]]
 
     def card_of(self, vessel_id: str) -> str | None: ...
 
-    def gateway(self) -> str | None: ...
+    def gateway(self, now: datetime | None = None) -> str | None: ...
+
+    def members(self, now: datetime | None = None) -> list[str]: ...
+
+    def pick(self, now: datetime) -> str | None: ...
+
+    def answered(self, gid: str, result: BeidouTxResult, now: datetime) -> None: ...
 
 
 @dataclass(slots=True)
 class Reach:
     status: str | None = None  # online / offline from the status topic and the will
-    last_heard: datetime | None = None
+    last_heard: datetime | None = None  # on MQTT only (hello, uplinks, status)
     offline_since: datetime | None = None
     news: int = 0  # Outbox._news when news of this vessel last came in
+    status_at: datetime | None = None  # when the status last said so
 
 
 class Outbox:
@@ -90,6 +139,10 @@ class Outbox:
         self._news = 0  # counts news of vessels; a store read taken before news must not undo it
         self._recheck_at: datetime | None = None  # next look at the store for parked vessels
         self._beidou_inflight: dict[str, int] = {}  # msg_id -> delivery id
+        self._beidou_gw: dict[str, str] = {}  # msg_id -> the gateway it was handed to
+        self._group_inflight: dict[str, list[int]] = {}  # "g<bid>-<address>" -> delivery ids
+        # msg_id -> when its cancel was published, and the gateways that may still hold it
+        self._withdrawing: dict[str, tuple[datetime, set[str]]] = {}
         self._unconfirmed: list[int] = []  # broker-confirmed sends not yet marked (store away)
         self.beidou: BeidouRoute | None = None
         self._wake = asyncio.Event()
@@ -105,15 +158,17 @@ class Outbox:
         (never seen by the broker), which only a send again after the replay grace makes good."""
         mark = self._news
         vs = VesselState.__table__  # type: ignore[attr-defined]
+        q = select(
+            vs.c.vessel_id, vs.c.link_status, vs.c.last_heard, vs.c.last_link, vs.c.status_ts
+        )
         async with self._db.engine.connect() as conn:
-            rows = (
-                await conn.execute(select(vs.c.vessel_id, vs.c.link_status, vs.c.last_heard))
-            ).all()
-        for vid, status, heard in rows:
+            rows = (await conn.execute(q)).all()
+        for vid, status, heard, last_link, status_ts in rows:
             r = self._reach.get(vid)
             if r is not None and r.news > mark:
                 continue  # news committed after our read (a takeover while ingesting): newer
-            self._reach[vid] = Reach(status, heard)
+            mqtt_heard = heard if last_link in (None, "mqtt") else None
+            self._reach[vid] = Reach(status, mqtt_heard, status_at=status_ts)
         now = self._clock.now()
         self._arm_queue.extend(v for v in self._reach if self.reachable(v, now))
         self._recheck_at = None
@@ -130,6 +185,7 @@ class Outbox:
         r = self._news_of(vessel_id)
         was = self.reachable(vessel_id, at)
         r.status = "online" if online else "offline"
+        r.status_at = at
         r.offline_since = None if online else at
         if online and not was:
             self._arm_queue.append(vessel_id)
@@ -138,12 +194,15 @@ class Outbox:
     def vessel_hello(self, vessel_id: str, at: datetime) -> None:
         r = self._news_of(vessel_id)
         r.status = "online"
+        r.status_at = at
         r.offline_since = None
         r.last_heard = at
         self._arm_queue.append(vessel_id)
         self.kick()
 
-    def vessel_heard(self, vessel_id: str, at: datetime) -> None:
+    def vessel_heard(self, vessel_id: str, at: datetime, link: str = "mqtt") -> None:
+        if link != "mqtt":
+            return  # a position by Beidou (or AIS) says nothing of the MQTT session
         r = self._news_of(vessel_id)
         was = self.reachable(vessel_id, at)
         if r.last_heard is None or at > r.last_heard:
@@ -156,13 +215,20 @@ class Outbox:
         self.activity += 1
 
     def reachable(self, vessel_id: str, now: datetime) -> bool:
+        """The vessel's MQTT session is live (the rule is in the module's docstring)."""
         r = self._reach.get(vessel_id)
-        if r is None:
+        if r is None or r.status == "offline":
             return False
-        if r.status is not None:
-            return r.status == "online"
         window = timedelta(seconds=self._settings.online_window_s)
-        return r.last_heard is not None and now - r.last_heard <= window
+        heard = r.last_heard is not None and now - r.last_heard <= window
+        if r.status is None:
+            return heard
+        if self._beidou_card(vessel_id) is None:
+            return True  # no other link: the status is the best word there is
+        return heard or (r.status_at is not None and now - r.status_at <= window)
+
+    def _beidou_card(self, vessel_id: str) -> str | None:
+        return None if self.beidou is None else self.beidou.card_of(vessel_id)
 
     def link_now(self, vessel_id: str, now: datetime) -> str | None:
         """The link a message to this vessel would leave by now (`mqtt`, `beidou`), or None: it
@@ -230,6 +296,7 @@ class Outbox:
             busy = True
         if self._recheck_at is None or now >= self._recheck_at:
             await self._recheck(now)
+            await self._switch_to_beidou(now)
             self._recheck_at = now + timedelta(seconds=RECHECK_S)
         if self._arm_queue:
             vessels, self._arm_queue = self._arm_queue, []
@@ -269,23 +336,68 @@ class Outbox:
                 r.last_heard = heard
             self._arm_queue.append(vid)
 
-    def _beidou_route(self, vessel_id: str, now: datetime) -> tuple[str, str] | None:
-        """(gateway, card) when the vessel has been unreachable on MQTT long enough to use Beidou."""
-        if self.beidou is None:
+    def _beidou_route(self, vessel_id: str, now: datetime) -> str | None:
+        """The vessel's card when MQTT does not reach it now and Beidou can: it has a card, a
+        shore gateway is in the pool, and MQTT is not offline for less than `beidou_after_s`."""
+        if self.beidou is None or self.reachable(vessel_id, now):
             return None
         card = self.beidou.card_of(vessel_id)
-        gateway = self.beidou.gateway()
-        if card is None or gateway is None:
+        if card is None or self.beidou.gateway(now) is None:
             return None
         r = self._reach.get(vessel_id)
-        since = (r.offline_since or r.last_heard) if r else None
+        since = r.offline_since if r else None
         if since is not None and now - since < timedelta(seconds=self._settings.beidou_after_s):
             return None
-        return gateway, card
+        return card
+
+    async def _switch_to_beidou(self, now: datetime) -> None:
+        """Messages waiting on MQTT (parked, or sent and waiting to be sent again) of vessels that
+        MQTT no longer reaches but Beidou does: due now, so that they leave by Beidou."""
+        if self.beidou is None or self.beidou.gateway(now) is None:
+            return
+        moving = [
+            v
+            for v in await self.store.switch_candidates(now)
+            if self._beidou_route(v, now) is not None
+        ]
+        if moving:
+            await self.store.due_now(moving, now)
+            self._metrics.outbox_link_switches.inc(len(moving))
+
+    def _withdraw(self, m: DueMessage, now: datetime) -> bool:
+        """`m` was handed to a Beidou gateway and no result came yet, and the vessel is back on
+        MQTT: ask the gateway to drop it. True while its answer is awaited (the message waits);
+        False when there is no gateway to ask or it did not answer in `WITHDRAW_S`."""
+        asked = self._withdrawing.get(m.msg_id)
+        if asked is not None:
+            if now - asked[0] < timedelta(seconds=WITHDRAW_S):
+                return True
+            self._withdrawing.pop(m.msg_id, None)
+            self._beidou_inflight.pop(m.msg_id, None)
+            self._beidou_gw.pop(m.msg_id, None)
+            return False
+        card = self._beidou_card(m.vessel_id)
+        if self.beidou is None or card is None:
+            return False
+        # The gateway it was handed to; after a hub restart, every gateway of the pool.
+        known = self._beidou_gw.get(m.msg_id)
+        gateways = [known] if known else self.beidou.members(now)
+        request_id = beidou_request_id(m.msg_id, m.attempts)
+        request = json.dumps({"id": request_id, "card": card, "cancel": True}).encode()
+        asked_now = {
+            gid
+            for gid in gateways
+            if self._link.publish(self._topics.gateway(gid, "beidou", "tx"), request, qos=1)
+            is not None
+        }
+        if not asked_now:
+            return False
+        self._withdrawing[m.msg_id] = (now, asked_now)
+        return True
 
     def _send_beidou(self, m: DueMessage, gateway: str, card: str) -> bool:
         request = {
-            "id": m.msg_id,
+            "id": beidou_request_id(m.msg_id, m.attempts + 1),
             "card": card,
             "priority": m.priority,
             "down": json.loads(m.payload),
@@ -295,6 +407,47 @@ class Outbox:
             self._link.publish(topic, json.dumps(request, ensure_ascii=False).encode(), qos=1)
             is not None
         )
+
+    def _group_sends(self, due: list[DueMessage], now: datetime) -> list[dict[str, Any]]:
+        """A broadcast due by Beidou to two or more boats of one Beidou group (通播): one send to
+        the group's address, carrying the broadcast as `g<bid>`; each boat's ack of it counts as
+        the ack of its own copy. Returns the attempts recorded (those messages are handled)."""
+        groups = self._settings.beidou_groups
+        if not groups or self.beidou is None:
+            return []
+        address_of = {card: address for address, cards in groups.items() for card in cards}
+        buckets: dict[tuple[int, str], list[DueMessage]] = {}
+        for m in due:
+            if m.link == "beidou" and m.rank == 0:
+                continue  # possibly still queued at a gateway: the single path handles it
+            card = self._beidou_route(m.vessel_id, now)
+            bid = _broadcast_of(m) if card in address_of else None
+            if card is not None and bid is not None:
+                buckets.setdefault((bid, address_of[card]), []).append(m)
+        attempts: list[dict[str, Any]] = []
+        for (bid, address), members in sorted(buckets.items()):
+            if len(members) < 2:
+                continue
+            gateway = self.beidou.pick(now)
+            if gateway is None:
+                break
+            down = json.loads(members[0].payload) | {"msg_id": f"g{bid}"}
+            attempt = max(m.attempts for m in members) + 1
+            request_id = beidou_request_id(f"g{bid}-{address}", attempt)
+            request = {"id": request_id, "card": address, "priority": members[0].priority,
+                       "down": down}  # fmt: skip
+            topic = self._topics.gateway(gateway, "beidou", "tx")
+            body = json.dumps(request, ensure_ascii=False).encode()
+            if self._link.publish(topic, body, qos=1) is None:
+                continue
+            key = f"g{bid}-{address}"
+            self._group_inflight[key] = [m.id for m in members]
+            self._beidou_gw[key] = gateway
+            self._metrics.outbox_sent.labels("beidou").inc()
+            for m in members:
+                attempts.append({"did": m.id, "link": "beidou", "attempts": m.attempts + 1,
+                                 "next_at": now + timedelta(seconds=BEIDOU_RETRY_S)})  # fmt: skip
+        return attempts
 
     async def _dispatch(self, due: list[DueMessage], now: datetime) -> None:
         attempts = []
@@ -306,10 +459,28 @@ class Outbox:
             self._metrics.outbox_failed.inc(len(given_up))
             self.activity += 1
             due = [m for m in due if m.attempts < limit]
+        grouped = self._group_sends(due, now)
+        if grouped:
+            await self.store.record_attempts(grouped)
+            handled = {a["did"] for a in grouped}
+            due = [m for m in due if m.id not in handled]
         for m in due:
+            # No MQTT copy while a Beidou gateway may still send one.
+            queued_at_gateway = m.link == "beidou" and m.rank == 0
+            if queued_at_gateway and self.reachable(m.vessel_id, now) and self._withdraw(m, now):
+                attempts.append(
+                    {
+                        "did": m.id,
+                        "link": "beidou",
+                        "attempts": m.attempts,
+                        "next_at": now + timedelta(seconds=WITHDRAW_S),
+                    }
+                )
+                continue
             if not self.reachable(m.vessel_id, now):
-                route = self._beidou_route(m.vessel_id, now)
-                if route is not None and self._send_beidou(m, *route):
+                card = self._beidou_route(m.vessel_id, now)
+                gateway = self.beidou.pick(now) if card is not None and self.beidou else None
+                if card is not None and gateway is not None and self._send_beidou(m, gateway, card):
                     # Beidou is slow and metered: wait for the gateway's result before trying again.
                     attempts.append(
                         {
@@ -320,6 +491,7 @@ class Outbox:
                         }
                     )
                     self._beidou_inflight[m.msg_id] = m.id
+                    self._beidou_gw[m.msg_id] = gateway
                     self._metrics.outbox_sent.labels("beidou").inc()
                     continue
                 parked.append(m.vessel_id)
@@ -347,21 +519,49 @@ class Outbox:
         failed: list[tuple[int, str]] = []
         results = list(self.beidou.results)
         self.beidou.results.clear()
+        done: list[str] = []
         try:
-            for r in results:
-                did = self._beidou_inflight.get(r.id)
-                if did is None:
-                    did = await self.store.delivery_id(r.id)
-                if did is None:
-                    continue
-                (sent if r.outcome == "sent" else failed).append((did, r.reason or "failed"))
-            await self.store.mark_sent([d for d, _ in sent], now)
+            withdrawn: list[tuple[int, str]] = []
+            for gid, r in results:
+                msg_id = message_of(r.id)
+                if r.reason == "unknown_request":
+                    # A gateway that never had it: withdrawn once no asked gateway may hold it.
+                    pending = self._withdrawing.get(msg_id)
+                    if pending is None:
+                        continue
+                    pending[1].discard(gid)
+                    if pending[1]:
+                        continue
+                    r = r.model_copy(update={"reason": "cancelled"})
+                elif self._beidou_gw.get(msg_id, gid) == gid:
+                    self.beidou.answered(gid, r, now)
+                done.append(msg_id)
+                dids = self._group_inflight.get(msg_id)
+                if dids is None:
+                    did = self._beidou_inflight.get(msg_id)
+                    if did is None:
+                        did = await self.store.delivery_id(msg_id)
+                    dids = [] if did is None else [did]
+                for did in dids:
+                    if r.outcome == "sent":
+                        sent.append((did, ""))
+                    elif r.reason == "cancelled":
+                        withdrawn.append((did, "withdrawn from Beidou: back on MQTT"))
+                    else:
+                        failed.append((did, r.reason or "failed"))
+            # Beidou is slow and metered: a sent copy waits for its acknowledgement.
+            retry = now + timedelta(seconds=BEIDOU_RETRY_S)
+            await self.store.mark_sent([d for d, _ in sent], now, link="beidou", next_at=retry)
             await self.store.record_failures(failed, now + timedelta(seconds=60))
+            await self.store.record_failures(withdrawn, now)
         except Exception:
             self.beidou.results.extendleft(reversed(results))  # applied on the next round
             raise
-        for r in results:
-            self._beidou_inflight.pop(r.id, None)
+        for msg_id in done:
+            self._group_inflight.pop(msg_id, None)
+            self._beidou_inflight.pop(msg_id, None)
+            self._withdrawing.pop(msg_id, None)
+            self._beidou_gw.pop(msg_id, None)
 
     async def _confirm_sent(self, now: datetime) -> None:
         confirmed = []
@@ -378,7 +578,7 @@ class Outbox:
             self._inflight = {k: v for k, v in self._inflight.items() if k[0] == current}
         confirmed, self._unconfirmed = self._unconfirmed + confirmed, []
         try:
-            await self.store.mark_sent(confirmed, now)
+            await self.store.mark_sent(confirmed, now, link="mqtt")
         except Exception:
             self._unconfirmed = confirmed  # marked on the next round instead
             raise

@@ -118,6 +118,18 @@ class RecallService(DeadlineLoop):
             )).first()  # fmt: skip
         return Terms(r[2], r[0], r[1]) if r else None
 
+    async def scoped_board(
+        self, bid: int, who: Principal, at: datetime | None = None
+    ) -> dict[str, Any]:
+        """The board of the reader's grids only, its totals counted over them: a grid
+        coordinator sees their own grids' figures, the county desk all (the server decides,
+        not the console)."""
+        board = await self.board(bid, at)
+        board["grids"] = [g for g in board["grids"] if who.can_read_grid(g["grid_id"])]
+        board["vessels"] = [v for v in board["vessels"] if who.can_read_grid(v["grid_id"])]
+        board["total"] = recall_store.totals(board["grids"])
+        return board
+
     async def board(self, bid: int, at: datetime | None = None) -> dict[str, Any]:
         """The board now, or as it stood at `at` (for the export)."""
         terms = await self.terms(bid)
@@ -263,8 +275,13 @@ class RecallService(DeadlineLoop):
     ) -> None:
         b = await get_broadcast(self._db, bid)
         assert b is not None
+        # A copy that has not gone out yet (slow Beidou queue, or parked) is the reminder: a new
+        # one would only queue behind it.
+        waiting = await recall_store.unsent_copies(self._db, bid, [v["vessel_id"] for v in missing])
         rows = []
         for v in missing:
+            if v["vessel_id"] in waiting:
+                continue
             msg_id = f"rc{bid}-{v['vessel_id']}-{n}"[:64]
             msg = DownMessage(msg_id=msg_id, kind=DownKind.WARNING, priority=1, title=render(Phrase("down.recall_reminder.title", {"title": b["title"]}), BOAT_LANG),
                               body=b["body"], issued=now, expires=deadline, ack="confirm", broadcast_id=bid,
@@ -273,6 +290,8 @@ class RecallService(DeadlineLoop):
                          "priority": 1, "payload": msg.model_dump_json(exclude_none=True), "state": "queued",
                          "rank": 0, "attempts": 0, "next_attempt_at": now, "queued_at": now, "expires_at": deadline,
                          "last_error": ""})  # fmt: skip
+        if not rows:
+            return
         async with self._db.engine.begin() as conn:
             await conn.execute(self._db.insert_ignore(_d), rows)
         self._outbox.kick()

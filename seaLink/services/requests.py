@@ -22,6 +22,7 @@ from seaLink.store import request_store
 from seaLink.store.db import Database
 from seaLink.store.phrases import BOAT_LANG
 from seaLink.store.tables import UserAccount
+from seaLink.store.users import audit
 from seaLink.texts import Phrase, render
 from seaLink.wire.payloads import DownKind, DownMessage
 
@@ -107,6 +108,21 @@ class RequestService(DeadlineLoop):
             raise Refused("not_found", f"no request {rid} in your grids")
         return r
 
+    async def inbox(self, who: Principal, state: str | None) -> list[dict[str, Any]]:
+        if state not in (None, "open", "answered", "resolved"):
+            raise Refused("bad_query", "state must be open, answered or resolved")
+        return await request_store.list_requests(self._db, who.grid_filter(), state)
+
+    async def _audit(self, who: Principal, action: str, rid: int, detail: str) -> None:
+        await audit(
+            self._db,
+            ts=self._clock.now(),
+            username=who.username,
+            action=action,
+            target=f"request/{rid}",
+            detail=detail,
+        )
+
     async def get(self, rid: int, who: Principal) -> dict[str, object]:
         return await self._visible(rid, who, write=False)
 
@@ -122,6 +138,7 @@ class RequestService(DeadlineLoop):
                     "attempts": 0, "next_attempt_at": now, "queued_at": now, "expires_at": now + timedelta(days=3),
                     "last_error": ""}  # fmt: skip
         await request_store.reply(self._db, rid, now, who.username, text, delivery)
+        await self._audit(who, "request.reply", rid, text[:200])
         self._outbox.kick()
         self._events.publish(
             "request", {"request_pk": rid, "grid_id": r["grid_id"], "action": "replied"}
@@ -149,6 +166,7 @@ class RequestService(DeadlineLoop):
             username,
             assigned_to=username,
         )
+        await self._audit(who, "request.assign", rid, username)
         self._events.publish(
             "request",
             {
@@ -175,6 +193,7 @@ class RequestService(DeadlineLoop):
             resolved_at=now,
             resolved_by=who.username,
         )
+        await self._audit(who, "request.resolve", rid, note[:200])
         self._events.publish(
             "request", {"request_pk": rid, "grid_id": r["grid_id"], "action": "resolved"}
         )

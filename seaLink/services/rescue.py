@@ -43,6 +43,7 @@ from seaLink.store.tables import (
     Vessel,
     VesselState,
 )
+from seaLink.store.users import audit
 from seaLink.texts import Phrase, render, word
 from seaLink.texts import position as format_position
 from seaLink.wire.payloads import DownKind, DownMessage
@@ -68,6 +69,21 @@ class RescueService:
         self.traffic: dict[str, Candidate] = {}  # AIS targets without a SeaLink terminal, by MMSI
         self.incident_grids: dict[int, str] = {}
         self.rules = SurpicRules(stale_after_min=settings.nearest_stale_fix_s / 60)
+
+    async def record(self, incident_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The incident's row and its log, oldest entry first (`not_found` if there is none)."""
+        async with self._db.engine.connect() as conn:
+            row = (
+                (await conn.execute(select(_inc).where(_inc.c.id == incident_id)))
+                .mappings()
+                .first()
+            )
+            entries = (await conn.execute(
+                select(_log).where(_log.c.incident_id == incident_id).order_by(_log.c.ts, _log.c.id)
+            )).mappings().all()  # fmt: skip
+        if row is None:
+            raise Refused("not_found", f"no incident {incident_id}")
+        return dict(row), [dict(e) for e in entries]
 
     async def case(self, incident_id: int) -> dict[str, Any]:
         q = (
@@ -246,6 +262,9 @@ class RescueService:
             await conn.execute(_log.insert().values(
                 incident_id=incident_id, ts=now, actor=actor, kind="tasked", **log_columns(tasked)))  # fmt: skip
         self._outbox.kick()
+        if who is not None:
+            await audit(self._db, ts=now, username=who.username, action="incident.task",
+                        target=f"incident/{incident_id}", detail=",".join(vessel_ids))  # fmt: skip
         return msg_ids
 
     async def tasks(self, incident_id: int) -> list[dict[str, Any]]:
@@ -306,6 +325,9 @@ class RescueService:
                     incident_id=incident_id, ts=now, actor=actor, kind="sitrep", text=text
                 )
             )
+        detail = ("final " if final else "") + text.splitlines()[0][:200] if text else ""
+        await audit(self._db, ts=now, username=actor, action="incident.sitrep",
+                    target=f"incident/{incident_id}", detail=detail)  # fmt: skip
         return text
 
     async def cap(self, incident_id: int) -> str:

@@ -23,6 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from seaLink.clock import Clock
 from seaLink.domain.messaging import BroadcastKind, Target
@@ -33,6 +34,7 @@ from seaLink.services.broadcasts import BroadcastService, BroadcastSpec
 from seaLink.store.db import Database
 from seaLink.store.outage import StoreOutage
 from seaLink.store.tables import AckEvent, Delivery, Training, TrainingRun, Vessel
+from seaLink.store.users import audit
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +86,14 @@ class TrainingService:
         # A thread-based scheduler: its job store talks to the database synchronously, which must
         # never block the hub's event loop (on SQLite that could even deadlock with our writer).
         url = sync_url(db.url)
-        options: dict[str, Any] = (
-            {"connect_args": {"timeout": 30}}
+        # The job store reads rarely, so it keeps no connection open: a pooled one that the
+        # scheduler's thread returns after the store was shut down would stay open for good.
+        connect: dict[str, Any] = (
+            {"timeout": 30}
             if url.startswith("sqlite")
-            else {"pool_pre_ping": True}
+            else {"application_name": "sealink-scheduler"}
         )
+        options: dict[str, Any] = {"poolclass": NullPool, "connect_args": connect}
         store = SQLAlchemyJobStore(url=url, tablename="apscheduler_jobs", engine_options=options)
         self.scheduler = BackgroundScheduler(
             jobstores={"default": store},
@@ -151,6 +156,14 @@ class TrainingService:
             id=f"training-{tid}",
             replace_existing=True,
             name=spec.title,
+        )
+        await audit(
+            self._db,
+            ts=now,
+            username=who.username,
+            action="training.create",
+            target=f"training/{tid}",
+            detail=spec.title,
         )
         return tid
 

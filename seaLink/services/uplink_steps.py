@@ -150,7 +150,9 @@ def _ack(item: Accepted, ctx: PlanContext, plan: BatchPlan) -> None:
     a: AckPayload = item.payload
     vid, now = item.vessel_id, ctx.now
     plan.hear(vid, Heard(min(a.ts, now), item.link))
-    plan.acks.append({"m": a.msg_id, "v": vid, "ts": min(a.ts, now), "state": a.state.value})
+    plan.acks.append(
+        {"m": a.msg_id, "v": vid, "ts": min(a.ts, now), "state": a.state.value, "ln": item.link}
+    )
     _rescue_reply(vid, a, ctx, plan)
     plan.ack_events.append(
         {
@@ -175,12 +177,16 @@ def _distress(item: Accepted, ctx: PlanContext, plan: BatchPlan) -> None:
     info = ctx.registry.get(vid)
     grid = item.grid_id if item.grid_id is not None else info.grid_id if info else ""
     name = item.name if item.name is not None else info.hull_name if info else vid
+    key: str | None = None
     if item.link != AIS:  # a beacon's alarm is no sign of life of the boat, nor a report of it
         # A terminal repeats its distress until acknowledged: journalled once per report.
-        key = f"{d.distress_id}:{'cancel' if d.cancel else d.ts.isoformat()}"
+        key = f"{d.distress_id}:{'cancel' if d.cancel else d.ts.isoformat()}"[:96]
+        if any(x.vessel_id == vid and x.journal_key == key for x in plan.distress):
+            plan.in_batch_duplicates += 1  # both sessions' copies in one batch
+            return
         _journal(item, key, d.ts, ctx, plan)
         plan.hear(vid, Heard(min(d.ts, ctx.now), item.link))
-    plan.distress.append(DistressItem(vid, grid, name, d, item.link, item.position_known))
+    plan.distress.append(DistressItem(vid, grid, name, d, item.link, item.position_known, key))
 
 
 def _request(item: Accepted, ctx: PlanContext, plan: BatchPlan) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select, update
 
 from seaLink.services.notifiers import Recipient
 from seaLink.store.db import Database
-from seaLink.store.distress_status import display_name, queue_status
+from seaLink.store.distress_status import display_name, queue_status, retire_receipts
 from seaLink.store.phrases import log_columns
 from seaLink.store.tables import (
     Alert,
@@ -290,4 +290,5 @@ async def resolve(
             )
         closed = Phrase("down.distress_status.closed", {"outcome": outcome})
         await queue_status(conn, db, alert_id, "closed", closed, {"outcome": outcome}, now)
+        await retire_receipts(conn, alert_id, now)
     return True

@@ -70,7 +70,9 @@ class BatchPlan:
             }
         )
         current = self.latest_fix.get(vessel_id)
-        if current is None or fix.ts > current.ts:
+        # A fix stamped ahead of the hub's clock (within the tolerance) counts as received now:
+        # it must not stay the last position until the clock catches up (issue 15.8).
+        if current is None or _newness(fix, received_at) > _newness(current, received_at):
             self.latest_fix[vessel_id] = fix
 
     def hear(self, vessel_id: str, heard: Heard) -> None:
@@ -85,3 +87,7 @@ class BatchPlan:
         for heard in self.heard.values():
             if heard.in_port is None and heard.spot is not None:
                 heard.in_port = in_port_at(*heard.spot)
+
+
+def _newness(fix: Fix, received_at: datetime) -> tuple[datetime, datetime]:
+    return (min(fix.ts, received_at), fix.ts)

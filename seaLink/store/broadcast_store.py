@@ -152,6 +152,8 @@ async def deliveries_of(db: Database, bid: int) -> list[dict[str, Any]]:
             _d.c.msg_id,
             _d.c.state,
             _d.c.link,
+            _d.c.copies,
+            _d.c.ack_link,
             _d.c.attempts,
             _d.c.queued_at,
             _d.c.sent_at,
@@ -165,7 +167,10 @@ async def deliveries_of(db: Database, bid: int) -> list[dict[str, Any]]:
     )
     async with db.engine.connect() as conn:
         rows = (await conn.execute(q)).mappings().all()
-    return [{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in r.items()} for r in rows]
+    out = [{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in r.items()} for r in rows]
+    for d in out:
+        d["copies"] = [c for c in (d["copies"] or "").split(",") if c]
+    return out
 
 
 async def rearm_undelivered(db: Database, bid: int, now: datetime) -> int:

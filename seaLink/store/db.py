@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, event, inspect, literal, text
+from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.schema import CreateColumn
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel
 
 from seaLink.errors import ConfigError
-from seaLink.store import tables  # noqa: F401
+from seaLink.store import schema, tables  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -31,37 +31,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _add_missing_columns(conn: Connection) -> None:
-    """Add the columns a newer SeaLink declares to the tables an older one created (create_all
-    makes missing tables only): a nullable one as it is, one that must have a value with its
-    default as the existing rows' value. A missing column with no default is a schema this
-    cannot upgrade: the start stops and says which."""
-    found = inspect(conn)
-    quote = conn.dialect.identifier_preparer.quote
-    for table in SQLModel.metadata.sorted_tables:
-        if not found.has_table(table.name):
-            continue
-        have = {c["name"] for c in found.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in have:
-                continue
-            ddl = str(CreateColumn(column).compile(dialect=conn.dialect))
-            if not column.nullable and column.server_default is None:
-                default = getattr(column.default, "arg", None)
-                if default is None or callable(default):
-                    raise ConfigError(f"table {table.name} lacks column {column.name}: recreate it")
-                value = literal(default, column.type).compile(
-                    dialect=conn.dialect, compile_kwargs={"literal_binds": True}
-                )
-                ddl += f" DEFAULT {value}"
-            conn.execute(text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {ddl}"))
-            log.warning("store: added column %s.%s", table.name, column.name)
-
-
 class Database:
     """One async engine and the helpers that hide dialect differences."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+        name: str = "sealink",
+    ) -> None:
         parsed = make_url(url)
         self.url = url
         self.dialect = parsed.get_backend_name()
@@ -78,25 +59,45 @@ class Database:
                 raise ConfigError(
                     f"PostgreSQL URLs must use postgresql+asyncpg://, got {parsed.drivername}"
                 )
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # Named, so that an operator (and the suite's connection count) can tell whose
+            # connections pg_stat_activity lists.
+            kwargs.update(
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                pool_pre_ping=True,
+                connect_args={"server_settings": {"application_name": name[:63]}},
+            )
         else:
             raise ConfigError(f"unsupported database {self.dialect!r}: use SQLite or PostgreSQL")
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
 
+    @property
+    def where(self) -> str:
+        """The URL without its password, for messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
     async def create_all(self) -> None:
+        """Make the schema ready: create it at the newest revision on an empty database, accept
+        it at that revision, and otherwise stop with a `SchemaError` that names
+        `sealink db upgrade` (seaLink.store.schema)."""
         async with self.engine.begin() as conn:
-            if self.dialect == "postgresql":
-                # Several hubs starting together on an empty database would race to create the same
-                # tables; one at a time (the lock ends with the transaction).
-                await conn.execute(text("SELECT pg_advisory_xact_lock(7312026)"))
-            await conn.run_sync(SQLModel.metadata.create_all)
-            await conn.run_sync(_add_missing_columns)
+            await conn.run_sync(schema.prepare, self.where)
+
+    async def upgrade(self, target: str = "head", report: Callable[[str], Any] = print) -> str:
+        """`sealink db upgrade`: bring the schema to `target` (the newest by default)."""
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(lambda c: schema.upgrade(c, target, report))
+
+    async def schema_state(self) -> schema.SchemaState:
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(schema.read_state)
 
     async def drop_all(self) -> None:
         async with self.engine.begin() as conn:
             await conn.run_sync(SQLModel.metadata.drop_all)
+            await conn.execute(text(f"DROP TABLE IF EXISTS {schema.VERSION_TABLE}"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -17,18 +17,19 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seaLink.domain.messaging import DISTRESS_PRIORITY
+from seaLink.domain.messaging import DISTRESS_PRIORITY, DeliveryState
 from seaLink.store.db import Database
 from seaLink.store.phrases import BOAT_LANG
-from seaLink.store.tables import Alert, Delivery, UserAccount
+from seaLink.store.tables import Alert, Delivery, DistressReport, UserAccount
 from seaLink.texts import Phrase, exercised, render
 from seaLink.wire.payloads import DownKind, DownMessage
 
 _a: Any = Alert.__table__  # type: ignore[attr-defined]
 _d: Any = Delivery.__table__  # type: ignore[attr-defined]
+_dr: Any = DistressReport.__table__  # type: ignore[attr-defined]
 _u: Any = UserAccount.__table__  # type: ignore[attr-defined]
 LIFETIME = timedelta(hours=12)
 
@@ -37,6 +38,34 @@ def status_msg_id(vessel_id: str, distress_id: str, stage: str, extra: str = "")
     """Unique by construction whatever the lengths of the ids: they enter as a digest."""
     digest = hashlib.sha256(f"{vessel_id}|{distress_id}|{stage}|{extra}".encode()).hexdigest()
     return f"ds-{digest[:24]}-{stage}"
+
+
+def receipt_msg_id(vessel_id: str, distress_id: str, suffix: str) -> str:
+    """The `distress_ack` id of one distress id (`suffix` `ack` or `cancel`): collision-free by
+    construction (a 64-character distress id must not make the cancel's receipt share the
+    alarm's), so the ids enter as a digest."""
+    digest = hashlib.sha256(f"{vessel_id}|{distress_id}".encode()).hexdigest()
+    return f"da-{digest[:24]}-{suffix}"
+
+
+async def retire_receipts(conn: AsyncConnection, alert_id: int, now: datetime) -> int:
+    """Close the undelivered receipts (`distress_ack`) of a resolved alert's distress ids: they
+    are `ack: "none"` and were re-sent after every hello until `delivered` came, also after a
+    coordinator had resolved the alert (a false alarm). The `closed` stage, queued in the same
+    transaction, is what the boat still needs; a repeat of the distress after this gets a fresh
+    receipt (`distress_writes`). Returns how many were closed."""
+    ids = (await conn.execute(select(_dr.c.vessel_id, _dr.c.distress_id)
+                              .where(_dr.c.alert_id == alert_id))).all()  # fmt: skip
+    msg_ids = [receipt_msg_id(v, d, s) for v, d in ids for s in ("ack", "cancel")]
+    if not msg_ids:
+        return 0
+    done = await conn.execute(
+        update(_d)
+        .where(_d.c.msg_id.in_(msg_ids), _d.c.rank <= 1, _d.c.closed_at.is_(None))
+        # `expired`: its time is over (the ladder has no better word, and nothing counts it)
+        .values(state=DeliveryState.EXPIRED.value, closed_at=now)
+    )
+    return int(done.rowcount or 0)
 
 
 async def display_name(conn: AsyncConnection, username: str) -> str:

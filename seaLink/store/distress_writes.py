@@ -4,7 +4,6 @@ in the outbox. The terminal repeats its distress until that ack reaches it."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seaLink.domain.events import DistressCancelRequested, DistressRaised, DistressRepeated
 from seaLink.domain.messaging import DISTRESS_PRIORITY
 from seaLink.store.db import Database
+from seaLink.store.distress_status import receipt_msg_id
 from seaLink.store.phrases import BOAT_LANG, detail_columns, log_columns
 from seaLink.store.tables import (
     Alert,
@@ -48,6 +48,9 @@ class DistressItem:
     # False: the message gave no position (an AIS MAYDAY text), its lat/lon are placeholders;
     # the vessel's last known position stands in, or none.
     position_known: bool = True
+    # The report's key in the uplink journal: a second copy of the same report (a broker
+    # redelivery, or the copy of the hub's other session) changes nothing.
+    journal_key: str | None = None
 
 
 def _ack_message(item: DistressItem, now: datetime, msg_id: str, unknown: bool = False) -> str:
@@ -80,10 +83,7 @@ async def _queue_ack(
 ) -> None:
     """Queue the distress_ack once; a repeat means the terminal has not got it yet: send again."""
     suffix = "cancel" if item.payload.cancel else "ack"
-    # Collision-free by construction (a 64-character distress id must not make the cancel's
-    # receipt share the alarm's): the ids enter as a digest.
-    digest = hashlib.sha256(f"{item.vessel_id}|{item.payload.distress_id}".encode()).hexdigest()
-    msg_id = f"da-{digest[:24]}-{suffix}"
+    msg_id = receipt_msg_id(item.vessel_id, item.payload.distress_id, suffix)
     row = {
         "msg_id": msg_id, "vessel_id": item.vessel_id, "grid_id": item.grid_id,
         "kind": DownKind.DISTRESS_ACK.value, "priority": DISTRESS_PRIORITY,

@@ -65,6 +65,7 @@ CONFLICT_RETRIES = 5  # runs of a batch rolled back by a deadlock before the cal
 _ACK_ORDER = {s.value: i for i, s in enumerate(ACK_STATEMENTS)}
 _by_position = itemgetter("vessel_id", "ts")
 _by_journal = itemgetter("vessel_id", "kind", "key")
+_journal: Any = Uplink.__table__  # type: ignore[attr-defined]
 _by_ack_event = itemgetter("vessel_id", "msg_id", "state")
 _by_request = itemgetter("vessel_id", "request_id")
 
@@ -74,7 +75,9 @@ _by_request = itemgetter("vessel_id", "request_id")
 # SET expressions all read the row as it was before the UPDATE, on SQLite and PostgreSQL alike.
 _fix_ts = bindparam("fix_ts", type_=UTCDateTime())
 _heard = bindparam("heard", type_=UTCDateTime())
-_newer_fix = and_(_fix_ts.is_not(None), or_(_vs.c.fix_ts.is_(None), _vs.c.fix_ts < _fix_ts))
+# At or after the last position's time: a fix stamped ahead of the hub's clock counts as received
+# then (`_latest_rows`), so two such fixes may share a time; the one that came later wins.
+_newer_fix = and_(_fix_ts.is_not(None), or_(_vs.c.fix_ts.is_(None), _vs.c.fix_ts <= _fix_ts))
 _newer_heard = and_(_heard.is_not(None), or_(_vs.c.last_heard.is_(None), _vs.c.last_heard < _heard))
 
 
@@ -143,6 +146,11 @@ class IngestWriter:
                 await asyncio.sleep(random.uniform(0.0, 0.05 * attempt))
         raise AssertionError("unreachable")
 
+    @staticmethod
+    async def _journalled(conn: Any, item: Any) -> bool:
+        found = await conn.execute(_is_journalled(item.vessel_id, item.journal_key))
+        return found.first() is not None
+
     async def _commit_once(self, plan: BatchPlan) -> list[DomainEvent]:
         stored: list[DomainEvent] = []
         async with self._db.engine.begin() as conn:
@@ -175,6 +183,8 @@ class IngestWriter:
             for item in sorted(plan.distress, key=lambda d: d.vessel_id):
                 now = plan.distress_now
                 assert now is not None
+                if item.journal_key is not None and await self._journalled(conn, item):
+                    continue  # the same report again (a redelivery, the other session's copy)
                 event = await apply_distress(
                     conn, self._db, item, now, now + self._first_escalation
                 )
@@ -195,6 +205,12 @@ class IngestWriter:
             if plan.dead_letters:
                 await conn.execute(self._insert_dead, plan.dead_letters)
         return _plan_events(plan) + stored
+
+
+def _is_journalled(vessel_id: str, key: str) -> Any:
+    return select(_journal.c.id).where(
+        _journal.c.vessel_id == vessel_id, _journal.c.kind == "distress", _journal.c.key == key
+    )
 
 
 def _plan_events(plan: BatchPlan) -> list[DomainEvent]:
@@ -239,7 +255,8 @@ def _latest_rows(plan: BatchPlan) -> list[dict[str, Any]]:
         rows.append(
             {
                 "vid": vid,
-                "fix_ts": f.ts if f else None,
+                # Ahead of the hub's clock (within the tolerance): taken as received now.
+                "fix_ts": min(f.ts, plan.received_at or f.ts) if f else None,
                 "lat": f.lat if f else None,
                 "lon": f.lon if f else None,
                 "sog": f.sog if f else None,

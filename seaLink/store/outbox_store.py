@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, case, func, or_, select, update
 
 from seaLink.domain.messaging import RANK, DeliveryState
 from seaLink.store.db import Database
-from seaLink.store.tables import AckEvent, Delivery, VesselState
+from seaLink.store.tables import AckEvent, Delivery, Vessel, VesselState
 
 _d: Any = Delivery.__table__  # type: ignore[attr-defined]
 _ack: Any = AckEvent.__table__  # type: ignore[attr-defined]
@@ -29,6 +29,7 @@ class DueMessage:
     payload: str
     attempts: int
     rank: int
+    link: str | None = None  # of the last attempt
 
 
 def ack_statement(state: DeliveryState) -> Any:
@@ -38,6 +39,7 @@ def ack_statement(state: DeliveryState) -> Any:
     values: dict[str, Any] = {
         "state": case((_d.c.rank < r, state.value), else_=_d.c.state),
         "rank": case((_d.c.rank < r, r), else_=_d.c.rank),
+        "ack_link": case((_d.c.rank < r, bindparam("ln")), else_=_d.c.ack_link),
         "delivered_at": func.coalesce(_d.c.delivered_at, ts),
     }
     if r >= RANK[DeliveryState.READ]:
@@ -82,6 +84,7 @@ class OutboxStore:
                 _d.c.payload,
                 _d.c.attempts,
                 _d.c.rank,
+                _d.c.link,
             )
             .where(
                 _d.c.rank <= 1,
@@ -125,17 +128,30 @@ class OutboxStore:
         async with self._db.engine.begin() as conn:  # rows in id order, as every batch update
             await conn.execute(stmt, sorted(rows, key=lambda r: r["did"]))
 
-    async def mark_sent(self, ids: Iterable[int], ts: datetime) -> None:
-        rows = [{"did": i, "ts": ts} for i in sorted(set(ids))]
+    async def mark_sent(
+        self, ids: Iterable[int], ts: datetime, link: str = "mqtt", next_at: datetime | None = None
+    ) -> None:
+        """The link handed these copies on (broker or Beidou terminal): noted in `copies`;
+        `next_at`, when given, is when to send again if still not delivered."""
+        rows = [{"did": i, "ts": ts, "ln": link} for i in sorted(set(ids))]
         if not rows:
             return
+        more: dict[str, Any] = {}
+        if next_at is not None:
+            more["next_attempt_at"] = case((_d.c.rank <= 1, next_at), else_=_d.c.next_attempt_at)
         stmt = (
             update(_d)
             .where(_d.c.id == bindparam("did"))
             .values(
+                **more,
                 state=case((_d.c.rank < 1, DeliveryState.SENT.value), else_=_d.c.state),
                 rank=case((_d.c.rank < 1, 1), else_=_d.c.rank),
                 sent_at=func.coalesce(_d.c.sent_at, bindparam("ts")),
+                copies=case(
+                    (_d.c.copies == "", bindparam("ln")),
+                    (func.length(_d.c.copies) < 240, _d.c.copies + "," + bindparam("ln")),
+                    else_=_d.c.copies,
+                ),
             )
         )
         async with self._db.engine.begin() as conn:
@@ -158,13 +174,14 @@ class OutboxStore:
         return None if value is None else int(value)
 
     async def record_failures(self, rows: Sequence[tuple[int, str]], retry_at: datetime) -> None:
-        """A link could not send: note why, and try again later (maybe over another link)."""
+        """A link could not send: note why, and try again later (maybe over another link). The
+        attempt's link is cleared: no copy is on its way any more."""
         if not rows:
             return
         stmt = (
             update(_d)
             .where(_d.c.id == bindparam("did"), _d.c.rank <= 1)
-            .values(last_error=bindparam("err"), next_attempt_at=bindparam("at"))
+            .values(last_error=bindparam("err"), next_attempt_at=bindparam("at"), link=None)
         )
         async with self._db.engine.begin() as conn:
             await conn.execute(
@@ -187,7 +204,8 @@ class OutboxStore:
         self, now: datetime, heard_since: datetime
     ) -> list[tuple[str, str | None, datetime | None]]:
         """Vessels that have parked messages although the store says they are reachable (status
-        `online`, or no status and heard since `heard_since`): (vessel id, status, last heard).
+        `online`, or no status and heard on MQTT since `heard_since`): (vessel id, status, last
+        heard on MQTT).
         The store orders statuses by time, whichever hub committed them; a holder that missed or
         misordered a vessel's news finds its vessels here."""
         parked = (
@@ -200,19 +218,24 @@ class OutboxStore:
             .distinct()
         )
         q = (
-            select(_vs.c.vessel_id, _vs.c.link_status, _vs.c.last_heard)
+            select(_vs.c.vessel_id, _vs.c.link_status, _vs.c.last_heard, _vs.c.last_link)
             .where(
                 _vs.c.vessel_id.in_(parked),
                 or_(
                     _vs.c.link_status == "online",
-                    and_(_vs.c.link_status.is_(None), _vs.c.last_heard >= heard_since),
+                    and_(
+                        _vs.c.link_status.is_(None),
+                        _vs.c.last_heard >= heard_since,
+                        or_(_vs.c.last_link.is_(None), _vs.c.last_link == "mqtt"),
+                    ),
                 ),
             )
             .order_by(_vs.c.vessel_id)
         )
         async with self._db.engine.connect() as conn:
             rows = (await conn.execute(q)).all()
-        return [(r[0], r[1], r[2]) for r in rows]
+        # Heard by Beidou or AIS is no sign of the MQTT session: not reported as heard.
+        return [(r[0], r[1], r[2] if r[3] in (None, "mqtt") else None) for r in rows]
 
     async def arm(self, vessel_ids: Sequence[str], now: datetime, *, grace: timedelta) -> int:
         """Vessels are reachable again: what was never sent is due now; what was sent and is still
@@ -229,18 +252,60 @@ class OutboxStore:
                 fresh = await conn.execute(
                     update(_d).where(base, never_sent).values(next_attempt_at=now)
                 )
+                # A copy the Beidou terminal sent is not sent again by MQTT now (the boat would
+                # get it twice): it waits for its acknowledgement, or its own resend time.
+                by_beidou = and_(_d.c.rank == 1, _d.c.link == "beidou")
                 await conn.execute(
                     update(_d)
                     .where(
                         base,
                         _d.c.rank <= 1,
                         ~never_sent,
+                        ~by_beidou,
                         _d.c.next_attempt_at > now + grace,
                     )
                     .values(next_attempt_at=now + grace)
                 )
                 armed += int(fresh.rowcount or 0)
         return armed
+
+    async def switch_candidates(self, now: datetime) -> list[str]:
+        """Vessels with a Beidou card that have messages waiting for a later attempt (parked, or
+        sent by MQTT and waiting to be sent again) that are not on their way by Beidou: the ones
+        to move to Beidou once MQTT is quiet."""
+        v: Any = Vessel.__table__  # type: ignore[attr-defined]
+        q = (
+            select(_d.c.vessel_id)
+            .join(v, v.c.id == _d.c.vessel_id)
+            .where(
+                v.c.beidou_card.is_not(None),
+                _d.c.rank <= 1,
+                _d.c.closed_at.is_(None),
+                _d.c.next_attempt_at > now,
+                or_(_d.c.link.is_(None), _d.c.link != "beidou"),
+            )
+            .distinct()
+            .order_by(_d.c.vessel_id)
+        )
+        async with self._db.engine.connect() as conn:
+            return [r[0] for r in (await conn.execute(q)).all()]
+
+    async def due_now(self, vessel_ids: Sequence[str], now: datetime) -> None:
+        """Everything pending for these vessels that is not on its way by Beidou: due now."""
+        if not vessel_ids:
+            return
+        async with self._db.engine.begin() as conn:
+            await conn.execute(
+                update(_d)
+                .where(
+                    _d.c.vessel_id.in_(list(vessel_ids)),
+                    _d.c.rank <= 1,
+                    _d.c.closed_at.is_(None),
+                    _d.c.next_attempt_at > now,
+                    or_(_d.c.link.is_(None), _d.c.link != "beidou"),
+                )
+                .values(next_attempt_at=now)
+            )
 
     async def expire(self, now: datetime) -> list[tuple[int, int | None]]:
         """Close what expired before delivery; returns (delivery id, broadcast id)."""

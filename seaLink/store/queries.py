@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -274,3 +274,32 @@ async def alert_timings(
     async with db.engine.connect() as conn:
         rows = (await conn.execute(q)).mappings().all()
     return [dict(r) for r in rows]
+
+
+async def boats_in_area_at(
+    db: Database,
+    grid_id: str,
+    box: tuple[float, float, float, float],
+    at: datetime,
+    *,
+    window_s: int = 1800,
+) -> list[dict[str, Any]]:
+    """The grid's boats inside `box` (south, west, north, east; WGS-84) at a past time `at`: each
+    boat's last fix in the `window_s` before it. Reads one window of the track (one month's
+    partition on PostgreSQL), by the (vessel_id, ts) key."""
+    south, west, north, east = box
+    since = at - timedelta(seconds=window_s)
+    q = (
+        select(_p.c.vessel_id, _p.c.ts, _p.c.lat, _p.c.lon)
+        .where(_p.c.vessel_id.in_(select(_v.c.id).where(_v.c.grid_id == grid_id)))
+        .where(_p.c.ts > since, _p.c.ts <= at)
+        .order_by(_p.c.vessel_id, _p.c.ts)
+    )
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(q)).all()
+    last = {r.vessel_id: r for r in rows}  # ordered by time: the last one wins
+    return [
+        {"vessel_id": r.vessel_id, "ts": _iso(r.ts), "lat": r.lat, "lon": r.lon}
+        for r in last.values()
+        if south <= r.lat <= north and west <= r.lon <= east
+    ]

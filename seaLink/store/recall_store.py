@@ -119,6 +119,7 @@ async def board(
                           lost_contact=(vid, "lost_contact") in alerts)  # fmt: skip
         v = judge(facts, terms, ports, at, window_s)
         _when, ashore_n, ashore_by = ashore.get(vid, (None, None, None))
+        aboard = (reply or {}).get("persons_aboard", persons)  # the boat's own count first
         row = {
             "vessel_id": vid, "hull_name": hull, "grid_id": grid, "line": v.line,
             "status": _COARSE.get(v.line, v.line), "source": v.source, "flags": list(v.flags),
@@ -131,8 +132,8 @@ async def board(
             "fix_age_s": max(0, int((at - v.fix.ts).total_seconds())) if v.fix else None,
             "link": link, "link_status": link_status if live else None,
             "contact_state": contact if live else None,
-            "persons_aboard": persons, "persons_ashore": ashore_n, "ashore_source": ashore_by,
-            "done": done(v.line, persons or 0, ashore_n),
+            "persons_aboard": aboard, "persons_ashore": ashore_n, "ashore_source": ashore_by,
+            "done": done(v.line, aboard or 0, ashore_n),
             "last_heard": heard.isoformat() if heard and live else None,
         }  # fmt: skip
         vessels.append(row)
@@ -163,3 +164,18 @@ def _count(g: dict[str, Any], row: dict[str, Any]) -> None:
 def totals(grids: list[dict[str, Any]]) -> dict[str, int]:
     """The board's totals over these grids (a coordinator's own, or all of them)."""
     return {k: sum(int(g.get(k, 0)) for g in grids) for k in ("total", *COUNTS)}
+
+
+async def unsent_copies(db: Database, bid: int, vessel_ids: list[str]) -> set[str]:
+    """Which of these vessels still have a copy of recall `bid` (the order or a reminder) that
+    has not gone out (never confirmed sent by a link, not closed)."""
+    if not vessel_ids:
+        return set()
+    q = select(_d.c.vessel_id).where(
+        or_(_d.c.broadcast_id == bid, _d.c.msg_id.like(f"rc{bid}-%")),  # the order, reminders
+        _d.c.vessel_id.in_(vessel_ids),
+        _d.c.rank == 0,
+        _d.c.closed_at.is_(None),
+    )
+    async with db.engine.connect() as conn:
+        return {r[0] for r in (await conn.execute(q)).all()}

@@ -6,7 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from seaLink.store.types import UTCDateTime
@@ -87,8 +98,13 @@ class VesselState(SQLModel, table=True):
 
 
 class Position(SQLModel, table=True):
-    """Every fix heard; (vessel_id, ts) is the fix's identity, so a redelivered fix is stored once."""
+    """Every fix heard; (vessel_id, ts) is the fix's identity, so a redelivered fix is stored once.
 
+    On PostgreSQL it is partitioned by month of `ts` (seaLink/store/partitions.py makes the months
+    ahead of time; retention drops whole months); a fix outside every month lands in
+    `position_default`."""
+
+    __table_args__ = {"postgresql_partition_by": "RANGE (ts)"}
     vessel_id: str = Field(primary_key=True, max_length=32)
     ts: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
     lat: float
@@ -99,6 +115,32 @@ class Position(SQLModel, table=True):
     backfill: bool = False
     link: str = Field(default="mqtt", max_length=16)
     received_at: datetime = Field(sa_column=_ts())
+
+
+# A partitioned table takes no row until a partition holds its range: the default one holds all.
+event.listen(
+    Position.__table__,  # type: ignore[attr-defined]
+    "after_create",
+    DDL("CREATE TABLE position_default PARTITION OF position DEFAULT").execute_if(  # type: ignore[no-untyped-call]
+        dialect="postgresql"
+    ),
+)
+
+
+class PositionArchive(SQLModel, table=True):
+    """The track kept after retention removed the full one (`store.retention`): per vessel, the
+    first fix of each `archive_every_s` period, keyed by the period's start."""
+
+    __tablename__ = "position_archive"
+    vessel_id: str = Field(primary_key=True, max_length=32)
+    period: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    ts: datetime = Field(sa_column=_ts())
+    lat: float
+    lon: float
+    sog: float | None = None
+    cog: float | None = None
+    nav_state: str | None = Field(default=None, max_length=16)
+    link: str = Field(default="mqtt", max_length=16)
 
 
 class Uplink(SQLModel, table=True):
@@ -275,7 +317,11 @@ class Delivery(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     state: str = Field(default="queued", max_length=16)
     rank: int = 0
-    link: str | None = Field(default=None, max_length=16)
+    link: str | None = Field(default=None, max_length=16)  # of the last attempt
+    # The links that carried a copy, in order ("beidou,mqtt"), and the link of the
+    # acknowledgement that last moved the state (each one is in ack_event with its link).
+    copies: str = Field(default="", max_length=256)
+    ack_link: str | None = Field(default=None, max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=_ts())
     queued_at: datetime = Field(sa_column=_ts())

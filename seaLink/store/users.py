@@ -146,3 +146,22 @@ async def audit(
                 ts=ts, username=username, action=action, target=target, detail=detail
             )
         )
+
+
+async def recent_audit(db: Database, limit: int = 500) -> list[dict[str, Any]]:
+    """The newest audit entries first."""
+    async with db.engine.connect() as conn:
+        rows = (
+            (await conn.execute(select(_audit).order_by(_audit.c.id.desc()).limit(limit)))
+            .mappings()
+            .all()
+        )
+    return [dict(r) for r in rows]
+
+
+async def coordinator_of(db: Database, username: str) -> str | None:
+    """The coordinator (grid worker, leader) a login stands for, if it is linked to one."""
+    q = select(_users.c.coordinator_id).where(_users.c.username == username)
+    async with db.engine.connect() as conn:
+        found = (await conn.execute(q)).scalar()
+    return str(found) if found else None

@@ -133,3 +133,9 @@ async def add_permit(db: Database, zone_id: int, vessel_id: str, note: str) -> N
         await conn.execute(
             db.insert_ignore(_p), [{"zone_id": zone_id, "vessel_id": vessel_id, "note": note}]
         )
+
+
+async def zone_exists(db: Database, zone_id: int) -> bool:
+    """Retired zones too: a permit may outlive a season."""
+    async with db.engine.connect() as conn:
+        return (await conn.execute(select(_z.c.id).where(_z.c.id == zone_id))).first() is not None

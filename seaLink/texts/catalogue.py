@@ -223,6 +223,11 @@ PHRASES: dict[str, tuple[str, str]] = {
     "down.distress_status.organised_no_eta": ("{vessel} 正在前往。", "{vessel} is on its way."),
     "down.distress_status.closed.title": ("报警已结案", "Your distress is closed"),
     "down.distress_status.closed": ("岸基已结案：{outcome:outcome}。", "Closed by the shore: {outcome:outcome}."),
+    "down.refused.title": ("中心拒收了一条上行消息", "The hub refused an uplink"),
+    "down.refused.body": (
+        "拒收原因：{reason}（{detail}）。请改正后用新的编号重发。",
+        "Refused: {reason} ({detail}). Correct it and send it again with a new id.",
+    ),
     "down.distress_cancel_unknown.title": ("没有这个报警", "No such distress"),
     "down.distress_cancel_unknown.body": (
         "岸基没有编号为 {distress_id} 的报警，无需取消。",

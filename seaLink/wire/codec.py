@@ -32,6 +32,7 @@ class RejectReason(StrEnum):
     INVALID_PAYLOAD = "invalid_payload"
     TOO_MANY_FIXES = "too_many_fixes"
     TS_IN_FUTURE = "ts_in_future"
+    TS_TOO_OLD = "ts_too_old"  # stamped further back than the hub keeps history for
     BAD_STATUS = "bad_status"
     BAD_NMEA = "bad_nmea"
     UNKNOWN_MESSAGE = "unknown_message"
@@ -94,9 +95,7 @@ def decode_uplink(
 ) -> Decoded | Rejection:
     """Decode one uplink. Never raises on bad input: returns a `Rejection` instead."""
     if len(payload) > max_bytes:
-        return Rejection(
-            RejectReason.OVERSIZED, f"payload is {len(payload)} bytes, the limit is {max_bytes}"
-        )
+        return _oversized(kind, payload, max_bytes, max_fixes)
     if kind is UplinkKind.STATUS:
         return _decode_status(payload)
     if kind is UplinkKind.NMEA:
@@ -107,6 +106,21 @@ def decode_uplink(
         return _MODELS[kind].model_validate_json(payload)  # type: ignore[return-value]
     except ValidationError as exc:
         return refusal_of(exc)
+
+
+def _oversized(kind: UplinkKind, payload: bytes, max_bytes: int, max_fixes: int) -> Rejection:
+    """Too large. An array of more fixes than allowed is told so (`too_many_fixes`: the fix the
+    terminal needs is to send fewer), counted without parsing it: one `"ts"` key per fix."""
+    if kind is UplinkKind.POSITION and payload.lstrip()[:1] == b"[":
+        fixes = payload.count(b'"ts"')
+        if fixes > max_fixes:
+            return Rejection(
+                RejectReason.TOO_MANY_FIXES,
+                f"{fixes} fixes in one message, the limit is {max_fixes}",
+            )
+    return Rejection(
+        RejectReason.OVERSIZED, f"payload is {len(payload)} bytes, the limit is {max_bytes}"
+    )
 
 
 def _decode_fixes(payload: bytes, max_fixes: int) -> list[Fix] | Rejection:

@@ -120,6 +120,15 @@ class AisClass(StrEnum):
     UNKNOWN = "unknown"
 
 
+class AisEta(_Model):
+    """An ETA as AIS sends it: UTC, without a year; hour and minute absent when not given."""
+
+    month: Annotated[int, Field(ge=1, le=12)]
+    day: Annotated[int, Field(ge=1, le=31)]
+    hour: Annotated[int, Field(ge=0, le=23)] | None = None
+    minute: Annotated[int, Field(ge=0, le=59)] | None = None
+
+
 class AisEvent(_Model):
     """One decoded AIS message. Absent fields are left out of the JSON."""
 
@@ -145,7 +154,18 @@ class AisEvent(_Model):
     ship_type: int | None = None
     imo: int | None = None
     destination: CleanedText | None = None
-    draught: float | None = None
+    draught: float | None = Field(None, description="metres (types 5)")
+    length_m: Annotated[int, Field(ge=1, le=1022)] | None = Field(
+        None,
+        description="length overall, metres: A + B of the reference point (types 5, 19, 21, 24)",
+    )
+    beam_m: Annotated[int, Field(ge=1, le=126)] | None = Field(
+        None, description="beam, metres: C + D of the reference point (types 5, 19, 21, 24)"
+    )
+    eta: AisEta | None = Field(None, description="estimated time of arrival (type 5)")
+    utc_second: Annotated[int, Field(ge=0, le=59)] | None = Field(
+        None, description="the UTC second the report was made (types 1-3, 9, 18, 19, 21)"
+    )
     aid_type: int | None = None
     text: CleanedText | None = Field(None, description="safety text of types 12 and 14")
     dest_mmsi: str | None = None
@@ -230,11 +250,19 @@ class BeidouTxRequest(_Model):
     text: Annotated[str, Field(min_length=1, max_length=4000)] | None = None
     content_hex: Annotated[str, Field(pattern=r"^([0-9A-Fa-f]{2})+$")] | None = None
     mode: TxContentMode | None = Field(None, description="default: mixed for text, code for hex")
+    cancel: bool = Field(
+        False,
+        description="withdraw the earlier request with this id if no part of it has gone out yet"
+        " (its result then says `cancelled`); no content with it",
+    )
 
     @model_validator(mode="after")
     def _one_content(self) -> BeidouTxRequest:
         given = [x for x in (self.down, self.text, self.content_hex) if x is not None]
-        if len(given) != 1:
+        if self.cancel:
+            if given:
+                raise ValueError("a cancel request carries no content")
+        elif len(given) != 1:
             raise ValueError("exactly one of down, text or content_hex is required")
         return self
 
@@ -256,7 +284,7 @@ class BeidouTxResult(_Model):
     reason: str | None = Field(
         None,
         description="why it failed: invalid_request, too_long, expired, inhibited, "
-        "no_feedback, terminal_failed, replay_mode, unsupported_kind",
+        "no_feedback, terminal_failed, replay_mode, unsupported_kind, cancelled, unknown_request",
     )
     detail: str | None = None
     ts: datetime

@@ -129,6 +129,9 @@ class RecallReply(BaseModel):
         None, description="where it shelters"
     )
     persons_ashore: Annotated[int, Field(ge=0, le=500)] | None = None
+    persons_aboard: Annotated[int, Field(ge=0, le=500)] | None = Field(
+        None, description="persons aboard, with `returning`"
+    )
 
 
 class AckPayload(_Payload):
@@ -207,6 +210,7 @@ class DownKind(StrEnum):
     DISTRESS_STATUS = "distress_status"  # what the shore has done about the boat's distress
     DRILL = "drill"  # run an exercise (演练): the terminal's distress is sent with exercise=true
     PING = "ping"
+    REFUSED = "refused"  # the hub refused one of the vessel's uplinks: why, and which (§3)
 
 
 class DownMessage(BaseModel):

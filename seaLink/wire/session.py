@@ -39,6 +39,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from seaLink.wire.backoff import Backoff
 from seaLink.wire.mqtt import BrokerAddress, BufferedClient, PahoAsyncio
@@ -90,8 +91,9 @@ class SessionOwner:
     """What a session asks and tells its owner (the hub's link, a gateway, a simulated
     terminal). Override what is needed; all of it runs on the loop."""
 
-    def mqtt_subscriptions(self) -> Sequence[tuple[str, int]]:
-        """(filter, QoS) to subscribe to, asked on every connection."""
+    def mqtt_subscriptions(self) -> Sequence[tuple[str, int | SubscribeOptions]]:
+        """(filter, QoS or MQTT 5 subscription options) to subscribe to, asked on every
+        connection."""
         return ()
 
     def mqtt_wanted(self) -> bool:
@@ -417,8 +419,8 @@ class MqttSession:
         except Exception:
             self._log.exception("mqtt: %s: the owner's mqtt_offline failed", self._name)
 
-    def _subscribe(self, filters: list[tuple[str, int]]) -> None:
-        rc, mid = self.client.subscribe(filters)
+    def _subscribe(self, filters: list[tuple[str, int | SubscribeOptions]]) -> None:
+        rc, mid = self.client.subscribe(filters)  # type: ignore[arg-type]  # mixed QoS/options
         if rc == paho.MQTT_ERR_SUCCESS and mid is not None:
             self._sub_mids[mid] = [topic for topic, _ in filters]
 

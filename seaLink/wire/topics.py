@@ -31,10 +31,14 @@ class VesselTopic:
 class TopicError(ValueError):
     """A topic that is not a valid protocol v1 uplink topic; `reason` says which rule it breaks."""
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: str, detail: str, vessel_id: str | None = None) -> None:
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
+        # The vessel whose branch the topic is in, when its id is well-formed: an unknown topic
+        # there is that vessel's (the broker's ACL lets a vessel publish only under its own id),
+        # so it is recorded against it and the vessel is told.
+        self.vessel_id = vessel_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +66,22 @@ class Topics:
         away (or dead) would reach the store after the boat's newer `online` and park its
         messages for good. Every hub gets every status, in the broker's order (also what waited
         while it was away), and the retained one of every boat when it subscribes."""
-        uplinks = f"{self.prefix}/vessels/+/up/+"
+        # `up/#`, not `up/+`: a vessel may publish anywhere under its `up/` (the ACL), and what
+        # no hub subscribes to is dropped by the broker (MQTT 5: PUBACK 0x10, which terminals
+        # are told to retry): every such uplink reaches a hub, which records it as
+        # `unknown_topic` and tells the vessel (issue 15.7).
+        uplinks = f"{self.prefix}/vessels/+/up/#"
         if shared_group:
             uplinks = f"$share/{shared_group}/{uplinks}"
         return [uplinks, f"{self.prefix}/vessels/+/status"]
+
+    def hub_urgent_subscriptions(self, shared_group: str = "") -> list[str]:
+        """The distress calls alone, for the hub's second session: its own queue and in-flight
+        window at the broker, so that a call never waits behind a backlog of positions."""
+        distress = f"{self.prefix}/vessels/+/up/{UplinkKind.DISTRESS.value}"
+        if shared_group:
+            distress = f"$share/{shared_group}/{distress}"
+        return [distress]
 
     def parse_vessel(self, topic: str) -> VesselTopic:
         """Split an uplink topic into vessel id and kind, or raise `TopicError`."""
@@ -73,18 +89,19 @@ class Topics:
         if not topic.startswith(head):
             raise TopicError("unknown_topic", f"topic {topic!r} is not under {head!r}")
         rest = topic[len(head) :].split("/")
-        if len(rest) == 2 and rest[1] == "status":
-            vid, kind_text = rest[0], "status"
-        elif len(rest) == 3 and rest[1] == "up":
-            vid, kind_text = rest[0], rest[2]
-        else:
-            raise TopicError("unknown_topic", f"topic {topic!r} is not a vessel uplink topic")
+        vid = rest[0]
         if not _VESSEL_ID.match(vid):
             raise TopicError(
                 "bad_vessel_id", f"vessel id {vid!r} does not match {VESSEL_ID_PATTERN}"
             )
+        if len(rest) == 2 and rest[1] == "status":
+            kind_text = "status"
+        elif len(rest) == 3 and rest[1] == "up":
+            kind_text = rest[2]
+        else:
+            raise TopicError("unknown_topic", f"topic {topic!r} is not a vessel uplink topic", vid)
         try:
             kind = UplinkKind(kind_text)
         except ValueError:
-            raise TopicError("unknown_topic", f"unknown uplink kind {kind_text!r}") from None
+            raise TopicError("unknown_topic", f"unknown uplink kind {kind_text!r}", vid) from None
         return VesselTopic(vid, kind)

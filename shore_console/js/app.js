@@ -8,6 +8,7 @@ import { AlertsStore, isCritical } from "./core/alerts_store.js";
 import { FleetStore } from "./core/fleet_store.js";
 import { onLangChange, t } from "./core/i18n.js";
 import { LiveConnection } from "./core/live.js";
+import { forgetSaved, offline, stale } from "./core/offline.js";
 import { navigate, startRouter } from "./core/router.js";
 import { AlarmBell } from "./core/alarm_bell.js";
 import { audioReady, playAlarm, soundEvents, unlockAudio } from "./core/sound.js";
@@ -45,12 +46,14 @@ export function mountApp(root, { session, onUnauthorized, onLogout }) {
       // The hub ends the token too (a copy of it is then worth nothing); leave whatever it says.
       onLogout: () => {
         api.logout().catch(() => {});
+        forgetSaved();
         onLogout();
       },
       onEnableSound: unlockAudio,
     });
     shell.setConnection(live.status);
     shell.setSound(audioReady());
+    shell.setStale(stale());
     updateAlertCount();
     if (banner) banner.attach(shell.banner);
     else banner = new AlertBanner(shell.banner, { fleet, alerts, api, session, navigate, reportError });
@@ -75,6 +78,7 @@ export function mountApp(root, { session, onUnauthorized, onLogout }) {
   drawShell();
   const offs = [
     live.on("status", (s) => shell.setConnection(s)),
+    offline.on("stale", (since) => shell.setStale(since)),
     soundEvents.on("state", (ready) => shell.setSound(ready)),
     alerts.on("change", updateAlertCount),
     onLangChange(() => {

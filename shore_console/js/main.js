@@ -3,7 +3,9 @@ import { mountApp } from "./app.js";
 import { createApi } from "./core/api.js";
 import { onLangChange, t } from "./core/i18n.js";
 import { clearSession, loadSession, saveSession } from "./core/session.js";
+import { installOffline } from "./core/offline.js";
 import { mountLogin } from "./pages/login.js";
+import { cardTables } from "./ui/phone.js";
 
 const root = document.getElementById("app");
 let teardown = null;
@@ -48,5 +50,7 @@ onLangChange(() => {
   if (!session) showLogin(loginMessageKey);
 });
 
+cardTables(root);
+installOffline();
 if (session) showApp();
 else showLogin();

@@ -8,6 +8,8 @@ export const ROUTES = [
   { name: "fleet", path: "/fleet", pattern: /^\/fleet$/, nav: "nav.fleet", load: () => import("./pages/fleet.js") },
   { name: "alerts", path: "/alerts", pattern: /^\/alerts$/, nav: "nav.alerts", load: () => import("./pages/alerts.js") },
   { name: "alerts", pattern: /^\/alerts\/(\d{1,12})$/, load: () => import("./pages/alert.js") },
+  // Where a signed link of a group robot's message or an SMS lands (GET /a/{token}, after login).
+  { name: "alerts", pattern: /^\/alerts\?alert=(\d{1,12})$/, load: () => import("./pages/alert.js") },
   { name: "stats", path: "/stats", pattern: /^\/stats$/, nav: "nav.stats", load: () => import("./pages/stats.js") },
   // broadcasts: the list in the header; compose, one broadcast and its recall board under it
   // (same name, so the header marks "broadcasts" on all of them)

@@ -81,7 +81,13 @@ def test_only_the_wanted_fields_are_kept_and_half_a_position_is_dropped() -> Non
     payload = bytes(ARMOR[(bits >> (162 - 6 * i)) & 63] for i in range(28))
     mmsi, event = read_directly(payload, 0)
     assert mmsi == 366053209
-    assert event == {"msg_type": 1, "nav_status": 5, "sog": 10.0}
+    assert event == {"msg_type": 1, "nav_status": 5, "sog": 10.0, "utc_second": 0}
+    # The report's UTC second (bits 137-142) is carried; 60 means not available.
+    for second, expected in ((42, {"utc_second": 42}), (60, {})):
+        with_second = bits | (second << 25)
+        payload = bytes(ARMOR[(with_second >> (162 - 6 * i)) & 63] for i in range(28))
+        _mmsi, event = read_directly(payload, 0)
+        assert event == {"msg_type": 1, "nav_status": 5, "sog": 10.0} | expected
 
 
 @given(

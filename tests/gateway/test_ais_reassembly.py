@@ -1,4 +1,4 @@
-"""Multi-sentence AIS messages: joined by talker, channel, sequential id and count; shuffled
+"""Multi-sentence AIS messages: joined by talker, channel, sequential id and count, in order;
 fragments wait for each other; orphans and stale fragments are dropped with their reasons."""
 
 from __future__ import annotations
@@ -24,16 +24,37 @@ def _s(line: bytes) -> Sentence:
     return s
 
 
-def test_two_fragments_make_one_message_in_either_order() -> None:
-    for first, second in ((PART1, PART2), (PART2, PART1)):
-        r = Reassembler(Counters())
-        assert r.add(_s(first), 0.0) is None
-        message = r.add(_s(second), 0.1)
-        assert message is not None
-        assert message.payload == _s(PART1).payload + _s(PART2).payload
-        assert message.fill == 2
-        assert message.sentences == [PART1, PART2]
-        assert r.pending == 0
+def test_two_fragments_make_one_message_in_order() -> None:
+    r = Reassembler(Counters())
+    assert r.add(_s(PART1), 0.0) is None
+    message = r.add(_s(PART2), 0.1)
+    assert message is not None
+    assert message.payload == _s(PART1).payload + _s(PART2).payload
+    assert message.fill == 2
+    assert message.sentences == [PART1, PART2]
+    assert r.pending == 0
+
+
+def test_a_lost_first_part_never_joins_the_next_message_reusing_the_id() -> None:
+    """Issue 15.11: [X part 2, Y part 1, Y part 2] with one sequential id gave Y with X's tail,
+    and Y's own part 2 then waited to corrupt the next message."""
+    counters = Counters()
+    x2 = _s(rechecksum(OTHER2.replace(b",4,", b",1,").replace(b"!SAVDM", b"!AIVDM")))
+    events = AisPipeline(counters).process([x2.raw, PART1, PART2], 1.7e9, 0.0)
+    whole = pyais.decode(PART1, PART2)  # the reference decoder, given the right pair
+    assert len(events) == 1 and events[0]["mmsi"] == f"{whole.mmsi:09d}"
+    assert events[0]["destination"] == whole.destination.split("@")[0].strip()
+    assert counters.rejected(AisReject.ORPHAN_FRAGMENT) == 1
+    assert counters.rejected(AisReject.STALE_FRAGMENT) == 0
+
+
+def test_fragments_out_of_order_cannot_belong_together() -> None:
+    counters = Counters()
+    r = Reassembler(counters)
+    assert r.add(_s(PART2), 0.0) is None
+    assert r.add(_s(PART1), 0.1) is None  # a part 1 after a part 2: a new message
+    assert counters.rejected(AisReject.ORPHAN_FRAGMENT) == 1
+    assert r.pending == 1
 
 
 def test_fragments_of_different_talkers_or_channels_are_not_mixed() -> None:

@@ -188,3 +188,39 @@ def test_request_text_survives_a_round_trip_after_packing(text: str) -> None:
         return
     request = RequestPayload(request_id="R1", ts=T, category="other", text=packed)
     assert decode_up(encode_up(request)) == request
+
+
+def test_a_long_recall_order_has_a_compact_template_that_fits_one_78_byte_message() -> None:
+    from gateway.beidou.compact import encode_down_short
+    from gateway.beidou.segments import split_text
+
+    body = (
+        "根据省防指通知，今年第9号台风“海葵”预计明日凌晨在汕头至惠来一带沿海登陆，"
+        "所有在外作业渔船务必于今日17时前回港避风，船员全部上岸，不得留船。"
+    )
+    order = DownMessage(
+        msg_id="b12-V2",
+        kind=DownKind.WARNING,
+        priority=1,
+        title="台风“海葵”撤离令",
+        body=body,
+        issued=T,
+        expires=datetime(2026, 7, 2, 8, 0, tzinfo=UTC),
+        ack="confirm",
+        signal="orange",
+        recall={"deadline": "2026-07-01T09:00:00Z"},
+    )
+    full = encode_down(order, "n1")
+    assert isinstance(full, str) and len(split_text(full, 77, 1)) > 1
+    short = encode_down_short(order, "n1", 77)  # 78 bytes less the mixed-mode marker
+    assert short is not None and len(split_text(short, 77, 1)) == 1
+    decoded = decode_down(short)
+    assert isinstance(decoded, DownDecoded)
+    assert (decoded.msg_id, decoded.kind, decoded.ack) == ("n1", DownKind.WARNING, "confirm")
+    assert decoded.title == "台风橙色预警"
+    assert decoded.body.startswith("1日17:00前回港")  # 09:00 UTC is 17:00 Beijing time
+    assert decoded.expires == datetime(2026, 7, 2, 8, 0, tzinfo=UTC)
+    reminder = order.model_copy(update={"reminder": 1})
+    assert decode_down(encode_down_short(reminder, "n2") or "").title.startswith("再次提醒")  # type: ignore[union-attr]
+    notice = order.model_copy(update={"kind": DownKind.NOTICE})
+    assert encode_down_short(notice, "n3") is None

@@ -94,3 +94,32 @@ def test_the_pacer_keeps_the_interval_and_waits_what_the_terminal_says() -> None
     assert pacer.delay() == 17
     pacer.sent(terminal_wait_s=90)  # the terminal may ask for more than the card's interval
     assert pacer.delay() == 90
+
+
+def test_warnings_go_before_notices_and_reminders_last() -> None:
+    from datetime import UTC, datetime
+
+    from gateway.beidou.service import traffic_class
+    from seaLink.wire.payloads import DownKind, DownMessage
+
+    t = datetime(2026, 7, 1, tzinfo=UTC)
+
+    def down(kind: DownKind, **extra: object) -> DownMessage:
+        return DownMessage(msg_id="m", kind=kind, issued=t, **extra)
+
+    queue = SendQueue()
+    for name, message, priority in (
+        ("reminder", down(DownKind.WARNING, reminder=1), 1),
+        ("notice", down(DownKind.NOTICE), 4),
+        ("warning", down(DownKind.WARNING, signal="blue"), 1),
+        ("distress ack", down(DownKind.DISTRESS_ACK), 0),
+        ("urgent notice", down(DownKind.NOTICE), 0),
+    ):
+        queue.put(_job(name, traffic_class(message), priority))
+    assert [j.request_id for j in queue.jobs()] == [
+        "distress ack",
+        "warning",
+        "urgent notice",
+        "notice",
+        "reminder",
+    ]

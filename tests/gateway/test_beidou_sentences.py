@@ -22,6 +22,9 @@ SAMPLES = (
     DATA.joinpath("beidou", "samples_from_sources.txt").read_text(encoding="utf-8").splitlines()
 )
 REJECT_REASONS = {
+    "junk_before_sentence",
+    "wrong_family",
+    "no_card",
     "bad_format",
     "bad_checksum",
     "missing_checksum",
@@ -52,7 +55,8 @@ def _frames() -> list[bytes]:
 def parse(line: bytes) -> object:
     for family in (Family21(), Family40()):
         (event,) = family.feed(line + b"\r\n")
-        if not isinstance(event, Other) or family.name == "4.0":
+        other = isinstance(event, Other) or event == Rejected("wrong_family", line.strip())
+        if not other or family.name == "4.0":
             return event
     raise AssertionError("unreachable")
 

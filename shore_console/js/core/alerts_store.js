@@ -40,7 +40,10 @@ export class AlertsStore extends Emitter {
     if (held && ms(alert.updated_at) < ms(held.updated_at)) return this.emit("change");
     if (alert.state === "resolved") this.open.delete(alert.id);
     else if (this.open.has(alert.id) || !this._seen.has(alert.id)) {
-      this.open.set(alert.id, { ...held, ...alert, _why: held?._why });
+      // A read answered in the same instant as a live escalation (a test's still clock, a busy
+      // hub) may predate it: an alert's escalation level only ever climbs.
+      const level = Math.max(Number(held?.escalation_level) || 0, Number(alert.escalation_level) || 0);
+      this.open.set(alert.id, { ...held, ...alert, escalation_level: level, _why: held?._why });
     }
     this._seen.add(alert.id);
     this.emit("change");

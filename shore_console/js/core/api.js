@@ -1,6 +1,7 @@
 /** The hub's REST API v1. Every call carries the bearer token; a 401 ends the session. The hub
  * answers in the console's language (alert details, incident logs: Accept-Language). */
 import { getLang } from "./i18n.js";
+import { noteAnswer } from "./offline.js";
 
 export class ApiError extends Error {
   constructor(status, code, message, body) {
@@ -33,6 +34,7 @@ export function createApi({ getToken, onUnauthorized }) {
     } catch (err) {
       throw new ApiError(0, "network", String(err));
     }
+    if (method === "GET") noteAnswer(res);
     if (text && res.ok) return res.text();
     const data = await res.json().catch(() => null);
     if (!res.ok) {

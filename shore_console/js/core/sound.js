@@ -11,6 +11,8 @@ export const soundEvents = new Emitter();
 const counts = { alert: 0, critical: 0, distress: 0, drill: 0, repeat: 0 };
 const log = []; // {kind, repeat, at, ids}: the last sounds, newest last
 window.__sealinkSounds = counts;
+// How often a distress call shook the phone (navigator.vibrate asked; a PC has no motor).
+window.__sealinkVibrations = 0;
 window.__sealinkSoundLog = log;
 let ctx = null;
 
@@ -66,6 +68,13 @@ export function playAlarm(kind, { repeat = false, ids = [] } = {}) {
   else counts[kind] = (counts[kind] || 0) + 1;
   log.push({ kind, repeat, at: Date.now(), ids });
   if (log.length > 200) log.splice(0, 100);
+  // A distress call also shakes a phone, in the rhythm of its warble: felt in a pocket on a noisy
+  // quay. Browsers refuse (and complain) before the first tap on the page: not asked until then.
+  const tapped = navigator.userActivation?.hasBeenActive ?? true;
+  if (kind === "distress" && tapped && typeof navigator.vibrate === "function") {
+    window.__sealinkVibrations += 1;
+    navigator.vibrate([400, 150, 400, 150, 800]);
+  }
   if (!audioReady()) return;
   // Alerts come in bursts (a typhoon, a whole group out of range): one tone per burst, not fifty.
   const t0 = ctx.currentTime + 0.02;

@@ -6,7 +6,7 @@ import { isSilenced } from "../core/alarm_kinds.js";
 import { t } from "../core/i18n.js";
 import { fromNow, timeWithAge } from "../core/time.js";
 import { alertActions } from "../ui/alert_actions.js";
-import { alertTrail, notificationList } from "../ui/alert_trail.js";
+import { DELIVERY_RECHECK_MS, alertTrail, deliveryList, deliveryPending, notificationList } from "../ui/alert_trail.js";
 import {
   alertIcon,
   alertTitle,
@@ -112,7 +112,14 @@ export function mount(el, ctx, [aid]) {
     );
     restoreTyped(actions, typed);
     setChildren(trail, h("h2", null, t("alert.trail")), alertTrail(a.events));
-    setChildren(told, h("h2", null, t("alert.notifications")), notificationList(a.notifications));
+    setChildren(
+      told,
+      h("h2", null, t("alert.delivery")),
+      deliveryList(a.delivery),
+      h("details", { class: "delivery-log" },
+        h("summary", null, t("alert.delivery_log"), ` (${a.notifications?.length || 0})`),
+        notificationList(a.notifications)),
+    );
   }
 
   async function load() {
@@ -146,9 +153,11 @@ export function mount(el, ctx, [aid]) {
       if (String(d.alert_id) === String(aid)) reloadSoon();
     }),
   ];
+  const recheck = setInterval(() => deliveryPending(alert?.delivery) && reloadSoon(), DELIVERY_RECHECK_MS);
   return () => {
     gone = true;
     clearTimeout(timer);
+    clearInterval(recheck);
     for (const off of offs) off();
   };
 }

@@ -10,7 +10,7 @@ import { formatTime, fromNow, timeWithAge } from "../core/time.js";
 import { createBaseMap } from "../map/base_map.js";
 import { SceneLayer } from "../map/scene_layer.js";
 import { alertActions } from "../ui/alert_actions.js";
-import { notificationList } from "../ui/alert_trail.js";
+import { DELIVERY_RECHECK_MS, deliveryList, deliveryPending, notificationList } from "../ui/alert_trail.js";
 import { alertTitle, drillBadge, levelLabel, silenceText, stateText, toldWords } from "../ui/alert_words.js";
 import { h, raw, restoreTyped, setChildren } from "../ui/dom.js";
 import { icon } from "../ui/icons.js";
@@ -142,7 +142,14 @@ export function mount(el, ctx, [iid]) {
       }),
     );
     restoreTyped(actions, typed);
-    setChildren(told, h("h2", null, t("alert.notifications")), notificationList(a.notifications));
+    setChildren(
+      told,
+      h("h2", null, t("alert.delivery")),
+      deliveryList(a.delivery),
+      h("details", { class: "delivery-log" },
+        h("summary", null, t("alert.delivery_log"), ` (${a.notifications?.length || 0})`),
+        notificationList(a.notifications)),
+    );
   }
 
   /** "vessel:V1" is the boat itself; people are shown by their user name. */
@@ -331,9 +338,11 @@ export function mount(el, ctx, [iid]) {
       if (doc && d.alert_id === doc.alert_id) refreshSoon();
     }),
   ];
+  const recheck = setInterval(() => deliveryPending(doc?.alert?.delivery) && refreshSoon(), DELIVERY_RECHECK_MS);
   return () => {
     gone = true;
     clearTimeout(timer);
+    clearInterval(recheck);
     for (const off of offs) off();
     map.remove();
     if (window.__sealinkScene === scene) delete window.__sealinkScene;

@@ -7,7 +7,7 @@
 import { t } from "../core/i18n.js";
 import { isSilenced } from "../core/alarm_kinds.js";
 import { OUTCOMES, outcomeLabel, silenceText } from "./alert_words.js";
-import { h, raw } from "./dom.js";
+import { chooseWanted, h, raw } from "./dom.js";
 
 const SILENCE_CHOICES = [5, 10, 30, 60];
 
@@ -58,7 +58,8 @@ export function alertActions(a, { api, session, onDone, onError }) {
       who.append(h("option", { value: p.username, "data-raw": true },
         p.display_name && p.display_name !== p.username ? `${p.display_name} (${p.username})` : p.username));
     }
-    if (a.assigned_to) who.value = a.assigned_to;
+    // What the person had picked before a redraw (news from another console) wins.
+    if (!chooseWanted(who) && a.assigned_to) who.value = a.assigned_to;
   }).catch((err) => onError?.(err));
   const assignBtn = h("button", { type: "button", class: "alert-assign", disabled: !open }, t("alert.assign"));
   assignBtn.addEventListener("click", () => act(assignBtn, () => api.assign(a.id, who.value)));

@@ -10,7 +10,59 @@ const ACTIONS = new Set([
   "raised", "phase", "escalated", "acknowledged", "silenced", "assigned", "comment", "resolved",
   "cancel_requested",
 ]);
-const CHANNELS = new Set(["console", "sms", "email", "webhook"]);
+const CHANNELS = new Set(["console", "sms", "email", "webhook", "wecom", "dingtalk", "feishu"]);
+
+function channelName(channel) {
+  return CHANNELS.has(channel) ? t(`trail.channel.${channel}`) : raw(channel);
+}
+
+function recipientName(d) {
+  if (String(d.recipient_id || "").startsWith("robot:")) return t("delivery.robot");
+  return raw(d.recipient_name || d.recipient_id || "—");
+}
+
+// A retry or a digest happens in the hub with no live event of its own: while one is pending, the
+// page reads the alert again this often.
+export const DELIVERY_RECHECK_MS = 30_000;
+
+export function deliveryPending(list) {
+  return (list || []).some((d) => d.state === "retrying" || d.state === "held");
+}
+
+/** Where each notification stands, per person (or group robot) and channel: sent, retrying,
+ * held for the digest, failed, or acknowledged by the person told (issue 20.3). */
+export function deliveryList(list) {
+  if (!list?.length) return h("p", { class: "muted" }, t("trail.told_none"));
+  return h(
+    "table",
+    { class: "delivery-table" },
+    h(
+      "thead",
+      null,
+      h("tr", null, ["delivery.col.who", "trail.col.channel", "trail.col.level", "delivery.col.state",
+        "delivery.col.attempts", "delivery.col.last"].map((k) => h("th", { scope: "col" }, t(k)))),
+    ),
+    h(
+      "tbody",
+      null,
+      list.map((d) =>
+        h(
+          "tr",
+          { class: `delivery-row state-${d.state}`, "data-channel": d.channel, "data-recipient": d.recipient_id,
+            "data-state": d.state },
+          h("td", null, recipientName(d)),
+          h("td", null, channelName(d.channel)),
+          h("td", null, levelLabel(d.level)),
+          h("td", { class: "delivery-state-cell" },
+            h("span", { class: `notify-state notify-${d.state}` }, t(`delivery.state.${d.state}`)),
+            d.error ? h("small", { class: "delivery-error" }, " ", raw(d.error)) : null),
+          h("td", { class: "num" }, String(d.attempts)),
+          h("td", { class: "time" }, formatTime(d.last_at)),
+        ),
+      ),
+    ),
+  );
+}
 
 function actorName(actor) {
   if (!actor || actor === "system") return t("trail.actor.system");
@@ -87,7 +139,7 @@ export function notificationList(notes) {
           h("td", { class: "time" }, formatTime(n.ts)),
           h("td", null, levelLabel(n.level)),
           h("td", null, raw(n.recipient_name || n.recipient_id || "—")),
-          h("td", null, CHANNELS.has(n.channel) ? t(`trail.channel.${n.channel}`) : raw(n.channel)),
+          h("td", null, channelName(n.channel)),
           h("td", null, n.ok ? t("trail.sent") : [t("trail.not_sent"), " ", raw(n.error || "")]),
         ),
       ),

@@ -41,12 +41,27 @@ export function raw(text, cls) {
 }
 
 /** Put back what a person had typed or chosen in the fields of `el` after a redraw ({name: value});
- * a choice no longer offered is left as drawn. */
+ * a choice not offered (yet) is left as drawn, and noted in `data-wanted` for a list whose
+ * options arrive later (`chooseWanted`). */
 export function restoreTyped(el, typed) {
   for (const f of el.querySelectorAll("textarea, input, select")) {
     const v = typed[f.name];
     if (!v) continue;
-    if (f.tagName === "SELECT" && ![...f.options].some((o) => o.value === v)) continue;
+    if (f.tagName === "SELECT" && ![...f.options].some((o) => o.value === v)) {
+      f.dataset.wanted = v;
+      continue;
+    }
     f.value = v;
   }
+}
+
+/** Once a select's options have come: the choice a redraw noted, if it is offered. */
+export function chooseWanted(select) {
+  const v = select.dataset.wanted;
+  delete select.dataset.wanted;
+  if (v && [...select.options].some((o) => o.value === v)) {
+    select.value = v;
+    return true;
+  }
+  return false;
 }

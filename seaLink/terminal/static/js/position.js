@@ -7,7 +7,7 @@ import { t } from "./i18n.js";
 import { beijingTime, formatPosition, nowIso } from "./store.js";
 
 const REPORT_INTERVAL_MS = 10 * 60 * 1000; // the protocol's "every 10 minutes at sea"
-const MAX_BACKFILL = 2000; // fixes per message, the protocol's limit
+const MAX_BACKFILL = 400; // fixes per message, the protocol's limit (§3)
 
 export class Position {
   constructor(store, link, config) {
