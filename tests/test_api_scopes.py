@@ -29,8 +29,8 @@ ADMIN_PW = "scope-admin-pass"
 PASSWORDS = {"ca": "coord-a-pass", "cb": "coord-b-pass", "view": "viewer-pass"}
 # Vessels of the test fleet (tests/conftest.py small_fleet): V1-V3 in G01, V4-V5 in G02.
 GRID_VESSEL = {"G01": "V1", "G02": "V4"}
-# A typhoon near Nan'ao, its 7-level circle over every boat of both grids at sea.
-FORECAST = "name 测试台风\n2020-01-01T00:00+08:00 23.0 117.5 300 120\n2100-01-01T00:00+08:00 23.0 117.5 300 120\n"
+# A typhoon lying off Nan'ao for a day from the world's start, its 7-level circle over the boats.
+FORECAST = "name 测试台风\n{start} 23.0 117.5 300 120\n{end} 23.0 117.5 300 120\n"
 # Read by every reader alike (a forecast is the county's); what they show of boats is scoped.
 COUNTY_WIDE = {("GET", "/api/v1/typhoons/{fid}")}
 B_MARKS = ('"G02"', '"V4"', '"V5"', "粤南澳渔00004", "粤南澳渔00005")
@@ -182,7 +182,9 @@ async def build_world(hub: Hub, base: str) -> World:
             if not fid:
                 r = await s.post(
                     f"{base}/api/v1/typhoons",
-                    data=FORECAST,
+                    data=FORECAST.format(
+                        start=now.isoformat(), end=(now + timedelta(days=1)).isoformat()
+                    ),
                     headers=admin | {"Content-Type": "text/plain"},
                 )
                 assert r.status == 201, await r.text()

@@ -282,7 +282,8 @@ async def _exports_say_the_same(
         )
         assert r.status == 200
         text = await r.text()
-        for bad in ({"at": "yesterday"}, {"at": "2026-09-01T01:00:00"}, {"format": "pdf"}):
+        for bad in ({"at": "yesterday"}, {"at": "2026-09-01T01:00:00"}, {"format": "pdf"},
+                    {"at": "0001-01-01T00:00+08:00"}):  # fmt: skip
             r = await s.get(f"{base}/api/v1/broadcasts/{bid}/recall", params=bad)
             assert (r.status, (await r.json())["error"]) == (400, "bad_query"), bad
     summary = [list(row) for row in book["汇总"].iter_rows(values_only=True)]
@@ -329,6 +330,9 @@ async def _port_log_says_what_the_script_did(
             f"{base}/api/v1/ports/log", params={"date": day, "grid": "G02"}, headers=coord
         )
         assert r.status == 403
+        for bad in ("", "0001-01-01", "1 Sep"):
+            r = await s.get(f"{base}/api/v1/ports/log", params={"date": bad}, headers=admin)
+            assert (r.status, (await r.json())["error"]) == (400, "bad_query"), bad
         r = await s.get(
             f"{base}/api/v1/ports/log", params={"date": day, "format": "csv"}, headers=admin
         )

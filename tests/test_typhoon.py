@@ -122,6 +122,12 @@ async def test_a_real_typhoon_track_from_import_to_the_targeted_recall(
         ("name X\n2013-09-22T13:00+08:00 22.1 117.1 100 120\n", "text/plain", "radii"),
         ("2013-09-22T13:00+08:00 22.1 117.1 300 120\n", "text/plain", "names no storm"),
         ("name X\n2013-09-22T13:00+08:00 22.1\n", "text/plain", "line 2"),
+        ("name X\n0001-01-01T13:00+08:00 22.1 117.1 300 120\n", "text/plain", "2000 and 2100"),
+        (
+            "name X\n2013-09-01T00:00+08:00 22 117 300 120\n2013-09-30T00:00+08:00 23 116 300 120\n",
+            "text/plain",
+            "more than 15 days",
+        ),
         ('{"type": "Feature"}', "application/json", "FeatureCollection"),
         ("{nope", "application/json", "not JSON"),
     ],

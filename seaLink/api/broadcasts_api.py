@@ -137,4 +137,6 @@ def _at(request: web.Request) -> datetime | None:
         at = None
     if at is None or at.tzinfo is None:
         raise Refused("bad_query", "at must be an ISO 8601 time with its offset")
+    if not 2000 <= at.year <= 2100:  # also keeps the offset's arithmetic inside datetime's range
+        raise Refused("bad_query", "at must be between 2000 and 2100")
     return at.astimezone(UTC)

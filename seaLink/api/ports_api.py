@@ -45,6 +45,8 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             )
         except ValueError:
             return json_error(400, "bad_query", "date must be YYYY-MM-DD")
+        if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
+            return json_error(400, "bad_query", "date must be between 2000 and 2100")
         fmt = request.query.get("format", "json")
         if fmt not in ("json", "csv"):
             return json_error(400, "bad_query", "format must be json or csv")

@@ -1,4 +1,5 @@
-"""Ports as zones: a fix within a port's radius counts as in port."""
+"""Ports as zones: a fix within a harbour's polygon (when the zones document draws one), or else
+within its radius of the port's point, counts as in port."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from seaLink.domain.zones import _point_in_ring
 from seaLink.wire.geo import haversine_nm
 
 
@@ -18,6 +20,20 @@ class Port:
     lat: float
     lon: float
     radius_nmi: float
+    # The harbour's outline (lon, lat ring) when drawn: it decides, not the radius.
+    polygon: tuple[tuple[float, float], ...] | None = None
+
+    def contains(self, lat: float, lon: float) -> bool:
+        if self.polygon:
+            return _point_in_ring(lon, lat, [list(p) for p in self.polygon])
+        return haversine_nm(lat, lon, self.lat, self.lon) <= self.radius_nmi
+
+    @property
+    def reach_nmi(self) -> float:
+        """How far from its point the harbour extends (for the cheap reject)."""
+        if not self.polygon:
+            return self.radius_nmi
+        return max(haversine_nm(self.lat, self.lon, la, lo) for lo, la in self.polygon)
 
 
 class PortIndex:
@@ -25,13 +41,14 @@ class PortIndex:
 
     def __init__(self, ports: list[Port]) -> None:
         self.ports = ports
+        self._reach = [(p, p.reach_nmi) for p in ports]
 
     def port_at(self, lat: float, lon: float) -> Port | None:
-        for p in self.ports:
+        for p, reach in self._reach:
             # 1 nmi is 1/60 degree of latitude; reject far ports before the trigonometry.
-            if abs(p.lat - lat) * 60 > p.radius_nmi + 0.1:
+            if abs(p.lat - lat) * 60 > reach + 0.1:
                 continue
-            if haversine_nm(lat, lon, p.lat, p.lon) <= p.radius_nmi:
+            if p.contains(lat, lon):
                 return p
         return None
 
@@ -41,9 +58,16 @@ def ports_from_geojson(doc: dict[str, Any], default_radius_nmi: float = 0.5) -> 
     for feature in doc.get("features", []):
         props = feature.get("properties") or {}
         geom = feature.get("geometry") or {}
-        if props.get("kind") != "port" or geom.get("type") != "Point":
+        if props.get("kind") != "port" or geom.get("type") not in ("Point", "Polygon"):
             continue
-        lon, lat = geom["coordinates"][:2]
+        ring: tuple[tuple[float, float], ...] | None = None
+        if geom["type"] == "Polygon":
+            ring = tuple((float(x), float(y)) for x, y, *_ in geom["coordinates"][0])
+            # Its point: the outline's mean (for distances to the harbour, ETAs).
+            lon = sum(x for x, _ in ring[:-1]) / max(1, len(ring) - 1)
+            lat = sum(y for _, y in ring[:-1]) / max(1, len(ring) - 1)
+        else:
+            lon, lat = geom["coordinates"][:2]
         ports.append(
             Port(
                 name=props.get("name", ""),
@@ -51,6 +75,7 @@ def ports_from_geojson(doc: dict[str, Any], default_radius_nmi: float = 0.5) -> 
                 lat=float(lat),
                 lon=float(lon),
                 radius_nmi=float(props.get("radius_nmi", default_radius_nmi)),
+                polygon=ring,
             )
         )
     return ports

@@ -27,6 +27,8 @@ from seaLink.wire.geo import NM_IN_M, destination, haversine_nm
 
 KM_PER_NM = NM_IN_M / 1000
 MAX_POINTS = 200
+# A forecast reaches days ahead, not weeks: the span bounds the work of judging every boat.
+MAX_SPAN = timedelta(days=15)
 CIRCLE_VERTICES = 48
 
 
@@ -66,6 +68,8 @@ def _point(ts: Any, lat: Any, lon: Any, r7: Any, r10: Any, per_nm: float, where:
         raise _refuse(f"{where}: time, lat, lon and the two radii must be given") from None
     if when.tzinfo is None:
         raise _refuse(f"{where}: the time needs its offset (e.g. +08:00)")
+    if not 2000 <= when.year <= 2100:
+        raise _refuse(f"{where}: the time must be between 2000 and 2100")
     if not (-90 <= la <= 90 and -180 <= lo <= 180):
         raise _refuse(f"{where}: position out of range")
     if not (0 <= b <= a <= 1000) or math.isnan(a) or math.isnan(b):
@@ -83,6 +87,8 @@ def _forecast(name: str, points: list[StormPoint]) -> Forecast:
     points.sort(key=lambda p: p.ts)
     if len({p.ts for p in points}) != len(points):
         raise _refuse("two forecast positions for one time")
+    if points[-1].ts - points[0].ts > MAX_SPAN:
+        raise _refuse(f"the forecast spans more than {MAX_SPAN.days} days")
     return Forecast(name.strip()[:64], tuple(points))
 
 
@@ -153,6 +159,21 @@ def exposure(
     """When a boat holding its course and speed first lies within the storm's 7-level circle
     (now, if it does already), or None if the forecast never reaches it."""
     moving = sog is not None and cog is not None and sog > 0
+    # A cheap bound first, so a fleet of thousands costs little: no point of the track comes
+    # nearer the boat than its nearer end less half its length; if even that is beyond the
+    # widest circle plus all the way the boat can go, the storm never reaches it.
+    hours = max(0.0, (f.points[-1].ts - now).total_seconds() / 3600)
+    reach = (
+        max(p.r7_nm for p in f.points) + (sog or 0.0) * hours
+        if moving
+        else max(p.r7_nm for p in f.points)
+    )
+    ends = [haversine_nm(lat, lon, p.lat, p.lon) for p in f.points]
+    nearest = min(ends)
+    for (a, b), (da, db) in zip(pairwise(f.points), pairwise(ends), strict=True):
+        nearest = min(nearest, min(da, db) - haversine_nm(a.lat, a.lon, b.lat, b.lon) / 2)
+    if nearest > reach + 10:  # 10 nmi for the straight lat/lon steps against great circles
+        return None
     for t in _times(f, now, step):
         s = storm_at(f, t)
         assert s is not None

@@ -154,7 +154,8 @@ class PortLog(DeadlineLoop):
                         break
             if reason is None:
                 continue
-            phrase = Phrase("alert.left_port_" + reason,
+            key = "alert.left_port_typhoon" if reason == "typhoon" else "alert.left_port_moratorium"
+            phrase = Phrase(key,
                             {"vessel": info.hull_name if info else r["vessel_id"], "port": r["port"]})  # fmt: skip
             raise_.append({"vessel_id": r["vessel_id"], "grid_id": r["grid_id"], "type": "left_port",
                            "severity": "major", "phase": "", "state": "raised", "raised_at": now,

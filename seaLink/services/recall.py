@@ -241,9 +241,13 @@ class RecallService(DeadlineLoop):
             total = board["total"]
             if total["total"] and total["done"] == total["total"]:
                 async with self._db.engine.begin() as conn:
-                    await conn.execute(update(_r).where(
+                    first = await conn.execute(update(_r).where(
                         _r.c.broadcast_id == bid, _r.c.complete_at.is_(None)
                     ).values(complete_at=now))  # fmt: skip
+                if first.rowcount:
+                    took = now - self._open[bid].issued_at
+                    log.info("recall %d: 100%% of %d boats in a harbour, crews ashore, %s after "
+                             "the order", bid, total["total"], took)  # fmt: skip
             self._publish(board, now)
         raise_ = [self._flag_alert(type_, v, now) for (_vid, type_), v in flagged.items()]
         note = render(Phrase("trail.track_agrees"), BOAT_LANG)
