@@ -47,8 +47,10 @@ async def test_one_open_alert_per_vessel_and_type_raises_before_resolves(clean_s
             [_raise("V1", "zone:1", T0), _raise("V2", "zone:1", T0), _raise("V1", "zone:1", T0)],
             [("V3", "zone:1", T0, "离开")],  # nothing open: nothing to resolve
         )
-        assert sorted((vid, grid) for _id, vid, grid in first) == [("V1", "G01"), ("V2", "G01")]
-        assert len({alert_id for alert_id, _v, _g in first}) == 2
+        assert sorted((e.vessel_id, e.grid_id, e.type) for e in first) == [
+            ("V1", "G01", "zone:1"), ("V2", "G01", "zone:1"),
+        ]  # fmt: skip
+        assert len({e.alert_id for e in first}) == 2
 
         later = T0 + timedelta(minutes=5)
         second = await record_batch(
@@ -61,7 +63,7 @@ async def test_one_open_alert_per_vessel_and_type_raises_before_resolves(clean_s
                 ("V2", "zone:1", later, "离开"),  # a second resolve finds nothing open
             ],
         )
-        assert [(vid, grid) for _id, vid, grid in second] == [("V4", "G02")]
+        assert [(e.vessel_id, e.grid_id, e.type) for e in second] == [("V4", "G02", "separation")]
         assert await _alerts(db) == [
             ("V1", "zone:1", "raised"),
             ("V2", "zone:1", "resolved"),
