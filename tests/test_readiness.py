@@ -19,11 +19,10 @@ from seaLink.store.db import Database
 from tests.brokers import free_port
 
 
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the same code on both
 async def test_readyz_is_ready_then_names_the_store_when_its_schema_is_old(
     registered: Settings, fake_clock: FakeClock
 ) -> None:
-    if not registered.store.url.startswith("sqlite"):
-        pytest.skip("the same code on both databases: SQLite is enough")
     hub = Hub(registered, clock=fake_clock)
     base = f"http://127.0.0.1:{registered.api.port}"
     async with hub.running(), aiohttp.ClientSession() as s:

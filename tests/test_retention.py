@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, text
 
 from seaLink.store import partitions, queries
@@ -160,4 +161,44 @@ async def test_a_month_behind_a_long_query_is_dropped_next_round_not_waited_for(
         assert second.months_dropped == [date(2026, 6, 1)] and second.rows_archived > 0
     finally:
         await reader.dispose()
+        await db.dispose()
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+async def test_a_fix_routed_while_its_month_is_being_made_is_written_again_not_lost(
+    clean_store: str,
+) -> None:
+    """CI saw a fix dead-lettered `store_refused` with PostgreSQL's "new row for relation
+    position_default violates partition constraint": an insert that saw the partitions from
+    before the retention loop made the fix's month. The ingest writer runs such a batch again
+    (as a deadlock), it is never the data's fault. The error here is the server's own: a row for
+    a month that has its partition, put in the default one."""
+    from sqlalchemy.exc import DBAPIError
+
+    from seaLink.store.outage import is_write_conflict
+
+    db = Database(clean_store)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(partitions.ensure_month, date(2026, 6, 1))
+        row = _fixes()[0]
+        with pytest.raises(DBAPIError) as raised:
+            async with db.engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO position_default (vessel_id, ts, lat, lon, link, received_at,"
+                        " backfill) VALUES (:vessel_id, :ts, :lat, :lon, :link, :received_at,"
+                        " :backfill)"
+                    ),
+                    row,
+                )
+        assert "violates partition constraint" in str(raised.value)
+        assert is_write_conflict(raised.value)
+        # Any other broken check stays the data's fault (found and dead-lettered, not retried).
+        with pytest.raises(DBAPIError) as other:
+            async with db.engine.begin() as conn:
+                await conn.execute(text("CREATE TEMP TABLE t (x int CHECK (x > 0))"))
+                await conn.execute(text("INSERT INTO t VALUES (-1)"))
+        assert not is_write_conflict(other.value)
+    finally:
         await db.dispose()

@@ -37,6 +37,7 @@ MAX_DELAY_S = 10.0
 # insufficient resources (53: too many connections while clients reconnect at once).
 _OUTAGE_SQLSTATE_PREFIXES = ("08", "57", "53")
 _CONFLICT_SQLSTATES = ("40P01", "40001")  # deadlock_detected, serialization_failure
+_CHECK_VIOLATION = "23514"
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -61,12 +62,16 @@ def _sqlstate(e: BaseException) -> str:
 
 
 def is_write_conflict(exc: BaseException) -> bool:
-    """A PostgreSQL deadlock or serialization failure: rolled back, safe to run again at once."""
+    """A PostgreSQL deadlock or serialization failure, or a row routed to the default partition
+    of `position` while the retention loop was making its month's partition (the insert saw the
+    partitions as they were before): rolled back, safe to run again at once."""
     for e in _chain(exc):
         if isinstance(e, asyncpg.DeadlockDetectedError | asyncpg.SerializationError):
             return True
         if _sqlstate(e) in _CONFLICT_SQLSTATES:
             return True
+        if _sqlstate(e) == _CHECK_VIOLATION and "violates partition constraint" in str(e):
+            return True  # never the data's fault: a row inserted through the parent is routed
     return False
 
 

@@ -54,11 +54,19 @@ class SchemaState:
         return self.version is None and not self.tables
 
 
+# Tables in the project's database that are not ours: APScheduler keeps the training jobs in
+# its own table and creates it itself; a migration must never drop or change it.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
 def include_name(name: str | None, type_: str, _parents: Any) -> bool:
     """What autogenerate compares: not the monthly partitions of `position`, which the store
-    makes and drops at run time (seaLink.store.partitions)."""
-    return not (type_ == "table" and name is not None and name.startswith("position_")
-                and name != "position_archive")  # fmt: skip
+    makes and drops at run time (seaLink.store.partitions), nor another library's tables."""
+    if type_ != "table" or name is None:
+        return True
+    if name in FOREIGN_TABLES:
+        return False
+    return not (name.startswith("position_") and name != "position_archive")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
