@@ -9,6 +9,7 @@ A handler that raises costs only its own message: it is dead-lettered as `intern
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -179,8 +180,12 @@ def _distress(item: Accepted, ctx: PlanContext, plan: BatchPlan) -> None:
     name = item.name if item.name is not None else info.hull_name if info else vid
     key: str | None = None
     if item.link != AIS:  # a beacon's alarm is no sign of life of the boat, nor a report of it
-        # A terminal repeats its distress until acknowledged: journalled once per report.
-        key = f"{d.distress_id}:{'cancel' if d.cancel else d.ts.isoformat()}"[:96]
+        # A terminal repeats its distress until acknowledged: journalled once per report. A
+        # report is its bytes: its time may have been replaced by the time of receipt (a stamp
+        # outside the window), which differs between a redelivery, or the copy of the hub's other
+        # session, and the first.
+        report = "cancel" if d.cancel else hashlib.sha256(item.raw.payload).hexdigest()[:24]
+        key = f"{d.distress_id}:{report}"[:96]
         if any(x.vessel_id == vid and x.journal_key == key for x in plan.distress):
             plan.in_batch_duplicates += 1  # both sessions' copies in one batch
             return
