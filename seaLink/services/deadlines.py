@@ -30,7 +30,6 @@ class DeadlineLoop:
         self._booked: dict[int, datetime] = {}
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()
-        self._kicks = 0  # a kick during a round means another round before idle
 
     def book(self, at: datetime, key: int) -> None:
         if self._booked.get(key) == at:
@@ -42,7 +41,6 @@ class DeadlineLoop:
         return self._booked.get(key)
 
     def kick(self) -> None:
-        self._kicks += 1
         self.idle.clear()
         self._wake.set()
 
@@ -53,7 +51,6 @@ class DeadlineLoop:
     async def run(self) -> None:
         outage = StoreOutage(self.name, logger=log)
         while True:
-            seen = self._kicks
             self._wake.clear()
             try:
                 await self._before_due()
@@ -63,8 +60,8 @@ class DeadlineLoop:
                 await outage.failed(exc)
                 continue
             outage.recovered()
-            if self._has_more() or self._kicks != seen:
-                continue  # more work, or kicked during the round: `settle` waits for another
+            if self._has_more():
+                continue
             self.idle.set()
             await self._clock.wait_until(self._heap[0][0] if self._heap else None, self._wake)
 
