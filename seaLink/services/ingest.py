@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import logging
 import time
 from collections.abc import Callable
@@ -50,6 +51,7 @@ from seaLink.wire.topics import TopicError, Topics, UplinkKind, VesselTopic
 
 log = logging.getLogger(__name__)
 
+_URGENT_LANE: contextvars.ContextVar[bool] = contextvars.ContextVar("urgent_lane", default=False)
 _OUR_FAULTS = (RejectReason.INTERNAL_ERROR, RejectReason.STORE_REFUSED)
 _VESSEL_TOPICS_MAX = 200_000  # about 250 bytes each
 _YIELD_EVERY = 500  # uplinks classified between turns given to the other tasks (~5 ms of work)
@@ -93,7 +95,10 @@ class IngestPipeline:
         self._settings = settings
         self._topics = topics
         self._metrics = metrics
-        self._outage = StoreOutage("ingest", metrics.store_errors, logger=log)
+        self._main_outage = StoreOutage("ingest", metrics.store_errors, logger=log)
+        # The distress lane waits out an outage on its own: one lane's recovery must not end
+        # (and its next failure start) the other's outage in the log.
+        self._urgent_outage = StoreOutage("distress lane", metrics.store_errors, logger=log)
         self.committed = 0  # uplinks committed since start (tests and benchmarks read it)
         self.idle = asyncio.Event()
         self.urgent_idle = asyncio.Event()
@@ -116,6 +121,10 @@ class IngestPipeline:
             batch = [inbox.popleft() for _ in range(n)]
             await self.process(batch)
 
+    @property
+    def _outage(self) -> StoreOutage:
+        return self._urgent_outage if _URGENT_LANE.get() else self._main_outage
+
     async def run_urgent(self) -> None:
         """The distress lane: the same steps as `run`, for distress calls only, in a task of its
         own, so that a call is stored, acknowledged and announced while a large batch of positions
@@ -126,6 +135,7 @@ class IngestPipeline:
         a call is a no-op."""
         urgent = self._link.urgent
         self._urgent_lane_running = True
+        _URGENT_LANE.set(True)  # this task's context only
         while True:
             if not urgent:
                 self.urgent_idle.set()
@@ -198,7 +208,7 @@ class IngestPipeline:
     def health(self) -> dict[str, Any]:
         """For /healthz: a writer whose commits keep failing is stalled (nothing is stored or
         acknowledged meanwhile; the broker queues what arrives)."""
-        since = self._outage.since
+        since = self._main_outage.since
         return {
             "writer": "ok" if since is None else "stalled",
             "stalled_s": None if since is None else round(time.monotonic() - since, 1),
