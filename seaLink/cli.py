@@ -171,27 +171,12 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
     import json
     import os
-    import urllib.error
-    import urllib.request
 
     api = (args.api or f"http://{settings.api.host}:{settings.api.port}").rstrip("/")
 
     def call(method: str, path: str, body: Any = None, token: str = "") -> Any:
-        req = urllib.request.Request(api + path, method=method,
-                                     data=json.dumps(body).encode() if body is not None else None)  # fmt: skip
-        req.add_header("Content-Type", "application/json")
-        if token:
-            req.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return json.loads(r.read())
-        except urllib.error.HTTPError as exc:
-            detail = json.loads(exc.read() or b"{}")
-            raise SystemExit(
-                f"sealink broadcast: {exc.code} {detail.get('message', exc.reason)}"
-            ) from None
-        except OSError as exc:
-            raise SystemExit(f"sealink broadcast: cannot reach the hub at {api}: {exc}") from None
+        data = json.dumps(body).encode() if body is not None else None
+        return _hub_call("broadcast", api, method, path, data, "application/json", token)
 
     password = os.environ.get("SEALINK_PASSWORD") or getpass.getpass(f"password of {args.user}: ")
     token = call("POST", "/api/v1/auth/login", {"username": args.user, "password": password})[
@@ -248,28 +233,13 @@ def cmd_typhoon(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
     import json
     import os
-    import urllib.error
-    import urllib.request
 
     api = (args.api or f"http://{settings.api.host}:{settings.api.port}").rstrip("/")
     data = Path(args.file).read_bytes()
     geo = args.file.endswith((".json", ".geojson"))
 
     def call(path: str, body: bytes, ctype: str, token: str = "") -> Any:
-        req = urllib.request.Request(api + path, method="POST", data=body)
-        req.add_header("Content-Type", ctype)
-        if token:
-            req.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return json.loads(r.read())
-        except urllib.error.HTTPError as exc:
-            detail = json.loads(exc.read() or b"{}")
-            raise SystemExit(
-                f"sealink typhoon: {exc.code} {detail.get('message', exc.reason)}"
-            ) from None
-        except OSError as exc:
-            raise SystemExit(f"sealink typhoon: cannot reach the hub at {api}: {exc}") from None
+        return _hub_call("typhoon", api, "POST", path, body, ctype, token)
 
     password = os.environ.get("SEALINK_PASSWORD") or getpass.getpass(f"password of {args.user}: ")
     login = json.dumps({"username": args.user, "password": password}).encode()
@@ -634,6 +604,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--coverage-nm", type=float, default=25.0, help="4G coverage reaches this far from port"
     )
     return p
+
+
+def _hub_call(
+    command: str, api: str, method: str, path: str, body: bytes | None, ctype: str, token: str
+) -> Any:
+    """One request to the hub's API for a CLI command; its refusal or absence ends the command."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(api + path, method=method, data=body)
+    req.add_header("Content-Type", ctype)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        detail = json.loads(exc.read() or b"{}")
+        raise SystemExit(
+            f"sealink {command}: {exc.code} {detail.get('message', exc.reason)}"
+        ) from None
+    except OSError as exc:
+        raise SystemExit(f"sealink {command}: cannot reach the hub at {api}: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
