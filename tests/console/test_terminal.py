@@ -186,8 +186,14 @@ class UplinkSpy:
         assert subscribed.wait(10), "the spy could not subscribe"
 
     def _on_message(self, _c: Any, _u: Any, m: paho.MQTTMessage) -> None:
+        entry = (m.topic.rsplit("/", 1)[1], json.loads(m.payload))
         with self.lock:
-            self.seen.append((m.topic.rsplit("/", 1)[1], json.loads(m.payload)))
+            # The broker sets DUP only when it delivers again to this spy (its PUBACK was lost in
+            # the restart); a publisher's own DUP is not passed on (MQTT 5 §3.3.1.1). So a DUP
+            # copy of what was seen is the spy's duplicate, and a terminal's resend still counts.
+            if m.dup and entry in self.seen:
+                return
+            self.seen.append(entry)
 
     def of(self, kind: str, **match: Any) -> list[dict[str, Any]]:
         with self.lock:
