@@ -20,8 +20,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# Two pytest-xdist workers, a test file each at a time (module fixtures stay in one process):
+# most tests wait on a broker, a database or a browser, so two share the machine's cores well.
+PYTEST_WORKERS ?= 2
 test: setup lint typecheck
-	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 # A longer property-based run of every decoder and of the API (the quick one is part of
 # `make test`): the same tests with SEALINK_FUZZ_SCALE times their examples.

@@ -20,7 +20,11 @@ from tests.brokers import Mosquitto, free_port
 
 PG_ADMIN_URL = os.environ.get("SEALINK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 EXIT_GRACE_S = 60.0
-PG_CONNECTION_CAP = 20  # issue 19: a second run or a running hub must still find connections
+PG_CONNECTION_CAP = 20  # per test process (issue 19): a second run or a hub beside must fit
+# One name for this run's databases, shared by pytest-xdist's workers (they inherit the
+# controller's environment), so the controller's sampler counts all of them and no other run's.
+RUN_ID = os.environ.setdefault("SEALINK_TEST_RUN", uuid.uuid4().hex[:6])
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 # Hubs under test keep few connections open: the whole suite has to fit in a server's default
 # max_connections next to another run (subprocess hubs inherit these).
@@ -29,17 +33,18 @@ os.environ.setdefault("SEALINK_STORE__MAX_OVERFLOW", "3")
 
 
 class PgConnectionSampler:
-    """Counts, four times a second, the connections open to this session's test databases, and
-    remembers the peak and which test was running then."""
+    """Counts, four times a second, the connections open to this run's test databases (every
+    worker's), and remembers the peak and the tests that had started last then."""
 
     def __init__(self, dbname: str) -> None:
+        import collections
         import threading
 
         self.dbname = dbname
         self.peak = 0
         self.peak_test = ""
         self.samples = 0
-        self.running_test = ""
+        self.running = collections.deque(maxlen=2)  # one per worker at -n 2
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pg-connection-sampler", daemon=True)
 
@@ -62,19 +67,56 @@ class PgConnectionSampler:
                 n = int(row[0]) if row else 0
                 self.samples += 1
                 if n > self.peak:
-                    self.peak, self.peak_test = n, self.running_test
+                    self.peak, self.peak_test = n, ", ".join(self.running)
 
 
 PG_SAMPLER: PgConnectionSampler | None = None
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The sampler runs in the process that reports (the controller under xdist), from the start:
+    it sees every worker's connections, and its verdict decides the run's exit status."""
+    global PG_SAMPLER
+    if WORKER or _pg_available() is not None:
+        return
+    PG_SAMPLER = PgConnectionSampler(f"sealink_test_{RUN_ID}")
+    PG_SAMPLER.start()
+
+
 def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
     if PG_SAMPLER is not None:
-        PG_SAMPLER.running_test = nodeid
+        PG_SAMPLER.running.append(nodeid)
+
+
+def _workers(session: pytest.Session) -> int:
+    n = getattr(session.config.option, "numprocesses", None)
+    return max(1, int(n or 1))
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _check_pg_connections(session)
+    _exit_watchdog(int(session.exitstatus))
+
+
+def _check_pg_connections(session: pytest.Session) -> None:
+    """Fails the run when its PostgreSQL connections ever went over the cap (per worker)."""
+    if PG_SAMPLER is None:
+        return
+    PG_SAMPLER.stop()
+    cap = PG_CONNECTION_CAP * _workers(session)
+    peak, samples = PG_SAMPLER.peak, PG_SAMPLER.samples
+    line = f"PostgreSQL connections of this run at the peak: {peak} (cap {cap}, {samples} samples)"
+    if peak > cap:
+        line += f"; over the cap while these ran: {PG_SAMPLER.peak_test}"
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    elif samples == 0 and os.environ.get("CI"):
+        line += "; the sampler never read pg_stat_activity"
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    print(f"\n{line}")
+
+
+def _exit_watchdog(exitstatus: int) -> None:
     """A thread left running by a failed test must not keep CI waiting at interpreter exit:
     after the report, give exit a minute, then name the threads still alive and leave."""
     import faulthandler
@@ -130,7 +172,7 @@ def pg_database() -> Iterator[str]:
         )
     import asyncpg
 
-    name = f"sealink_test_{uuid.uuid4().hex[:8]}"
+    name = f"sealink_test_{RUN_ID}_{WORKER or 'main'}_{uuid.uuid4().hex[:4]}"
 
     async def admin(sql: str) -> None:
         conn = await asyncpg.connect(PG_ADMIN_URL)
@@ -140,12 +182,8 @@ def pg_database() -> Iterator[str]:
             await conn.close()
 
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    global PG_SAMPLER
-    PG_SAMPLER = PgConnectionSampler(name)
-    PG_SAMPLER.start()
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     yield f"{base.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
-    PG_SAMPLER.stop()
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
