@@ -5,19 +5,34 @@ store (both databases)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from seaLink.clock import FakeClock
-from seaLink.store.tables import Delivery
+from seaLink.store.tables import Delivery, VesselState
 from tests.test_broadcasts import online
 from tests.test_distress import Outside, _post, clock, distress, setup  # noqa: F401
 from tests.test_distress_status import _next
 from tests.test_protocol_edges import _distress_alerts
 
 _d: Any = Delivery.__table__  # type: ignore[attr-defined]
+_vs: Any = VesselState.__table__  # type: ignore[attr-defined]
+
+
+async def wait_for(read: Any, *, equals: Any, timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (value := await read()) != equals:
+        assert loop.time() < deadline, f"still {value!r}, not {equals!r}"
+        await asyncio.sleep(0.05)
+
+
+async def _terminal(hub: Any, vid: str) -> Any:
+    async with hub.db.engine.connect() as conn:
+        return (await conn.execute(select(_vs.c.terminal).where(_vs.c.vessel_id == vid))).scalar()
 
 
 async def _delivery(hub: Any, msg_id: str) -> Any:
@@ -50,8 +65,9 @@ async def test_a_receipt_of_a_resolved_alert_is_not_sent_again_after_hello(
         assert state == "expired" and closed_at is not None
         # The terminal reconnects and says hello: once the grace is over, what it has not
         # confirmed comes again: the `closed` stage does, the receipt does not.
-        v.publish("hello", {"ts": clock.now().isoformat(), "terminal": "test/1"})
-        await hub.drained()
+        v.publish("hello", {"ts": clock.now().isoformat(), "terminal": "test/2"})
+        await wait_for(lambda: _terminal(hub, "V1"), equals="test/2")  # the hello is in
+        await hub.drained()  # and its re-arming done, before the clock moves past the grace
         clock.advance(timedelta(seconds=hub.settings.messaging.replay_grace_s + 1))
         hub.outbox.kick()
         again = await _next(v, "distress_status")

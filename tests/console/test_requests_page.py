@@ -88,6 +88,8 @@ async def test_a_request_from_a_boat_appears_live_is_answered_assigned_and_resol
         await expect(page.locator(".request-detail .request-reply")).to_have_count(0)
 
         await page.click('.tab[data-view="resolved"]')
+        # The open list stays on screen until the resolved one arrives: wait for its content.
+        await expect(page.locator(".request-row", has_text="需要补给淡水")).to_have_count(0)
         done = page.locator(".request-row")
         await expect(done).to_have_count(1)
         await expect(done).to_contain_text("雷达故障")
