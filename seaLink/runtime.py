@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from seaLink.api.services import ApiServices, HealthSources
 from seaLink.clock import Clock, SystemClock
 from seaLink.domain.ports import PortIndex, load_zones_document, ports_from_geojson
 from seaLink.domain.zones import ZoneKind
@@ -216,6 +217,25 @@ class Hub:
         self.ready = asyncio.Event()
         if settings.cluster.enabled:
             self.cluster = Cluster(self, self.hub_id)
+        self.api = self._api_services()
+
+    def _api_services(self) -> ApiServices:
+        """The services the API's routes call (they never see the hub)."""
+        cluster = self.cluster
+        return ApiServices(
+            settings=self.settings.api, clock=self.clock,
+            health=HealthSources(
+                link=self.link, urgent_link=self.urgent_link, ingest=self.ingest,
+                registry=self.registry, watch=self.watch, store=self.store_health,
+                metrics=self.metrics, ready=self.ready,
+                holds_schedule=(lambda: cluster.leader) if cluster is not None else (lambda: True),
+            ),
+            auth=self.auth, events=self.events, links=self.links, fleet=self.fleet,
+            alert_desk=self.alert_desk, drills=self.drills, rescue=self.rescue, duty=self.duty,
+            broadcasts=self.broadcasts, recall=self.recall, requests=self.requests,
+            training=self.training, accounts=self.accounts, stats=self.stats,
+            port_log=self.port_log, typhoons=self.typhoons, zone_admin=self.zone_admin,
+        )  # fmt: skip
 
     def make_ingest(self, link: MqttLink) -> IngestPipeline:
         """An ingest pipeline for a link (a second one when this hub adopts a dead hub's session)."""
