@@ -295,7 +295,7 @@ def build_app(hub: Hub) -> web.Application:
     app.router.add_routes(zones_api.routes(hub))
     app.router.add_routes(requests_api.routes(hub.api))
     app.router.add_routes(trainings_api.routes(hub.api))
-    app.router.add_routes(users_api.routes(hub))
+    app.router.add_routes(users_api.routes(hub.api))
     app.router.add_routes(stats_api.routes(hub.api))
     app.router.add_routes(ports_api.routes(hub.api))
     app.router.add_routes(typhoons_api.routes(hub.api))
