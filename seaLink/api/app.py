@@ -292,7 +292,7 @@ def build_app(hub: Hub) -> web.Application:
     app.router.add_get("/api/v1/grids", grids)
     app.router.add_routes(broadcasts_api.routes(hub.api))
     app.router.add_routes(alerts_api.routes(hub.api))
-    app.router.add_routes(zones_api.routes(hub))
+    app.router.add_routes(zones_api.routes(hub.api))
     app.router.add_routes(requests_api.routes(hub.api))
     app.router.add_routes(trainings_api.routes(hub.api))
     app.router.add_routes(users_api.routes(hub.api))
