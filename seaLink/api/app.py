@@ -231,7 +231,7 @@ async def me(request: web.Request) -> web.Response:
 def build_app(hub: Hub) -> web.Application:
     app = web.Application(
         client_max_size=1024 * 1024,
-        middlewares=[json_errors, input_guard, auth_middleware(lambda r: r.app[HUB])],
+        middlewares=[json_errors, input_guard, auth_middleware(lambda r: r.app[HUB].auth)],
     )
     app[HUB] = hub
     app[OPEN_SOCKETS] = set()
@@ -242,10 +242,10 @@ def build_app(hub: Hub) -> web.Application:
     trusted = trusted_networks(hub.settings.api.trusted_proxies)
 
     async def login_route(request: web.Request) -> web.Response:
-        return await login(request, hub, limiter, trusted)
+        return await login(request, hub.auth, limiter, trusted)
 
     async def logout_route(request: web.Request) -> web.Response:
-        return await logout(request, hub, trusted)
+        return await logout(request, hub.auth, trusted)
 
     async def events_route(request: web.Request) -> web.StreamResponse:
         return await events_ws(request, hub)
