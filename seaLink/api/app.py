@@ -248,7 +248,7 @@ def build_app(hub: Hub) -> web.Application:
         return await logout(request, hub.auth, trusted)
 
     async def events_route(request: web.Request) -> web.StreamResponse:
-        return await events_ws(request, hub)
+        return await events_ws(request, hub.api)
 
     app.router.add_post("/api/v1/auth/login", login_route)
     app.router.add_post("/api/v1/auth/logout", logout_route)
