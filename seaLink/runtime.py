@@ -356,7 +356,7 @@ class Hub:
                 if self._with_api:
                     from seaLink.api.app import start_api
 
-                    self.api_runner = await start_api(self)
+                    self.api_runner = await start_api(self.api)
                 await self.link.connected.wait()
                 if self.cluster is None:
                     await self.training.start()
