@@ -32,7 +32,7 @@ from seaLink.services.alerting import Alerting
 from seaLink.services.auth import AuthService, hash_password
 from seaLink.services.beidou_pool import BeidouPool
 from seaLink.services.broadcasts import BroadcastService
-from seaLink.services.cluster import Cluster, default_hub_id
+from seaLink.services.cluster import Cluster, ClusterParts, default_hub_id
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.drills import DrillService
 from seaLink.services.duty import DutyRoster
@@ -216,8 +216,19 @@ class Hub:
         self.api_runner: Any = None
         self.ready = asyncio.Event()
         if settings.cluster.enabled:
-            self.cluster = Cluster(self, self.hub_id)
+            self.cluster = Cluster(self._cluster_parts(), self.hub_id)
         self.api = self._api_services()
+
+    def _cluster_parts(self) -> ClusterParts:
+        """What this hub's part in a cluster works with (it never sees the hub)."""
+        return ClusterParts(
+            settings=self.settings.cluster, mqtt=self.settings.mqtt, topics=self.topics,
+            link=self.link, router=self.router, events=self.events, db=self.db, clock=self.clock,
+            metrics=self.metrics, watch=self.watch, outbox=self.outbox, alerting=self.alerting,
+            training=self.training, make_ingest=self.make_ingest,
+            load_schedule=self.load_schedule, start_schedule=self.start_schedule,
+            reload_shared=self.reload_shared,
+        )  # fmt: skip
 
     def _api_services(self) -> ApiServices:
         """The services the API's routes call (they never see the hub)."""
@@ -324,6 +335,17 @@ class Hub:
         await self.port_log.load()
         await self.requests.load()
         await self.recall.load()
+
+    async def reload_shared(self) -> None:
+        """Re-read what other hubs' API calls created (alerts handled, requests, recalls, zones,
+        port calls, broadcasts, training sessions): the schedule holder's periodic refresh."""
+        await self.alerting.load()
+        await self.requests.load()
+        await self.recall.load()
+        await self.zones.reload()
+        await self.port_log.load()
+        await self.broadcasts.load_active()
+        self.training.wakeup()
 
     async def start_schedule(self, tg: asyncio.TaskGroup) -> None:
         """The loops that act on time and state: one hub runs them (all of them, when alone)."""
