@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from seaLink.api.services import ApiServices, HealthSources
 from seaLink.clock import Clock, SystemClock
 from seaLink.domain.ports import PortIndex, load_zones_document, ports_from_geojson
 from seaLink.domain.zones import ZoneKind
@@ -31,7 +32,7 @@ from seaLink.services.alerting import Alerting
 from seaLink.services.auth import AuthService, hash_password
 from seaLink.services.beidou_pool import BeidouPool
 from seaLink.services.broadcasts import BroadcastService
-from seaLink.services.cluster import Cluster, default_hub_id
+from seaLink.services.cluster import Cluster, ClusterParts, default_hub_id
 from seaLink.services.contact_watch import ContactWatch
 from seaLink.services.drills import DrillService
 from seaLink.services.duty import DutyRoster
@@ -215,7 +216,37 @@ class Hub:
         self.api_runner: Any = None
         self.ready = asyncio.Event()
         if settings.cluster.enabled:
-            self.cluster = Cluster(self, self.hub_id)
+            self.cluster = Cluster(self._cluster_parts(), self.hub_id)
+        self.api = self._api_services()
+
+    def _cluster_parts(self) -> ClusterParts:
+        """What this hub's part in a cluster works with (it never sees the hub)."""
+        return ClusterParts(
+            settings=self.settings.cluster, mqtt=self.settings.mqtt, topics=self.topics,
+            link=self.link, router=self.router, events=self.events, db=self.db, clock=self.clock,
+            metrics=self.metrics, watch=self.watch, outbox=self.outbox, alerting=self.alerting,
+            training=self.training, make_ingest=self.make_ingest,
+            load_schedule=self.load_schedule, start_schedule=self.start_schedule,
+            reload_shared=self.reload_shared,
+        )  # fmt: skip
+
+    def _api_services(self) -> ApiServices:
+        """The services the API's routes call (they never see the hub)."""
+        cluster = self.cluster
+        return ApiServices(
+            settings=self.settings.api, clock=self.clock,
+            health=HealthSources(
+                link=self.link, urgent_link=self.urgent_link, ingest=self.ingest,
+                registry=self.registry, watch=self.watch, store=self.store_health,
+                metrics=self.metrics, ready=self.ready,
+                holds_schedule=(lambda: cluster.leader) if cluster is not None else (lambda: True),
+            ),
+            auth=self.auth, events=self.events, links=self.links, fleet=self.fleet,
+            alert_desk=self.alert_desk, drills=self.drills, rescue=self.rescue, duty=self.duty,
+            broadcasts=self.broadcasts, recall=self.recall, requests=self.requests,
+            training=self.training, accounts=self.accounts, stats=self.stats,
+            port_log=self.port_log, typhoons=self.typhoons, zone_admin=self.zone_admin,
+        )  # fmt: skip
 
     def make_ingest(self, link: MqttLink) -> IngestPipeline:
         """An ingest pipeline for a link (a second one when this hub adopts a dead hub's session)."""
@@ -305,6 +336,17 @@ class Hub:
         await self.requests.load()
         await self.recall.load()
 
+    async def reload_shared(self) -> None:
+        """Re-read what other hubs' API calls created (alerts handled, requests, recalls, zones,
+        port calls, broadcasts, training sessions): the schedule holder's periodic refresh."""
+        await self.alerting.load()
+        await self.requests.load()
+        await self.recall.load()
+        await self.zones.reload()
+        await self.port_log.load()
+        await self.broadcasts.load_active()
+        self.training.wakeup()
+
     async def start_schedule(self, tg: asyncio.TaskGroup) -> None:
         """The loops that act on time and state: one hub runs them (all of them, when alone)."""
         tg.create_task(self.watch.run(), name="contact-watch")
@@ -336,7 +378,7 @@ class Hub:
                 if self._with_api:
                     from seaLink.api.app import start_api
 
-                    self.api_runner = await start_api(self)
+                    self.api_runner = await start_api(self.api)
                 await self.link.connected.wait()
                 if self.cluster is None:
                     await self.training.start()

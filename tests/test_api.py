@@ -67,7 +67,7 @@ async def test_every_api_route_refuses_a_request_without_a_valid_token(
 
     routes = [
         (r.method, r.resource.canonical)
-        for r in build_app(hub).router.routes()  # type: ignore[union-attr]
+        for r in build_app(hub.api).router.routes()  # type: ignore[union-attr]
         if r.resource is not None and r.method != "HEAD"
     ]
     checked = 0

@@ -20,7 +20,7 @@ from seaLink.settings import Settings
 
 async def test_the_document_matches_the_route_table(registered: Settings) -> None:
     hub = Hub(registered)
-    app = build_app(hub)
+    app = build_app(hub.api)
     served = {
         (r.method, r.resource.canonical)  # type: ignore[union-attr]
         for r in app.router.routes()

@@ -346,14 +346,14 @@ async def test_healthz_reports_refused_subscriptions_as_mqtt_refused() -> None:
     from aiohttp import web
     from aiohttp.test_utils import make_mocked_request
 
-    from seaLink.api.app import HUB, healthz
+    from seaLink.api.app import API, healthz
 
     connected = asyncio.Event()
     connected.set()
     link = SimpleNamespace(connected=connected, refused_subscriptions=(), inbox=[], urgent=[])
     urgent_connected = asyncio.Event()
     urgent_connected.set()
-    hub = SimpleNamespace(
+    health = SimpleNamespace(
         link=link,
         urgent_link=SimpleNamespace(connected=urgent_connected, refused_subscriptions=()),
         ingest=SimpleNamespace(
@@ -361,10 +361,10 @@ async def test_healthz_reports_refused_subscriptions_as_mqtt_refused() -> None:
         ),
         registry=[],
         watch=SimpleNamespace(book=SimpleNamespace(counts=lambda: {})),
-        cluster=None,
+        holds_schedule=lambda: True,
     )
     app = web.Application()
-    app[HUB] = hub  # type: ignore[misc]
+    app[API] = SimpleNamespace(health=health)  # type: ignore[misc]
 
     async def ask() -> tuple[int, dict[str, object]]:
         response = await healthz(make_mocked_request("GET", "/healthz", app=app))

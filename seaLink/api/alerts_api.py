@@ -19,7 +19,7 @@ from seaLink.services.duty import Shift
 from seaLink.wire.codec import describe_errors
 
 if TYPE_CHECKING:
-    from seaLink.runtime import Hub
+    from seaLink.api.services import ApiServices
 
 
 class _Body(BaseModel):
@@ -93,15 +93,15 @@ def _iso(v: Any) -> Any:
     return v.isoformat().replace("+00:00", "Z") if isinstance(v, datetime) else v
 
 
-def routes(hub: Hub) -> list[web.RouteDef]:
-    desk = hub.alert_desk
+def routes(api: ApiServices) -> list[web.RouteDef]:
+    desk = api.alert_desk
 
     async def visible_alert(request: web.Request, write: bool = False) -> dict[str, Any]:
         return await desk.visible(_int(request, "aid"), principal(request), write=write)
 
     async def detail(request: web.Request, alert_id: int) -> web.Response:
         alert = await desk.alert(alert_id)
-        worded = alert_in_words(alert, reader_lang(request), hub.clock.now())
+        worded = alert_in_words(alert, reader_lang(request), api.clock.now())
         await desk.with_delivery(worded)
         return out.respond(out.AlertDetailOut, worded)
 
@@ -143,7 +143,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
 
     async def drill(request: web.Request) -> web.Response:
         body: DrillIn = await _body(request, DrillIn)
-        msg_id = await hub.drills.start(body.vessel_id, body.kind, principal(request))
+        msg_id = await api.drills.start(body.vessel_id, body.kind, principal(request))
         return out.respond(out.DrillOut, {"msg_id": msg_id, "vessel_id": body.vessel_id,
                                           "kind": body.kind}, status=201)  # fmt: skip
 
@@ -156,23 +156,23 @@ def routes(hub: Hub) -> list[web.RouteDef]:
     async def incident(request: web.Request) -> web.Response:
         iid = _int(request, "iid")
         try:
-            row, entries = await hub.rescue.record(iid)
+            row, entries = await api.rescue.record(iid)
         except Refused:
             row, entries = None, []
         if row is None or not principal(request).can_read_grid(row["grid_id"]):
             return json_error(404, "not_found", f"no incident {iid} in your grids")
-        lang, now = reader_lang(request), hub.clock.now()
+        lang, now = reader_lang(request), api.clock.now()
         body = {k: _iso(v) for k, v in row.items()}
         body["log"] = [log_in_words({k: _iso(v) for k, v in e.items()}, lang, now) for e in entries]
         alert = await desk.alert(int(row["alert_id"]))
         body["alert"] = alert_in_words(alert, lang, now)
         await desk.with_delivery(body["alert"])
-        body["tasks"] = [{k: _iso(v) for k, v in t.items()} for t in await hub.rescue.tasks(iid)]
+        body["tasks"] = [{k: _iso(v) for k, v in t.items()} for t in await api.rescue.tasks(iid)]
         return out.respond(out.IncidentOut, body)
 
     async def visible_incident(request: web.Request, write: bool = False) -> int:
         iid = _int(request, "iid")
-        case = await hub.rescue.case(iid)
+        case = await api.rescue.case(iid)
         who = principal(request)
         ok = who.can_write_grid(case["grid_id"]) if write else who.can_read_grid(case["grid_id"])
         if not ok:
@@ -189,11 +189,11 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         except ValueError:
             return json_error(400, "bad_query", "limit must be an integer")
         who = principal(request)
-        ranked = await hub.rescue.nearest(iid, limit, who)
-        rules = hub.rescue.rules
+        ranked = await api.rescue.nearest(iid, limit, who)
+        rules = api.rescue.rules
         vessels = []
         for r in ranked:
-            shown = hub.rescue.shows_position(who, r)
+            shown = api.rescue.shows_position(who, r)
             vessels.append({
                 "id": r.id, "name": r.name, "source": r.source, "grid_id": r.grid_id or None,
                 "other_grid": r.source == "sealink" and not who.can_read_grid(r.grid_id),
@@ -212,12 +212,12 @@ def routes(hub: Hub) -> list[web.RouteDef]:
     async def task(request: web.Request) -> web.Response:
         iid = await visible_incident(request, write=True)
         body: TaskIn = await _body(request, TaskIn)
-        if (await hub.rescue.case(iid))["lat"] is None:
+        if (await api.rescue.case(iid))["lat"] is None:
             # The rescue_task names the scene: without one there is nothing to send boats to.
             return json_error(409, "no_position", "the distress gave no position")
         vessels = list(dict.fromkeys(body.vessels))  # a boat named twice is tasked once
         if body.top:
-            ranked = await hub.rescue.nearest(iid, 50)
+            ranked = await api.rescue.nearest(iid, 50)
             # Only ready boats (fresh fix, reachable now), by ETA: never one listed apart.
             vessels += [
                 r.id for r in nearest_ready((r for r in ranked if r.id not in vessels), body.top)
@@ -231,7 +231,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         if not vessels:
             return json_error(400, "invalid_body", "name vessels or ask for the top N nearest")
         who = principal(request)
-        msg_ids = await hub.rescue.task(iid, vessels, who.username, who)
+        msg_ids = await api.rescue.task(iid, vessels, who.username, who)
         return out.respond(
             out.TaskedOut, {"incident_id": iid, "tasked": vessels, "msg_ids": msg_ids}, status=201
         )
@@ -240,17 +240,17 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         iid = await visible_incident(request, write=True)
         body: SitrepIn = await _body(request, SitrepIn)
         who = principal(request)
-        text = await hub.rescue.next_sitrep(iid, who.username, final=body.final)
+        text = await api.rescue.next_sitrep(iid, who.username, final=body.final)
         return out.respond(out.SitrepOut, {"incident_id": iid, "text": text}, status=201)
 
     async def cap(request: web.Request) -> web.Response:
         iid = await visible_incident(request)
         return web.Response(
-            text=await hub.rescue.cap(iid), content_type="application/cap+xml", charset="utf-8"
+            text=await api.rescue.cap(iid), content_type="application/cap+xml", charset="utf-8"
         )
 
     async def duty_list(request: web.Request) -> web.Response:
-        rows = await hub.duty.shifts(principal(request))
+        rows = await api.duty.shifts(principal(request))
         shifts = [{k: _iso(v) for k, v in r.items()} for r in rows]
         return out.respond(out.DutyListOut, {"shifts": shifts})
 
@@ -259,7 +259,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         shift = Shift(
             body.grid_id, body.coordinator_id, body.backup_id, body.starts_at, body.ends_at
         )
-        await hub.duty.add(shift, principal(request))
+        await api.duty.add(shift, principal(request))
         return out.respond(out.OkOut, {"ok": True}, status=201)
 
     return [

@@ -41,22 +41,22 @@ from seaLink.api.security import (
 from seaLink.api.words import alert_in_words, reader_lang
 
 if TYPE_CHECKING:
-    from seaLink.runtime import Hub
+    from seaLink.api.services import ApiServices, HealthSources
 
 log = logging.getLogger(__name__)
-HUB: web.AppKey[Hub] = web.AppKey("hub")
+API: web.AppKey[ApiServices] = web.AppKey("api")
 
 
 _error = json_error
 
 
 async def healthz(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
-    mqtt_ok = hub.link.connected.is_set()
-    ingest = hub.ingest.health()
+    health = request.app[API].health
+    mqtt_ok = health.link.connected.is_set()
+    ingest = health.ingest.health()
     # Connected but refused some subscriptions (the broker's roles or ACL): uplinks are lost.
-    mqtt_part = ("refused" if hub.link.refused_subscriptions else "ok") if mqtt_ok else "down"
-    urgent = hub.urgent_link
+    mqtt_part = ("refused" if health.link.refused_subscriptions else "ok") if mqtt_ok else "down"
+    urgent = health.urgent_link
     urgent_part = (
         ("refused" if urgent.refused_subscriptions else "ok")
         if urgent.connected.is_set()
@@ -69,35 +69,35 @@ async def healthz(request: web.Request) -> web.Response:
         "parts": parts,
         "ingest": ingest,
         "mqtt": mqtt_ok,
-        "vessels": len(hub.registry),
-        "backlog": len(hub.link.inbox) + len(hub.link.urgent),
-        "contact": hub.watch.book.counts(),
+        "vessels": len(health.registry),
+        "backlog": len(health.link.inbox) + len(health.link.urgent),
+        "contact": health.watch.book.counts(),
         # Several hubs: whether this one holds the schedule (a single hub always does).
-        "scheduler": hub.cluster.leader if hub.cluster is not None else True,
+        "scheduler": health.holds_schedule(),
     }
     return out.respond(out.HealthOut, body, status=200 if healthy else 503)
 
 
 async def readyz(request: web.Request) -> web.Response:
     """Readiness: whether this hub should be sent work now, and which part is down if not."""
-    hub = request.app[HUB]
-    mqtt_ok = hub.link.connected.is_set()
+    health = request.app[API].health
+    mqtt_ok = health.link.connected.is_set()
     parts = {
-        "store": await hub.store_health.part(),
-        "mqtt": ("refused" if hub.link.refused_subscriptions else "ok") if mqtt_ok else "down",
-        "ingest": hub.ingest.health()["writer"],
-        "hub": "ok" if hub.ready.is_set() else "starting",
+        "store": await health.store.part(),
+        "mqtt": ("refused" if health.link.refused_subscriptions else "ok") if mqtt_ok else "down",
+        "ingest": health.ingest.health()["writer"],
+        "hub": "ok" if health.ready.is_set() else "starting",
     }
     down = [name for name, state in parts.items() if state != "ok"]
     body = {"status": "not_ready" if down else "ready", "parts": parts, "down": down}
     return out.respond(out.ReadyOut, body, status=503 if down else 200)
 
 
-async def _store_gauges(hub: Hub) -> None:
+async def _store_gauges(health: HealthSources) -> None:
     """What is open now, read from the store (the same on every hub of a cluster)."""
-    m = hub.metrics
+    m = health.metrics
     try:
-        alerts, pending = await hub.store_health.open_now()
+        alerts, pending = await health.store.open_now()
     except Exception:  # the counters still answer while the database is away
         m.store_errors.inc()
         return
@@ -112,10 +112,10 @@ async def _store_gauges(hub: Hub) -> None:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
-    await _store_gauges(hub)
+    health = request.app[API].health
+    await _store_gauges(health)
     return web.Response(
-        body=generate_latest(hub.metrics.registry),
+        body=generate_latest(health.metrics.registry),
         headers={"Content-Type": CONTENT_TYPE_LATEST},
     )
 
@@ -157,9 +157,9 @@ def _page_args(request: web.Request) -> tuple[int | None, str | None]:
 
 
 async def vessels(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    api = request.app[API]
     limit, cursor = _page_args(request)
-    rows = await hub.fleet.vessels(_scoped_grids(request), request.query.get("contact"))
+    rows = await api.fleet.vessels(_scoped_grids(request), request.query.get("contact"))
     # Pages in the order of the ids (as Python orders them, whatever the database's collation),
     # and the cursor is the last id seen: a vessel added meanwhile shifts no page.
     rows.sort(key=lambda v: v["id"])
@@ -178,7 +178,7 @@ async def vessels(request: web.Request) -> web.Response:
 async def _visible_vessel(request: web.Request) -> dict[str, Any]:
     """The vessel of the URL, if it exists and is in the caller's scope (else 404, not 403, so
     that a coordinator cannot probe which vessels exist in other grids)."""
-    return await request.app[HUB].fleet.vessel(request.match_info["vid"], principal(request))
+    return await request.app[API].fleet.vessel(request.match_info["vid"], principal(request))
 
 
 async def vessel(request: web.Request) -> web.Response:
@@ -186,38 +186,38 @@ async def vessel(request: web.Request) -> web.Response:
 
 
 async def vessel_track(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    api = request.app[API]
     vid = (await _visible_vessel(request))["id"]
     try:
         limit = min(
-            int(request.query.get("limit", hub.settings.api.track_max_points)),
-            hub.settings.api.track_max_points,
+            int(request.query.get("limit", api.settings.track_max_points)),
+            api.settings.track_max_points,
         )
     except ValueError:
         return _error(400, "bad_query", "limit must be an integer")
     since, until = query_time(request, "since"), query_time(request, "until")
-    track = await hub.fleet.track_geojson(vid, since, until, max(1, limit))
+    track = await api.fleet.track_geojson(vid, since, until, max(1, limit))
     return out.respond(out.FeatureCollectionOut, track, content_type="application/geo+json")
 
 
 async def alerts(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    api = request.app[API]
     state = request.query.get("state", "open")
     if state not in ("open", "all"):
         return _error(400, "bad_query", "state must be 'open' or 'all'")
-    rows = await hub.fleet.alerts(
+    rows = await api.fleet.alerts(
         open_only=state == "open",
         grids=_scoped_grids(request),
         vessel_id=request.query.get("vessel"),
     )
-    lang, now = reader_lang(request), hub.clock.now()
+    lang, now = reader_lang(request), api.clock.now()
     rows = [alert_in_words(r, lang, now) for r in rows]
     return out.respond(out.AlertListOut, {"alerts": rows, "count": len(rows)})
 
 
 async def grids(request: web.Request) -> web.Response:
     who = principal(request)
-    rows = await request.app[HUB].fleet.grids(who)
+    rows = await request.app[API].fleet.grids(who)
     return out.respond(out.GridListOut, {"grids": rows})
 
 
@@ -228,27 +228,27 @@ async def me(request: web.Request) -> web.Response:
     )
 
 
-def build_app(hub: Hub) -> web.Application:
+def build_app(api: ApiServices) -> web.Application:
     app = web.Application(
         client_max_size=1024 * 1024,
-        middlewares=[json_errors, input_guard, auth_middleware(lambda r: r.app[HUB])],
+        middlewares=[json_errors, input_guard, auth_middleware(lambda r: r.app[API].auth)],
     )
-    app[HUB] = hub
+    app[API] = api
     app[OPEN_SOCKETS] = set()
     app[OUTAGE_LOG] = StoreOutageLog()
     app.on_response_prepare.append(security_headers)
     app.on_shutdown.append(close_sockets)
-    limiter = LoginRateLimit(hub.settings.api.login_rate_per_min)
-    trusted = trusted_networks(hub.settings.api.trusted_proxies)
+    limiter = LoginRateLimit(api.settings.login_rate_per_min)
+    trusted = trusted_networks(api.settings.trusted_proxies)
 
     async def login_route(request: web.Request) -> web.Response:
-        return await login(request, hub, limiter, trusted)
+        return await login(request, api.auth, limiter, trusted)
 
     async def logout_route(request: web.Request) -> web.Response:
-        return await logout(request, hub, trusted)
+        return await logout(request, api.auth, trusted)
 
     async def events_route(request: web.Request) -> web.StreamResponse:
-        return await events_ws(request, hub)
+        return await events_ws(request, api)
 
     app.router.add_post("/api/v1/auth/login", login_route)
     app.router.add_post("/api/v1/auth/logout", logout_route)
@@ -276,7 +276,7 @@ def build_app(hub: Hub) -> web.Application:
 
     async def alert_link(request: web.Request) -> web.Response:
         """A signed link from a message: open the alert in the console (login there)."""
-        alert_id = hub.links.alert_of(request.match_info["token"], hub.clock.now())
+        alert_id = api.links.alert_of(request.match_info["token"], api.clock.now())
         if alert_id is None:
             return _error(410, "link_expired", "this link is not valid any more: open the console")
         raise web.HTTPFound(f"/console/#/alerts?alert={alert_id}")
@@ -290,15 +290,15 @@ def build_app(hub: Hub) -> web.Application:
     app.router.add_get("/api/v1/vessels/{vid}/track", vessel_track)
     app.router.add_get("/api/v1/alerts", alerts)
     app.router.add_get("/api/v1/grids", grids)
-    app.router.add_routes(broadcasts_api.routes(hub))
-    app.router.add_routes(alerts_api.routes(hub))
-    app.router.add_routes(zones_api.routes(hub))
-    app.router.add_routes(requests_api.routes(hub))
-    app.router.add_routes(trainings_api.routes(hub))
-    app.router.add_routes(users_api.routes(hub))
-    app.router.add_routes(stats_api.routes(hub))
-    app.router.add_routes(ports_api.routes(hub))
-    app.router.add_routes(typhoons_api.routes(hub))
+    app.router.add_routes(broadcasts_api.routes(api))
+    app.router.add_routes(alerts_api.routes(api))
+    app.router.add_routes(zones_api.routes(api))
+    app.router.add_routes(requests_api.routes(api))
+    app.router.add_routes(trainings_api.routes(api))
+    app.router.add_routes(users_api.routes(api))
+    app.router.add_routes(stats_api.routes(api))
+    app.router.add_routes(ports_api.routes(api))
+    app.router.add_routes(typhoons_api.routes(api))
     _add_console(app)
     return app
 
@@ -382,12 +382,12 @@ def _add_console(app: web.Application) -> None:
     app.router.add_get("/console/{path:.+}", static)
 
 
-async def start_api(hub: Hub) -> web.AppRunner:
+async def start_api(api: ApiServices) -> web.AppRunner:
     # A SIGTERM closes the open consoles' sockets first (on_shutdown): what is left after a few
     # seconds is cut, so the hub stops well within 10 s.
-    runner = web.AppRunner(build_app(hub), access_log=None, shutdown_timeout=3.0)
+    runner = web.AppRunner(build_app(api), access_log=None, shutdown_timeout=3.0)
     await runner.setup()
-    site = web.TCPSite(runner, hub.settings.api.host, hub.settings.api.port)
+    site = web.TCPSite(runner, api.settings.host, api.settings.port)
     await site.start()
-    log.info("api: listening on http://%s:%d", hub.settings.api.host, hub.settings.api.port)
+    log.info("api: listening on http://%s:%d", api.settings.host, api.settings.port)
     return runner

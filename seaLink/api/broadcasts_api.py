@@ -19,7 +19,7 @@ from seaLink.services.broadcasts import BroadcastSpec
 from seaLink.wire.codec import describe_errors
 
 if TYPE_CHECKING:
-    from seaLink.runtime import Hub
+    from seaLink.api.services import ApiServices
 
 
 M = TypeVar("M", BroadcastIn, AshoreIn)
@@ -43,7 +43,7 @@ def _bid(request: web.Request) -> int:
     return path_id(request, "bid", "broadcast")
 
 
-def routes(hub: Hub) -> list[web.RouteDef]:
+def routes(api: ApiServices) -> list[web.RouteDef]:
     async def create(request: web.Request) -> web.Response:
         body = await read_body(request, BroadcastIn)
         spec = BroadcastSpec(
@@ -60,10 +60,10 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             recall_shelter=body.recall.shelter if body.recall else None,
         )
         who = principal(request)
-        bid = await hub.broadcasts.create(spec, who)
+        bid = await api.broadcasts.create(spec, who)
         return out.respond(
             out.BroadcastDetailOut,
-            await hub.broadcasts.detail(bid, who, deliveries=False),
+            await api.broadcasts.detail(bid, who, deliveries=False),
             status=201,
         )
 
@@ -71,28 +71,28 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         if request.query.get("rollup", "0") not in ("0", "1"):
             return json_error(400, "bad_query", "rollup must be 0 or 1")
         with_rollup = request.query.get("rollup") == "1"
-        rows = await hub.broadcasts.listing(principal(request), with_rollup=with_rollup)
+        rows = await api.broadcasts.listing(principal(request), with_rollup=with_rollup)
         return out.respond(out.BroadcastListOut, {"broadcasts": rows, "count": len(rows)})
 
     async def get(request: web.Request) -> web.Response:
         if request.query.get("deliveries", "0") not in ("0", "1"):
             return json_error(400, "bad_query", "deliveries must be 0 or 1")
         deliveries = request.query.get("deliveries") == "1"
-        body = await hub.broadcasts.detail(_bid(request), principal(request), deliveries=deliveries)
+        body = await api.broadcasts.detail(_bid(request), principal(request), deliveries=deliveries)
         return out.respond(out.BroadcastDetailOut, body)
 
     async def resend(request: web.Request) -> web.Response:
-        n = await hub.broadcasts.resend(_bid(request), principal(request))
+        n = await api.broadcasts.resend(_bid(request), principal(request))
         return out.respond(out.RearmedOut, {"rearmed": n})
 
     async def recall_board(request: web.Request) -> web.Response:
         bid = _bid(request)
         who = principal(request)
-        await hub.broadcasts.visible(bid, who, recall=True)
+        await api.broadcasts.visible(bid, who, recall=True)
         fmt = request.query.get("format", "json")
         if fmt not in ("json", "csv", "xlsx"):
             return json_error(400, "bad_query", "format must be json, csv or xlsx")
-        board = await hub.recall.scoped_board(bid, who, _at(request))
+        board = await api.recall.scoped_board(bid, who, _at(request))
         if fmt == "json":
             return out.respond(out.RecallBoardOut, board)
         lang = reader_lang(request)
@@ -107,7 +107,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
 
     async def ashore(request: web.Request) -> web.Response:
         body = await read_body(request, AshoreIn)
-        done = await hub.recall.confirm_ashore(
+        done = await api.recall.confirm_ashore(
             _bid(request),
             request.match_info["vid"],
             body.persons_ashore,

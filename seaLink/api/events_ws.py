@@ -25,7 +25,7 @@ from seaLink.domain.roles import Principal
 from seaLink.services.events import Event
 
 if TYPE_CHECKING:
-    from seaLink.runtime import Hub
+    from seaLink.api.services import ApiServices
 
 # The console WebSockets open now: closed (1001 going away) when the hub shuts down, so that a
 # SIGTERM does not wait for browsers to hang up.
@@ -97,7 +97,7 @@ def scoped(ev: Event, who: Principal) -> dict[str, Any] | None:
     return ev.data if grid is not None and who.can_read_grid(grid) else None
 
 
-async def events_ws(request: web.Request, hub: Hub) -> web.StreamResponse:
+async def events_ws(request: web.Request, api: ApiServices) -> web.StreamResponse:
     who = principal(request)
     token = bearer_token(request) or ""
     try:
@@ -112,7 +112,7 @@ async def events_ws(request: web.Request, hub: Hub) -> web.StreamResponse:
     sockets = request.app.get(OPEN_SOCKETS)
     if sockets is not None:
         sockets.add(ws)
-    sub = hub.events.subscribe()
+    sub = api.events.subscribe()
 
     async def reader() -> None:
         async for msg in ws:
@@ -122,10 +122,10 @@ async def events_ws(request: web.Request, hub: Hub) -> web.StreamResponse:
     read_task = asyncio.create_task(reader(), name="ws-reader")
     try:
         # `now`: the hub's time, so a console on a PC whose clock is off still tells ages right.
-        hello = {"last_event_id": hub.events.last_id, "now": hub.clock.now().isoformat()}
+        hello = {"last_event_id": api.events.last_id, "now": api.clock.now().isoformat()}
         await ws.send_str(json.dumps({"id": None, "type": "hello", "data": hello}))
         if last_id:
-            missed = hub.events.since(last_id)
+            missed = api.events.since(last_id)
             if missed is None:
                 await ws.send_str(json.dumps({"id": None, "type": "resync", "data": {}}))
             else:
@@ -141,7 +141,7 @@ async def events_ws(request: web.Request, hub: Hub) -> web.StreamResponse:
         while not ws.closed and not read_task.done():
             if loop.time() >= next_check:
                 next_check = loop.time() + TOKEN_RECHECK_S
-                if await hub.auth.authenticate(token) is None:
+                if await api.auth.authenticate(token) is None:
                     await ws.close(code=CLOSE_TOKEN_EXPIRED, message=b"token_expired")
                     break
             timeout = max(0.0, next_flush - loop.time())
@@ -175,7 +175,7 @@ async def events_ws(request: web.Request, hub: Hub) -> web.StreamResponse:
     finally:
         if sockets is not None:
             sockets.discard(ws)
-        hub.events.unsubscribe(sub)
+        api.events.unsubscribe(sub)
         read_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await read_task

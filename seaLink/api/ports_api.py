@@ -18,7 +18,7 @@ from seaLink.texts import beijing_time, word
 from seaLink.texts.render import BEIJING
 
 if TYPE_CHECKING:
-    from seaLink.runtime import Hub
+    from seaLink.api.services import ApiServices
 
 COLUMNS = ("time", "port", "kind", "grid", "vessel_id", "hull_name", "persons", "source")
 
@@ -34,14 +34,14 @@ def to_csv(day: dict[str, Any], lang: str) -> str:
     return "\ufeff" + o.getvalue()
 
 
-def routes(hub: Hub) -> list[web.RouteDef]:
+def routes(api: ApiServices) -> list[web.RouteDef]:
     async def port_log(request: web.Request) -> web.Response:
         raw = request.query.get("date")
         try:
             day = (
                 date.fromisoformat(raw)
                 if raw is not None
-                else hub.clock.now().astimezone(BEIJING).date()
+                else api.clock.now().astimezone(BEIJING).date()
             )
         except ValueError:
             return json_error(400, "bad_query", "date must be YYYY-MM-DD")
@@ -56,7 +56,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             if not who.can_read_grid(grid):
                 return json_error(403, "forbidden", f"grid {grid} is not yours")
             grids = [grid]
-        result = await hub.port_log.day(day, grids, request.query.get("port") or None)
+        result = await api.port_log.day(day, grids, request.query.get("port") or None)
         if fmt == "csv":
             return web.Response(
                 text=to_csv(result, reader_lang(request)), content_type="text/csv", charset="utf-8",

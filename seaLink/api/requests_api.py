@@ -14,7 +14,7 @@ from seaLink.api.security import json_error, principal
 from seaLink.wire.codec import describe_errors
 
 if TYPE_CHECKING:
-    from seaLink.runtime import Hub
+    from seaLink.api.services import ApiServices
 
 
 class ReplyIn(BaseModel):
@@ -32,7 +32,7 @@ class ResolveIn(BaseModel):
     note: Annotated[str, Field(max_length=2000)] = ""
 
 
-def routes(hub: Hub) -> list[web.RouteDef]:
+def routes(api: ApiServices) -> list[web.RouteDef]:
     def rid_of(request: web.Request) -> int:
         return path_id(request, "rid", "request")
 
@@ -46,32 +46,32 @@ def routes(hub: Hub) -> list[web.RouteDef]:
             ) from None
 
     async def inbox(request: web.Request) -> web.Response:
-        rows = await hub.requests.inbox(principal(request), request.query.get("state"))
+        rows = await api.requests.inbox(principal(request), request.query.get("state"))
         return out.respond(out.RequestListOut, {"requests": rows, "count": len(rows)})
 
     async def one(request: web.Request) -> web.Response:
-        found = await hub.requests.get(rid_of(request), principal(request))
+        found = await api.requests.get(rid_of(request), principal(request))
         return out.respond(out.RequestDetailOut, found)
 
     async def reply(request: web.Request) -> web.Response:
         b = await body(request, ReplyIn)
         assert isinstance(b, ReplyIn)
         who = principal(request)
-        msg_id = await hub.requests.reply(rid_of(request), who, b.text)
+        msg_id = await api.requests.reply(rid_of(request), who, b.text)
         return out.respond(out.MsgIdOut, {"msg_id": msg_id}, status=201)
 
     async def assign(request: web.Request) -> web.Response:
         b = await body(request, AssignIn)
         assert isinstance(b, AssignIn)
         who = principal(request)
-        await hub.requests.assign(rid_of(request), who, b.username)
+        await api.requests.assign(rid_of(request), who, b.username)
         return out.respond(out.AssignedOut, {"assigned_to": b.username})
 
     async def resolve(request: web.Request) -> web.Response:
         b = await body(request, ResolveIn)
         assert isinstance(b, ResolveIn)
         who = principal(request)
-        await hub.requests.resolve(rid_of(request), who, b.note)
+        await api.requests.resolve(rid_of(request), who, b.note)
         return out.respond(out.ResolvedOut, {"resolved": True})
 
     return [

@@ -16,7 +16,7 @@ from seaLink.domain.roles import Principal
 from seaLink.services.auth import LoginRefused
 
 if TYPE_CHECKING:
-    from seaLink.runtime import Hub
+    from seaLink.services.auth import AuthService
 
 PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal", Principal)
 OPEN_PATHS = frozenset(
@@ -68,7 +68,7 @@ def bearer_token(request: web.Request) -> str | None:
     return None
 
 
-def auth_middleware(get_hub: Callable[[web.Request], Hub]) -> Any:
+def auth_middleware(get_auth: Callable[[web.Request], AuthService]) -> Any:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path
@@ -77,7 +77,7 @@ def auth_middleware(get_hub: Callable[[web.Request], Hub]) -> Any:
         token = bearer_token(request)
         if token is None:
             return json_error(401, "unauthorized", "log in first: Authorization: Bearer <token>")
-        who = await get_hub(request).auth.authenticate(token)
+        who = await get_auth(request).authenticate(token)
         if who is None:
             return json_error(
                 401, "unauthorized", "the token is unknown or has expired; log in again"
@@ -145,7 +145,7 @@ class LoginRateLimit:
 
 
 async def login(
-    request: web.Request, hub: Hub, limiter: LoginRateLimit, trusted: list[Network]
+    request: web.Request, auth: AuthService, limiter: LoginRateLimit, trusted: list[Network]
 ) -> web.Response:
     address = client_address(request, trusted)
     if not limiter.allow(address):
@@ -165,7 +165,7 @@ async def login(
     ):
         return json_error(400, "bad_request", "username and password are required strings")
     try:
-        session = await hub.auth.login(body["username"][:64], body["password"][:256], address)
+        session = await auth.login(body["username"][:64], body["password"][:256], address)
     except LoginRefused as exc:
         if exc.reason == "slow_down":
             answer = respond(
@@ -193,8 +193,8 @@ async def login(
     )
 
 
-async def logout(request: web.Request, hub: Hub, trusted: list[Network]) -> web.Response:
+async def logout(request: web.Request, auth: AuthService, trusted: list[Network]) -> web.Response:
     """End the session of the token this request carries."""
     token = bearer_token(request) or ""
-    await hub.auth.logout(token, principal(request), client_address(request, trusted))
+    await auth.logout(token, principal(request), client_address(request, trusted))
     return respond(OkOut, {"ok": True})

@@ -13,7 +13,7 @@ from seaLink.api import responses as out
 from seaLink.api.security import json_error, principal
 
 if TYPE_CHECKING:
-    from seaLink.runtime import Hub
+    from seaLink.api.services import ApiServices
 
 MAX_SAMPLES = 300
 
@@ -48,8 +48,8 @@ def _scope(request: web.Request) -> list[str] | None:
     return [grid]
 
 
-def routes(hub: Hub) -> list[web.RouteDef]:
-    stats = hub.stats
+def routes(api: ApiServices) -> list[web.RouteDef]:
+    stats = api.stats
 
     async def contact(request: web.Request) -> web.Response:
         hours = _int_query(request, "hours", 24, 1, 72)

@@ -17,7 +17,7 @@ from seaLink.services.training import TrainingSpec, attendance_csv
 from seaLink.wire.codec import describe_errors
 
 if TYPE_CHECKING:
-    from seaLink.runtime import Hub
+    from seaLink.api.services import ApiServices
 
 
 class QuestionIn(BaseModel):
@@ -52,13 +52,13 @@ class TrainingIn(BaseModel):
         return self
 
 
-def routes(hub: Hub) -> list[web.RouteDef]:
+def routes(api: ApiServices) -> list[web.RouteDef]:
     def tid_of(request: web.Request) -> int:
         return path_id(request, "tid", "training")
 
     async def visible(request: web.Request) -> dict[str, Any]:
         tid = tid_of(request)
-        t = await hub.training.get(tid)
+        t = await api.training.get(tid)
         if t is None or not all(principal(request).can_read_grid(g) for g in t["grids"]):
             raise web.HTTPNotFound(
                 text=json_error(404, "not_found", f"no training {tid} in your grids").text,
@@ -76,11 +76,11 @@ def routes(hub: Hub) -> list[web.RouteDef]:
                             duration_min=body.duration_min, quiz=[q.model_dump() for q in body.quiz],
                             pass_mark=body.pass_mark)  # fmt: skip
         who = principal(request)
-        tid = await hub.training.create(spec, who)
-        return out.respond(out.TrainingOut, await hub.training.get(tid), status=201)
+        tid = await api.training.create(spec, who)
+        return out.respond(out.TrainingOut, await api.training.get(tid), status=201)
 
     async def list_(request: web.Request) -> web.Response:
-        rows = await hub.training.list(principal(request).grid_filter())
+        rows = await api.training.list(principal(request).grid_filter())
         return out.respond(out.TrainingListOut, {"trainings": rows, "count": len(rows)})
 
     async def one(request: web.Request) -> web.Response:
@@ -91,7 +91,7 @@ def routes(hub: Hub) -> list[web.RouteDef]:
         run = query_int(request, "run")
         if request.query.get("format", "json") not in ("json", "csv"):
             return json_error(400, "bad_query", "format must be json or csv")
-        report = await hub.training.attendance(int(t["id"]), run)
+        report = await api.training.attendance(int(t["id"]), run)
         who = principal(request)
         report["vessels"] = [v for v in report["vessels"] if who.can_read_grid(v["grid_id"])]
         report["crew"] = [c for c in report["crew"] if who.can_read_grid(c["grid_id"])]

@@ -15,13 +15,13 @@ from seaLink.api.security import json_error, principal
 from seaLink.domain.typhoon import parse_geojson, parse_text
 
 if TYPE_CHECKING:
-    from seaLink.runtime import Hub
+    from seaLink.api.services import ApiServices
 
 MAX_BYTES = 256 * 1024
 
 
-def routes(hub: Hub) -> list[web.RouteDef]:
-    desk = hub.typhoons
+def routes(api: ApiServices) -> list[web.RouteDef]:
+    desk = api.typhoons
 
     async def import_(request: web.Request) -> web.Response:
         who = principal(request)

@@ -21,7 +21,7 @@ from seaLink.services.accounts import NewAccount
 from seaLink.wire.codec import describe_errors
 
 if TYPE_CHECKING:
-    from seaLink.runtime import Hub
+    from seaLink.api.services import ApiServices
 
 
 class UserIn(BaseModel):
@@ -46,8 +46,8 @@ class UserChangeIn(BaseModel):
     )
 
 
-def routes(hub: Hub) -> list[web.RouteDef]:
-    accounts = hub.accounts
+def routes(api: ApiServices) -> list[web.RouteDef]:
+    accounts = api.accounts
 
     async def list_(request: web.Request) -> web.Response:
         return out.respond(out.UserListOut, {"users": await accounts.listing(principal(request))})

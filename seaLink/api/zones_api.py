@@ -15,7 +15,7 @@ from seaLink.services.zone_admin import ZoneSpec
 from seaLink.wire.codec import describe_errors
 
 if TYPE_CHECKING:
-    from seaLink.runtime import Hub
+    from seaLink.api.services import ApiServices
 
 
 class ZoneIn(BaseModel):
@@ -58,8 +58,8 @@ class PermitIn(BaseModel):
     note: Annotated[str, Field(max_length=256)] = ""
 
 
-def routes(hub: Hub) -> list[web.RouteDef]:
-    zones = hub.zone_admin
+def routes(api: ApiServices) -> list[web.RouteDef]:
+    zones = api.zone_admin
 
     async def list_(_request: web.Request) -> web.Response:
         return out.respond(

@@ -22,6 +22,8 @@ import json
 import logging
 import socket
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +36,18 @@ from seaLink.store.outage import StoreOutage
 from seaLink.store.tables import VesselState
 
 if TYPE_CHECKING:
-    from seaLink.runtime import Hub
+    from seaLink.clock import Clock
+    from seaLink.metrics import HubMetrics
+    from seaLink.services.alerting import Alerting
+    from seaLink.services.contact_watch import ContactWatch
+    from seaLink.services.event_routes import EventRouter
+    from seaLink.services.events import EventBus
+    from seaLink.services.ingest import IngestPipeline
+    from seaLink.services.outbox import Outbox
+    from seaLink.services.training import TrainingService
+    from seaLink.settings import ClusterSettings, MqttSettings
+    from seaLink.store.db import Database
+    from seaLink.wire.topics import Topics
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +63,40 @@ def default_hub_id() -> str:
     return socket.gethostname()
 
 
+@dataclass(frozen=True, slots=True)
+class ClusterParts:
+    """What a hub's part in a cluster works with, handed over by the composition root."""
+
+    settings: ClusterSettings
+    mqtt: MqttSettings  # this hub's session (its client id), and the base of adopted ones
+    topics: Topics
+    link: MqttLink
+    router: EventRouter
+    events: EventBus
+    db: Database
+    clock: Clock
+    metrics: HubMetrics
+    watch: ContactWatch
+    outbox: Outbox
+    alerting: Alerting
+    training: TrainingService
+    # An ingest pipeline for an adopted session.
+    make_ingest: Callable[[MqttLink], IngestPipeline]
+    # The schedule's state read from the store, when this hub takes the schedule over.
+    load_schedule: Callable[[], Awaitable[None]]
+    # Starts the schedule's loops in the hub's TaskGroup.
+    start_schedule: Callable[[asyncio.TaskGroup], Awaitable[None]]
+    # Re-reads what other hubs' API calls created (the holder's periodic refresh).
+    reload_shared: Callable[[], Awaitable[None]]
+
+
 class Cluster:
-    def __init__(self, hub: Hub, hub_id: str) -> None:
-        self.hub = hub
-        self.settings = hub.settings.cluster
+    def __init__(self, parts: ClusterParts, hub_id: str) -> None:
+        self.parts = parts
+        self.settings = parts.settings
         self.hub_id = hub_id
-        self.client_id = hub.settings.mqtt.client_id
-        base = f"{hub.settings.mqtt.prefix}/hubs/"
+        self.client_id = parts.mqtt.client_id
+        base = f"{parts.mqtt.prefix}/hubs/"
         self._internal = base
         self._news_topic = f"{base}{hub_id}/news"
         self._events_topic = f"{base}{hub_id}/events"
@@ -72,31 +112,31 @@ class Cluster:
     # -- wiring ------------------------------------------------------------------------------------
 
     def attach(self) -> None:
-        link = self.hub.link
+        link = self.parts.link
         link.internal_prefix = self._internal
         link.internal_filters = [f"{self._internal}+/news", f"{self._internal}+/events"]
         link.on_internal = self._on_internal
-        self.hub.router.forward = self.forward
-        self.hub.events.on_local.append(self._relay)
+        self.parts.router.forward = self.forward
+        self.parts.events.on_local.append(self._relay)
 
     def forward(self, events: list[DomainEvent]) -> bool:
         """Router hook: True if the schedule's events went to the lease holder, not here."""
         if self.leader:
             return False
-        if self.hub.link.publish(self._news_topic, encode(events, self.hub_id), qos=1) is None:
+        if self.parts.link.publish(self._news_topic, encode(events, self.hub_id), qos=1) is None:
             log.warning("cluster: news not sent (broker away); the holder will re-read it")
         else:
-            self.hub.metrics.cluster_news.labels("sent").inc()
+            self.parts.metrics.cluster_news.labels("sent").inc()
         return True
 
     # -- the loop ----------------------------------------------------------------------------------
 
     async def run(self, tg: asyncio.TaskGroup) -> None:
-        started = self.hub.clock.now()
+        started = self.parts.clock.now()
         tg.create_task(self._flush_relay(), name="cluster-relay")
         # Logged once per store outage; the beat keeps its pace (no backoff): a follower takes
         # over as soon as it can, and a holder that cannot renew must stop in time (below).
-        outage = StoreOutage("cluster heartbeat", self.hub.metrics.store_errors, logger=log)
+        outage = StoreOutage("cluster heartbeat", self.parts.metrics.store_errors, logger=log)
         try:
             while True:
                 try:
@@ -115,7 +155,7 @@ class Cluster:
                 task.cancel()
 
     async def _beat(self, tg: asyncio.TaskGroup, started: datetime) -> None:
-        db, now = self.hub.db, self.hub.clock.now()
+        db, now = self.parts.db, self.parts.clock.now()
         await leases.heartbeat(db, self.hub_id, self.client_id, now, started)
         asked = time.monotonic()
         held = await leases.acquire(db, SCHEDULER, self.hub_id, now, self.settings.lease_s)
@@ -129,7 +169,7 @@ class Cluster:
         await self._adopt_dead(tg, now)
         if self.leader:
             # Deliveries queued through another hub's API (a broadcast, a tasking) go out now.
-            self.hub.outbox.kick()
+            self.parts.outbox.kick()
         if self.leader and time.monotonic() >= self._next_refresh:
             self._next_refresh = time.monotonic() + self.settings.refresh_s
             await self._refresh(now)
@@ -137,10 +177,10 @@ class Cluster:
     async def stop(self) -> None:
         """A clean stop: give the lease up so another hub takes over at once."""
         with contextlib.suppress(Exception):
-            now = self.hub.clock.now()
+            now = self.parts.clock.now()
             if self.leader:
-                await leases.release(self.hub.db, SCHEDULER, self.hub_id, now)
-            await leases.leave(self.hub.db, self.hub_id)
+                await leases.release(self.parts.db, SCHEDULER, self.hub_id, now)
+            await leases.leave(self.parts.db, self.hub_id)
 
     # -- the schedule ------------------------------------------------------------------------------
 
@@ -149,9 +189,9 @@ class Cluster:
         self._collected = []  # news that arrives while we read the store
         self.leader = True
         try:
-            await self.hub.load_schedule()
-            for alert_id in await leases.unannounced_alerts(self.hub.db):
-                self.hub.alerting.raised(alert_id)
+            await self.parts.load_schedule()
+            for alert_id in await leases.unannounced_alerts(self.parts.db):
+                self.parts.alerting.raised(alert_id)
         except BaseException:
             # The store went away mid-way: not the holder yet, so the next beat that gets the
             # lease takes over again from the start (else the schedule would never start).
@@ -161,19 +201,19 @@ class Cluster:
         collected, self._collected = self._collected, None
         for events in collected:
             self._apply(events)
-        self._tail_since = self.hub.clock.now() - timedelta(seconds=self.settings.lease_s)
-        await self.hub.start_schedule(tg)
-        self.hub.training.resume()
-        self.took_over_at = self.hub.clock.now()
-        self.hub.metrics.cluster_leader.set(1)
+        self._tail_since = self.parts.clock.now() - timedelta(seconds=self.settings.lease_s)
+        await self.parts.start_schedule(tg)
+        self.parts.training.resume()
+        self.took_over_at = self.parts.clock.now()
+        self.parts.metrics.cluster_leader.set(1)
 
     async def _refresh(self, now: datetime) -> None:
         """Re-read what followers' API calls created and what news may not have carried."""
-        hub = self.hub
+        parts = self.parts
         since = self._tail_since or now
         self._tail_since = now - timedelta(seconds=2 * self.settings.refresh_s)
         vs = VesselState.__table__  # type: ignore[attr-defined]
-        async with hub.db.engine.connect() as conn:
+        async with parts.db.engine.connect() as conn:
             rows = (
                 await conn.execute(
                     select(vs.c.vessel_id, vs.c.last_heard, vs.c.last_link).where(
@@ -182,23 +222,17 @@ class Cluster:
                 )
             ).all()
         for vid, heard, link in rows:
-            hub.watch.heard(vid, heard, link or "mqtt", None)
-            hub.outbox.vessel_heard(vid, heard, link or "mqtt")
+            parts.watch.heard(vid, heard, link or "mqtt", None)
+            parts.outbox.vessel_heard(vid, heard, link or "mqtt")
         settle = now - timedelta(seconds=self.settings.refresh_s)
-        for alert_id in await leases.unannounced_alerts(hub.db, raised_before=settle):
-            hub.alerting.raised(alert_id)
-        await hub.alerting.load()
-        await hub.requests.load()
-        await hub.recall.load()
-        await hub.zones.reload()
-        await hub.port_log.load()
-        await hub.broadcasts.load_active()
-        hub.training.wakeup()
+        for alert_id in await leases.unannounced_alerts(parts.db, raised_before=settle):
+            parts.alerting.raised(alert_id)
+        await parts.reload_shared()
 
     # -- adopted sessions --------------------------------------------------------------------------
 
     async def _adopt_dead(self, tg: asyncio.TaskGroup, now: datetime) -> None:
-        db = self.hub.db
+        db = self.parts.db
         for hid, (client_id, beat) in (await leases.members(db)).items():
             if hid == self.hub_id:
                 continue
@@ -223,13 +257,13 @@ class Cluster:
                 del self._adopted[hid]
 
     async def _run_adopted(self, client_id: str) -> None:
-        hub = self.hub
+        parts = self.parts
         link = MqttLink(
-            hub.settings.mqtt.model_copy(update={"client_id": client_id}), hub.metrics, hub.topics
+            parts.mqtt.model_copy(update={"client_id": client_id}), parts.metrics, parts.topics
         )
         link.reconnect = False
         link.internal_prefix = self._internal  # hub-to-hub traffic queued for it: dropped
-        pipeline = hub.make_ingest(link)
+        pipeline = parts.make_ingest(link)
         tasks = [
             asyncio.create_task(link.run(), name=f"adopted-link-{client_id}"),
             asyncio.create_task(pipeline.run(), name=f"adopted-ingest-{client_id}"),
@@ -258,14 +292,14 @@ class Cluster:
                         self._apply(events)
             elif parts[1] == "events":
                 for type_, data, volatile in json.loads(payload):
-                    self.hub.events.publish(type_, data, volatile=volatile, relayed=True)
+                    self.parts.events.publish(type_, data, volatile=volatile, relayed=True)
         except (ValueError, KeyError, TypeError):  # pydantic's ValidationError is a ValueError
-            self.hub.metrics.cluster_news.labels("rejected").inc()
+            self.parts.metrics.cluster_news.labels("rejected").inc()
             log.warning("cluster: unreadable message on %s", topic)
 
     def _apply(self, events: list[DomainEvent]) -> None:
-        self.hub.router.replay(events)
-        self.hub.metrics.cluster_news.labels("applied").inc()
+        self.parts.router.replay(events)
+        self.parts.metrics.cluster_news.labels("applied").inc()
 
     def _relay(self, type_: str, data: dict[str, Any], volatile: bool) -> None:
         self._relay_buffer.append([type_, data, volatile])
@@ -279,4 +313,4 @@ class Cluster:
             body = json.dumps(batch, default=str, ensure_ascii=False, separators=(",", ":"))
             # Durable events at QoS 1; a burst of positions only is not worth a retry.
             qos = 1 if any(not v for _, _, v in batch) else 0
-            self.hub.link.publish(self._events_topic, body, qos=qos)
+            self.parts.link.publish(self._events_topic, body, qos=qos)
