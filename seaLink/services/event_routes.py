@@ -111,7 +111,7 @@ def hub_routes(
         DistressRepeated: [lambda e: outbox.kick()],
         DistressCancelRequested: [lambda e: outbox.kick()],
         DistressReceiptQueued: [lambda e: outbox.kick()],
-        PortReported: [port_log.observe_reports],
+        PortReported: [port_log.observe_reports, recall.observe],
         RequestArrived: [lambda e: requests.arrived([e.request_id], e.due_at, {e.request_id: e.grid_id})],
         BeidouResultsArrived: [lambda e: outbox.kick()],
         AlertRaised: [alert_raised],
