@@ -1,4 +1,4 @@
-"""Port entry and exit reports from the terminal (进出港报告, `up/port`, protocol §2.7), through a
+"""Port entry and exit reports from the terminal (进出港报告, `up/port`, protocol §2.10), through a
 real broker into the day's list: stored once with the persons the skipper reported, refused with
 a specific reason when wrong, one passage (and one 离港 alert during a recall) when the track
 shows the same exit."""

@@ -1,4 +1,4 @@
-"""Port entry and exit reports from the terminal (进出港报告, protocol §2.7): which harbour a
+"""Port entry and exit reports from the terminal (进出港报告, protocol §2.10): which harbour a
 report is of. A named port must be one the hub knows (its Chinese or English name); a report
 without a name is of the harbour its position is in, or the nearest one whose edge is within
 `ingest.port_report_near_nmi` (a boat reporting its exit is often just outside already). Anything
