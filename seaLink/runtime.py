@@ -156,6 +156,8 @@ class Hub:
         self.port_log = PortLog(
             db=self.db, clock=self.clock, ports=self.ports, registry=self.registry, emit=emit,
             bands=lambda: [z for z in self.zones.tracker.zones if z.kind is ZoneKind.MORATORIUM],
+            match=timedelta(minutes=settings.contact.port_report_match_min),
+            live_max_age=timedelta(seconds=settings.ingest.live_max_age_s),
         )  # fmt: skip
         self.accounts = Accounts(db=self.db, clock=self.clock)
         self.fleet = FleetView(db=self.db)

@@ -121,6 +121,12 @@ class IngestSettings(_Section):
     dead_letter_payload_bytes: int = Field(
         4096, description="how much of a rejected payload the dead-letter table keeps"
     )
+    port_report_near_nmi: float = Field(
+        3.0,
+        ge=0.0,
+        description="a port report without a port name is of the harbour its position is in, "
+        "or the nearest whose edge is this close (else refused: unknown_port)",
+    )
 
     @model_validator(mode="after")
     def _fixes_fit(self) -> IngestSettings:
@@ -158,6 +164,12 @@ class ContactSettings(_Section):
         ge=0,
         description="... or once the boat has been inside (outside) this long: 10-minute reports "
         "alert at their second fix, so one bad GNSS fix neither raises nor clears an alert",
+    )
+    port_report_match_min: int = Field(
+        30,
+        ge=0,
+        description="a track entry (exit) this close in time to the terminal's report of an "
+        "entry (exit) of the same port is the same passage: listed and counted once",
     )
 
 

@@ -53,6 +53,10 @@ def nearest_port_nm(lat: float, lon: float) -> float:
     return min(haversine_nm(lat, lon, p.lat, p.lon) for p in PORTS.values())
 
 
+def nearest_port(lat: float, lon: float) -> PortPoint:
+    return min(PORTS.values(), key=lambda p: haversine_nm(lat, lon, p.lat, p.lon))
+
+
 def turn(course_deg: float, delta_deg: float) -> float:
     return (course_deg + delta_deg) % 360.0
 

@@ -102,6 +102,23 @@ def request(request_id: str, ts: datetime, category: str, text: str) -> bytes:
     )
 
 
+def port_report(
+    report_id: str, ts: datetime, kind: str, port: str, persons: int, fix: MoveFix
+) -> bytes:
+    """The skipper's 进出港报告: entered (`in`) or left (`out`) this harbour, persons aboard."""
+    return encode_json(
+        {
+            "report_id": report_id,
+            "ts": iso(ts),
+            "kind": kind,
+            "port": port,
+            "persons": persons,
+            "lat": round(fix.lat, 6),
+            "lon": round(fix.lon, 6),
+        }
+    )
+
+
 # -- faults: each must be rejected by the hub with its own reason ---------------------------
 
 

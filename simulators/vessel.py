@@ -36,9 +36,9 @@ from simulators import uplinks
 from simulators.clock import Scheduler, SimClock
 from simulators.coverage import CoverageModel, CoverageSettings
 from simulators.fleet_csv import SimVessel
-from simulators.geo import nearest_port_nm
+from simulators.geo import nearest_port, nearest_port_nm
 from simulators.inbox import Inbox, Outcome, PlannedAck, as_utc, crew_names
-from simulators.movement import Track
+from simulators.movement import IN_PORT, MoveFix, Track
 from simulators.scenario import REQUEST_TEXTS, ScenarioEvent
 from simulators.stats import FleetCounters, VesselRecord
 
@@ -68,6 +68,7 @@ class TerminalSettings:
     max_pending: int = 1000  # acks, requests... kept while out of touch
     max_inflight: int = 100
     protocol: str = "5"  # "5" or "3.1.1" (the demo's embedded broker speaks only 3.1.1)
+    port_reports: bool = True  # report leaving and entering port (up/port), as skippers must
 
 
 @dataclass(slots=True)
@@ -151,6 +152,9 @@ class Terminal(SessionOwner):
         self._distress: _Distress | None = None
         self._distress_no = 0
         self._request_no = 0
+        self._port_no = 0
+        self._in_port: bool | None = None  # as of the last fix taken (None: none yet)
+        self._t_port = t.up(self.vid, UplinkKind.PORT)
         s = ctx.settings
         self.session = MqttSession(
             ctx.broker,
@@ -336,12 +340,28 @@ class Terminal(SessionOwner):
         self.link_up = up and t >= self.no_coverage_until
         self._reconcile()
         now = uplinks.now_utc()
+        self._port_passage(fix, now)
         if self.online:
             self._publish(self._t_position, uplinks.position(fix, now))
             self.ctx.counters.positions += 1
             self.record.positions += 1
         else:
             self._backfill.append(uplinks.fix_dict(fix, now))
+
+    def _port_passage(self, fix: MoveFix, now: datetime) -> None:
+        """Report leaving or entering port (进出港报告) at the first fix that shows it: kept and
+        sent when the link is back, like a request."""
+        in_port = fix.state == IN_PORT
+        was, self._in_port = self._in_port, in_port
+        if was is None or was == in_port or not self.ctx.settings.port_reports:
+            return
+        self._port_no += 1
+        rid = f"{self.vid}-P{self._port_no}-{self.ctx.run_id}"
+        harbour = nearest_port(fix.lat, fix.lon).name
+        kind = "in" if in_port else "out"
+        self._send(
+            self._t_port, uplinks.port_report(rid, now, kind, harbour, self.spec.persons, fix)
+        )
 
     # -- down messages -------------------------------------------------------------------------
 

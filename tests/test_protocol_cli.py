@@ -24,7 +24,7 @@ from seaLink.settings import Settings
 from seaLink.store import queries
 from seaLink.store.db import Database
 from seaLink.store.fleet_io import import_fleet
-from seaLink.store.tables import FisherRequest
+from seaLink.store.tables import FisherRequest, PortEvent
 from seaLink.wire.fleet_csv import VesselSpec
 from seaLink.wire.schemas_export import rendered
 from tests.conftest import small_fleet
@@ -66,6 +66,7 @@ def _kind_of(obj: object) -> str:
     probe = obj[0] if isinstance(obj, list) else obj
     assert isinstance(probe, dict)
     for key, kind in (
+        ("report_id", "port"),
         ("distress_id", "distress"),
         ("request_id", "request"),
         ("kind", "down"),
@@ -165,12 +166,29 @@ async def test_the_worked_session_runs_as_printed(registered: Settings) -> None:
     track = await _track(settings, "NA52445")
     assert [f["backfill"] for f in track] == [True, True, False]
     assert await _requests(settings) == ["NA52445-r-1"]
+    # The port report is stored; the session printed the day's list (the report may still have
+    # been on its way when curl asked: a typing human is slower than bash).
+    assert await _port_events(settings) == [("out", "云澳渔港", 6, "terminal", "NA52445-p-1")]
+    assert '{"date": ' in out and '"grids": [' in out
 
 
 async def _track(settings: Settings, vid: str) -> list[dict[str, object]]:
     db = Database(settings.store.url)
     try:
         return await queries.track(db, vid)
+    finally:
+        await db.dispose()
+
+
+async def _port_events(settings: Settings) -> list[tuple[object, ...]]:
+    db = Database(settings.store.url)
+    t = PortEvent.__table__  # type: ignore[attr-defined]
+    try:
+        async with db.engine.connect() as conn:
+            rows = await conn.execute(
+                select(t.c.kind, t.c.port, t.c.persons, t.c.source, t.c.report_id)
+            )
+            return [tuple(r) for r in rows.all()]
     finally:
         await db.dispose()
 

@@ -122,6 +122,27 @@ class RequestArrived:
 
 
 @dataclass(frozen=True, slots=True)
+class PortReport:
+    """A terminal's port entry or exit report, as stored (`port_event`)."""
+
+    vessel_id: str
+    report_id: str
+    grid_id: str
+    port: str
+    kind: str  # in / out
+    ts: datetime
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PortReported:
+    """Terminal port reports stored for the first time (not their redeliveries)."""
+
+    reports: tuple[PortReport, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class IncidentLogged:
     incident_id: int
     ts: datetime
@@ -227,6 +248,7 @@ DomainEvent = (
     | DistressCancelRequested
     | DistressReceiptQueued
     | RequestArrived
+    | PortReported
     | IncidentLogged
     | BeidouResultsArrived
     | AlertRaised
@@ -261,6 +283,7 @@ _TYPES: dict[str, type[Any]] = {
         DistressCancelRequested,
         DistressReceiptQueued,
         RequestArrived,
+        PortReported,
         IncidentLogged,
         BeidouResultsArrived,
         *ALERT_EVENTS,

@@ -52,6 +52,27 @@ class PortIndex:
                 return p
         return None
 
+    def named(self, name: str) -> Port | None:
+        """The harbour of this Chinese or English name (English: any case)."""
+        folded = name.strip().casefold()
+        for p in self.ports:
+            if name.strip() == p.name or (p.name_en and folded == p.name_en.casefold()):
+                return p
+        return None
+
+    def near(self, lat: float, lon: float, within_nmi: float) -> Port | None:
+        """The harbour this position is in, else the nearest whose edge is within `within_nmi`
+        (a boat reporting its exit is often just outside already)."""
+        inside = self.port_at(lat, lon)
+        if inside is not None:
+            return inside
+        best: tuple[float, Port] | None = None
+        for p, reach in self._reach:
+            gap = haversine_nm(lat, lon, p.lat, p.lon) - reach
+            if gap <= within_nmi and (best is None or gap < best[0]):
+                best = (gap, p)
+        return best[1] if best else None
+
 
 def ports_from_geojson(doc: dict[str, Any], default_radius_nmi: float = 0.5) -> list[Port]:
     ports = []

@@ -16,7 +16,9 @@ the tests that compute the truth from a scenario all agree on one rule:
 
 Flags: "contradicted" (与轨迹不符) when the answer says in port / sheltering but the boat is at
 sea, or says returning but the track is not closing on a harbour; "left_port" (离港) when the
-boat was in a harbour at or after the order and is at sea now.
+boat was in a harbour at or after the order and is at sea now, or when its terminal reported
+leaving port after the order (进出港报告) and neither a later fix in a harbour nor a later entry
+report says it is back (the report is the newer word than a fix from before it).
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ class BoatFacts:
     fixes: tuple[Fix, ...] = ()  # oldest first; the last one before the order included
     distress: bool = False
     lost_contact: bool = False
+    # The terminal's exit report after the order, unless an entry report followed it.
+    reported_out: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +97,11 @@ def judge(
     last = fixes[-1] if fixes else None
     here = ports.port_at(last.lat, last.lon) if last else None
     flags: list[str] = []
-    if last is not None and here is None and _left_port(fixes, terms.issued_at, ports):
+    left_by_track = last is not None and here is None and _left_port(fixes, terms.issued_at, ports)
+    left_by_report = facts.reported_out is not None and (
+        last is None or here is None or last.ts <= facts.reported_out
+    )
+    if left_by_track or left_by_report:
         flags.append("left_port")
     if here is not None:
         home = {terms.shelter, facts.home_port} - {None, ""}

@@ -27,6 +27,7 @@ from seaLink.links.mqtt_link import MqttLink, RawUplink
 from seaLink.metrics import HubMetrics
 from seaLink.services.event_routes import EventRouter
 from seaLink.services.gateway_uplinks import GatewayTopic, GatewayUplinks
+from seaLink.services.port_reports import resolve as resolve_port
 from seaLink.services.refusal_notices import NOTICE_PREFIX, RefusalNotices
 from seaLink.services.registry import RegistryCache
 from seaLink.services.uplink_steps import (
@@ -47,6 +48,7 @@ from seaLink.store.outbox_store import OutboxStore
 from seaLink.wire.codec import Decoded, Rejection, RejectReason, decode_uplink
 from seaLink.wire.gateway import GatewayKind
 from seaLink.wire.nmea import parse_nmea_fixes
+from seaLink.wire.payloads import PortReportPayload
 from seaLink.wire.topics import TopicError, Topics, UplinkKind, VesselTopic
 
 log = logging.getLogger(__name__)
@@ -293,6 +295,10 @@ class IngestPipeline:
         if topic.kind is UplinkKind.NMEA:
             assert isinstance(decoded, list)
             return self._judge_nmea(raw, vid, decoded, now)  # type: ignore[arg-type]
+        if isinstance(decoded, PortReportPayload):
+            decoded = resolve_port(decoded, self._ports, self._settings.port_report_near_nmi)
+            if isinstance(decoded, Rejection):
+                return [Refused(raw, vid, decoded)]
         return [Accepted(raw, vid, topic.kind, decoded)]
 
     def _judge_nmea(

@@ -29,13 +29,13 @@ from seaLink.wire.topics import Topics
 NOTICE_PREFIX = "rf-"
 # Not told: the sender may not be the vessel the topic names, or the vessel is not ours.
 _UNTOLD = {RejectReason.UNKNOWN_VESSEL, RejectReason.VESSEL_MISMATCH, RejectReason.BAD_VESSEL_ID}
-_ID_FIELDS = ("msg_id", "distress_id", "request_id")
+_ID_FIELDS = ("msg_id", "distress_id", "request_id", "report_id")
 _WINDOW = timedelta(minutes=1)
 _MAX_VESSELS = 100_000  # rate windows kept; cleared beyond (bounded memory)
 
 
 def refused_id(payload: bytes) -> str | None:
-    """The refused message's own id (`msg_id`, `distress_id`, `request_id`; a fix's `ts`), when
+    """The refused message's own id (`msg_id`, `distress_id`, `request_id`, `report_id`; a fix's `ts`), when
     the payload is a JSON object (or array of fixes) that carries one as a string."""
     try:
         obj: Any = json.loads(payload)

@@ -30,6 +30,7 @@ from seaLink.wire.payloads import (
     Fix,
     HelloPayload,
     NavState,
+    PortReportPayload,
     RequestPayload,
     clean_text,
 )
@@ -216,6 +217,31 @@ def _request(item: Accepted, ctx: PlanContext, plan: BatchPlan) -> None:
     plan.hear(vid, Heard(min(r.ts, now), item.link))
 
 
+def _port(item: Accepted, ctx: PlanContext, plan: BatchPlan) -> None:
+    r: PortReportPayload = item.payload
+    vid = item.vessel_id
+    info = ctx.registry.get(vid)
+    if any(x["vessel_id"] == vid and x["report_id"] == r.report_id for x in plan.port_reports):
+        plan.in_batch_duplicates += 1  # both sessions' copies in one batch
+        return
+    assert r.port is not None  # resolved by the pipeline (`port_reports.resolve`)
+    plan.port_reports.append(
+        {
+            "vessel_id": vid,
+            "grid_id": info.grid_id if info else "",
+            "port": r.port,
+            "kind": r.kind.value,
+            "ts": r.ts,
+            "lat": r.lat,
+            "lon": r.lon,
+            "persons": r.persons,
+            "source": "terminal",
+            "report_id": r.report_id,
+        }
+    )
+    plan.hear(vid, Heard(min(r.ts, ctx.now), item.link))
+
+
 def _beidou_note(item: Accepted, ctx: PlanContext, plan: BatchPlan) -> None:
     rx_id, ts = item.payload
     _journal(item, rx_id, ts, ctx, plan, kind="beidou")
@@ -228,6 +254,7 @@ HANDLERS: dict[str, Handler] = {
     UplinkKind.ACK: _ack,
     UplinkKind.DISTRESS: _distress,
     UplinkKind.REQUEST: _request,
+    UplinkKind.PORT: _port,
     BEIDOU_NOTE: _beidou_note,
 }
 

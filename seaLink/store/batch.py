@@ -46,6 +46,7 @@ class BatchPlan:
     received_at: datetime | None = None  # when the hub took the batch
     incident_logs: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    port_reports: list[dict[str, Any]] = field(default_factory=list)  # PortEvent rows
     position_keys: set[tuple[str, datetime]] = field(default_factory=set)
     in_batch_duplicates: int = 0
 

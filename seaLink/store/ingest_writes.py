@@ -28,6 +28,7 @@ from seaLink.domain.events import (
     DomainEvent,
     IncidentLogged,
     LinkStatusChanged,
+    PortReported,
     PositionsStored,
     RequestArrived,
     StoredFix,
@@ -41,6 +42,7 @@ from seaLink.store.distress_status import queue_status
 from seaLink.store.distress_writes import apply_distress
 from seaLink.store.outage import is_write_conflict
 from seaLink.store.outbox_store import ACK_STATEMENTS
+from seaLink.store.port_reports import insert_reports
 from seaLink.store.raw_rows import RawRows
 from seaLink.store.request_store import insert_requests
 from seaLink.store.tables import (
@@ -196,6 +198,10 @@ class IngestWriter:
                 due = {(r["vessel_id"], r["request_id"]): r["due_at"] for r in plan.requests}
                 new = await insert_requests(conn, self._db, sorted(plan.requests, key=_by_request))
                 stored.extend(RequestArrived(pk, grid, due[key]) for pk, (grid, key) in new.items())
+            if plan.port_reports:
+                reported = await insert_reports(conn, self._db, plan.port_reports)
+                if reported:
+                    stored.append(PortReported(reported))
             if plan.incident_logs:
                 await conn.execute(IncidentLog.__table__.insert(), plan.incident_logs)  # type: ignore[attr-defined]
                 for entry in plan.incident_logs:

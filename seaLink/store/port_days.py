@@ -1,4 +1,8 @@
-"""Port entries and exits as stored: a Beijing day's list per port and per grid."""
+"""Port entries and exits as stored: a Beijing day's list per port and per grid.
+
+One line and one count per passage: a track event matched to the terminal's report of the same
+passage (`same_as`) is not listed on its own; the report's line says `terminal+track` and when
+the track showed it (`track_ts`)."""
 
 from __future__ import annotations
 
@@ -20,8 +24,8 @@ async def day_list(
 ) -> dict[str, Any]:
     start = datetime.combine(day, time(0), BEIJING)
     q = (
-        select(_pe.c.ts, _pe.c.port, _pe.c.kind, _pe.c.grid_id, _pe.c.vessel_id, _v.c.hull_name,
-               _pe.c.persons, _pe.c.source, _pe.c.lat, _pe.c.lon)
+        select(_pe.c.id, _pe.c.ts, _pe.c.port, _pe.c.kind, _pe.c.grid_id, _pe.c.vessel_id,
+               _v.c.hull_name, _pe.c.persons, _pe.c.source, _pe.c.lat, _pe.c.lon, _pe.c.same_as)
         .join(_v, _v.c.id == _pe.c.vessel_id)
         .where(_pe.c.ts >= start, _pe.c.ts < start + timedelta(days=1))
         .order_by(_pe.c.ts, _pe.c.id)
@@ -32,11 +36,27 @@ async def day_list(
         q = q.where(_pe.c.port == port)
     async with db.engine.connect() as conn:
         rows = (await conn.execute(q)).all()
-    events = [
-        {"ts": ts.isoformat(), "port": p, "kind": k, "grid_id": g, "vessel_id": vid,
-         "hull_name": hull, "persons": n, "source": src, "lat": lat, "lon": lon}
-        for ts, p, k, g, vid, hull, n, src, lat, lon in rows
-    ]  # fmt: skip
+        # The track's times of the day's reports it confirmed (the track event may fall on
+        # the day before or after: near midnight).
+        ids = [r.id for r in rows if r.source == "terminal"]
+        confirmed: dict[int, datetime] = {}
+        if ids:
+            found = await conn.execute(
+                select(_pe.c.same_as, _pe.c.ts).where(_pe.c.same_as.in_(ids))
+            )
+            confirmed = {int(a): ts for a, ts in found.all()}
+    events = []
+    for r in rows:
+        if r.same_as is not None:
+            continue  # counted with the report of its passage
+        track_ts = confirmed.get(r.id)
+        events.append(
+            {"ts": r.ts.isoformat(), "port": r.port, "kind": r.kind, "grid_id": r.grid_id,
+             "vessel_id": r.vessel_id, "hull_name": r.hull_name, "persons": r.persons,
+             "source": "terminal+track" if track_ts is not None else r.source,
+             "track_ts": track_ts.isoformat() if track_ts is not None else None,
+             "lat": r.lat, "lon": r.lon}
+        )  # fmt: skip
     return {"date": day.isoformat(), "events": events, "ports": _tally(events, "port"),
             "grids": _tally(events, "grid_id")}  # fmt: skip
 

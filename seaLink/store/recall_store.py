@@ -21,6 +21,7 @@ from seaLink.store.tables import (
     AckEvent,
     Alert,
     Delivery,
+    PortEvent,
     Position,
     RecallCrew,
     Vessel,
@@ -34,6 +35,7 @@ _vs: Any = VesselState.__table__  # type: ignore[attr-defined]
 _p: Any = Position.__table__  # type: ignore[attr-defined]
 _a: Any = Alert.__table__  # type: ignore[attr-defined]
 _c: Any = RecallCrew.__table__  # type: ignore[attr-defined]
+_pe: Any = PortEvent.__table__  # type: ignore[attr-defined]
 
 # Fixes read from this long before the order: the last one before it tells where the boat was
 # when the order went out (in a harbour: leaving later is 离港).
@@ -85,6 +87,12 @@ async def board(
                 or_(_a.c.resolved_at.is_(None), _a.c.resolved_at > at),
             )
         )).all()  # fmt: skip
+        reports = (await conn.execute(
+            select(_pe.c.vessel_id, _pe.c.kind, _pe.c.ts).where(
+                _pe.c.vessel_id.in_(recalled), _pe.c.source == "terminal",
+                _pe.c.ts > terms.issued_at, true() if live else _pe.c.ts <= at,
+            ).order_by(_pe.c.ts, _pe.c.id)
+        )).all()  # fmt: skip
         crew = (await conn.execute(
             select(_c.c.vessel_id, _c.c.persons_ashore, _c.c.ts, _c.c.by).where(
                 _c.c.broadcast_id == bid, true() if live else _c.c.ts <= at
@@ -101,6 +109,9 @@ async def board(
     for vid, n, ts, by in crew:
         if vid not in ashore or ts >= ashore[vid][0]:
             ashore[vid] = (ts, int(n), f"coordinator:{by}")
+    reported_out: dict[str, datetime | None] = {}
+    for vid, kind, ts in reports:  # the newest report decides
+        reported_out[vid] = ts if kind == "out" else None
     track: dict[str, list[Fix]] = defaultdict(list)
     for vid, ts, lat, lon, sog, cog in fixes:
         track[vid].append(Fix(ts, lat, lon, sog, cog))
@@ -116,7 +127,8 @@ async def board(
         facts = BoatFacts(home_port=home or "", answer=(reply or {}).get("status"),
                           answer_port=(reply or {}).get("port"), fixes=tuple(path),
                           distress=(vid, "distress") in alerts,
-                          lost_contact=(vid, "lost_contact") in alerts)  # fmt: skip
+                          lost_contact=(vid, "lost_contact") in alerts,
+                          reported_out=reported_out.get(vid))  # fmt: skip
         v = judge(facts, terms, ports, at, window_s)
         _when, ashore_n, ashore_by = ashore.get(vid, (None, None, None))
         aboard = (reply or {}).get("persons_aboard", persons)  # the boat's own count first

@@ -548,20 +548,29 @@ class RecallCrew(SQLModel, table=True):
 
 
 class PortEvent(SQLModel, table=True):
-    """A boat entering or leaving a harbour (进出港), as its track showed it."""
+    """A boat entering or leaving a harbour (进出港): as its track showed it (`track`) or as its
+    terminal reported it (`terminal`, with the persons the skipper reported). A track event and a
+    terminal report of one passage are both kept; the one that does not count (`same_as` set:
+    always the track's) points at the one that does (services/port_log.py)."""
 
     __tablename__ = "port_event"
-    __table_args__ = (UniqueConstraint("vessel_id", "ts", "kind", name="uq_port_event"),)
+    __table_args__ = (
+        UniqueConstraint("vessel_id", "ts", "kind", "source", name="uq_port_event"),
+        # A terminal's report is stored once, however often it is delivered.
+        UniqueConstraint("vessel_id", "report_id", name="uq_port_event_report"),
+    )
     id: int | None = _id()
     vessel_id: str = Field(max_length=32, index=True)
     grid_id: str = Field(max_length=32)
     port: str = Field(max_length=64)
     kind: str = Field(max_length=8, description="in / out")
     ts: datetime = Field(sa_column=_ts(index=True))
-    lat: float
-    lon: float
+    lat: float | None = Field(None, description="None: a terminal report without a position")
+    lon: float | None = None
     persons: int = 0
     source: str = Field(default="track", max_length=16)
+    report_id: str | None = Field(None, max_length=64, description="the terminal report's id")
+    same_as: int | None = Field(None, description="the event of the same passage that counts")
 
 
 class TyphoonForecast(SQLModel, table=True):

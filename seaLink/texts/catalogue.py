@@ -66,6 +66,7 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "hull_name": ("船名", "hull name"), "persons": ("船上人数", "persons aboard"),
         "source": ("依据", "source"), "in": ("进港", "in"), "out": ("出港", "out"),
         "track": ("轨迹", "track"), "terminal": ("终端报告", "terminal report"),
+        "terminal+track": ("终端报告（轨迹印证）", "terminal report, confirmed by track"),
     },
     "recall_answer": {
         "returning": ("正在返港", "returning"), "sheltering": ("在他港避风", "sheltering elsewhere"),

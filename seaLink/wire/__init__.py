@@ -18,6 +18,8 @@ from seaLink.wire.payloads import (
     Fix,
     HelloPayload,
     NavState,
+    PortReportKind,
+    PortReportPayload,
     RequestPayload,
 )
 from seaLink.wire.topics import VESSEL_ID_PATTERN, Topics, UplinkKind, VesselTopic
@@ -33,6 +35,8 @@ __all__ = [
     "Fix",
     "HelloPayload",
     "NavState",
+    "PortReportKind",
+    "PortReportPayload",
     "RejectReason",
     "Rejection",
     "RequestPayload",

@@ -15,6 +15,7 @@ from seaLink.wire.payloads import (
     DistressPayload,
     Fix,
     HelloPayload,
+    PortReportPayload,
     RequestPayload,
 )
 from seaLink.wire.topics import UplinkKind
@@ -38,6 +39,7 @@ class RejectReason(StrEnum):
     UNKNOWN_MESSAGE = "unknown_message"
     BAD_TEXT = "bad_text"  # a control character (NUL...) or an unpaired surrogate in text
     WRONG_GATEWAY = "wrong_gateway"  # a gateway spoke for a link it does not serve
+    UNKNOWN_PORT = "unknown_port"  # a port report naming no harbour the hub knows
     # Refused by the hub itself, after the message passed every check above: kept, so that an
     # operator can replay it once the fault is fixed, and never retried in a loop.
     INTERNAL_ERROR = "internal_error"  # a step of the hub raised on this message
@@ -50,7 +52,16 @@ class Rejection:
     detail: str
 
 
-Decoded = list[Fix] | HelloPayload | AckPayload | DistressPayload | RequestPayload | str | list[str]
+Decoded = (
+    list[Fix]
+    | HelloPayload
+    | AckPayload
+    | DistressPayload
+    | RequestPayload
+    | PortReportPayload
+    | str
+    | list[str]
+)
 
 _FIXES = TypeAdapter(list[Fix])
 _MODELS: dict[UplinkKind, type[BaseModel]] = {
@@ -58,6 +69,7 @@ _MODELS: dict[UplinkKind, type[BaseModel]] = {
     UplinkKind.ACK: AckPayload,
     UplinkKind.DISTRESS: DistressPayload,
     UplinkKind.REQUEST: RequestPayload,
+    UplinkKind.PORT: PortReportPayload,
 }
 _MAX_NMEA_LINE = 82  # NMEA 0183 limit, including $ and checksum
 

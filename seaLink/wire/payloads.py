@@ -200,6 +200,33 @@ class RequestPayload(_Payload):
     text: Annotated[Text, Field(min_length=1, max_length=2000)]
 
 
+class PortReportKind(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class PortReportPayload(_Payload):
+    """The skipper's report of entering or leaving a harbour (进出港报告), with persons aboard."""
+
+    report_id: MessageId
+    ts: Timestamp
+    kind: PortReportKind = Field(description="in: entered the harbour; out: left it")
+    persons: Annotated[int, Field(ge=0, le=500, description="persons aboard")]
+    port: Annotated[Text, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="the harbour's name (Chinese or English); else found from lat/lon"
+    )
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+
+    @model_validator(mode="after")
+    def _where(self) -> PortReportPayload:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon go together")
+        if self.port is None and self.lat is None:
+            raise ValueError("name the port, or give lat and lon")
+        return self
+
+
 class DownKind(StrEnum):
     NOTICE = "notice"
     WARNING = "warning"
@@ -248,6 +275,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
         "ack": AckPayload.model_json_schema(),
         "distress": DistressPayload.model_json_schema(),
         "request": RequestPayload.model_json_schema(),
+        "port": PortReportPayload.model_json_schema(),
         "down": DownMessage.model_json_schema(),
         "status": {"title": "status", "type": "string", "enum": ["online", "offline"]},
         "nmea": {

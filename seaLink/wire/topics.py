@@ -18,6 +18,7 @@ class UplinkKind(StrEnum):
     ACK = "ack"
     DISTRESS = "distress"
     REQUEST = "request"
+    PORT = "port"  # a port entry or exit report (进出港报告)
     NMEA = "nmea"
     STATUS = "status"
 

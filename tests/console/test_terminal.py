@@ -379,6 +379,41 @@ async def test_a_request_reaches_the_hubs_inbox_and_the_coordinators_reply_comes
     await expect(card.locator(".msg-body")).to_contain_text("请多饮水，医生稍后来电。")
 
 
+async def test_the_skipper_reports_leaving_port_with_the_persons_aboard(
+    tablet: Page, console: Console
+) -> None:
+    page = tablet
+    await page.click('.tab[data-target="position"]')
+    await page.fill("#port-persons", "-1")
+    await page.click("#port-out")
+    await expect(page.locator("#port-error")).to_have_text("船上人数应为 0 到 500 的整数")
+    await page.fill("#port-persons", "5")
+    await page.fill("#port-name", "云澳渔港")
+    await page.click("#port-out")
+    item = page.locator(".port-item")
+    await expect(item).to_have_count(1)  # the refused figure was never sent
+    await expect(item.first).to_have_attribute("data-state", "sent")
+    await expect(item.first).to_contain_text("出港")
+    day = (datetime.now(UTC) + timedelta(hours=8)).date().isoformat()
+
+    async def listed() -> list[dict[str, Any]]:
+        r = await api(console, "GET", f"/api/v1/ports/log?date={day}")
+        return [e for e in r["events"] if e["vessel_id"] == "V1"]
+
+    async def arrived() -> bool:
+        return len(await listed()) == 1
+
+    await until(arrived)
+    (event,) = await listed()
+    assert (event["kind"], event["port"], event["persons"], event["source"]) == (
+        "out",
+        "云澳渔港",
+        5,
+        "terminal",
+    )
+    await shot(page, "terminal-port-report-zh")
+
+
 async def test_link_loss_is_shown_and_what_was_queued_goes_out_once_after_the_broker_returns(
     tablet: Page, console: Console, broker: Mosquitto, page_errors: PageErrors
 ) -> None:

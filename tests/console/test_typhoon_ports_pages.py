@@ -87,9 +87,14 @@ async def test_the_port_list_shows_who_came_in_and_who_left(page: Page, console:
             await wait_for(stored)
             clock.advance(timedelta(minutes=10))
 
+        # V4's skipper reports the exit too (5 aboard), after the track showed it: one passage.
+        boats["V4"].publish("port", {"report_id": "V4-p-1", "kind": "out", "port": "云澳渔港",
+                                     "persons": 5, "ts": (clock.now() - timedelta(minutes=5)).isoformat()})  # fmt: skip
+
         async def logged() -> bool:
             await hub.drained()
-            return len((await _log(hub))["events"]) == 2
+            events = (await _log(hub))["events"]
+            return len(events) == 2 and any(e["source"] == "terminal+track" for e in events)
 
         await wait_for(logged)
         await login(page, console.base, "admin", ADMIN_PW)
@@ -101,6 +106,10 @@ async def test_the_port_list_shows_who_came_in_and_who_left(page: Page, console:
             "data-kind", "in"
         )
         await expect(page.locator('.ports-row[data-vessel-id="V4"]')).to_contain_text("出港")
+        v4 = page.locator('.ports-row[data-vessel-id="V4"] td')
+        await expect(v4.nth(5)).to_have_text("5")  # the persons the skipper reported
+        await expect(v4.nth(6)).to_have_text("终端报告（轨迹印证）")
+        await expect(page.locator('.ports-row[data-vessel-id="V1"] td').nth(6)).to_have_text("轨迹")
         home = page.locator('.ports-by-port tr[data-key="云澳渔港"] td')
         await expect(home).to_have_text(["1", "1"])
         await shot(page, "port-in-out")
@@ -108,6 +117,7 @@ async def test_the_port_list_shows_who_came_in_and_who_left(page: Page, console:
             await page.click(".ports-csv")
         text = (await (await dl.value).path()).read_text(encoding="utf-8-sig")
         assert "进港" in text and "出港" in text and text.count("\n") == 3
+        assert "终端报告（轨迹印证）" in text
     finally:
         for b in boats.values():
             b.close()

@@ -25,6 +25,7 @@ from seaLink.wire import (
     DownMessage,
     Fix,
     HelloPayload,
+    PortReportPayload,
     Rejection,
     RejectReason,
     Topics,
@@ -138,6 +139,36 @@ async def test_every_vessel_says_hello_is_retained_online_and_reports_valid_posi
                     assert abs(fix.ts.timestamp() - s.at) < 5
         # A clean stop says goodbye with a retained `offline`.
         assert statuses(watcher, v.id)[-1][1] == b"offline"
+
+
+async def test_terminals_report_leaving_and_entering_port_at_the_fix_that_shows_it(
+    broker: Mosquitto, prefix: str, watcher: Watcher
+) -> None:
+    """Every change between in port and at sea in a boat's own fixes comes with its 进出港报告
+    (the report first, then the fix), and no report without one; persons are the boat's crew."""
+    vessels = fleet(12)
+
+    def reported() -> int:
+        return sum(len(watcher.of(v.id, UplinkKind.PORT)) for v in vessels)
+
+    async with running(vessels, parse_scenario(FULL_COVERAGE), broker, prefix, speed=3000.0):
+        await wait_until(lambda: reported() >= 6, 30, "six port reports")
+    for v in vessels:
+        expected, was = [], None
+        for s in watcher.of(v.id, UplinkKind.POSITION):
+            for fix in decode(UplinkKind.POSITION, s):
+                now = fix.state == "in_port"
+                if was is not None and now != was:
+                    expected.append(("in" if now else "out", fix.lat, fix.lon))
+                was = now
+        got = []
+        for s in watcher.of(v.id, UplinkKind.PORT):
+            r = decode(UplinkKind.PORT, s)
+            assert isinstance(r, PortReportPayload), (s.payload, r)
+            assert r.persons == v.persons and r.port
+            got.append((r.kind.value, r.lat, r.lon))
+        # The run may stop between a report and its fix: at most the last fix is missing.
+        assert got[: len(expected)] == expected and len(got) - len(expected) in (0, 1), v.id
 
 
 async def test_a_silenced_terminal_drops_its_socket_and_the_broker_publishes_its_will(

@@ -1,6 +1,7 @@
 /**
  * Port entries and exits (#/ports, 进出港): a Beijing day's list for the reader's grids, counted
- * per port and per grid, filtered by port and grid, and exported as CSV for the records.
+ * per port and per grid, filtered by port and grid, and exported as CSV for the records. Each line
+ * says where it comes from: the track, the terminal's report, or both (one passage, counted once).
  */
 import { t } from "../core/i18n.js";
 import { formatTime } from "../core/time.js";
@@ -42,11 +43,12 @@ export function mount(el, ctx) {
       setChildren(tallies, h("h2", null, t("ports.by_port")), tally(r.ports, "port"), h("h2", null, t("ports.by_grid")), tally(r.grids, "grid_id"));
       setChildren(table, h("h2", null, t("ports.events", { n: r.events.length })), r.events.length
         ? h("table", { class: "bc-table ports-table" },
-            h("thead", null, h("tr", null, ["ports.time", "ports.port", "ports.kind", "recall.col.grid", "bc.col.vessel", "recall.col.aboard"].map((k) => h("th", { scope: "col" }, t(k))))),
-            h("tbody", null, r.events.map((e) => h("tr", { class: `ports-row ports-${e.kind}`, "data-vessel-id": e.vessel_id, "data-kind": e.kind },
+            h("thead", null, h("tr", null, ["ports.time", "ports.port", "ports.kind", "recall.col.grid", "bc.col.vessel", "recall.col.aboard", "ports.source"].map((k) => h("th", { scope: "col" }, t(k))))),
+            h("tbody", null, r.events.map((e) => h("tr", { class: `ports-row ports-${e.kind}`, "data-vessel-id": e.vessel_id, "data-kind": e.kind, "data-source": e.source },
               h("td", { class: "time" }, formatTime(e.ts)), h("td", null, raw(e.port)), h("td", null, t(`ports.${e.kind}`)),
               h("td", null, raw(fleet.gridName(e.grid_id))), h("td", null, raw(e.hull_name || e.vessel_id, "hull"), h("span", { class: "muted" }, " ", raw(e.vessel_id))),
-              h("td", { class: "num" }, String(e.persons))))))
+              h("td", { class: "num" }, String(e.persons)),
+              h("td", { class: "ports-source", title: e.track_ts ? t("ports.track_at", { time: formatTime(e.track_ts) }) : null }, t(`ports.source.${e.source}`))))))
         : h("p", { class: "empty" }, t("ports.none")));
     } catch (err) {
       if (!gone && err?.status !== 401) message.textContent = apiErrorText(err);

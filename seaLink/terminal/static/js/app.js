@@ -7,6 +7,7 @@ import { applyStatic, t, toggleLang } from "./i18n.js";
 import { Inbox } from "./inbox.js";
 import { VesselLink } from "./link.js";
 import { Outbox } from "./outbox.js";
+import { PortReports } from "./port.js";
 import { Position } from "./position.js";
 import { Requests } from "./request.js";
 import { Store } from "./store.js";
@@ -22,6 +23,7 @@ async function main() {
   const drill = new Drill(store, link);
   const distress = new Distress(store, link, position, drill, config);
   const requests = new Requests(store, link);
+  const ports = new PortReports(store, link, position, config);
 
   const renderLink = () => {
     document.body.dataset.link = link.state;
@@ -38,6 +40,7 @@ async function main() {
     drill.render();
     distress.render();
     requests.render();
+    ports.render();
     position.render();
   };
   link.addEventListener("state", renderLink);

@@ -41,6 +41,10 @@ const STRINGS = {
     holdToSendDrill: "按住 2 秒发出演练求救", personsRegistry: "登记在册：{n} 人（可按实际调整）",
     whereFix: "将发送的位置：{pos}（{src}）", whereNone: "没有位置：请到“位置”页手动输入",
     notOwnFix: "这不是本机卫星定位：请核实后再使用", manualNote: "位置为手动输入，非卫星定位",
+    portReport: "进出港报告", portName: "港口（可不填，按位置确定）", "port.reportOut": "报告出港",
+    "port.reportIn": "报告进港", "port.out": "出港", "port.in": "进港", "port.persons": "{n} 人",
+    "port.byPosition": "按位置", "port.badPersons": "船上人数应为 0 到 500 的整数",
+    "port.needWhere": "请填写港口名称，或先在上方确定本船位置",
   },
   en: {
     vessel: "Vessel", queued: "Queued", inbox: "Messages", inboxEmpty: "No messages", sos: "SOS",
@@ -83,6 +87,11 @@ const STRINGS = {
     holdToSendDrill: "Hold 2 s to send the drill distress", personsRegistry: "Registered: {n} aboard (change if not so)",
     whereFix: "Position to be sent: {pos} ({src})", whereNone: "No position: enter one on the Position screen",
     notOwnFix: "Not this tablet's own fix: check it before use", manualNote: "位置为手动输入，非卫星定位",
+    portReport: "Port entry / exit report", portName: "Port (may be left empty: found from the position)",
+    "port.reportOut": "Report leaving port", "port.reportIn": "Report entering port", "port.out": "Left",
+    "port.in": "Entered", "port.persons": "{n} aboard", "port.byPosition": "by position",
+    "port.badPersons": "Persons aboard must be a whole number from 0 to 500",
+    "port.needWhere": "Name the port, or set the boat's position above first",
   },
 };
 
