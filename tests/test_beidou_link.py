@@ -51,17 +51,19 @@ class Rig:
 
 
 @contextlib.asynccontextmanager
-async def beidou_rig(hub: Any, vessel_id: str) -> AsyncIterator[Rig]:
+async def beidou_rig(hub: Any, vessel_id: str, family: str = "4.0") -> AsyncIterator[Rig]:
     async with hub.db.engine.begin() as conn:
         await conn.execute(update(Vessel).where(Vessel.id == vessel_id).values(beidou_card=BOAT))  # type: ignore[arg-type]
     await hub.registry.load()
     gclock = ManualClock(hub.clock.now())
     network = BeidouNetwork()
-    shore = ShoreTerminalPty("4.0", SHORE, network, gclock, interval_s=60.0, level=2)
-    boat = SimulatedBoat(BoatTerminal(BOAT, network, gclock, interval_s=60.0, max_bytes=250), SHORE,
+    # 4.0: a BDS-3 card (level 2, 250 bytes); 2.1: a BDS-2 card (level 3, 78 bytes).
+    level, boat_bytes = (2, 250) if family == "4.0" else (3, 78)
+    shore = ShoreTerminalPty(family, SHORE, network, gclock, interval_s=60.0, level=level)
+    boat = SimulatedBoat(BoatTerminal(BOAT, network, gclock, interval_s=60.0, max_bytes=boat_bytes), SHORE,
                          gclock, Position(23.31, 117.21))  # fmt: skip
     config = GatewayConfig(GatewayKind.BEIDOU, "bd-1", hub.settings.mqtt.url, hub.settings.mqtt.prefix,
-                           port=shore.path, family="4.0", status_interval_s=5.0, feedback_timeout_s=10.0)  # fmt: skip
+                           port=shore.path, family=family, status_interval_s=5.0, feedback_timeout_s=10.0)  # fmt: skip
     process = GatewayProcess(config, clock=gclock)
     tasks = [asyncio.create_task(c, name=n) for c, n in
              ((shore.run(), "shore"), (boat.terminal.run(), "boat"), (process.run(), "gateway"))]  # fmt: skip
@@ -273,6 +275,59 @@ async def test_a_beidou_only_boat_answers_a_recall_and_raises_a_distress_by_typi
         distress_id = f"bd{BOAT}-{rig.clock.now():%y%m%d}"
         await advance_until(rig.clock, lambda: distress_id in rig.boat.acked_distress,
                             what="distress acknowledged by Beidou", max_s=900)  # fmt: skip
+
+
+async def distress_alerts(base: str, h: dict[str, str], vid: str) -> list[dict[str, Any]]:
+    found = (await _get(base, h, "/api/v1/alerts"))["alerts"]
+    return [a for a in found if a["type"] == "distress" and a["vessel_id"] == vid]
+
+
+async def test_a_terminals_alarm_key_raises_a_distress_acknowledged_by_beidou(
+    setup: Any,  # noqa: F811
+) -> None:
+    """The alarm key of a BDS-2 terminal sends in the urgent class (`$BDTXR` information type 2):
+    the same words sent as an ordinary message stay a message; sent as the alarm they raise a
+    distress at the boat's last known position, an incident, and the acknowledgement goes back
+    by Beidou. Pressed again, it is the same distress, not a second one."""
+    hub, base, h, _outside = setup
+    async with beidou_rig(hub, "V2", family="2.1") as rig:
+        counters = rig.process.counters
+        rig.boat.report_position()
+        await advance_until(rig.clock, lambda: hub.watch.book.vessels["V2"].last_link == "beidou",
+                            what="position over Beidou", max_s=600)  # fmt: skip
+
+        rig.boat.type_text("遇险报警")  # ordinary class: a text for the log, no distress
+        await advance_until(rig.clock, lambda: counters["beidou_rx.text"] == 1,
+                            what="the ordinary text", max_s=600)  # fmt: skip
+        assert await distress_alerts(base, h, "V2") == []
+
+        rig.boat.press_alarm("遇险报警")
+        alerts: list[dict[str, Any]] = []
+
+        async def raised() -> bool:
+            rig.clock.advance(5)
+            alerts[:] = await distress_alerts(base, h, "V2")
+            return bool(alerts)
+
+        await wait_for(raised, timeout=60)
+        assert counters["beidou_alarms"] == 1
+        [alert] = alerts
+        assert (alert["lat"], alert["lon"]) == (23.31, 117.21)  # the last fix heard by Beidou
+        assert alert["incident_id"] is not None
+        incident = await _get(base, h, f"/api/v1/incidents/{alert['incident_id']}")
+        assert incident["log"][0]["kind"] == "alarm" and "遇险报警" in incident["log"][0]["text"]
+
+        distress_id = f"bd{BOAT}-{rig.clock.now():%y%m%d}"
+        await advance_until(rig.clock, lambda: distress_id in rig.boat.acked_distress,
+                            what="distress acknowledged by Beidou", max_s=900)  # fmt: skip
+
+        # The crew presses again (no answer seen yet, say): the same case, not a new one.
+        rig.boat.press_alarm("遇险报警")
+        await advance_until(rig.clock, lambda: counters["beidou_alarms"] == 2,
+                            what="the second alarm", max_s=600)  # fmt: skip
+        await hub.alerting.settle()
+        again = await distress_alerts(base, h, "V2")
+        assert [a["id"] for a in again] == [alert["id"]]
 
 
 @contextlib.asynccontextmanager
