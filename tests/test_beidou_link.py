@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from gateway.app import GatewayConfig, GatewayProcess
 from gateway.clock import ManualClock
 from seaLink.services.outbox import BEIDOU_RETRY_S, RECHECK_S
-from seaLink.store.tables import Vessel
+from seaLink.store.tables import AckEvent, FisherRequest, Vessel
 from seaLink.wire.gateway import GatewayKind
 from simulators.beidou_pty import ShoreTerminalPty
 from simulators.beidou_terminal import BeidouNetwork, BoatTerminal, Position, SimulatedBoat
 from tests.gateway.conftest import advance_until, eventually
-from tests.test_broadcasts import online
+from tests.test_broadcasts import ack, online
 from tests.test_distress import _get, _post, clock, setup  # noqa: F401  (fixtures)
 from tests.test_ingest import wait_for
 from tests.vessel_client import TestVessel
@@ -403,6 +403,77 @@ async def test_a_group_broadcast_is_one_send_and_counts_each_boats_acknowledgeme
             assert {d["vessel_id"] for d in deliveries} == set(cards)
             assert all(d["copies"] == ["beidou"] and d["ack_link"] == "beidou" for d in deliveries)
             assert processes[0].counters["beidou_tx_sent"] == 1  # one send reached four boats
+    finally:
+        hub.settings.messaging.beidou_groups.clear()
+
+
+async def test_a_boat_on_mqtt_that_also_hears_the_group_send_is_counted_once(
+    setup: Any,  # noqa: F811
+) -> None:
+    """V1 is on MQTT; V2-V4 only on Beidou, all four in one Beidou group. The warning goes to V1
+    by MQTT and to the group by one send, which V1's Beidou terminal hears too. V1 answers on
+    both (its MQTT app and its terminal's `g<bid>`, in whichever order they arrive): it got one
+    MQTT copy, its delivery names only that copy, and its acknowledgement is one event, counted
+    once on the broadcast."""
+    hub, base, h, _outside = setup
+    cards = {"V1": "166101", "V2": "166102", "V3": "166103", "V4": "166104"}
+    address = "4209999"
+    hub.settings.messaging.beidou_groups[address] = list(cards.values())
+    try:
+        async with fleet_rig(hub, cards, {"bd-a": "4207701"}, {address: list(cards.values())}) as (
+            gclock, boats, processes,
+        ):  # fmt: skip
+            v1 = online(hub, "V1", hub.clock)
+            try:
+                await eventually(lambda: hub.outbox.link_now("V1", hub.clock.now()) == "mqtt", 10)
+                status, created = await _post(base, h, "/api/v1/broadcasts", {
+                    "kind": "warning", "title": "台风蓝色预警", "body": "请尽快回港避风。",
+                    "reply": "confirm", "signal": "blue", "target": {"vessels": list(cards)}})  # fmt: skip
+                assert status == 201, created
+                bid = created["broadcast"]["id"]
+                got = await asyncio.to_thread(v1.received.get, True, 10)
+                assert got["msg_id"] == f"b{bid}-V1"
+                ack(v1, got["msg_id"], "acknowledged", hub.clock)
+                # A request after each answer, on the same link, marks when the hub has applied
+                # that answer (one publisher's messages are applied in order).
+                v1.publish("request", {"request_id": "m-mqtt", "ts": hub.clock.now().isoformat(),
+                                       "category": "other", "text": "标记"})  # fmt: skip
+                await advance_until(gclock, lambda: all(b.received for b in boats.values()),
+                                    what="every Beidou terminal has the warning", max_s=300)  # fmt: skip
+                assert boats["V1"].received[0].msg_id == f"g{bid}"  # heard by V1's terminal too
+                await advance_until(gclock, lambda: processes[0].counters["beidou_rx.ack"] == 4,
+                                    what="four Beidou answers", max_s=300)  # fmt: skip
+                marker = boats["V1"].make_request("other", "标记")
+                await advance_until(gclock, lambda: processes[0].counters["beidou_rx.request"] == 1,
+                                    what="the Beidou marker", max_s=300)  # fmt: skip
+
+                async def markers_stored() -> bool:
+                    gclock.advance(5)
+                    async with hub.db.engine.connect() as conn:
+                        found = await conn.execute(
+                            select(FisherRequest.request_id).where(  # type: ignore[call-overload]
+                                FisherRequest.vessel_id == "V1"
+                            )
+                        )
+                        return {r[0] for r in found} >= {"m-mqtt", marker}  # fmt: skip
+
+                await wait_for(markers_stored, timeout=30)
+                r = await _get(base, h, f"/api/v1/broadcasts/{bid}?deliveries=1")
+                assert r["rollup"]["total"] == 4
+                assert r["rollup"]["states"].get("acknowledged") == 4, r["rollup"]
+                [d1] = [d for d in r["deliveries"] if d["vessel_id"] == "V1"]
+                assert d1["copies"] == ["mqtt"] and d1["state"] == "acknowledged"
+                async with hub.db.engine.connect() as conn:
+                    rows = (await conn.execute(
+                        select(AckEvent.state).where(  # type: ignore[call-overload]
+                            AckEvent.vessel_id == "V1", AckEvent.msg_id == f"b{bid}-V1")
+                    )).all()  # fmt: skip
+                assert [r[0] for r in rows] == ["acknowledged"], rows
+                with contextlib.suppress(queue.Empty):
+                    extra = v1.received.get_nowait()
+                    raise AssertionError(f"a second copy came by MQTT: {extra}")
+            finally:
+                v1.close()
     finally:
         hub.settings.messaging.beidou_groups.clear()
 
