@@ -38,6 +38,7 @@ class Rig:
     clock: ManualClock
     boat: SimulatedBoat
     process: GatewayProcess
+    shore: ShoreTerminalPty
 
     async def pass_intervals(self, n: int) -> None:
         """Let `n` service intervals of simulated time pass, the terminals working meanwhile."""
@@ -71,7 +72,7 @@ async def beidou_rig(hub: Any, vessel_id: str, family: str = "4.0") -> AsyncIter
         await advance_until(
             gclock, lambda: hub.ingest.gateways.beidou_gateway() == "bd-1", what="gateway online"
         )
-        yield Rig(gclock, boat, process)
+        yield Rig(gclock, boat, process, shore)
     finally:
         for t in tasks:
             t.cancel()
@@ -179,6 +180,37 @@ async def test_a_boat_moving_from_mqtt_to_beidou_and_back_gets_each_message_once
                 raise AssertionError(f"a second copy came by MQTT: {extra}")
         finally:
             back.close()
+
+
+async def test_a_message_waiting_long_in_the_gateways_queue_is_not_queued_twice(
+    setup: Any,  # noqa: F811
+) -> None:
+    """The shore card cannot send for two hours (the gateway's queue is long, say): the hub's
+    30-minute retry finds no result yet and asks the gateway again with the same request, which
+    it already holds. The boat gets the warning once, not once per retry."""
+    hub, base, h, _outside = setup
+    async with beidou_rig(hub, "V2") as rig:
+        rig.boat.report_position()
+        await advance_until(rig.clock, lambda: hub.watch.book.vessels["V2"].last_link == "beidou",
+                            what="position over Beidou", max_s=600)  # fmt: skip
+        rig.shore.hold_off(2 * 3600)
+        bid = await broadcast(base, h, "V2", kind="warning", title="台风蓝色预警",
+                              body="请尽快回港避风。", reply="confirm", signal="blue")  # fmt: skip
+        await wait_for(lambda: _link(base, h, bid, "beidou"))
+        counters = rig.process.counters
+        await advance_until(rig.clock, lambda: counters["beidou_feedback.too_soon"] >= 1,
+                            what="refused: the card must wait", max_s=60)  # fmt: skip
+        for _ in range(2):  # two of the hub's retries come due while it waits at the gateway
+            hub.clock.advance(timedelta(seconds=BEIDOU_RETRY_S + RECHECK_S + 1))
+            hub.outbox.kick()
+            await hub.outbox.settle()
+            await eventually(lambda: counters["duplicate_requests"] >= 1, 10)
+        assert counters["beidou_tx_queued"] == 1
+        await advance_until(rig.clock, lambda: f"b{bid}-V2" in rig.received_ids(),
+                            step_s=60, what="sent once the card may", max_s=3 * 3600)  # fmt: skip
+        await rig.pass_intervals(3)
+        assert rig.received_ids() == [f"b{bid}-V2"]
+        assert (await delivery(base, h, bid))["copies"] == ["beidou"]
 
 
 async def test_a_quiet_mqtt_link_hands_the_waiting_message_to_beidou(setup: Any) -> None:  # noqa: F811
