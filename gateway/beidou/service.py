@@ -88,6 +88,7 @@ class BeidouGateway:
         self.ids = IdTable()
         self._joiner = Joiner(part_timeout_s)
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._sent: OrderedDict[str, bytes] = OrderedDict()  # request id -> its `sent` result
         self.session = TerminalSession(
             make_family(family, fki_y_with_reason),
             source.write,
@@ -154,6 +155,9 @@ class BeidouGateway:
             return
         if request.id in self._seen:
             self.counters.inc("duplicate_requests")
+            sent = self._sent.get(request.id)
+            if sent is not None:  # asked again after it went: the hub may have missed the result
+                self._publish(self._topics.beidou_tx_result, sent.decode())
             return
         self._seen[request.id] = None
         if len(self._seen) > 10_000:
@@ -246,7 +250,12 @@ class BeidouGateway:
             parts=parts,
             bytes_sent=sent_bytes,
         )
-        self._publish(self._topics.beidou_tx_result, result.model_dump_json(exclude_none=True))
+        text = result.model_dump_json(exclude_none=True)
+        if sent:
+            self._sent[request_id] = text.encode()
+            if len(self._sent) > 10_000:
+                self._sent.popitem(last=False)
+        self._publish(self._topics.beidou_tx_result, text)
 
     def _on_feedback(self, fb: Feedback, job: OutboundJob | None) -> None:
         message = BeidouFeedback(

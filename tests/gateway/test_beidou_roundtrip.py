@@ -487,3 +487,29 @@ async def test_an_urgent_message_is_the_terminals_alarm(broker, collector, prefi
         assert (at_fix.distress.lat, at_fix.distress.lon) == (22.5, 116.25)
         assert reply.kind == "ack" and reply.ack is not None and reply.ack.recall is not None
         assert r.process.counters["beidou_alarms"] == 3
+
+
+async def test_a_request_asked_again_after_it_went_gets_its_result_again(
+    broker, collector, prefix
+) -> None:  # type: ignore[no-untyped-def]
+    """The hub asks again with the same id when no result reached it: one send, and the result
+    published again (the first may have been lost)."""
+    async with rig(broker, collector, prefix, "4.0") as r:
+        r.tx(id="same1", text="测试")
+        await advance_until(r.clock, lambda: "same1" in r.results(), what="sent")
+        r.tx(id="same1", text="测试")
+        await eventually(lambda: len(r.sub.payloads(f"{r.base}/beidou/tx_result")) == 2)
+        first, again = (
+            BeidouTxResult.model_validate_json(p)
+            for p in r.sub.payloads(f"{r.base}/beidou/tx_result")
+        )
+        assert first == again and first.outcome == "sent"
+        await r_pass(r)
+        assert len(r.shore.commands) == 1 and r.process.counters["duplicate_requests"] == 1
+
+
+async def r_pass(r: Rig) -> None:
+    """Two service intervals pass: a second copy, had it been queued, would go now."""
+    for _ in range(24):
+        r.clock.advance(5)
+        await asyncio.sleep(0.01)
