@@ -112,9 +112,11 @@ async def test_a_boat_heard_only_by_beidou_gets_its_warning_by_beidou(setup: Any
             assert hub.outbox.link_now("V2", hub.clock.now()) == "beidou"
             bid = await broadcast(base, h, "V2", kind="warning", title="台风蓝色预警",
                                   body="请于今晚18时前回港避风。", reply="confirm", signal="blue")  # fmt: skip
-            await advance_until(rig.clock, lambda: len(rig.boat.received) == 1, what="warning by Beidou",
-                                max_s=600)  # fmt: skip
+            took = await advance_until(rig.clock, lambda: len(rig.boat.received) == 1,
+                                       what="warning by Beidou", max_s=600)  # fmt: skip
             assert rig.boat.received[0].body.startswith("请于今晚18时前回港避风")
+            # Its turn came at once (the shore card was free): there within one send interval.
+            assert took <= 60, took
             # The crew confirms (the simulated boat does so on its own), by Beidou.
             state: dict[str, Any] = {}
 
