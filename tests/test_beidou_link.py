@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from gateway.app import GatewayConfig, GatewayProcess
 from gateway.clock import ManualClock
 from seaLink.services.outbox import BEIDOU_RETRY_S, RECHECK_S
-from seaLink.store.tables import AckEvent, FisherRequest, Vessel
+from seaLink.store.tables import AckEvent, Delivery, FisherRequest, Vessel
 from seaLink.wire.gateway import GatewayKind
 from simulators.beidou_pty import ShoreTerminalPty
 from simulators.beidou_terminal import BeidouNetwork, BoatTerminal, Position, SimulatedBoat
@@ -213,6 +213,43 @@ async def test_a_message_waiting_long_in_the_gateways_queue_is_not_queued_twice(
         await rig.pass_intervals(3)
         assert rig.received_ids() == [f"b{bid}-V2"]
         assert (await delivery(base, h, bid))["copies"] == ["beidou"]
+
+
+async def test_recall_reminders_do_not_pile_up_behind_an_order_queued_for_beidou(
+    setup: Any,  # noqa: F811
+) -> None:
+    """A recall order to a Beidou-only boat waits at the gateway (the card must wait two hours).
+    Three of the recall's 15-minute reminders come due meanwhile: the queued order stands for
+    them, none is queued behind it, and the boat gets the order once."""
+    hub, base, h, _outside = setup
+    async with beidou_rig(hub, "V2") as rig:
+        rig.boat.report_position()
+        await advance_until(rig.clock, lambda: hub.watch.book.vessels["V2"].last_link == "beidou",
+                            what="position over Beidou", max_s=600)  # fmt: skip
+        rig.shore.hold_off(2 * 3600)
+        deadline = hub.clock.now() + timedelta(hours=3)
+        bid = await broadcast(base, h, "V2", kind="warning", title="台风“海葵”撤离令",
+                              body="所有渔船于今日17时前回港避风。", reply="confirm", signal="orange",
+                              recall={"deadline": deadline.isoformat()})  # fmt: skip
+        await wait_for(lambda: _link(base, h, bid, "beidou"))
+        counters = rig.process.counters
+        await advance_until(rig.clock, lambda: counters["beidou_feedback.too_soon"] >= 1,
+                            what="refused: the card must wait", max_s=60)  # fmt: skip
+        for _ in range(3):
+            hub.clock.advance(timedelta(minutes=15))
+            await hub.recall.settle()
+            hub.outbox.kick()
+            await hub.outbox.settle()
+        async with hub.db.engine.connect() as conn:
+            rows = (await conn.execute(
+                select(Delivery.msg_id).where(Delivery.vessel_id == "V2")  # type: ignore[call-overload]
+            )).all()  # fmt: skip
+        assert [r[0] for r in rows] == [f"b{bid}-V2"]  # no reminder queued behind the order
+        assert counters["beidou_tx_queued"] == 1
+        await advance_until(rig.clock, lambda: f"b{bid}-V2" in rig.received_ids(),
+                            step_s=60, what="sent once the card may", max_s=3 * 3600)  # fmt: skip
+        await rig.pass_intervals(3)
+        assert rig.received_ids() == [f"b{bid}-V2"]
 
 
 async def test_a_quiet_mqtt_link_hands_the_waiting_message_to_beidou(setup: Any) -> None:  # noqa: F811
