@@ -120,12 +120,13 @@ class ShoreTerminalPty:
 
     # -- what the terminal says --------------------------------------------------------------------
 
-    def deliver(self, sender: str, mode: ContentMode, content: bytes) -> None:
-        """A boat's message has arrived for this card."""
+    def deliver(self, sender: str, mode: ContentMode, content: bytes, urgent: bool = False) -> None:
+        """A boat's message has arrived for this card. `urgent` (the boat's alarm) shows only
+        in the 2.1 family's `$BDTXR` (information type 2); 4.0 and bd1 have no such field."""
         now = self._clock.now()
         family = self.family
         if isinstance(family, Family21):
-            rx = Received(sender, mode, content, None)
+            rx = Received(sender, mode, content, None, urgent=urgent)
             self._emit(family.received(rx, raw_chinese=self.raw_chinese))
         elif isinstance(family, Family40):
             rx = Received(sender, mode, content, now.strftime("%H%M%S"), self.card)

@@ -32,7 +32,8 @@ from seaLink.wire.payloads import (
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[str, ContentMode, bytes], None]
+# (sender, mode, content, urgent): urgent is the 特快 class a terminal's alarm key sends in.
+Deliver = Callable[[str, ContentMode, bytes, bool], None]
 
 
 class BeidouNetwork:
@@ -46,18 +47,20 @@ class BeidouNetwork:
     def attach(self, card: str, deliver: Deliver) -> None:
         self._cards[card] = deliver
 
-    def send(self, sender: str, recipient: str, mode: ContentMode, content: bytes) -> bool:
+    def send(
+        self, sender: str, recipient: str, mode: ContentMode, content: bytes, urgent: bool = False
+    ) -> bool:
         if recipient in self.groups:  # 通播: one send, every card of the group receives it
             self.carried.append((sender, recipient, mode, content))
             for card in self.groups[recipient]:
                 if card in self._cards:
-                    self._cards[card](sender, mode, content)
+                    self._cards[card](sender, mode, content, urgent)
             return True
         deliver = self._cards.get(recipient)
         if deliver is None:
             return False
         self.carried.append((sender, recipient, mode, content))
-        deliver(sender, mode, content)
+        deliver(sender, mode, content, urgent)
         return True
 
 
@@ -78,7 +81,7 @@ class BoatTerminal:
         self._clock = clock
         self.interval_s = interval_s
         self.max_bytes = max_bytes
-        self._outbox: deque[tuple[str, bytes]] = deque()
+        self._outbox: deque[tuple[str, bytes, bool]] = deque()
         self._queued = asyncio.Event()
         self._joiner = Joiner()
         self._refs = itertools.count(1)
@@ -88,11 +91,12 @@ class BoatTerminal:
         self.sent_parts = 0
         network.attach(card, self._deliver)
 
-    def send_text(self, recipient: str, text: str) -> int:
-        """Queue a text (split if longer than the card allows); returns the number of parts."""
+    def send_text(self, recipient: str, text: str, urgent: bool = False) -> int:
+        """Queue a text (split if longer than the card allows); returns the number of parts.
+        `urgent`: sent in the 特快 class, as the terminal's alarm key does."""
         parts = split_text(text, self.max_bytes - 1, next(self._refs))
         for part in parts:
-            self._outbox.append((recipient, wrap(ContentMode.MIXED, part)))
+            self._outbox.append((recipient, wrap(ContentMode.MIXED, part), urgent))
         self._queued.set()
         return len(parts)
 
@@ -109,12 +113,12 @@ class BoatTerminal:
             if wait > 0:
                 await self._clock.sleep(wait)
                 continue
-            recipient, content = self._outbox.popleft()
-            self._network.send(self.card, recipient, ContentMode.MIXED, content)
+            recipient, content, urgent = self._outbox.popleft()
+            self._network.send(self.card, recipient, ContentMode.MIXED, content, urgent)
             self.sent_parts += 1
             self._next_at = self._clock.monotonic() + self.interval_s
 
-    def _deliver(self, sender: str, mode: ContentMode, content: bytes) -> None:
+    def _deliver(self, sender: str, mode: ContentMode, content: bytes, _urgent: bool) -> None:
         joined = self._joiner.feed(sender, unwrap(mode, content), self._clock.monotonic())
         if joined is None:
             return
@@ -200,9 +204,18 @@ class SimulatedBoat:
         )
         return self._send(compact.encode_up(payload))
 
-    def type_text(self, text: str) -> int:
-        """What the crew keys in by hand (a typed reply, `SOS 5 机舱进水`)."""
-        return self._send(text)
+    def type_text(self, text: str, urgent: bool = False) -> int:
+        """What the crew keys in by hand (a typed reply, `SOS 5 机舱进水`); `urgent`: sent in
+        the 特快 class, as some crews send everything in a hurry."""
+        return self.terminal.send_text(self.shore_card, text, urgent=urgent)
+
+    def press_alarm(self, text: str = "遇险报警", with_position: bool = False) -> int:
+        """The terminal's alarm key: an urgent-class (特快) message to the shore card, carrying
+        the terminal's preset text, or its position in the compact form when it has a fix."""
+        if with_position:
+            fix = Fix(ts=self.clock.now(), lat=self.position.lat, lon=self.position.lon)
+            text = compact.encode_up([fix])
+        return self.terminal.send_text(self.shore_card, text, urgent=True)
 
     def _send(self, text: str) -> int:
         return self.terminal.send_text(self.shore_card, text)

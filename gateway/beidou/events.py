@@ -41,6 +41,9 @@ class Received:
     recipient: str | None = None
     # Code mode counts hex digits: an odd count cannot be bytes, so the digits are kept as sent.
     digits: str | None = None
+    # Sent in the urgent class (2.1 `$BDTXR` information type 2, 特快通信): what a boat terminal's
+    # alarm key sends. The gateway reads it as a distress unless it is a reply or a distress.
+    urgent: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,9 @@ the same. The grammar (docs/protocol.md, section 7.9):
 
 A text SOS from one card is one distress per UTC day (`bd<card>-<yymmdd>`), so the terminal's
 repeats until the acknowledgement do not open new cases. Anything else is not a reply (None).
+
+A message in the urgent class (特快, 2.1 `$BDTXR` information type 2) is what a terminal's alarm
+key sends: `alarm_distress` reads it as a distress under the same id, whatever its content.
 """
 
 from __future__ import annotations
@@ -33,12 +36,14 @@ from seaLink.wire.payloads import (
     AckPayload,
     AckState,
     DistressPayload,
+    Fix,
     RecallReply,
     RecallStatus,
     RequestPayload,
 )
 
 Reply = AckPayload | RequestPayload | DistressPayload
+ALARM_TEXT = "报警 (terminal alarm)"
 
 _WORDS: dict[str, str] = {
     "收": "ack", "确认": "ack", "收到": "ack", "a": "ack",
@@ -117,6 +122,19 @@ def _ack(ref: str, word: str, rest: list[str], now: datetime) -> AckPayload:
     ashore, _ = _number(rest)
     recall = RecallReply(status=RecallStatus.IN_PORT, persons_ashore=ashore)
     return AckPayload(msg_id=ref, state=AckState.ACKNOWLEDGED, ts=now, recall=recall)
+
+
+def alarm_distress(card: str, now: datetime, text: str | None, fixes: list[Fix]) -> DistressPayload:
+    """The distress a terminal's alarm stands for: at its newest fix when it sent one, else at
+    0,0 for the hub to put the boat's last known position; the content (if text) as the note."""
+    fix = max(fixes, key=lambda f: f.ts) if fixes else None
+    return DistressPayload(
+        distress_id=f"bd{card}-{now:%y%m%d}",
+        ts=now,
+        lat=fix.lat if fix else 0.0,
+        lon=fix.lon if fix else 0.0,
+        text=(text or "").strip()[:1000] or ALARM_TEXT,
+    )
 
 
 def _distress(rest: list[str], card: str, now: datetime) -> DistressPayload:

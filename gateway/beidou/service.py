@@ -1,7 +1,8 @@
 """The Beidou gateway: a terminal on a port <-> MQTT.
 
 Received messages are joined (split ones), decoded from the compact text form and published on
-`beidou/rx` with the sender's card; feedback goes to `beidou/feedback`. Send requests arrive on
+`beidou/rx` with the sender's card; one sent in the urgent class (a terminal's alarm) is a
+distress unless it decodes to a reply, a request or a distress; feedback goes to `beidou/feedback`. Send requests arrive on
 `beidou/tx`, are deduplicated by id, queued (distress first) and paced by the card; each one's
 outcome is published on `beidou/tx_result`.
 """
@@ -23,7 +24,7 @@ from gateway.beidou.content import ContentMode, decode_text, is_pure_chinese, un
 from gateway.beidou.events import CardInfo, Feedback, Received
 from gateway.beidou.family import make_family
 from gateway.beidou.idrefs import IdTable
-from gateway.beidou.replies import parse_reply
+from gateway.beidou.replies import ALARM_TEXT, alarm_distress, parse_reply
 from gateway.beidou.segments import Joiner
 from gateway.beidou.send_queue import DISTRESS, REMINDER, ROUTINE, WARNING, OutboundJob
 from gateway.beidou.session import TerminalSession
@@ -87,6 +88,7 @@ class BeidouGateway:
         self.ids = IdTable()
         self._joiner = Joiner(part_timeout_s)
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._sent: OrderedDict[str, bytes] = OrderedDict()  # request id -> its `sent` result
         self.session = TerminalSession(
             make_family(family, fki_y_with_reason),
             source.write,
@@ -153,6 +155,9 @@ class BeidouGateway:
             return
         if request.id in self._seen:
             self.counters.inc("duplicate_requests")
+            sent = self._sent.get(request.id)
+            if sent is not None:  # asked again after it went: the hub may have missed the result
+                self._publish(self._topics.beidou_tx_result, sent.decode())
             return
         self._seen[request.id] = None
         if len(self._seen) > 10_000:
@@ -245,7 +250,12 @@ class BeidouGateway:
             parts=parts,
             bytes_sent=sent_bytes,
         )
-        self._publish(self._topics.beidou_tx_result, result.model_dump_json(exclude_none=True))
+        text = result.model_dump_json(exclude_none=True)
+        if sent:
+            self._sent[request_id] = text.encode()
+            if len(self._sent) > 10_000:
+                self._sent.popitem(last=False)
+        self._publish(self._topics.beidou_tx_result, text)
 
     def _on_feedback(self, fb: Feedback, job: OutboundJob | None) -> None:
         message = BeidouFeedback(
@@ -282,6 +292,8 @@ class BeidouGateway:
             fields = self._decode_compact(text)
         else:
             fields = self._typed(text, rx.sender, now)
+        if rx.urgent:
+            fields = self._alarm(fields, rx.sender, now)
         basis = f"{rx.sender}|{joined.data.hex()}|{rx.terminal_time or now.strftime('%Y%m%d%H%M')}"
         message = BeidouRx(
             rx_id=hashlib.sha1(basis.encode()).hexdigest()[:24],
@@ -302,6 +314,20 @@ class BeidouGateway:
             return {"kind": BeidouRxKind.TEXT, "text": text}
         self.counters.inc("beidou_typed_replies")
         return self._fields_of(reply)
+
+    def _alarm(self, fields: dict[str, Any], card: str, now: datetime) -> dict[str, Any]:
+        """An urgent-class message: the terminal's alarm. A reply, request or distress sent in
+        that class stays what it is; anything else (a position, free text, raw data) raises a
+        distress for the card's boat, so that no alarm waits on its content being understood."""
+        kind = fields["kind"]
+        if kind in (BeidouRxKind.ACK, BeidouRxKind.REQUEST, BeidouRxKind.DISTRESS):
+            return fields
+        self.counters.inc("beidou_alarms")
+        note = fields.get("text")
+        if kind is BeidouRxKind.DATA:
+            note = f"{ALARM_TEXT} [{fields['content_hex']}]"
+        distress = alarm_distress(card, now, note, fields.get("fixes") or [])
+        return {"kind": BeidouRxKind.DISTRESS, "distress": distress}
 
     def _decode_compact(self, text: str) -> dict[str, Any]:
         decoded = compact.decode_up(text)

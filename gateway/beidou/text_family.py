@@ -14,6 +14,8 @@ for "no card" (address 0 or all ones, or a 9999 s interval at level 0) is refuse
 encrypted ("E") BDS-2 card has its own length limits. A sentence of the other family is refused
 `wrong_family`. `$BDFKI` with `Y` and a non-zero reason is read as `fki_y_with_reason` says
 ("ok" or "failed": terminal models disagree).
+A 2.1 `$BDTXR` of information type 2 (特快, urgent) is marked `urgent`: the class a boat
+terminal's alarm key sends in (the gateway reads it as a distress).
 Each family both writes host commands and parses them, so that simulated terminals reuse it.
 """
 
@@ -64,6 +66,9 @@ REASONS_40: dict[str, tuple[FeedbackResult, str]] = {
     "6": (FeedbackResult.FAILED, "no permission"),
     "11": (FeedbackResult.FAILED, "checksum error"),
 }
+# 2.1 `$BDTXR` information type: 1 ordinary, 2 urgent (特快, the class of a terminal's alarm),
+# 3 group broadcast (通播), 4 and 5 messages fetched by a query to the centre.
+INFO_ORDINARY_21, INFO_URGENT_21 = "1", "2"
 _MODES_21 = {"0": ContentMode.CHINESE, "1": ContentMode.CODE, "2": ContentMode.MIXED}
 _MODES_40 = {"1": ContentMode.CHINESE, "2": ContentMode.CODE, "3": ContentMode.MIXED}
 # Received only: the compressed encodings (压缩汉字 4, 压缩代码 5) are kept as raw data.
@@ -270,7 +275,8 @@ class Family21(TextFamily):
         content = to_field(rx.content)
         if raw_chinese and rx.mode is ContentMode.CHINESE:
             content = rx.content.decode("latin-1")
-        fields = ["1", f"{int(rx.sender):07d}", code, rx.terminal_time or "", content]
+        info_type = INFO_URGENT_21 if rx.urgent else INFO_ORDINARY_21
+        fields = [info_type, f"{int(rx.sender):07d}", code, rx.terminal_time or "", content]
         return sentences.render("BD", "TXR", fields)
 
     def feedback(self, fb: Feedback, at_hhmmss: str = "000000") -> bytes:
@@ -289,6 +295,7 @@ class Family21(TextFamily):
         return Received(
             _card(s.sender), mode, _content(s.content), s.send_time or None,
             digits=_odd_digits(mode, s.content),
+            urgent=(s.info_type or "").strip() == INFO_URGENT_21,
         )  # fmt: skip
 
     def _ici(self, s: pynmea2.TalkerSentence) -> CardInfo:

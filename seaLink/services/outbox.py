@@ -142,6 +142,7 @@ class Outbox:
         self._recheck_at: datetime | None = None  # next look at the store for parked vessels
         self._beidou_inflight: dict[str, int] = {}  # msg_id -> delivery id
         self._beidou_gw: dict[str, str] = {}  # msg_id -> the gateway it was handed to
+        self._beidou_req: dict[str, str] = {}  # msg_id -> the id of its request at that gateway
         self._group_inflight: dict[str, list[int]] = {}  # "g<bid>-<address>" -> delivery ids
         # Sent by Beidou, no reply asked: no receipt can ever come, so never sent again by Beidou.
         self._no_reply: set[int] = set()
@@ -383,6 +384,7 @@ class Outbox:
             self._withdrawing.pop(m.msg_id, None)
             self._beidou_inflight.pop(m.msg_id, None)
             self._beidou_gw.pop(m.msg_id, None)
+            self._beidou_req.pop(m.msg_id, None)
             return False
         card = self._beidou_card(m.vessel_id)
         if self.beidou is None or card is None:
@@ -403,10 +405,29 @@ class Outbox:
         self._withdrawing[m.msg_id] = (now, asked_now)
         return True
 
-    def _send_beidou(self, m: DueMessage, gateway: str, card: str) -> bool:
+    def _still_at_gateway(self, m: DueMessage, now: datetime) -> tuple[str, str, bool] | None:
+        """The gateway and request id of `m`'s Beidou request when no result came for it yet and
+        that gateway is still in the pool, and whether it was a group send (that one is left to
+        its gateway: the group's other boats are in it too). None when not known (after a hub
+        restart) or the gateway is gone: then it is sent anew."""
+        if m.link != "beidou" or m.rank != 0 or self.beidou is None:
+            return None
+        key, group = m.msg_id, False
+        if key not in self._beidou_req:
+            key = next((k for k, dids in self._group_inflight.items() if m.id in dids), "")
+            group = True
+        gateway, request_id = self._beidou_gw.get(key), self._beidou_req.get(key)
+        if gateway is None or request_id is None or gateway not in self.beidou.members(now):
+            return None
+        return gateway, request_id, group
+
+    def _send_beidou(
+        self, m: DueMessage, gateway: str, card: str, request_id: str | None = None
+    ) -> bool:
         down = json.loads(m.payload)
+        request_id = request_id or beidou_request_id(m.msg_id, m.attempts + 1)
         request = {
-            "id": beidou_request_id(m.msg_id, m.attempts + 1),
+            "id": request_id,
             "card": card,
             "priority": m.priority,
             "down": down,
@@ -417,6 +438,7 @@ class Outbox:
             return False
         if down.get("ack", "none") == "none":
             self._no_reply.add(m.id)
+        self._beidou_req[m.msg_id] = request_id
         return True
 
     def _group_sends(self, due: list[DueMessage], now: datetime) -> list[dict[str, Any]]:
@@ -457,6 +479,7 @@ class Outbox:
             if down.get("ack", "none") == "none":
                 self._no_reply.update(m.id for m in members)
             self._beidou_gw[key] = gateway
+            self._beidou_req[key] = request_id
             self._metrics.outbox_sent.labels("beidou").inc()
             for m in members:
                 attempts.append({"did": m.id, "link": "beidou", "attempts": m.attempts + 1,
@@ -493,6 +516,16 @@ class Outbox:
                 continue
             if not self.reachable(m.vessel_id, now):
                 card = self._beidou_route(m.vessel_id, now)
+                held = self._still_at_gateway(m, now) if card is not None else None
+                if held is not None:
+                    # No result yet from a gateway that is still up: its queue may be long. The
+                    # same request again (it ignores an id it holds or sent, and takes it back
+                    # if it lost it), never a second copy for the boat.
+                    held_by, request_id, group = held
+                    if group or self._send_beidou(m, held_by, card or "", request_id):
+                        attempts.append({"did": m.id, "link": "beidou", "attempts": m.attempts + 1,
+                                         "next_at": now + timedelta(seconds=BEIDOU_RETRY_S)})  # fmt: skip
+                        continue
                 gateway = self.beidou.pick(now) if card is not None and self.beidou else None
                 if card is not None and gateway is not None and self._send_beidou(m, gateway, card):
                     # Beidou is slow and metered: wait for the gateway's result before trying again.
@@ -584,6 +617,7 @@ class Outbox:
             self._beidou_inflight.pop(msg_id, None)
             self._withdrawing.pop(msg_id, None)
             self._beidou_gw.pop(msg_id, None)
+            self._beidou_req.pop(msg_id, None)
 
     async def _confirm_sent(self, now: datetime) -> None:
         confirmed = []

@@ -460,3 +460,56 @@ async def test_a_long_recall_order_goes_as_one_78_byte_message(broker, collector
         [got] = r.boat.received
         assert (got.kind, got.title, got.ack) == (DownKind.WARNING, "台风橙色预警", "confirm")
         assert got.body.startswith("1日17:00前回港;根据省防指通知")
+
+
+async def test_an_urgent_message_is_the_terminals_alarm(broker, collector, prefix) -> None:  # type: ignore[no-untyped-def]
+    """2.1 `$BDTXR` information type 2 (特快): the alarm key. Free text, raw data or a position
+    sent so becomes a distress of the sender's card (at the fix when there is one); a reply sent
+    so stays a reply; the same text sent ordinarily stays a text."""
+    async with rig(broker, collector, prefix, "2.1") as r:
+        r.shore.deliver(BOAT, ContentMode.MIXED, b"\xa4" + "遇险报警".encode("gb18030"))
+        r.shore.deliver(BOAT, ContentMode.MIXED, b"\xa4" + "遇险报警".encode("gb18030"), True)
+        r.shore.deliver(BOAT, ContentMode.CODE, bytes.fromhex("9000A1"), True)
+        r.boat.position = Position(22.5, 116.25)
+        r.boat.press_alarm(with_position=True)
+        await advance_until(r.clock, lambda: len(r.rx()) == 4, step_s=5.0, max_s=600)
+        r.boat.type_text("n1 回 6", urgent=True)
+        await advance_until(r.clock, lambda: len(r.rx()) == 5, step_s=5.0, max_s=600)
+        text, alarm, data, at_fix, reply = r.rx()
+        day = f"bd{BOAT}-{r.clock.now():%y%m%d}"
+        assert (text.kind, text.text) == ("text", "遇险报警")
+        assert alarm.kind == "distress" and alarm.distress is not None
+        assert (alarm.distress.distress_id, alarm.distress.text) == (day, "遇险报警")
+        assert (alarm.distress.lat, alarm.distress.lon) == (0.0, 0.0)  # the hub's last known
+        assert data.kind == "distress" and data.distress is not None
+        assert data.distress.text is not None and "[9000A1]" in data.distress.text
+        assert at_fix.kind == "distress" and at_fix.distress is not None
+        assert (at_fix.distress.lat, at_fix.distress.lon) == (22.5, 116.25)
+        assert reply.kind == "ack" and reply.ack is not None and reply.ack.recall is not None
+        assert r.process.counters["beidou_alarms"] == 3
+
+
+async def test_a_request_asked_again_after_it_went_gets_its_result_again(
+    broker, collector, prefix
+) -> None:  # type: ignore[no-untyped-def]
+    """The hub asks again with the same id when no result reached it: one send, and the result
+    published again (the first may have been lost)."""
+    async with rig(broker, collector, prefix, "4.0") as r:
+        r.tx(id="same1", text="测试")
+        await advance_until(r.clock, lambda: "same1" in r.results(), what="sent")
+        r.tx(id="same1", text="测试")
+        await eventually(lambda: len(r.sub.payloads(f"{r.base}/beidou/tx_result")) == 2)
+        first, again = (
+            BeidouTxResult.model_validate_json(p)
+            for p in r.sub.payloads(f"{r.base}/beidou/tx_result")
+        )
+        assert first == again and first.outcome == "sent"
+        await r_pass(r)
+        assert len(r.shore.commands) == 1 and r.process.counters["duplicate_requests"] == 1
+
+
+async def r_pass(r: Rig) -> None:
+    """Two service intervals pass: a second copy, had it been queued, would go now."""
+    for _ in range(24):
+        r.clock.advance(5)
+        await asyncio.sleep(0.01)

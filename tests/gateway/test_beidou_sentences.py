@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 
 from gateway.beidou.binary_family import BinaryFamily
 from gateway.beidou.content import ContentMode, from_field, to_field
-from gateway.beidou.events import CardInfo, Feedback, Other, Received, Rejected, SendCommand
+from gateway.beidou.events import (
+    CardInfo,
+    CardQuery,
+    Feedback,
+    Other,
+    Received,
+    Rejected,
+    SendCommand,
+)
 from gateway.beidou.text_family import Family21, Family40
 from seaLink.wire.gateway import FeedbackResult
 from tests.fuzzing import fuzz_settings
@@ -62,14 +70,37 @@ def parse(line: bytes) -> object:
 
 
 def test_the_samples_file_has_what_we_test() -> None:
-    assert len(_sentences()) == 3 and len(_quoted()) == 3 and len(_frames()) == 2
+    assert len(_sentences()) == 7 and len(_quoted()) == 3 and len(_frames()) == 2
+
+
+def test_every_sample_names_its_source_and_the_sources_their_licence() -> None:
+    """Each sample sits under a `src:` line naming one of the sources of the header, and each
+    source there gives its address and its licence status."""
+    header = {m.group(1): m.group(2) for m in re.finditer(
+        r"^#   (S\d)  (.+?)(?=^#   S\d|^#   Field|^#\n)", "\n".join(SAMPLES), re.M | re.S)}  # fmt: skip
+    assert sorted(header) == ["S1", "S2", "S3"]
+    for name, text in header.items():
+        assert "http" in text and "Licence:" in text, name
+    source = None
+    for line in SAMPLES:
+        if line.startswith("# src:"):
+            source = re.match(r"# src: (S\d)", line)
+            assert source and source.group(1) in header, line
+        elif line.startswith("$") or line.startswith("# 24 54"):
+            assert source is not None, line
+        elif not line.startswith("#   "):
+            source = None
 
 
 def test_every_sample_sentence_parses_with_a_valid_checksum() -> None:
-    txr, icp, pwi = (parse(x.encode()) for x in _sentences())
+    txr, ica, ici, no_card, rmo, icp, pwi = (parse(x.encode()) for x in _sentences())
     assert txr == Received(
         "4207733", ContentMode.CODE, bytes.fromhex("90000000000065C1FAF4B2E2CAD4"), "2337"
     )
+    assert ica == CardQuery()
+    assert ici == CardInfo("242286", 60.0, 3, 628)
+    assert isinstance(no_card, Rejected) and no_card.reason == "no_card"
+    assert rmo == Other("CCRMO")
     assert isinstance(icp, CardInfo)
     assert (icp.card, icp.interval_s, icp.level) == ("15240507", 1.0, 5)
     assert pwi == Other("BDPWI")
