@@ -240,6 +240,21 @@ class DownKind(StrEnum):
     REFUSED = "refused"  # the hub refused one of the vessel's uplinks: why, and which (§3)
 
 
+MSG_ID_SLOT = "msg-id-slot"
+_MSG_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def with_msg_id(template: str, msg_id: str) -> str:
+    """A DownMessage's JSON, dumped with `msg_id=MSG_ID_SLOT`, with a real msg_id in its place:
+    one model per broadcast instead of one per vessel. The id is checked as the model would."""
+    head = f'{{"msg_id":"{MSG_ID_SLOT}"'
+    if not template.startswith(head):
+        raise ValueError("not a DownMessage dumped with the msg_id slot")
+    if not _MSG_ID.fullmatch(msg_id):
+        raise ValueError(f"invalid msg_id {msg_id!r}")
+    return f'{{"msg_id":"{msg_id}"' + template[len(head) :]
+
+
 class DownMessage(BaseModel):
     """A message from the hub to one vessel (`.../down`)."""
 
