@@ -5,6 +5,7 @@ and a real distress goes first; each escalation shows on the banner with who was
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from itertools import pairwise
 from typing import Any
@@ -25,10 +26,19 @@ async def sound_log(page: Page) -> list[dict[str, Any]]:
 
 
 async def colour(page: Page, selector: str) -> str:
-    result: str = await page.locator(selector).first.evaluate(
-        "el => getComputedStyle(el).backgroundColor + ' ' + getComputedStyle(el).borderLeftColor"
-    )
-    return result
+    """The element's background and left border colours. A live re-render can replace the element
+    between finding and reading it; a detached element has no computed style (reads ''), so the
+    read is retried on the one in the page."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        result: str = await page.locator(selector).first.evaluate(
+            "el => el.isConnected ? getComputedStyle(el).backgroundColor + ' '"
+            " + getComputedStyle(el).borderLeftColor : ''"
+        )
+        if result.strip() or asyncio.get_running_loop().time() > deadline:
+            assert result.strip(), f"no computed colours for {selector}"
+            return result
+        await asyncio.sleep(0.1)
 
 
 async def test_a_distress_sounds_every_30_s_until_acknowledged_and_silence_stops_only_the_sound(
