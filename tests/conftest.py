@@ -59,7 +59,7 @@ class PgConnectionSampler:
         import psycopg
 
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, application_name="pg-sampler") as conn:
-            while not self._stop.wait(0.25):
+            while True:  # one sample at least, however short the run
                 row = conn.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE %s",
                     (f"{self.dbname}%",),
@@ -68,6 +68,8 @@ class PgConnectionSampler:
                 self.samples += 1
                 if n > self.peak:
                     self.peak, self.peak_test = n, ", ".join(self.running)
+                if self._stop.wait(0.25):
+                    break
 
 
 PG_SAMPLER: PgConnectionSampler | None = None
