@@ -44,7 +44,7 @@ class PgConnectionSampler:
         self.peak = 0
         self.peak_test = ""
         self.samples = 0
-        self.running = collections.deque(maxlen=2)  # one per worker at -n 2
+        self.running: collections.deque[str] = collections.deque(maxlen=2)  # a test per worker
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pg-connection-sampler", daemon=True)
 
