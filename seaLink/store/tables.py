@@ -246,6 +246,8 @@ class UserAccount(SQLModel, table=True):
     role: str = Field(max_length=16)
     display_name: str = Field(default="", max_length=64)
     coordinator_id: str | None = Field(default=None, max_length=32)
+    # VARCHAR(1024): about 200 grids. Widening it means rebuilding this table on SQLite, which
+    # other tables reference; a county with more grids gives its desk an unscoped viewer role.
     grid_ids: str = Field(default="", max_length=1024, description="comma-separated grid scope")
     disabled: bool = False
     failed_logins: int = 0
@@ -291,7 +293,11 @@ class Broadcast(SQLModel, table=True):
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(sa_column=_ts(index=True))
     expires_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
-    grid_ids: str = Field(default="", max_length=2048, description="grids the targets fall in")
+    grid_ids: str = Field(
+        default="",
+        sa_column=Column(Text, nullable=False, server_default=""),
+        description="grids the targets fall in",
+    )
     extra: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
 
 
@@ -499,12 +505,12 @@ class Training(SQLModel, table=True):
     study_broadcast_id: int | None = None
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(sa_column=_ts())
-    grid_ids: str = Field(default="", max_length=2048)
+    grid_ids: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     active: bool = True
     # The creator's scope when it was created: every occurrence's start notice goes out with it
     # (never with more). NULL on a training made before these columns: the grids above apply.
     creator_role: str | None = Field(default=None, max_length=16)
-    creator_grids: str | None = Field(default=None, max_length=1024)
+    creator_grids: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class TrainingRun(SQLModel, table=True):
