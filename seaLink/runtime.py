@@ -39,6 +39,7 @@ from seaLink.services.duty import DutyRoster
 from seaLink.services.event_routes import EventRouter, hub_routes
 from seaLink.services.events import EventBus
 from seaLink.services.fleet_view import FleetView
+from seaLink.services.gateway_uplinks import GatewayUplinks
 from seaLink.services.ingest import IngestPipeline
 from seaLink.services.live_view import LiveView
 from seaLink.services.outbox import Outbox
@@ -116,6 +117,11 @@ class Hub:
         )
         self.link = MqttLink(settings.mqtt, self.metrics, self.topics)
         self.urgent_link = MqttLink(settings.mqtt, self.metrics, self.topics, urgent_of=self.link)
+        # What the gateways say (AIS traffic, Beidou cards and results): read by ingest, the
+        # outbox's Beidou pool and the rescue search.
+        self.gateways = GatewayUplinks(
+            self.registry, self.topics, self.metrics, gateway_kinds(settings.gateways)
+        )
         self.outbox = Outbox(
             db=self.db,
             clock=self.clock,
@@ -124,6 +130,7 @@ class Hub:
             settings=settings.messaging,
             metrics=self.metrics,
             events=self.events,
+            beidou=BeidouPool(self.gateways, self.registry),
         )
         self.broadcasts = BroadcastService(
             db=self.db,
@@ -182,8 +189,9 @@ class Hub:
             judge_every_s=settings.messaging.recall_judge_s,
         )  # fmt: skip
         self.rescue = RescueService(
-            db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting
-        )
+            db=self.db, clock=self.clock, outbox=self.outbox, settings=settings.alerting,
+            traffic=self.gateways.traffic,
+        )  # fmt: skip
         self.alert_desk = AlertDesk(
             db=self.db, clock=self.clock, emit=emit,
             county_desk_name=settings.alerting.county_desk_name,
@@ -201,7 +209,7 @@ class Hub:
             alerting=self.alerting, requests=self.requests, recall=self.recall,
             port_log=self.port_log, metrics=self.metrics,
         )  # fmt: skip
-        self.ingest = self.make_ingest(self.link)
+        self.ingest = self.make_ingest(self.link, self.gateways)
         self.auth = AuthService(
             self.db,
             self.clock,
@@ -210,10 +218,6 @@ class Hub:
             lockout_s=settings.api.lockout_s,
             address_max_failures=settings.api.login_address_max_failures,
         )
-        self.rescue.traffic = (
-            self.ingest.gateways.traffic
-        )  # AIS targets for the nearest-vessel search
-        self.outbox.beidou = BeidouPool(self.ingest.gateways, self.registry)
         self._with_api = with_api
         self.api_runner: Any = None
         self.ready = asyncio.Event()
@@ -250,7 +254,7 @@ class Hub:
             port_log=self.port_log, typhoons=self.typhoons, zone_admin=self.zone_admin,
         )  # fmt: skip
 
-    def make_ingest(self, link: MqttLink) -> IngestPipeline:
+    def make_ingest(self, link: MqttLink, gateways: GatewayUplinks | None = None) -> IngestPipeline:
         """An ingest pipeline for a link (a second one when this hub adopts a dead hub's session)."""
         return IngestPipeline(
             link=link,
@@ -265,6 +269,7 @@ class Hub:
             metrics=self.metrics,
             request_due=timedelta(seconds=self.settings.requests.answer_within_s),
             gateway_kinds=gateway_kinds(self.settings.gateways),
+            gateways=gateways,
         )
 
     async def prepare(self) -> None:

@@ -75,13 +75,16 @@ class IngestPipeline:
         metrics: HubMetrics,
         request_due: timedelta,
         gateway_kinds: dict[str, GatewayKind] | None = None,
+        gateways: GatewayUplinks | None = None,
     ) -> None:
         self._link = link
         self._writer = writer
         self._registry = registry
         self._deliveries = deliveries
         self._router = router
-        self.gateways = GatewayUplinks(registry, topics, metrics, gateway_kinds)
+        # The hub's own, shared with the outbox's Beidou pool and the rescue search; a pipeline
+        # for an adopted session keeps its own.
+        self.gateways = gateways or GatewayUplinks(registry, topics, metrics, gateway_kinds)
         # Labelled children looked up once, and counted once per batch: this runs for every uplink.
         self._uplink_counters = {k: metrics.uplinks.labels(k.value) for k in UplinkKind}
         self._uplinks_seen: dict[UplinkKind, int] = dict.fromkeys(UplinkKind, 0)

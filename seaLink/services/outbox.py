@@ -126,6 +126,7 @@ class Outbox:
         settings: MessagingSettings,
         metrics: HubMetrics,
         events: EventBus,
+        beidou: BeidouRoute | None = None,
     ) -> None:
         self.store = OutboxStore(db)
         self._db = db
@@ -149,7 +150,7 @@ class Outbox:
         # msg_id -> when its cancel was published, and the gateways that may still hold it
         self._withdrawing: dict[str, tuple[datetime, set[str]]] = {}
         self._unconfirmed: list[int] = []  # broker-confirmed sends not yet marked (store away)
-        self.beidou: BeidouRoute | None = None
+        self.beidou: BeidouRoute | None = beidou
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()
         self.activity = 0  # bumped on every send/ack round; the progress reporter watches it

@@ -60,13 +60,20 @@ _ANSWERS = ("accepted", "declined")
 
 class RescueService:
     def __init__(
-        self, *, db: Database, clock: Clock, outbox: Outbox, settings: AlertingSettings
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        outbox: Outbox,
+        settings: AlertingSettings,
+        traffic: dict[str, Candidate] | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self._outbox = outbox
         self._settings = settings
-        self.traffic: dict[str, Candidate] = {}  # AIS targets without a SeaLink terminal, by MMSI
+        # AIS targets without a SeaLink terminal, by MMSI (the gateways' live table)
+        self.traffic: dict[str, Candidate] = {} if traffic is None else traffic
         self.incident_grids: dict[int, str] = {}
         self.rules = SurpicRules(stale_after_min=settings.nearest_stale_fix_s / 60)
 
