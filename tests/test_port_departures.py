@@ -100,3 +100,26 @@ async def test_leaving_under_a_typhoon_signal_alerts_in_the_grids_it_covers(hub_
         await _leave(hub, ["V1", "V4"])
         alerts = await _left_port_alerts(base, h)
         assert list(alerts) == ["V4"] and "台风预警期间离港" in alerts["V4"]
+
+
+async def test_a_recall_without_a_signal_binds_only_the_boats_it_names(hub_of: Any) -> None:
+    """V1 is recalled by name, V3 (same grid) is not: only V1's leaving is 离港 (the recall's own
+    judge flags it), V3 leaves quietly; no "typhoon warning" text without a signal."""
+    async for hub, base, h in hub_of(datetime(2026, 10, 15, 2, 0, tzinfo=UTC)):  # out of season
+        deadline = hub.clock.now() + timedelta(hours=6)
+        async with aiohttp.ClientSession(headers=h) as s:
+            r = await s.post(f"{base}/api/v1/broadcasts", json={
+                "kind": "warning", "title": "撤离通知", "body": "请于今晚前回港",
+                "recall": {"deadline": deadline.isoformat()}, "target": {"vessels": ["V1"]},
+            })  # fmt: skip
+            assert r.status == 201, await r.text()
+        await _leave(hub, ["V1", "V3"])
+
+        async def flagged(hub: Hub = hub, base: str = base, h: dict[str, str] = h) -> bool:
+            await hub.drained()
+            return "V1" in await _left_port_alerts(base, h)
+
+        await wait_for(flagged)
+        alerts = await _left_port_alerts(base, h)
+        assert list(alerts) == ["V1"], alerts
+        assert "台风" not in alerts["V1"]

@@ -1,8 +1,8 @@
 """Port entry and exit (进出港): each boat's fixes against the harbours' areas, an entry or an exit
 stored whenever its newest fix is on the other side of a harbour's edge than its last one. A boat
-leaving port (a live fix) while a typhoon signal or a recall is in force for its grid, or into the
-summer moratorium band in season for its gear, raises a `left_port` alert (离港), routed and
-escalated on the recall's timers.
+leaving port (a live fix) while a typhoon signal is in force for its grid, or into the summer
+moratorium band in season for its gear, raises a `left_port` alert (离港), routed and escalated on
+the recall's timers. A recall without a signal binds the boats it names: its own judge flags them.
 
 A boat first seen since the hub started is placed without an event (where it was before is not
 known), unless the store holds its last entry or exit. Backfilled fixes (a terminal's buffer
@@ -29,7 +29,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 
 from seaLink.clock import Clock
 from seaLink.domain.events import Emit, PortReport, PortReported, PositionsStored, StoredFix
@@ -215,11 +215,12 @@ class PortLog(DeadlineLoop):
             return
         now = self._clock.now()
         async with self._db.engine.connect() as conn:
-            # Typhoon warnings with a signal or a recall, in force now, and the grids they cover.
+            # Typhoon warnings with a signal, in force now, and the grids they cover: no boat of
+            # those grids may leave. A recall without a signal binds only the boats it names: the
+            # recall's own judge flags those (离港 on its board, `left_port`), not the port log.
             orders = (await conn.execute(
                 select(_b.c.grid_ids).where(
-                    or_(_b.c.signal.is_not(None), _b.c.recall_deadline.is_not(None)),
-                    _b.c.kind == "warning", _b.c.expires_at > now,
+                    _b.c.signal.is_not(None), _b.c.kind == "warning", _b.c.expires_at > now,
                 )
             )).scalars().all()  # fmt: skip
         storm = {g for ids in orders for g in (ids or "").split(",") if g}
