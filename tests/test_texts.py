@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,3 +110,63 @@ def test_the_language_asked_for() -> None:
     assert lang_of(None) == "zh-CN"
     assert set(catalogue()) == set(LANGS)
     assert catalogue()["en"]["words"]["nature"]["fire"] == "fire"
+
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+# Phrases moved into the catalogue from the services (issue 14, point 6), with English values
+# for their slots: what an English reader gets must hold no Chinese of the catalogue's own.
+MOVED: dict[str, dict[str, Any]] = {
+    "down.typhoon_recall.title": {"name": "Usagi"},
+    "down.typhoon_recall.body": {"name": "Usagi"},
+    "down.training_pack.title": {"title": "First aid"},
+    "down.training_start.title": {"title": "First aid"},
+    "down.training_start.notice": {},
+    "sitrep.assistance.tasked": {"vessels": "V4 (accepted)"},
+    "sitrep.assistance.vessel": {"vessel": "V4", "state": "accepted"},
+    "sitrep.assistance.none": {},
+    "sitrep.coordinating_centre": {"desk": "County desk", "actor": "admin"},
+    "cap.sender_name": {},
+    "cap.event": {},
+    "cap.headline": {"vessel": "V1", "nature": "fire", "persons": 3},
+    "cap.headline.unknown": {"vessel": "V1", "nature": "flooding"},
+    "cap.description": {
+        "vessel": "V1",
+        "nature": "fire",
+        "persons": None,
+        "where": [23.4, 117.1],
+        "mmsi": Phrase("none").as_dict(),
+    },
+    "cap.instruction": {},
+    "cap.area": {"vessel": "V1", "km": 10},
+    "robot.open_link": {},
+    "user.admin": {},
+    "none": {},
+}
+
+
+@pytest.mark.parametrize("key", sorted(MOVED))
+def test_moved_phrases_read_in_english_without_chinese(key: str) -> None:
+    en = render(Phrase(key, MOVED[key]), "en", NOW)
+    zh = render(Phrase(key, MOVED[key]), "zh-CN", NOW)
+    assert en and "{" not in en and not CJK.search(en), en
+    assert en != zh and CJK.search(zh), zh  # the Chinese is Chinese, and not the English
+
+
+def test_moved_phrases_keep_their_chinese_words() -> None:
+    """Boats and the desk read these today: the catalogue must give them the same bytes."""
+    assert render(Phrase("down.typhoon_recall.title", {"name": "天兔 Usagi"})) == (
+        "台风“天兔 Usagi”撤离令"
+    )
+    assert (
+        render(Phrase("down.training_start.title", {"title": "海上急救"})) == "【培训开始】海上急救"
+    )
+    tasked = render(
+        Phrase("sitrep.assistance.vessel", {"vessel": "粤南澳渔00004", "state": "accepted"})
+    )
+    assert tasked == "粤南澳渔00004（已接受）"
+    desc = Phrase("cap.description", {"vessel": "粤A", "nature": "fire", "persons": None,
+                                      "where": [23.5, 117.25], "mmsi": Phrase("none").as_dict()})  # fmt: skip
+    assert render(desc) == "粤A（MMSI 无）于 23°30.00′N 117°15.00′E 报告火灾，船上 不详 人。"
+    assert render(Phrase("cap.description", {**desc.args, "mmsi": "412000001"}), "en").startswith(
+        "粤A (MMSI 412000001) reports fire"
+    )

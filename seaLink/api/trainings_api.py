@@ -14,6 +14,8 @@ from seaLink.api.inputs import query_int
 from seaLink.api.models import TargetIn
 from seaLink.api.security import json_error, principal
 from seaLink.services.training import TrainingSpec, attendance_csv
+from seaLink.store.phrases import BOAT_LANG
+from seaLink.texts import Phrase, render
 from seaLink.wire.codec import describe_errors
 
 if TYPE_CHECKING:
@@ -33,9 +35,9 @@ class TrainingIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     title: Annotated[str, Field(min_length=1, max_length=200)]
     study_pack: Annotated[str, Field(min_length=1, max_length=20000)]
-    start_notice: Annotated[str, Field(min_length=1, max_length=2000)] = (
-        "培训现在开始，请全体船员参加并确认。"
-    )
+    start_notice: Annotated[str, Field(min_length=1, max_length=2000)] = render(
+        Phrase("down.training_start.notice"), BOAT_LANG
+    )  # sent to the boats as it is, so in their language
     target: TargetIn
     starts_at: AwareDatetime | None = None
     cron: Annotated[str, Field(max_length=64)] = ""

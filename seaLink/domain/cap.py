@@ -17,6 +17,8 @@ class CapFacts:
     sent: datetime
     status: str  # Actual / Exercise / System / Test / Draft
     msg_type: str  # Alert / Update / Cancel
+    language: str  # of the `info` block, e.g. zh-CN
+    sender_name: str
     event: str
     headline: str
     description: str
@@ -57,7 +59,7 @@ def cap_alert(f: CapFacts) -> str:
     if f.references:
         sub(alert, "references", f.references)
     info = sub(alert, "info")
-    sub(info, "language", "zh-CN")
+    sub(info, "language", f.language)
     sub(info, "category", "Rescue")
     sub(info, "category", "Safety")
     sub(info, "event", f.event)
@@ -65,7 +67,7 @@ def cap_alert(f: CapFacts) -> str:
     sub(info, "urgency", f.urgency)
     sub(info, "severity", f.severity)
     sub(info, "certainty", f.certainty)
-    sub(info, "senderName", "SeaLink 南澳县渔船安全联络中心")
+    sub(info, "senderName", f.sender_name)
     sub(info, "headline", f.headline)
     sub(info, "description", f.description)
     sub(info, "instruction", f.instruction)

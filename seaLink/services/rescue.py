@@ -44,8 +44,7 @@ from seaLink.store.tables import (
     VesselState,
 )
 from seaLink.store.users import audit
-from seaLink.texts import Phrase, render, word
-from seaLink.texts import position as format_position
+from seaLink.texts import DEFAULT_LANG, Phrase, render, word
 from seaLink.wire.payloads import DownKind, DownMessage
 
 _a: Any = Alert.__table__  # type: ignore[attr-defined]
@@ -56,6 +55,10 @@ _log: Any = IncidentLog.__table__  # type: ignore[attr-defined]
 _v: Any = Vessel.__table__  # type: ignore[attr-defined]
 _vs: Any = VesselState.__table__  # type: ignore[attr-defined]
 _ANSWERS = ("accepted", "declined")
+# A SITREP is one text for every reader: Chinese values in a frame that gives each field in both
+# languages. The CAP builder writes one `info` block, in Chinese, the county's language.
+SITREP_LANG = DEFAULT_LANG
+CAP_LANG = DEFAULT_LANG
 
 
 class RescueService:
@@ -310,17 +313,24 @@ class RescueService:
                 .where(_d.c.msg_id.like(f"rt{incident_id}-%"))
             )).all()  # fmt: skip
         if tasks:
-            assistance = "已指派 " + "、".join(f"{t[2]}（{word('delivery', t[1])}）" for t in tasks)
+            sep = render(Phrase("list.sep"), SITREP_LANG)
+            tasked = sep.join(render(Phrase("sitrep.assistance.vessel", {"vessel": t[2], "state": t[1]}),
+                                     SITREP_LANG) for t in tasks)  # fmt: skip
+            assistance = render(
+                Phrase("sitrep.assistance.tasked", {"vessels": tasked}), SITREP_LANG
+            )
         else:
-            assistance = "请求附近渔船及海上搜救中心（12395）支援"
+            assistance = render(Phrase("sitrep.assistance.none"), SITREP_LANG)
+        centre = Phrase("sitrep.coordinating_centre",
+                        {"desk": self._settings.county_desk_name, "actor": actor})  # fmt: skip
         now = self._clock.now()
         number = int(c["sitrep_count"]) + 1
         text = sitrep(SitrepFacts(
             number=number, hull_name=c["hull_name"], mmsi=c["mmsi"], beidou_card=c["beidou_card"],
             persons_aboard=c["persons"], lat=c["lat"], lon=c["lon"], position_ts=c["event_ts"] or now,
-            situation=f"{word('nature', c['data'].get('nature') or 'undesignated')}；{c['data'].get('text') or ''}".rstrip("；"),
+            situation=f"{word('nature', c['data'].get('nature') or 'undesignated', SITREP_LANG)}；{c['data'].get('text') or ''}".rstrip("；"),
             persons_at_risk=c["persons_at_risk"], assistance=assistance,
-            coordinating_centre=f"{self._settings.county_desk_name} / SeaLink 值班 {actor}", issued=now, final=final,
+            coordinating_centre=render(centre, SITREP_LANG), issued=now, final=final,
             exercise=bool(c["exercise"]),
         ))  # fmt: skip
         async with self._db.engine.begin() as conn:
@@ -339,20 +349,25 @@ class RescueService:
 
     async def cap(self, incident_id: int) -> str:
         c = await self.case(incident_id)
-        nature = word("nature", c["data"].get("nature") or "undesignated")
         persons = c["persons_at_risk"]
+        args = {"vessel": c["hull_name"], "nature": c["data"].get("nature") or "undesignated",
+                "persons": persons, "where": [c["lat"], c["lon"]], "km": 10,
+                "mmsi": c["mmsi"] or Phrase("none").as_dict()}  # fmt: skip
+        headline = Phrase("cap.headline" if persons is not None else "cap.headline.unknown", args)
+        # Persons aboard: a count of 0 reads as unknown, as it always has in this text.
+        aboard = Phrase("cap.description", {**args, "persons": c["persons"] or None})
+        # The event keeps its English name beside the Chinese: receiving systems key on it.
+        event = " ".join(render(Phrase("cap.event"), lang) for lang in (CAP_LANG, "en"))
         return cap_alert(CapFacts(
             identifier=f"sealink-nanao-incident-{incident_id}",
             sender="sealink@nanao.shantou.gd.cn",
             sent=self._clock.now(),
             status="Exercise" if c["exercise"] else "Actual",
             msg_type="Alert" if c["closed_at"] is None else "Update",
-            event="渔船遇险 Fishing vessel in distress",
-            headline=f"{c['hull_name']} {nature}，{persons if persons is not None else '若干'}人待救",
-            description=(f"{c['hull_name']}（MMSI {c['mmsi'] or '无'}）于 {format_position(c['lat'], c['lon'])} "
-                         f"报告{nature}，船上 {c['persons'] or '不详'} 人。"),
-            instruction="附近船舶请前往救援并与南澳县渔业应急办联系；海上搜救电话 12395。",
-            area_desc=f"{c['hull_name']} 遇险位置附近 10 公里",
-            lat=c["lat"], lon=c["lon"], radius_km=10.0,
+            language=CAP_LANG, sender_name=render(Phrase("cap.sender_name"), CAP_LANG),
+            event=event, headline=render(headline, CAP_LANG), description=render(aboard, CAP_LANG),
+            instruction=render(Phrase("cap.instruction"), CAP_LANG),
+            area_desc=render(Phrase("cap.area", args), CAP_LANG),
+            lat=c["lat"], lon=c["lon"], radius_km=float(args["km"]),
             contact=self._settings.county_desk_phone or "12395",
         ))  # fmt: skip

@@ -29,6 +29,7 @@ import aiohttp
 
 from seaLink.services.notifiers import Notice, Recipient
 from seaLink.settings import RobotSettings
+from seaLink.texts import LANGS, Phrase, render
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
@@ -44,7 +45,8 @@ def feishu_sign(secret: str, timestamp_s: int) -> str:
 def _markdown(notice: Notice, link: str | None) -> str:
     lines = [f"**{notice.text}**"]
     if link:
-        lines.append(f"[打开告警并确认 Open and acknowledge]({link})")
+        label = " ".join(render(Phrase("robot.open_link"), lang) for lang in LANGS)
+        lines.append(f"[{label}]({link})")
     return "\n\n".join(lines)
 
 

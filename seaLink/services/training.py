@@ -33,8 +33,10 @@ from seaLink.errors import Refused
 from seaLink.services.broadcasts import BroadcastService, BroadcastSpec
 from seaLink.store.db import Database
 from seaLink.store.outage import StoreOutage
+from seaLink.store.phrases import BOAT_LANG
 from seaLink.store.tables import AckEvent, Delivery, Training, TrainingRun, Vessel
 from seaLink.store.users import audit
+from seaLink.texts import Phrase, render
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +134,7 @@ class TrainingService:
             raise Refused("invalid_body", str(exc)) from None
         now = self._clock.now()
         study = await self._broadcasts.create(
-            BroadcastSpec(kind=BroadcastKind.TRAINING, title=f"【学习资料】{spec.title}", body=spec.study_pack,
+            BroadcastSpec(kind=BroadcastKind.TRAINING, title=render(Phrase("down.training_pack.title", {"title": spec.title}), BOAT_LANG), body=spec.study_pack,
                           target=spec.target, reply="read",
                           expires_at=(spec.starts_at or now) + timedelta(days=7)),
             who,
@@ -199,7 +201,7 @@ class TrainingService:
         target = _target_from_json(json.loads(t["target"]))
         creator = creator_scope(t)
         spec = BroadcastSpec(
-            kind=BroadcastKind.TRAINING, title=f"【培训开始】{t['title']}", body=t["start_notice"],
+            kind=BroadcastKind.TRAINING, title=render(Phrase("down.training_start.title", {"title": t["title"]}), BOAT_LANG), body=t["start_notice"],
             target=target, reply="confirm", per_crew=True,
             expires_at=now + timedelta(minutes=int(t["duration_min"]) + 60),
             extra={"training_id": training_id, "run_id": run_id, "quiz": quiz or None},

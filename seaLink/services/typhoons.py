@@ -16,8 +16,10 @@ from seaLink.domain.roles import Principal, Role
 from seaLink.domain.typhoon import Forecast, danger_geojson, exposure
 from seaLink.errors import Refused
 from seaLink.store.db import Database
+from seaLink.store.phrases import BOAT_LANG
 from seaLink.store.tables import TyphoonForecast, Vessel, VesselState
 from seaLink.store.users import audit
+from seaLink.texts import Phrase, render
 
 _t: Any = TyphoonForecast.__table__  # type: ignore[attr-defined]
 _v: Any = Vessel.__table__  # type: ignore[attr-defined]
@@ -101,8 +103,9 @@ def proposal(f: Forecast, boats: list[dict[str, Any]], now: datetime) -> dict[st
     deadline = max(now + timedelta(hours=1), datetime.fromisoformat(first) - timedelta(hours=1))
     return {
         "kind": "warning", "signal": "orange",
-        "title": f"台风“{f.name}”撤离令",
-        "body": f"台风“{f.name}”来袭，请立即回港避风，人员上岸。",
+        # in the boats' language: the desk sends the proposal to them as it stands
+        "title": render(Phrase("down.typhoon_recall.title", {"name": f.name}), BOAT_LANG),
+        "body": render(Phrase("down.typhoon_recall.body", {"name": f.name}), BOAT_LANG),
         "target": {"vessels": [b["vessel_id"] for b in boats]},
         "recall": {"deadline": deadline.isoformat()},
     }  # fmt: skip

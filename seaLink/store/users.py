@@ -11,6 +11,7 @@ from seaLink.domain.roles import Role
 from seaLink.errors import RegistryError
 from seaLink.store.db import Database
 from seaLink.store.tables import ApiToken, AuditLog, Grid, UserAccount
+from seaLink.texts import DEFAULT_LANG, Phrase, render
 
 _users = UserAccount.__table__  # type: ignore[attr-defined]
 _grids = Grid.__table__  # type: ignore[attr-defined]
@@ -127,7 +128,7 @@ async def ensure_admin(db: Database, password_hash: str, now: datetime) -> bool:
                 username="admin",
                 password_hash=password_hash,
                 role="admin",
-                display_name="管理员",
+                display_name=render(Phrase("user.admin"), DEFAULT_LANG),
                 grid_ids="",
                 disabled=False,
                 failed_logins=0,

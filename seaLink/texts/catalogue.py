@@ -248,6 +248,14 @@ PHRASES: dict[str, tuple[str, str]] = {
     "down.typhoon.title": ("【台风{signal:signal}预警】{title}", "[Typhoon {signal:signal} warning] {title}"),
     "down.training_pack.title": ("【学习资料】{title}", "[Study pack] {title}"),
     "down.training_start.title": ("【培训开始】{title}", "[Training starts] {title}"),
+    "down.typhoon_recall.title": ("台风“{name}”撤离令", "Typhoon {name}: recall order"),
+    "down.typhoon_recall.body": (
+        "台风“{name}”来袭，请立即回港避风，人员上岸。",
+        "Typhoon {name} is coming: return to harbour now to shelter, crew ashore.",
+    ),
+    "down.training_start.notice": (
+        "培训现在开始，请全体船员参加并确认。", "Training starts now: all crew take part and confirm.",
+    ),
     "exercise": ("【演练】{inner:phrase}", "[EXERCISE] {inner:phrase}"),
     "down.drill.distress.title": ("【演练】遇险报警演练", "[EXERCISE] Distress drill"),
     "down.drill.distress.body": (
@@ -259,7 +267,37 @@ PHRASES: dict[str, tuple[str, str]] = {
         "这是演练，不是真实报警。请按人员落水程序操作，并在终端上发出“人员落水”报警（标记为演练）。",
         "This is a drill, not a real alarm. Follow the man-overboard procedure and raise a man-overboard alarm on the terminal (marked as a drill).",
     ),
+    # values within a SITREP (its fixed bilingual frame is seaLink.domain.rescue.sitrep)
+    "sitrep.assistance.tasked": ("已指派 {vessels}", "Tasked: {vessels}"),
+    "sitrep.assistance.vessel": ("{vessel}（{state:delivery}）", "{vessel} ({state:delivery})"),
+    "sitrep.assistance.none": (
+        "请求附近渔船及海上搜救中心（12395）支援",
+        "Asking boats nearby and the maritime rescue centre (12395) for help",
+    ),
+    "sitrep.coordinating_centre": ("{desk} / SeaLink 值班 {actor}", "{desk} / SeaLink duty officer {actor}"),
+    # a distress as a CAP alert (for emergency systems)
+    "cap.sender_name": ("SeaLink 南澳县渔船安全联络中心", "SeaLink Nan'ao County fishing-vessel safety centre"),
+    "cap.event": ("渔船遇险", "Fishing vessel in distress"),
+    "cap.headline": ("{vessel} {nature:nature}，{persons}人待救", "{vessel}: {nature:nature}, {persons} to rescue"),
+    "cap.headline.unknown": (
+        "{vessel} {nature:nature}，若干人待救", "{vessel}: {nature:nature}, persons to rescue unknown",
+    ),
+    "cap.description": (
+        "{vessel}（MMSI {mmsi:phrase}）于 {where:pos} 报告{nature:nature}，船上 {persons:count} 人。",
+        "{vessel} (MMSI {mmsi:phrase}) reports {nature:nature} at {where:pos}, {persons:count} aboard.",
+    ),
+    "cap.instruction": (
+        "附近船舶请前往救援并与南澳县渔业应急办联系；海上搜救电话 12395。",
+        "Vessels nearby: go to assist and contact the Nan'ao County fisheries emergency desk; "
+        "maritime search and rescue: 12395.",
+    ),
+    "cap.area": ("{vessel} 遇险位置附近 {km} 公里", "Within {km} km of where {vessel} is in distress"),
+    # group robots (a group chat's readers are mixed: the link is labelled in every language)
+    "robot.open_link": ("打开告警并确认", "Open and acknowledge"),
+    # names the hub gives
+    "user.admin": ("管理员", "Administrator"),
     # small words the renderer needs
+    "none": ("无", "none"),
     "count.unknown": ("不详", "unknown"),
     "persons": ("船上 {n} 人", "{n} aboard"),
     "persons.unknown": ("船上人数不详", "persons aboard unknown"),
