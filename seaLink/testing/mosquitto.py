@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -12,8 +13,37 @@ from pathlib import Path
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
+_EPHEMERAL = _ephemeral_range()
+_given: set[int] = set()
+_random = random.SystemRandom()  # not the global generator, which Hypothesis seeds per test
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    """A loopback port nobody listens on, outside the kernel's ephemeral range. A port from
+    bind(0) is one the kernel also gives to outgoing connections, and under load one of those (a
+    client of the database or of a broker) took it before the server bound it (Errno 98)."""
+    low, high = _EPHEMERAL
+    span = (10000, low - 1) if low > 12000 else (high + 1, 65535)
+    for _ in range(500):
+        port = _random.randint(*span)
+        if port in _given:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.add(port)
+        return port
+    with socket.socket() as s:  # the range is crowded: any port the kernel has free
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
