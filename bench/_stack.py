@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -130,3 +131,7 @@ class Stack:
                 except subprocess.TimeoutExpired:
                     p.kill()
         self.broker.stop()
+        if os.environ.get("SEALINK_BENCH_KEEP"):
+            print(f"kept: {self.work} (hub.log, sim.log, the store)")
+        else:  # a 10,000-boat store and its logs are tens of MB a run
+            shutil.rmtree(self.work, ignore_errors=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -100,6 +101,7 @@ def main() -> None:
                   f"max {max(ms):.0f} ms   (target: < 200 ms)")  # fmt: skip
     finally:
         broker.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
