@@ -70,7 +70,8 @@ class OutboxStore:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._insert_ack = db.insert_ignore(_ack)
-        self._inserts: dict[tuple[str, ...], RawRows] = {}  # by the rows' columns
+        # By the rows' columns: the statement, and the column defaults the rows leave out.
+        self._inserts: dict[tuple[str, ...], tuple[RawRows, dict[str, Any]]] = {}
 
     async def insert(self, conn: Any, rows: Sequence[dict[str, Any]]) -> None:
         """Queue deliveries (rows with the same columns). Bound as plain tuples: SQLAlchemy's
@@ -78,17 +79,18 @@ class OutboxStore:
         if not rows:
             return
         keys = tuple(rows[0])
-        # The columns' own defaults (copies "", ...) are bound like the rest: rows carry them.
-        defaults = {
-            c.name: c.default.arg
-            for c in _d.columns
-            if c.name not in keys and c.default is not None and c.default.is_scalar
-        }
-        statement = self._inserts.get(keys)
-        if statement is None:
+        prepared = self._inserts.get(keys)
+        if prepared is None:
+            # The columns' own defaults (copies "", ...) are bound like the rest: rows carry them.
+            defaults = {
+                c.name: c.default.arg
+                for c in _d.columns
+                if c.name not in keys and c.default is not None and c.default.is_scalar
+            }
             names = [*keys, *defaults]
             statement = RawRows(self._db, _d.insert().values({k: bindparam(k) for k in names}))
-            self._inserts[keys] = statement
+            prepared = self._inserts[keys] = (statement, defaults)
+        statement, defaults = prepared
         for start in range(0, len(rows), 5000):
             chunk = rows[start : start + 5000]
             await statement.execute(conn, [{**defaults, **r} for r in chunk] if defaults else chunk)
