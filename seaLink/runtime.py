@@ -29,7 +29,7 @@ from seaLink.services.accounts import Accounts
 from seaLink.services.alert_desk import AlertDesk
 from seaLink.services.alert_links import AlertLinks
 from seaLink.services.alerting import Alerting
-from seaLink.services.auth import AuthService, hash_password
+from seaLink.services.auth import AuthService, hash_password_off_loop
 from seaLink.services.beidou_pool import BeidouPool
 from seaLink.services.broadcasts import BroadcastService
 from seaLink.services.cluster import Cluster, ClusterParts, default_hub_id
@@ -306,7 +306,9 @@ class Hub:
             try:
                 await self.db.create_all()
                 if self.settings.admin_password and await ensure_admin(
-                    self.db, hash_password(self.settings.admin_password), self.clock.now()
+                    self.db,
+                    await hash_password_off_loop(self.settings.admin_password),
+                    self.clock.now(),
                 ):
                     # A first start's normal step, not a warning.
                     log.info("created user 'admin' from the admin_password setting")

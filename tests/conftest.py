@@ -9,12 +9,15 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from seaLink.clock import FakeClock
 from seaLink.domain.fleetgen import CoordinatorSpec, Fleet, GridSpec
+from seaLink.services.auth import use_password_hasher
 from seaLink.settings import Settings
 from seaLink.store.db import Database
 from seaLink.store.fleet_io import import_fleet
+from seaLink.testing.store_reset import StoreReset
 from seaLink.wire.fleet_csv import VesselSpec
 from tests.brokers import Mosquitto, free_port
 
@@ -140,6 +143,23 @@ def _exit_watchdog(exitstatus: int) -> None:
     atexit.register(finished.set)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id at its cheapest for the suite's in-process hubs (each login verified a 64 MiB,
+    0.15 s hash: minutes of CPU over the suite). Tests of the login's own cost restore the
+    standard one (`standard_password_hashing`); hubs run as subprocesses keep it throughout."""
+    previous = use_password_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    use_password_hasher(previous)
+
+
+@pytest.fixture
+def standard_password_hashing() -> Iterator[None]:
+    cheap = use_password_hasher(PasswordHasher())
+    yield
+    use_password_hasher(cheap)
+
+
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
     b = Mosquitto(tmp_path_factory.mktemp("mosquitto"))
@@ -197,12 +217,16 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def store_reset(tmp_path_factory: pytest.TempPathFactory) -> StoreReset:
+    return StoreReset(tmp_path_factory.mktemp("store-template"))
+
+
 @pytest.fixture
-async def clean_store(store_url: str) -> AsyncIterator[str]:
-    db = Database(store_url)
-    await db.drop_all()
-    await db.create_all()
-    await db.dispose()
+async def clean_store(store_url: str, store_reset: StoreReset) -> AsyncIterator[str]:
+    """An empty store at the newest revision (seaLink.testing.store_reset: copied or emptied,
+    rebuilt whenever a test left the schema changed)."""
+    await store_reset.prepare(store_url)
     yield store_url
 
 

@@ -10,19 +10,21 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import pytest
+from argon2 import PasswordHasher
 
 from seaLink.clock import FakeClock
 from seaLink.domain.roles import Role
 from seaLink.runtime import Hub
-from seaLink.services.auth import hash_password
+from seaLink.services.auth import hash_password, use_password_hasher
 from seaLink.settings import Settings
 from seaLink.store import users
 from tests.test_ingest import wait_for
@@ -414,7 +416,7 @@ async def test_failed_logins_slow_the_attacker_not_the_owner_and_tell_no_names(s
 
 
 async def test_a_name_that_does_not_exist_is_refused_as_slowly_as_a_wrong_password(
-    site: Site,
+    standard_password_hashing: None, site: Site
 ) -> None:
     import statistics
     import time
@@ -434,6 +436,28 @@ async def test_a_name_that_does_not_exist_is_refused_as_slowly_as_a_wrong_passwo
     median = {name: statistics.median(times) for name, times in samples.items()}
     for name in ("ghost", "disabled"):
         assert 0.4 < median[name] / median["ca"] < 2.5, median
+
+
+async def test_a_login_checks_the_password_off_the_event_loop(site: Site) -> None:
+    """At the standard cost argon2 takes ~0.15 s of CPU: on the loop, every login (or a
+    guessing attacker) would hold up ingest and distress alerts that long."""
+    checked_on: list[int] = []
+
+    class Recording(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+            checked_on.append(threading.get_ident())
+            return super().verify(hash, password)
+
+    previous = use_password_hasher(Recording(time_cost=1, memory_cost=8, parallelism=1))
+    try:
+        async with aiohttp.ClientSession() as s:
+            assert (await site.try_login(s, "ca", "wrong-password", "192.0.2.77")).status == 401
+            assert (await site.try_login(s, "ghost", "any-password", "192.0.2.78")).status == 401
+            assert (await site.try_login(s, "ca", PASSWORDS["ca"], "192.0.2.79")).status == 200
+    finally:
+        use_password_hasher(previous)
+    assert len(checked_on) == 3
+    assert threading.get_ident() not in checked_on
 
 
 async def test_behind_a_trusted_proxy_each_client_has_its_own_login_rate(

@@ -11,7 +11,7 @@ from typing import Any
 from seaLink.clock import Clock
 from seaLink.domain.roles import Principal, Role
 from seaLink.errors import Refused, RegistryError
-from seaLink.services.auth import hash_password
+from seaLink.services.auth import hash_password_off_loop
 from seaLink.store import users
 from seaLink.store.account_changes import AccountChange, change_account
 from seaLink.store.db import Database
@@ -45,7 +45,7 @@ class Accounts:
             await users.create_user(
                 self._db,
                 username=new.username,
-                password_hash=hash_password(new.password),
+                password_hash=await hash_password_off_loop(new.password),
                 role=new.role,
                 grid_ids=new.grids,
                 now=self._clock.now(),
@@ -66,7 +66,7 @@ class Accounts:
         grids: list[str] | None = None,
     ) -> dict[str, Any]:
         self.authorize(who)
-        new_hash = hash_password(password) if password is not None else None
+        new_hash = await hash_password_off_loop(password) if password is not None else None
         said = await change_account(self._db, name, AccountChange(new_hash, disabled, role, grids))
         await self._audit(who, "user.change", name, said)
         return next(u for u in await users.list_users(self._db) if u["username"] == name)
