@@ -23,7 +23,7 @@ from tests.brokers import Mosquitto, free_port
 
 PG_ADMIN_URL = os.environ.get("SEALINK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 EXIT_GRACE_S = 60.0
-PG_CONNECTION_CAP = 20  # per test process (issue 19): a second run or a hub beside must fit
+PG_CONNECTION_CAP = 20  # the whole run, all workers (issue 19): a second run or a hub must fit
 # One name for this run's databases, shared by pytest-xdist's workers (they inherit the
 # controller's environment), so the controller's sampler counts all of them and no other run's.
 RUN_ID = os.environ.setdefault("SEALINK_TEST_RUN", uuid.uuid4().hex[:6])
@@ -93,11 +93,6 @@ def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) 
         PG_SAMPLER.running.append(nodeid)
 
 
-def _workers(session: pytest.Session) -> int:
-    n = getattr(session.config.option, "numprocesses", None)
-    return max(1, int(n or 1))
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _check_pg_connections(session)
@@ -105,11 +100,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def _check_pg_connections(session: pytest.Session) -> None:
-    """Fails the run when its PostgreSQL connections ever went over the cap (per worker)."""
+    """Fails the run when its PostgreSQL connections ever went over the cap: the whole run's,
+    every worker's together (issue 19: at most 20 at any moment)."""
     if PG_SAMPLER is None:
         return
     PG_SAMPLER.stop()
-    cap = PG_CONNECTION_CAP * _workers(session)
+    cap = PG_CONNECTION_CAP
     peak, samples = PG_SAMPLER.peak, PG_SAMPLER.samples
     line = f"PostgreSQL connections of this run at the peak: {peak} (cap {cap}, {samples} samples)"
     if peak > cap:
