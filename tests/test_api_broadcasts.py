@@ -193,3 +193,33 @@ async def test_the_detail_gives_each_boats_delivery_times_for_the_progress_chart
 
 async def _reachable(hub: Hub, vids: list[str], at: FakeClock) -> bool:
     return all(hub.outbox.reachable(v, at.now()) for v in vids)
+
+
+async def test_the_post_answers_the_broadcast_as_created_and_its_audit_entry_is_written_with_it(
+    hub_api: tuple[Hub, str, dict[str, str]],  # noqa: F811
+    clock: FakeClock,  # noqa: F811
+) -> None:
+    """Boats online and reachable: the answer's roll-up is read before the outbox is woken, so it
+    shows every boat queued (as committed); the boats then get the message; the audit entry,
+    written in the broadcast's own transaction, names it once."""
+    hub, base, admin = hub_api
+    boats = {vid: online(hub, vid, clock) for vid in ("V1", "V2", "V3")}
+    try:
+        await wait_for(lambda: _reachable(hub, list(boats), clock))
+        for _ in range(3):  # each time, whatever the outbox had been doing
+            answer = await post(base, admin, NOTICE | {"target": {"grids": ["G01"]}})
+            bid = answer["broadcast"]["id"]
+            assert answer["rollup"]["total"] == 3
+            assert answer["rollup"]["states"]["queued"] == 3, answer["rollup"]
+            assert sorted(m["vessel_id"] for m in answer["rollup"]["missing"]) == list(boats)
+            for vid, v in boats.items():
+                got = await receive(v)
+                assert (got["broadcast_id"], got["msg_id"]) == (bid, f"b{bid}-{vid}")
+            created = [e for e in await _audit(base, admin) if e["target"] == f"broadcast/{bid}"]
+            assert [(e["action"], e["username"]) for e in created] == [
+                ("broadcast.create", "admin")
+            ]
+            assert created[0]["detail"].startswith("notice to 3 vessels")
+    finally:
+        for v in boats.values():
+            v.close()

@@ -60,12 +60,8 @@ def routes(api: ApiServices) -> list[web.RouteDef]:
             recall_shelter=body.recall.shelter if body.recall else None,
         )
         who = principal(request)
-        bid = await api.broadcasts.create(spec, who)
-        return out.respond(
-            out.BroadcastDetailOut,
-            await api.broadcasts.detail(bid, who, deliveries=False),
-            status=201,
-        )
+        shown = await api.broadcasts.create_and_show(spec, who)
+        return out.respond(out.BroadcastDetailOut, shown, status=201)
 
     async def list_(request: web.Request) -> web.Response:
         if request.query.get("rollup", "0") not in ("0", "1"):

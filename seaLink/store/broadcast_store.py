@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 from seaLink.domain.messaging import DONE_RANK, RANK, DeliveryState
 from seaLink.store.db import Database
 from seaLink.store.outbox_store import OutboxStore
-from seaLink.store.tables import Broadcast, Delivery, Vessel, VesselState
+from seaLink.store.tables import AuditLog, Broadcast, Delivery, Vessel, VesselState
 
 _b: Any = Broadcast.__table__  # type: ignore[attr-defined]
 _d: Any = Delivery.__table__  # type: ignore[attr-defined]
 _v: Any = Vessel.__table__  # type: ignore[attr-defined]
 _vs: Any = VesselState.__table__  # type: ignore[attr-defined]
+_audit: Any = AuditLog.__table__  # type: ignore[attr-defined]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -24,10 +25,15 @@ def _iso(value: datetime | None) -> str | None:
 
 
 async def create_broadcast(
-    db: Database, outbox: OutboxStore, row: dict[str, Any], deliveries: list[dict[str, Any]]
+    db: Database,
+    outbox: OutboxStore,
+    row: dict[str, Any],
+    deliveries: list[dict[str, Any]],
+    audited: dict[str, Any],
 ) -> int:
-    """Insert the broadcast and one queued delivery per vessel; `deliveries` get the new id and a
-    `payload` built by calling row['_payload'](broadcast_id, vessel_id)."""
+    """Insert the broadcast, one queued delivery per vessel and the audit entry (`audited`, its
+    target set to the broadcast) in one transaction; `deliveries` get the new id and a `payload`
+    built by calling row['_payload'](broadcast_id, vessel_id)."""
     build = row.pop("_payload")
     async with db.engine.begin() as conn:
         result = await conn.execute(_b.insert().values(**row))
@@ -39,6 +45,7 @@ async def create_broadcast(
             d["msg_id"] = f"b{bid}-{d['vessel_id']}"
             d["payload"] = build(bid, d["vessel_id"], d["msg_id"])
         await outbox.insert(conn, deliveries)
+        await conn.execute(_audit.insert().values(**audited, target=f"broadcast/{bid}"))
     return bid
 
 

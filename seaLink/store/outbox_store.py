@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, case, func, or_, select, update
 
 from seaLink.domain.messaging import RANK, DeliveryState
 from seaLink.store.db import Database
-from seaLink.store.raw_rows import RawRows
+from seaLink.store.raw_rows import RawRows, copy_rows
 from seaLink.store.tables import AckEvent, Delivery, Vessel, VesselState
 
 _d: Any = Delivery.__table__  # type: ignore[attr-defined]
@@ -74,8 +74,9 @@ class OutboxStore:
         self._inserts: dict[tuple[str, ...], tuple[RawRows, dict[str, Any]]] = {}
 
     async def insert(self, conn: Any, rows: Sequence[dict[str, Any]]) -> None:
-        """Queue deliveries (rows with the same columns). Bound as plain tuples: SQLAlchemy's
-        per-value processing of 10,000 rows was most of a broadcast POST's time (issue 17.2)."""
+        """Queue deliveries (rows with the same columns) in the caller's transaction. Bound as
+        plain tuples: SQLAlchemy's per-value processing of 10,000 rows was most of a broadcast
+        POST's time; on PostgreSQL by COPY (issue 17.2)."""
         if not rows:
             return
         keys = tuple(rows[0])
@@ -91,9 +92,13 @@ class OutboxStore:
             statement = RawRows(self._db, _d.insert().values({k: bindparam(k) for k in names}))
             prepared = self._inserts[keys] = (statement, defaults)
         statement, defaults = prepared
-        for start in range(0, len(rows), 5000):
-            chunk = rows[start : start + 5000]
-            await statement.execute(conn, [{**defaults, **r} for r in chunk] if defaults else chunk)
+        full = [{**defaults, **r} for r in rows] if defaults else rows
+        if self._db.dialect == "postgresql":
+            names = [*keys, *defaults]
+            await copy_rows(conn, _d.name, names, [tuple(r[n] for n in names) for r in full])
+            return
+        for start in range(0, len(full), 5000):
+            await statement.execute(conn, full[start : start + 5000])
 
     async def due(self, now: datetime, limit: int) -> list[DueMessage]:
         q = (

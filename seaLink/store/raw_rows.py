@@ -11,7 +11,7 @@ byte for byte, to rows written through SQLAlchemy, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -99,3 +99,18 @@ _MISSING = object()
 
 def _one(name: str) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     return lambda row: (row[name],)
+
+
+async def copy_rows(
+    conn: AsyncConnection, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL only: the rows (plain tuples, in `names` order) into `table` by binary COPY,
+    inside the connection's open transaction. A fleet-wide broadcast's 10,000 deliveries took
+    ~0.5 s as an executemany and take a fraction of that this way (issue 17.2)."""
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    if not driver.is_in_transaction():
+        # SQLAlchemy opens the transaction at its first statement; COPY must not run outside it.
+        await conn.exec_driver_sql("SELECT 1")
+    await driver.copy_records_to_table(table, records=rows, columns=list(names))
