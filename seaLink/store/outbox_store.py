@@ -92,11 +92,12 @@ class OutboxStore:
             statement = RawRows(self._db, _d.insert().values({k: bindparam(k) for k in names}))
             prepared = self._inserts[keys] = (statement, defaults)
         statement, defaults = prepared
-        full = [{**defaults, **r} for r in rows] if defaults else rows
         if self._db.dialect == "postgresql":
-            names = [*keys, *defaults]
-            await copy_rows(conn, _d.name, names, [tuple(r[n] for n in names) for r in full])
+            tail = tuple(defaults.values())
+            records = [tuple(r[k] for k in keys) + tail for r in rows]
+            await copy_rows(conn, _d.name, [*keys, *defaults], records)
             return
+        full = [{**defaults, **r} for r in rows] if defaults else rows
         for start in range(0, len(full), 5000):
             await statement.execute(conn, full[start : start + 5000])
 

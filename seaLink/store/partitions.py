@@ -32,6 +32,11 @@ def add_months(month: date, n: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def is_month_table(name: str) -> bool:
+    """A month's partition by its name (attached, or detached by retention before its drop)."""
+    return _NAME.match(name) is not None
+
+
 def name_of(month: date) -> str:
     return f"position_y{month.year:04d}m{month.month:02d}"
 

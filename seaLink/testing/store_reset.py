@@ -13,7 +13,6 @@ several minutes of a suite that is CPU-bound on two cores. So:
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -21,10 +20,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from seaLink.store import schema
+from seaLink.store import partitions, schema
 from seaLink.store.db import Database
-
-_MONTH = re.compile(r"^position_y\d{4}m\d{2}$")
 
 # Everything a test could change in the schema, monthly partitions aside (a hub makes them at
 # start; they are dropped on reset). Rows of alembic_version count: a stamp is part of it.
@@ -72,9 +69,8 @@ def _table_names(conn: Connection) -> set[str]:
 
 def _empty(conn: Connection) -> None:
     """Rows out, counters back to 1, run-time partitions gone: what a rebuild would leave."""
-    # Attached or detached (retention detaches before it drops), by name.
     for name in sorted(_table_names(conn)):
-        if _MONTH.match(name):
+        if partitions.is_month_table(name):
             conn.execute(text(f'DROP TABLE "{name}"'))
     # DELETE, children first: on tables this small it takes ~10 ms where one TRUNCATE of them
     # all took ~90 ms (a new file per table).
