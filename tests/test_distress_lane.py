@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
+from sqlalchemy import text
 
 from seaLink.clock import FakeClock
 from seaLink.runtime import Hub
@@ -109,3 +110,54 @@ async def test_a_distress_is_stored_acknowledged_and_announced_while_positions_w
             await admin.close()
             v1.close()
             v2.close()
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_a_distress_stuck_on_the_store_stops_the_hub_hearing_boats_for_seconds_at_most(
+    registered: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the distress lane works, the hub's main session reads nothing (the loop's turns go
+    to the distress). Should the distress itself be stuck (SQLite's one writer held by a long
+    transaction), the hub reads the boats' uplinks again after `_HOLD_MAX_S`; once the store is
+    free, the distress and every position are stored."""
+    from seaLink.services import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "_HOLD_MAX_S", 0.5)
+    clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
+    hub = Hub(registered, clock=clock)
+    async with hub.running():
+        v1, v2 = online(hub, "V1", clock), online(hub, "V2", clock)
+        try:
+            await wait_for(lambda: _true(hub.outbox.reachable("V1", clock.now())))
+            await hub.drained()
+            gate = hub.db.write_gate
+            assert gate is not None
+            async with hub.db.engine.begin() as conn:  # a long write transaction holds the lock
+                await conn.execute(text("CREATE TABLE held_by_test (x INTEGER)"))
+                assert gate.holder is not None
+                v1.publish("distress", {
+                    "distress_id": "stuck-1", "ts": clock.now().isoformat(), "lat": 23.1,
+                    "lon": 117.5, "nature": "fire", "persons": 3,
+                })  # fmt: skip
+                await wait_for(lambda: _true(not hub.ingest.urgent_idle.is_set()))
+                for i in range(5):
+                    v2.publish("position", fix(clock, i / 10))
+                # Read after the hold ran out, although the distress still waits for the store.
+                heard = hub.metrics.uplinks.labels("position")
+                await wait_for(lambda: _true(heard._value.get() >= 5), timeout=20)
+                assert not hub.ingest.urgent_idle.is_set()
+                await conn.rollback()
+            await hub.drained()
+            async with hub.db.engine.connect() as conn:
+                alerts = (await conn.execute(text(
+                    "SELECT vessel_id FROM alert WHERE type = 'distress'"))).scalars().all()  # fmt: skip
+                positions = (await conn.execute(text(
+                    "SELECT count(*) FROM position WHERE vessel_id = 'V2'"))).scalar()  # fmt: skip
+            assert list(alerts) == ["V1"] and positions == 5
+        finally:
+            v1.close()
+            v2.close()
+
+
+async def _true(value: bool) -> bool:
+    return value

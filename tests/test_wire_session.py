@@ -391,3 +391,39 @@ async def test_healthz_reports_refused_subscriptions_as_mqtt_refused() -> None:
     urgent_connected.clear()  # the distress session down: degraded too (the main one still
     status, body = await ask()  # carries distress calls, behind its backlog)
     assert status == 503 and body["parts"]["distress_session"] == "down"
+
+
+async def test_a_paused_session_reads_nothing_until_resumed_and_loses_nothing(
+    own_broker: Mosquitto,
+) -> None:
+    """The hub's main session stops reading while a distress is stored (issue 17.1): what the
+    broker sends meanwhile waits, and none of it is lost. A second session on the same topic
+    shows when the broker has sent everything, so the test waits on that, not on a sleep."""
+    held, witness = Owner(), Owner()
+    topic = "allowed/pause/#"
+
+    def settings() -> SessionSettings:
+        return SessionSettings(
+            client_id=f"s-{uuid.uuid4().hex[:8]}", reconnect_first_s=0.1,
+            new_client_each_time=True,
+        )  # fmt: skip
+
+    paused = held.session(addr(own_broker), settings(), [(topic, 1)])
+    seen = witness.session(addr(own_broker), settings(), [(topic, 1)])
+    async with running(paused), running(seen):
+        await wait_until(lambda: paused.online and seen.online, 10, "connected")
+        paused.pause_reading(True)
+        for i in range(3):
+            publish(own_broker, f"allowed/pause/{i}", str(i).encode())
+        await wait_until(lambda: len(witness.messages) == 3, 10, "the witness's three")
+        assert held.messages == []
+        paused.pause_reading(False)
+        await wait_until(lambda: len(held.messages) == 3, 10, "resumed")
+        assert [m[1] for m in held.messages] == [b"0", b"1", b"2"]
+
+        paused.pause_reading(True)  # a pause never keeps a new connection from its CONNACK
+        paused.drop()
+        paused.connect()
+        await wait_until(lambda: paused.online, 10, "reconnected")
+        publish(own_broker, "allowed/pause/3", b"3")
+        await wait_until(lambda: held.messages[-1][1] == b"3", 10, "read on the new connection")

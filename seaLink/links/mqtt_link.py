@@ -145,6 +145,12 @@ class MqttLink(SessionOwner):
                 n += 1
         return n
 
+    def hold_uplinks(self, held: bool) -> None:
+        """Leave the broker's next uplinks with the broker (True) or take them again (False): the
+        main session stops reading while a distress is being stored, so that the loop's turns
+        go to the distress and not to parsing a flood of positions."""
+        self._session.pause_reading(held)
+
     @property
     def connection(self) -> int:
         return self._session.connections

@@ -41,6 +41,7 @@ from seaLink.services.uplink_steps import (
 )
 from seaLink.services.uplink_times import TimeWindow
 from seaLink.settings import IngestSettings
+from seaLink.store import write_gate
 from seaLink.store.batch import BatchPlan
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.outage import StoreOutage
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 _URGENT_LANE: contextvars.ContextVar[bool] = contextvars.ContextVar("urgent_lane", default=False)
 _OUR_FAULTS = (RejectReason.INTERNAL_ERROR, RejectReason.STORE_REFUSED)
 _VESSEL_TOPICS_MAX = 200_000  # about 250 bytes each
+_HOLD_MAX_S = 2.0
 _YIELD_EVERY = 500  # uplinks classified between turns given to the other tasks (~5 ms of work)
 
 
@@ -109,6 +111,7 @@ class IngestPipeline:
         self.urgent_idle = asyncio.Event()
         self.urgent_idle.set()
         self._urgent_lane_running = False
+        self._hold_timer: asyncio.TimerHandle | None = None
         # A probe of committed batches (benchmarks measure publish-to-commit latency here).
         self.on_committed: Callable[[list[RawUplink]], None] | None = None
         self._request_due = request_due
@@ -141,15 +144,31 @@ class IngestPipeline:
         urgent = self._link.urgent
         self._urgent_lane_running = True
         _URGENT_LANE.set(True)  # this task's context only
+        write_gate.mark_urgent()  # on SQLite, its commits take the write lock before any other
         while True:
             if not urgent:
+                self._hold_main_session(False)
                 self.urgent_idle.set()
                 self._link.urgent_ready.clear()
                 await self._link.urgent_ready.wait()
                 continue
             self.urgent_idle.clear()
+            self._hold_main_session(True)
             batch = [urgent.popleft() for _ in range(len(urgent))]
             await self.process(batch, urgent=True)
+
+    def _hold_main_session(self, held: bool) -> None:
+        """While the lane works, the main session reads nothing: on a saturated hub, parsing the
+        flood behind a distress took most of every turn of the loop, and the distress's ten or so
+        store round trips each waited a turn (seconds in all). Never for longer than
+        `_HOLD_MAX_S` a batch: a lane stuck on its store must not stop the hub hearing boats."""
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+            self._hold_timer = None
+        self._link.hold_uplinks(held)
+        if held:
+            loop = asyncio.get_running_loop()
+            self._hold_timer = loop.call_later(_HOLD_MAX_S, self._link.hold_uplinks, False)
 
     @property
     def drained(self) -> bool:
@@ -187,6 +206,9 @@ class IngestPipeline:
             if i % _YIELD_EVERY == 0:
                 # Let other tasks take a turn: one that holds SQLite's write lock across awaits
                 # (zone watch, outbox, alerting) then finishes sooner and our commit waits less.
+                # A distress being stored meanwhile takes every turn it needs first.
+                if not urgent:
+                    await self._let_distress_pass()
                 await asyncio.sleep(0)
         self._count_uplinks()
         await self._check_acks(judged)

@@ -16,6 +16,8 @@ from sqlmodel import SQLModel
 
 from seaLink.errors import ConfigError
 from seaLink.store import schema, tables  # noqa: F401
+from seaLink.store.write_gate import WriteGate
+from seaLink.store.write_gate import install as install_write_gate
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,10 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            self.write_gate: WriteGate | None = WriteGate()
+            install_write_gate(self.engine, self.write_gate)
+        else:
+            self.write_gate = None
 
     @property
     def where(self) -> str:

@@ -241,6 +241,15 @@ class MqttSession:
         if self.online:
             self._subscribe([(topic, qos)])
 
+    def pause_reading(self, paused: bool) -> None:
+        """Stop (or resume) reading what the broker sends on this connection; the broker holds
+        it meanwhile. Publishing goes on. A new connection reads (its CONNACK must get in)."""
+        if self._adapter is not None:
+            if paused:
+                self._adapter.pause(self.client)
+            else:
+                self._adapter.resume(self.client)
+
     def drop(self) -> None:
         """Lose the link abruptly: no DISCONNECT, so the broker publishes the will."""
         self._attempt += 1  # whatever the attempt under way still reports is void
