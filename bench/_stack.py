@@ -29,10 +29,19 @@ PREFIX = "sealink/v1"
 
 class Stack:
     def __init__(
-        self, vessels: int, seed: int = 1, extra_env: dict[str, str] | None = None
+        self,
+        vessels: int,
+        seed: int = 1,
+        extra_env: dict[str, str] | None = None,
+        broker_conf: str = "",
+        broker_listeners: list[str] | None = None,
     ) -> None:
+        """`broker_listeners`: more loopback addresses for the broker's port (127.0.0.2, ...):
+        one address pair has ~28,000 ephemeral ports, fewer than 50,000 boats need."""
         self.work = Path(tempfile.mkdtemp(prefix="sealink-bench-"))
-        self.broker = Mosquitto(self.work / "broker")
+        port = free_port()
+        more = [f"listener {port} {host}" for host in broker_listeners or []]
+        self.broker = Mosquitto(self.work / "broker", port, "\n".join([broker_conf, *more]))
         self.url = f"sqlite+aiosqlite:///{self.work}/hub.db"
         self.port = free_port()
         self.fleet_dir = self.work / "fleet"
@@ -41,6 +50,7 @@ class Stack:
         self.extra_env = extra_env or {}
         self.hub: subprocess.Popen[bytes] | None = None
         self.sim: subprocess.Popen[bytes] | None = None
+        self.lean: list[subprocess.Popen[bytes]] = []
         self.token = ""
 
     @property
@@ -96,6 +106,16 @@ class Stack:
             stdout=open(self.work / "sim.log", "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
         )  # fmt: skip
 
+    def start_lean(self, ids: list[str], processes: int, *args: str, tag: str = "") -> None:
+        """`bench.lean_fleet` terminals for `ids`, split over `processes` processes."""
+        for n in range(processes):
+            part = ids[n::processes]
+            path = self.work / f"lean-{tag}{n}.ids"
+            path.write_text("\n".join(part) + "\n", encoding="utf-8")
+            cmd = [sys.executable, "-m", "bench.lean_fleet", str(self.broker.port), str(path)]
+            log = open(self.work / f"lean-{tag}{n}.log", "wb")  # noqa: SIM115
+            self.lean.append(subprocess.Popen([*cmd, *args], stdout=log, stderr=subprocess.STDOUT))
+
     def call(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.api + path, data=data, method=method)
@@ -123,7 +143,7 @@ class Stack:
         return total
 
     def stop(self) -> None:
-        for p in (self.sim, self.hub):
+        for p in (*self.lean, self.sim, self.hub):
             if p is not None and p.poll() is None:
                 p.terminate()
                 try:
