@@ -28,6 +28,7 @@ from seaLink.wire.topics import Topics
 
 log = logging.getLogger(__name__)
 
+PUBLISH_WINDOW = 1000  # QoS 1 publishes the outbox keeps in flight at most
 URGENT_SUFFIX = "-urgent"  # the client id of the hub's distress session: `<client id>-urgent`
 RECONNECT_FIRST_S = 0.2  # not at once: two clients with one id would take turns in a tight loop
 RECONNECT_MAX_S = 2.0
@@ -84,6 +85,7 @@ class MqttLink(SessionOwner):
         # Packet ids of our publishes that the broker has acknowledged, for the outbox.
         self.published: deque[tuple[int, int]] = deque()  # (connection, mid)
         self.published_ready = asyncio.Event()
+        self._awaiting: set[int] = set()  # packet ids of this connection's QoS 1 publishes
         self.on_connected: list[Callable[[], None]] = []
         # Several hubs: hub-to-hub topics (not uplinks) go to `on_internal`, acknowledged at once.
         self.internal_filters: list[str] = []
@@ -99,7 +101,10 @@ class MqttLink(SessionOwner):
                 session_expiry_s=s.session_expiry_s,
                 receive_maximum=s.receive_maximum,
                 manual_ack=True,
-                max_inflight=1000,
+                # paho's own window costs a scan of every message in flight per PUBACK (a
+                # 10,000-boat broadcast spent seconds in it): the outbox keeps the window
+                # instead (`awaiting_puback`, PUBLISH_WINDOW), and paho sends at once.
+                max_inflight=0,
                 max_queued=0,
                 reconnect_first_s=RECONNECT_FIRST_S,
                 reconnect_max_s=RECONNECT_MAX_S,
@@ -162,7 +167,16 @@ class MqttLink(SessionOwner):
         if not self._session.online:
             return None
         info = self._session.client.publish(topic, payload, qos=qos, retain=retain)
-        return info.mid if info.rc == paho.MQTT_ERR_SUCCESS else None
+        if info.rc != paho.MQTT_ERR_SUCCESS:
+            return None
+        if qos > 0:
+            self._awaiting.add(info.mid)
+        return info.mid
+
+    @property
+    def awaiting_puback(self) -> int:
+        """QoS 1 publishes of this connection the broker has not acknowledged yet."""
+        return len(self._awaiting)
 
     # -- connection ----------------------------------------------------------------------------
 
@@ -192,6 +206,7 @@ class MqttLink(SessionOwner):
         return [(f, 1) for f in subs]
 
     def mqtt_connected(self, session_present: bool) -> None:
+        self._awaiting.clear()  # an earlier connection's packet ids mean nothing now
         self.connected.set()
         if self._urgent_only:
             self._metrics.mqtt_urgent_connected.set(1)
@@ -211,6 +226,7 @@ class MqttLink(SessionOwner):
         self._metrics.mqtt_subscriptions_refused.inc(len(filters))
 
     def mqtt_published(self, mid: int, reason: ReasonCode | None) -> None:
+        self._awaiting.discard(mid)
         self.published.append((self._session.connections, mid))
         self.published_ready.set()
 

@@ -32,6 +32,7 @@ reachable (news this hub never saw, or saw out of order).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -44,7 +45,7 @@ from sqlalchemy import select
 
 from seaLink.clock import Clock
 from seaLink.domain.messaging import next_resend
-from seaLink.links.mqtt_link import MqttLink
+from seaLink.links.mqtt_link import PUBLISH_WINDOW, MqttLink
 from seaLink.metrics import HubMetrics
 from seaLink.services.events import EventBus
 from seaLink.settings import MessagingSettings
@@ -323,7 +324,12 @@ class Outbox:
             self.activity += 1
         if not self._link.connected.is_set():
             return busy
-        due = await self.store.due(now, self._settings.dispatch_batch)
+        room = PUBLISH_WINDOW - self._link.awaiting_puback
+        if room <= 0:  # the window is full: the next PUBACK (or a lost connection) makes room
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._link.published_ready.wait(), 1.0)
+            return True
+        due = await self.store.due(now, min(self._settings.dispatch_batch, room))
         if due:
             await self._dispatch(due, now)
             busy = True
