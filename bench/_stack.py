@@ -34,14 +34,17 @@ class Stack:
         seed: int = 1,
         extra_env: dict[str, str] | None = None,
         broker_conf: str = "",
-        broker_listeners: list[str] | None = None,
+        edges: int = 0,
     ) -> None:
-        """`broker_listeners`: more loopback addresses for the broker's port (127.0.0.2, ...):
-        one address pair has ~28,000 ephemeral ports, fewer than 50,000 boats need."""
+        """`edges`: that many more brokers, each bridged to the hub's (the boats connect to
+        them): one broker process holds as many connections as it may open files, 20,000 on
+        this machine, and the benchmark cannot raise that hard limit without CAP_SYS_RESOURCE."""
         self.work = Path(tempfile.mkdtemp(prefix="sealink-bench-"))
-        port = free_port()
-        more = [f"listener {port} {host}" for host in broker_listeners or []]
-        self.broker = Mosquitto(self.work / "broker", port, "\n".join([broker_conf, *more]))
+        self.broker = Mosquitto(self.work / "broker", extra_conf=broker_conf)
+        self.edges = [
+            Mosquitto(self.work / f"edge-{i}", extra_conf="\n".join([broker_conf, *_bridge(i, self.broker.port)]))
+            for i in range(edges)
+        ]  # fmt: skip
         self.url = f"sqlite+aiosqlite:///{self.work}/hub.db"
         self.port = free_port()
         self.fleet_dir = self.work / "fleet"
@@ -59,6 +62,8 @@ class Stack:
 
     def start(self) -> list[str]:
         self.broker.start()
+        for edge in self.edges:
+            edge.start()
         fleet = generate_fleet(
             self.vessels, ports_from_geojson(load_zones_document()), seed=self.seed
         )
@@ -106,13 +111,17 @@ class Stack:
             stdout=open(self.work / "sim.log", "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
         )  # fmt: skip
 
-    def start_lean(self, ids: list[str], processes: int, *args: str, tag: str = "") -> None:
-        """`bench.lean_fleet` terminals for `ids`, split over `processes` processes."""
+    def start_lean(
+        self, ids: list[str], processes: int, *args: str, tag: str = "", port: int | None = None
+    ) -> None:
+        """`bench.lean_fleet` terminals for `ids`, split over `processes` processes, on the
+        hub's broker or the one on `port` (an edge)."""
         for n in range(processes):
             part = ids[n::processes]
             path = self.work / f"lean-{tag}{n}.ids"
             path.write_text("\n".join(part) + "\n", encoding="utf-8")
-            cmd = [sys.executable, "-m", "bench.lean_fleet", str(self.broker.port), str(path)]
+            where = str(port or self.broker.port)
+            cmd = [sys.executable, "-m", "bench.lean_fleet", where, str(path)]
             log = open(self.work / f"lean-{tag}{n}.log", "wb")  # noqa: SIM115
             self.lean.append(subprocess.Popen([*cmd, *args], stdout=log, stderr=subprocess.STDOUT))
 
@@ -150,8 +159,26 @@ class Stack:
                     p.wait(20)
                 except subprocess.TimeoutExpired:
                     p.kill()
+        for edge in self.edges:
+            edge.stop()
         self.broker.stop()
         if os.environ.get("SEALINK_BENCH_KEEP"):
             print(f"kept: {self.work} (hub.log, sim.log, the store)")
         else:  # a 10,000-boat store and its logs are tens of MB a run
             shutil.rmtree(self.work, ignore_errors=True)
+
+
+def _bridge(i: int, core_port: int) -> list[str]:
+    """An edge broker's bridge to the hub's: the boats' uplinks and status go in, their down
+    messages come out (persistent, QoS 1 both ways)."""
+    return [
+        f"connection edge{i}",
+        f"address 127.0.0.1:{core_port}",
+        f"remote_clientid bench-edge-{i}",
+        "cleansession false",
+        "bridge_protocol_version mqttv311",
+        "try_private false",
+        f"topic {PREFIX}/vessels/+/up/# out 1",
+        f"topic {PREFIX}/vessels/+/status out 1",
+        f"topic {PREFIX}/vessels/+/down in 1",
+    ]

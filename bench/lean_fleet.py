@@ -50,7 +50,7 @@ class LeanVessel(SessionOwner):
     __slots__ = ("_ack", "_counters", "_down", "_pos", "_status", "lat", "lon", "session", "vid")
 
     def __init__(
-        self, vid: str, broker: BrokerAddress, adapter: PahoAsyncio, counters: Counters
+        self, vid: str, broker: BrokerAddress, adapter: PahoAsyncio, counters: Counters, bind: str
     ) -> None:
         self.vid = vid
         base = f"{PREFIX}/vessels/{vid}"
@@ -65,6 +65,7 @@ class LeanVessel(SessionOwner):
                 client_id=vid, protocol="5", keepalive_s=120, session_expiry_s=86_400,
                 username=vid, will=(self._status, b"offline"), max_inflight=20,
                 connect_in_thread=False, quiet=True, reconnect_first_s=1.0, reconnect_max_s=10.0,
+                bind_address=bind,
             ),
             self,
             adapter=adapter,
@@ -114,14 +115,16 @@ class LeanVessel(SessionOwner):
         self._counters.fixes += 1
 
 
-async def run(host: str, port: int, ids: list[str], report_s: float, connect_rate: float) -> None:
+async def run(
+    host: str, port: int, ids: list[str], report_s: float, connect_rate: float, bind: str
+) -> None:
     adapter = PahoAsyncio(misc_interval_s=5.0)
     broker = BrokerAddress(host, port)
     counters = Counters()
     fleet: list[LeanVessel] = []
     started = time.monotonic()
     for i, vid in enumerate(ids):
-        v = LeanVessel(vid, broker, adapter, counters)
+        v = LeanVessel(vid, broker, adapter, counters, bind)
         v.session.start()
         fleet.append(v)
         ahead = (i + 1) / connect_rate - (time.monotonic() - started)
@@ -159,6 +162,7 @@ def main() -> None:
     p.add_argument("port", type=int)
     p.add_argument("ids_file")
     p.add_argument("--host", default="127.0.0.1", help="the broker's address")
+    p.add_argument("--bind", default="", help="connect from this local address (127.0.0.2, ...)")
     p.add_argument("--report-s", type=float, default=0.0, help="a fix this often (0: none)")
     p.add_argument("--connect-rate", type=float, default=2000.0, help="connections per second")
     args = p.parse_args()
@@ -166,7 +170,7 @@ def main() -> None:
         ids = [line.strip() for line in f if line.strip()]
     raise_open_files(len(ids) + 256)
     try:
-        asyncio.run(run(args.host, args.port, ids, args.report_s, args.connect_rate))
+        asyncio.run(run(args.host, args.port, ids, args.report_s, args.connect_rate, args.bind))
     except KeyboardInterrupt:
         sys.exit(0)
 
