@@ -427,3 +427,37 @@ async def test_a_paused_session_reads_nothing_until_resumed_and_loses_nothing(
         await wait_until(lambda: paused.online, 10, "reconnected")
         publish(own_broker, "allowed/pause/3", b"3")
         await wait_until(lambda: held.messages[-1][1] == b"3", 10, "read on the new connection")
+
+
+async def test_a_buffered_client_hands_messages_to_on_message_and_still_honours_topic_callbacks(
+    own_broker: Mosquitto,
+) -> None:
+    """`BufferedClient` skips paho's per-topic callback lookup while there are none (the hub's
+    case); a callback added for a topic still gets that topic's messages, and only those."""
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    from seaLink.wire.mqtt import BufferedClient
+
+    plain: list[str] = []
+    filtered: list[str] = []
+    client = BufferedClient(callback_api_version=CallbackAPIVersion.VERSION2,
+                            client_id=f"b-{uuid.uuid4().hex[:8]}", protocol=paho.MQTTv5)  # fmt: skip
+    client.on_message = lambda _c, _u, m: plain.append(m.topic)
+    subscribed = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    client.on_subscribe = lambda *_a: loop.call_soon_threadsafe(subscribed.set)
+    client.on_connect = lambda c, *_a: c.subscribe("allowed/buf/#", qos=1)
+    client.connect("127.0.0.1", own_broker.port)
+    client.loop_start()
+    try:
+        await asyncio.wait_for(subscribed.wait(), 10)
+        publish(own_broker, "allowed/buf/a", b"1")
+        await wait_until(lambda: plain == ["allowed/buf/a"], 10, "on_message")
+        client.message_callback_add("allowed/buf/b", lambda _c, _u, m: filtered.append(m.topic))
+        publish(own_broker, "allowed/buf/b", b"2")
+        publish(own_broker, "allowed/buf/c", b"3")
+        await wait_until(lambda: len(plain) == 2 and filtered == ["allowed/buf/b"], 10, "both")
+        assert plain == ["allowed/buf/a", "allowed/buf/c"]
+    finally:
+        client.disconnect()
+        client.loop_stop()
