@@ -55,20 +55,22 @@ async def _queued(gate: WriteGate, n: int) -> None:
         await asyncio.sleep(0.01)
 
 
+async def _holding(db: Database, who: str, release: asyncio.Event) -> None:
+    """A long write transaction: it holds the gate across awaits until `release`."""
+    async with db.engine.begin() as conn:
+        await conn.execute(_log.insert().values(who=who))
+        await release.wait()
+
+
 async def test_writers_queue_in_the_hub_and_an_urgent_one_goes_first(db: Database) -> None:
     gate = _gate(db)
     release = asyncio.Event()
-
-    async def holder() -> None:
-        async with db.engine.begin() as conn:
-            await conn.execute(_log.insert().values(who="holder"))
-            await release.wait()  # a long transaction: the lock is held across awaits
 
     async def urgent() -> None:
         with urgent_writes():
             await _writer(db, "distress")
 
-    first = asyncio.create_task(holder())
+    first = asyncio.create_task(_holding(db, "holder", release))
     await asyncio.wait_for(_until_held(gate), 10)
     normal = []
     for i in range(3):  # one at a time: the order they reach the gate is the order they came
@@ -93,12 +95,7 @@ async def test_reads_do_not_wait_for_the_gate(db: Database) -> None:
     gate = _gate(db)
     release = asyncio.Event()
 
-    async def holder() -> None:
-        async with db.engine.begin() as conn:
-            await conn.execute(_log.insert().values(who="uncommitted"))
-            await release.wait()
-
-    task = asyncio.create_task(holder())
+    task = asyncio.create_task(_holding(db, "uncommitted", release))
     await asyncio.wait_for(_until_held(gate), 10)
     # WAL: a reader sees the last commit at once, while the writer holds the gate.
     assert await asyncio.wait_for(_order(db), 5) == []
@@ -125,12 +122,7 @@ async def test_a_writer_that_waits_too_long_gets_sqlites_error_and_the_gate_is_n
     gate.timeout_s = 0.3
     release = asyncio.Event()
 
-    async def holder() -> None:
-        async with db.engine.begin() as conn:
-            await conn.execute(_log.insert().values(who="slow"))
-            await release.wait()
-
-    task = asyncio.create_task(holder())
+    task = asyncio.create_task(_holding(db, "slow", release))
     await asyncio.wait_for(_until_held(gate), 10)
     with pytest.raises(OperationalError, match="database is locked"):
         await _writer(db, "impatient")
@@ -145,12 +137,7 @@ async def test_a_writer_cancelled_while_waiting_leaves_no_trace(db: Database) ->
     gate = _gate(db)
     release = asyncio.Event()
 
-    async def holder() -> None:
-        async with db.engine.begin() as conn:
-            await conn.execute(_log.insert().values(who="holder"))
-            await release.wait()
-
-    task = asyncio.create_task(holder())
+    task = asyncio.create_task(_holding(db, "holder", release))
     await asyncio.wait_for(_until_held(gate), 10)
     waiting = asyncio.create_task(_writer(db, "cancelled"))
     await asyncio.wait_for(_queued(gate, 1), 10)
