@@ -96,7 +96,10 @@ def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _check_pg_connections(session)
-    _exit_watchdog(int(session.exitstatus))
+    # An xdist worker is not done when its session is: it waits, alive, until the controller
+    # ends it (after the slowest worker), and the controller's own watchdog covers that exit.
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        _exit_watchdog(int(session.exitstatus))
 
 
 def _check_pg_connections(session: pytest.Session) -> None:
