@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import resource
 import statistics
 from pathlib import Path
 
@@ -28,6 +29,17 @@ def percentile(values: list[float], p: float) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[max(0, min(98, int(p) - 1))]
+
+
+def raise_open_files(wanted: int) -> int:
+    """Soft and hard RLIMIT_NOFILE to `wanted` (children inherit it: a connection is a file).
+    Raising the hard limit needs CAP_SYS_RESOURCE; without it, as far as the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), max(hard, wanted)))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, wanted), hard), hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def machine() -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -29,20 +28,9 @@ from typing import Any
 import psutil
 from sqlalchemy import text
 
-from bench._common import machine, percentile
+from bench._common import machine, percentile, raise_open_files
 from bench._stack import Stack
 from seaLink.store.db import Database
-
-
-def raise_open_files(wanted: int) -> int:
-    """Soft and hard RLIMIT_NOFILE to `wanted` (children inherit it: the broker needs one file
-    per connection). Raising the hard limit needs root; without it, as far as the hard limit."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), max(hard, wanted)))
-    except (ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, wanted), hard), hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def wait_heard(stack: Stack, n: int, limit_s: float) -> float:

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import random
-import resource
 import sys
 import time
 from datetime import UTC, datetime
@@ -28,10 +27,12 @@ from typing import Any
 import paho.mqtt.client as paho
 from paho.mqtt.reasoncodes import ReasonCode
 
+from bench._common import raise_open_files
 from seaLink.wire.mqtt import BrokerAddress, PahoAsyncio
 from seaLink.wire.session import MqttSession, SessionOwner, SessionSettings
+from seaLink.wire.topics import Topics, UplinkKind
 
-PREFIX = "sealink/v1"
+TOPICS = Topics()  # the protocol's default prefix, as the benchmarks' hub uses it
 
 
 def _now() -> str:
@@ -53,9 +54,8 @@ class LeanVessel(SessionOwner):
         self, vid: str, broker: BrokerAddress, adapter: PahoAsyncio, counters: Counters, bind: str
     ) -> None:
         self.vid = vid
-        base = f"{PREFIX}/vessels/{vid}"
-        self._status, self._down = f"{base}/status", f"{base}/down"
-        self._ack, self._pos = f"{base}/up/ack", f"{base}/up/position"
+        self._status, self._down = TOPICS.status(vid), TOPICS.down(vid)
+        self._ack, self._pos = TOPICS.up(vid, UplinkKind.ACK), TOPICS.up(vid, UplinkKind.POSITION)
         self._counters = counters
         rng = random.Random(vid)
         self.lat, self.lon = 22.5 + rng.random(), 116.5 + rng.random() * 1.5
@@ -82,7 +82,7 @@ class LeanVessel(SessionOwner):
         client = self.session.client
         client.publish(self._status, b"online", qos=1, retain=True)
         hello = {"ts": _now(), "terminal": "bench/lean-fleet"}
-        client.publish(f"{PREFIX}/vessels/{self.vid}/up/hello", json.dumps(hello), qos=1)
+        client.publish(TOPICS.up(self.vid, UplinkKind.HELLO), json.dumps(hello), qos=1)
 
     def mqtt_offline(self, lost: bool) -> None:
         self._counters.online -= 1
@@ -147,14 +147,6 @@ async def run(
             await asyncio.sleep(2)
     finally:
         task.cancel()
-
-
-def raise_open_files(wanted: int) -> None:
-    """A connection is a file descriptor: 25,000 boats in one process need more than 1,024."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = min(max(soft, wanted), hard)
-    if target > soft:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
 from sqlalchemy.exc import OperationalError
 
 from seaLink.store.db import Database
-from seaLink.store.write_gate import WriteGate, urgent_writes
+from seaLink.store.write_gate import WriteGate, mark_urgent
 
 _meta = MetaData()
 _log = Table(
@@ -67,8 +67,8 @@ async def test_writers_queue_in_the_hub_and_an_urgent_one_goes_first(db: Databas
     release = asyncio.Event()
 
     async def urgent() -> None:
-        with urgent_writes():
-            await _writer(db, "distress")
+        mark_urgent()  # this task only, as the distress lane marks its own
+        await _writer(db, "distress")
 
     first = asyncio.create_task(_holding(db, "holder", release))
     await asyncio.wait_for(_until_held(gate), 10)

@@ -15,11 +15,9 @@ rollback hands it on. Reads never wait (WAL). PostgreSQL has row locks and is no
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import itertools
 import sqlite3
-from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -33,16 +31,6 @@ URGENT = 0
 NORMAL = 1
 _priority: ContextVar[int] = ContextVar("write_priority", default=NORMAL)
 _READS = ("SELECT", "PRAGMA", "EXPLAIN")
-
-
-@contextlib.contextmanager
-def urgent_writes() -> Iterator[None]:
-    """Writes in this block (and in tasks it starts) go ahead of every normal writer."""
-    token = _priority.set(URGENT)
-    try:
-        yield
-    finally:
-        _priority.reset(token)
 
 
 def mark_urgent() -> None:
@@ -60,8 +48,6 @@ class WriteGate:
         self._holder: object | None = None
         self._waiters: list[tuple[int, int, asyncio.Future[None], object]] = []
         self._order = itertools.count()
-        self.waits = 0  # writers that found the gate taken
-        self.longest_wait_s = 0.0
 
     @property
     def holder(self) -> object | None:
@@ -71,10 +57,7 @@ class WriteGate:
         if self._holder is None and not self._waiters:
             self._holder = owner
             return
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        self.waits += 1
-        fut: asyncio.Future[None] = loop.create_future()
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (priority, next(self._order), fut, owner))
         try:
             async with asyncio.timeout(self.timeout_s):
@@ -89,8 +72,6 @@ class WriteGate:
                     f"database is locked: no turn to write within {self.timeout_s:g} s"
                 ) from None
             raise
-        finally:
-            self.longest_wait_s = max(self.longest_wait_s, loop.time() - started)
 
     def release(self, owner: object) -> None:
         """Hand the gate on, if `owner` holds it (a no-op otherwise: commits without writes)."""
