@@ -3,10 +3,11 @@ every open console; a filtered list is acknowledged in one action."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 from tests.console.conftest import ADMIN_PW, COORD_PW, Console, PageErrors, shot
 from tests.console.helpers import CJK_OUTSIDE_DATA, add_coordinator, login, sounds, zone_alerts
@@ -112,6 +113,59 @@ async def test_a_zone_alert_is_silenced_assigned_commented_acknowledged_and_reso
     # The history says what became of it, in words (not "未处理").
     await second.click('.tab[data-view="all"]')
     await expect(second.locator(".alert-row .alert-state")).to_have_text("已结案：其他")
+
+
+async def test_a_late_answer_neither_undoes_what_came_after_it_nor_wipes_what_is_being_typed(
+    page: Page, console: Console
+) -> None:
+    """A busy hub or network may answer an action after the live event's own read of the alert,
+    and after the next action: the older answer must not take the newer comment off the trail,
+    nor empty a field the officer is typing into (it did: an assignment's late answer redrew
+    the page with every field empty, and the comment typed meanwhile was refused as empty)."""
+    hub, clock = console.hub, console.clock
+    await add_coordinator(hub, clock, "coord2", COORD2_PW, ["G01"])
+    await login(page, console.base, "coord1", COORD_PW)
+    await zone_alerts(hub, clock, "V1")
+    await _open_alert(page, "V1")
+
+    release = asyncio.Event()
+
+    async def answer_late(route: Route) -> None:
+        response = await route.fetch()  # the hub has done it: the live event goes out now
+        await release.wait()
+        await route.fulfill(response=response)
+
+    await page.route("**/api/v1/alerts/*/assign", answer_late)
+    await page.select_option(".alert-page select[name=assignee]", "coord2")
+    await page.click(".alert-page .alert-assign")
+    # The live event's read shows the assignment while its own answer is held.
+    await expect(page.locator(".alert-page .alert-assigned")).to_have_text("coord2")
+    await page.fill(".alert-page textarea[name=comment]", "已电话联系船长")
+    await page.click(".alert-page .alert-comment")
+    await expect(page.locator(".trail-entry[data-action=comment]")).to_contain_text(
+        "已电话联系船长"
+    )
+    await expect(page.locator(".alert-page textarea[name=comment]")).to_have_value("")
+    await page.fill(".alert-page input[name=ack_note]", "船已掉头")
+
+    # The assignment's answer comes now, older than everything above; the page redraws for it.
+    await page.evaluate("document.querySelector('.alert-page .alert-actions').dataset.old = '1'")
+    async with page.expect_request_finished(lambda r: r.url.endswith("/assign")):
+        release.set()
+    await page.wait_for_function(
+        "!document.querySelector('.alert-page .alert-actions')?.dataset.old"
+    )
+    # As that redraw left it (a later read would mend a wrong page, and hide the fault).
+    drawn = await page.evaluate(
+        """() => ({
+            comments: [...document.querySelectorAll('.trail-entry[data-action=comment]')]
+                .map((e) => e.textContent),
+            note: document.querySelector('.alert-page input[name=ack_note]').value,
+        })"""
+    )
+    assert len(drawn["comments"]) == 1 and "已电话联系船长" in drawn["comments"][0], drawn
+    assert drawn["note"] == "船已掉头", drawn
+    await page.unroute("**/api/v1/alerts/*/assign")
 
 
 async def test_a_filtered_list_of_alerts_is_acknowledged_in_one_action(

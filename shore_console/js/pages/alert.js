@@ -1,6 +1,7 @@
 /** One alert of any kind (#/alerts/ID): what it is, where it stands, how far it has climbed and
  * who was told, the actions (acknowledge, silence, assign, comment, resolve) and its trail. Read
  * again when a live event says it changed, whichever console acted. */
+import { newestFirst } from "../core/answers.js";
 import { ApiError } from "../core/api.js";
 import { isSilenced } from "../core/alarm_kinds.js";
 import { t } from "../core/i18n.js";
@@ -49,12 +50,16 @@ export function mount(el, ctx, [aid]) {
   let gone = false;
   let alert = null;
   let timer = 0;
+  const answers = newestFirst();
 
-  function render({ keepTyped = true } = {}) {
+  /** `spent`: the fields an action has just used up; the rest of what was typed stays. */
+  function render({ spent = [] } = {}) {
     const a = alert;
     // News from another console redraws the page: keep what this person was typing.
     const typed = {};
-    if (keepTyped) for (const f of actions.querySelectorAll("textarea, input, select")) typed[f.name] = f.value;
+    for (const f of actions.querySelectorAll("textarea, input, select")) {
+      if (!spent.includes(f.name)) typed[f.name] = f.value;
+    }
     const v = fleet.get(a.vessel_id);
     el.querySelector(".alert-page").dataset.state = a.state;
     el.querySelector(".alert-page").dataset.exercise = a.exercise ? "1" : "0";
@@ -102,12 +107,15 @@ export function mount(el, ctx, [aid]) {
       alertActions(a, {
         api,
         session,
-        onDone: (updated) => {
-          alerts.upsert(updated);
-          alert = updated;
-          render({ keepTyped: false });
+        onDone: (updated, { ticket, spent }) => {
+          if (answers.show(ticket)) {
+            alerts.upsert(updated);
+            alert = updated;
+          }
+          render({ spent });
         },
         onError: ctx.reportError,
+        ask: answers.ask,
       }),
     );
     restoreTyped(actions, typed);
@@ -123,8 +131,9 @@ export function mount(el, ctx, [aid]) {
   }
 
   async function load() {
+    const ticket = answers.ask();
     const a = await api.alert(aid);
-    if (gone) return;
+    if (gone || !answers.show(ticket)) return;
     alert = a;
     alerts.upsert(a);
     render();

@@ -3,6 +3,7 @@
  * how far it has climbed and who was told, the scene map, the nearest boats and the boats tasked
  * with their answers, the log in words, the SITREP and the CAP message. Read again on live
  * `incident_log`, `alert` and `alert_notify` events. */
+import { newestFirst } from "../core/answers.js";
 import { ApiError } from "../core/api.js";
 import { distressSource, isSilenced } from "../core/alarm_kinds.js";
 import { t } from "../core/i18n.js";
@@ -66,6 +67,8 @@ export function mount(el, ctx, [iid]) {
   let doc = null; // the incident
   let nearest = []; // the nearest boats
   let timer = 0;
+  const incidentAnswers = newestFirst();
+  const boatAnswers = newestFirst();
   let sitrepText = "";
   let capText = "";
   const picked = new Set();
@@ -133,9 +136,10 @@ export function mount(el, ctx, [iid]) {
       alertActions(a, {
         api,
         session,
-        onDone: (updated) => {
-          alerts.upsert(updated);
-          for (const f of actions.querySelectorAll("textarea, input")) f.value = "";
+        onDone: (updated, { spent }) => {
+          alerts.upsert(updated); // the store keeps the newer of two (updated_at)
+          // The page is drawn from the incident's own read, which follows.
+          for (const f of actions.querySelectorAll("textarea, input")) if (spent.includes(f.name)) f.value = "";
           loadAll().catch(fail);
         },
         onError: ctx.reportError,
@@ -280,8 +284,9 @@ export function mount(el, ctx, [iid]) {
   }
 
   async function loadIncident() {
+    const ticket = incidentAnswers.ask();
     const d = await api.incident(iid);
-    if (gone) return;
+    if (gone || !incidentAnswers.show(ticket)) return;
     doc = d;
     if (d.alert) alerts.upsert(d.alert);
     renderSummary();
@@ -296,9 +301,10 @@ export function mount(el, ctx, [iid]) {
   }
 
   async function loadBoats() {
+    const ticket = boatAnswers.ask();
     try {
       const r = await api.nearest(iid, 10);
-      if (gone) return;
+      if (gone || !boatAnswers.show(ticket)) return;
       nearest = r.vessels || [];
       renderBoats(r);
       renderScene();

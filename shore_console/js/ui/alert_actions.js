@@ -2,7 +2,9 @@
  * The actions on one alert, for any kind of alert: acknowledge (as the person logged in, with a
  * note), silence the sound for a while (never an acknowledgement), assign to a person who may act
  * on its grid, comment, resolve with an outcome. Used by the alert page and the incident page;
- * `onDone(alert)` gets the alert as the hub answered.
+ * `onDone(alert, { ticket, spent })` gets the alert as the hub answered, the ticket `ask()` gave
+ * when the request was sent (answers can come out of order: `core/answers.js`) and the names of
+ * the fields the action used up (to be emptied; whatever else the person typed stays).
  */
 import { t } from "../core/i18n.js";
 import { isSilenced } from "../core/alarm_kinds.js";
@@ -11,18 +13,19 @@ import { chooseWanted, h, raw } from "./dom.js";
 
 const SILENCE_CHOICES = [5, 10, 30, 60];
 
-export function alertActions(a, { api, session, onDone, onError }) {
+export function alertActions(a, { api, session, onDone, onError, ask = () => 0 }) {
   if (session.role === "viewer") return h("p", { class: "muted read-only-note" }, t("alert.read_only"));
   const open = a.state !== "resolved";
   const status = h("p", { class: "form-status", role: "status" });
 
-  async function act(button, call, done = "") {
+  async function act(call, spent, done = "") {
     for (const b of box.querySelectorAll("button")) b.disabled = true;
     status.className = "form-status";
     status.textContent = "";
     try {
+      const ticket = ask();
       const alert = await call();
-      onDone(alert);
+      onDone(alert, { ticket, spent });
       if (done) {
         status.className = "form-status ok";
         status.textContent = done;
@@ -40,14 +43,14 @@ export function alertActions(a, { api, session, onDone, onError }) {
     placeholder: t("alert.ack_note"), "aria-label": t("alert.ack_note") });
   const ackBtn = h("button", { type: "button", class: "alert-ack primary", disabled: a.state !== "raised" },
     t("alert.ack_as", { name: session.username }));
-  ackBtn.addEventListener("click", () => act(ackBtn, () => api.ack(a.id, ackNote.value.trim())));
+  ackBtn.addEventListener("click", () => act(() => api.ack(a.id, ackNote.value.trim()), ["ack_note"]));
 
   // Silence: the sound only.
   const minutes = h("select", { name: "silence_minutes", class: "silence-minutes", "aria-label": t("alert.silence_for") },
     SILENCE_CHOICES.map((n) => h("option", { value: n, selected: n === 10 }, t("alert.minutes", { n }))));
   const silenceBtn = h("button", { type: "button", class: "alert-silence", disabled: !open },
     t("alert.silence"));
-  silenceBtn.addEventListener("click", () => act(silenceBtn, () => api.silence(a.id, Number(minutes.value))));
+  silenceBtn.addEventListener("click", () => act(() => api.silence(a.id, Number(minutes.value)), ["silence_minutes"]));
 
   // Assign: to oneself, to one of the people who may act on the grid, or a name typed.
   const who = h("select", { name: "assignee", class: "assignee", "aria-label": t("alert.assign_to") },
@@ -62,7 +65,7 @@ export function alertActions(a, { api, session, onDone, onError }) {
     if (!chooseWanted(who) && a.assigned_to) who.value = a.assigned_to;
   }).catch((err) => onError?.(err));
   const assignBtn = h("button", { type: "button", class: "alert-assign", disabled: !open }, t("alert.assign"));
-  assignBtn.addEventListener("click", () => act(assignBtn, () => api.assign(a.id, who.value)));
+  assignBtn.addEventListener("click", () => act(() => api.assign(a.id, who.value), ["assignee"]));
 
   // Comment.
   const text = h("textarea", { name: "comment", class: "comment-text", rows: 2, maxlength: 2000,
@@ -74,7 +77,7 @@ export function alertActions(a, { api, session, onDone, onError }) {
       status.textContent = t("alert.comment_empty");
       return;
     }
-    act(commentBtn, () => api.comment(a.id, text.value.trim()), t("alert.commented"));
+    act(() => api.comment(a.id, text.value.trim()), ["comment"], t("alert.commented"));
   });
 
   // Resolve with an outcome.
@@ -84,7 +87,7 @@ export function alertActions(a, { api, session, onDone, onError }) {
     placeholder: t("alert.resolve_note"), "aria-label": t("alert.resolve_note") });
   const resolveBtn = h("button", { type: "button", class: "alert-resolve", disabled: !open }, t("alert.resolve"));
   resolveBtn.addEventListener("click", () =>
-    act(resolveBtn, () => api.resolve(a.id, outcome.value, resolveNote.value.trim())));
+    act(() => api.resolve(a.id, outcome.value, resolveNote.value.trim()), ["outcome", "resolve_note"]));
 
   const row = (label, ...children) =>
     h("div", { class: "action-row" }, h("span", { class: "action-label" }, label), ...children);
