@@ -65,7 +65,7 @@ class LeanVessel(SessionOwner):
                 client_id=vid, protocol="5", keepalive_s=120, session_expiry_s=86_400,
                 username=vid, will=(self._status, b"offline"), max_inflight=20,
                 connect_in_thread=False, quiet=True, reconnect_first_s=1.0, reconnect_max_s=10.0,
-                bind_address=bind,
+                bind_address=bind, buffered=True,
             ),
             self,
             adapter=adapter,

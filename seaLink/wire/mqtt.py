@@ -17,7 +17,10 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import MQTTErrorCode
+
+from seaLink.wire.buffered_client import BufferedClient
+
+__all__ = ["BrokerAddress", "BufferedClient", "PahoAsyncio", "masked_url", "parse_broker_url"]
 
 READ_SLICE_S = 0.005  # the longest one client's socket keeps the loop to itself (checked every 16)
 
@@ -61,64 +64,6 @@ def parse_broker_url(url: str) -> BrokerAddress:
         tls=tls,
         websocket=ws,
     )
-
-
-class BufferedClient(paho.Client):
-    """A paho client that reads its socket in large chunks.
-
-    paho asks for each packet in three or four `recv` calls (the type byte, the length bytes one
-    by one, then the rest); under a flood of small uplinks those system calls are a large part of
-    the receive path. Here one `recv` of up to 64 KiB serves many packets, and `buffered` tells
-    the reader that packets are waiting although the socket has nothing more to say.
-    """
-
-    RECV_CHUNK = 65536
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._rbuf = bytearray()
-        self._filtered = False  # per-topic callbacks (`message_callback_add`) in use
-
-    @property
-    def buffered(self) -> int:
-        return len(self._rbuf)
-
-    def reconnect(self) -> MQTTErrorCode:
-        self._rbuf.clear()  # bytes of an old connection are never parsed as the new one's
-        return super().reconnect()
-
-    def message_callback_add(self, sub: str, callback: Any) -> None:
-        self._filtered = True
-        super().message_callback_add(sub, callback)
-
-    def _handle_on_message(self, message: paho.MQTTMessage) -> None:
-        # paho looks every topic up in its table of per-topic callbacks, even an empty one:
-        # 14% of the hub's time under a flood of positions (py-spy). Without such callbacks,
-        # straight to `on_message`, with paho's own handling of an exception it raises.
-        if self._filtered:
-            super()._handle_on_message(message)
-            return
-        on_message = self.on_message
-        if on_message is None:
-            return
-        with self._in_callback_mutex:
-            try:
-                on_message(self, self._userdata, message)
-            except Exception as err:
-                self._easy_log(paho.MQTT_LOG_ERR, "Caught exception in on_message: %s", err)
-                if not self.suppress_exceptions:
-                    raise
-
-    def _sock_recv(self, bufsize: int) -> bytes:
-        buf = self._rbuf
-        if not buf:
-            data = super()._sock_recv(self.RECV_CHUNK)
-            if len(data) <= bufsize:
-                return data  # all of it asked for, or b"" at the end of the stream
-            buf += data
-        out = bytes(buf[:bufsize])
-        del buf[:bufsize]  # cheap: a bytearray drops its head without moving the rest
-        return out
 
 
 def _buffered(client: paho.Client) -> bool:
@@ -195,12 +140,17 @@ class PahoAsyncio:
         self._loop.remove_writer(sock)
 
     def _read(self, client: paho.Client) -> None:
-        # paho reads one packet per call; drain what is buffered in one wake-up, but bounded in
-        # packets and in time, so one busy client cannot starve the loop: measured on a saturated
-        # machine, 256 packets took up to 0.8 s, and every other task waited that long per turn.
+        # Drain what is waiting in one wake-up, but bounded in time, so one busy client cannot
+        # starve the loop: measured on a saturated machine, 256 packets took up to 0.8 s, and
+        # every other task waited that long per turn. (paho reads one packet per call.)
         if client in self._paused:
             return
         deadline = time.perf_counter() + READ_SLICE_S
+        if isinstance(client, BufferedClient):
+            client.read_packets(deadline)
+            if client.buffered and client not in self._paused:
+                self._loop.call_soon(self._read, client)  # the slice ran out: after the others
+            return
         for i in range(256):
             if i & 15 == 15 and time.perf_counter() > deadline:
                 break
