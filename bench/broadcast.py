@@ -18,7 +18,7 @@ import statistics
 import time
 from datetime import datetime
 
-from bench._common import machine, percentile
+from bench._common import cpu_seconds, machine, percentile
 from bench._stack import Stack
 
 
@@ -59,6 +59,10 @@ def main() -> None:
         )
         time.sleep(3)
         sent0 = stack.metric("sealink_outbox_sent_total")
+        assert stack.hub is not None and stack.broker.proc is not None
+        cpu_of = {"hub": [stack.hub.pid], "broker": [stack.broker.proc.pid],
+                  "fleet": [p.pid for p in stack.lean] + ([stack.sim.pid] if stack.sim else [])}  # fmt: skip
+        cpu0 = {k: sum(cpu_seconds(pid) for pid in pids) for k, pids in cpu_of.items()}
         started = time.monotonic()
         created = stack.call("POST", "/api/v1/broadcasts", {
             "kind": "notice", "title": "渔港检查通知", "body": "明天上午九点渔政检查消防设备，请做好准备。",
@@ -83,6 +87,9 @@ def main() -> None:
                 delivered = time.monotonic() - started
             if states["acknowledged"] >= args.vessels:
                 acked = time.monotonic() - started
+                cpu = {
+                    k: sum(cpu_seconds(pid) for pid in pids) - cpu0[k] for k, pids in cpu_of.items()
+                }
                 break
             time.sleep(0.1)
         timings = []
@@ -133,6 +140,13 @@ def main() -> None:
         print(
             f"  per-vessel acknowledgement: p50 {percentile(a_lat, 50):.0f} ms, p99 {percentile(a_lat, 99):.0f} ms"
         )
+        if acked is not None:
+            print(
+                "  CPU from the POST to the last ack: "
+                + ", ".join(f"{k} {v:.2f} s" for k, v in cpu.items())
+                + f"; hub {cpu['hub'] / args.vessels * 1e6:.0f} us per vessel"
+                + " (the roll-up polls included)"
+            )
         print(
             f"  roll-up query (API, incl. HTTP) while deliveries change: {len(changing)} reads, "
             f"median {statistics.median(changing):.1f} ms, max {max(changing):.1f} ms   "

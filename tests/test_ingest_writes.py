@@ -7,12 +7,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from seaLink.domain.messaging import DeliveryState
 from seaLink.store.batch import BatchPlan, Heard
 from seaLink.store.db import Database
 from seaLink.store.fleet_io import import_fleet
 from seaLink.store.ingest_writes import IngestWriter
+from seaLink.store.outbox_store import ACK_STATEMENTS
 from seaLink.store.raw_rows import RawRows
-from seaLink.store.tables import Position, VesselState
+from seaLink.store.tables import AckEvent, Delivery, Position, VesselState
 from seaLink.wire.payloads import Fix, NavState
 from tests.conftest import small_fleet
 
@@ -110,5 +112,64 @@ async def test_latest_fix_and_last_heard_move_forward_each_on_its_own(clean_stor
         assert (v1["last_heard"], v1["last_link"]) == (T0 + timedelta(minutes=20), "ais")
         assert (v3["fix_ts"], v3["lat"], v3["sog"]) == (T0 + timedelta(minutes=1), 23.30, 3.0)
         assert (v3["last_heard"], v3["last_link"]) == (T0 + timedelta(minutes=5), "beidou")
+    finally:
+        await db.dispose()
+
+
+def _acks(vessel_id: str) -> list[dict[str, Any]]:
+    at = [T0 + timedelta(minutes=m, microseconds=7) for m in range(1, 6)]
+    return [
+        {"m": f"{vessel_id}-0", "v": vessel_id, "ts": at[0], "state": "delivered", "ln": "mqtt"},
+        {"m": f"{vessel_id}-0", "v": vessel_id, "ts": at[1], "state": "acknowledged", "ln": "beidou"},
+        {"m": f"{vessel_id}-1", "v": vessel_id, "ts": at[2], "state": "read", "ln": "mqtt"},
+        {"m": f"{vessel_id}-2", "v": vessel_id, "ts": at[3], "state": "declined", "ln": "mqtt"},
+        # late and lower: changes no state, fills no stage it has passed with a later time
+        {"m": f"{vessel_id}-2", "v": vessel_id, "ts": at[4], "state": "delivered", "ln": "ais"},
+    ]  # fmt: skip
+
+
+async def test_acknowledgements_bound_raw_are_stored_as_sqlalchemy_stores_them(
+    clean_store: str,
+) -> None:
+    d: Any = Delivery.__table__  # type: ignore[attr-defined]
+    db = Database(clean_store)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(d.insert(), [
+                {"msg_id": f"{v}-{i}", "vessel_id": v, "grid_id": "G01", "kind": "notice",
+                 "payload": "{}", "state": "sent", "rank": 1, "attempts": 1,
+                 "next_attempt_at": T0, "queued_at": T0}
+                for v in ("A", "B") for i in range(3)
+            ])  # fmt: skip
+        writer = IngestWriter(db)
+        async with db.engine.begin() as conn:
+            for ack_a, ack_b in zip(_acks("A"), _acks("B"), strict=True):  # one by one, in order
+                state = DeliveryState(ack_a["state"])
+                await conn.execute(ACK_STATEMENTS[state], [ack_a])
+                await writer._update_acks[state].execute(conn, [ack_b])
+            events = [{"msg_id": a["m"], "vessel_id": a["v"], "state": a["state"], "ts": a["ts"],
+                       "received_at": T0 + timedelta(hours=1), "link": a["ln"], "crew": "[]",
+                       "text": "你好", "answers": "[]", "eta_min": None, "recall": None}
+                      for a in _acks("A") + _acks("B")]  # fmt: skip
+            await conn.execute(db.insert_ignore(AckEvent.__table__), events[:5])  # type: ignore[attr-defined]
+            await writer._insert_ack_events.execute(conn, events[5:])
+            await writer._insert_ack_events.execute(conn, events[5:])  # a redelivery: ignored
+        cols = "state, rank, ack_link, delivered_at, read_at, acked_at"
+        a = await _raw(db, f"SELECT {cols} FROM delivery WHERE vessel_id = 'A' ORDER BY msg_id")
+        b = await _raw(db, f"SELECT {cols} FROM delivery WHERE vessel_id = 'B' ORDER BY msg_id")
+        assert a == b  # the very values in the database
+        async with db.engine.connect() as conn:
+            rows = (await conn.execute(select(d).where(d.c.vessel_id == "B").order_by(d.c.msg_id))).all()  # fmt: skip
+        got = [(r.state, r.rank, r.ack_link, r.delivered_at, r.read_at, r.acked_at) for r in rows]
+        at = [x["ts"] for x in _acks("B")]
+        assert got == [
+            ("acknowledged", 4, "beidou", at[0], at[1], at[1]),  # acknowledged: read too
+            ("read", 3, "mqtt", at[2], at[2], None),
+            ("declined", 4, "mqtt", at[3], at[3], at[3]),
+        ]
+        cols = "state, ts, received_at, link, crew, text, answers, eta_min, recall"
+        a = await _raw(db, f"SELECT {cols} FROM ack_event WHERE vessel_id = 'A' ORDER BY id")
+        b = await _raw(db, f"SELECT {cols} FROM ack_event WHERE vessel_id = 'B' ORDER BY id")
+        assert len(a) == 5 and a == b
     finally:
         await db.dispose()

@@ -125,7 +125,9 @@ class IngestWriter:
         self._update_latest = RawRows(db, _UPDATE_LATEST)
         self._insert_journal = db.insert_ignore(Uplink.__table__)  # type: ignore[attr-defined]
         self._insert_dead = DeadLetter.__table__.insert()  # type: ignore[attr-defined]
-        self._insert_ack_events = db.insert_ignore(AckEvent.__table__)  # type: ignore[attr-defined]
+        # And the two every batch of acknowledgements runs (a fleet-wide broadcast: two a boat).
+        self._update_acks = {s: RawRows(db, stmt) for s, stmt in ACK_STATEMENTS.items()}
+        self._insert_ack_events = RawRows(db, _insert_ack_events(db))
         self.conflicts = 0  # batches rolled back by a deadlock or serialization failure
 
     async def commit(self, plan: BatchPlan) -> list[DomainEvent]:
@@ -175,10 +177,10 @@ class IngestWriter:
                 for a in sorted(plan.acks, key=itemgetter("v", "m", "ts")):
                     by_state.setdefault(a["state"], []).append(a)
                 for state in sorted(by_state, key=_ACK_ORDER.__getitem__):
-                    await conn.execute(ACK_STATEMENTS[DeliveryState(state)], by_state[state])
+                    await self._update_acks[DeliveryState(state)].execute(conn, by_state[state])
             if plan.ack_events:
-                await conn.execute(
-                    self._insert_ack_events, sorted(plan.ack_events, key=_by_ack_event)
+                await self._insert_ack_events.execute(
+                    conn, sorted(plan.ack_events, key=_by_ack_event)
                 )
             # By vessel; a vessel's own distress messages keep their order (a cancel after its
             # alarm). Their events are listed in that order too.
@@ -211,6 +213,14 @@ class IngestWriter:
             if plan.dead_letters:
                 await conn.execute(self._insert_dead, plan.dead_letters)
         return _plan_events(plan) + stored
+
+
+def _insert_ack_events(db: Database) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING of every column but the id, each bound by its name."""
+    table: Any = AckEvent.__table__  # type: ignore[attr-defined]
+    names = [c.name for c in table.columns if c.name != "id"]
+    insert: Any = db.insert(table).values({n: bindparam(n) for n in names})
+    return insert.on_conflict_do_nothing()
 
 
 def _is_journalled(vessel_id: str, key: str) -> Any:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, update
 
 from seaLink.domain.messaging import RANK, DeliveryState
 from seaLink.store.db import Database
@@ -35,17 +35,20 @@ class DueMessage:
 
 def ack_statement(state: DeliveryState) -> Any:
     """UPDATE for one acknowledgement state: only ever moves a delivery up the ladder."""
-    r = RANK[state]
+    # The state and its rank are written into the statement, not bound: the ingest path binds
+    # its rows as they are (`RawRows`), by name, and only m, v, ts and ln come with each row.
+    r: Any = literal_column(str(RANK[state]))
+    name: Any = literal_column(f"'{state.value}'")
     ts: Any = bindparam("ts")
     values: dict[str, Any] = {
-        "state": case((_d.c.rank < r, state.value), else_=_d.c.state),
+        "state": case((_d.c.rank < r, name), else_=_d.c.state),
         "rank": case((_d.c.rank < r, r), else_=_d.c.rank),
         "ack_link": case((_d.c.rank < r, bindparam("ln")), else_=_d.c.ack_link),
         "delivered_at": func.coalesce(_d.c.delivered_at, ts),
     }
-    if r >= RANK[DeliveryState.READ]:
+    if RANK[state] >= RANK[DeliveryState.READ]:
         values["read_at"] = func.coalesce(_d.c.read_at, ts)
-    if r >= RANK[DeliveryState.ACKNOWLEDGED]:
+    if RANK[state] >= RANK[DeliveryState.ACKNOWLEDGED]:
         values["acked_at"] = func.coalesce(_d.c.acked_at, ts)
     return (
         update(_d)
