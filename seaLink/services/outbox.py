@@ -151,6 +151,9 @@ class Outbox:
         # msg_id -> when its cancel was published, and the gateways that may still hold it
         self._withdrawing: dict[str, tuple[datetime, set[str]]] = {}
         self._unconfirmed: list[int] = []  # broker-confirmed sends not yet marked (store away)
+        # Attempts of the round before, written with the next round's confirmations (one
+        # transaction a round), always before that round reads what is due.
+        self._unrecorded: list[dict[str, Any]] = []
         self.beidou: BeidouRoute | None = beidou
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()
@@ -302,7 +305,7 @@ class Outbox:
         if self.beidou is not None and self.beidou.results:
             await self._beidou_results(now)
             busy = True
-        if self._link.published or self._unconfirmed:
+        if self._link.published or self._unconfirmed or self._unrecorded:
             await self._confirm_sent(now)
             busy = True
         if self._recheck_at is None or now >= self._recheck_at:
@@ -564,13 +567,23 @@ class Outbox:
                     "next_at": next_resend(m.attempts + 1, now),
                 }
             )
-        await self.store.record_attempts(attempts)
+        self._unrecorded.extend(attempts)
         await self.store.park(dict.fromkeys(parked), now)
         self._metrics.outbox_sent.labels("mqtt").inc(len(attempts))
         self.activity += 1
 
+    async def _record_attempts(self) -> None:
+        attempts, self._unrecorded = self._unrecorded, []
+        try:
+            await self.store.record_attempts(attempts)
+        except Exception:
+            self._unrecorded = attempts + self._unrecorded
+            raise
+
     async def _beidou_results(self, now: datetime) -> None:
         assert self.beidou is not None
+        if self._unrecorded:  # a result is applied over its attempt, never under it
+            await self._record_attempts()
         sent: list[tuple[int, str]] = []
         failed: list[tuple[int, str]] = []
         results = list(self.beidou.results)
@@ -640,9 +653,11 @@ class Outbox:
             current = self._link.connection
             self._inflight = {k: v for k, v in self._inflight.items() if k[0] == current}
         confirmed, self._unconfirmed = self._unconfirmed + confirmed, []
+        attempts, self._unrecorded = self._unrecorded, []
         try:
-            await self.store.mark_sent(confirmed, now, link="mqtt")
+            await self.store.record_sends(attempts, confirmed, now)
         except Exception:
-            self._unconfirmed = confirmed  # marked on the next round instead
+            self._unconfirmed = confirmed  # written on the next round instead
+            self._unrecorded = attempts + self._unrecorded
             raise
         self.activity += 1

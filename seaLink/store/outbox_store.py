@@ -146,6 +146,24 @@ class OutboxStore:
         """rows: id, link, attempts, next_at."""
         if not rows:
             return
+        async with self._db.engine.begin() as conn:
+            await self._record_attempts(conn, rows)
+
+    async def record_sends(
+        self, attempts: Sequence[dict[str, Any]], sent: Iterable[int], ts: datetime
+    ) -> None:
+        """`record_attempts` and `mark_sent` (MQTT) in one transaction: the outbox's bookkeeping
+        of a round. On SQLite each transaction waits its turn for the one write lock, behind
+        the ingest's batches: a fan-out round that wrote twice waited twice."""
+        if not attempts and not sent:
+            return
+        async with self._db.engine.begin() as conn:
+            if attempts:
+                await self._record_attempts(conn, attempts)
+            await self._mark_sent(conn, sent, ts, "mqtt", None)
+
+    @staticmethod
+    async def _record_attempts(conn: Any, rows: Sequence[dict[str, Any]]) -> None:
         stmt = (
             update(_d)
             .where(_d.c.id == bindparam("did"))
@@ -155,14 +173,24 @@ class OutboxStore:
                 next_attempt_at=bindparam("next_at"),
             )
         )
-        async with self._db.engine.begin() as conn:  # rows in id order, as every batch update
-            await conn.execute(stmt, sorted(rows, key=lambda r: r["did"]))
+        # rows in id order, as every batch update
+        await conn.execute(stmt, sorted(rows, key=lambda r: r["did"]))
 
     async def mark_sent(
         self, ids: Iterable[int], ts: datetime, link: str = "mqtt", next_at: datetime | None = None
     ) -> None:
         """The link handed these copies on (broker or Beidou terminal): noted in `copies`;
         `next_at`, when given, is when to send again if still not delivered."""
+        ids = sorted(set(ids))
+        if not ids:
+            return
+        async with self._db.engine.begin() as conn:
+            await self._mark_sent(conn, ids, ts, link, next_at)
+
+    @staticmethod
+    async def _mark_sent(
+        conn: Any, ids: Iterable[int], ts: datetime, link: str, next_at: datetime | None
+    ) -> None:
         rows = [{"did": i, "ts": ts, "ln": link} for i in sorted(set(ids))]
         if not rows:
             return
@@ -184,8 +212,7 @@ class OutboxStore:
                 ),
             )
         )
-        async with self._db.engine.begin() as conn:
-            await conn.execute(stmt, rows)
+        await conn.execute(stmt, rows)
 
     async def fail(self, ids: Sequence[int], now: datetime, reason: str) -> None:
         """Give up on messages that were sent again and again without being delivered."""
