@@ -28,8 +28,8 @@ from seaLink.wire.topics import Topics
 
 log = logging.getLogger(__name__)
 
-# QoS 1 publishes the outbox keeps in flight at most. Under a 10,000-boat fan-out the broker's
-# PUBACK came ~0.7 s after the publish (it serves the hub's socket between 10,000 boats' acks):
+# QoS 1 publishes the outbox keeps in flight at most. Under a 10,000-boat fan-out the hub saw
+# each PUBACK ~0.7 s after its publish (while reading its socket between store round trips):
 # 1,000 in flight capped sending near 1,400/s (bench.broadcast: all delivered 6.9-7.7 s); 4,000
 # gave 4.1-5.3 s, and 10,000 no better.
 PUBLISH_WINDOW = 4000
