@@ -37,7 +37,8 @@ def ack_statement(state: DeliveryState) -> Any:
     """UPDATE for one acknowledgement state: only ever moves a delivery up the ladder."""
     # The state and its rank are written into the statement, not bound: the ingest path binds
     # its rows as they are (`RawRows`), by name, and only m, v, ts and ln come with each row.
-    r: Any = literal_column(str(RANK[state]))
+    rank = RANK[state]
+    r: Any = literal_column(str(rank))
     name: Any = literal_column(f"'{state.value}'")
     ts: Any = bindparam("ts")
     values: dict[str, Any] = {
@@ -46,9 +47,9 @@ def ack_statement(state: DeliveryState) -> Any:
         "ack_link": case((_d.c.rank < r, bindparam("ln")), else_=_d.c.ack_link),
         "delivered_at": func.coalesce(_d.c.delivered_at, ts),
     }
-    if RANK[state] >= RANK[DeliveryState.READ]:
+    if rank >= RANK[DeliveryState.READ]:
         values["read_at"] = func.coalesce(_d.c.read_at, ts)
-    if RANK[state] >= RANK[DeliveryState.ACKNOWLEDGED]:
+    if rank >= RANK[DeliveryState.ACKNOWLEDGED]:
         values["acked_at"] = func.coalesce(_d.c.acked_at, ts)
     return (
         update(_d)
@@ -155,12 +156,14 @@ class OutboxStore:
         """`record_attempts` and `mark_sent` (MQTT) in one transaction: the outbox's bookkeeping
         of a round. On SQLite each transaction waits its turn for the one write lock, behind
         the ingest's batches: a fan-out round that wrote twice waited twice."""
-        if not attempts and not sent:
+        ids = sorted(set(sent))
+        if not attempts and not ids:
             return
         async with self._db.engine.begin() as conn:
             if attempts:
                 await self._record_attempts(conn, attempts)
-            await self._mark_sent(conn, sent, ts, "mqtt", None)
+            if ids:
+                await self._mark_sent(conn, ids, ts, "mqtt", None)
 
     @staticmethod
     async def _record_attempts(conn: Any, rows: Sequence[dict[str, Any]]) -> None:
@@ -189,11 +192,10 @@ class OutboxStore:
 
     @staticmethod
     async def _mark_sent(
-        conn: Any, ids: Iterable[int], ts: datetime, link: str, next_at: datetime | None
+        conn: Any, ids: Sequence[int], ts: datetime, link: str, next_at: datetime | None
     ) -> None:
-        rows = [{"did": i, "ts": ts, "ln": link} for i in sorted(set(ids))]
-        if not rows:
-            return
+        """`ids`: distinct, in id order (as every batch update), not empty."""
+        rows = [{"did": i, "ts": ts, "ln": link} for i in ids]
         more: dict[str, Any] = {}
         if next_at is not None:
             more["next_attempt_at"] = case((_d.c.rank <= 1, next_at), else_=_d.c.next_attempt_at)

@@ -30,6 +30,10 @@ _PUBACK = 0x40
 _AGAIN = MQTTErrorCode.MQTT_ERR_AGAIN
 _OK = MQTTErrorCode.MQTT_ERR_SUCCESS
 _LOST = MQTTErrorCode.MQTT_ERR_CONN_LOST
+# What paho decodes a plain PUBACK to ("success", no properties): `on_publish` gets the same,
+# one pair for every client (nothing changes them).
+_PUBACK_OK = ReasonCode(PacketTypes.PUBACK)
+_PUBACK_PROPS = Properties(PacketTypes.PUBACK)  # type: ignore[no-untyped-call]
 
 
 class ReceivedMessage(paho.MQTTMessage):
@@ -52,9 +56,6 @@ class BufferedClient(paho.Client):
         super().__init__(*args, **kwargs)
         self._rbuf = bytearray()
         self._filtered = False  # per-topic callbacks (`message_callback_add`) in use
-        # paho's "success" for every plain PUBACK: `on_publish` gets the same answer it would.
-        self._puback_ok = ReasonCode(PacketTypes.PUBACK)
-        self._puback_props = Properties(PacketTypes.PUBACK)  # type: ignore[no-untyped-call]
 
     @property
     def buffered(self) -> int:
@@ -134,7 +135,7 @@ class BufferedClient(paho.Client):
             del buf[:end]
             with self._out_message_mutex:
                 if mid in self._out_messages:
-                    return self._do_on_publish(mid, self._puback_ok, self._puback_props)
+                    return self._do_on_publish(mid, _PUBACK_OK, _PUBACK_PROPS)
             return _OK
         return self._publish(header, at, end)
 

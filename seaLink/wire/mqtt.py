@@ -149,28 +149,26 @@ class PahoAsyncio:
         if isinstance(client, BufferedClient):
             client.read_packets(deadline)
             if client.buffered and client not in self._paused:
-                self._loop.call_soon(self._read, client)  # the slice ran out: after the others
+                # Packets already read off the socket wake no reader: come back after the others.
+                self._loop.call_soon(self._read, client)
             return
+        # A plain paho client buffers nothing of its own: what is left stays on the socket, and
+        # asyncio calls us again while it is readable.
         for i in range(256):
             if i & 15 == 15 and time.perf_counter() > deadline:
-                break
+                return
             sock = client.socket()
             if sock is None:
                 return
             if client.loop_read() != paho.MQTT_ERR_SUCCESS:
                 return
-            if _buffered(client):
-                continue
             if not isinstance(sock, socket.socket) or isinstance(sock, ssl.SSLSocket):
-                return  # asyncio calls us again while data remains
+                return
             try:
                 if not sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT):
                     return
-            except OSError:  # BlockingIOError included: nothing buffered
+            except OSError:  # BlockingIOError included: nothing waiting
                 return
-        if _buffered(client) and client not in self._paused:
-            # Packets already read off the socket wake no reader: come back after the others.
-            self._loop.call_soon(self._read, client)
 
     async def _misc(self) -> None:
         while True:
