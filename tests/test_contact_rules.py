@@ -105,3 +105,30 @@ def test_counts_follow_state_changes() -> None:
         book.register(VesselContact(f"V{i}", "G01", None))
     book.heard("V0", T0, "mqtt", False, T0)
     assert book.counts()["ok"] == 1 and book.counts()["unknown"] == 2
+
+
+def test_a_vessel_heard_often_is_overdue_two_reports_after_its_last_word_and_not_before() -> None:
+    book = ContactBook(RULES)
+    book.register(VesselContact("V1", "G01", None))
+    last = T0
+    for minute in range(0, 61):  # a boat at sea heard every minute for an hour
+        last = T0 + timedelta(minutes=minute)
+        book.heard("V1", last, "mqtt", False, last)
+        assert book.due(last) == []
+    overdue_at = last + RULES.interval_at_sea_s * RULES.overdue_missed * timedelta(seconds=1)
+    assert book.due(overdue_at - timedelta(seconds=1)) == []
+    assert book.vessels["V1"].state is ContactState.OK
+    changes = book.due(overdue_at)
+    assert [(c.vessel_id, c.state) for c in changes] == [("V1", ContactState.OVERDUE)]
+
+
+def test_a_vessel_heard_again_in_port_is_judged_by_the_port_rule() -> None:
+    book = ContactBook(RULES)
+    book.register(VesselContact("V1", "G01", None))
+    book.heard("V1", T0, "mqtt", False, T0)
+    moored = T0 + timedelta(minutes=5)
+    assert book.heard("V1", moored, "mqtt", True, moored) is None  # still in contact
+    # Silent in port: no overdue after two missed reports, a maintenance notice after a day.
+    assert book.due(moored + timedelta(hours=23)) == []
+    changes = book.due(moored + timedelta(seconds=RULES.in_port_maintenance_after_s))
+    assert [c.state for c in changes] == [ContactState.MAINTENANCE]

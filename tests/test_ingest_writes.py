@@ -12,7 +12,7 @@ from seaLink.store.batch import BatchPlan, Heard
 from seaLink.store.db import Database
 from seaLink.store.fleet_io import import_fleet
 from seaLink.store.ingest_writes import IngestWriter
-from seaLink.store.outbox_store import ACK_STATEMENTS
+from seaLink.store.outbox_store import ACK_STATEMENTS, OutboxStore
 from seaLink.store.raw_rows import RawRows
 from seaLink.store.tables import AckEvent, Delivery, Position, VesselState
 from seaLink.wire.payloads import Fix, NavState
@@ -171,5 +171,33 @@ async def test_acknowledgements_bound_raw_are_stored_as_sqlalchemy_stores_them(
         a = await _raw(db, f"SELECT {cols} FROM ack_event WHERE vessel_id = 'A' ORDER BY id")
         b = await _raw(db, f"SELECT {cols} FROM ack_event WHERE vessel_id = 'B' ORDER BY id")
         assert len(a) == 5 and a == b
+    finally:
+        await db.dispose()
+
+
+async def test_an_ack_is_checked_against_the_vessel_a_message_went_to_remembered_or_read(
+    clean_store: str,
+) -> None:
+    """The ack check knows the vessel of a message the outbox read as due without a store read;
+    it must answer as the store does: right vessel known, another vessel or an unknown id not."""
+    d: Any = Delivery.__table__  # type: ignore[attr-defined]
+    db = Database(clean_store)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(d.insert(), [
+                {"msg_id": f"{v}-{i}", "vessel_id": v, "grid_id": "G01", "kind": "notice",
+                 "payload": "{}", "state": "queued", "rank": 0, "attempts": 0,
+                 "next_attempt_at": T0, "queued_at": T0}
+                for v in ("A", "B") for i in range(2)
+            ])  # fmt: skip
+        asked = {("A-0", "A"), ("A-0", "B"), ("A-1", "A"), ("A-1", "B"), ("B-0", "B"),
+                 ("B-0", "A"), ("B-1", "B"), ("X-9", "A")}  # fmt: skip
+        truth = {("A-0", "A"), ("A-1", "A"), ("B-0", "B"), ("B-1", "B")}
+        store = OutboxStore(db)
+        assert await store.known_messages(asked) == truth  # nothing remembered: all read
+        due = await store.due(T0 + timedelta(seconds=1), 3)  # three of the four remembered
+        assert len(due) == 3
+        assert await store.known_messages(asked) == truth
+        assert await store.known_messages({("A-0", "B"), ("B-0", "A")}) == set()
     finally:
         await db.dispose()

@@ -83,6 +83,12 @@ class ContactBook:
         if vc.last_heard is None or at > vc.last_heard:
             vc.last_heard = at
             vc.last_link = link
+        same_place = in_port is None or in_port == vc.in_port
+        if same_place and vc.state is ContactState.OK and vc.scheduled is not None:
+            # Heard again and still where it was: it stays in contact, and the look already
+            # booked comes no later than the new judgement's would (a broadcast's acks hear
+            # every boat at once).
+            return None
         if in_port is not None:
             vc.in_port = in_port
         return self._rejudge(vc, now)

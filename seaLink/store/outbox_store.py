@@ -33,6 +33,9 @@ class DueMessage:
     link: str | None = None  # of the last attempt
 
 
+_SENT_REMEMBERED = 200_000  # messages whose vessel the ack check knows without a read
+
+
 def ack_statement(state: DeliveryState) -> Any:
     """UPDATE for one acknowledgement state: only ever moves a delivery up the ladder."""
     # The state and its rank are written into the statement, not bound: the ingest path binds
@@ -76,6 +79,9 @@ class OutboxStore:
         self._insert_ack = db.insert_ignore(_ack)
         # By the rows' columns: the statement, and the column defaults the rows leave out.
         self._inserts: dict[tuple[str, ...], tuple[RawRows, dict[str, Any]]] = {}
+        # The vessel of each message lately read as due (so sent, or about to be): its acks are
+        # checked without a store read. Forgotten in bulk; a message not here is looked up.
+        self._sent_to: dict[str, str] = {}
 
     async def insert(self, conn: Any, rows: Sequence[dict[str, Any]]) -> None:
         """Queue deliveries (rows with the same columns) in the caller's transaction. Bound as
@@ -128,7 +134,11 @@ class OutboxStore:
         )
         async with self._db.engine.connect() as conn:
             rows = (await conn.execute(q)).all()
-        return [DueMessage(*r) for r in rows]
+        due = [DueMessage(*r) for r in rows]
+        if len(self._sent_to) + len(due) > _SENT_REMEMBERED:
+            self._sent_to.clear()
+        self._sent_to.update((m.msg_id, m.vessel_id) for m in due)
+        return due
 
     async def next_due(self) -> datetime | None:
         q = select(func.min(_d.c.next_attempt_at)).where(_d.c.rank <= 1, _d.c.closed_at.is_(None))
@@ -388,11 +398,16 @@ class OutboxStore:
         """Which (msg_id, vessel_id) pairs are in the outbox."""
         if not keys:
             return set()
-        msg_ids = sorted({m for m, _ in keys})
+        # msg_id is unique: a message read as due here names its one vessel without a read.
+        sent = self._sent_to
+        known = {k for k in keys if sent.get(k[0]) == k[1]}
+        msg_ids = sorted({m for m, _ in keys if m not in sent})
+        if not msg_ids:
+            return known
         async with self._db.engine.connect() as conn:
             rows = (
                 await conn.execute(
                     select(_d.c.msg_id, _d.c.vessel_id).where(_d.c.msg_id.in_(msg_ids))
                 )
             ).all()
-        return {(r[0], r[1]) for r in rows} & keys
+        return known | ({(r[0], r[1]) for r in rows} & keys)
