@@ -23,6 +23,14 @@ def cpu_seconds(pid: int) -> float:
     return float(t.user) + float(t.system)
 
 
+def main_thread_seconds(pid: int) -> float:
+    """CPU of a process's first thread: the hub's event loop (its store threads are others)."""
+    for t in psutil.Process(pid).threads():
+        if t.id == pid:
+            return float(t.user_time) + float(t.system_time)
+    return 0.0
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")

@@ -18,12 +18,16 @@ import statistics
 import time
 from datetime import datetime
 
-from bench._common import cpu_seconds, machine, percentile
+from bench._common import cpu_seconds, machine, main_thread_seconds, percentile
 from bench._stack import Stack
 
 
 def fmt(x: float | None) -> str:
     return "not reached" if x is None else f"{x:.2f} s"
+
+
+def between(x: tuple[float, float] | None) -> str:
+    return "not reached" if x is None else f"between {x[0]:.2f} and {x[1]:.2f} s"
 
 
 def main() -> None:
@@ -63,13 +67,19 @@ def main() -> None:
         cpu_of = {"hub": [stack.hub.pid], "broker": [stack.broker.proc.pid],
                   "fleet": [p.pid for p in stack.lean] + ([stack.sim.pid] if stack.sim else [])}  # fmt: skip
         cpu0 = {k: sum(cpu_seconds(pid) for pid in pids) for k, pids in cpu_of.items()}
+        loop0 = main_thread_seconds(stack.hub.pid)
         started = time.monotonic()
         created = stack.call("POST", "/api/v1/broadcasts", {
             "kind": "notice", "title": "渔港检查通知", "body": "明天上午九点渔政检查消防设备，请做好准备。",
             "reply": "confirm", "target": {"all": True}})  # fmt: skip
         bid = created["broadcast"]["id"]
         posted = time.monotonic() - started
-        published = delivered = acked = None
+        published = None
+        # When the roll-up first shows every delivery (acknowledgement) recorded: after the start
+        # of the read before, which did not, and by the end of this read.
+        delivered: tuple[float, float] | None = None
+        acked: tuple[float, float] | None = None
+        before = 0.0
         changing: list[float] = []  # roll-up reads while deliveries are being recorded
         while time.monotonic() - started < 180:
             now = time.monotonic() - started
@@ -79,18 +89,22 @@ def main() -> None:
             ):
                 published = now
             s0 = time.perf_counter()
+            asked = time.monotonic() - started
             states = stack.call("GET", f"/api/v1/broadcasts/{bid}")["rollup"]["states"]
+            answered = time.monotonic() - started
             if acked is None:
                 changing.append((time.perf_counter() - s0) * 1000)
             done = states["delivered"] + states["read"] + states["acknowledged"]
             if delivered is None and done >= args.vessels:
-                delivered = time.monotonic() - started
+                delivered = (before, answered)
             if states["acknowledged"] >= args.vessels:
-                acked = time.monotonic() - started
+                acked = (before, answered)
                 cpu = {
                     k: sum(cpu_seconds(pid) for pid in pids) - cpu0[k] for k, pids in cpu_of.items()
                 }
+                loop_cpu = main_thread_seconds(stack.hub.pid) - loop0
                 break
+            before = asked
             time.sleep(0.1)
         timings = []
         for _ in range(20):
@@ -126,12 +140,16 @@ def main() -> None:
             f" polling saw {fmt(published)})"
         )
         print(
-            f"  all deliveries recorded  : {max(d_lat) / 1000:.2f} s after the POST ({len(d_lat):,} vessels;"
-            f" polling saw {fmt(delivered)})   target: within 1.5 s"
+            f"  all deliveries recorded  : {between(delivered)} after the POST (roll-up reads)"
+            f"   target: within 1.5 s"
         )
         print(
-            f"  all acks recorded        : {max(a_lat) / 1000:.2f} s after the POST ({len(a_lat):,} vessels;"
-            f" polling saw {fmt(acked)})"
+            f"  last delivery confirmed  : {max(d_lat) / 1000:.2f} s after the POST by its terminal"
+            f" ({len(d_lat):,} vessels; the time the ack carries)"
+        )
+        print(
+            f"  all acks recorded        : {between(acked)} after the POST (roll-up reads);"
+            f" the last sent at {max(a_lat) / 1000:.2f} s"
             + ("   crews answer after simulated human delays" if args.fleet == "sim" else "")
         )
         print(
@@ -144,8 +162,8 @@ def main() -> None:
             print(
                 "  CPU from the POST to the last ack: "
                 + ", ".join(f"{k} {v:.2f} s" for k, v in cpu.items())
-                + f"; hub {cpu['hub'] / args.vessels * 1e6:.0f} us per vessel"
-                + " (the roll-up polls included)"
+                + f"; hub {cpu['hub'] / args.vessels * 1e6:.0f} us per vessel, its event loop"
+                + f" {loop_cpu:.2f} s (the roll-up reads included)"
             )
         print(
             f"  roll-up query (API, incl. HTTP) while deliveries change: {len(changing)} reads, "

@@ -66,6 +66,7 @@ RECHECK_S = 10
 _ATTEMPT = re.compile(r"\.t\d+$")
 # How long to wait for a Beidou gateway to answer a withdrawal before sending by MQTT anyway.
 WITHDRAW_S = 120
+DISPATCH_TURN = 250  # messages handed to the links between turns given to the other tasks
 
 
 def beidou_request_id(msg_id: str, attempt: int) -> str:
@@ -511,7 +512,11 @@ class Outbox:
             await self.store.record_attempts(grouped)
             handled = {a["did"] for a in grouped}
             due = [m for m in due if m.id not in handled]
-        for m in due:
+        for n, m in enumerate(due, 1):
+            if n % DISPATCH_TURN == 0:
+                # 2,000 publishes in one step held the loop ~50-130 ms: a coordinator's read
+                # (the broadcast's roll-up) waited that long for its turn.
+                await asyncio.sleep(0)
             # No MQTT copy while a Beidou gateway may still send one.
             queued_at_gateway = m.link == "beidou" and m.rank == 0
             if queued_at_gateway and self.reachable(m.vessel_id, now) and self._withdraw(m, now):
