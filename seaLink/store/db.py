@@ -15,7 +15,7 @@ from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel
 
 from seaLink.errors import ConfigError
-from seaLink.store import schema, tables  # noqa: F401
+from seaLink.store import one_trip, schema, tables  # noqa: F401
 from seaLink.store.write_gate import WriteGate
 from seaLink.store.write_gate import install as install_write_gate
 
@@ -74,6 +74,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            one_trip.install(self.engine)
             self.write_gate: WriteGate | None = WriteGate()
             install_write_gate(self.engine, self.write_gate)
         else:

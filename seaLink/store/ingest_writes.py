@@ -40,6 +40,7 @@ from seaLink.store.batch import BatchPlan
 from seaLink.store.db import Database
 from seaLink.store.distress_status import queue_status
 from seaLink.store.distress_writes import apply_distress
+from seaLink.store.one_trip import executemany_all
 from seaLink.store.outage import is_write_conflict
 from seaLink.store.outbox_store import ACK_STATEMENTS
 from seaLink.store.port_reports import insert_reports
@@ -158,10 +159,23 @@ class IngestWriter:
     async def _commit_once(self, plan: BatchPlan) -> list[DomainEvent]:
         stored: list[DomainEvent] = []
         async with self._db.engine.begin() as conn:
+            # The statements of every batch of fixes and acks, in one trip (one_trip).
+            steps = []
             if plan.positions:
-                await self._insert_positions.execute(conn, sorted(plan.positions, key=_by_position))
+                steps.append(self._insert_positions.step(sorted(plan.positions, key=_by_position)))
             if plan.latest_fix or plan.heard:
-                await self._update_latest.execute(conn, _latest_rows(plan))
+                steps.append(self._update_latest.step(_latest_rows(plan)))
+            if plan.acks:
+                by_state: dict[str, list[dict[str, Any]]] = {}
+                for a in sorted(plan.acks, key=itemgetter("v", "m", "ts")):
+                    by_state.setdefault(a["state"], []).append(a)
+                for state in sorted(by_state, key=_ACK_ORDER.__getitem__):
+                    steps.append(self._update_acks[DeliveryState(state)].step(by_state[state]))
+            if plan.ack_events:
+                steps.append(
+                    self._insert_ack_events.step(sorted(plan.ack_events, key=_by_ack_event))
+                )
+            await executemany_all(conn, self._db, steps)
             if plan.status:
                 rows = [
                     {"vid": v, "status": s, "sts": t} for v, (s, t) in sorted(plan.status.items())
@@ -172,16 +186,6 @@ class IngestWriter:
                     {"vid": v, "terminal": term} for v, (term, _t) in sorted(plan.hello.items())
                 ]
                 await conn.execute(_UPDATE_HELLO, rows)
-            if plan.acks:
-                by_state: dict[str, list[dict[str, Any]]] = {}
-                for a in sorted(plan.acks, key=itemgetter("v", "m", "ts")):
-                    by_state.setdefault(a["state"], []).append(a)
-                for state in sorted(by_state, key=_ACK_ORDER.__getitem__):
-                    await self._update_acks[DeliveryState(state)].execute(conn, by_state[state])
-            if plan.ack_events:
-                await self._insert_ack_events.execute(
-                    conn, sorted(plan.ack_events, key=_by_ack_event)
-                )
             # By vessel; a vessel's own distress messages keep their order (a cancel after its
             # alarm). Their events are listed in that order too.
             for item in sorted(plan.distress, key=lambda d: d.vessel_id):

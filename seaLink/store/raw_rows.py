@@ -75,6 +75,10 @@ class RawRows:
         if params:
             await conn.exec_driver_sql(self.sql, params)  # type: ignore[arg-type]
 
+    def step(self, rows: Iterable[Mapping[str, Any]]) -> tuple[str, list[tuple[Any, ...]]]:
+        """The statement and its rows, for `one_trip.executemany_all`."""
+        return self.sql, self.params(rows)
+
     def params(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         get, layout = self._get, self._layout
         if not self._convert and layout is None:

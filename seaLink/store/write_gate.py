@@ -33,6 +33,11 @@ _priority: ContextVar[int] = ContextVar("write_priority", default=NORMAL)
 _READS = ("SELECT", "PRAGMA", "EXPLAIN")
 
 
+def write_priority() -> int:
+    """The calling task's urgency (URGENT in the distress lane's task)."""
+    return _priority.get()
+
+
 def mark_urgent() -> None:
     """The calling task writes urgently from now on (a lane's task, for its whole life)."""
     _priority.set(URGENT)

@@ -1,0 +1,131 @@
+"""SQLite statements in one trip to the database's thread.
+
+aiosqlite runs each SQLite connection in a thread of its own, and SQLAlchemy's adapter goes there
+four times a statement: for a cursor, the execute, the rows and the close. Each trip is a wake-up
+of that thread and a turn of the event loop to come back, and on a busy hub every turn waits
+behind the other tasks' steps: a broadcast's roll-up read (three statements) took 100-400 ms
+while 10,000 deliveries were being recorded, although SQLite needed ~10 ms for it. Here the four
+run as one function in the connection's thread, and the adapter's cursor is left as its own
+execute would leave it. Server-side (streaming) cursors keep the adapter's way.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import deque
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_cursor
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from seaLink.store.write_gate import write_priority
+
+if TYPE_CHECKING:
+    from seaLink.store.db import Database
+
+_Result = tuple[Any, list[Any] | None, int | None, int]
+
+
+def install(engine: AsyncEngine) -> None:
+    """Run this SQLite engine's statements in one trip each (DialectEvents: a listener that
+    returns True has executed the statement itself)."""
+    sync = engine.sync_engine
+
+    @event.listens_for(sync, "do_execute")
+    def _execute(cursor: Any, statement: str, parameters: Any, _context: Any) -> bool:
+        return _in_one_trip(cursor, statement, parameters, many=False)
+
+    @event.listens_for(sync, "do_execute_no_params")
+    def _execute_no_params(cursor: Any, statement: str, _context: Any) -> bool:
+        return _in_one_trip(cursor, statement, None, many=False)
+
+    @event.listens_for(sync, "do_executemany")
+    def _executemany(cursor: Any, statement: str, parameters: Any, _context: Any) -> bool:
+        return _in_one_trip(cursor, statement, parameters, many=True)
+
+
+def _in_one_trip(given: Any, statement: str, parameters: Any, *, many: bool) -> bool:
+    if type(given) is not AsyncAdapt_aiosqlite_cursor:
+        return False  # a server-side cursor fetches as it goes: the adapter's own way
+    cursor: Any = given  # its slots are set below as its own execute sets them
+    connection = cursor._connection  # the aiosqlite.Connection
+    try:
+        result: _Result = cursor.await_(
+            connection._execute(_run, connection, statement, parameters, many)
+        )
+    except Exception as error:
+        # As the adapter reports it (a closed connection becomes the DBAPI's error).
+        cursor._adapt_connection._handle_exception(error)
+        raise  # not reached: the adapter raises
+    description, rows, lastrowid, rowcount = result
+    if description and not many:
+        cursor.description = description
+        cursor.lastrowid = cursor.rowcount = -1
+        cursor._rows = deque(rows or ())
+    else:
+        cursor.description = None
+        cursor.lastrowid = lastrowid
+        cursor.rowcount = rowcount
+    return True
+
+
+def _run(connection: Any, statement: str, parameters: Any, many: bool) -> _Result:
+    """In the connection's thread: what the adapter's four trips do."""
+    raw: sqlite3.Connection = connection._conn
+    cur = raw.cursor()
+    try:
+        if many:
+            cur.executemany(statement, parameters)
+        elif parameters is None:
+            cur.execute(statement)
+        else:
+            cur.execute(statement, parameters)
+        description = cur.description
+        rows = cur.fetchall() if description and not many else None
+        return description, rows, cur.lastrowid, cur.rowcount
+    finally:
+        cur.close()
+
+
+Step = tuple[str, Sequence[tuple[Any, ...]]]  # an executemany: SQL in the DBAPI's style, rows
+
+
+async def executemany_all(conn: AsyncConnection, db: Database, steps: Sequence[Step]) -> None:
+    """Each step's executemany, in order, in `conn`'s open transaction. On SQLite all of them in
+    one trip to the connection's thread: a transaction holds SQLite's one write lock from its
+    first write to its commit, and the ingest's five statements a batch were five turns of a
+    busy loop (~50-90 ms each in a 10,000-boat broadcast), which the outbox's bookkeeping waited
+    behind. PostgreSQL (row locks, a round trip a statement anyway) runs them one by one."""
+    steps = [(sql, rows) for sql, rows in steps if rows]
+    if not steps:
+        return
+    if db.dialect != "sqlite":
+        for sql, rows in steps:
+            await conn.exec_driver_sql(sql, list(rows))  # type: ignore[arg-type]
+        return
+    pooled = await conn.get_raw_connection()
+    gate = db.write_gate
+    if gate is not None and gate.holder is not pooled.dbapi_connection:
+        # What the gate's hook does for a statement SQLAlchemy runs (these bypass it).
+        await gate.acquire(pooled.dbapi_connection, write_priority())
+    driver: Any = pooled.driver_connection  # the aiosqlite.Connection
+    try:
+        await driver._execute(_run_all, driver, steps)
+    except sqlite3.Error as exc:
+        # Raised as SQLAlchemy raises it (IntegrityError, OperationalError, ...): the callers
+        # tell a store outage from a refused batch by these.
+        sql = steps[0][0] if len(steps) == 1 else "; ".join(s for s, _ in steps)
+        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
+
+
+def _run_all(connection: Any, steps: Sequence[Step]) -> None:
+    raw: sqlite3.Connection = connection._conn
+    cur = raw.cursor()
+    try:
+        for sql, rows in steps:
+            cur.executemany(sql, rows)
+    finally:
+        cur.close()
