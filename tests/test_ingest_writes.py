@@ -201,3 +201,43 @@ async def test_an_ack_is_checked_against_the_vessel_a_message_went_to_remembered
         assert await store.known_messages({("A-0", "B"), ("B-0", "A")}) == set()
     finally:
         await db.dispose()
+
+
+async def test_an_attempt_confirmed_in_the_same_round_is_written_once_as_two_writes_leave_it(
+    clean_store: str,
+) -> None:
+    """`record_sends` writes a message both attempted and confirmed by the broker with one
+    UPDATE: the rows must be what `record_attempts` then `mark_sent` make of the same rows."""
+    d: Any = Delivery.__table__  # type: ignore[attr-defined]
+    db = Database(clean_store)
+    at = T0 + timedelta(minutes=5)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(d.insert(), [
+                {"msg_id": f"{v}-{i}", "vessel_id": v, "grid_id": "G01", "kind": "notice",
+                 "payload": "{}", "state": state, "rank": rank, "attempts": i, "copies": copies,
+                 "sent_at": sent, "next_attempt_at": T0, "queued_at": T0}
+                for v in ("A", "B")
+                for i, (state, rank, copies, sent) in enumerate([
+                    ("queued", 0, "", None), ("sent", 1, "mqtt", T0),  # sent before: copies grow
+                    ("delivered", 2, "mqtt,beidou", T0),  # acked meanwhile: state kept
+                    ("queued", 0, "x" * 240, None)])  # copies full
+            ])  # fmt: skip
+            ids = {r.msg_id: r.id for r in (await conn.execute(select(d.c.msg_id, d.c.id))).all()}
+        store = OutboxStore(db)
+
+        def attempts(v: str) -> list[dict[str, Any]]:
+            return [{"did": ids[f"{v}-{i}"], "link": "mqtt", "attempts": i + 1,
+                     "next_at": at + timedelta(seconds=30 * (i + 1))} for i in range(4)]  # fmt: skip
+
+        await store.record_attempts(attempts("A"))  # the two writes, in turn
+        await store.mark_sent([ids[f"A-{i}"] for i in range(4)], at)
+        await store.record_sends(attempts("B"), [ids[f"B-{i}"] for i in range(4)], at)  # one
+        cols = "state, rank, link, copies, attempts, next_attempt_at, sent_at"
+        a = await _raw(db, f"SELECT {cols} FROM delivery WHERE vessel_id = 'A' ORDER BY msg_id")
+        b = await _raw(db, f"SELECT {cols} FROM delivery WHERE vessel_id = 'B' ORDER BY msg_id")
+        assert a == b
+        assert [r[0] for r in a] == ["sent", "sent", "delivered", "sent"]
+        assert [r[3] for r in a] == ["mqtt", "mqtt,mqtt", "mqtt,beidou,mqtt", "x" * 240]
+    finally:
+        await db.dispose()

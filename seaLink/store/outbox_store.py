@@ -33,6 +33,37 @@ class DueMessage:
     link: str | None = None  # of the last attempt
 
 
+# An attempt: rows did, link, attempts, next_at.
+_ATTEMPT = (
+    update(_d)
+    .where(_d.c.id == bindparam("did"))
+    .values(
+        link=bindparam("link"), attempts=bindparam("attempts"), next_attempt_at=bindparam("next_at")
+    )
+)
+# Handed on by a link (`mark_sent`): rows did, ts, ln. No value reads a column an attempt writes,
+# so one UPDATE with both sets of values (rows with all six) leaves a row as the two in turn do.
+_SENT_VALUES: dict[str, Any] = {
+    "state": case((_d.c.rank < 1, DeliveryState.SENT.value), else_=_d.c.state),
+    "rank": case((_d.c.rank < 1, 1), else_=_d.c.rank),
+    "sent_at": func.coalesce(_d.c.sent_at, bindparam("ts")),
+    "copies": case(
+        (_d.c.copies == "", bindparam("ln")),
+        (func.length(_d.c.copies) < 240, _d.c.copies + "," + bindparam("ln")),
+        else_=_d.c.copies,
+    ),
+}
+_SENT_ATTEMPT = (
+    update(_d)
+    .where(_d.c.id == bindparam("did"))
+    .values(
+        link=bindparam("link"),
+        attempts=bindparam("attempts"),
+        next_attempt_at=bindparam("next_at"),
+        **_SENT_VALUES,
+    )
+)
+
 _SENT_REMEMBERED = 200_000  # messages whose vessel the ack check knows without a read
 
 
@@ -169,7 +200,17 @@ class OutboxStore:
         ids = sorted(set(sent))
         if not attempts and not ids:
             return
+        # A message whose broker confirmation came before its attempt was written (most of a
+        # fan-out's, a round later) is written once, with both: one row update, not two.
+        confirmed = set(ids)
+        both = [{**a, "ts": ts, "ln": "mqtt"} for a in attempts if a["did"] in confirmed]
+        if both:
+            done = {a["did"] for a in both}
+            attempts = [a for a in attempts if a["did"] not in done]
+            ids = [i for i in ids if i not in done]
         async with self._db.engine.begin() as conn:
+            if both:
+                await conn.execute(_SENT_ATTEMPT, sorted(both, key=lambda r: r["did"]))
             if attempts:
                 await self._record_attempts(conn, attempts)
             if ids:
@@ -177,17 +218,8 @@ class OutboxStore:
 
     @staticmethod
     async def _record_attempts(conn: Any, rows: Sequence[dict[str, Any]]) -> None:
-        stmt = (
-            update(_d)
-            .where(_d.c.id == bindparam("did"))
-            .values(
-                link=bindparam("link"),
-                attempts=bindparam("attempts"),
-                next_attempt_at=bindparam("next_at"),
-            )
-        )
         # rows in id order, as every batch update
-        await conn.execute(stmt, sorted(rows, key=lambda r: r["did"]))
+        await conn.execute(_ATTEMPT, sorted(rows, key=lambda r: r["did"]))
 
     async def mark_sent(
         self, ids: Iterable[int], ts: datetime, link: str = "mqtt", next_at: datetime | None = None
@@ -209,21 +241,7 @@ class OutboxStore:
         more: dict[str, Any] = {}
         if next_at is not None:
             more["next_attempt_at"] = case((_d.c.rank <= 1, next_at), else_=_d.c.next_attempt_at)
-        stmt = (
-            update(_d)
-            .where(_d.c.id == bindparam("did"))
-            .values(
-                **more,
-                state=case((_d.c.rank < 1, DeliveryState.SENT.value), else_=_d.c.state),
-                rank=case((_d.c.rank < 1, 1), else_=_d.c.rank),
-                sent_at=func.coalesce(_d.c.sent_at, bindparam("ts")),
-                copies=case(
-                    (_d.c.copies == "", bindparam("ln")),
-                    (func.length(_d.c.copies) < 240, _d.c.copies + "," + bindparam("ln")),
-                    else_=_d.c.copies,
-                ),
-            )
-        )
+        stmt = update(_d).where(_d.c.id == bindparam("did")).values(**more, **_SENT_VALUES)
         await conn.execute(stmt, rows)
 
     async def fail(self, ids: Sequence[int], now: datetime, reason: str) -> None:
