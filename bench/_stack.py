@@ -4,6 +4,8 @@ with a generated fleet, `sealink hub` in its own process, and an admin session o
 from __future__ import annotations
 
 import asyncio
+import functools
+import http.client
 import json
 import os
 import shutil
@@ -91,7 +93,7 @@ class Stack:
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{self.api}/healthz", timeout=1).read()
+                _OPENER.open(f"{self.api}/healthz", timeout=1).read()
                 break
             except OSError:
                 if time.monotonic() > deadline:
@@ -131,19 +133,19 @@ class Stack:
         req.add_header("Content-Type", "application/json")
         if self.token:
             req.add_header("Authorization", f"Bearer {self.token}")
-        with urllib.request.urlopen(req, timeout=60) as r:
+        with _OPENER.open(req, timeout=60) as r:
             return json.loads(r.read())
 
     def health(self) -> dict[str, Any]:
         """The hub's /healthz (also when it answers 503, degraded: the body says why)."""
         try:
-            with urllib.request.urlopen(f"{self.api}/healthz", timeout=30) as r:
+            with _OPENER.open(f"{self.api}/healthz", timeout=30) as r:
                 return dict(json.loads(r.read()))
         except urllib.error.HTTPError as exc:
             return dict(json.loads(exc.read()))
 
     def metric(self, name: str) -> float:
-        with urllib.request.urlopen(f"{self.api}/metrics", timeout=5) as r:
+        with _OPENER.open(f"{self.api}/metrics", timeout=5) as r:
             text = r.read().decode()
         total = 0.0
         for line in text.splitlines():
@@ -166,6 +168,22 @@ class Stack:
             print(f"kept: {self.work} (hub.log, sim.log, the store)")
         else:  # a 10,000-boat store and its logs are tens of MB a run
             shutil.rmtree(self.work, ignore_errors=True)
+
+
+class _FromLoopback(urllib.request.HTTPHandler):
+    """The benchmark's calls to the hub bind their source address before they connect. The
+    terminals bind theirs (127.0.0.2, ...) to have ports enough for 50,000 boats; a port taken by
+    a bind is one Linux no longer picks for a plain connect, on any address, and with 50,000 boats
+    none was left: the benchmark's own calls to the hub failed (EADDRNOTAVAIL). A bind picks a
+    port free on its own address."""
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(
+            functools.partial(http.client.HTTPConnection, source_address=("127.0.0.1", 0)), req
+        )
+
+
+_OPENER = urllib.request.build_opener(_FromLoopback())
 
 
 def _bridge(i: int, core_port: int) -> list[str]:

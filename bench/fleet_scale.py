@@ -28,7 +28,7 @@ from typing import Any
 import psutil
 from sqlalchemy import text
 
-from bench._common import machine, percentile, raise_open_files
+from bench._common import cpu_seconds, machine, main_thread_seconds, percentile, raise_open_files
 from bench._stack import Stack
 from seaLink.store.db import Database
 
@@ -89,6 +89,11 @@ def one_size(n: int, report_s: float, idle_s: float, per_broker: int) -> dict[st
         rss_mb = hub.memory_info().rss / 2**20
         broker_rss = psutil.Process(stack.broker.proc.pid).memory_info().rss / 2**20  # type: ignore[union-attr]
         lat = asyncio.run(fix_latencies(stack.url, since))
+        pids = {"hub": [stack.hub.pid],
+                "brokers": [b.proc.pid for b in (stack.broker, *stack.edges) if b.proc],
+                "fleet": [p.pid for p in stack.lean]}  # fmt: skip
+        cpu_before = {k: sum(cpu_seconds(pid) for pid in v) for k, v in pids.items()}
+        loop_before = main_thread_seconds(stack.hub.pid)
         posted = time.monotonic()
         created = stack.call("POST", "/api/v1/broadcasts", {
             "kind": "notice", "title": "台风预警", "body": "台风将于明晚抵达，请及时回港避风。",
@@ -102,11 +107,13 @@ def one_size(n: int, report_s: float, idle_s: float, per_broker: int) -> dict[st
                 delivered_s = time.monotonic() - posted
                 break
             time.sleep(0.2)
+        cpu = {k: sum(cpu_seconds(pid) for pid in v) - cpu_before[k] for k, v in pids.items()}
+        cpu["hub event loop"] = main_thread_seconds(stack.hub.pid) - loop_before
         return {
             "n": n, "processes": processes, "edges": edges, "connect_s": time.monotonic() - started,
             "heard_s": heard_s, "idle_cpu": idle_cpu, "rss_mb": rss_mb, "broker_rss_mb": broker_rss,
             "fixes": len(lat), "fix_p50": percentile(lat, 50), "fix_p99": percentile(lat, 99),
-            "post_s": post_s, "delivered_s": delivered_s,
+            "post_s": post_s, "delivered_s": delivered_s, "cpu": cpu,
         }  # fmt: skip
     finally:
         stack.stop()
@@ -142,7 +149,9 @@ def main() -> None:
             f"{args.idle_s:.0f} s, publish -> stored p50 {r['fix_p50']:.1f} ms, p99 "
             f"{r['fix_p99']:.1f} ms (target p99 < 50 ms)\n"
             f"  broadcast to all: POST {r['post_s'] * 1000:.0f} ms, every delivery recorded "
-            f"{delivered} after it (target <= 10 s at 50,000)",
+            f"{delivered} after it (target <= 10 s at 50,000)\n"
+            f"  CPU from the POST to the last delivery seen: "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in r["cpu"].items()),
             flush=True,
         )
     print("\nper vessel:")
