@@ -115,6 +115,21 @@ async def test_a_statement_is_one_trip_to_the_database_thread(
             for _ in range(10):
                 await conn.execute(select(BOAT).where(BOAT.c.id == 1))
             assert trips.n == 10  # the adapter alone: 40 (cursor, execute, fetch, close)
+        trips.n = 0
+        async with eng.connect() as conn:
+            await conn.execute(select(BOAT))
+        async with eng.begin() as conn:
+            await conn.execute(select(BOAT))
+        assert trips.n == 2  # no rollback or commit of a transaction that never opened
+        async with eng.begin() as conn:
+            await conn.execute(insert(BOAT).values(name="A"))
+        assert trips.n == 4  # a write's transaction is committed
+        with pytest.raises(RuntimeError):
+            async with eng.begin() as conn:
+                await conn.execute(insert(BOAT).values(name="B"))
+                raise RuntimeError("and rolled back")
+        async with eng.connect() as conn:
+            assert (await conn.execute(select(BOAT.c.name))).scalars().all() == ["A"]
     finally:
         await eng.dispose()
 
@@ -149,7 +164,7 @@ async def test_a_transactions_statements_go_in_one_trip_and_keep_the_write_gate(
                                                      insert_fix.step([]),
                                                      insert_fix.step(fixes("B", 2))])  # fmt: skip
         if db.dialect == "sqlite":
-            assert trips.n == 3  # the statements; the commit; the pool's reset on return
+            assert trips.n == 2  # the statements; the commit (the pool's reset: nothing open)
             assert db.write_gate is not None
             async with db.engine.begin() as conn:
                 await one_trip.executemany_all(conn, db, [insert_fix.step(fixes("B", 1, 9))])

@@ -67,6 +67,10 @@ def _unreachable(caplog: pytest.LogCaptureFixture, loop_name: str) -> list[loggi
     ]
 
 
+async def _async(value: bool) -> bool:
+    return value
+
+
 def _back(caplog: pytest.LogCaptureFixture, loop_name: str) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.getMessage().startswith(f"{loop_name}: store is back")]
 
@@ -100,15 +104,20 @@ async def test_the_hub_rides_out_a_postgresql_restart(
                 v.publish("ack", {"msg_id": before["msg_id"], "state": "delivered", "ts": _now()})
 
                 await asyncio.to_thread(private_pg.stop, "fast")
-                # While the store is away: an acknowledgement (checked against the store before
-                # it is stored) and a distress come in; the outbox is asked to go round.
+                # While the store is away: an acknowledgement comes in (of a message the hub
+                # sent, which it knows without the store), its commit waits; then a distress,
+                # which waits in its own lane; the outbox is asked to go round. In this order:
+                # a distress being written first holds the main lane back before its commit.
                 v.publish("ack", {"msg_id": before["msg_id"], "state": "read", "ts": _now()})
+                await wait_for(lambda: _async(bool(_unreachable(caplog, "ingest"))), timeout=60)
                 v.publish("distress", {"distress_id": "V1-d1", "ts": _now(), "lat": 23.1,
                                        "lon": 117.5, "nature": "flooding", "persons": 4})  # fmt: skip
                 hub.outbox.kick()
 
                 async def both_waiting() -> bool:
-                    return bool(_unreachable(caplog, "ingest") and _unreachable(caplog, "outbox"))
+                    return bool(
+                        _unreachable(caplog, "distress lane") and _unreachable(caplog, "outbox")
+                    )
 
                 await wait_for(both_waiting, timeout=60)
                 # /healthz tells: the writer is stalled (nothing stored or acknowledged).

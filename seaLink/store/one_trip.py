@@ -6,7 +6,8 @@ of that thread and a turn of the event loop to come back, and on a busy hub ever
 behind the other tasks' steps: a broadcast's roll-up read (three statements) took 100-400 ms
 while 10,000 deliveries were being recorded, although SQLite needed ~10 ms for it. Here the four
 run as one function in the connection's thread, and the adapter's cursor is left as its own
-execute would leave it. Server-side (streaming) cursors keep the adapter's way.
+execute would leave it. Server-side (streaming) cursors keep the adapter's way. A commit or
+rollback with no transaction open (a read; a connection going back to the pool) makes no trip.
 """
 
 from __future__ import annotations
@@ -45,6 +46,25 @@ def install(engine: AsyncEngine) -> None:
     @event.listens_for(sync, "do_executemany")
     def _executemany(cursor: Any, statement: str, parameters: Any, _context: Any) -> bool:
         return _in_one_trip(cursor, statement, parameters, many=True)
+
+    # A connection going back to the pool is rolled back, and a read's `begin()` committed: a trip
+    # each, for nothing when no transaction is open (Python's sqlite3 opens one at the first
+    # write only). Most of the hub's reads then cost one trip, not two.
+    dialect = sync.dialect
+    for name in ("do_rollback", "do_commit"):
+        setattr(dialect, name, _unless_idle(getattr(dialect, name)))
+
+
+def _unless_idle(end: Any) -> Any:
+    def end_open_transaction(dbapi_connection: Any) -> None:
+        # The adapter's connection, its aiosqlite.Connection, and that one's sqlite3 connection
+        # (None once closed: then the adapter's own call reports it).
+        raw = getattr(getattr(dbapi_connection, "_connection", None), "_connection", None)
+        if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
+            return
+        end(dbapi_connection)
+
+    return end_open_transaction
 
 
 def _in_one_trip(given: Any, statement: str, parameters: Any, *, many: bool) -> bool:
