@@ -2,11 +2,10 @@
 
 aiosqlite runs each SQLite connection in a thread of its own, and SQLAlchemy's adapter goes there
 four times a statement: for a cursor, the execute, the rows and the close. Each trip is a wake-up
-of that thread and a turn of the event loop to come back, and on a busy hub every turn waits
-behind the other tasks' steps: a broadcast's roll-up read (three statements) took 100-400 ms
-while 10,000 deliveries were being recorded, although SQLite needed ~10 ms for it. Here the four
-run as one function in the connection's thread, and the adapter's cursor is left as its own
-execute would leave it. Server-side (streaming) cursors keep the adapter's way. A commit or
+of that thread and a turn of the event loop to come back; on a busy hub every turn waits behind
+the other tasks' steps, and a writing transaction holds SQLite's one write lock across all of its
+trips. Here the four run as one function in the connection's thread, and the adapter's cursor is
+left as its own execute would leave it. Server-side (streaming) cursors keep the adapter's way. A commit or
 rollback with no transaction open (a read; a connection going back to the pool) makes no trip.
 """
 
@@ -116,9 +115,9 @@ Step = tuple[str, Sequence[tuple[Any, ...]]]  # an executemany: SQL in the DBAPI
 async def executemany_all(conn: AsyncConnection, db: Database, steps: Sequence[Step]) -> None:
     """Each step's executemany, in order, in `conn`'s open transaction. On SQLite all of them in
     one trip to the connection's thread: a transaction holds SQLite's one write lock from its
-    first write to its commit, and the ingest's five statements a batch were five turns of a
-    busy loop (~50-90 ms each in a 10,000-boat broadcast), which the outbox's bookkeeping waited
-    behind. PostgreSQL (row locks, a round trip a statement anyway) runs them one by one."""
+    first write to its commit, and the ingest's statements of a batch were a trip each, each
+    waiting a turn of a busy loop, while the outbox's bookkeeping waited for the lock.
+    PostgreSQL (row locks, a round trip a statement anyway) runs them one by one."""
     steps = [(sql, rows) for sql, rows in steps if rows]
     if not steps:
         return

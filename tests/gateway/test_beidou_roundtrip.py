@@ -242,6 +242,9 @@ async def test_a_too_soon_refusal_is_waited_out_as_the_terminal_says(
         r.shore.hold_off(45)  # the terminal sent something the gateway does not know about
         start = r.clock.monotonic()
         r.tx(id="s1", text="测试")
+        # The first try is refused before any time passes (on a busy machine the request can take
+        # longer to reach the terminal than advance_until waits before it moves the clock).
+        await eventually(lambda: bool(r.shore.refusals), timeout=30, what="the first refusal")
         await advance_until(
             r.clock, lambda: "s1" in r.results(), step_s=1.0, max_s=200, what="sent"
         )
