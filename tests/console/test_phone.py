@@ -223,6 +223,8 @@ async def test_a_grid_worker_does_the_field_jobs_on_a_phone(
         await expect(page.locator(".incident-page h1")).to_contain_text("遇险事件")
         await expect(page.locator(".nearest-row")).not_to_have_count(0)
         await page.click(".incident-page .alert-ack")
+        # As a person does: the acknowledgement shown (the page redrawn with it), then the task.
+        await expect(page.locator(".incident-state")).to_contain_text("已确认（coord1")
         await page.click(".task-top2")
         await expect(page.locator('.log-entry[data-kind="tasked"]')).to_have_count(1)
         # Who was told of the distress, on which channel, where it stands.
