@@ -80,8 +80,11 @@ def registered(registered: Settings) -> Settings:
 
 @pytest.fixture
 async def phone_context(
-    browser: Browser, page_errors: PageErrors, request: pytest.FixtureRequest
+    browser: Browser, console: Console, page_errors: PageErrors, request: pytest.FixtureRequest
 ) -> AsyncIterator[BrowserContext]:
+    # `console` so that the hub outlives the browser (fixtures end in reverse order): the other
+    # way round, a page's event stream, reconnecting to a hub already gone, logged an error
+    # before the context was closed (seen on a busy machine).
     size = getattr(request, "param", PHONE)
     context = await browser.new_context(
         viewport=size, is_mobile=True, has_touch=True, locale="zh-CN", timezone_id="UTC"
