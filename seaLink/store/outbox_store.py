@@ -53,16 +53,7 @@ _SENT_VALUES: dict[str, Any] = {
         else_=_d.c.copies,
     ),
 }
-_SENT_ATTEMPT = (
-    update(_d)
-    .where(_d.c.id == bindparam("did"))
-    .values(
-        link=bindparam("link"),
-        attempts=bindparam("attempts"),
-        next_attempt_at=bindparam("next_at"),
-        **_SENT_VALUES,
-    )
-)
+_SENT_ATTEMPT = _ATTEMPT.values(**_SENT_VALUES)
 
 _SENT_REMEMBERED = 200_000  # messages whose vessel the ack check knows without a read
 
