@@ -201,3 +201,43 @@ async def test_a_drill_is_marked_everywhere_and_a_real_distress_takes_precedence
     finally:
         drill_boat.close()
         real_boat.close()
+
+
+async def test_a_press_on_the_banner_still_clicks_when_an_alert_arrives_during_it(
+    page: Page, console: Console
+) -> None:
+    """A click is a press and a release on one element. A second distress arriving while the duty
+    officer's finger is on "open incident" redraws the banner (the newer call goes first): were
+    the button replaced between press and release, the browser would send no click and the
+    incident would not open, just when it matters most."""
+    hub, clock = console.hub, console.clock
+    first, second = online(hub, "V1", clock), online(hub, "V2", clock)
+    try:
+        await login(page, console.base, "coord1", COORD_PW)
+        first.publish("distress", distress(clock, distress_id="V1-d", lat=23.3, lon=117.6))
+        await receive(first)
+        item = page.locator('.banner-item[data-type="distress"]')
+        view = item.locator(".banner-view")
+        await expect(view).to_have_text("打开遇险事件")
+        badge = page.locator(".nav-badge")
+        await expect(badge).to_have_text("1")
+        await expect(item.locator(".banner-told")).to_contain_text("值班员")
+        await view.hover()  # the pointer on the button, then pressed
+        await page.mouse.down()
+
+        clock.advance(timedelta(seconds=30))  # newer: it goes first, where the finger is
+        second.publish("distress", distress(clock, distress_id="V2-d", lat=23.31, lon=117.61))
+        await receive(second)
+        await expect(badge).to_have_text("2")  # the page has the second alert
+        await page.evaluate(  # and the banner's redraw has had its frames
+            "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        )
+        await page.mouse.up()
+
+        await expect(page.locator(".incident-page h1")).to_contain_text("遇险事件")
+        await expect(page.locator(".incident-summary")).to_contain_text("粤南澳渔00001")
+        await expect(item).to_have_count(2)  # the redraw that waited, once the press ended
+        await expect(item.first).to_contain_text("粤南澳渔00002")
+    finally:
+        first.close()
+        second.close()

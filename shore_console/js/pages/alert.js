@@ -17,7 +17,7 @@ import {
   stateText,
   toldWords,
 } from "../ui/alert_words.js";
-import { h, raw, restoreTyped, setChildren } from "../ui/dom.js";
+import { afterPress, h, raw, restoreTyped, setChildren } from "../ui/dom.js";
 import { icon } from "../ui/icons.js";
 import { formatLatLon, severityLabel } from "../ui/labels.js";
 
@@ -52,8 +52,19 @@ export function mount(el, ctx, [aid]) {
   let timer = 0;
   const answers = newestFirst();
 
+  let spentSoon = []; // fields used up by actions whose redraw waits for a press to end
+
   /** `spent`: the fields an action has just used up; the rest of what was typed stays. */
   function render({ spent = [] } = {}) {
+    spentSoon.push(...spent);
+    afterPress(render, () => {
+      const used = spentSoon;
+      spentSoon = [];
+      if (!gone) draw(used);
+    });
+  }
+
+  function draw(spent) {
     const a = alert;
     // News from another console redraws the page: keep what this person was typing.
     const typed = {};

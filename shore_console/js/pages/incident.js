@@ -13,7 +13,7 @@ import { SceneLayer } from "../map/scene_layer.js";
 import { alertActions } from "../ui/alert_actions.js";
 import { DELIVERY_RECHECK_MS, deliveryList, deliveryPending, notificationList } from "../ui/alert_trail.js";
 import { alertTitle, drillBadge, levelLabel, silenceText, stateText, toldWords } from "../ui/alert_words.js";
-import { h, raw, restoreTyped, setChildren } from "../ui/dom.js";
+import { afterPress, h, raw, restoreTyped, setChildren } from "../ui/dom.js";
 import { icon } from "../ui/icons.js";
 import { nearestTable, sceneBoats, tasksTable } from "../ui/incident_boats.js";
 import { formatLatLon } from "../ui/labels.js";
@@ -289,8 +289,13 @@ export function mount(el, ctx, [iid]) {
     if (gone || !incidentAnswers.show(ticket)) return;
     doc = d;
     if (d.alert) alerts.upsert(d.alert);
+    afterPress(renderIncident, renderIncident);
+  }
+
+  function renderIncident() {
+    if (gone) return;
     renderSummary();
-    renderLog(d.log || []);
+    renderLog(doc.log || []);
     renderTasks();
     renderScene();
   }
@@ -305,14 +310,20 @@ export function mount(el, ctx, [iid]) {
     try {
       const r = await api.nearest(iid, 10);
       if (gone || !boatAnswers.show(ticket)) return;
-      nearest = r.vessels || [];
-      renderBoats(r);
-      renderScene();
+      afterPress(renderBoats, () => {
+        if (gone) return;
+        nearest = r.vessels || [];
+        renderBoats(r);
+        renderScene();
+      });
     } catch (err) {
       // The incident is there (it has loaded): a list that cannot be made must not hide it.
       if (gone || err?.status === 401) return;
-      renderNoBoats(err);
-      renderScene();
+      afterPress(renderBoats, () => {
+        if (gone) return;
+        renderNoBoats(err);
+        renderScene();
+      });
     }
   }
 

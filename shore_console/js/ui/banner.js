@@ -10,7 +10,7 @@ import { alertPath, isSilenced, precedence } from "../core/alarm_kinds.js";
 import { t } from "../core/i18n.js";
 import { timeWithAge } from "../core/time.js";
 import { alertIcon, alertTitle, drillBadge, levelLabel, silenceText, toldWords } from "./alert_words.js";
-import { h, raw, setChildren } from "./dom.js";
+import { afterPress, h, raw, setChildren } from "./dom.js";
 
 const SHOWN = 3;
 const SILENCE_MIN = 10;
@@ -61,6 +61,10 @@ export class AlertBanner {
   }
 
   _render() {
+    afterPress(this, () => this._draw());
+  }
+
+  _draw() {
     const all = this.waiting();
     const shown = all.slice(0, SHOWN);
     for (const a of shown) this._askTold(a);

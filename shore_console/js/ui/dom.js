@@ -65,3 +65,46 @@ export function chooseWanted(select) {
   }
   return false;
 }
+
+/* Redraws wait while a button, link or field is pressed. A click is a press and a release on the
+ * same element: a live redraw that replaced the element in between would lose it (the browser
+ * sends the click to neither), and the duty officer's "open incident" or "acknowledge" would do
+ * nothing, most likely just when alerts are arriving. A press held longer than PRESS_MAX_MS (a
+ * release the page never heard) lets the redraws through. */
+const PRESS_MAX_MS = 2000;
+const PRESSABLE = "button, a, input, select, textarea, label, summary, [role=button]";
+let pressing = false;
+let pressTimer = 0;
+const afterRelease = new Map();
+
+function pressed(e) {
+  if (!(e.target instanceof Element) || !e.target.closest(PRESSABLE)) return;
+  pressing = true;
+  clearTimeout(pressTimer);
+  pressTimer = setTimeout(released, PRESS_MAX_MS);
+}
+
+function released() {
+  if (!pressing) return;
+  pressing = false;
+  clearTimeout(pressTimer);
+  setTimeout(runWaiting, 0); // after the click that this release makes
+}
+
+function runWaiting() {
+  if (pressing) return;
+  const waiting = [...afterRelease.values()];
+  afterRelease.clear();
+  for (const draw of waiting) draw();
+}
+
+addEventListener("pointerdown", pressed, true);
+addEventListener("pointerup", released, true);
+addEventListener("pointercancel", released, true);
+
+/** Run `draw` now, or once the press under way has ended; of the draws waiting under one `key`,
+ * only the last runs. */
+export function afterPress(key, draw) {
+  if (pressing) afterRelease.set(key, draw);
+  else draw();
+}
