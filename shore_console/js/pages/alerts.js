@@ -6,7 +6,7 @@ import { urgency } from "../core/alerts_store.js";
 import { t } from "../core/i18n.js";
 import { alertsTable } from "../ui/alerts_table.js";
 import { alertTitle } from "../ui/alert_words.js";
-import { h, setChildren } from "../ui/dom.js";
+import { afterPress, h, setChildren } from "../ui/dom.js";
 
 const REFRESH_MS = 1000;
 const KINDS = ["distress", "lost", "zone", "recall", "separation", "maintenance", "drill"];
@@ -203,7 +203,7 @@ export function mount(el, ctx) {
 
   // History is re-read at most once a second while alerts change; the open list is live.
   const off = alerts.on("change", () => {
-    if (view === "open") render();
+    if (view === "open") afterPress(render, render); // a click under way keeps its row
     else if (!timer) timer = setTimeout(() => ((timer = 0), load()), REFRESH_MS);
   });
   const offFleet = fleet.on("reset", () => {

@@ -6,7 +6,7 @@
  */
 import { t } from "../core/i18n.js";
 import { statusLine } from "../ui/admin_form.js";
-import { h, setChildren } from "../ui/dom.js";
+import { afterPress, h, setChildren } from "../ui/dom.js";
 import { requestDetail } from "../ui/request_detail.js";
 import { requestTable } from "../ui/request_table.js";
 
@@ -138,7 +138,7 @@ export function mount(el, ctx) {
   const soon = () => {
     timer ||= setTimeout(() => {
       timer = 0;
-      load();
+      afterPress(load, load); // a click under way keeps its row
     }, RELOAD_MS);
   };
   const offs = [
