@@ -11,7 +11,7 @@ from seaLink.domain.messaging import DeliveryState
 from seaLink.store.batch import BatchPlan, Heard
 from seaLink.store.db import Database
 from seaLink.store.fleet_io import import_fleet
-from seaLink.store.ingest_writes import IngestWriter
+from seaLink.store.ingest_writes import IngestWriter, _delivered_and_acknowledged
 from seaLink.store.outbox_store import ACK_STATEMENTS, OutboxStore
 from seaLink.store.raw_rows import RawRows
 from seaLink.store.tables import AckEvent, Delivery, Position, VesselState
@@ -239,5 +239,87 @@ async def test_an_attempt_confirmed_in_the_same_round_is_written_once_as_two_wri
         assert a == b
         assert [r[0] for r in a] == ["sent", "sent", "delivered", "sent"]
         assert [r[3] for r in a] == ["mqtt", "mqtt,mqtt", "mqtt,beidou,mqtt", "x" * 240]
+    finally:
+        await db.dispose()
+
+
+async def test_a_delivered_and_an_acknowledged_in_one_batch_leave_a_row_as_the_two_in_turn(
+    clean_store: str,
+) -> None:
+    """The writer applies a message's `delivered` and `acknowledged` of one batch as one UPDATE
+    (most of a broadcast's answers): rows must be what the state-by-state statements make of
+    them, from every stage a delivery can be at, whichever of the two answers carries the
+    earlier time; a message with other answers too is applied state by state as before."""
+    d: Any = Delivery.__table__  # type: ignore[attr-defined]
+    early, late = T0 + timedelta(minutes=3, microseconds=5), T0 + timedelta(minutes=9)
+    stages = [  # state, rank, delivered_at, read_at, acked_at, ack_link
+        ("queued", 0, None, None, None, None), ("sent", 1, None, None, None, None),
+        ("expired", 1, None, None, None, None), ("delivered", 2, T0, None, None, "ais"),
+        ("read", 3, T0, T0, None, "mqtt"), ("acknowledged", 4, T0, T0, T0, "mqtt"),
+        ("accepted", 4, T0, T0, T0, "beidou"),
+    ]  # fmt: skip
+    answers = [(early, late), (late, early)]  # (delivered's time, acknowledged's)
+    db = Database(clean_store)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(d.insert(), [
+                {"msg_id": f"{v}-{i}-{j}", "vessel_id": v, "grid_id": "G01", "kind": "notice",
+                 "payload": "{}", "state": state, "rank": rank, "attempts": 1,
+                 "delivered_at": dat, "read_at": rat, "acked_at": aat, "ack_link": ln,
+                 "next_attempt_at": T0, "queued_at": T0}
+                for v in ("A", "B")
+                for i, (state, rank, dat, rat, aat, ln) in enumerate(stages)
+                for j in range(len(answers) + 1)
+            ])  # fmt: skip
+
+        def acks(v: str) -> list[dict[str, Any]]:
+            out = []
+            for i in range(len(stages)):
+                for j, (dts, ats) in enumerate(answers):
+                    out.append(
+                        {"m": f"{v}-{i}-{j}", "v": v, "ts": dts, "state": "delivered", "ln": "mqtt"}
+                    )
+                    out.append(
+                        {
+                            "m": f"{v}-{i}-{j}",
+                            "v": v,
+                            "ts": ats,
+                            "state": "acknowledged",
+                            "ln": "beidou",
+                        }
+                    )
+                j = len(answers)  # delivered, read and acknowledged: not one UPDATE
+                out.append(
+                    {"m": f"{v}-{i}-{j}", "v": v, "ts": late, "state": "delivered", "ln": "mqtt"}
+                )
+                out.append({"m": f"{v}-{i}-{j}", "v": v, "ts": early, "state": "read", "ln": "ais"})
+                out.append(
+                    {
+                        "m": f"{v}-{i}-{j}",
+                        "v": v,
+                        "ts": late,
+                        "state": "acknowledged",
+                        "ln": "beidou",
+                    }
+                )
+            return out  # fmt: skip
+
+        async with db.engine.begin() as conn:  # A: state by state, in the writer's order
+            for state in ACK_STATEMENTS:
+                for a in sorted((a for a in acks("A") if a["state"] == state), key=lambda a: (a["m"], a["ts"])):  # fmt: skip
+                    await conn.execute(ACK_STATEMENTS[state], [a])
+        plan = BatchPlan()
+        plan.acks = acks("B")
+        both, rest = _delivered_and_acknowledged(plan.acks)
+        assert len(both) == len(stages) * len(answers) and len(rest) == 3 * len(stages)
+        await IngestWriter(db).commit(plan)  # B: the writer's batch
+        cols = "msg_id, state, rank, ack_link, delivered_at, read_at, acked_at"
+        a = await _raw(db, f"SELECT {cols} FROM delivery WHERE vessel_id = 'A' ORDER BY msg_id")
+        b = await _raw(db, f"SELECT {cols} FROM delivery WHERE vessel_id = 'B' ORDER BY msg_id")
+        assert [r[1:] for r in a] == [r[1:] for r in b]  # the very values in the database
+        async with db.engine.connect() as conn:
+            row = (await conn.execute(select(d).where(d.c.msg_id == "B-0-1"))).one()
+        assert (row.state, row.ack_link, row.delivered_at, row.acked_at) == (
+            "acknowledged", "beidou", late, early)  # fmt: skip
     finally:
         await db.dispose()

@@ -51,7 +51,7 @@ from seaLink.services.events import EventBus
 from seaLink.settings import MessagingSettings
 from seaLink.store.db import Database
 from seaLink.store.outage import StoreOutage
-from seaLink.store.outbox_store import PARKED, DueMessage, OutboxStore
+from seaLink.store.outbox_store import PARKED, DueKey, DueMessage, OutboxStore
 from seaLink.store.tables import VesselState
 from seaLink.wire.gateway import BeidouTxResult
 from seaLink.wire.topics import Topics
@@ -67,6 +67,13 @@ _ATTEMPT = re.compile(r"\.t\d+$")
 # How long to wait for a Beidou gateway to answer a withdrawal before sending by MQTT anyway.
 WITHDRAW_S = 120
 DISPATCH_TURN = 250  # messages handed to the links between turns given to the other tasks
+# While a round's bookkeeping is being written (on SQLite it waits for the one write lock, which
+# the ingest's batch of acknowledgements may hold for a few hundred ms), the next rounds go on
+# handing out what comes after the last message handed out in the order `due` reads them, and
+# anything more urgent, skipping what they handed out themselves; for at most this long, so
+# that a message of the same priority due before that place (a resend come due) waits no longer
+# than this for the full look that follows.
+ONWARD_S = 2.0
 
 
 def beidou_request_id(msg_id: str, attempt: int) -> str:
@@ -155,6 +162,10 @@ class Outbox:
         # Attempts of the round before, written with the next round's confirmations (one
         # transaction a round), always before that round reads what is due.
         self._unrecorded: list[dict[str, Any]] = []
+        self._writing: asyncio.Task[None] | None = None  # the bookkeeping being written
+        self._after: DueKey | None = None  # the last message handed out since the last full look
+        self._handed: set[int] = set()  # and every one handed out since (delivery ids)
+        self._onward_since = 0.0  # (loop time) when that full look was
         self.beidou: BeidouRoute | None = beidou
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()
@@ -265,6 +276,13 @@ class Outbox:
     # -- the loop ---------------------------------------------------------------------------------
 
     async def run(self) -> None:
+        try:
+            await self._rounds()
+        finally:
+            if self._writing is not None:
+                self._writing.cancel()
+
+    async def _rounds(self) -> None:
         outage = StoreOutage("outbox", self._metrics.store_errors, logger=log)
         while True:
             self._wake.clear()
@@ -303,12 +321,16 @@ class Outbox:
 
     async def _round(self, now: datetime) -> bool:
         busy = False
+        if self._writing is not None and self._writing.done():
+            await self._written()  # a write that failed raises here: an outage, as any other
         if self.beidou is not None and self.beidou.results:
             await self._beidou_results(now)
             busy = True
-        if self._link.published or self._unconfirmed or self._unrecorded:
-            await self._confirm_sent(now)
-            busy = True
+        if self._writing is None and (
+            self._link.published or self._unconfirmed or self._unrecorded
+        ):
+            self._write_sends(now)
+        busy = busy or self._writing is not None
         if self._recheck_at is None or now >= self._recheck_at:
             await self._recheck(now)
             await self._switch_to_beidou(now)
@@ -333,11 +355,28 @@ class Outbox:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._link.published_ready.wait(), 1.0)
             return True
-        due = await self.store.due(now, min(self._settings.dispatch_batch, room))
-        if due:
-            await self._dispatch(due, now)
-            busy = True
-        return busy
+        limit = min(self._settings.dispatch_batch, room)
+        clock = asyncio.get_running_loop().time()
+        if self._writing is None:
+            # Every message handed out is written down: a full look at what is due.
+            self._after = None
+            self._handed.clear()
+            due = await self.store.due(now, limit)
+            self._onward_since = clock
+        elif self._after is not None and clock - self._onward_since < ONWARD_S:
+            # Onward: what was handed out and is not yet written down is still due in the store.
+            onward = await self.store.due(now, limit, after=self._after)
+            due = [m for m in onward if m.id not in self._handed]
+        else:
+            due = []
+        if not due:
+            if self._writing is not None:
+                await asyncio.wait({self._writing})  # collected on the next round
+            return busy
+        self._after = due[-1].key if self._after is None else max(self._after, due[-1].key)
+        self._handed.update(m.id for m in due)
+        await self._dispatch(due, now)
+        return True
 
     async def _recheck(self, now: datetime) -> None:
         """Arm the vessels whose messages are parked although the store says they are reachable.
@@ -587,7 +626,8 @@ class Outbox:
 
     async def _beidou_results(self, now: datetime) -> None:
         assert self.beidou is not None
-        if self._unrecorded:  # a result is applied over its attempt, never under it
+        await self._written()  # a result is applied over its attempt, never under it
+        if self._unrecorded:
             await self._record_attempts()
         sent: list[tuple[int, str]] = []
         failed: list[tuple[int, str]] = []
@@ -644,7 +684,9 @@ class Outbox:
             self._beidou_gw.pop(msg_id, None)
             self._beidou_req.pop(msg_id, None)
 
-    async def _confirm_sent(self, now: datetime) -> None:
+    def _write_sends(self, now: datetime) -> None:
+        """The attempts handed out and the sends the broker confirmed since the last write, in
+        one transaction, written while the next rounds go on (`ONWARD_S`)."""
         confirmed = []
         published = self._link.published
         self._link.published_ready.clear()
@@ -659,10 +701,28 @@ class Outbox:
             self._inflight = {k: v for k, v in self._inflight.items() if k[0] == current}
         confirmed, self._unconfirmed = self._unconfirmed + confirmed, []
         attempts, self._unrecorded = self._unrecorded, []
+        self._writing = asyncio.create_task(
+            self._record_sends(attempts, confirmed, now), name="outbox-bookkeeping"
+        )
+
+    async def _record_sends(
+        self, attempts: list[dict[str, Any]], confirmed: list[int], now: datetime
+    ) -> None:
         try:
             await self.store.record_sends(attempts, confirmed, now)
-        except Exception:
-            self._unconfirmed = confirmed  # written on the next round instead
+        except BaseException:
+            self._unconfirmed = confirmed + self._unconfirmed  # written on a later round instead
             self._unrecorded = attempts + self._unrecorded
             raise
         self.activity += 1
+
+    async def _written(self) -> None:
+        """Wait for the bookkeeping being written; raise what stopped it."""
+        writing = self._writing
+        if writing is None:
+            return
+        await asyncio.wait({writing})
+        if self._writing is writing:
+            self._writing = None
+        if not writing.cancelled():
+            writing.result()

@@ -42,7 +42,7 @@ from seaLink.store.distress_status import queue_status
 from seaLink.store.distress_writes import apply_distress
 from seaLink.store.one_trip import executemany_all
 from seaLink.store.outage import is_write_conflict
-from seaLink.store.outbox_store import ACK_STATEMENTS
+from seaLink.store.outbox_store import ACK_STATEMENTS, DELIVERED_AND_ACKNOWLEDGED
 from seaLink.store.port_reports import insert_reports
 from seaLink.store.raw_rows import RawRows
 from seaLink.store.request_store import insert_requests
@@ -71,6 +71,7 @@ _by_journal = itemgetter("vessel_id", "kind", "key")
 _journal: Any = Uplink.__table__  # type: ignore[attr-defined]
 _by_ack_event = itemgetter("vessel_id", "msg_id", "state")
 _by_request = itemgetter("vessel_id", "request_id")
+_by_vm = itemgetter("v", "m")
 
 # The latest fix and the last sign of life of each vessel of the batch, in one statement per
 # row (they used to be two UPDATEs per vessel). Each part moves only forward in time, on its own:
@@ -128,6 +129,7 @@ class IngestWriter:
         self._insert_dead = DeadLetter.__table__.insert()  # type: ignore[attr-defined]
         # And the two every batch of acknowledgements runs (a fleet-wide broadcast: two a boat).
         self._update_acks = {s: RawRows(db, stmt) for s, stmt in ACK_STATEMENTS.items()}
+        self._delivered_and_acked = RawRows(db, DELIVERED_AND_ACKNOWLEDGED)
         self._insert_ack_events = RawRows(db, _insert_ack_events(db))
         self.conflicts = 0  # batches rolled back by a deadlock or serialization failure
 
@@ -166,11 +168,14 @@ class IngestWriter:
             if plan.latest_fix or plan.heard:
                 steps.append(self._update_latest.step(_latest_rows(plan)))
             if plan.acks:
+                both, rest = _delivered_and_acknowledged(plan.acks)
                 by_state: dict[str, list[dict[str, Any]]] = {}
-                for a in sorted(plan.acks, key=itemgetter("v", "m", "ts")):
+                for a in sorted(rest, key=itemgetter("v", "m", "ts")):
                     by_state.setdefault(a["state"], []).append(a)
                 for state in sorted(by_state, key=_ACK_ORDER.__getitem__):
                     steps.append(self._update_acks[DeliveryState(state)].step(by_state[state]))
+                if both:
+                    steps.append(self._delivered_and_acked.step(sorted(both, key=_by_vm)))
             if plan.ack_events:
                 steps.append(
                     self._insert_ack_events.step(sorted(plan.ack_events, key=_by_ack_event))
@@ -217,6 +222,28 @@ class IngestWriter:
             if plan.dead_letters:
                 await conn.execute(self._insert_dead, plan.dead_letters)
         return _plan_events(plan) + stored
+
+
+def _delivered_and_acknowledged(
+    acks: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The messages whose batch holds exactly a `delivered` and an `acknowledged` (a terminal's
+    two answers to a notice, most of a broadcast's), as rows of `DELIVERED_AND_ACKNOWLEDGED`;
+    and every other acknowledgement, as it came."""
+    of: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for a in acks:
+        of.setdefault((a["m"], a["v"]), []).append(a)
+    both: list[dict[str, Any]] = []
+    rest: list[dict[str, Any]] = []
+    for rows in of.values():
+        states = [r["state"] for r in rows]
+        if sorted(states) != ["acknowledged", "delivered"]:
+            rest.extend(rows)
+            continue
+        delivered, acked = rows if states[0] == "delivered" else rows[::-1]
+        both.append({"m": acked["m"], "v": acked["v"], "ts": acked["ts"], "ln": acked["ln"],
+                     "dts": delivered["ts"]})  # fmt: skip
+    return both, rest
 
 
 def _insert_ack_events(db: Database) -> Any:

@@ -21,6 +21,9 @@ _vs: Any = VesselState.__table__  # type: ignore[attr-defined]
 PARKED = timedelta(days=3650)  # "not until the vessel is back": re-armed when it is reachable
 
 
+DueKey = tuple[int, datetime, int]  # a message's place in the order `due` hands them out
+
+
 @dataclass(frozen=True, slots=True)
 class DueMessage:
     id: int
@@ -31,6 +34,13 @@ class DueMessage:
     attempts: int
     rank: int
     link: str | None = None  # of the last attempt
+    queued_at: datetime | None = None
+
+    @property
+    def key(self) -> DueKey:
+        """Its place in the order `due` hands messages out."""
+        assert self.queued_at is not None
+        return (self.priority, self.queued_at, self.id)
 
 
 # An attempt: rows did, link, attempts, next_at.
@@ -58,8 +68,9 @@ _SENT_ATTEMPT = _ATTEMPT.values(**_SENT_VALUES)
 _SENT_REMEMBERED = 200_000  # messages whose vessel the ack check knows without a read
 
 
-def ack_statement(state: DeliveryState) -> Any:
-    """UPDATE for one acknowledgement state: only ever moves a delivery up the ladder."""
+def ack_statement(state: DeliveryState, delivered_ts: str = "ts") -> Any:
+    """UPDATE for one acknowledgement state: only ever moves a delivery up the ladder.
+    `delivered_ts`: the parameter its delivery time is bound by (see `DELIVERED_AND_ACKNOWLEDGED`)."""
     # The state and its rank are written into the statement, not bound: the ingest path binds
     # its rows as they are (`RawRows`), by name, and only m, v, ts and ln come with each row.
     rank = RANK[state]
@@ -70,7 +81,7 @@ def ack_statement(state: DeliveryState) -> Any:
         "state": case((_d.c.rank < r, name), else_=_d.c.state),
         "rank": case((_d.c.rank < r, r), else_=_d.c.rank),
         "ack_link": case((_d.c.rank < r, bindparam("ln")), else_=_d.c.ack_link),
-        "delivered_at": func.coalesce(_d.c.delivered_at, ts),
+        "delivered_at": func.coalesce(_d.c.delivered_at, bindparam(delivered_ts)),
     }
     if rank >= RANK[DeliveryState.READ]:
         values["read_at"] = func.coalesce(_d.c.read_at, ts)
@@ -93,6 +104,12 @@ ACK_STATEMENTS = {
         DeliveryState.DECLINED,
     )
 }
+
+# A terminal's `delivered` (ts = dts) and `acknowledged` (ts, ln) of one message, in one batch: one
+# UPDATE leaves the row as the two in turn do. `delivered` moves it to rank 2 below rank 4, so the
+# second's rank test decides alone, as here; its state, rank and link replace the first's; the
+# first sets delivered_at if unset, which the second's coalesce then keeps.
+DELIVERED_AND_ACKNOWLEDGED = ack_statement(DeliveryState.ACKNOWLEDGED, delivered_ts="dts")
 
 
 class OutboxStore:
@@ -133,7 +150,9 @@ class OutboxStore:
         for start in range(0, len(full), 5000):
             await statement.execute(conn, full[start : start + 5000])
 
-    async def due(self, now: datetime, limit: int) -> list[DueMessage]:
+    async def due(self, now: datetime, limit: int, after: DueKey | None = None) -> list[DueMessage]:
+        """What is due now, most urgent first (priority, then oldest); with `after`, only what
+        comes after that place in this order or is more urgent (a lower priority number)."""
         q = (
             select(
                 _d.c.id,
@@ -144,6 +163,7 @@ class OutboxStore:
                 _d.c.attempts,
                 _d.c.rank,
                 _d.c.link,
+                _d.c.queued_at,
             )
             .where(
                 _d.c.rank <= 1,
@@ -154,6 +174,20 @@ class OutboxStore:
             .order_by(_d.c.priority, _d.c.queued_at, _d.c.id)
             .limit(limit)
         )
+        if after is not None:
+            priority, queued_at, did = after
+            q = q.where(
+                or_(
+                    _d.c.priority != priority,
+                    and_(
+                        _d.c.priority == priority,
+                        or_(
+                            _d.c.queued_at > queued_at,
+                            and_(_d.c.queued_at == queued_at, _d.c.id > did),
+                        ),
+                    ),
+                )
+            )
         async with self._db.engine.connect() as conn:
             rows = (await conn.execute(q)).all()
         due = [DueMessage(*r) for r in rows]
