@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from seaLink.clock import FakeClock
 from seaLink.runtime import Hub
+from seaLink.settings import Settings
 from seaLink.store.db import Database
 from seaLink.store.outbox_store import OutboxStore
 from seaLink.store.tables import Delivery
@@ -65,7 +66,7 @@ async def test_due_after_a_place_reads_what_follows_it_and_what_is_more_urgent(
         async with db.engine.begin() as conn:
             await store.insert(conn, [_row(n, p, q) for n, (p, q) in enumerate(layout)])
         async with db.engine.connect() as conn:
-            ids = dict((await conn.execute(select(_d.c.msg_id, _d.c.id))).all())
+            ids = {r.msg_id: r.id for r in await conn.execute(select(_d.c.msg_id, _d.c.id))}
 
         def place(n: int) -> tuple[int, int, int]:
             p, q = layout[n]
@@ -141,3 +142,54 @@ async def test_a_fan_out_goes_on_while_its_bookkeeping_waits_and_sends_each_mess
     finally:
         for v in vessels.values():
             v.close()
+
+
+async def test_a_hub_stopped_while_its_bookkeeping_is_written_leaves_no_transaction_open(
+    registered: Settings,
+    clock: FakeClock,  # noqa: F811
+) -> None:
+    """The bookkeeping is a task of the outbox's own: stopping the hub must roll its transaction
+    back before the store closes. Left to itself, the cut write's connection stayed "idle in
+    transaction" on PostgreSQL holding its row locks, and the next writer waited forever."""
+    hub = Hub(registered, clock=clock)
+    in_flight = asyncio.Event()
+    async with hub.running():
+        v = online(hub, "V1", clock)
+        try:
+            await wait_for(lambda: _reachable(hub, ["V1"], clock))
+            await hub.outbox.settle()
+
+            async def stuck(attempts: Any, sent: Any, ts: datetime) -> None:
+                async with hub.db.engine.begin() as conn:  # the row locked, as the real write does
+                    await conn.execute(
+                        update(_d).where(_d.c.msg_id == "m-stuck").values(last_error="writing")
+                    )
+                    in_flight.set()
+                    try:
+                        await asyncio.Event().wait()  # the lock never comes, the commit never
+                    finally:
+                        await asyncio.sleep(0.3)  # cut: its rollback takes a while (a busy store)
+
+            hub.outbox.store.record_sends = stuck  # type: ignore[method-assign]
+            async with hub.db.engine.begin() as conn:
+                await hub.outbox.store.insert(conn, [_row(0, 5, 0) | {
+                    "msg_id": "m-stuck", "vessel_id": "V1", "next_attempt_at": clock.now()}])  # fmt: skip
+            hub.outbox.kick()
+            await receive(v)
+            await asyncio.wait_for(in_flight.wait(), 10)
+        finally:
+            v.close()
+    # The hub is stopped: none of its outbox's tasks is left running, and the row is free.
+    left = [t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith("outbox")]
+    assert left == [], left
+    db = Database(registered.store.url)
+    try:
+        async with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                await conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+            done = await conn.execute(
+                update(_d).where(_d.c.msg_id == "m-stuck").values(last_error="")
+            )
+            assert done.rowcount == 1
+    finally:
+        await db.dispose()

@@ -279,8 +279,14 @@ class Outbox:
         try:
             await self._rounds()
         finally:
-            if self._writing is not None:
-                self._writing.cancel()
+            writing = self._writing
+            if writing is not None:
+                # Stopped with the bookkeeping in flight: cut it, and wait until it has rolled
+                # back and handed its connection back, before the hub closes the store. A task
+                # left to finish by itself did that after the engine was gone: its connection
+                # stayed "idle in transaction" on PostgreSQL, holding its row locks.
+                writing.cancel()
+                await asyncio.wait({writing})
 
     async def _rounds(self) -> None:
         outage = StoreOutage("outbox", self._metrics.store_errors, logger=log)
