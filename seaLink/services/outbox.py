@@ -355,6 +355,8 @@ class Outbox:
             self._metrics.outbox_expired.inc(len(expired))
             self.activity += 1
         if not self._link.connected.is_set():
+            if self._writing is not None:
+                await asyncio.wait({self._writing})  # not round and round meanwhile
             return busy
         room = PUBLISH_WINDOW - self._link.awaiting_puback
         if room <= 0:  # the window is full: the next PUBACK (or a lost connection) makes room
