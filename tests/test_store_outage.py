@@ -75,13 +75,11 @@ def _back(caplog: pytest.LogCaptureFixture, loop_name: str) -> list[logging.LogR
     return [r for r in caplog.records if r.getMessage().startswith(f"{loop_name}: store is back")]
 
 
-async def test_the_hub_rides_out_a_postgresql_restart(
-    broker: Mosquitto, private_pg: PrivatePostgres, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO, logger="seaLink")
+async def _outage_store(broker: Mosquitto, pg: PrivatePostgres) -> tuple[Settings, Database]:
+    """A fresh database with the small fleet on the private server, and a hub's settings."""
     name = f"outage_{uuid.uuid4().hex[:8]}"
-    await asyncio.to_thread(private_pg.create_database, name)
-    url = private_pg.url(name)
+    await asyncio.to_thread(pg.create_database, name)
+    url = pg.url(name)
     db = Database(url)
     await db.create_all()
     await import_fleet(db, small_fleet())
@@ -92,6 +90,48 @@ async def test_the_hub_rides_out_a_postgresql_restart(
         api={"port": free_port()},
         contact={"startup_grace_s": 0},
     )  # type: ignore[arg-type]  # fmt: skip
+    return settings, db
+
+
+async def test_a_distress_that_cannot_be_stored_is_a_stalled_hub_on_its_own(
+    broker: Mosquitto, private_pg: PrivatePostgres, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing else comes in: only the distress lane waits for the store. /healthz must say the
+    hub is stalled (it said "ok" when it looked at the main lane only)."""
+    caplog.set_level(logging.INFO, logger="seaLink")
+    settings, db = await _outage_store(broker, private_pg)
+    hub = Hub(settings, with_api=False)
+    try:
+        async with hub.running():
+            v = TestVessel(settings.mqtt.url, "V1", prefix=settings.mqtt.prefix)
+            try:
+                v.client.publish(v.topics.status("V1"), b"online", qos=1, retain=True)
+                v.publish("hello", {"ts": _now(), "terminal": "test/1"})
+                await wait_for(lambda: _async(hub.ingest.drained and hub.ingest.committed >= 2))
+                await asyncio.to_thread(private_pg.stop, "fast")
+                v.publish("distress", {"distress_id": "V1-d9", "ts": _now(), "lat": 23.1,
+                                       "lon": 117.5, "nature": "fire", "persons": 3})  # fmt: skip
+                await wait_for(
+                    lambda: _async(bool(_unreachable(caplog, "distress lane"))), timeout=60
+                )
+                health = hub.ingest.health()
+                assert health["writer"] == "stalled"
+                assert health["stalled_lanes"] == ["distress"]
+                await asyncio.to_thread(private_pg.start)
+                ack = await _next_down(v, "distress_ack")
+                assert ack["distress_id"] == "V1-d9"
+                assert hub.ingest.health()["stalled_lanes"] == []
+            finally:
+                v.close()
+    finally:
+        await db.dispose()
+
+
+async def test_the_hub_rides_out_a_postgresql_restart(
+    broker: Mosquitto, private_pg: PrivatePostgres, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="seaLink")
+    settings, db = await _outage_store(broker, private_pg)
     hub = Hub(settings, with_api=False)
     try:
         async with hub.running():
@@ -122,6 +162,7 @@ async def test_the_hub_rides_out_a_postgresql_restart(
                 await wait_for(both_waiting, timeout=60)
                 # /healthz tells: the writer is stalled (nothing stored or acknowledged).
                 assert hub.ingest.health()["writer"] == "stalled"
+                assert hub.ingest.health()["stalled_lanes"] == ["distress", "main"]
                 # A few seconds of outage: many quiet retries.
                 await asyncio.sleep(3)
                 await asyncio.to_thread(private_pg.start)

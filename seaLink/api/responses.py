@@ -47,6 +47,11 @@ class IngestHealthOut(Out):
         description="stalled: the store has refused or failed every commit for `stalled_s`"
     )
     stalled_s: float | None = None
+    stalled_lanes: list[Literal["main", "distress"]] = Field(
+        default_factory=list,
+        description="the ingest lanes that cannot commit: main (positions, acks, everything) "
+        "and distress (distress calls only, in a lane of their own)",
+    )
     committed: int = Field(description="uplinks committed since start")
     backlog: int = Field(description="uplinks received, not yet committed")
 

@@ -243,11 +243,15 @@ class IngestPipeline:
 
     def health(self) -> dict[str, Any]:
         """For /healthz: a writer whose commits keep failing is stalled (nothing is stored or
-        acknowledged meanwhile; the broker queues what arrives)."""
-        since = self._main_outage.since
+        acknowledged meanwhile; the broker queues what arrives). Either lane: a distress that
+        cannot be stored while no other uplink comes in stalls the hub as surely."""
+        outages = {"main": self._main_outage.since, "distress": self._urgent_outage.since}
+        down = {lane: since for lane, since in outages.items() if since is not None}
+        since = min(down.values(), default=None)
         return {
             "writer": "ok" if since is None else "stalled",
             "stalled_s": None if since is None else round(time.monotonic() - since, 1),
+            "stalled_lanes": sorted(down),
             "committed": self.committed,
             "backlog": len(self._link.inbox) + len(self._link.urgent),
         }
