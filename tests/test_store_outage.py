@@ -93,6 +93,14 @@ async def _outage_store(broker: Mosquitto, pg: PrivatePostgres) -> tuple[Setting
     return settings, db
 
 
+def _online_v1(settings: Settings) -> TestVessel:
+    """V1's terminal, connected: online (retained) and hello."""
+    v = TestVessel(settings.mqtt.url, "V1", prefix=settings.mqtt.prefix)
+    v.client.publish(v.topics.status("V1"), b"online", qos=1, retain=True)
+    v.publish("hello", {"ts": _now(), "terminal": "test/1"})
+    return v
+
+
 async def test_a_distress_that_cannot_be_stored_is_a_stalled_hub_on_its_own(
     broker: Mosquitto, private_pg: PrivatePostgres, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -103,10 +111,8 @@ async def test_a_distress_that_cannot_be_stored_is_a_stalled_hub_on_its_own(
     hub = Hub(settings, with_api=False)
     try:
         async with hub.running():
-            v = TestVessel(settings.mqtt.url, "V1", prefix=settings.mqtt.prefix)
+            v = _online_v1(settings)
             try:
-                v.client.publish(v.topics.status("V1"), b"online", qos=1, retain=True)
-                v.publish("hello", {"ts": _now(), "terminal": "test/1"})
                 await wait_for(lambda: _async(hub.ingest.drained and hub.ingest.committed >= 2))
                 await asyncio.to_thread(private_pg.stop, "fast")
                 v.publish("distress", {"distress_id": "V1-d9", "ts": _now(), "lat": 23.1,
@@ -135,10 +141,8 @@ async def test_the_hub_rides_out_a_postgresql_restart(
     hub = Hub(settings, with_api=False)
     try:
         async with hub.running():
-            v = TestVessel(settings.mqtt.url, "V1", prefix=settings.mqtt.prefix)
+            v = _online_v1(settings)
             try:
-                v.client.publish(v.topics.status("V1"), b"online", qos=1, retain=True)
-                v.publish("hello", {"ts": _now(), "terminal": "test/1"})
                 await hub.broadcasts.create(_notice("停电前"), ADMIN)
                 before = await _next_down(v, "notice")
                 v.publish("ack", {"msg_id": before["msg_id"], "state": "delivered", "ts": _now()})

@@ -33,13 +33,12 @@ class DueMessage:
     payload: str
     attempts: int
     rank: int
-    link: str | None = None  # of the last attempt
-    queued_at: datetime | None = None
+    link: str | None  # of the last attempt
+    queued_at: datetime
 
     @property
     def key(self) -> DueKey:
         """Its place in the order `due` hands messages out."""
-        assert self.queued_at is not None
         return (self.priority, self.queued_at, self.id)
 
 
