@@ -167,7 +167,8 @@ def main() -> None:
             )
         print(
             f"  roll-up query (API, incl. HTTP) while deliveries change: {len(changing)} reads, "
-            f"median {statistics.median(changing):.1f} ms, max {max(changing):.1f} ms   "
+            f"median {statistics.median(changing):.1f} ms, max {max(changing):.1f} ms"
+            f" (each: {', '.join(str(round(c)) for c in changing)})   "
             f"(target: max under 50 ms)"
         )
         print(

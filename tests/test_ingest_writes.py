@@ -207,7 +207,8 @@ async def test_an_attempt_confirmed_in_the_same_round_is_written_once_as_two_wri
     clean_store: str,
 ) -> None:
     """`record_sends` writes a message both attempted and confirmed by the broker with one
-    UPDATE: the rows must be what `record_attempts` then `mark_sent` make of the same rows."""
+    UPDATE, and the others bound raw: the rows must be what `record_attempts` then `mark_sent`
+    make of the same rows (one message only attempted, two both, one only confirmed)."""
     d: Any = Delivery.__table__  # type: ignore[attr-defined]
     db = Database(clean_store)
     at = T0 + timedelta(minutes=5)
@@ -230,15 +231,58 @@ async def test_an_attempt_confirmed_in_the_same_round_is_written_once_as_two_wri
             return [{"did": ids[f"{v}-{i}"], "link": "mqtt", "attempts": i + 1,
                      "next_at": at + timedelta(seconds=30 * (i + 1))} for i in range(4)]  # fmt: skip
 
-        await store.record_attempts(attempts("A"))  # the two writes, in turn
-        await store.mark_sent([ids[f"A-{i}"] for i in range(4)], at)
-        await store.record_sends(attempts("B"), [ids[f"B-{i}"] for i in range(4)], at)  # one
+        await store.record_attempts(attempts("A")[:3])  # the two writes, in turn
+        await store.mark_sent([ids[f"A-{i}"] for i in range(1, 4)], at)
+        await store.record_sends(attempts("B")[:3], [ids[f"B-{i}"] for i in range(1, 4)], at)
         cols = "state, rank, link, copies, attempts, next_attempt_at, sent_at"
         a = await _raw(db, f"SELECT {cols} FROM delivery WHERE vessel_id = 'A' ORDER BY msg_id")
         b = await _raw(db, f"SELECT {cols} FROM delivery WHERE vessel_id = 'B' ORDER BY msg_id")
         assert a == b
-        assert [r[0] for r in a] == ["sent", "sent", "delivered", "sent"]
-        assert [r[3] for r in a] == ["mqtt", "mqtt,mqtt", "mqtt,beidou,mqtt", "x" * 240]
+        assert [r[0] for r in a] == ["queued", "sent", "delivered", "sent"]
+        assert [r[3] for r in a] == ["", "mqtt,mqtt", "mqtt,beidou,mqtt", "x" * 240]
+        assert [r[4] for r in a] == [1, 2, 3, 3]  # the last only confirmed: its attempt kept
+    finally:
+        await db.dispose()
+
+
+async def test_the_times_sends_and_answers_write_are_stored_as_every_other_time(
+    clean_store: str,
+) -> None:
+    """A time bound inside COALESCE takes no type from its column: untyped, SQLite stored
+    Python's own text for it ('...+00:00', or no fraction at a whole second), not the store's
+    UTC text, so the same instant compared unequal in SQL to the rest of the row."""
+    d: Any = Delivery.__table__  # type: ignore[attr-defined]
+    db = Database(clean_store)
+    at = T0 + timedelta(minutes=5)  # a whole second: Python's text would drop the fraction
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(d.insert(), [
+                {"msg_id": m, "vessel_id": "A", "grid_id": "G01", "kind": "notice",
+                 "payload": "{}", "state": "queued", "rank": 0, "attempts": 0,
+                 "next_attempt_at": at, "queued_at": at}
+                for m in ("A-0", "A-1", "A-2")
+            ])  # fmt: skip
+            ids = {r.msg_id: r.id for r in (await conn.execute(select(d.c.msg_id, d.c.id))).all()}
+        store = OutboxStore(db)
+        attempt = {"did": ids["A-0"], "link": "mqtt", "attempts": 1, "next_at": at}
+        await store.record_sends([attempt], [ids["A-0"], ids["A-1"]], at)
+        await store.mark_sent([ids["A-2"]], at)
+        plan = BatchPlan()
+        plan.acks = [
+            {"m": "A-0", "v": "A", "ts": at, "state": "delivered", "ln": "mqtt"},
+            {"m": "A-0", "v": "A", "ts": at, "state": "acknowledged", "ln": "mqtt"},
+            {"m": "A-1", "v": "A", "ts": at, "state": "read", "ln": "mqtt"},
+            {"m": "A-2", "v": "A", "ts": at, "state": "delivered", "ln": "mqtt"},
+        ]
+        await IngestWriter(db).commit(plan)
+        cols = "queued_at, sent_at, delivered_at, read_at, acked_at"
+        rows = await _raw(db, f"SELECT {cols} FROM delivery ORDER BY msg_id")
+        stored = rows[0][0]  # as the store writes a typed time
+        assert rows == [
+            (stored, stored, stored, stored, stored),
+            (stored, stored, stored, stored, None),
+            (stored, stored, stored, None, None),
+        ]
     finally:
         await db.dispose()
 

@@ -182,3 +182,48 @@ async def test_the_hub_will_not_start_on_an_old_schema_and_says_what_to_run(tmp_
     )  # fmt: skip
     assert hub.returncode == 1
     assert "schema revision 0001" in hub.stderr and "`sealink db upgrade`" in hub.stderr
+
+
+async def test_delivery_times_an_older_hub_wrote_as_python_text_become_the_stores_text(
+    tmp_path: Path,
+) -> None:
+    """Revision 0007 (SQLite): sends and answers were stored in Python's text; after the upgrade
+    every time of a delivery is the text the store writes, and reads back as the same instant."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/old.db"
+    db = Database(url)
+    store_text = "2026-03-14 09:26:53.589000"
+    python_text = {
+        "sent_at": "2026-03-14 09:26:53.589000+00:00",
+        "delivered_at": "2026-03-14 09:27:00+00:00",  # a whole second: no fraction
+        "read_at": None,
+        "acked_at": "2026-03-14 09:28:00.000005+00:00",
+    }
+    try:
+        await _at(db, "0006")
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO delivery (msg_id, vessel_id, grid_id, kind, priority, payload,"
+                    " state, rank, copies, attempts, next_attempt_at, queued_at, sent_at,"
+                    " delivered_at, read_at, acked_at, last_error) VALUES ('M1', 'V1', 'G01',"
+                    " 'notice', 5, '{}', 'acknowledged', 4, 'mqtt', 1, :q, :q, :s, :d, :r, :a, '')"
+                ),
+                {"q": store_text, "s": python_text["sent_at"], "d": python_text["delivered_at"],
+                 "r": python_text["read_at"], "a": python_text["acked_at"]},
+            )  # fmt: skip
+        assert await db.upgrade() == schema.head()
+        async with db.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    text("SELECT queued_at, sent_at, delivered_at, read_at, acked_at FROM delivery")
+                )
+            ).one()
+    finally:
+        await db.dispose()
+    assert tuple(row) == (
+        store_text,
+        store_text,
+        "2026-03-14 09:27:00.000000",
+        None,
+        "2026-03-14 09:28:00.000005",
+    )

@@ -41,6 +41,7 @@ from seaLink.api.security import (
     trusted_networks,
 )
 from seaLink.api.words import alert_in_words, reader_lang
+from seaLink.turns import turns
 
 if TYPE_CHECKING:
     from seaLink.api.services import ApiServices, HealthSources
@@ -50,6 +51,16 @@ API: web.AppKey[ApiServices] = web.AppKey("api")
 
 
 _error = json_error
+
+
+@web.middleware
+async def first_turns(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A request being answered goes before the hub's bulk work (`seaLink.turns`); a live
+    event stream is not a request waiting."""
+    if request.headers.get("Upgrade", "").lower() == "websocket":
+        return await handler(request)  # type: ignore[no-any-return]
+    with turns().person():
+        return await handler(request)  # type: ignore[no-any-return]
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -241,7 +252,12 @@ def _api_documents() -> tuple[str, str]:
 def build_app(api: ApiServices) -> web.Application:
     app = web.Application(
         client_max_size=1024 * 1024,
-        middlewares=[json_errors, input_guard, auth_middleware(lambda r: r.app[API].auth)],
+        middlewares=[
+            first_turns,
+            json_errors,
+            input_guard,
+            auth_middleware(lambda r: r.app[API].auth),
+        ],
     )
     app[API] = api
     app[OPEN_SOCKETS] = set()

@@ -53,6 +53,7 @@ from seaLink.store.db import Database
 from seaLink.store.outage import StoreOutage
 from seaLink.store.outbox_store import PARKED, DueKey, DueMessage, OutboxStore
 from seaLink.store.tables import VesselState
+from seaLink.turns import bulk_turn
 from seaLink.wire.gateway import BeidouTxResult
 from seaLink.wire.topics import Topics
 
@@ -563,7 +564,7 @@ class Outbox:
             if n % DISPATCH_TURN == 0:
                 # 2,000 publishes in one step held the loop ~50-130 ms: a coordinator's read
                 # (the broadcast's roll-up) waited that long for its turn.
-                await asyncio.sleep(0)
+                await bulk_turn()
             # No MQTT copy while a Beidou gateway may still send one.
             queued_at_gateway = m.link == "beidou" and m.rank == 0
             if queued_at_gateway and self.reachable(m.vessel_id, now) and self._withdraw(m, now):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -85,6 +85,14 @@ def plan_verdicts(verdicts: list[Verdict], ctx: PlanContext) -> tuple[BatchPlan,
     idempotent, and the message is kept whole in the dead letters, so nothing is half-lost."""
     plan = BatchPlan()
     failed: list[Refused] = []
+    plan_into(plan, failed, verdicts, ctx)
+    return finish_plan(plan, ctx), failed
+
+
+def plan_into(
+    plan: BatchPlan, failed: list[Refused], verdicts: Iterable[Verdict], ctx: PlanContext
+) -> None:
+    """Add these verdicts to the plan (a batch may be planned a slice at a time)."""
     for v in verdicts:
         if isinstance(v, Refused):
             plan.dead_letters.append(dead_letter_row(v, ctx))
@@ -96,9 +104,12 @@ def plan_verdicts(verdicts: list[Verdict], ctx: PlanContext) -> tuple[BatchPlan,
             bad = Refused(v.raw, v.vessel_id, Rejection(RejectReason.INTERNAL_ERROR, detail))
             plan.dead_letters.append(dead_letter_row(bad, ctx))
             failed.append(bad)
+
+
+def finish_plan(plan: BatchPlan, ctx: PlanContext) -> BatchPlan:
     plan.distress_now = ctx.now if plan.distress else None
     plan.received_at = ctx.now
-    return plan, failed
+    return plan
 
 
 def dead_letter_row(refused: Refused, ctx: PlanContext) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -87,6 +89,11 @@ async def list_broadcasts(
     return out
 
 
+async def _all(db: Database, query: Any) -> Sequence[Any]:
+    async with db.engine.connect() as conn:
+        return (await conn.execute(query)).all()
+
+
 async def rollup(db: Database, bid: int, reply: str, *, missing_limit: int = 500) -> dict[str, Any]:
     """Counts per state and per grid, and the boats still missing with their last contact."""
     done = DONE_RANK.get(reply, 2)
@@ -113,9 +120,12 @@ async def rollup(db: Database, bid: int, reply: str, *, missing_limit: int = 500
         .order_by(_d.c.grid_id, _d.c.vessel_id)
         .limit(missing_limit)
     )
-    async with db.engine.connect() as conn:
-        counts = (await conn.execute(by_state_grid)).all()
-        missing = (await conn.execute(missing_q)).all()
+    # Side by side on two connections: on a busy hub each trip to the store waits a turn of the
+    # event loop, and a coordinator waits for the roll-up.
+    if missing_limit:
+        counts, missing = await asyncio.gather(_all(db, by_state_grid), _all(db, missing_q))
+    else:
+        counts, missing = await _all(db, by_state_grid), []
     totals = {s.value: 0 for s in DeliveryState}
     grids: dict[str, dict[str, Any]] = {}
     for grid, state, n in counts:

@@ -40,7 +40,7 @@ from seaLink.store.batch import BatchPlan
 from seaLink.store.db import Database
 from seaLink.store.distress_status import queue_status
 from seaLink.store.distress_writes import apply_distress
-from seaLink.store.one_trip import executemany_all
+from seaLink.store.one_trip import Step, executemany_all
 from seaLink.store.outage import is_write_conflict
 from seaLink.store.outbox_store import ACK_STATEMENTS, DELIVERED_AND_ACKNOWLEDGED
 from seaLink.store.port_reports import insert_reports
@@ -57,6 +57,7 @@ from seaLink.store.tables import (
 )
 from seaLink.store.types import UTCDateTime
 from seaLink.texts import Phrase
+from seaLink.turns import bulk_turn
 
 log = logging.getLogger(__name__)
 
@@ -158,28 +159,37 @@ class IngestWriter:
         found = await conn.execute(_is_journalled(item.vessel_id, item.journal_key))
         return found.first() is not None
 
+    async def _bulk_steps(self, plan: BatchPlan) -> list[Step]:
+        """The statements of every batch of fixes and acks, for one trip (one_trip), bound
+        before the transaction begins and a slice a turn: for 5,000 acknowledgements they
+        were one step of the loop of tens of milliseconds, with SQLite's write lock held."""
+        steps: list[Step] = []
+
+        async def add(statement: RawRows, rows: list[dict[str, Any]]) -> None:
+            steps.append(await statement.step_in_slices(rows))
+            await bulk_turn()
+
+        if plan.positions:
+            await add(self._insert_positions, sorted(plan.positions, key=_by_position))
+        if plan.latest_fix or plan.heard:
+            await add(self._update_latest, _latest_rows(plan))
+        if plan.acks:
+            both, rest = _delivered_and_acknowledged(plan.acks)
+            by_state: dict[str, list[dict[str, Any]]] = {}
+            for a in sorted(rest, key=itemgetter("v", "m", "ts")):
+                by_state.setdefault(a["state"], []).append(a)
+            for state in sorted(by_state, key=_ACK_ORDER.__getitem__):
+                await add(self._update_acks[DeliveryState(state)], by_state[state])
+            if both:
+                await add(self._delivered_and_acked, sorted(both, key=_by_vm))
+        if plan.ack_events:
+            await add(self._insert_ack_events, sorted(plan.ack_events, key=_by_ack_event))
+        return steps
+
     async def _commit_once(self, plan: BatchPlan) -> list[DomainEvent]:
         stored: list[DomainEvent] = []
+        steps = await self._bulk_steps(plan)
         async with self._db.engine.begin() as conn:
-            # The statements of every batch of fixes and acks, in one trip (one_trip).
-            steps = []
-            if plan.positions:
-                steps.append(self._insert_positions.step(sorted(plan.positions, key=_by_position)))
-            if plan.latest_fix or plan.heard:
-                steps.append(self._update_latest.step(_latest_rows(plan)))
-            if plan.acks:
-                both, rest = _delivered_and_acknowledged(plan.acks)
-                by_state: dict[str, list[dict[str, Any]]] = {}
-                for a in sorted(rest, key=itemgetter("v", "m", "ts")):
-                    by_state.setdefault(a["state"], []).append(a)
-                for state in sorted(by_state, key=_ACK_ORDER.__getitem__):
-                    steps.append(self._update_acks[DeliveryState(state)].step(by_state[state]))
-                if both:
-                    steps.append(self._delivered_and_acked.step(sorted(both, key=_by_vm)))
-            if plan.ack_events:
-                steps.append(
-                    self._insert_ack_events.step(sorted(plan.ack_events, key=_by_ack_event))
-                )
             await executemany_all(conn, self._db, steps)
             if plan.status:
                 rows = [

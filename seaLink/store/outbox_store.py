@@ -5,14 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
 from seaLink.domain.messaging import RANK, DeliveryState
 from seaLink.store.db import Database
+from seaLink.store.one_trip import executemany_all
 from seaLink.store.raw_rows import RawRows, copy_rows
 from seaLink.store.tables import AckEvent, Delivery, Vessel, VesselState
+from seaLink.store.types import UTCDateTime
 
 _d: Any = Delivery.__table__  # type: ignore[attr-defined]
 _ack: Any = AckEvent.__table__  # type: ignore[attr-defined]
@@ -42,6 +56,16 @@ class DueMessage:
         return (self.priority, self.queued_at, self.id)
 
 
+def _int(n: int) -> Any:
+    return literal_column(str(n), Integer)
+
+
+def _time(name: str) -> Any:
+    """A time bound inside an expression (COALESCE takes no type from its column): typed, or
+    SQLite would store Python's own text for it ('...+00:00'), not the store's UTC text."""
+    return bindparam(name, type_=UTCDateTime())
+
+
 # An attempt: rows did, link, attempts, next_at.
 _ATTEMPT = (
     update(_d)
@@ -52,16 +76,25 @@ _ATTEMPT = (
 )
 # Handed on by a link (`mark_sent`): rows did, ts, ln. No value reads a column an attempt writes,
 # so one UPDATE with both sets of values (rows with all six) leaves a row as the two in turn do.
+# Its constants are written into the statement (as `ack_statement`'s): the bookkeeping binds
+# its rows as they are (`RawRows`), by name, and only did, ts and ln come with each row.
 _SENT_VALUES: dict[str, Any] = {
-    "state": case((_d.c.rank < 1, DeliveryState.SENT.value), else_=_d.c.state),
-    "rank": case((_d.c.rank < 1, 1), else_=_d.c.rank),
-    "sent_at": func.coalesce(_d.c.sent_at, bindparam("ts")),
+    "state": case(
+        (_d.c.rank < _int(1), literal_column(f"'{DeliveryState.SENT.value}'", String)),
+        else_=_d.c.state,
+    ),
+    "rank": case((_d.c.rank < _int(1), _int(1)), else_=_d.c.rank),
+    "sent_at": func.coalesce(_d.c.sent_at, _time("ts")),
     "copies": case(
-        (_d.c.copies == "", bindparam("ln")),
-        (func.length(_d.c.copies) < 240, _d.c.copies + "," + bindparam("ln")),
+        (_d.c.copies == literal_column("''", String), bindparam("ln")),
+        (
+            func.length(_d.c.copies) < _int(240),
+            _d.c.copies + literal_column("','", String) + bindparam("ln"),
+        ),
         else_=_d.c.copies,
     ),
 }
+_SENT = update(_d).where(_d.c.id == bindparam("did")).values(**_SENT_VALUES)
 _SENT_ATTEMPT = _ATTEMPT.values(**_SENT_VALUES)
 
 _SENT_REMEMBERED = 200_000  # messages whose vessel the ack check knows without a read
@@ -75,12 +108,12 @@ def ack_statement(state: DeliveryState, delivered_ts: str = "ts") -> Any:
     rank = RANK[state]
     r: Any = literal_column(str(rank))
     name: Any = literal_column(f"'{state.value}'")
-    ts: Any = bindparam("ts")
+    ts: Any = _time("ts")
     values: dict[str, Any] = {
         "state": case((_d.c.rank < r, name), else_=_d.c.state),
         "rank": case((_d.c.rank < r, r), else_=_d.c.rank),
         "ack_link": case((_d.c.rank < r, bindparam("ln")), else_=_d.c.ack_link),
-        "delivered_at": func.coalesce(_d.c.delivered_at, bindparam(delivered_ts)),
+        "delivered_at": func.coalesce(_d.c.delivered_at, _time(delivered_ts)),
     }
     if rank >= RANK[DeliveryState.READ]:
         values["read_at"] = func.coalesce(_d.c.read_at, ts)
@@ -117,6 +150,10 @@ class OutboxStore:
         self._insert_ack = db.insert_ignore(_ack)
         # By the rows' columns: the statement, and the column defaults the rows leave out.
         self._inserts: dict[tuple[str, ...], tuple[RawRows, dict[str, Any]]] = {}
+        # The outbox's bookkeeping (`record_sends`): thousands of rows a round in a fan-out.
+        self._sent_attempt = RawRows(db, _SENT_ATTEMPT)
+        self._attempt = RawRows(db, _ATTEMPT)
+        self._sent = RawRows(db, _SENT)
         # The vessel of each message lately read as due (so sent, or about to be): its acks are
         # checked without a store read. Forgotten in bulk; a message not here is looked up.
         self._sent_to: dict[str, str] = {}
@@ -232,13 +269,18 @@ class OutboxStore:
             done = {a["did"] for a in both}
             attempts = [a for a in attempts if a["did"] not in done]
             ids = [i for i in ids if i not in done]
+        # Bound as plain tuples, a slice a turn, before the transaction begins (SQLAlchemy's
+        # per-value processing of 8,000 rows held the event loop for tens of milliseconds, and
+        # SQLite's write lock meanwhile), then written in one trip: the statements
+        # `record_attempts` and `mark_sent` run, each row in id order as every batch update.
+        by_id = itemgetter("did")
+        steps = [
+            await self._sent_attempt.step_in_slices(sorted(both, key=by_id)),
+            await self._attempt.step_in_slices(sorted(attempts, key=by_id)),
+            await self._sent.step_in_slices([{"did": i, "ts": ts, "ln": "mqtt"} for i in ids]),
+        ]
         async with self._db.engine.begin() as conn:
-            if both:
-                await conn.execute(_SENT_ATTEMPT, sorted(both, key=lambda r: r["did"]))
-            if attempts:
-                await self._record_attempts(conn, attempts)
-            if ids:
-                await self._mark_sent(conn, ids, ts, "mqtt", None)
+            await executemany_all(conn, self._db, steps)
 
     @staticmethod
     async def _record_attempts(conn: Any, rows: Sequence[dict[str, Any]]) -> None:

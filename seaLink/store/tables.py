@@ -312,10 +312,11 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         Index("ix_delivery_due", "rank", "next_attempt_at"),
         Index("ix_delivery_vessel", "vessel_id", "rank"),
-        # A broadcast's roll-up lists its missing boats by grid and vessel: walked in this order,
-        # the first 500 need no sort of all 10,000 (15 ms -> 2 ms at 10,000). No acknowledgement
-        # changes these columns, so the ack path pays nothing for it.
-        Index("ix_delivery_broadcast", "broadcast_id", "grid_id", "vessel_id"),
+        # A broadcast's roll-up counts its deliveries by grid and state from this index alone
+        # (6.3 -> 1.8 ms at 10,000; each state change moves the entry, ~3 us a delivery), and
+        # lists its missing boats by grid and vessel, a grid's few sorted at a time: the first
+        # 500 need no sort of all 10,000 (15 ms -> 2 ms).
+        Index("ix_delivery_broadcast", "broadcast_id", "grid_id", "state", "vessel_id"),
     )
     id: int | None = _id()
     msg_id: str = Field(max_length=64, unique=True)
