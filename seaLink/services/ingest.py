@@ -120,17 +120,42 @@ class IngestPipeline:
         self._request_due = request_due
 
     async def run(self) -> None:
+        """Batch after batch, in order; the next batch is judged and planned while the one
+        before commits (its statements run in SQLite's thread or in PostgreSQL meanwhile):
+        commits, acknowledgements to the broker and events keep the order the batches came in."""
         inbox = self._link.inbox
-        while True:
-            if not inbox:
-                self.idle.set()
-                self._link.inbox_ready.clear()
-                await self._link.inbox_ready.wait()
-                continue
-            self.idle.clear()
-            n = min(len(inbox), self._settings.batch_max)
-            batch = [inbox.popleft() for _ in range(n)]
-            await self.process(batch)
+        committing: asyncio.Task[None] | None = None
+        try:
+            while True:
+                if not inbox:
+                    if committing is not None and committing.done():
+                        await committing  # (raises what stopped it)
+                        committing = None
+                        continue
+                    if committing is None:
+                        self.idle.set()
+                    self._link.inbox_ready.clear()
+                    # More uplinks, or the commit in flight done: whichever comes first.
+                    arrived = asyncio.ensure_future(self._link.inbox_ready.wait())
+                    waits: set[asyncio.Future[Any]] = {arrived}
+                    if committing is not None:
+                        waits.add(committing)
+                    try:
+                        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        arrived.cancel()
+                    continue
+                self.idle.clear()
+                n = min(len(inbox), self._settings.batch_max)
+                batch = [inbox.popleft() for _ in range(n)]
+                ready = await self._prepare(batch)
+                if committing is not None:
+                    await committing
+                committing = asyncio.create_task(self._finish(ready), name="ingest-commit")
+        finally:
+            if committing is not None and not committing.done():
+                committing.cancel()
+                await asyncio.wait({committing})
 
     @property
     def _outage(self) -> StoreOutage:
@@ -194,6 +219,11 @@ class IngestPipeline:
                 await self.urgent_idle.wait()
 
     async def process(self, batch: list[RawUplink], *, urgent: bool = False) -> None:
+        """One batch, whole: judged, planned, committed, acknowledged, announced."""
+        await self._finish(await self._prepare(batch, urgent=urgent))
+
+    async def _prepare(self, batch: list[RawUplink], *, urgent: bool = False) -> _Prepared:
+        """Judge and plan a batch (store reads only: vessels, the messages acks name)."""
         now = self._clock.now()
         parsed = [self._parse_topic(raw) for raw in batch]
         vessels = {
@@ -219,9 +249,15 @@ class IngestPipeline:
         ctx = PlanContext(
             now, self._registry, self._request_due, self._settings.dead_letter_payload_bytes
         )
+        plan = await self._plan(judged, ctx, top=True)
+        return _Prepared(batch, judged, ctx, plan, urgent)
+
+    async def _finish(self, ready: _Prepared) -> None:
+        """Commit a planned batch, acknowledge it to the broker, announce what it changed."""
+        batch, judged, now, urgent = ready.batch, ready.judged, ready.ctx.now, ready.urgent
         if not urgent:
             await self._let_distress_pass()
-        events = await self._store(judged, ctx, top=True)
+        events = await self._store(judged, ready.ctx, plan=ready.plan)
         # What follows the commit is done a slice a turn: for 5,000 acks it was one step of the
         # loop of 50 ms or more, that a coordinator's read (a broadcast's roll-up) waited behind.
         for start in range(0, len(batch), _YIELD_EVERY):
@@ -427,12 +463,9 @@ class IngestPipeline:
             level, "uplink refused (%s) on %s: %s", rej.reason.value, v.raw.topic[:120], rej.detail
         )
 
-    async def _store(
+    async def _plan(
         self, judged: list[list[Verdict]], ctx: PlanContext, *, top: bool = False
-    ) -> list[DomainEvent]:
-        """Commit the messages' plan. Should the database refuse it (not an outage: the data),
-        halve the batch until the message it refuses is found; that one is dead-lettered as
-        `store_refused` and the rest stored, so no single message can hold ingest up."""
+    ) -> BatchPlan:
         plan = BatchPlan()
         failed: list[Refused] = []
         # A slice a turn: 5,000 acknowledgements planned at once were one step of the loop of
@@ -447,6 +480,18 @@ class IngestPipeline:
             for bad in failed:
                 self._count_refusal(bad)
         plan.settle_ports(self._in_port_at)
+        return plan
+
+    async def _store(
+        self, judged: list[list[Verdict]], ctx: PlanContext, *, plan: BatchPlan | None = None
+    ) -> list[DomainEvent]:
+        """Commit the messages' plan (`plan`: the whole batch's, made beforehand). Should the
+        database refuse it (not an outage: the data), halve the batch until the message it
+        refuses is found; that one is dead-lettered as `store_refused` and the rest stored, so
+        no single message can hold ingest up."""
+        top = plan is not None
+        if plan is None:
+            plan = await self._plan(judged, ctx)
         try:
             return await self._commit(plan)
         except Exception as exc:
@@ -503,6 +548,17 @@ class IngestPipeline:
         if plan.in_batch_duplicates:
             self._metrics.duplicates.inc(plan.in_batch_duplicates)
         return events
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A batch judged and planned, ready to commit."""
+
+    batch: list[RawUplink]
+    judged: list[list[Verdict]]
+    ctx: PlanContext
+    plan: BatchPlan
+    urgent: bool
 
 
 @dataclass(frozen=True, slots=True)
