@@ -120,10 +120,12 @@ class IngestPipeline:
         self._request_due = request_due
 
     async def run(self) -> None:
-        """Batch after batch, in order; the next batch is judged and planned while the one
-        before commits (its statements run in SQLite's thread or in PostgreSQL meanwhile):
-        commits, acknowledgements to the broker and events keep the order the batches came in."""
+        """Batch after batch, in order. While one batch commits (its statements run in
+        SQLite's thread or in PostgreSQL meanwhile), what arrives is judged into the next, up to
+        a full batch; commits, acknowledgements to the broker and events keep the order the
+        uplinks came in."""
         inbox = self._link.inbox
+        full = self._settings.batch_max
         committing: asyncio.Task[None] | None = None
         try:
             while True:
@@ -134,21 +136,20 @@ class IngestPipeline:
                         continue
                     if committing is None:
                         self.idle.set()
-                    self._link.inbox_ready.clear()
-                    # More uplinks, or the commit in flight done: whichever comes first.
-                    arrived = asyncio.ensure_future(self._link.inbox_ready.wait())
-                    waits: set[asyncio.Future[Any]] = {arrived}
-                    if committing is not None:
-                        waits.add(committing)
-                    try:
-                        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-                    finally:
-                        arrived.cancel()
+                    await self._uplinks_or_done(committing)
                     continue
                 self.idle.clear()
-                n = min(len(inbox), self._settings.batch_max)
-                batch = [inbox.popleft() for _ in range(n)]
-                ready = await self._prepare(batch)
+                batch: list[RawUplink] = []
+                judged: list[list[Verdict]] = []
+                while True:
+                    more = [inbox.popleft() for _ in range(min(len(inbox), full - len(batch)))]
+                    batch += more
+                    judged += await self._judge_all(more)
+                    if committing is None or committing.done() or len(batch) >= full:
+                        break
+                    if not inbox:
+                        await self._uplinks_or_done(committing)
+                ready = await self._plan_batch(batch, judged)
                 if committing is not None:
                     await committing
                 committing = asyncio.create_task(self._finish(ready), name="ingest-commit")
@@ -156,6 +157,18 @@ class IngestPipeline:
             if committing is not None and not committing.done():
                 committing.cancel()
                 await asyncio.wait({committing})
+
+    async def _uplinks_or_done(self, committing: asyncio.Task[None] | None) -> None:
+        """Until more uplinks arrive or the commit in flight is done, whichever comes first."""
+        self._link.inbox_ready.clear()
+        arrived = asyncio.ensure_future(self._link.inbox_ready.wait())
+        waits: set[asyncio.Future[Any]] = {arrived}
+        if committing is not None:
+            waits.add(committing)
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            arrived.cancel()
 
     @property
     def _outage(self) -> StoreOutage:
@@ -220,10 +233,15 @@ class IngestPipeline:
 
     async def process(self, batch: list[RawUplink], *, urgent: bool = False) -> None:
         """One batch, whole: judged, planned, committed, acknowledged, announced."""
-        await self._finish(await self._prepare(batch, urgent=urgent))
+        judged = await self._judge_all(batch, urgent=urgent)
+        await self._finish(await self._plan_batch(batch, judged, urgent=urgent))
 
-    async def _prepare(self, batch: list[RawUplink], *, urgent: bool = False) -> _Prepared:
-        """Judge and plan a batch (store reads only: vessels, the messages acks name)."""
+    async def _judge_all(
+        self, batch: list[RawUplink], *, urgent: bool = False
+    ) -> list[list[Verdict]]:
+        """Accept or refuse each message (a store read: the vessels not yet known)."""
+        if not batch:
+            return []
         now = self._clock.now()
         parsed = [self._parse_topic(raw) for raw in batch]
         vessels = {
@@ -243,11 +261,20 @@ class IngestPipeline:
                 if not urgent:
                     await self._let_distress_pass()
                 await bulk_turn()
+        return judged
+
+    async def _plan_batch(
+        self, batch: list[RawUplink], judged: list[list[Verdict]], *, urgent: bool = False
+    ) -> _Prepared:
+        """The batch's plan (a store read: the messages its acknowledgements name)."""
         self._count_uplinks()
         await self._check_acks(judged)
         self._note_refusals(judged)
         ctx = PlanContext(
-            now, self._registry, self._request_due, self._settings.dead_letter_payload_bytes
+            self._clock.now(),
+            self._registry,
+            self._request_due,
+            self._settings.dead_letter_payload_bytes,
         )
         plan = await self._plan(judged, ctx, top=True)
         return _Prepared(batch, judged, ctx, plan, urgent)

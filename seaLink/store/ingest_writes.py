@@ -44,7 +44,7 @@ from seaLink.store.one_trip import Step, executemany_all
 from seaLink.store.outage import is_write_conflict
 from seaLink.store.outbox_store import ACK_STATEMENTS, DELIVERED_AND_ACKNOWLEDGED
 from seaLink.store.port_reports import insert_reports
-from seaLink.store.raw_rows import RawRows
+from seaLink.store.raw_rows import SLICE, RawRows
 from seaLink.store.request_store import insert_requests
 from seaLink.store.tables import (
     AckEvent,
@@ -167,7 +167,8 @@ class IngestWriter:
 
         async def add(statement: RawRows, rows: list[dict[str, Any]]) -> None:
             steps.append(await statement.step_in_slices(rows))
-            await bulk_turn()
+            if len(rows) >= SLICE:
+                await bulk_turn()
 
         if plan.positions:
             await add(self._insert_positions, sorted(plan.positions, key=_by_position))
