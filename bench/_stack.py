@@ -57,6 +57,7 @@ class Stack:
         self.sim: subprocess.Popen[bytes] | None = None
         self.lean: list[subprocess.Popen[bytes]] = []
         self.token = ""
+        self.group_of: dict[str, str] = {}  # each vessel's fishing group
 
     @property
     def api(self) -> str:
@@ -104,6 +105,7 @@ class Stack:
         self.token = self.call(
             "POST", "/api/v1/auth/login", {"username": "admin", "password": ADMIN_PASSWORD}
         )["token"]
+        self.group_of = {v.id: v.group_id for v in fleet.vessels}
         return [v.id for v in fleet.vessels]
 
     def start_sim(self, *args: str) -> None:
@@ -121,7 +123,8 @@ class Stack:
         for n in range(processes):
             part = ids[n::processes]
             path = self.work / f"lean-{tag}{n}.ids"
-            path.write_text("\n".join(part) + "\n", encoding="utf-8")
+            lines = (f"{vid} {self.group_of.get(vid, '')}".rstrip() for vid in part)
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
             where = str(port or self.broker.port)
             cmd = [sys.executable, "-m", "bench.lean_fleet", where, str(path)]
             log = open(self.work / f"lean-{tag}{n}.log", "wb")  # noqa: SIM115
