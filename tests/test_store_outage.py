@@ -133,6 +133,44 @@ async def test_a_distress_that_cannot_be_stored_is_a_stalled_hub_on_its_own(
         await db.dispose()
 
 
+async def test_a_commit_still_failing_stays_an_outage_while_the_next_batch_is_judged(
+    broker: Mosquitto, private_pg: PrivatePostgres, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The ingest judges the next batch while one commits. A fix of a vessel it knows needs no
+    store to be judged: that must not end the outage of the commit still waiting for the store
+    (/healthz said "ok" meanwhile, and the outage was logged again at the next failure)."""
+    caplog.set_level(logging.INFO, logger="seaLink")
+    settings, db = await _outage_store(broker, private_pg)
+    hub = Hub(settings, with_api=False)
+    try:
+        async with hub.running():
+            v = _online_v1(settings)
+            try:
+                await wait_for(lambda: _async(hub.ingest.drained and hub.ingest.committed >= 2))
+                await asyncio.to_thread(private_pg.stop, "fast")
+                fix = {"ts": _now(), "lat": 23.0, "lon": 117.6, "sog": 5.0, "cog": 90.0}
+                v.publish("position", fix)
+                await wait_for(lambda: _async(bool(_unreachable(caplog, "ingest"))), timeout=60)
+                v.publish("position", {**fix, "ts": _now(), "lat": 23.01})
+                judged = hub.ingest.committed
+                await wait_for(lambda: _async(not hub.link.inbox))  # taken into the next batch
+                await asyncio.sleep(0.5)  # its judging, and any read's success, done
+                assert hub.ingest.committed == judged
+                health = hub.ingest.health()
+                assert health["writer"] == "stalled"
+                assert health["stalled_lanes"] == ["main"]
+                assert not _back(caplog, "ingest")
+                await asyncio.to_thread(private_pg.start)
+                await wait_for(lambda: _async(hub.ingest.committed >= judged + 2), timeout=60)
+                assert hub.ingest.health()["stalled_lanes"] == []
+            finally:
+                v.close()
+    finally:
+        await db.dispose()
+    assert len(_unreachable(caplog, "ingest")) == 1  # one outage, logged once
+    assert len(_back(caplog, "ingest")) == 1
+
+
 async def test_the_hub_rides_out_a_postgresql_restart(
     broker: Mosquitto, private_pg: PrivatePostgres, caplog: pytest.LogCaptureFixture
 ) -> None:

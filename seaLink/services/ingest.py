@@ -109,6 +109,13 @@ class IngestPipeline:
         # The distress lane waits out an outage on its own: one lane's recovery must not end
         # (and its next failure start) the other's outage in the log.
         self._urgent_outage = StoreOutage("distress lane", metrics.store_errors, logger=log)
+        # A lane's reads (vessels, the messages acks name) too: the next batch is judged while
+        # one commits, and a read that works (or needs no store) must not end the outage of a
+        # commit that is still failing.
+        self._main_reads = StoreOutage("ingest (reading)", metrics.store_errors, logger=log)
+        self._urgent_reads = StoreOutage(
+            "distress lane (reading)", metrics.store_errors, logger=log
+        )
         self.committed = 0  # uplinks committed since start (tests and benchmarks read it)
         self.idle = asyncio.Event()
         self.urgent_idle = asyncio.Event()
@@ -172,7 +179,12 @@ class IngestPipeline:
 
     @property
     def _outage(self) -> StoreOutage:
+        """The calling lane's commits'."""
         return self._urgent_outage if _URGENT_LANE.get() else self._main_outage
+
+    @property
+    def _reads_outage(self) -> StoreOutage:
+        return self._urgent_reads if _URGENT_LANE.get() else self._main_reads
 
     async def run_urgent(self) -> None:
         """The distress lane: the same steps as `run`, for distress calls only, in a task of its
@@ -250,7 +262,7 @@ class IngestPipeline:
             if isinstance(p, VesselTopic | _TopicRefused) and p.vessel_id
         }
         # The batch is held (not acknowledged) however long the store is away.
-        await self._outage.until_done(lambda: self._registry.resolve(vessels))
+        await self._reads_outage.until_done(lambda: self._registry.resolve(vessels))
         judged: list[list[Verdict]] = []
         for i, (raw, topic) in enumerate(zip(batch, parsed, strict=True), 1):
             judged.append(self._judge(raw, topic, now))
@@ -311,8 +323,15 @@ class IngestPipeline:
         """For /healthz: a writer whose commits keep failing is stalled (nothing is stored or
         acknowledged meanwhile; the broker queues what arrives). Either lane: a distress that
         cannot be stored while no other uplink comes in stalls the hub as surely."""
-        outages = {"main": self._main_outage.since, "distress": self._urgent_outage.since}
-        down = {lane: since for lane, since in outages.items() if since is not None}
+        lanes = {
+            "main": (self._main_outage, self._main_reads),
+            "distress": (self._urgent_outage, self._urgent_reads),
+        }
+        down = {
+            lane: min(o.since for o in outages if o.since is not None)
+            for lane, outages in lanes.items()
+            if any(o.since is not None for o in outages)
+        }
         since = min(down.values(), default=None)
         return {
             "writer": "ok" if since is None else "stalled",
@@ -469,7 +488,9 @@ class IngestPipeline:
         if not acks:
             return
         keys = {(v.payload.msg_id, v.vessel_id) for _verdicts, _i, v in acks}
-        known = set(await self._outage.until_done(lambda: self._deliveries.known_messages(keys)))
+        known = set(
+            await self._reads_outage.until_done(lambda: self._deliveries.known_messages(keys))
+        )
         for verdicts, i, v in acks:
             if (v.payload.msg_id, v.vessel_id) not in known:
                 detail = f"no message {v.payload.msg_id!r} was sent to vessel {v.vessel_id!r}"
