@@ -39,7 +39,8 @@ class Turns:
 
     async def bulk(self) -> None:
         """Between two slices of bulk work: a turn for the others, and the requests first. The
-        distress lane waits for no one."""
+        distress lane waits for no one. Not for a request's own work: it would wait for itself
+        (the cap a slice)."""
         if not self._people or write_priority() == URGENT:
             await asyncio.sleep(0)
             return
