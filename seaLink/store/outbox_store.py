@@ -250,7 +250,8 @@ class OutboxStore:
         if not rows:
             return
         async with self._db.engine.begin() as conn:
-            await self._record_attempts(conn, rows)
+            # in id order, as every batch update
+            await conn.execute(_ATTEMPT, sorted(rows, key=itemgetter("did")))
 
     async def record_sends(
         self, attempts: Sequence[dict[str, Any]], sent: Iterable[int], ts: datetime
@@ -282,11 +283,6 @@ class OutboxStore:
         async with self._db.engine.begin() as conn:
             await executemany_all(conn, self._db, steps)
 
-    @staticmethod
-    async def _record_attempts(conn: Any, rows: Sequence[dict[str, Any]]) -> None:
-        # rows in id order, as every batch update
-        await conn.execute(_ATTEMPT, sorted(rows, key=lambda r: r["did"]))
-
     async def mark_sent(
         self, ids: Iterable[int], ts: datetime, link: str = "mqtt", next_at: datetime | None = None
     ) -> None:
@@ -295,20 +291,14 @@ class OutboxStore:
         ids = sorted(set(ids))
         if not ids:
             return
-        async with self._db.engine.begin() as conn:
-            await self._mark_sent(conn, ids, ts, link, next_at)
-
-    @staticmethod
-    async def _mark_sent(
-        conn: Any, ids: Sequence[int], ts: datetime, link: str, next_at: datetime | None
-    ) -> None:
-        """`ids`: distinct, in id order (as every batch update), not empty."""
-        rows = [{"did": i, "ts": ts, "ln": link} for i in ids]
-        more: dict[str, Any] = {}
+        stmt = _SENT
         if next_at is not None:
-            more["next_attempt_at"] = case((_d.c.rank <= 1, next_at), else_=_d.c.next_attempt_at)
-        stmt = update(_d).where(_d.c.id == bindparam("did")).values(**more, **_SENT_VALUES)
-        await conn.execute(stmt, rows)
+            stmt = stmt.values(
+                next_attempt_at=case((_d.c.rank <= 1, next_at), else_=_d.c.next_attempt_at)
+            )
+        rows = [{"did": i, "ts": ts, "ln": link} for i in ids]  # in id order, as every batch update
+        async with self._db.engine.begin() as conn:
+            await conn.execute(stmt, rows)
 
     async def fail(self, ids: Sequence[int], now: datetime, reason: str) -> None:
         """Give up on messages that were sent again and again without being delivered."""
