@@ -5,9 +5,10 @@ test stops it; the machine's shared server is never touched."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from seaLink.store.db import Database
 from seaLink.store.fleet_io import import_fleet
 from seaLink.store.tables import AckEvent, Alert, Notification
 from seaLink.testing.postgres import PrivatePostgres
+from seaLink.wire.topics import UplinkKind
 from tests.brokers import Mosquitto, free_port
 from tests.conftest import small_fleet
 from tests.test_ingest import wait_for
@@ -101,36 +103,43 @@ def _online_v1(settings: Settings) -> TestVessel:
     return v
 
 
-async def test_a_distress_that_cannot_be_stored_is_a_stalled_hub_on_its_own(
-    broker: Mosquitto, private_pg: PrivatePostgres, caplog: pytest.LogCaptureFixture
-) -> None:
-    """Nothing else comes in: only the distress lane waits for the store. /healthz must say the
-    hub is stalled (it said "ok" when it looked at the main lane only)."""
+@contextlib.asynccontextmanager
+async def _v1_heard(
+    broker: Mosquitto, pg: PrivatePostgres, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[tuple[Hub, TestVessel]]:
+    """A hub on a fresh store, V1 online with its status and hello committed (the store up)."""
     caplog.set_level(logging.INFO, logger="seaLink")
-    settings, db = await _outage_store(broker, private_pg)
+    settings, db = await _outage_store(broker, pg)
     hub = Hub(settings, with_api=False)
     try:
         async with hub.running():
             v = _online_v1(settings)
             try:
                 await wait_for(lambda: _async(hub.ingest.drained and hub.ingest.committed >= 2))
-                await asyncio.to_thread(private_pg.stop, "fast")
-                v.publish("distress", {"distress_id": "V1-d9", "ts": _now(), "lat": 23.1,
-                                       "lon": 117.5, "nature": "fire", "persons": 3})  # fmt: skip
-                await wait_for(
-                    lambda: _async(bool(_unreachable(caplog, "distress lane"))), timeout=60
-                )
-                health = hub.ingest.health()
-                assert health["writer"] == "stalled"
-                assert health["stalled_lanes"] == ["distress"]
-                await asyncio.to_thread(private_pg.start)
-                ack = await _next_down(v, "distress_ack")
-                assert ack["distress_id"] == "V1-d9"
-                assert hub.ingest.health()["stalled_lanes"] == []
+                yield hub, v
             finally:
                 v.close()
     finally:
         await db.dispose()
+
+
+async def test_a_distress_that_cannot_be_stored_is_a_stalled_hub_on_its_own(
+    broker: Mosquitto, private_pg: PrivatePostgres, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing else comes in: only the distress lane waits for the store. /healthz must say the
+    hub is stalled (it said "ok" when it looked at the main lane only)."""
+    async with _v1_heard(broker, private_pg, caplog) as (hub, v):
+        await asyncio.to_thread(private_pg.stop, "fast")
+        v.publish("distress", {"distress_id": "V1-d9", "ts": _now(), "lat": 23.1,
+                               "lon": 117.5, "nature": "fire", "persons": 3})  # fmt: skip
+        await wait_for(lambda: _async(bool(_unreachable(caplog, "distress lane"))), timeout=60)
+        health = hub.ingest.health()
+        assert health["writer"] == "stalled"
+        assert health["stalled_lanes"] == ["distress"]
+        await asyncio.to_thread(private_pg.start)
+        ack = await _next_down(v, "distress_ack")
+        assert ack["distress_id"] == "V1-d9"
+        assert hub.ingest.health()["stalled_lanes"] == []
 
 
 async def test_a_commit_still_failing_stays_an_outage_while_the_next_batch_is_judged(
@@ -139,34 +148,24 @@ async def test_a_commit_still_failing_stays_an_outage_while_the_next_batch_is_ju
     """The ingest judges the next batch while one commits. A fix of a vessel it knows needs no
     store to be judged: that must not end the outage of the commit still waiting for the store
     (/healthz said "ok" meanwhile, and the outage was logged again at the next failure)."""
-    caplog.set_level(logging.INFO, logger="seaLink")
-    settings, db = await _outage_store(broker, private_pg)
-    hub = Hub(settings, with_api=False)
-    try:
-        async with hub.running():
-            v = _online_v1(settings)
-            try:
-                await wait_for(lambda: _async(hub.ingest.drained and hub.ingest.committed >= 2))
-                await asyncio.to_thread(private_pg.stop, "fast")
-                fix = {"ts": _now(), "lat": 23.0, "lon": 117.6, "sog": 5.0, "cog": 90.0}
-                v.publish("position", fix)
-                await wait_for(lambda: _async(bool(_unreachable(caplog, "ingest"))), timeout=60)
-                v.publish("position", {**fix, "ts": _now(), "lat": 23.01})
-                judged = hub.ingest.committed
-                await wait_for(lambda: _async(not hub.link.inbox))  # taken into the next batch
-                await asyncio.sleep(0.5)  # its judging, and any read's success, done
-                assert hub.ingest.committed == judged
-                health = hub.ingest.health()
-                assert health["writer"] == "stalled"
-                assert health["stalled_lanes"] == ["main"]
-                assert not _back(caplog, "ingest")
-                await asyncio.to_thread(private_pg.start)
-                await wait_for(lambda: _async(hub.ingest.committed >= judged + 2), timeout=60)
-                assert hub.ingest.health()["stalled_lanes"] == []
-            finally:
-                v.close()
-    finally:
-        await db.dispose()
+    async with _v1_heard(broker, private_pg, caplog) as (hub, v):
+        await asyncio.to_thread(private_pg.stop, "fast")
+        fix = {"ts": _now(), "lat": 23.0, "lon": 117.6, "sog": 5.0, "cog": 90.0}
+        v.publish("position", fix)
+        await wait_for(lambda: _async(bool(_unreachable(caplog, "ingest"))), timeout=60)
+        committed = hub.ingest.committed
+        v.publish("position", {**fix, "ts": _now(), "lat": 23.01})
+        ingest: Any = hub.ingest
+        # Judged into the next batch (its reads done first) while the commit still fails.
+        await wait_for(lambda: _async(ingest._uplinks_seen[UplinkKind.POSITION] >= 1))
+        assert hub.ingest.committed == committed
+        health = hub.ingest.health()
+        assert health["writer"] == "stalled"
+        assert health["stalled_lanes"] == ["main"]
+        assert not _back(caplog, "ingest")
+        await asyncio.to_thread(private_pg.start)
+        await wait_for(lambda: _async(hub.ingest.committed >= committed + 2), timeout=60)
+        assert hub.ingest.health()["stalled_lanes"] == []
     assert len(_unreachable(caplog, "ingest")) == 1  # one outage, logged once
     assert len(_back(caplog, "ingest")) == 1
 
