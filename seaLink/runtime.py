@@ -56,6 +56,7 @@ from seaLink.services.typhoons import TyphoonDesk
 from seaLink.services.zone_admin import ZoneAdmin
 from seaLink.services.zone_watch import ZoneWatch
 from seaLink.settings import Settings, gateway_kinds
+from seaLink.store import wal
 from seaLink.store.db import Database
 from seaLink.store.ingest_writes import IngestWriter
 from seaLink.store.outage import FIRST_DELAY_S, MAX_DELAY_S, is_store_outage
@@ -381,6 +382,10 @@ class Hub:
                 tg.create_task(self.urgent_link.run(), name="mqtt-urgent-link")
                 tg.create_task(self.ingest.run(), name="ingest")
                 tg.create_task(self.ingest.run_urgent(), name="distress-lane")
+                if self.db.sqlite_file is not None:
+                    tg.create_task(
+                        wal.keep_checkpointed(self.db.sqlite_file), name="wal-checkpoint"
+                    )
                 if self.cluster is None:
                     self.metrics.cluster_leader.set(1)
                     await self.start_schedule(tg)

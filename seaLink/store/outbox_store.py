@@ -60,6 +60,10 @@ def _int(n: int) -> Any:
     return literal_column(str(n), Integer)
 
 
+# Still on its way (`tables.DELIVERY_OPEN`), in the very terms of the partial indexes.
+OPEN: Any = and_(_d.c.rank <= _int(1), _d.c.closed_at.is_(None))
+
+
 def _time(name: str) -> Any:
     """A time bound inside an expression (COALESCE takes no type from its column): typed, or
     SQLite would store Python's own text for it ('...+00:00'), not the store's UTC text."""
@@ -202,8 +206,7 @@ class OutboxStore:
                 _d.c.queued_at,
             )
             .where(
-                _d.c.rank <= 1,
-                _d.c.closed_at.is_(None),
+                OPEN,
                 _d.c.next_attempt_at <= now,
                 or_(_d.c.expires_at.is_(None), _d.c.expires_at > now),
             )
@@ -233,15 +236,13 @@ class OutboxStore:
         return due
 
     async def next_due(self) -> datetime | None:
-        q = select(func.min(_d.c.next_attempt_at)).where(_d.c.rank <= 1, _d.c.closed_at.is_(None))
+        q = select(func.min(_d.c.next_attempt_at)).where(OPEN)
         async with self._db.engine.connect() as conn:
             value = (await conn.execute(q)).scalar()
         return value  # type: ignore[no-any-return]
 
     async def next_expiry(self, now: datetime) -> datetime | None:
-        q = select(func.min(_d.c.expires_at)).where(
-            _d.c.rank <= 1, _d.c.closed_at.is_(None), _d.c.expires_at > now
-        )
+        q = select(func.min(_d.c.expires_at)).where(OPEN, _d.c.expires_at > now)
         async with self._db.engine.connect() as conn:
             return (await conn.execute(q)).scalar()  # type: ignore[no-any-return]
 
@@ -338,9 +339,7 @@ class OutboxStore:
             return
         async with self._db.engine.begin() as conn:
             await conn.execute(
-                update(_d)
-                .where(_d.c.vessel_id.in_(ids), _d.c.rank <= 1, _d.c.closed_at.is_(None))
-                .values(next_attempt_at=now + PARKED)
+                update(_d).where(_d.c.vessel_id.in_(ids), OPEN).values(next_attempt_at=now + PARKED)
             )
 
     async def parked_but_reachable(
@@ -351,16 +350,12 @@ class OutboxStore:
         heard on MQTT).
         The store orders statuses by time, whichever hub committed them; a holder that missed or
         misordered a vessel's news finds its vessels here."""
-        parked = (
-            select(_d.c.vessel_id)
-            .where(
-                _d.c.rank.in_([0, 1]),
-                _d.c.closed_at.is_(None),
-                _d.c.next_attempt_at > now + PARKED / 2,  # parked, not backing off
-                # sent by Beidou with no reply asked: done, not waiting for the vessel
-                ~and_(_d.c.rank == 1, _d.c.link == "beidou"),
-            )
-            .distinct()
+        # No DISTINCT (IN needs none): with it SQLite walked every delivery by vessel instead.
+        parked = select(_d.c.vessel_id).where(
+            OPEN,
+            _d.c.next_attempt_at > now + PARKED / 2,  # parked, not backing off
+            # sent by Beidou with no reply asked: done, not waiting for the vessel
+            ~and_(_d.c.rank == 1, _d.c.link == "beidou"),
         )
         q = (
             select(_vs.c.vessel_id, _vs.c.link_status, _vs.c.last_heard, _vs.c.last_link)
@@ -424,8 +419,7 @@ class OutboxStore:
             .join(v, v.c.id == _d.c.vessel_id)
             .where(
                 v.c.beidou_card.is_not(None),
-                _d.c.rank <= 1,
-                _d.c.closed_at.is_(None),
+                OPEN,
                 _d.c.next_attempt_at > now,
                 or_(_d.c.link.is_(None), _d.c.link != "beidou"),
             )
@@ -444,8 +438,7 @@ class OutboxStore:
                 update(_d)
                 .where(
                     _d.c.vessel_id.in_(list(vessel_ids)),
-                    _d.c.rank <= 1,
-                    _d.c.closed_at.is_(None),
+                    OPEN,
                     _d.c.next_attempt_at > now,
                     or_(_d.c.link.is_(None), _d.c.link != "beidou"),
                 )
@@ -454,12 +447,7 @@ class OutboxStore:
 
     async def expire(self, now: datetime) -> list[tuple[int, int | None]]:
         """Close what expired before delivery; returns (delivery id, broadcast id)."""
-        cond = and_(
-            _d.c.rank <= 1,
-            _d.c.closed_at.is_(None),
-            _d.c.expires_at.is_not(None),
-            _d.c.expires_at <= now,
-        )
+        cond = and_(OPEN, _d.c.expires_at <= now)
         async with self._db.engine.begin() as conn:
             rows = (await conn.execute(select(_d.c.id, _d.c.broadcast_id).where(cond))).all()
             if rows:
