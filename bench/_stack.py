@@ -64,12 +64,19 @@ class Stack:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> list[str]:
-        self.broker.start()
-        for edge in self.edges:
-            edge.start()
+        """Brokers, the fleet's store, the hub. With edges, edge i holds boats i, i + edges, ...
+        (`ids[i::edges]`), and its bridge brings down only theirs: as one broker would, the hub's
+        hands each down message on once, not to every edge (three times at 50,000 boats)."""
         fleet = generate_fleet(
             self.vessels, ports_from_geojson(load_zones_document()), seed=self.seed
         )
+        for i, edge in enumerate(self.edges):
+            mine = fleet.vessels[i :: len(self.edges)]
+            with edge.conf.open("a", encoding="utf-8") as conf:
+                conf.writelines(f"topic {PREFIX}/vessels/{v.id}/down in 1\n" for v in mine)
+        self.broker.start()
+        for edge in self.edges:
+            edge.start()
         write_fleet_csv(fleet, self.fleet_dir)
 
         async def load() -> None:
@@ -191,7 +198,8 @@ _OPENER = urllib.request.build_opener(_FromLoopback())
 
 def _bridge(i: int, core_port: int) -> list[str]:
     """An edge broker's bridge to the hub's: the boats' uplinks and status go in, their down
-    messages come out (persistent, QoS 1 both ways)."""
+    messages come out (persistent, QoS 1 both ways; the down topics of its own boats, added by
+    `Stack.start`)."""
     return [
         f"connection edge{i}",
         f"address 127.0.0.1:{core_port}",
@@ -201,5 +209,4 @@ def _bridge(i: int, core_port: int) -> list[str]:
         "try_private false",
         f"topic {PREFIX}/vessels/+/up/# out 1",
         f"topic {PREFIX}/vessels/+/status out 1",
-        f"topic {PREFIX}/vessels/+/down in 1",
     ]
