@@ -25,6 +25,10 @@ async def _write(db: Database) -> None:
             await conn.exec_driver_sql("INSERT INTO filler VALUES (randomblob(?))", (ROW_BYTES,))
 
 
+def _size(path: Path) -> int:
+    return os.path.getsize(path)
+
+
 async def _until(condition: object, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():  # type: ignore[operator]
@@ -41,11 +45,11 @@ async def test_commits_leave_the_log_to_the_checkpointer_which_copies_it_back(
         await _write(db)
         written = ROWS * ROW_BYTES
         # Every page is still in the log: no commit stopped to copy it back.
-        assert os.path.getsize(path) < written / 4
-        assert os.path.getsize(f"{path}-wal") > written
+        assert _size(path) < written / 4
+        assert _size(Path(f"{path}-wal")) > written
         task = asyncio.create_task(wal.keep_checkpointed(str(path), every_s=0.05))
         try:
-            await _until(lambda: os.path.getsize(path) > written)
+            await _until(lambda: _size(path) > written)
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
