@@ -5,10 +5,11 @@ and none due or expired made each of these reads walk all 50,000 (26 ms a read, 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select, update
 
 from seaLink.store.db import Database
@@ -90,51 +91,51 @@ def _literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-async def test_the_outbox_reads_open_deliveries_from_their_partial_indexes(
-    clean_store: str,
-) -> None:
+@pytest.fixture
+async def filled(clean_store: str) -> AsyncIterator[tuple[Database, OutboxStore]]:
     db = Database(clean_store)
-    store = OutboxStore(db)
     try:
         await _fill(db)
-        reads: dict[str, tuple[Callable[[], Awaitable[Any]], str]] = {
-            "due": (lambda: store.due(NOW, 100), "ix_delivery_open_due"),
-            "next due": (store.next_due, "ix_delivery_open_due"),
-            "next expiry": (lambda: store.next_expiry(NOW), "ix_delivery_open_expiry"),
-            "parked": (lambda: store.parked_but_reachable(NOW, NOW), "ix_delivery_open_due"),
-        }
-        if db.dialect == "postgresql":
-            # Its planner weighs the indexes by cost, and at this size either open index costs
-            # the same: what matters is that the query lets it take one.
-            reads = {k: (read, "ix_delivery_open_") for k, (read, _i) in reads.items()}
-        for name, (read, index) in reads.items():
-            plans = await _plans(db, read)
-            assert plans and index in plans[0], (name, plans[0][:2000])
-        plans = await _plans(db, lambda: store.expire(NOW))
-        expiry = "ix_delivery_open_" if db.dialect == "postgresql" else "ix_delivery_open_expiry"
-        assert len(plans) == 2 and all(expiry in p for p in plans), plans
+        yield db, OutboxStore(db)
     finally:
         await db.dispose()
+
+
+async def test_the_outbox_reads_open_deliveries_from_their_partial_indexes(
+    filled: tuple[Database, OutboxStore],
+) -> None:
+    db, store = filled
+    reads: dict[str, tuple[Callable[[], Awaitable[Any]], str]] = {
+        "due": (lambda: store.due(NOW, 100), "ix_delivery_open_due"),
+        "next due": (store.next_due, "ix_delivery_open_due"),
+        "next expiry": (lambda: store.next_expiry(NOW), "ix_delivery_open_expiry"),
+        "parked": (lambda: store.parked_but_reachable(NOW, NOW), "ix_delivery_open_due"),
+    }
+    if db.dialect == "postgresql":
+        # Its planner weighs the indexes by cost, and at this size either open index costs
+        # the same: what matters is that the query lets it take one.
+        reads = {k: (read, "ix_delivery_open_") for k, (read, _i) in reads.items()}
+    for name, (read, index) in reads.items():
+        plans = await _plans(db, read)
+        assert plans and index in plans[0], (name, plans[0][:2000])
+    plans = await _plans(db, lambda: store.expire(NOW))
+    expiry = "ix_delivery_open_" if db.dialect == "postgresql" else "ix_delivery_open_expiry"
+    assert len(plans) == 2 and all(expiry in p for p in plans), plans
 
 
 async def test_due_expiry_and_wake_times_skip_delivered_and_closed_deliveries(
-    clean_store: str,
+    filled: tuple[Database, OutboxStore],
 ) -> None:
-    db = Database(clean_store)
-    store = OutboxStore(db)
-    try:
-        await _fill(db)
-        assert [m.msg_id for m in await store.due(NOW, 100)] == ["m300"]
-        assert await store.next_due() == NOW - timedelta(minutes=1)
-        assert await store.next_expiry(NOW) == NOW + timedelta(hours=1)
-        expired = await store.expire(NOW)
-        async with db.engine.connect() as conn:
-            names = (
-                await conn.execute(select(_d.c.msg_id).where(_d.c.id.in_([i for i, _ in expired])))
-            ).scalars()
-            assert sorted(names) == ["m301", "m302"]
-        # Closed now: never due again, and nothing more expires before the sent ones' hour.
-        assert [m.msg_id for m in await store.due(NOW, 100)] == ["m300"]
-        assert await store.expire(NOW) == []
-    finally:
-        await db.dispose()
+    db, store = filled
+    assert [m.msg_id for m in await store.due(NOW, 100)] == ["m300"]
+    assert await store.next_due() == NOW - timedelta(minutes=1)
+    assert await store.next_expiry(NOW) == NOW + timedelta(hours=1)
+    expired = await store.expire(NOW)
+    async with db.engine.connect() as conn:
+        names = (
+            await conn.execute(select(_d.c.msg_id).where(_d.c.id.in_([i for i, _ in expired])))
+        ).scalars()
+        assert sorted(names) == ["m301", "m302"]
+    # Closed now: never due again, and nothing more expires before the sent ones' hour.
+    assert [m.msg_id for m in await store.due(NOW, 100)] == ["m300"]
+    assert await store.expire(NOW) == []
