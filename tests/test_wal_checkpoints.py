@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import time
 from pathlib import Path
 
 from seaLink.runtime import Hub
 from seaLink.settings import Settings
 from seaLink.store import wal
 from seaLink.store.db import Database
+from tests.test_ingest import wait_for
 
 ROWS, ROW_BYTES = 12, 2**19  # 6 MB: 1,500 pages and more, where SQLite's default checkpoints
 
@@ -29,13 +29,6 @@ def _size(path: Path) -> int:
     return os.path.getsize(path)
 
 
-async def _until(condition: object, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "not reached in time"
-        await asyncio.sleep(0.05)
-
-
 async def test_commits_leave_the_log_to_the_checkpointer_which_copies_it_back(
     tmp_path: Path,
 ) -> None:
@@ -48,8 +41,12 @@ async def test_commits_leave_the_log_to_the_checkpointer_which_copies_it_back(
         assert _size(path) < written / 4
         assert _size(Path(f"{path}-wal")) > written
         task = asyncio.create_task(wal.keep_checkpointed(str(path), every_s=0.05))
+
+        async def copied_back() -> bool:
+            return _size(path) > written
+
         try:
-            await _until(lambda: _size(path) > written)
+            await wait_for(copied_back, timeout=15.0)
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
