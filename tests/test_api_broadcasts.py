@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
+import pytest
 
 from seaLink.clock import FakeClock
 from seaLink.domain.roles import Role
 from seaLink.runtime import Hub
 from seaLink.services.auth import hash_password
-from seaLink.store import users
+from seaLink.store import broadcast_store, users
+from seaLink.store.db import Database
 from tests.test_broadcasts import (  # noqa: F401  (fixtures)
     NOTICE,
     ack,
@@ -198,15 +200,30 @@ async def _reachable(hub: Hub, vids: list[str], at: FakeClock) -> bool:
 async def test_the_post_answers_the_broadcast_as_created_and_its_audit_entry_is_written_with_it(
     hub_api: tuple[Hub, str, dict[str, str]],  # noqa: F811
     clock: FakeClock,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Boats online and reachable: the answer's roll-up is read before the outbox is woken, so it
-    shows every boat queued (as committed); the boats then get the message; the audit entry,
+    """Boats online and reachable: the answer's roll-up is read in the creating transaction, so it
+    shows every boat queued however late the answer is put together (held back here until the
+    outbox has sent the broadcast: a CI run saw an outbox busy with an earlier round send 2 of 3
+    between the commit and a read after it); the boats then get the message; the audit entry,
     written in the broadcast's own transaction, names it once."""
     hub, base, admin = hub_api
     boats = {vid: online(hub, vid, clock) for vid in ("V1", "V2", "V3")}
+    read_broadcast = broadcast_store.get_broadcast
+
+    async def read_once_sent(db: Database, bid: int) -> dict[str, Any] | None:
+        async def sent() -> bool:
+            states = [d["state"] for d in await broadcast_store.deliveries_of(db, bid)]
+            return bool(states) and "queued" not in states
+
+        hub.outbox.kick()  # as an outbox still going round after an earlier broadcast
+        await wait_for(sent)
+        return await read_broadcast(db, bid)
+
+    monkeypatch.setattr(broadcast_store, "get_broadcast", read_once_sent)
     try:
         await wait_for(lambda: _reachable(hub, list(boats), clock))
-        for _ in range(3):  # each time, whatever the outbox had been doing
+        for _ in range(3):
             answer = await post(base, admin, NOTICE | {"target": {"grids": ["G01"]}})
             bid = answer["broadcast"]["id"]
             assert answer["rollup"]["total"] == 3

@@ -106,21 +106,24 @@ class BroadcastService:
 
     async def create(self, spec: BroadcastSpec, who: Principal) -> int:
         """Queue a broadcast; its deliveries start at once."""
-        bid = await self._create(spec, who)
+        bid, _ = await self._create(spec, who, shown=False)
         self._outbox.kick()
         return bid
 
     async def create_and_show(self, spec: BroadcastSpec, who: Principal) -> dict[str, Any]:
-        """Queue a broadcast and answer with its detail and roll-up (the coordinator's POST).
-        The roll-up is read before the outbox is woken: read after, it waited behind the first
-        round of 10,000 sends and parks on the same database (issue 17.2)."""
-        bid = await self._create(spec, who)
-        try:
-            return await self.detail(bid, who, deliveries=False)
-        finally:
-            self._outbox.kick()
+        """Queue a broadcast and answer with it and its roll-up as created (the coordinator's
+        POST). The roll-up is read in the creating transaction: read after the outbox was woken,
+        it waited behind the first round of 10,000 sends (issue 17.2), and even before, an outbox
+        still busy with an earlier round could send some in between."""
+        bid, rollup = await self._create(spec, who, shown=True)
+        self._outbox.kick()
+        b = await broadcast_store.get_broadcast(self._db, bid)
+        assert b is not None and rollup is not None
+        return {"broadcast": b, "rollup": rollup}
 
-    async def _create(self, spec: BroadcastSpec, who: Principal) -> int:
+    async def _create(
+        self, spec: BroadcastSpec, who: Principal, *, shown: bool
+    ) -> tuple[int, dict[str, Any] | None]:
         if not who.can_write:
             raise Refused("forbidden", "this role may not send broadcasts")
         views = await self.vessel_views(in_port=spec.target.at_sea)
@@ -231,9 +234,15 @@ class BroadcastService:
             "action": "broadcast.create",
             "detail": f"{spec.kind.value} to {len(chosen)} vessels: {title[:80]}",
         }
-        bid = await broadcast_store.create_broadcast(
-            self._db, self._outbox.store, row, deliveries, audited
-        )
+        rollup = None
+        if shown:
+            bid, rollup = await broadcast_store.create_broadcast_shown(
+                self._db, self._outbox.store, row, deliveries, audited
+            )
+        else:
+            bid = await broadcast_store.create_broadcast(
+                self._db, self._outbox.store, row, deliveries, audited
+            )
         self._active[bid] = (expires, spec.reply)
         if spec.recall_deadline is not None:
             for observer in self.on_recall:
@@ -241,7 +250,7 @@ class BroadcastService:
         log.info(
             "broadcast %d (%s) to %d vessels by %s", bid, spec.kind.value, len(chosen), who.username
         )
-        return bid
+        return bid, rollup
 
     async def listing(self, who: Principal, *, with_rollup: bool) -> list[dict[str, Any]]:
         """The broadcasts of the reader's grids, newest first; with each one's counts (no

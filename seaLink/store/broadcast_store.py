@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seaLink.domain.messaging import DONE_RANK, RANK, DeliveryState
 from seaLink.store.db import Database
@@ -36,18 +37,45 @@ async def create_broadcast(
     """Insert the broadcast, one queued delivery per vessel and the audit entry (`audited`, its
     target set to the broadcast) in one transaction; `deliveries` get the new id and a `payload`
     built by calling row['_payload'](broadcast_id, vessel_id)."""
-    build = row.pop("_payload")
     async with db.engine.begin() as conn:
-        result = await conn.execute(_b.insert().values(**row))
-        key = result.inserted_primary_key
-        assert key is not None
-        bid = int(key[0])
-        for d in deliveries:
-            d["broadcast_id"] = bid
-            d["msg_id"] = f"b{bid}-{d['vessel_id']}"
-            d["payload"] = build(bid, d["vessel_id"], d["msg_id"])
-        await outbox.insert(conn, deliveries)
-        await conn.execute(_audit.insert().values(**audited, target=f"broadcast/{bid}"))
+        return await _insert(conn, outbox, row, deliveries, audited)
+
+
+async def create_broadcast_shown(
+    db: Database,
+    outbox: OutboxStore,
+    row: dict[str, Any],
+    deliveries: list[dict[str, Any]],
+    audited: dict[str, Any],
+) -> tuple[int, dict[str, Any]]:
+    """As `create_broadcast`, with the broadcast's roll-up read in the same transaction: the
+    coordinator's answer shows it as created (every boat queued), whatever the outbox, busy with
+    an earlier round, sends in the moment after the commit."""
+    async with db.engine.begin() as conn:
+        bid = await _insert(conn, outbox, row, deliveries, audited)
+        counts = (await conn.execute(_counts_query(bid))).all()
+        missing = (await conn.execute(_missing_query(bid, row["reply"], 500))).all()
+    return bid, _rollup_dict(bid, row["reply"], counts, missing)
+
+
+async def _insert(
+    conn: AsyncConnection,
+    outbox: OutboxStore,
+    row: dict[str, Any],
+    deliveries: list[dict[str, Any]],
+    audited: dict[str, Any],
+) -> int:
+    build = row.pop("_payload")
+    result = await conn.execute(_b.insert().values(**row))
+    key = result.inserted_primary_key
+    assert key is not None
+    bid = int(key[0])
+    for d in deliveries:
+        d["broadcast_id"] = bid
+        d["msg_id"] = f"b{bid}-{d['vessel_id']}"
+        d["payload"] = build(bid, d["vessel_id"], d["msg_id"])
+    await outbox.insert(conn, deliveries)
+    await conn.execute(_audit.insert().values(**audited, target=f"broadcast/{bid}"))
     return bid
 
 
@@ -96,13 +124,27 @@ async def _all(db: Database, query: Any) -> Sequence[Any]:
 
 async def rollup(db: Database, bid: int, reply: str, *, missing_limit: int = 500) -> dict[str, Any]:
     """Counts per state and per grid, and the boats still missing with their last contact."""
-    done = DONE_RANK.get(reply, 2)
-    by_state_grid = (
+    # Side by side on two connections: on a busy hub each trip to the store waits a turn of the
+    # event loop, and a coordinator waits for the roll-up.
+    if missing_limit:
+        counts, missing = await asyncio.gather(
+            _all(db, _counts_query(bid)), _all(db, _missing_query(bid, reply, missing_limit))
+        )
+    else:
+        counts, missing = await _all(db, _counts_query(bid)), []
+    return _rollup_dict(bid, reply, counts, missing)
+
+
+def _counts_query(bid: int) -> Any:
+    return (
         select(_d.c.grid_id, _d.c.state, func.count())
         .where(_d.c.broadcast_id == bid)
         .group_by(_d.c.grid_id, _d.c.state)
     )
-    missing_q = (
+
+
+def _missing_query(bid: int, reply: str, limit: int) -> Any:
+    return (
         select(
             _d.c.vessel_id,
             _d.c.grid_id,
@@ -116,16 +158,16 @@ async def rollup(db: Database, bid: int, reply: str, *, missing_limit: int = 500
         .select_from(
             _d.join(_v, _v.c.id == _d.c.vessel_id).outerjoin(_vs, _vs.c.vessel_id == _d.c.vessel_id)
         )
-        .where(_d.c.broadcast_id == bid, _d.c.rank < done)
+        .where(_d.c.broadcast_id == bid, _d.c.rank < DONE_RANK.get(reply, 2))
         .order_by(_d.c.grid_id, _d.c.vessel_id)
-        .limit(missing_limit)
+        .limit(limit)
     )
-    # Side by side on two connections: on a busy hub each trip to the store waits a turn of the
-    # event loop, and a coordinator waits for the roll-up.
-    if missing_limit:
-        counts, missing = await asyncio.gather(_all(db, by_state_grid), _all(db, missing_q))
-    else:
-        counts, missing = await _all(db, by_state_grid), []
+
+
+def _rollup_dict(
+    bid: int, reply: str, counts: Sequence[Any], missing: Sequence[Any]
+) -> dict[str, Any]:
+    done = DONE_RANK.get(reply, 2)
     totals = {s.value: 0 for s in DeliveryState}
     grids: dict[str, dict[str, Any]] = {}
     for grid, state, n in counts:
