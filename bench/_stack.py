@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,7 @@ from seaLink.testing.mosquitto import Mosquitto, free_port
 
 ADMIN_PASSWORD = "bench-admin-pass"
 PREFIX = "sealink/v1"
+PROFILE = "SEALINK_BENCH_PROFILE"
 
 
 class Stack:
@@ -92,8 +94,10 @@ class Stack:
                    SEALINK_MQTT__CLIENT_ID=f"bench-{uuid.uuid4().hex[:6]}", SEALINK_API__PORT=str(self.port),
                    SEALINK_ADMIN_PASSWORD=ADMIN_PASSWORD, SEALINK_LOG_LEVEL="WARNING",
                    SEALINK_API__LOGIN_RATE_PER_MIN="1000", **self.extra_env)  # fmt: skip
+        # With $SEALINK_BENCH_PROFILE, a hub whose profiler `profiling()` switches on and off.
+        hub = ["bench._profiled_hub"] if os.environ.get(PROFILE) else ["seaLink.cli", "hub"]
         self.hub = subprocess.Popen(
-            [sys.executable, "-m", "seaLink.cli", "hub"],
+            [sys.executable, "-m", *hub],
             env=env,
             stdout=open(self.work / "hub.log", "wb"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
@@ -162,6 +166,11 @@ class Stack:
             if line.startswith(name):
                 total += float(line.rsplit(" ", 1)[1])
         return total
+
+    def profiling(self, on: bool) -> None:
+        """Switch the hub's profiler on, or off (writing $SEALINK_BENCH_PROFILE); no-op without."""
+        if self.hub is not None and os.environ.get(PROFILE):
+            self.hub.send_signal(signal.SIGUSR1 if on else signal.SIGUSR2)
 
     def stop(self) -> None:
         for p in (*self.lean, self.sim, self.hub):

@@ -19,7 +19,7 @@ import time
 from datetime import datetime
 
 from bench._common import cpu_seconds, machine, main_thread_seconds, percentile
-from bench._stack import Stack
+from bench._stack import PROFILE, Stack
 
 
 def fmt(x: float | None) -> str:
@@ -41,7 +41,14 @@ def main() -> None:
         help="lean: bench.lean_fleet terminals (protocol only, they confirm at once); "
         "sim: `sealink sim fleet` (crews confirm after human delays; costs most of the CPU)",
     )  # fmt: skip
+    p.add_argument(
+        "--profile", metavar="FILE",
+        help="profile the hub's event loop from the POST to the last ack (cProfile; it slows the "
+        "hub, so the figures of that run are not the hub's own): python -m pstats FILE",
+    )  # fmt: skip
     args = p.parse_args()
+    if args.profile:
+        os.environ[PROFILE] = os.path.abspath(args.profile)
     print(f"machine: {machine()}   load average at start: {os.getloadavg()[0]:.2f}")
     stack = Stack(args.vessels)
     try:
@@ -68,6 +75,7 @@ def main() -> None:
                   "fleet": [p.pid for p in stack.lean] + ([stack.sim.pid] if stack.sim else [])}  # fmt: skip
         cpu0 = {k: sum(cpu_seconds(pid) for pid in pids) for k, pids in cpu_of.items()}
         loop0 = main_thread_seconds(stack.hub.pid)
+        stack.profiling(True)
         started = time.monotonic()
         created = stack.call("POST", "/api/v1/broadcasts", {
             "kind": "notice", "title": "渔港检查通知", "body": "明天上午九点渔政检查消防设备，请做好准备。",
@@ -103,6 +111,7 @@ def main() -> None:
                     k: sum(cpu_seconds(pid) for pid in pids) - cpu0[k] for k, pids in cpu_of.items()
                 }
                 loop_cpu = main_thread_seconds(stack.hub.pid) - loop0
+                stack.profiling(False)
                 break
             before = asked
             time.sleep(0.1)

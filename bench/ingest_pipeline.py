@@ -73,7 +73,9 @@ async def ack_batches(hub: Hub, size: int) -> list[list[RawUplink]]:
     order a fleet that confirms at once sends them (the traffic of `bench.broadcast`)."""
     spec = BroadcastSpec(BroadcastKind.NOTICE, "渔港检查通知", "明天上午九点检查消防设备。",
                          Target(all=True), reply="confirm")  # fmt: skip
-    bid = await hub.broadcasts._create(spec, Principal("admin", Role.ADMIN, frozenset()))
+    bid, _ = await hub.broadcasts._create(
+        spec, Principal("admin", Role.ADMIN, frozenset()), shown=False
+    )
     d: Any = Delivery.__table__  # type: ignore[attr-defined]
     async with hub.db.engine.connect() as conn:
         rows = (await conn.execute(
