@@ -167,6 +167,17 @@ class Stack:
                 total += float(line.rsplit(" ", 1)[1])
         return total
 
+    def loop_lag(self) -> dict[str, float]:
+        """The hub's event-loop lag histogram: observations by bucket bound (cumulative)."""
+        with _OPENER.open(f"{self.api}/metrics", timeout=5) as r:
+            text = r.read().decode()
+        prefix = 'sealink_event_loop_lag_seconds_bucket{le="'
+        return {
+            line[len(prefix) :].split('"', 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith(prefix)
+        }
+
     def profiling(self, on: bool) -> None:
         """Switch the hub's profiler on, or off (writing $SEALINK_BENCH_PROFILE); no-op without."""
         if self.hub is not None and os.environ.get(PROFILE):

@@ -75,6 +75,7 @@ def main() -> None:
                   "fleet": [p.pid for p in stack.lean] + ([stack.sim.pid] if stack.sim else [])}  # fmt: skip
         cpu0 = {k: sum(cpu_seconds(pid) for pid in pids) for k, pids in cpu_of.items()}
         loop0 = main_thread_seconds(stack.hub.pid)
+        lag0 = stack.loop_lag()
         stack.profiling(True)
         started = time.monotonic()
         created = stack.call("POST", "/api/v1/broadcasts", {
@@ -112,6 +113,7 @@ def main() -> None:
                 }
                 loop_cpu = main_thread_seconds(stack.hub.pid) - loop0
                 stack.profiling(False)
+                lag1 = stack.loop_lag()
                 break
             before = asked
             time.sleep(0.1)
@@ -180,6 +182,16 @@ def main() -> None:
             f" (each: {', '.join(str(round(c)) for c in changing)})   "
             f"(target: max under 50 ms)"
         )
+        if acked is not None:
+            late = {b: lag1[b] - lag0.get(b, 0.0) for b in lag1}
+            ticks = late["+Inf"]
+            print(
+                f"  hub event loop, {ticks:.0f} ticks of 50 ms meanwhile: late by more than "
+                + ", ".join(
+                    f"{float(b) * 1000:.0f} ms {ticks - late[b]:.0f}"
+                    for b in ("0.025", "0.05", "0.1", "0.25")
+                )
+            )
         print(
             f"  roll-up query afterwards: median {statistics.median(timings):.1f} ms, "
             f"max {max(timings):.1f} ms"

@@ -122,6 +122,12 @@ class HubMetrics:
         self.acks = Counter(
             "sealink_acks_total", "Acknowledgements applied, by state", ["state"], registry=r
         )
+        self.loop_lag = Histogram(
+            "sealink_event_loop_lag_seconds",
+            "How much later than due the event loop woke a 50 ms sleep (every 50 ms)",
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=r,
+        )
         self.store_errors = Counter(
             "sealink_store_errors_total", "Failed store transactions (retried)", registry=r
         )

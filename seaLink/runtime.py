@@ -42,6 +42,7 @@ from seaLink.services.fleet_view import FleetView
 from seaLink.services.gateway_uplinks import GatewayUplinks
 from seaLink.services.ingest import IngestPipeline
 from seaLink.services.live_view import LiveView
+from seaLink.services.loop_lag import watch_loop_lag
 from seaLink.services.outbox import Outbox
 from seaLink.services.port_log import PortLog
 from seaLink.services.recall import RecallService
@@ -382,6 +383,7 @@ class Hub:
                 tg.create_task(self.urgent_link.run(), name="mqtt-urgent-link")
                 tg.create_task(self.ingest.run(), name="ingest")
                 tg.create_task(self.ingest.run_urgent(), name="distress-lane")
+                tg.create_task(watch_loop_lag(self.metrics.loop_lag), name="loop-lag")
                 if self.db.sqlite_file is not None:
                     tg.create_task(
                         wal.keep_checkpointed(self.db.sqlite_file), name="wal-checkpoint"
