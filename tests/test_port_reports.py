@@ -165,6 +165,59 @@ async def test_an_exit_during_a_recall_is_one_passage_and_one_alert(hub_of: Any)
         await _exit_in_a_recall(hub, base, h)
 
 
+async def test_a_recall_judged_on_boards_read_before_an_exit_report_leaves_its_alert_open(
+    hub_of: Any,  # noqa: F811
+) -> None:
+    """The recall's judge reads its boards (V1 in port, nothing to flag); before it writes, V1's
+    exit report comes in and the port log raises 离港. The judge must not resolve that alert on
+    its older boards (CI, under load: resolved, then raised again on the next judgement, two
+    alerts for one exit); its next judgement, which has the report, keeps the one alert."""
+    async for hub, base, h in hub_of(datetime(2026, 10, 15, 1, 0, tzinfo=UTC)):
+        await _judged_on_old_boards(hub, base, h)
+
+
+async def _judged_on_old_boards(hub: Hub, base: str, h: dict[str, str]) -> None:
+    boats = {"V1": online(hub, "V1", hub.clock)}  # type: ignore[arg-type]
+    try:
+        await _fix(hub, boats, HOME)
+        deadline = hub.clock.now() + timedelta(hours=3)
+        async with aiohttp.ClientSession(headers=h) as s:
+            r = await s.post(f"{base}/api/v1/broadcasts", json={
+                "kind": "warning", "title": "台风撤离令", "body": "所有渔船立即回港避风。",
+                "signal": "orange", "recall": {"deadline": deadline.isoformat()},
+                "target": {"vessels": ["V1"]},
+            })  # fmt: skip
+            assert r.status == 201
+        await hub.recall.settle()
+        read_board = hub.recall.board
+        exits = ["V1-p-9"]
+
+        async def board_then_an_exit(bid: int, at: datetime | None = None) -> dict[str, Any]:
+            board = await read_board(bid, at)
+            if exits:
+                _report(hub, boats["V1"], exits.pop(), "out", 4, port=PORT)
+                await wait_for(lambda: _left_port(hub, "V1", open_only=True))
+            return board
+
+        hub.recall.board = board_then_an_exit  # type: ignore[method-assign]
+        for _ in range(2):  # the judgement on the old boards, then one on new ones
+            hub.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+            hub.recall.observe()
+            await hub.recall.settle()
+            assert not exits
+            assert [a["state"] for a in await _left_port(hub, "V1")] == ["raised"]
+    finally:
+        boats["V1"].close()
+
+
+async def _left_port(hub: Hub, vid: str, *, open_only: bool = False) -> list[Any]:
+    q = select(_alerts).where(_alerts.c.type == "left_port", _alerts.c.vessel_id == vid)
+    if open_only:
+        q = q.where(_alerts.c.state != "resolved")
+    async with hub.db.engine.connect() as conn:
+        return list((await conn.execute(q)).mappings().all())
+
+
 async def _exit_in_a_recall(hub: Hub, base: str, h: dict[str, str]) -> None:
     boats = {vid: online(hub, vid, hub.clock) for vid in ("V1", "V4")}  # type: ignore[arg-type]
     crews = {"V1": 4, "V4": 5}

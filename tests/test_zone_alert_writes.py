@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from seaLink.store import zone_alert_writes
 from seaLink.store.db import Database
 from seaLink.store.fleet_io import import_fleet
 from seaLink.store.tables import Alert, AlertEvent, ZoneEventRecord
-from seaLink.store.zone_alert_writes import record_batch
+from seaLink.store.zone_alert_writes import open_alert_ids, record_batch
 from tests.conftest import small_fleet
 
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
@@ -81,3 +83,34 @@ async def test_one_open_alert_per_vessel_and_type_raises_before_resolves(clean_s
         assert [e[0] for e in events] == ["V1"]
     finally:
         await db.dispose()
+
+
+async def test_an_alert_opened_by_another_loop_meanwhile_is_neither_doubled_nor_resolved(
+    clean_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The port log and a recall's judge both raise 离港. One batch reads no open alert for V1;
+    before it writes, the other loop opens one. The batch's raise is skipped (not a second open
+    alert, not a failed batch), and its resolve, judged on what was read before, leaves alone
+    an alert that was not open then."""
+    db = Database(clean_store)
+    await import_fleet(db, small_fleet())
+    try:
+        [theirs] = await record_batch(db, [], [_raise("V1", "left_port", T0)], [])
+        before_it = await open_alert_ids(db, ["left_port"])
+        assert before_it == {theirs.alert_id}
+        monkeypatch.setattr(zone_alert_writes, "_open_ids", _read_before_they_wrote)
+        later = T0 + timedelta(minutes=1)
+        raised = await record_batch(db, [], [_raise("V1", "left_port", later)], [])
+        assert raised == []
+        kept = await record_batch(
+            db, [], [], [("V1", "left_port", later, "在港")], resolvable=set()
+        )
+        assert kept == []
+        assert await _alerts(db) == [("V1", "left_port", "raised")]
+        assert await _trail(db) == [("V1", "left_port", "raised")]
+    finally:
+        await db.dispose()
+
+
+async def _read_before_they_wrote(_conn: Any, _pairs: Any) -> dict[tuple[str, str], int]:
+    return {}

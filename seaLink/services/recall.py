@@ -28,7 +28,7 @@ from seaLink.store.db import Database
 from seaLink.store.phrases import BOAT_LANG, detail_columns
 from seaLink.store.tables import Broadcast, Delivery, Recall, RecallCrew, Vessel
 from seaLink.store.users import audit
-from seaLink.store.zone_alert_writes import record_batch
+from seaLink.store.zone_alert_writes import open_alert_ids, record_batch
 from seaLink.texts import Phrase, render
 from seaLink.wire.payloads import DownKind, DownMessage
 
@@ -230,6 +230,10 @@ class RecallService(DeadlineLoop):
             return
         self._dirty = False
         self._judged = now
+        # Resolved below: only alerts open before the boards are read. The port log may raise a
+        # 离港 meanwhile, on a report these boards do not hold yet: resolving it would end a
+        # true alert, and the next judgement would raise a second one for the same exit.
+        resolvable = await open_alert_ids(self._db, [*FLAG_ALERTS.values(), "recall"])
         flagged: dict[tuple[str, str], dict[str, Any]] = {}
         seen: dict[str, dict[str, Any]] = {}
         for bid in list(self._open):
@@ -257,7 +261,7 @@ class RecallService(DeadlineLoop):
         arrived = render(Phrase("trail.in_harbour"), BOAT_LANG)
         resolve_ += [(vid, "recall", now, arrived) for vid, v in seen.items()
                      if v["line"] in ("in_port", "sheltering")]  # fmt: skip
-        self._emit(await record_batch(self._db, [], raise_, resolve_))
+        self._emit(await record_batch(self._db, [], raise_, resolve_, resolvable=resolvable))
 
     @staticmethod
     def _flag_alert(type_: str, v: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import bindparam, literal_column, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seaLink.domain.events import AlertRaised
@@ -44,16 +44,21 @@ async def record_batch(
     events: list[dict[str, Any]],
     raise_: list[dict[str, Any]],
     resolve_: list[tuple[str, str, datetime, str]],
+    *,
+    resolvable: set[int] | None = None,
 ) -> list[AlertRaised]:
-    """Store zone events; raise and resolve alerts. Returns the alerts newly raised."""
+    """Store zone events; raise and resolve alerts. Returns the alerts newly raised.
+    `resolvable`: resolve only these alerts, the ones open when the caller read what it judged
+    (`open_alert_ids`): an alert another loop raised since was raised on newer facts."""
     raised: list[AlertRaised] = []
     pairs = {(a["vessel_id"], a["type"]) for a in raise_}
     pairs |= {(vid, type_) for vid, type_, _ts, _note in resolve_}
     open_: dict[tuple[str, str], int] = {}
     if pairs:
         # Read before the write transaction begins: SQLite takes its one write lock at the first
-        # write, and every statement inside it waits for a turn of a busy event loop. (Only the
-        # zone watch opens these alert types, so nothing can open one in between.)
+        # write, and every statement inside it waits for a turn of a busy event loop. Another
+        # loop may open one of these alerts in between (the port log and a recall's judge both
+        # raise 离港): the insert then skips it, and `resolvable` keeps it from being resolved.
         async with db.engine.connect() as conn:
             open_ = await _open_ids(conn, sorted(pairs))
     new: list[dict[str, Any]] = []
@@ -71,12 +76,15 @@ async def record_batch(
             # matched by (vessel, type), which the partial unique index keeps to one open alert.
             # (RETURNING in parameter order would make SQLAlchemy insert row by row on SQLite.)
             back = await conn.execute(
-                _a.insert().returning(_a.c.id, _a.c.vessel_id, _a.c.type), new
+                db.insert_ignore(_a).returning(_a.c.id, _a.c.vessel_id, _a.c.type), new
             )
             ids = {(r[1], r[2]): int(r[0]) for r in back.all()}
             for a in new:
-                alert_id = ids[(a["vessel_id"], a["type"])]
-                open_[(a["vessel_id"], a["type"])] = alert_id
+                key = (a["vessel_id"], a["type"])
+                if key not in ids:  # opened by another loop since the read: it stands, once
+                    del open_[key]
+                    continue
+                alert_id = open_[key] = ids[key]
                 raised.append(
                     AlertRaised(
                         alert_id, a["vessel_id"], a["grid_id"], a["type"], a["phase"],
@@ -91,8 +99,8 @@ async def record_batch(
         closes: list[dict[str, Any]] = []
         for vid, type_, ts, note in resolve_:
             alert_id = open_.pop((vid, type_), 0)
-            if not alert_id:
-                continue  # nothing open (or already resolved by this batch)
+            if not alert_id or (resolvable is not None and alert_id not in resolvable):
+                continue  # nothing open (or already resolved by this batch, or newer)
             closes.append({"aid": alert_id, "ts": ts})
             trail.append(
                 {"alert_id": alert_id, "ts": ts, "action": "resolved", "phase": "",
@@ -103,6 +111,15 @@ async def record_batch(
         if trail:
             await conn.execute(_ev.insert(), trail)
     return raised
+
+
+async def open_alert_ids(db: Database, types: list[str]) -> set[int]:
+    """The open alerts of these types, fleet-wide (a judge reads them before what it judges)."""
+    async with db.engine.connect() as conn:
+        # The condition as the partial index `uq_alert_open` states it (a literal, not bound):
+        # read from that index, which holds the open alerts only, not from years of them.
+        q = select(_a.c.id).where(_a.c.state != literal_column("'resolved'"), _a.c.type.in_(types))
+        return {int(i) for i in (await conn.execute(q)).scalars().all()}
 
 
 async def _open_ids(
