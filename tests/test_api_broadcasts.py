@@ -101,6 +101,10 @@ async def test_a_resend_reaches_only_the_boats_without_the_message_as_the_same_m
         )
         status, body = await _resend(base, viewer, bid)
         assert (status, body["error"]) == (403, "forbidden")
+        # Nor read it, while it is still going out (its roll-up is read beside it, then dropped).
+        async with aiohttp.ClientSession(headers=coord2) as s:
+            r = await s.get(f"{base}/api/v1/broadcasts/{bid}")
+            assert (r.status, (await r.json())["error"]) == (404, "not_found")
         assert await _audit(base, admin) == audit_before
         await nothing_received(boats["V3"], 0.5)
 

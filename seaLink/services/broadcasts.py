@@ -276,11 +276,19 @@ class BroadcastService:
 
     async def detail(self, bid: int, who: Principal, *, deliveries: bool) -> dict[str, Any]:
         """The broadcast, its roll-up and (if asked) every delivery."""
-        b = await self.visible(bid, who)
-        out: dict[str, Any] = {
-            "broadcast": b,
-            "rollup": await broadcast_store.rollup(self._db, bid, b["reply"]),
-        }
+        active = self._active.get(bid)
+        if active is None:
+            b = await self.visible(bid, who)
+            rollup = await broadcast_store.rollup(self._db, bid, b["reply"])
+        else:
+            # Still going out, its reply known here: the roll-up is read beside the broadcast,
+            # not after it. A coordinator watching a fan-out waits one trip of a busy loop less;
+            # what the reader may not see is never shown (`visible` refuses; the roll-up read
+            # beside it is dropped).
+            b, rollup = await asyncio.gather(
+                self.visible(bid, who), broadcast_store.rollup(self._db, bid, active[1])
+            )
+        out: dict[str, Any] = {"broadcast": b, "rollup": rollup}
         if deliveries:
             out["deliveries"] = await broadcast_store.deliveries_of(self._db, bid)
         return out
