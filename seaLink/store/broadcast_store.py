@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seaLink.domain.messaging import DONE_RANK, RANK, DeliveryState
 from seaLink.store.db import Database
+from seaLink.store.one_step import all_rows
 from seaLink.store.outbox_store import OutboxStore
 from seaLink.store.tables import AuditLog, Broadcast, Delivery, Vessel, VesselState
 
@@ -53,8 +54,8 @@ async def create_broadcast_shown(
     an earlier round, sends in the moment after the commit."""
     async with db.engine.begin() as conn:
         bid = await _insert(conn, outbox, row, deliveries, audited)
-        counts = (await conn.execute(_counts_query(bid))).all()
-        missing = (await conn.execute(_missing_query(bid, row["reply"], 500))).all()
+        counts = await all_rows(conn, _counts_query(bid))
+        missing = await all_rows(conn, _missing_query(bid, row["reply"], 500))
     return bid, _rollup_dict(bid, row["reply"], counts, missing)
 
 
@@ -119,7 +120,7 @@ async def list_broadcasts(
 
 async def _all(db: Database, query: Any) -> Sequence[Any]:
     async with db.engine.connect() as conn:
-        return (await conn.execute(query)).all()
+        return await all_rows(conn, query)
 
 
 async def rollup(db: Database, bid: int, reply: str, *, missing_limit: int = 500) -> dict[str, Any]:
