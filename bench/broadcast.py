@@ -182,7 +182,7 @@ def main() -> None:
             f" (each: {', '.join(str(round(c)) for c in changing)})   "
             f"(target: max under 50 ms)"
         )
-        if acked is not None and lag1:  # (a hub before the metric has none)
+        if acked is not None:
             late = {b: lag1[b] - lag0.get(b, 0.0) for b in lag1}
             ticks = late["+Inf"]
             print(

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seaLink.domain.messaging import DONE_RANK, RANK, DeliveryState
 from seaLink.store.db import Database
-from seaLink.store.one_step import all_rows
 from seaLink.store.outbox_store import OutboxStore
 from seaLink.store.tables import AuditLog, Broadcast, Delivery, Vessel, VesselState
 
@@ -54,8 +53,8 @@ async def create_broadcast_shown(
     an earlier round, sends in the moment after the commit."""
     async with db.engine.begin() as conn:
         bid = await _insert(conn, outbox, row, deliveries, audited)
-        counts = await all_rows(conn, _counts_query(bid))
-        missing = await all_rows(conn, _missing_query(bid, row["reply"], 500))
+        counts = (await conn.execute(_counts_query(bid))).all()
+        missing = (await conn.execute(_missing_query(bid, row["reply"], 500))).all()
     return bid, _rollup_dict(bid, row["reply"], counts, missing)
 
 
@@ -120,7 +119,7 @@ async def list_broadcasts(
 
 async def _all(db: Database, query: Any) -> Sequence[Any]:
     async with db.engine.connect() as conn:
-        return await all_rows(conn, query)
+        return (await conn.execute(query)).all()
 
 
 async def rollup(db: Database, bid: int, reply: str, *, missing_limit: int = 500) -> dict[str, Any]:

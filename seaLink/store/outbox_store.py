@@ -23,7 +23,6 @@ from sqlalchemy import (
 
 from seaLink.domain.messaging import RANK, DeliveryState
 from seaLink.store.db import Database
-from seaLink.store.one_step import all_rows
 from seaLink.store.one_trip import executemany_all
 from seaLink.store.raw_rows import RawRows, copy_rows
 from seaLink.store.tables import AckEvent, Delivery, Vessel, VesselState
@@ -229,7 +228,7 @@ class OutboxStore:
                 )
             )
         async with self._db.engine.connect() as conn:
-            rows = await all_rows(conn, q)  # a full look is 2,000 rows: one step, not 2,000
+            rows = (await conn.execute(q)).all()
         due = [DueMessage(*r) for r in rows]
         if len(self._sent_to) + len(due) > _SENT_REMEMBERED:
             self._sent_to.clear()
