@@ -50,7 +50,9 @@ async def test_a_desk_scope_and_a_broadcast_over_600_grids_are_stored_whole(
                   "next_attempt_at": NOW, "queued_at": NOW, "expires_at": None, "last_error": ""}  # fmt: skip
         deliveries = [{"vessel_id": f"V{g}", "grid_id": g, **queued} for g in GRIDS]
         audited = {"ts": NOW, "username": "admin", "action": "broadcast.create", "detail": ""}
-        bid = await broadcast_store.create_broadcast(db, OutboxStore(db), row, deliveries, audited)
+        bid, _ = await broadcast_store.create_broadcast(
+            db, OutboxStore(db), row, deliveries, audited
+        )
         stored = await broadcast_store.get_broadcast(db, bid)
         assert stored is not None and stored["grids"] == GRIDS
         rollup = await broadcast_store.rollup(db, bid, "confirm")

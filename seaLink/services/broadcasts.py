@@ -234,15 +234,9 @@ class BroadcastService:
             "action": "broadcast.create",
             "detail": f"{spec.kind.value} to {len(chosen)} vessels: {title[:80]}",
         }
-        rollup = None
-        if shown:
-            bid, rollup = await broadcast_store.create_broadcast_shown(
-                self._db, self._outbox.store, row, deliveries, audited
-            )
-        else:
-            bid = await broadcast_store.create_broadcast(
-                self._db, self._outbox.store, row, deliveries, audited
-            )
+        bid, rollup = await broadcast_store.create_broadcast(
+            self._db, self._outbox.store, row, deliveries, audited, shown=shown
+        )
         self._active[bid] = (expires, spec.reply)
         if spec.recall_deadline is not None:
             for observer in self.on_recall:

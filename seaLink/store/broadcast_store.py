@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seaLink.domain.messaging import DONE_RANK, RANK, DeliveryState
 from seaLink.store.db import Database
@@ -33,50 +32,32 @@ async def create_broadcast(
     row: dict[str, Any],
     deliveries: list[dict[str, Any]],
     audited: dict[str, Any],
-) -> int:
+    *,
+    shown: bool = False,
+) -> tuple[int, dict[str, Any] | None]:
     """Insert the broadcast, one queued delivery per vessel and the audit entry (`audited`, its
     target set to the broadcast) in one transaction; `deliveries` get the new id and a `payload`
-    built by calling row['_payload'](broadcast_id, vessel_id)."""
+    built by calling row['_payload'](broadcast_id, vessel_id). With `shown`, its roll-up too,
+    read in the same transaction: the coordinator's answer shows it as created (every boat
+    queued), whatever the outbox, busy with an earlier round, sends in the moment after the
+    commit."""
+    build = row.pop("_payload")
     async with db.engine.begin() as conn:
-        return await _insert(conn, outbox, row, deliveries, audited)
-
-
-async def create_broadcast_shown(
-    db: Database,
-    outbox: OutboxStore,
-    row: dict[str, Any],
-    deliveries: list[dict[str, Any]],
-    audited: dict[str, Any],
-) -> tuple[int, dict[str, Any]]:
-    """As `create_broadcast`, with the broadcast's roll-up read in the same transaction: the
-    coordinator's answer shows it as created (every boat queued), whatever the outbox, busy with
-    an earlier round, sends in the moment after the commit."""
-    async with db.engine.begin() as conn:
-        bid = await _insert(conn, outbox, row, deliveries, audited)
+        result = await conn.execute(_b.insert().values(**row))
+        key = result.inserted_primary_key
+        assert key is not None
+        bid = int(key[0])
+        for d in deliveries:
+            d["broadcast_id"] = bid
+            d["msg_id"] = f"b{bid}-{d['vessel_id']}"
+            d["payload"] = build(bid, d["vessel_id"], d["msg_id"])
+        await outbox.insert(conn, deliveries)
+        await conn.execute(_audit.insert().values(**audited, target=f"broadcast/{bid}"))
+        if not shown:
+            return bid, None
         counts = (await conn.execute(_counts_query(bid))).all()
         missing = (await conn.execute(_missing_query(bid, row["reply"], 500))).all()
     return bid, _rollup_dict(bid, row["reply"], counts, missing)
-
-
-async def _insert(
-    conn: AsyncConnection,
-    outbox: OutboxStore,
-    row: dict[str, Any],
-    deliveries: list[dict[str, Any]],
-    audited: dict[str, Any],
-) -> int:
-    build = row.pop("_payload")
-    result = await conn.execute(_b.insert().values(**row))
-    key = result.inserted_primary_key
-    assert key is not None
-    bid = int(key[0])
-    for d in deliveries:
-        d["broadcast_id"] = bid
-        d["msg_id"] = f"b{bid}-{d['vessel_id']}"
-        d["payload"] = build(bid, d["vessel_id"], d["msg_id"])
-    await outbox.insert(conn, deliveries)
-    await conn.execute(_audit.insert().values(**audited, target=f"broadcast/{bid}"))
-    return bid
 
 
 async def get_broadcast(db: Database, bid: int) -> dict[str, Any] | None:
