@@ -95,9 +95,12 @@ async def advance_until(
     step_s: float = 5.0,
     max_s: float = 3600.0,
     what: str = "",
+    settled: Callable[[], bool] | None = None,
 ) -> float:
     """Move the fake clock in steps, letting tasks and pty I/O run a little in between, until
-    `check()` holds; returns the simulated seconds it took."""
+    `check()` holds; returns the simulated seconds it took. With `settled`, the clock moves only
+    once it holds (real time, up to 30 s): on a busy machine a pty's bytes can take longer than
+    the pause between steps, and a step then expires a wait that real time had not."""
     moved = 0.0
     while True:
         for _ in range(6):
@@ -106,5 +109,9 @@ async def advance_until(
                 return moved
         if moved >= max_s:
             raise AssertionError(f"not reached within {max_s} simulated seconds: {what or check}")
+        if settled is not None:
+            await eventually(settled, timeout=30, what=f"settled before the clock moves: {what}")
+            if check():
+                return moved
         clock.advance(step_s)
         moved += step_s

@@ -81,6 +81,15 @@ class Rig:
             for p in self.sub.payloads(f"{self.base}/beidou/feedback")
         ]
 
+    def settled(self) -> bool:
+        """Nothing on its way over the pty: every command the gateway wrote has reached the
+        terminal, and the terminal's answer has come back through the gateway (a silent
+        terminal answers nothing: nothing to wait for)."""
+        if self.shore.silent:
+            return True
+        sent = self.process.counters["beidou_commands_sent"]
+        return sent == len(self.shore.commands) == len(self.feedback())
+
     def status(self) -> GatewayStatus | None:
         found = [
             GatewayStatus.model_validate_json(p)
@@ -264,7 +273,12 @@ async def test_an_inhibited_terminal_fails_the_request_with_its_reason(
     async with rig(broker, collector, prefix, family) as r:
         r.shore.inhibited = True
         r.tx(id="i1", text="测试")
-        await advance_until(r.clock, lambda: "i1" in r.results(), step_s=10.0, max_s=1000)
+        # Each refusal back through the gateway before the clock moves: a step of 10 s with the
+        # answer still in the pty expired the gateway's wait for it (CI under load; seen again
+        # here with the terminal's answers held back 100 ms).
+        await advance_until(
+            r.clock, lambda: "i1" in r.results(), step_s=10.0, max_s=1000, settled=r.settled
+        )
         result = r.results()["i1"]
         assert (result.outcome, result.reason) == ("failed", "inhibited")
         assert len(r.shore.refusals) == 3  # tried a few times, paced, then gave up
