@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import select
 
@@ -23,6 +24,7 @@ from seaLink.settings import Settings
 from seaLink.store import alert_store
 from seaLink.store.db import Database
 from seaLink.store.fleet_io import import_fleet
+from seaLink.store.outage import is_store_outage
 from seaLink.store.tables import AckEvent, Alert, Notification
 from seaLink.testing.postgres import PrivatePostgres
 from seaLink.wire.topics import UplinkKind
@@ -337,3 +339,17 @@ async def test_a_new_alert_is_announced_after_the_store_comes_back(
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await hub.db.dispose()
+
+
+def test_a_connection_left_mid_operation_by_a_restart_is_an_outage_not_a_refused_message() -> None:
+    """Under load, an acknowledgement committed as PostgreSQL restarted failed with asyncpg's
+    InternalClientError and was dead-lettered as `store_refused`: the ack was lost. It is an
+    outage (the batch is retried), as a refused connection is; a fault in the work is not."""
+    state = asyncpg.InternalClientError(
+        "cannot switch to state 11; another operation (2) is in progress"
+    )
+    assert is_store_outage(state)
+    assert is_store_outage(RuntimeError("while committing")) is False
+    wrapped = RuntimeError("commit failed")
+    wrapped.__cause__ = state
+    assert is_store_outage(wrapped)

@@ -89,7 +89,11 @@ def is_store_outage(exc: BaseException) -> bool:
             | sa_exc.TimeoutError  # no pooled connection came free in time
             | asyncpg.PostgresConnectionError
             | asyncpg.InterfaceError
-            | asyncpg.CannotConnectNowError,
+            | asyncpg.CannotConnectNowError
+            # A connection left mid-operation by a server that went away ("cannot switch to
+            # state 11; another operation is in progress", seen in a PostgreSQL restart under
+            # load): the connection's fault, never the message's; the retry's pre-ping drops it.
+            | asyncpg.InternalClientError,
         ):
             return True
         if _sqlstate(e).startswith(_OUTAGE_SQLSTATE_PREFIXES):
