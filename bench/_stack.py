@@ -158,9 +158,12 @@ class Stack:
         except urllib.error.HTTPError as exc:
             return dict(json.loads(exc.read()))
 
-    def metric(self, name: str) -> float:
+    def _metrics_text(self) -> str:
         with _OPENER.open(f"{self.api}/metrics", timeout=5) as r:
-            text = r.read().decode()
+            return str(r.read().decode())
+
+    def metric(self, name: str) -> float:
+        text = self._metrics_text()
         total = 0.0
         for line in text.splitlines():
             if line.startswith(name):
@@ -169,8 +172,7 @@ class Stack:
 
     def loop_lag(self) -> dict[str, float]:
         """The hub's event-loop lag histogram: observations by bucket bound (cumulative)."""
-        with _OPENER.open(f"{self.api}/metrics", timeout=5) as r:
-            text = r.read().decode()
+        text = self._metrics_text()
         prefix = 'sealink_event_loop_lag_seconds_bucket{le="'
         return {
             line[len(prefix) :].split('"', 1)[0]: float(line.rsplit(" ", 1)[1])

@@ -115,11 +115,10 @@ class BroadcastService:
         POST). The roll-up is read in the creating transaction: read after the outbox was woken,
         it waited behind the first round of 10,000 sends (issue 17.2), and even before, an outbox
         still busy with an earlier round could send some in between."""
-        bid, rollup = await self._create(spec, who, shown=True)
+        _, shown = await self._create(spec, who, shown=True)
         self._outbox.kick()
-        b = await broadcast_store.get_broadcast(self._db, bid)
-        assert b is not None and rollup is not None
-        return {"broadcast": b, "rollup": rollup}
+        assert shown is not None
+        return shown
 
     async def _create(
         self, spec: BroadcastSpec, who: Principal, *, shown: bool
@@ -234,7 +233,7 @@ class BroadcastService:
             "action": "broadcast.create",
             "detail": f"{spec.kind.value} to {len(chosen)} vessels: {title[:80]}",
         }
-        bid, rollup = await broadcast_store.create_broadcast(
+        bid, answer = await broadcast_store.create_broadcast(
             self._db, self._outbox.store, row, deliveries, audited, shown=shown
         )
         self._active[bid] = (expires, spec.reply)
@@ -244,7 +243,7 @@ class BroadcastService:
         log.info(
             "broadcast %d (%s) to %d vessels by %s", bid, spec.kind.value, len(chosen), who.username
         )
-        return bid, rollup
+        return bid, answer
 
     async def listing(self, who: Principal, *, with_rollup: bool) -> list[dict[str, Any]]:
         """The broadcasts of the reader's grids, newest first; with each one's counts (no

@@ -37,10 +37,10 @@ async def create_broadcast(
 ) -> tuple[int, dict[str, Any] | None]:
     """Insert the broadcast, one queued delivery per vessel and the audit entry (`audited`, its
     target set to the broadcast) in one transaction; `deliveries` get the new id and a `payload`
-    built by calling row['_payload'](broadcast_id, vessel_id). With `shown`, its roll-up too,
-    read in the same transaction: the coordinator's answer shows it as created (every boat
-    queued), whatever the outbox, busy with an earlier round, sends in the moment after the
-    commit."""
+    built by calling row['_payload'](broadcast_id, vessel_id). With `shown`, the coordinator's
+    answer too (the broadcast and its roll-up), read in the same transaction: it shows it as
+    created (every boat queued), whatever the outbox, busy with an earlier round, sends in the
+    moment after the commit."""
     build = row.pop("_payload")
     async with db.engine.begin() as conn:
         result = await conn.execute(_b.insert().values(**row))
@@ -55,9 +55,13 @@ async def create_broadcast(
         await conn.execute(_audit.insert().values(**audited, target=f"broadcast/{bid}"))
         if not shown:
             return bid, None
+        stored = (await conn.execute(select(_b).where(_b.c.id == bid))).mappings().one()
         counts = (await conn.execute(_counts_query(bid))).all()
         missing = (await conn.execute(_missing_query(bid, row["reply"], 500))).all()
-    return bid, _rollup_dict(bid, row["reply"], counts, missing)
+    return bid, {
+        "broadcast": _broadcast_dict(stored),
+        "rollup": _rollup_dict(bid, row["reply"], counts, missing),
+    }
 
 
 async def get_broadcast(db: Database, bid: int) -> dict[str, Any] | None:
