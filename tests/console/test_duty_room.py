@@ -168,6 +168,81 @@ async def test_a_late_answer_neither_undoes_what_came_after_it_nor_wipes_what_is
     await page.unroute("**/api/v1/alerts/*/assign")
 
 
+async def _comment_from_the_admins_console(second: Page, text: str) -> None:
+    """News for the first console: the admin comments on the same alert from elsewhere."""
+    await second.click(".banner-item .banner-view")
+    await second.fill(".alert-page textarea[name=comment]", text)
+    await second.click(".alert-page .alert-comment")
+    await expect(second.locator(".trail-entry[data-action=comment]")).to_contain_text(text)
+
+
+async def _mark_drawing(page: Page) -> None:
+    await page.evaluate("document.querySelector('.alert-page .alert-actions').dataset.old = '1'")
+
+
+_REDRAWN_WITH = """(text) => !document.querySelector('.alert-page .alert-actions').dataset.old
+    && [...document.querySelectorAll('.trail-entry[data-action=comment]')]
+        .some((e) => e.textContent.includes(text))"""
+
+
+async def test_a_live_redraw_leaves_the_officer_typing_where_they_were(
+    page: Page, second: Page, console: Console
+) -> None:
+    """Another console's action redraws the alert page while the officer is in mid-sentence: the
+    rest of the sentence goes into the comment, at the caret (it went nowhere: the redraw took the
+    keyboard away with the old field; under load, a whole typed comment was lost that way)."""
+    hub, clock = console.hub, console.clock
+    await login(page, console.base, "coord1", COORD_PW)
+    await login(second, console.base, "admin", ADMIN_PW)
+    await zone_alerts(hub, clock, "V1")
+    await _open_alert(page, "V1")
+    comment = page.locator(".alert-page textarea[name=comment]")
+    await comment.click()
+    await page.keyboard.type("已联系船长")
+    for _ in range(4):
+        await page.keyboard.press("ArrowLeft")  # the caret after 已: "电话" is missing
+    await _mark_drawing(page)
+
+    await _comment_from_the_admins_console(second, "港监已知悉")
+    await page.wait_for_function(_REDRAWN_WITH, arg="港监已知悉")
+
+    await page.keyboard.type("电话")
+    await expect(comment).to_have_value("已电话联系船长")
+    await expect(comment).to_be_focused()
+
+
+async def test_a_word_being_composed_in_pinyin_is_not_cut_off_by_a_live_redraw(
+    page: Page, second: Page, console: Console
+) -> None:
+    """Chinese is typed through an input method: pinyin first, the characters chosen after. A
+    redraw in between would replace the field and lose the word being composed; the redraw waits
+    for the word to be chosen, then comes."""
+    hub, clock = console.hub, console.clock
+    await login(page, console.base, "coord1", COORD_PW)
+    await login(second, console.base, "admin", ADMIN_PW)
+    await zone_alerts(hub, clock, "V1")
+    await _open_alert(page, "V1")
+    comment = page.locator(".alert-page textarea[name=comment]")
+    await comment.click()
+    await page.keyboard.type("已联系船长，")
+    ime = await page.context.new_cdp_session(page)
+    await ime.send("Input.imeSetComposition", {"text": "zheng", "selectionStart": 5, "selectionEnd": 5})
+    await _mark_drawing(page)
+
+    async with page.expect_request_finished(
+        lambda r: r.method == "GET" and r.url.endswith("/api/v1/alerts/1")
+    ):
+        await _comment_from_the_admins_console(second, "港监已知悉")
+    # Let the page take the read in (it would redraw now, were it not waiting for the word).
+    await page.evaluate("() => new Promise((done) => setTimeout(done, 100))")
+
+    await ime.send("Input.insertText", {"text": "正在"})  # the characters chosen: composition ends
+    await page.wait_for_function(_REDRAWN_WITH, arg="港监已知悉")
+    await expect(comment).to_have_value("已联系船长，正在")
+    await page.keyboard.type("驶离")
+    await expect(comment).to_have_value("已联系船长，正在驶离")
+
+
 async def test_a_filtered_list_of_alerts_is_acknowledged_in_one_action(
     page: Page, console: Console
 ) -> None:

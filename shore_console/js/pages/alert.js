@@ -17,7 +17,7 @@ import {
   stateText,
   toldWords,
 } from "../ui/alert_words.js";
-import { afterPress, h, raw, restoreTyped, setChildren } from "../ui/dom.js";
+import { afterPress, h, raw, restoreTyped, setChildren, typedIn } from "../ui/dom.js";
 import { icon } from "../ui/icons.js";
 import { formatLatLon, severityLabel } from "../ui/labels.js";
 
@@ -67,10 +67,7 @@ export function mount(el, ctx, [aid]) {
   function draw(spent) {
     const a = alert;
     // News from another console redraws the page: keep what this person was typing.
-    const typed = {};
-    for (const f of actions.querySelectorAll("textarea, input, select")) {
-      if (!spent.includes(f.name)) typed[f.name] = f.value;
-    }
+    const typed = typedIn(actions, spent);
     const v = fleet.get(a.vessel_id);
     el.querySelector(".alert-page").dataset.state = a.state;
     el.querySelector(".alert-page").dataset.exercise = a.exercise ? "1" : "0";

@@ -13,7 +13,7 @@ import { SceneLayer } from "../map/scene_layer.js";
 import { alertActions } from "../ui/alert_actions.js";
 import { DELIVERY_RECHECK_MS, deliveryList, deliveryPending, notificationList } from "../ui/alert_trail.js";
 import { alertTitle, drillBadge, levelLabel, silenceText, stateText, toldWords } from "../ui/alert_words.js";
-import { afterPress, h, raw, restoreTyped, setChildren } from "../ui/dom.js";
+import { afterPress, h, raw, restoreTyped, setChildren, typedIn } from "../ui/dom.js";
 import { icon } from "../ui/icons.js";
 import { nearestTable, sceneBoats, tasksTable } from "../ui/incident_boats.js";
 import { formatLatLon } from "../ui/labels.js";
@@ -128,8 +128,7 @@ export function mount(el, ctx, [iid]) {
         src === "terminal" || src === "beidou" ? row("incident.boat_told", t("incident.boat_told_text")) : null,
       ),
     );
-    const typed = {};
-    for (const f of actions.querySelectorAll("textarea, input, select")) typed[f.name] = f.value;
+    const typed = typedIn(actions);
     setChildren(
       actions,
       h("h2", null, t("alert.actions")),

@@ -6,7 +6,7 @@
  */
 import { t } from "../core/i18n.js";
 import { statusLine } from "../ui/admin_form.js";
-import { afterPress, h, setChildren } from "../ui/dom.js";
+import { afterPress, h, restoreTyped, setChildren, typedIn } from "../ui/dom.js";
 import { requestDetail } from "../ui/request_detail.js";
 import { requestTable } from "../ui/request_table.js";
 
@@ -87,14 +87,12 @@ export function mount(el, ctx) {
     if (!detail) return detailHost.replaceChildren();
     // Keep what the coordinator was typing when the panel is redrawn with news.
     const shown = detailHost.firstChild?.dataset.requestId;
-    const typed = {};
-    for (const f of detailHost.querySelectorAll("textarea, input")) typed[f.name] = f.value;
+    const typed = typedIn(detailHost);
     const panel = requestDetail(detail, { api, session, status, onChanged: () => ((changed = true), load()) });
-    if (shown === String(detail.id) && !changed) {
-      for (const f of panel.querySelectorAll("textarea, input")) if (f.name in typed) f.value = typed[f.name];
-    }
+    const keep = shown === String(detail.id) && !changed;
     changed = false;
     setChildren(detailHost, panel);
+    if (keep) restoreTyped(panel, typed);
   }
 
   function pick(id) {

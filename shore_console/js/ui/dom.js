@@ -40,18 +40,53 @@ export function raw(text, cls) {
   return h("span", { class: cls, "data-raw": true }, text ?? "—");
 }
 
-/** Put back what a person had typed or chosen in the fields of `el` after a redraw ({name: value});
- * a choice not offered (yet) is left as drawn, and noted in `data-wanted` for a list whose
- * options arrive later (`chooseWanted`). */
-export function restoreTyped(el, typed) {
+/** What a person is typing or has chosen in the fields of `el`, to put back after a redraw
+ * (`restoreTyped`): the values by field name, less the fields in `spent` (an action used them
+ * up), and the field that has the keyboard, with its caret. Without the focus, a live redraw in
+ * mid-sentence sent the rest of the sentence nowhere. */
+export function typedIn(el, spent = []) {
+  const values = {};
   for (const f of el.querySelectorAll("textarea, input, select")) {
-    const v = typed[f.name];
-    if (!v) continue;
+    if (f.name && !spent.includes(f.name)) values[f.name] = f.value;
+  }
+  const active = document.activeElement;
+  let focus = null;
+  if (active?.name && el.contains(active) && active.matches("textarea, input, select")) {
+    focus = { name: active.name, start: caretOf(active, "selectionStart"), end: caretOf(active, "selectionEnd") };
+  }
+  return { values, focus };
+}
+
+function caretOf(field, which) {
+  try {
+    return field[which]; // null, or a throw in older browsers, where a field has no caret
+  } catch {
+    return null;
+  }
+}
+
+/** Put back in the fields of `el` what `typedIn` saw before a redraw; a choice not offered (yet) is
+ * left as drawn, and noted in `data-wanted` for a list whose options arrive later
+ * (`chooseWanted`). The field that had the keyboard gets it back, caret where it was. */
+export function restoreTyped(el, { values, focus }) {
+  for (const f of el.querySelectorAll("textarea, input, select")) {
+    const v = values[f.name];
+    if (v === undefined) continue; // a field new to this drawing, or used up
     if (f.tagName === "SELECT" && ![...f.options].some((o) => o.value === v)) {
-      f.dataset.wanted = v;
+      if (v) f.dataset.wanted = v;
       continue;
     }
     f.value = v;
+  }
+  const field = focus && [...el.querySelectorAll("textarea, input, select")].find((f) => f.name === focus.name);
+  if (!field || field.disabled) return;
+  field.focus({ preventScroll: true });
+  if (focus.start != null && field.value.length >= focus.end) {
+    try {
+      field.setSelectionRange(focus.start, focus.end);
+    } catch {
+      // a field without a caret (a number, a list): the focus is enough
+    }
   }
 }
 
@@ -66,14 +101,17 @@ export function chooseWanted(select) {
   return false;
 }
 
-/* Redraws wait while a button, link or field is pressed. A click is a press and a release on the
- * same element: a live redraw that replaced the element in between would lose it (the browser
- * sends the click to neither), and the duty officer's "open incident" or "acknowledge" would do
- * nothing, most likely just when alerts are arriving. A press held longer than PRESS_MAX_MS (a
- * release the page never heard) lets the redraws through. */
+/* Redraws wait while a button, link or field is pressed, and while a word is being composed in
+ * an input method. A click is a press and a release on the same element: a live redraw that
+ * replaced the element in between would lose it (the browser sends the click to neither), and
+ * the duty officer's "open incident" or "acknowledge" would do nothing, most likely just when
+ * alerts are arriving. A field replaced in mid-composition (pinyin typed, the characters not yet
+ * chosen) loses the composition. A press held longer than PRESS_MAX_MS (a release the page
+ * never heard) lets the redraws through. */
 const PRESS_MAX_MS = 2000;
 const PRESSABLE = "button, a, input, select, textarea, label, summary, [role=button]";
 let pressing = false;
+let composing = false;
 let pressTimer = 0;
 const afterRelease = new Map();
 
@@ -92,7 +130,7 @@ function released() {
 }
 
 function runWaiting() {
-  if (pressing) return;
+  if (pressing || composing) return;
   const waiting = [...afterRelease.values()];
   afterRelease.clear();
   for (const draw of waiting) draw();
@@ -101,10 +139,15 @@ function runWaiting() {
 addEventListener("pointerdown", pressed, true);
 addEventListener("pointerup", released, true);
 addEventListener("pointercancel", released, true);
+addEventListener("compositionstart", () => (composing = true), true);
+addEventListener("compositionend", () => {
+  composing = false;
+  setTimeout(runWaiting, 0); // after the input event that puts the chosen characters in
+}, true);
 
-/** Run `draw` now, or once the press under way has ended; of the draws waiting under one `key`,
+/** Run `draw` now, or once the press or composition under way has ended; of the draws waiting under one `key`,
  * only the last runs. */
 export function afterPress(key, draw) {
-  if (pressing) afterRelease.set(key, draw);
+  if (pressing || composing) afterRelease.set(key, draw);
   else draw();
 }
