@@ -226,7 +226,9 @@ async def test_a_word_being_composed_in_pinyin_is_not_cut_off_by_a_live_redraw(
     await comment.click()
     await page.keyboard.type("已联系船长，")
     ime = await page.context.new_cdp_session(page)
-    await ime.send("Input.imeSetComposition", {"text": "zheng", "selectionStart": 5, "selectionEnd": 5})
+    await ime.send(
+        "Input.imeSetComposition", {"text": "zheng", "selectionStart": 5, "selectionEnd": 5}
+    )
     await _mark_drawing(page)
 
     async with page.expect_request_finished(
