@@ -58,6 +58,7 @@ class ShoreTerminalPty:
         self.command_times: list[float] = []  # the clock's monotonic time of each send command
         self.refusals: list[Feedback] = []
         self.card_queries = 0
+        self.feedbacks = 0  # feedback sentences written to the host (answers to send commands)
         network.attach(card, self.deliver)
 
     @property
@@ -141,6 +142,7 @@ class ShoreTerminalPty:
         return self.family.card_info(info)
 
     def _feedback(self, fb: Feedback) -> bytes:
+        self.feedbacks += 1
         family = self.family
         if isinstance(family, Family40):
             return family.feedback(fb, self._clock.now().strftime("%H%M%S"))
