@@ -75,11 +75,6 @@ DISPATCH_TURN = 250  # messages handed to the links between turns given to the o
 # that a message of the same priority due before that place (a resend come due) waits no longer
 # than this for the full look that follows.
 ONWARD_S = 2.0
-# While the outbox is busy, at most this often the store closes what expired undelivered (and
-# always before it rests). A round comes every few ms during a fan-out and `due` never hands out
-# an expired message anyway: closing it is bookkeeping, and each look was a transaction of its
-# own (5% of the hub's loop in a 10,000-boat broadcast).
-EXPIRE_EVERY = timedelta(seconds=1)
 
 
 def beidou_request_id(msg_id: str, attempt: int) -> str:
@@ -156,8 +151,6 @@ class Outbox:
         self._arm_queue: list[str] = []
         self._news = 0  # counts news of vessels; a store read taken before news must not undo it
         self._recheck_at: datetime | None = None  # next look at the store for parked vessels
-        self._expired_at: datetime | None = None  # the last look for what expired undelivered
-        self._expiry_owed = False  # a look skipped since (`EXPIRE_EVERY`)
         self._beidou_inflight: dict[str, int] = {}  # msg_id -> delivery id
         self._beidou_gw: dict[str, str] = {}  # msg_id -> the gateway it was handed to
         self._beidou_req: dict[str, str] = {}  # msg_id -> the id of its request at that gateway
@@ -303,8 +296,6 @@ class Outbox:
             now = self._clock.now()
             try:
                 busy = await self._round(now)
-                if not busy and self._expiry_owed:
-                    await self._close_expired(now, at_rest=True)
                 wake_at = None if busy else await self._next_wake(now)
             except Exception as exc:
                 # The store is away (a PostgreSQL restart) or a round failed: nothing is lost
@@ -360,7 +351,10 @@ class Outbox:
                 self._arm_queue[:0] = vessels  # armed on the next round instead
                 raise
             busy = True
-        await self._close_expired(now)
+        expired = await self.store.expire(now)
+        if expired:
+            self._metrics.outbox_expired.inc(len(expired))
+            self.activity += 1
         if not self._link.connected.is_set():
             if self._writing is not None:
                 await asyncio.wait({self._writing})  # not round and round meanwhile
@@ -392,19 +386,6 @@ class Outbox:
         self._handed.update(m.id for m in due)
         await self._dispatch(due, now)
         return True
-
-    async def _close_expired(self, now: datetime, *, at_rest: bool = False) -> None:
-        """Close what expired undelivered: at most every `EXPIRE_EVERY` while busy, and owed
-        looks before going to rest."""
-        last = self._expired_at
-        if not at_rest and last is not None and last <= now < last + EXPIRE_EVERY:
-            self._expiry_owed = True
-            return
-        self._expired_at, self._expiry_owed = now, False
-        expired = await self.store.expire(now)
-        if expired:
-            self._metrics.outbox_expired.inc(len(expired))
-            self.activity += 1
 
     async def _recheck(self, now: datetime) -> None:
         """Arm the vessels whose messages are parked although the store says they are reachable.
