@@ -17,6 +17,7 @@ from seaLink.runtime import Hub
 from seaLink.services.auth import hash_password
 from seaLink.settings import Settings
 from seaLink.store import users
+from tests.heard import until_heard, uplinks_heard
 from tests.test_ingest import fix, wait_for
 from tests.vessel_client import TestVessel
 
@@ -234,7 +235,6 @@ def test_sealink_user_manages_accounts_from_the_command_line(registered: Setting
 async def test_the_live_stream_is_scoped_throttled_and_resumable(
     api: tuple[Hub, str], fake_clock: FakeClock
 ) -> None:
-    import asyncio
     import json
 
     hub, base = api
@@ -347,11 +347,10 @@ async def test_alerts_can_be_filtered_by_vessel(
         for vid in ("V1", "V2")
     ]
     try:
+        heard = uplinks_heard(hub)
         for v in vs:
             v.publish("position", fix(fake_clock, 0))
-        await wait_for(lambda: _heard(hub))
-        await asyncio.sleep(0.3)
-        await hub.drained()
+        await until_heard(hub, heard, position=len(vs))
     finally:
         for v in vs:
             v.close()

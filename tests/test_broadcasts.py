@@ -20,6 +20,7 @@ from seaLink.services.auth import hash_password
 from seaLink.settings import Settings
 from seaLink.store import users
 from seaLink.store.tables import AckEvent
+from tests.heard import until_heard, uplinks_heard
 from tests.test_ingest import wait_for
 from tests.vessel_client import TestVessel
 
@@ -279,11 +280,11 @@ async def test_area_and_at_sea_targets(
         TestVessel(hub.settings.mqtt.url, vid, prefix=hub.settings.mqtt.prefix) for vid in positions
     ]
     try:
+        heard = uplinks_heard(hub)
         for v in vessels:
             lat, lon = positions[v.vessel_id]
             v.publish("position", {"ts": clock.now().isoformat(), "lat": lat, "lon": lon})
-        await asyncio.sleep(0.5)
-        await hub.drained()
+        await until_heard(hub, heard, position=len(vessels))
     finally:
         for v in vessels:
             v.close()

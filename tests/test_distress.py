@@ -18,6 +18,7 @@ from seaLink.settings import Settings
 from seaLink.store.db import Database
 from seaLink.store.tables import Coordinator, DutyShift, GridCoordinator
 from tests.brokers import free_port
+from tests.heard import until_heard, uplinks_heard
 from tests.test_broadcasts import online
 from tests.test_ingest import wait_for
 
@@ -139,11 +140,11 @@ async def test_a_distress_is_acknowledged_to_the_boat_routed_escalated_and_stopp
             and ack["distress_id"] == "NA1-d1"
             and ack["priority"] == 0
         )
+        heard = uplinks_heard(hub)
         for _ in range(2):  # the terminal repeats anyway (say, it missed the ack): still one alert
             clock.advance(30)
             v.publish("distress", distress(clock, lat=23.1020))
-        await asyncio.sleep(0.5)
-        await hub.drained()
+        await until_heard(hub, heard, distress=2)
         alert = await _distress_alert(base, h)
         assert alert["severity"] == "critical" and alert["grid_id"] == "G01"
         full = await _get(base, h, f"/api/v1/alerts/{alert['id']}")

@@ -12,6 +12,7 @@ from seaLink.runtime import Hub
 from seaLink.settings import Settings
 from seaLink.store import queries
 from seaLink.store.tables import DeadLetter, FisherRequest, Uplink
+from tests.heard import until_heard, uplinks_heard
 from tests.vessel_client import TestVessel
 
 
@@ -189,6 +190,7 @@ async def test_distress_and_requests_are_journalled_once_and_stray_acks_refused(
     async with hub.running():
         v = TestVessel(registered.mqtt.url, "V1", prefix=registered.mqtt.prefix)
         try:
+            heard = uplinks_heard(hub)
             distress = {
                 "distress_id": "d-1",
                 "ts": now,
@@ -204,8 +206,7 @@ async def test_distress_and_requests_are_journalled_once_and_stray_acks_refused(
                 "request",
                 {"request_id": "r-1", "ts": now, "category": "equipment", "text": "雷达故障"},
             )
-            await asyncio.sleep(0.3)
-            await hub.drained()
+            await until_heard(hub, heard, distress=3, ack=1, request=1)
         finally:
             v.close()
         async with hub.db.engine.connect() as conn:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from seaLink.store.tables import Delivery
+from tests.heard import until_heard, uplinks_heard
 from tests.test_broadcasts import online
 from tests.test_distress import _get, _post, clock, setup  # noqa: F401  (fixtures)
 from tests.test_ingest import wait_for
@@ -66,11 +67,11 @@ async def test_the_recall_board_reminders_and_deadline(setup: Any) -> None:  # n
         later = (
             now() + timedelta(seconds=30)
         ).isoformat()  # a new fix (same time = same fix, stored once)
+        heard = uplinks_heard(hub)
         boats["V1"].publish("position", {"ts": later, "lat": 23.4052, "lon": 117.0785, "sog": 0.0})
         ack("V2", orders["V2"]["msg_id"], status="returning")
         ack("V3", orders["V3"]["msg_id"], status="sheltering", port="青澳湾", persons_ashore=6)
-        await asyncio.sleep(0.5)
-        await hub.drained()
+        await until_heard(hub, heard, position=1, ack=2)
         board = await _get(base, h, f"/api/v1/broadcasts/{bid}/recall")
         t = board["total"]
         assert (t["total"], t["in_port"], t["returning"], t["sheltering"], t["unaccounted"]) == (
@@ -106,9 +107,9 @@ async def test_the_recall_board_reminders_and_deadline(setup: Any) -> None:  # n
                 await conn.execute(select(Delivery.msg_id).where(Delivery.vessel_id == "V5"))
             ).all()  # type: ignore[arg-type]
         assert [r[0] for r in v5] == [f"b{bid}-V5"]
+        heard = uplinks_heard(hub)
         ack("V4", again["msg_id"], status="returning")
-        await asyncio.sleep(0.5)
-        await hub.drained()
+        await until_heard(hub, heard, ack=1)
 
         hub.clock.advance(deadline - now())  # the deadline: V2 and V4 at sea, V5 unaccounted
         await hub.recall.settle()

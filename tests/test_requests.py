@@ -12,6 +12,7 @@ import aiohttp
 from seaLink.domain.roles import Role
 from seaLink.services.auth import hash_password
 from seaLink.store import users
+from tests.heard import until_heard, uplinks_heard
 from tests.test_broadcasts import online
 from tests.test_distress import _get, _post, clock, setup  # noqa: F401  (fixtures)
 from tests.test_ingest import wait_for
@@ -28,10 +29,10 @@ async def test_a_request_is_answered_with_reminders_while_it_waits(setup: Any) -
             "category": "equipment",
             "text": "雷达故障，请帮忙联系维修",
         }
+        heard = uplinks_heard(hub)
         v.publish("request", req)
         v.publish("request", req)  # a redelivery: still one request
-        await asyncio.sleep(0.3)
-        await hub.drained()
+        await until_heard(hub, heard, request=2)
         inbox = (await _get(base, h, "/api/v1/requests"))["requests"]
         assert [(r["vessel_id"], r["state"], r["hull_name"]) for r in inbox] == [
             ("V1", "open", "粤南澳渔00001")
@@ -79,6 +80,7 @@ async def test_a_request_is_answered_with_reminders_while_it_waits(setup: Any) -
             and down["in_reply_to"] == "NA1-r-1"
             and down["msg_id"] == sent["msg_id"]
         )
+        heard = uplinks_heard(hub)
         v.publish(
             "ack", {"msg_id": down["msg_id"], "state": "read", "ts": hub.clock.now().isoformat()}
         )
@@ -87,8 +89,7 @@ async def test_a_request_is_answered_with_reminders_while_it_waits(setup: Any) -
         hub.clock.advance(timedelta(hours=3))  # answered: no more reminders
         await hub.requests.settle()
         assert len([n for n in outside.webhook if n["type"] == "request"]) == 3
-        await asyncio.sleep(0.3)
-        await hub.drained()
+        await until_heard(hub, heard, ack=1)
         detail = await _get(base, h, f"/api/v1/requests/{rid}")
         assert detail["state"] == "answered" and detail["assigned_to"] == "admin"
         replied = next(e for e in detail["log"] if e["kind"] == "replied")

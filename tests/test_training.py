@@ -15,6 +15,7 @@ from seaLink.domain.training import parse_quiz, score
 from seaLink.runtime import Hub
 from seaLink.settings import Settings
 from seaLink.store.tables import TrainingRun
+from tests.heard import until_heard, uplinks_heard
 from tests.test_broadcasts import online
 from tests.test_ingest import wait_for
 
@@ -103,6 +104,7 @@ async def test_a_training_job_survives_a_restart_runs_once_and_records_attendanc
                     q["text"] for q in QUIZ
                 ] and "answer" not in n["quiz"][0]
             now = datetime.now(UTC).isoformat()
+            heard = uplinks_heard(hub2)
             vessels["V1"].publish(
                 "ack",
                 {
@@ -123,8 +125,7 @@ async def test_a_training_job_survives_a_restart_runs_once_and_records_attendanc
                     "answers": ["A", "C", "B"],
                 },
             )
-            await asyncio.sleep(0.5)
-            await hub2.drained()
+            await until_heard(hub2, heard, ack=2)
             h = await _login(base)
             async with aiohttp.ClientSession(headers=h) as s:
                 report = await (await s.get(f"{base}/api/v1/trainings/{tid}/attendance")).json()

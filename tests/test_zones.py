@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +10,7 @@ import aiohttp
 from sqlalchemy import select
 
 from seaLink.store.tables import ZoneEventRecord
+from tests.heard import until_heard, uplinks_heard
 from tests.test_distress import _get, _post, clock, setup  # noqa: F401  (fixtures)
 from tests.vessel_client import TestVessel
 
@@ -19,9 +20,9 @@ def at(hub: Any, v: TestVessel, lat: float, lon: float, minutes: float, **extra:
     v.publish("position", {"ts": ts, "lat": lat, "lon": lon, "sog": 4.0, "cog": 90.0} | extra)
 
 
-async def settle(hub: Any) -> None:
-    await asyncio.sleep(0.4)
-    await hub.drained()
+async def settle(hub: Any, heard: Counter[str], positions: int) -> None:
+    """Until the hub has heard `positions` more fixes than `heard` and acted on them."""
+    await until_heard(hub, heard, position=positions)
 
 
 async def test_zone_entry_crossing_backfill_and_separation(setup: Any) -> None:  # noqa: F811
@@ -31,6 +32,7 @@ async def test_zone_entry_crossing_backfill_and_separation(setup: Any) -> None: 
         for vid in ("V1", "V2", "V3", "V4")
     }
     try:
+        heard = uplinks_heard(hub)
         # V1 crosses the Nanpeng reserve between two fixes an hour apart.
         at(hub, vs["V1"], 23.28, 117.02, -60)
         at(hub, vs["V1"], 23.28, 117.45, 0)
@@ -47,7 +49,7 @@ async def test_zone_entry_crossing_backfill_and_separation(setup: Any) -> None: 
                 }
             ],
         )
-        await settle(hub)
+        await settle(hub, heard, 4)
         alerts = (await _get(base, h, "/api/v1/alerts?state=all"))["alerts"]
         zone_alerts = {
             (a["vessel_id"], a["state"]) for a in alerts if a["type"].startswith("zone:")
@@ -73,14 +75,16 @@ async def test_zone_entry_crossing_backfill_and_separation(setup: Any) -> None: 
         assert "南澎列岛" in detail
 
         # Separation: V1, V2 and V3 sail in group G01-F1; V3 strays 6 nmi from the others.
+        heard = uplinks_heard(hub)
         at(hub, vs["V1"], 23.00, 117.60, 1)
         at(hub, vs["V2"], 23.01, 117.61, 1)
         at(hub, vs["V3"], 23.10, 117.60, 2)
-        await settle(hub)
+        await settle(hub, heard, 3)
         alerts = (await _get(base, h, "/api/v1/alerts"))["alerts"]
         assert [a["vessel_id"] for a in alerts if a["type"] == "separation"] == ["V3"]
+        heard = uplinks_heard(hub)
         at(hub, vs["V3"], 23.03, 117.60, 3)  # back within 4.5 nmi
-        await settle(hub)
+        await settle(hub, heard, 1)
         alerts = (await _get(base, h, "/api/v1/alerts"))["alerts"]
         assert [a for a in alerts if a["type"] == "separation"] == []
     finally:
@@ -134,9 +138,10 @@ async def test_zones_are_managed_by_admins_with_permits(setup: Any) -> None:  # 
         for vid in ("V1", "V2")
     }
     try:
+        heard = uplinks_heard(hub)
         for v in vs.values():
             at(hub, v, 22.9, 117.8, 0)
-        await settle(hub)
+        await settle(hub, heard, len(vs))
     finally:
         for v in vs.values():
             v.close()

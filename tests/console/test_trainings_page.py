@@ -4,7 +4,6 @@ member and hands out the CSV."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from playwright.async_api import Page, expect
 from seaLink.clock import FakeClock
 from tests.console.conftest import COORD_PW, Console, shot
 from tests.console.helpers import login
+from tests.heard import until_heard, uplinks_heard
 from tests.test_broadcasts import online, receive
 from tests.test_ingest import wait_for
 
@@ -67,11 +67,11 @@ async def test_a_coordinator_schedules_a_training_and_sees_attendance_and_the_cs
         assert await hub.training.run(tid) is not None
         notices = {vid: await receive(boats[vid]) for vid in boats}
         now = clock.now().isoformat()
+        heard = uplinks_heard(hub)
         for vid, crew, answers in (("V1", ["陈海生", "林水生"], ["A"]), ("V2", ["许德华"], ["B"])):
             boats[vid].publish("ack", {"msg_id": notices[vid]["msg_id"], "state": "acknowledged",
                                        "ts": now, "crew": crew, "answers": answers})  # fmt: skip
-        await asyncio.sleep(0.3)
-        await hub.drained()
+        await until_heard(hub, heard, ack=2)
 
         grid = page.locator('.attendance-grids tr[data-grid="G01"] td')
         await expect(grid).to_have_text(["3", "2", "3", "1"])  # vessels, attended, crew, passed
