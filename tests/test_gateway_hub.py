@@ -43,7 +43,11 @@ async def test_ais_positions_traffic_beacons_and_mayday(setup: Any) -> None:  # 
             {"mmsi": "970111222", "class": "sart", "msg_type": 1, "ts": ts, "lat": 23.20, "lon": 117.80, "nav_status": 15},
             {"mmsi": "970111222", "class": "sart", "msg_type": 14, "ts": ts, "text": "SART TEST"},
         ])  # fmt: skip
-        await asyncio.sleep(0.4)
+
+        async def judged() -> bool:  # the SART's test message is the last of the four
+            return bool(hub.ingest.gateways.beacon_tests == 2)
+
+        await wait_for(judged, timeout=30)
         await hub.drained()
         v1 = await _get(base, h, "/api/v1/vessels/V1")
         assert v1["last_position"]["lat"] == 23.05 and v1["contact"]["last_link"] == "ais"
@@ -57,7 +61,12 @@ async def test_ais_positions_traffic_beacons_and_mayday(setup: Any) -> None:  # 
             {"mmsi": "972000003", "class": "mob", "msg_type": 1, "ts": ts, "lat": 23.11, "lon": 117.71, "nav_status": 14},
             {"mmsi": "416123456", "class": "vessel", "msg_type": 14, "ts": ts, "text": "MAYDAY MAYDAY ENGINE FIRE"},
         ])  # fmt: skip
-        await asyncio.sleep(0.4)
+
+        async def two_distresses() -> bool:
+            alerts = (await _get(base, h, "/api/v1/alerts"))["alerts"]
+            return len([a for a in alerts if a["type"] == "distress"]) == 2
+
+        await wait_for(two_distresses, timeout=30)
         await hub.drained()
         alerts = [
             a for a in (await _get(base, h, "/api/v1/alerts"))["alerts"] if a["type"] == "distress"
