@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, Page, Route, expect
+from playwright.async_api import Browser, Locator, Page, Route, expect
 
 from tests.console.conftest import ADMIN_PW, COORD_PW, Console, PageErrors, shot
 from tests.console.helpers import CJK_OUTSIDE_DATA, add_coordinator, login, sounds, zone_alerts
@@ -185,20 +185,25 @@ _REDRAWN_WITH = """(text) => !document.querySelector('.alert-page .alert-actions
         .some((e) => e.textContent.includes(text))"""
 
 
+async def _typing_a_comment(page: Page, second: Page, console: Console, text: str) -> Locator:
+    """coord1 on the page of V1's zone alert, typing a comment; the admin logged in elsewhere."""
+    await login(page, console.base, "coord1", COORD_PW)
+    await login(second, console.base, "admin", ADMIN_PW)
+    await zone_alerts(console.hub, console.clock, "V1")
+    await _open_alert(page, "V1")
+    comment = page.locator(".alert-page textarea[name=comment]")
+    await comment.click()
+    await page.keyboard.type(text)
+    return comment
+
+
 async def test_a_live_redraw_leaves_the_officer_typing_where_they_were(
     page: Page, second: Page, console: Console
 ) -> None:
     """Another console's action redraws the alert page while the officer is in mid-sentence: the
     rest of the sentence goes into the comment, at the caret (it went nowhere: the redraw took the
     keyboard away with the old field; under load, a whole typed comment was lost that way)."""
-    hub, clock = console.hub, console.clock
-    await login(page, console.base, "coord1", COORD_PW)
-    await login(second, console.base, "admin", ADMIN_PW)
-    await zone_alerts(hub, clock, "V1")
-    await _open_alert(page, "V1")
-    comment = page.locator(".alert-page textarea[name=comment]")
-    await comment.click()
-    await page.keyboard.type("已联系船长")
+    comment = await _typing_a_comment(page, second, console, "已联系船长")
     for _ in range(4):
         await page.keyboard.press("ArrowLeft")  # the caret after 已: "电话" is missing
     await _mark_drawing(page)
@@ -217,14 +222,7 @@ async def test_a_word_being_composed_in_pinyin_is_not_cut_off_by_a_live_redraw(
     """Chinese is typed through an input method: pinyin first, the characters chosen after. A
     redraw in between would replace the field and lose the word being composed; the redraw waits
     for the word to be chosen, then comes."""
-    hub, clock = console.hub, console.clock
-    await login(page, console.base, "coord1", COORD_PW)
-    await login(second, console.base, "admin", ADMIN_PW)
-    await zone_alerts(hub, clock, "V1")
-    await _open_alert(page, "V1")
-    comment = page.locator(".alert-page textarea[name=comment]")
-    await comment.click()
-    await page.keyboard.type("已联系船长，")
+    comment = await _typing_a_comment(page, second, console, "已联系船长，")
     ime = await page.context.new_cdp_session(page)
     await ime.send(
         "Input.imeSetComposition", {"text": "zheng", "selectionStart": 5, "selectionEnd": 5}
