@@ -243,6 +243,28 @@ async def test_a_word_being_composed_in_pinyin_is_not_cut_off_by_a_live_redraw(
     await expect(comment).to_have_value("已联系船长，正在驶离")
 
 
+async def test_a_composition_whose_end_never_comes_holds_the_news_back_for_ten_seconds_only(
+    page: Page, second: Page, console: Console
+) -> None:
+    """A duty room's page that stopped following the news would be worse than a word to type
+    again: after ten seconds without a keystroke of the composition, the redraw comes."""
+    await page.clock.install()
+    comment = await _typing_a_comment(page, second, console, "已联系船长，")
+    ime = await page.context.new_cdp_session(page)
+    await ime.send(
+        "Input.imeSetComposition", {"text": "zh", "selectionStart": 2, "selectionEnd": 2}
+    )
+    await _mark_drawing(page)
+    async with page.expect_request_finished(
+        lambda r: r.method == "GET" and r.url.endswith("/api/v1/alerts/1")
+    ):
+        await _comment_from_the_admins_console(second, "港监已知悉")
+    # (That it waits while the word is composed: the test above.)
+    await page.clock.run_for(10_500)
+    await page.wait_for_function(_REDRAWN_WITH, arg="港监已知悉")
+    await expect(comment).to_be_focused()
+
+
 async def test_a_filtered_list_of_alerts_is_acknowledged_in_one_action(
     page: Page, console: Console
 ) -> None:

@@ -109,10 +109,14 @@ export function chooseWanted(select) {
  * chosen) loses the composition. A press held longer than PRESS_MAX_MS (a release the page
  * never heard) lets the redraws through. */
 const PRESS_MAX_MS = 2000;
+// A composition with no keystroke for this long (an end the page never heard) lets them through:
+// a duty room whose page stopped following the news would be worse than a word to type again.
+const COMPOSE_IDLE_MAX_MS = 10000;
 const PRESSABLE = "button, a, input, select, textarea, label, summary, [role=button]";
 let pressing = false;
 let composing = false;
 let pressTimer = 0;
+let composeTimer = 0;
 const afterRelease = new Map();
 
 function pressed(e) {
@@ -139,14 +143,25 @@ function runWaiting() {
 addEventListener("pointerdown", pressed, true);
 addEventListener("pointerup", released, true);
 addEventListener("pointercancel", released, true);
-addEventListener("compositionstart", () => (composing = true), true);
-addEventListener("compositionend", () => {
-  composing = false;
-  setTimeout(runWaiting, 0); // after the input event that puts the chosen characters in
-}, true);
+addEventListener("compositionstart", composingNow, true);
+addEventListener("compositionupdate", composingNow, true);
+addEventListener("compositionend", composed, true);
 
-/** Run `draw` now, or once the press or composition under way has ended; of the draws waiting under one `key`,
- * only the last runs. */
+function composingNow() {
+  composing = true;
+  clearTimeout(composeTimer);
+  composeTimer = setTimeout(composed, COMPOSE_IDLE_MAX_MS);
+}
+
+function composed() {
+  if (!composing) return;
+  composing = false;
+  clearTimeout(composeTimer);
+  setTimeout(runWaiting, 0); // after the input event that puts the chosen characters in
+}
+
+/** Run `draw` now, or once the press or composition under way has ended; of the draws waiting
+ * under one `key`, only the last runs. */
 export function afterPress(key, draw) {
   if (pressing || composing) afterRelease.set(key, draw);
   else draw();
