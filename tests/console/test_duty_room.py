@@ -4,6 +4,8 @@ every open console; a filtered list is acknowledged in one action."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 from collections.abc import AsyncIterator
 
 import pytest
@@ -229,12 +231,29 @@ async def test_a_word_being_composed_in_pinyin_is_not_cut_off_by_a_live_redraw(
     )
     await _mark_drawing(page)
 
-    async with page.expect_request_finished(
-        lambda r: r.method == "GET" and r.url.endswith("/api/v1/alerts/1")
-    ):
-        await _comment_from_the_admins_console(second, "港监已知悉")
-    # Let the page take the read in (it would redraw now, were it not waiting for the word).
-    await page.evaluate("() => new Promise((done) => setTimeout(done, 100))")
+    async def still_typing() -> None:
+        # Keystrokes of the word now and then: a composition idle for 10 s lets the news through
+        # (the next test), and the other console's part may take that long on a busy machine.
+        for n in itertools.count():
+            await asyncio.sleep(2)
+            pinyin = "zhen" if n % 2 else "zheng"
+            await ime.send(
+                "Input.imeSetComposition",
+                {"text": pinyin, "selectionStart": len(pinyin), "selectionEnd": len(pinyin)},
+            )
+
+    typing = asyncio.create_task(still_typing(), name="test-still-typing")
+    try:
+        async with page.expect_request_finished(
+            lambda r: r.method == "GET" and r.url.endswith("/api/v1/alerts/1")
+        ):
+            await _comment_from_the_admins_console(second, "港监已知悉")
+        # Let the page take the read in (it would redraw now, were it not waiting for the word).
+        await page.evaluate("() => new Promise((done) => setTimeout(done, 100))")
+    finally:
+        typing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await typing
 
     await ime.send("Input.insertText", {"text": "正在"})  # the characters chosen: composition ends
     await page.wait_for_function(_REDRAWN_WITH, arg="港监已知悉")
