@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -18,11 +17,6 @@ from tests.vessel_client import TestVessel
 def at(hub: Any, v: TestVessel, lat: float, lon: float, minutes: float, **extra: Any) -> None:
     ts = (hub.clock.now() + timedelta(minutes=minutes)).isoformat()
     v.publish("position", {"ts": ts, "lat": lat, "lon": lon, "sog": 4.0, "cog": 90.0} | extra)
-
-
-async def settle(hub: Any, heard: Counter[str], positions: int) -> None:
-    """Until the hub has heard `positions` more fixes than `heard` and acted on them."""
-    await until_heard(hub, heard, position=positions)
 
 
 async def test_zone_entry_crossing_backfill_and_separation(setup: Any) -> None:  # noqa: F811
@@ -49,7 +43,7 @@ async def test_zone_entry_crossing_backfill_and_separation(setup: Any) -> None: 
                 }
             ],
         )
-        await settle(hub, heard, 4)
+        await until_heard(hub, heard, position=4)
         alerts = (await _get(base, h, "/api/v1/alerts?state=all"))["alerts"]
         zone_alerts = {
             (a["vessel_id"], a["state"]) for a in alerts if a["type"].startswith("zone:")
@@ -79,12 +73,12 @@ async def test_zone_entry_crossing_backfill_and_separation(setup: Any) -> None: 
         at(hub, vs["V1"], 23.00, 117.60, 1)
         at(hub, vs["V2"], 23.01, 117.61, 1)
         at(hub, vs["V3"], 23.10, 117.60, 2)
-        await settle(hub, heard, 3)
+        await until_heard(hub, heard, position=3)
         alerts = (await _get(base, h, "/api/v1/alerts"))["alerts"]
         assert [a["vessel_id"] for a in alerts if a["type"] == "separation"] == ["V3"]
         heard = uplinks_heard(hub)
         at(hub, vs["V3"], 23.03, 117.60, 3)  # back within 4.5 nmi
-        await settle(hub, heard, 1)
+        await until_heard(hub, heard, position=1)
         alerts = (await _get(base, h, "/api/v1/alerts"))["alerts"]
         assert [a for a in alerts if a["type"] == "separation"] == []
     finally:
@@ -141,7 +135,7 @@ async def test_zones_are_managed_by_admins_with_permits(setup: Any) -> None:  # 
         heard = uplinks_heard(hub)
         for v in vs.values():
             at(hub, v, 22.9, 117.8, 0)
-        await settle(hub, heard, len(vs))
+        await until_heard(hub, heard, position=len(vs))
     finally:
         for v in vs.values():
             v.close()

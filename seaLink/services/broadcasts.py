@@ -115,10 +115,10 @@ class BroadcastService:
         POST). The roll-up is read in the creating transaction: read after the outbox was woken,
         it waited behind the first round of 10,000 sends (issue 17.2), and even before, an outbox
         still busy with an earlier round could send some in between."""
-        _, shown = await self._create(spec, who, shown=True)
+        _, answer = await self._create(spec, who, shown=True)
         self._outbox.kick()
-        assert shown is not None
-        return shown
+        assert answer is not None
+        return answer
 
     async def _create(
         self, spec: BroadcastSpec, who: Principal, *, shown: bool
